@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Every dependency points down: CMyelinKernels ← MyelinTensor ← {NN, Optim, Data, Vision} ← Myelin ← tools.
+let package = Package(
+    name: "Myelin",
+    products: [
+        .library(name: "Myelin", targets: ["Myelin"]),
+        .executable(name: "myelin", targets: ["myelin"]),
+        .executable(name: "MyelinBench", targets: ["MyelinBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C: the hot loops that need SIMD by hand (SGEMM, vector math, thread pool).
+        .target(name: "CMyelinKernels"),
+        // zlib from the system image, for gzip (MNIST) and PNG.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+        .target(name: "MyelinTensor", dependencies: ["CMyelinKernels"]),
+        .target(name: "MyelinNN", dependencies: ["MyelinTensor"]),
+        .target(name: "MyelinOptim", dependencies: ["MyelinTensor", "MyelinNN"]),
+        .target(name: "MyelinData", dependencies: ["MyelinTensor", "CZlib"],
+                resources: [.copy("Resources/digits.csv.gz")]),
+        .target(name: "MyelinVision", dependencies: ["MyelinTensor", "CZlib"]),
+        .target(name: "Myelin", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision"]),
+
+        .executableTarget(name: "myelin", dependencies: [
+            "Myelin", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "MyelinBench", dependencies: ["Myelin", "CMyelinKernels"]),
+
+        // Examples: `swift run -c release NAME`.
+        .executableTarget(name: "perceptron", dependencies: ["Myelin"], path: "Examples/Perceptron"),
+        .executableTarget(name: "xor", dependencies: ["Myelin"], path: "Examples/XOR"),
+        .executableTarget(name: "mnist-mlp", dependencies: ["Myelin"], path: "Examples/MNISTMLP"),
+
+        .testTarget(name: "MyelinKernelsTests", dependencies: ["CMyelinKernels"]),
+        .testTarget(name: "MyelinTensorTests", dependencies: ["MyelinTensor"]),
+        .testTarget(name: "MyelinNNTests", dependencies: ["MyelinNN"]),
+        .testTarget(name: "MyelinOptimTests", dependencies: ["MyelinOptim"]),
+        .testTarget(name: "MyelinDataTests", dependencies: ["MyelinData"]),
+        .testTarget(name: "MyelinVisionTests", dependencies: ["MyelinVision"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,92 @@
+// CMyelinKernels: the few loops of Myelin that need SIMD by hand.
+//
+// Everything here is plain C callable from Swift. Kernels are chosen at run time with
+// __builtin_cpu_supports and per-function __attribute__((target(...))), so the package builds
+// with no compiler flags and runs on any x86-64 or Arm CPU.
+#ifndef CMYELIN_KERNELS_H
+#define CMYELIN_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: - SGEMM
+
+/// Activation applied by the GEMM epilogue, after the bias.
+typedef enum {
+    MYELIN_ACTIVATION_NONE = 0,
+    MYELIN_ACTIVATION_RELU = 1,
+} myelin_activation;
+
+/// C = alpha · A·B + beta · C, then C[i][j] += bias[j] (if bias is not NULL), then the activation.
+///
+/// A is M×K with element (i, p) at A[i*rsA + p*csA]; B is K×N with element (p, j) at B[p*rsB + j*csB]:
+/// general strides, so transposed operands and strided views need no copy. C is M×N, row-major with
+/// leading dimension ldc. With beta == 0, C is written without being read (it may hold NaN).
+/// Large products are split over the thread pool; small ones run on the calling thread.
+void myelin_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
+                  const float *A, int64_t rsA, int64_t csA,
+                  const float *B, int64_t rsB, int64_t csB,
+                  float beta, float *C, int64_t ldc,
+                  const float *bias, myelin_activation activation);
+
+/// The micro-kernel families. AUTO picks the best the CPU supports.
+typedef enum {
+    MYELIN_GEMM_AUTO = 0,
+    MYELIN_GEMM_PORTABLE = 1,
+    MYELIN_GEMM_AVX2 = 2,
+    MYELIN_GEMM_AVX512 = 3,
+} myelin_gemm_path;
+
+/// Forces a kernel family (tests use this to check every path). Returns the family now in use:
+/// asking for one the CPU lacks falls back to the best it has.
+myelin_gemm_path myelin_gemm_set_path(myelin_gemm_path path);
+/// The kernel family in use.
+myelin_gemm_path myelin_gemm_current_path(void);
+/// Whether this CPU can run the family.
+int myelin_gemm_path_supported(myelin_gemm_path path);
+/// A short name: "avx512", "avx2", "portable".
+const char *myelin_gemm_path_name(myelin_gemm_path path);
+
+// MARK: - Thread pool
+
+/// Threads used by parallel kernels (the calling thread plus workers). Default: the number of cores.
+int myelin_thread_count(void);
+/// Sets the thread count (1 = everything on the calling thread). Clamped to [1, 64].
+void myelin_set_thread_count(int count);
+
+/// A slice of work: handle items [begin, end).
+typedef void (*myelin_task)(void *context, int64_t begin, int64_t end);
+
+/// Runs task over [0, count) split into at most thread_count contiguous slices, each of at least
+/// `grain` items; the calling thread takes a slice too and returns when all are done. Work smaller
+/// than two grains runs inline. Nested calls from inside a task run inline.
+void myelin_parallel_for(int64_t count, int64_t grain, myelin_task task, void *context);
+
+// MARK: - Vector math (contiguous arrays; y may equal x)
+
+void myelin_vexp(const float *x, float *y, int64_t n);
+void myelin_vlog(const float *x, float *y, int64_t n);
+void myelin_vtanh(const float *x, float *y, int64_t n);
+void myelin_vsigmoid(const float *x, float *y, int64_t n);
+void myelin_verf(const float *x, float *y, int64_t n);
+
+/// Row-wise log-softmax of an rows×cols row-major matrix (y may equal x).
+void myelin_log_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
+
+// MARK: - Machine probes
+
+/// Measures the FMA peak in GFLOP/s: `threads` threads each running independent FMA chains on
+/// 512-bit (width 512) or 256-bit (width 256) registers for about `seconds`. Returns 0 where the
+/// width is unsupported.
+double myelin_fma_peak_gflops(int threads, double seconds, int width);
+/// /proc/cpuinfo's "cpu family" (26 = Zen 5, 25 = Zen 4), or -1 where unknown.
+int myelin_cpu_family(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
