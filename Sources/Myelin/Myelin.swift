@@ -1,0 +1,6 @@
+// `import Myelin` gives a user everything: tensors and autograd, layers, optimisers, data and pictures.
+@_exported import MyelinTensor
+@_exported import MyelinNN
+@_exported import MyelinOptim
+@_exported import MyelinData
+@_exported import MyelinVision

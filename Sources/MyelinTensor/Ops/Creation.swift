@@ -1,0 +1,75 @@
+extension Tensor {
+    /// A float32 tensor filled with `value`.
+    public static func full(_ shape: [Int], _ value: Float) -> Tensor {
+        let t = Tensor(empty: shape)
+        t.storage.floats.update(repeating: value, count: t.count)
+        return t
+    }
+
+    public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor {
+        Tensor(storage: TensorStorage(count: shape.reduce(1, *), dtype: dtype, zeroed: true), shape: shape)
+    }
+
+    public static func ones(_ shape: [Int]) -> Tensor { full(shape, 1) }
+
+    public static func zeros(like t: Tensor) -> Tensor { zeros(t.shape) }
+    public static func ones(like t: Tensor) -> Tensor { ones(t.shape) }
+
+    /// `[start, start + step, …]` below `end`, as float32.
+    public static func arange(_ start: Float = 0, _ end: Float, step: Float = 1) -> Tensor {
+        precondition(step != 0, "arange: step must not be zero")
+        let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
+        return Tensor(uninitializedShape: [n]) { buf in
+            for i in 0..<n { buf[i] = start + Float(i) * step }
+        }
+    }
+
+    /// The n×n identity matrix.
+    public static func eye(_ n: Int) -> Tensor {
+        let t = zeros([n, n])
+        for i in 0..<n { t.storage.floats[i * n + i] = 1 }
+        return t
+    }
+
+    /// A contiguous copy that owns its storage (always copies; no gradient is recorded).
+    public func contiguousCopy() -> Tensor {
+        let out = Tensor(empty: shape, dtype: dtype)
+        let size = dtype.byteSize
+        if isContiguous {
+            out.storage.base.copyMemory(from: storage.base + offset * size, byteCount: count * size)
+            return out
+        }
+        var dst = 0
+        StridedLoop.forEachRow(shape: shape, strides: [strides], offsets: [offset]) { offs, n, inner in
+            let s = inner[0], o = offs[0]
+            switch size {
+            case 4:
+                let src = storage.base.assumingMemoryBound(to: UInt32.self)
+                let d = out.storage.base.assumingMemoryBound(to: UInt32.self) + dst
+                for i in 0..<n { d[i] = src[o + i * s] }
+            case 8:
+                let src = storage.base.assumingMemoryBound(to: UInt64.self)
+                let d = out.storage.base.assumingMemoryBound(to: UInt64.self) + dst
+                for i in 0..<n { d[i] = src[o + i * s] }
+            default:
+                let src = storage.base.assumingMemoryBound(to: UInt8.self)
+                let d = out.storage.base.assumingMemoryBound(to: UInt8.self) + dst
+                for i in 0..<n { d[i] = src[o + i * s] }
+            }
+            dst += n
+        }
+        return out
+    }
+
+    /// This tensor's values converted to another element type (no gradient flows to integer types).
+    public func to(_ type: DType) -> Tensor {
+        if type == dtype { return self }
+        if type == .float32 {
+            let out = Tensor(empty: shape)
+            var i = 0
+            forEachOffset { out.storage.floats[i] = floatValue(atStorageOffset: $0); i += 1 }
+            return out
+        }
+        return Tensor(shape: shape, integers: integers, dtype: type)
+    }
+}

@@ -1,0 +1,91 @@
+/// A seedable source of random numbers (xoshiro256**), so every run can be reproduced.
+///
+/// Pass one to initialisers, dropout and data loaders, or use `RandomGenerator.global`, which
+/// `manualSeed(_:)` resets like PyTorch's `torch.manual_seed`.
+public final class RandomGenerator: RandomNumberGenerator {
+    private var state: (UInt64, UInt64, UInt64, UInt64)
+    /// A second normal sample left over from Box–Muller.
+    private var spareNormal: Float?
+
+    /// The generator used where none is passed.
+    nonisolated(unsafe) public static var global = RandomGenerator(seed: 0)
+
+    public init(seed: UInt64) {
+        // SplitMix64 spreads the seed over the 256-bit state (an all-zero state would be stuck).
+        var s = seed
+        func splitMix() -> UInt64 {
+            s &+= 0x9E37_79B9_7F4A_7C15
+            var z = s
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        state = (splitMix(), splitMix(), splitMix(), splitMix())
+    }
+
+    /// The full state, to save with a checkpoint and restore for an exact resume.
+    public var snapshot: [UInt64] {
+        get { [state.0, state.1, state.2, state.3, spareNormal.map { UInt64($0.bitPattern) | (1 << 32) } ?? 0] }
+        set {
+            precondition(newValue.count == 5, "RandomGenerator.snapshot: needs 5 words, got \(newValue.count)")
+            state = (newValue[0], newValue[1], newValue[2], newValue[3])
+            spareNormal = newValue[4] >> 32 == 1 ? Float(bitPattern: UInt32(truncatingIfNeeded: newValue[4])) : nil
+        }
+    }
+
+    @inline(__always)
+    public func next() -> UInt64 {
+        @inline(__always) func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+        let result = rotl(state.1 &* 5, 7) &* 9
+        let t = state.1 << 17
+        state.2 ^= state.0
+        state.3 ^= state.1
+        state.1 ^= state.2
+        state.0 ^= state.3
+        state.2 ^= t
+        state.3 = rotl(state.3, 45)
+        return result
+    }
+
+    public func nextUInt64() -> UInt64 { next() }
+
+    /// Uniform in [0, 1), with 24 random bits (every float32 step in [0.5, 1) is reachable).
+    @inline(__always)
+    public func uniform() -> Float { Float(next() >> 40) * 0x1p-24 }
+
+    /// Uniform in [low, high).
+    public func uniform(_ low: Float, _ high: Float) -> Float { low + (high - low) * uniform() }
+
+    /// Standard normal, by the Box–Muller transform.
+    public func normal() -> Float {
+        if let spare = spareNormal {
+            spareNormal = nil
+            return spare
+        }
+        let u1 = Float(next() >> 40 + 1) * 0x1p-24   // (0, 1]: log stays finite
+        let u2 = uniform()
+        let radius = (-2 * LibM.log(u1)).squareRoot()
+        let angle = 2 * Float.pi * u2
+        spareNormal = radius * LibM.sin(angle)
+        return radius * LibM.cos(angle)
+    }
+
+    /// Uniform integer in 0..<bound, without modulo bias.
+    public func integer(below bound: Int) -> Int {
+        precondition(bound > 0, "integer(below:): bound must be positive, got \(bound)")
+        var generator = self  // a class: this is the same generator, made mutable for the protocol method
+        return Int(generator.next(upperBound: UInt64(bound)))
+    }
+
+    /// A random permutation of 0..<n (Fisher–Yates).
+    public func permutation(_ n: Int) -> [Int] {
+        var p = Array(0..<n)
+        for i in stride(from: n - 1, to: 0, by: -1) { p.swapAt(i, integer(below: i + 1)) }
+        return p
+    }
+}
+
+/// Reseeds the global generator (PyTorch's `torch.manual_seed`).
+public func manualSeed(_ seed: UInt64) {
+    RandomGenerator.global = RandomGenerator(seed: seed)
+}

@@ -1,0 +1,36 @@
+extension Tensor {
+    private static func filled(_ shape: [Int], _ value: () -> Float) -> Tensor {
+        Tensor(uninitializedShape: shape) { buf in
+            for i in buf.indices { buf[i] = value() }
+        }
+    }
+
+    /// Uniform in [low, high).
+    public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1,
+                               generator: RandomGenerator = .global) -> Tensor {
+        filled(shape) { generator.uniform(low, high) }
+    }
+
+    /// Uniform in [0, 1) (PyTorch's `rand`).
+    public static func rand(_ shape: [Int], generator: RandomGenerator = .global) -> Tensor {
+        uniform(shape, generator: generator)
+    }
+
+    /// Normal with the given mean and standard deviation (PyTorch's `randn` for the defaults).
+    public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1,
+                             generator: RandomGenerator = .global) -> Tensor {
+        filled(shape) { mean + std * generator.normal() }
+    }
+
+    /// 1 with probability `p`, else 0 (float32).
+    public static func bernoulli(_ shape: [Int], probability p: Float,
+                                 generator: RandomGenerator = .global) -> Tensor {
+        precondition(p >= 0 && p <= 1, "bernoulli: probability \(p) is outside [0, 1]")
+        return filled(shape) { generator.uniform() < p ? 1 : 0 }
+    }
+
+    /// A random permutation of 0..<n as int64 (PyTorch's `randperm`).
+    public static func randperm(_ n: Int, generator: RandomGenerator = .global) -> Tensor {
+        Tensor(shape: [n], integers: generator.permutation(n))
+    }
+}
