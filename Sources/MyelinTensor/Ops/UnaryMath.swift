@@ -27,6 +27,12 @@ extension Tensor {
         return differentiable("log", [self], result: y) { g in [g / self.detached()] }
     }
 
+    /// log(1 + x), accurate for small x.
+    public func log1p() -> Tensor {
+        let y = Elementwise.map(self, "log1p") { LibM.log1p($0) }
+        return differentiable("log1p", [self], result: y) { g in [g / (self.detached() + 1)] }
+    }
+
     public func sqrt() -> Tensor {
         let y = Elementwise.map(self, "sqrt") { $0.squareRoot() }
         let yd = y.detached()

@@ -1,0 +1,131 @@
+/// The base class of every layer and model.
+///
+/// Subclass it, declare parameters with `@Parameter` and sub-modules as stored properties (single
+/// modules or arrays of them), and override `forward(_:)`. Parameters and sub-modules are found by
+/// reflection under their property names, so the state dict uses PyTorch's names
+/// (`encoder.layers.0.weight`).
+open class Module {
+    /// Training mode (dropout active, batch statistics) versus evaluation mode.
+    public private(set) var isTraining = true
+
+    public init() {}
+
+    /// Computes the module's output. Subclasses override this.
+    open func forward(_ input: Tensor) -> Tensor {
+        preconditionFailure("\(type(of: self)) does not override forward(_:)")
+    }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor { forward(input) }
+
+    /// Direct sub-modules with their names: stored properties of a Module type, and arrays of
+    /// modules as `name.0`, `name.1`, …
+    open var namedChildren: [(String, Module)] {
+        var children: [(String, Module)] = []
+        for child in Mirror(reflecting: self).allChildren {
+            guard let label = child.label else { continue }
+            if let module = child.value as? Module {
+                children.append((label, module))
+            } else if let modules = child.value as? [Module] {
+                children += modules.enumerated().map { ("\(label).\($0.offset)", $0.element) }
+            }
+        }
+        return children
+    }
+
+    /// This module's own parameters (not its children's), with their names.
+    open var ownParameters: [(String, Tensor)] {
+        Mirror(reflecting: self).allChildren.compactMap { child in
+            guard let label = child.label, let p = child.value as? Parameter else { return nil }
+            return (label.droppingWrapperPrefix, p.wrappedValue)
+        }
+    }
+
+    /// This module's own buffers (running statistics), with their names.
+    open var ownBuffers: [(String, Tensor)] {
+        Mirror(reflecting: self).allChildren.compactMap { child in
+            guard let label = child.label, let b = child.value as? Buffer else { return nil }
+            return (label.droppingWrapperPrefix, b.wrappedValue)
+        }
+    }
+
+    /// Every parameter of this module and its descendants, named by path, in declaration order.
+    public var namedParameters: [(String, Tensor)] {
+        ownParameters + namedChildren.flatMap { name, child in
+            child.namedParameters.map { ("\(name).\($0.0)", $0.1) }
+        }
+    }
+
+    /// Every trainable parameter (what an optimizer updates).
+    public var parameters: [Tensor] { namedParameters.map(\.1) }
+
+    /// Parameters and buffers by name: what a checkpoint holds.
+    public var stateDict: [(String, Tensor)] {
+        ownParameters + ownBuffers + namedChildren.flatMap { name, child in
+            child.stateDict.map { ("\(name).\($0.0)", $0.1) }
+        }
+    }
+
+    /// Copies values into the parameters and buffers by name. Every name must be present with the
+    /// right shape; nothing is changed unless all are.
+    public func loadStateDict(_ values: [String: Tensor]) throws {
+        let targets = stateDict
+        for (name, tensor) in targets {
+            guard let value = values[name] else { throw StateDictError.missing(name: name) }
+            guard value.shape == tensor.shape else {
+                throw StateDictError.shapeMismatch(name: name, expected: tensor.shape, found: value.shape)
+            }
+        }
+        let known = Set(targets.map(\.0))
+        if let extra = values.keys.sorted().first(where: { !known.contains($0) }) {
+            throw StateDictError.unexpected(name: extra)
+        }
+        for (name, tensor) in targets { tensor.assign(values[name]!) }
+    }
+
+    /// Switches this module and its descendants to training mode.
+    public func train() { setTraining(true) }
+
+    /// Switches this module and its descendants to evaluation mode.
+    public func eval() { setTraining(false) }
+
+    private func setTraining(_ training: Bool) {
+        isTraining = training
+        for (_, child) in namedChildren { child.setTraining(training) }
+    }
+
+    /// Clears the gradients of every parameter.
+    public func zeroGrad() {
+        for p in parameters { p.zeroGrad() }
+    }
+
+    /// Total number of trainable scalars.
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+}
+
+/// Why a state dict could not be loaded.
+public enum StateDictError: Error, CustomStringConvertible, Equatable {
+    case missing(name: String)
+    case unexpected(name: String)
+    case shapeMismatch(name: String, expected: [Int], found: [Int])
+
+    public var description: String {
+        switch self {
+        case .missing(let name): return "state dict has no tensor '\(name)', which the model needs"
+        case .unexpected(let name): return "state dict has a tensor '\(name)' that the model does not have"
+        case let .shapeMismatch(name, expected, found):
+            return "tensor '\(name)' has shape \(found), but the model needs \(expected)"
+        }
+    }
+}
+
+extension Mirror {
+    /// Children of this type and its superclasses, superclass properties first.
+    var allChildren: [Mirror.Child] {
+        (superclassMirror?.allChildren ?? []) + Array(children)
+    }
+}
+
+extension String {
+    /// Property wrappers store `_name`; the user wrote `name`.
+    var droppingWrapperPrefix: String { hasPrefix("_") ? String(dropFirst()) : self }
+}

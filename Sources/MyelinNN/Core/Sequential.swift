@@ -1,0 +1,55 @@
+/// Builds a list of modules from a `{ … }` block: one module per statement, with `if` and `for`.
+@resultBuilder
+public enum ModuleBuilder {
+    public static func buildExpression(_ module: Module) -> [Module] { [module] }
+    public static func buildExpression(_ modules: [Module]) -> [Module] { modules }
+    public static func buildBlock(_ parts: [Module]...) -> [Module] { parts.flatMap { $0 } }
+    public static func buildOptional(_ part: [Module]?) -> [Module] { part ?? [] }
+    public static func buildEither(first: [Module]) -> [Module] { first }
+    public static func buildEither(second: [Module]) -> [Module] { second }
+    public static func buildArray(_ parts: [[Module]]) -> [Module] { parts.flatMap { $0 } }
+}
+
+/// Modules applied one after another; children are named `0`, `1`, … as in PyTorch.
+///
+/// ```swift
+/// let model = Sequential {
+///     Flatten()
+///     Linear(784, 256); ReLU()
+///     Linear(256, 10)
+/// }
+/// ```
+/// A `Linear` directly followed by `ReLU` runs as one fused GEMM with a ReLU epilogue.
+public final class Sequential: Module {
+    public let layers: [Module]
+
+    public init(@ModuleBuilder _ build: () -> [Module]) {
+        layers = build()
+    }
+
+    public init(_ layers: [Module]) {
+        self.layers = layers
+    }
+
+    public override var namedChildren: [(String, Module)] {
+        layers.enumerated().map { (String($0.offset), $0.element) }
+    }
+
+    public override func forward(_ input: Tensor) -> Tensor {
+        var x = input
+        var i = 0
+        while i < layers.count {
+            if let linear = layers[i] as? Linear, i + 1 < layers.count, layers[i + 1] is ReLU {
+                x = linear.forward(x, activation: .relu)
+                i += 2
+            } else {
+                x = layers[i](x)
+                i += 1
+            }
+        }
+        return x
+    }
+
+    public subscript(index: Int) -> Module { layers[index] }
+    public var count: Int { layers.count }
+}

@@ -1,0 +1,46 @@
+/// Cross-entropy between logits and integer class labels: `nllLoss(logSoftmax(logits), labels)`.
+///
+/// Shapes: logits [N, C], labels [N] (int32 or int64, values in 0..<C) → scalar (or [N] with `.none`).
+public func crossEntropy(_ logits: Tensor, _ labels: Tensor, reduction: Reduction = .mean) -> Tensor {
+    precondition(logits.rank == 2, "crossEntropy: logits must be [N, C], got shape \(logits.shape)")
+    return nllLoss(logits.logSoftmax(axis: 1), labels, reduction: reduction)
+}
+
+/// Negative log-likelihood of the labelled class, given log-probabilities.
+///
+/// Shapes: logProbabilities [N, C], labels [N] (integers in 0..<C) → scalar (or [N] with `.none`).
+public func nllLoss(_ logProbabilities: Tensor, _ labels: Tensor, reduction: Reduction = .mean) -> Tensor {
+    precondition(logProbabilities.rank == 2, "nllLoss: log-probabilities must be [N, C], got shape \(logProbabilities.shape)")
+    precondition(labels.rank == 1 && labels.shape[0] == logProbabilities.shape[0] && !labels.dtype.isFloatingPoint,
+                 "nllLoss: labels must be [N] integers for input \(logProbabilities.shape), got \(labels.dtype) of shape \(labels.shape)")
+    let picked = logProbabilities.gather(axis: 1, indices: labels.reshaped([-1, 1])).reshaped([-1])
+    return reduction.apply(-picked)
+}
+
+/// Binary cross-entropy between probabilities in [0, 1] and targets in [0, 1]. Log terms are
+/// clamped at −100 as in PyTorch, so a probability of exactly 0 or 1 gives a finite loss.
+///
+/// Shapes: probabilities and targets of the same shape → scalar (or that shape with `.none`).
+public func binaryCrossEntropy(_ probabilities: Tensor, _ targets: Tensor, reduction: Reduction = .mean) -> Tensor {
+    precondition(probabilities.shape == targets.shape,
+                 "binaryCrossEntropy: probabilities \(probabilities.shape) and targets \(targets.shape) differ in shape")
+    let t = targets.detached()
+    let logP = probabilities.log().clamped(min: -100)
+    let logNotP = (1 - probabilities).log().clamped(min: -100)
+    return reduction.apply(-(t * logP + (1 - t) * logNotP))
+}
+
+/// Binary cross-entropy on logits, fused with the sigmoid for stability:
+/// max(x, 0) − x·t + log(1 + e^−|x|), whose gradient is sigmoid(x) − t.
+///
+/// Shapes: logits and targets of the same shape → scalar (or that shape with `.none`).
+public func binaryCrossEntropyWithLogits(_ logits: Tensor, _ targets: Tensor, reduction: Reduction = .mean) -> Tensor {
+    precondition(logits.shape == targets.shape,
+                 "binaryCrossEntropyWithLogits: logits \(logits.shape) and targets \(targets.shape) differ in shape")
+    let x = logits.detached(), t = targets.detached()
+    let losses = withoutGrad { x.relu() - x * t + (-x.abs()).exp().log1p() }
+    let perElement = differentiable("binaryCrossEntropyWithLogits", [logits], result: losses) { g in
+        [g * (x.sigmoid() - t)]
+    }
+    return reduction.apply(perElement)
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Adam and AdamW, as PyTorch defines them: m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g²,
+/// p ← p − lr·m̂ / (√v̂ + ε) with bias-corrected m̂, v̂. Adam adds weight decay to the gradient
+/// (L2); AdamW decays the weights directly (p ← p − lr·λp), decoupled from the moments.
+public class Adam: Optimizer {
+    public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
+    let decoupledWeightDecay: Bool
+    private lazy var firstMoment = makeSlots()
+    private lazy var secondMoment = makeSlots()
+
+    public convenience init(_ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                            epsilon: Float = 1e-8, weightDecay: Float = 0) {
+        self.init(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                  weightDecay: weightDecay, decoupled: false)
+    }
+
+    init(_ parameters: [Tensor], learningRate: Float, beta1: Float, beta2: Float, epsilon: Float,
+         weightDecay: Float, decoupled: Bool) {
+        precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "\(Self.self): betas (\(beta1), \(beta2)) must be in [0, 1)")
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        decoupledWeightDecay = decoupled
+        super.init(parameters, learningRate: learningRate)
+    }
+
+    public override func update(parameter index: Int, weights p: UnsafeMutableBufferPointer<Float>,
+                                gradient: UnsafeBufferPointer<Float>) {
+        let b1 = beta1, b2 = beta2, eps = epsilon, lr = learningRate, wd = weightDecay
+        // Bias corrections in double: β^t underflows gracefully and keeps 1 − β^t accurate.
+        let t = Double(stepCount)
+        let correction1 = Float(1 - Foundation.pow(Double(b1), t)), correction2 = Float(1 - Foundation.pow(Double(b2), t))
+        let stepSize = lr / correction1, rootCorrection2 = correction2.squareRoot()
+        let decayFactor = decoupledWeightDecay ? 1 - lr * wd : 1
+        let l2 = decoupledWeightDecay ? 0 : wd
+        firstMoment[index].withSlot { m in
+            secondMoment[index].withSlot { v in
+                for i in p.indices {
+                    let g = gradient[i] + l2 * p[i]
+                    m[i] = b1 * m[i] + (1 - b1) * g
+                    v[i] = b2 * v[i] + (1 - b2) * g * g
+                    p[i] = p[i] * decayFactor - stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
+                }
+            }
+        }
+    }
+
+    public override var state: [(String, Tensor)] {
+        firstMoment.enumerated().map { ("exp_avg.\($0.offset)", $0.element) }
+            + secondMoment.enumerated().map { ("exp_avg_sq.\($0.offset)", $0.element) }
+    }
+}
+
+/// Adam with decoupled weight decay (default 0.01, as PyTorch's AdamW).
+public final class AdamW: Adam {
+    public init(_ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
+        super.init(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                   weightDecay: weightDecay, decoupled: true)
+    }
+}

@@ -1,0 +1,44 @@
+/// Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay,
+/// as PyTorch defines it: g ← ∇ + λp; v ← μv + (1 − dampening)·g (v₀ = g); p ← p − lr·(g + μv if
+/// Nesterov, else v).
+public final class SGD: Optimizer {
+    public let momentum: Float, dampening: Float, weightDecay: Float, nesterov: Bool
+    private lazy var velocity = makeSlots()
+    private var velocityStarted: [Bool]
+
+    public init(_ parameters: [Tensor], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
+                weightDecay: Float = 0, nesterov: Bool = false) {
+        precondition(momentum >= 0 && weightDecay >= 0, "SGD: momentum \(momentum) and weight decay \(weightDecay) must be ≥ 0")
+        precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov needs momentum > 0 and no dampening")
+        self.momentum = momentum
+        self.dampening = dampening
+        self.weightDecay = weightDecay
+        self.nesterov = nesterov
+        velocityStarted = Array(repeating: false, count: parameters.count)
+        super.init(parameters, learningRate: learningRate)
+    }
+
+    public override func update(parameter index: Int, weights p: UnsafeMutableBufferPointer<Float>,
+                                gradient: UnsafeBufferPointer<Float>) {
+        let lr = learningRate, wd = weightDecay, mu = momentum
+        guard mu != 0 else {
+            for i in p.indices { p[i] -= lr * (gradient[i] + wd * p[i]) }
+            return
+        }
+        let first = !velocityStarted[index]
+        velocityStarted[index] = true
+        let damp = first ? 0 : dampening, nesterov = nesterov
+        velocity[index].withSlot { v in
+            for i in p.indices {
+                let g = gradient[i] + wd * p[i]
+                let vi = first ? g : mu * v[i] + (1 - damp) * g
+                v[i] = vi
+                p[i] -= lr * (nesterov ? g + mu * vi : vi)
+            }
+        }
+    }
+
+    public override var state: [(String, Tensor)] {
+        momentum == 0 ? [] : velocity.enumerated().map { ("momentum_buffer.\($0.offset)", $0.element) }
+    }
+}
