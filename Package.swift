@@ -6,6 +6,8 @@ let package = Package(
     name: "Myelin",
     products: [
         .library(name: "Myelin", targets: ["Myelin"]),
+        .executable(name: "myelin", targets: ["myelin"]),
+        .executable(name: "MyelinBench", targets: ["MyelinBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,21 +26,20 @@ let package = Package(
         .target(name: "MyelinVision", dependencies: ["MyelinTensor", "CZlib"]),
         .target(name: "Myelin", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision"]),
 
-        // TEMP(lead): executables re-enabled once their sources land.
-        // .executableTarget(name: "myelin", dependencies: [
-        //     "Myelin", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        // ]),
-        // .executableTarget(name: "MyelinBench", dependencies: ["Myelin", "CMyelinKernels"]),
+        .executableTarget(name: "myelin", dependencies: [
+            "Myelin", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "MyelinBench", dependencies: ["Myelin", "CMyelinKernels"]),
 
         // Examples: `swift run -c release NAME`.
-        // .executableTarget(name: "perceptron", dependencies: ["Myelin"], path: "Examples/Perceptron"),
-        // .executableTarget(name: "xor", dependencies: ["Myelin"], path: "Examples/XOR"),
-        // .executableTarget(name: "mnist-mlp", dependencies: ["Myelin"], path: "Examples/MNISTMLP"),
+        .executableTarget(name: "perceptron", dependencies: ["Myelin"], path: "Examples/Perceptron"),
+        .executableTarget(name: "xor", dependencies: ["Myelin"], path: "Examples/XOR"),
+        .executableTarget(name: "mnist-mlp", dependencies: ["Myelin"], path: "Examples/MNISTMLP"),
 
         .testTarget(name: "MyelinKernelsTests", dependencies: ["CMyelinKernels"]),
-        // .testTarget(name: "MyelinTensorTests", dependencies: ["MyelinTensor"]),
-        // .testTarget(name: "MyelinNNTests", dependencies: ["MyelinNN"]),
-        // .testTarget(name: "MyelinOptimTests", dependencies: ["MyelinOptim"]),
+        .testTarget(name: "MyelinTensorTests", dependencies: ["MyelinTensor"]),
+        .testTarget(name: "MyelinNNTests", dependencies: ["MyelinNN"]),
+        .testTarget(name: "MyelinOptimTests", dependencies: ["MyelinOptim"]),
         .testTarget(name: "MyelinDataTests", dependencies: ["MyelinData"]),
         .testTarget(name: "MyelinVisionTests", dependencies: ["MyelinVision"]),
     ],

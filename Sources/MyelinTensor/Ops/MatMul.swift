@@ -22,6 +22,7 @@ func gemm(_ a: Tensor, _ b: Tensor, aOffset: Int, bOffset: Int, into c: UnsafeMu
 /// matched or broadcast ([b, m, k] × [k, n] → [b, m, n]); a 1-D operand is a row or column vector.
 public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
     precondition(a.dtype == .float32 && b.dtype == .float32, "matmul: needs float32 tensors, got \(a.dtype) and \(b.dtype)")
+    if a.rank == 1 && b.rank == 1 { return matmul(a.unsqueezed(axis: 0), b.unsqueezed(axis: 1)).reshaped([]) }
     if a.rank == 1 { return matmul(a.unsqueezed(axis: 0), b).squeezed(axis: -2) }
     if b.rank == 1 { return matmul(a, b.unsqueezed(axis: 1)).squeezed(axis: -1) }
     precondition(a.rank <= 3 && b.rank <= 3, "matmul: supports up to 3-D operands, got shapes \(a.shape) and \(b.shape)")

@@ -1,0 +1,59 @@
+import Foundation
+import Myelin
+
+/// Monotonic time in seconds.
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// Monotonic time in nanoseconds, for timing single calls.
+func nowNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+/// Rounds to `places` decimals so JSON lines stay short and readable.
+func rounded(_ x: Double, _ places: Int = 1) -> Double {
+    let scale = Foundation.pow(10, Double(places))
+    return (x * scale).rounded() / scale
+}
+
+/// Prints one workload's result as one JSON line, with the machine state beside it.
+func emit(_ fields: [String: Any]) {
+    var line = fields
+    line["probe_avx512_2t_gflops"] = rounded(probeAVX512TwoThreads())
+    line["threads"] = Threads.count
+    let data = try! JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes])
+    print(String(decoding: data, as: UTF8.self))
+    fflush(stdout)
+}
+
+/// Loads MNIST from the project's Data/mnist (or $MNIST_DIR), exiting with the reason if it can't.
+func loadMNIST(_ split: MNIST.Split, scaling: MNIST.Scaling = .unitInterval) -> MNIST {
+    let directory = ProcessInfo.processInfo.environment["MNIST_DIR"].map { URL(fileURLWithPath: $0) }
+    do {
+        return try MNIST(split: split, directory: directory, scaling: scaling)
+    } catch {
+        FileHandle.standardError.write(Data("MyelinBench: \(error)\n".utf8))
+        exit(1)
+    }
+}
+
+/// Test accuracy of a classifier over a whole split, in chunks of 1,000, in evaluation mode.
+func accuracy(of model: Module, on data: MNIST, flatten: Bool) -> Double {
+    model.eval()
+    defer { model.train() }
+    var correct = 0
+    withoutGrad {
+        for start in stride(from: 0, to: data.count, by: 1000) {
+            let (images, labels) = data.batch(at: start..<min(start + 1000, data.count))
+            let input = flatten ? images.reshaped([images.shape[0], -1]) : images
+            let predicted = model(input).argmax(axis: 1).integers
+            correct += zip(predicted, labels.integers).filter { $0 == $1 }.count
+        }
+    }
+    return Double(correct) / Double(data.count)
+}

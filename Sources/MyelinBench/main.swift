@@ -1,0 +1,26 @@
+import Foundation
+import Myelin
+
+// MyelinBench: the reference workloads of ../shared/bench/WORKLOADS.md, one JSON line each.
+// Usage: swift run -c release MyelinBench [mlp] [latency] [gemm] [peak]   (none = all)
+
+let workloads: [(name: String, run: () -> [String: Any])] = [
+    ("mlp", mlpWorkload),
+    ("latency", latencyWorkload),
+    ("gemm", gemmWorkload),
+    ("peak", peakWorkload),
+]
+
+let requested = Array(CommandLine.arguments.dropFirst())
+if requested.contains(where: { $0 == "-h" || $0 == "--help" }) {
+    print("usage: MyelinBench [\(workloads.map(\.name).joined(separator: "] ["))]   (no argument runs all)")
+    exit(0)
+}
+let unknown = requested.filter { name in !workloads.contains { $0.name == name } }
+if !unknown.isEmpty {
+    FileHandle.standardError.write(Data("MyelinBench: unknown workload \(unknown.joined(separator: ", ")); known: \(workloads.map(\.name).joined(separator: ", "))\n".utf8))
+    exit(2)
+}
+for workload in workloads where requested.isEmpty || requested.contains(workload.name) {
+    emit(workload.run())
+}

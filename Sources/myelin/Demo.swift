@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import Myelin
+
+/// `myelin demo`: trains an MLP on the built-in 8×8 digits and shows what it learned.
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a small network on the built-in 8×8 digits (no download) and draw what it learned.")
+
+    @Option(help: "Number of passes over the training set.")
+    var epochs = 30
+
+    @Option(help: "Folder for the pictures.")
+    var out = "runs/demo"
+
+    @Option(help: "Random seed: the same seed gives the same run.")
+    var seed: UInt64 = 0
+
+    func run() throws {
+        let digits = try Digits()
+        let (train, test) = digits.split(testFraction: 0.2, seed: seed)
+        print("Built-in 8×8 digits: \(train.count) training and \(test.count) held-back test images.")
+        manualSeed(seed)
+        let model = Sequential {
+            Flatten()
+            Linear(64, 64); ReLU()
+            Linear(64, 10)
+        }
+        print("Model: 64 → 64 (ReLU) → 10, \(model.parameterCount) parameters; SGD, learning rate 0.05, momentum 0.9.")
+        let optimizer = SGD(model.parameters, learningRate: 0.05, momentum: 0.9)
+        let history = try trainClassifier(model: model, optimizer: optimizer, train: train, test: test,
+                                          epochs: epochs, batchSize: 32, generator: RandomGenerator(seed: seed))
+        print(String(format: "Test accuracy: %.4f (%d images never seen in training)", history.testAccuracies.last!, test.count))
+
+        let directory = try makeOutputDirectory(out)
+        let firstLayer = (model[1] as! Linear).weight
+        let filters = directory.appendingPathComponent("first-layer-weights.png")
+        try Image.filterGrid(firstLayer.detached(), tileHeight: 8, tileWidth: 8, upscale: 6).writePNG(to: filters)
+        let curves = try writeLossCurves(history, stepsPerEpoch: (train.count + 31) / 32, to: directory)
+        print("Wrote the first layer's 64 weight patterns (red +, blue −): \(filters.path)")
+        print("Wrote the loss curve: \(curves.joined(separator: " and "))")
+    }
+}
