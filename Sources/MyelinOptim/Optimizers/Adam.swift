@@ -37,11 +37,13 @@ public class Adam: Optimizer {
         let l2 = decoupledWeightDecay ? 0 : wd
         firstMoment[index].withSlot { m in
             secondMoment[index].withSlot { v in
-                for i in p.indices {
-                    let g = gradient[i] + l2 * p[i]
-                    m[i] = b1 * m[i] + (1 - b1) * g
-                    v[i] = b2 * v[i] + (1 - b2) * g * g
-                    p[i] = p[i] * decayFactor - stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
+                parallelFor(p.count, grain: 1 << 14) { begin, end in
+                    for i in begin..<end {
+                        let g = gradient[i] + l2 * p[i]
+                        m[i] = b1 * m[i] + (1 - b1) * g
+                        v[i] = b2 * v[i] + (1 - b2) * g * g
+                        p[i] = p[i] * decayFactor - stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
+                    }
                 }
             }
         }

@@ -21,19 +21,30 @@ public final class SGD: Optimizer {
     public override func update(parameter index: Int, weights p: UnsafeMutableBufferPointer<Float>,
                                 gradient: UnsafeBufferPointer<Float>) {
         let lr = learningRate, wd = weightDecay, mu = momentum
-        guard mu != 0 else {
-            for i in p.indices { p[i] -= lr * (gradient[i] + wd * p[i]) }
-            return
-        }
         let first = !velocityStarted[index]
         velocityStarted[index] = true
-        let damp = first ? 0 : dampening, nesterov = nesterov
+        let damp = first ? 0 : 1 - dampening, nesterov = nesterov
+        // One branch-free loop per case, so each vectorises; large tensors are split over threads.
         velocity[index].withSlot { v in
-            for i in p.indices {
-                let g = gradient[i] + wd * p[i]
-                let vi = first ? g : mu * v[i] + (1 - damp) * g
-                v[i] = vi
-                p[i] -= lr * (nesterov ? g + mu * vi : vi)
+            parallelFor(p.count, grain: 1 << 15) { begin, end in
+                if mu == 0 {
+                    for i in begin..<end { p[i] -= lr * (gradient[i] + wd * p[i]) }
+                    return
+                }
+                // v ← μv + (1 − dampening)·g; on the first step v ← g (damp = 0 drops the old v).
+                let keep: Float = first ? 0 : mu, scale: Float = first ? 1 : damp
+                if nesterov {
+                    for i in begin..<end {
+                        let g = gradient[i] + wd * p[i]
+                        v[i] = keep * v[i] + scale * g
+                        p[i] -= lr * (g + mu * v[i])
+                    }
+                } else {
+                    for i in begin..<end {
+                        v[i] = keep * v[i] + scale * (gradient[i] + wd * p[i])
+                        p[i] -= lr * v[i]
+                    }
+                }
             }
         }
     }

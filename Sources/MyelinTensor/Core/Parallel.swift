@@ -1,9 +1,10 @@
 import CMyelinKernels
 
-/// Splits `[0, count)` into slices over the kernel thread pool and runs `body(begin, end)` on each.
-/// Work under two `grain`s stays on the calling thread (thread hand-off costs microseconds).
+/// Splits `[0, count)` into contiguous slices over the kernel thread pool and runs
+/// `body(begin, end)` on each, returning when all are done. Work under two `grain`s stays on the
+/// calling thread (a hand-off costs microseconds). Slices must not write to shared locations.
 @inline(__always)
-func parallelFor(_ count: Int, grain: Int, _ body: (Int, Int) -> Void) {
+public func parallelFor(_ count: Int, grain: Int, _ body: (Int, Int) -> Void) {
     if count < 2 * grain || myelin_thread_count() == 1 {
         body(0, count)
         return
