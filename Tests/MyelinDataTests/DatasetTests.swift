@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import MyelinTensor
+import MyelinData
+
+/// A dataset that computes examples on demand: exercises the default `batch(at:)`.
+struct SquaresDataset: Dataset {
+    var count: Int { 6 }
+    func example(at index: Int) -> (input: Tensor, label: Tensor) {
+        (Tensor(shape: [2], scalars: [Float(index), Float(index * index)]), Tensor(shape: [], integers: [index % 2]))
+    }
+}
+
+@Suite struct DatasetTests {
+    @Test func tensorDatasetKeepsShapesAndDtypes() {
+        let inputs = Tensor(shape: [4, 2, 3], scalars: (0..<24).map(Float.init))
+        let labels = Tensor(shape: [4], integers: [3, 1, 2, 0], dtype: .int32)
+        let data = TensorDataset(inputs: inputs, labels: labels)
+        #expect(data.count == 4)
+        #expect(data.inputShape == [2, 3])
+        let (x, y) = data.batch(at: [3, 0])
+        #expect(x.shape == [2, 2, 3])
+        #expect(x.scalars == (18..<24).map(Float.init) + (0..<6).map(Float.init))
+        #expect(y.dtype == .int32)
+        #expect(y.integers == [0, 3])
+        let (one, label) = data.example(at: 1)
+        #expect(one.shape == [2, 3])
+        #expect(one.scalars == (6..<12).map(Float.init))
+        #expect(label.shape == [])
+        #expect(label.integers == [1])
+        // A sequential range is one block copy; the result is the same as row by row.
+        #expect(data.batch(at: 1..<4).inputs.scalars == (6..<24).map(Float.init))
+        #expect(data.all().inputs.scalars == inputs.scalars)
+    }
+
+    @Test func integerInputsAndFloatTargets() {
+        let tokens = Tensor(shape: [3, 4], integers: Array(0..<12))
+        let targets = Tensor(shape: [3, 2], scalars: [0.5, 1, 1.5, 2, 2.5, 3])
+        let data = TensorDataset(inputs: tokens, labels: targets)
+        let (x, y) = data.batch(at: [2])
+        #expect(x.dtype == .int64)
+        #expect(x.integers == [8, 9, 10, 11])
+        #expect(y.shape == [1, 2])
+        #expect(y.scalars == [2.5, 3])
+    }
+
+    @Test func defaultBatchStacksExamples() {
+        let (x, y) = SquaresDataset().batch(at: [2, 5])
+        #expect(x.shape == [2, 2])
+        #expect(x.scalars == [2, 4, 5, 25])
+        #expect(y.shape == [2])
+        #expect(y.integers == [0, 1])
+        #expect(Array(DataLoader(SquaresDataset(), batchSize: 4)).map { $0.inputs.shape } == [[4, 2], [2, 2]])
+    }
+
+    @Test func subsetsAndRandomSplits() {
+        let data = countingDataset(20)
+        let subset = data.subset([5, 2, 9])
+        #expect(subset.count == 3)
+        #expect(subset.batch(at: [0, 2]).labels.integers == [5, 9])
+        #expect(subset.example(at: 1).label.integers == [2])
+        let (train, test) = data.randomSplit(testFraction: 0.25, seed: 9)
+        #expect(train.count == 15 && test.count == 5)
+        #expect(Set(train.indices).isDisjoint(with: test.indices))
+        #expect(data.randomSplit(testFraction: 0.25, seed: 9).test.indices == test.indices)
+    }
+}
