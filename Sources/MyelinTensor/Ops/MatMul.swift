@@ -63,10 +63,11 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: Fused
     }
     let outShape = Array(x.shape.dropLast()) + [outFeatures]
     let x2 = x.rank == 2 ? x : x.reshaped([-1, inFeatures])
-    let bias = bias.map { $0.isContiguous ? $0 : $0.contiguousCopy() }
+    // The kernel reads the bias as a dense vector; the gradient still goes to `bias` itself.
+    let denseBias = bias.map { $0.isContiguous ? $0 : $0.contiguousCopy() }
     let wT = weight.detached().T
     let y = Tensor(empty: [x2.shape[0], outFeatures])
-    gemm(x2, wT, aOffset: x2.offset, bOffset: wT.offset, into: y.storage.floats, bias: bias, activation: activation)
+    gemm(x2, wT, aOffset: x2.offset, bOffset: wT.offset, into: y.storage.floats, bias: denseBias, activation: activation)
     let yd = y.detached()
     var inputs = [x2, weight]
     if let bias { inputs.append(bias) }
