@@ -70,6 +70,10 @@ import MyelinVision
         // Paeth: row 1 byte 1 has a=30, b=20, c=10, p=40, nearest is a, 25-30 = 251 (mod 256).
         let paeth = handMadePNG(width: 2, height: 2, colorType: 0, filteredRows: [4, 10, 10, 4, 20, 251])
         #expect(try Image(pngData: paeth).pixels == [10, 20, 30, 25])
+        // Paeth's ties: a over b over c. Row 1 column 1 has a=10, b=25, c=20 (|p-a| = |p-c| = 5, so a);
+        // column 3 has a=25, b=10, c=20 (|p-b| = |p-c| = 5, so b).
+        let ties = handMadePNG(width: 4, height: 2, colorType: 0, filteredRows: [0, 20, 25, 20, 10, 4, 246, 40, 231, 50])
+        #expect(try Image(pngData: ties).pixels == [20, 25, 20, 10, 10, 50, 25, 60])
         // Sub and Up on RGB (bpp 3): a pixel's bytes are relative to the pixel left, or above.
         let sub = handMadePNG(width: 2, height: 1, colorType: 2, filteredRows: [1, 100, 0, 255, 5, 1, 2])
         #expect(try Image(pngData: sub).pixels == [100, 0, 255, 105, 1, 1])

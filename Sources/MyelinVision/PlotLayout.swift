@@ -1,0 +1,142 @@
+/// Sizes of text as a renderer draws it, so one layout serves both SVG and the bitmap font.
+struct TextMetrics {
+    /// Advance per character of label text.
+    var charWidth: Double
+    /// Height of a line of label text, top to baseline.
+    var charHeight: Double
+    /// The same two for the title.
+    var titleCharWidth: Double
+    var titleCharHeight: Double
+    /// Line width of a curve.
+    var lineWidth: Double
+
+    func width(_ text: String) -> Double { Double(text.count) * charWidth }
+}
+
+/// A rectangle in pixel coordinates (y down).
+struct PlotRect {
+    var x: Double, y: Double, width: Double, height: Double
+    var maxX: Double { x + width }
+    var maxY: Double { y + height }
+    func contains(_ p: (x: Double, y: Double)) -> Bool { p.x >= x && p.x <= maxX && p.y >= y && p.y <= maxY }
+}
+
+/// A piece of text placed by the layout. Horizontal text: `x` is where `anchor` puts it, `y` its top.
+/// Vertical text (read bottom to top): `x` is its left edge and `y` its middle.
+struct PlotText {
+    enum Anchor { case start, middle, end }
+    var text: String
+    var x: Double
+    var y: Double
+    var anchor: Anchor
+    var vertical = false
+    var isTitle = false
+}
+
+/// Everything a renderer needs to draw a `LinePlot`, in pixels: the plot frame, gridlines, ticks,
+/// text, each series' finite points, and the legend.
+struct PlotLayout {
+    var frame: PlotRect
+    var xAxis: PlotAxis
+    var yAxis: PlotAxis
+    /// Gridline and tick positions: x in pixels for vertical lines, y for horizontal ones.
+    var xTickPixels: [Double]
+    var yTickPixels: [Double]
+    var tickLength: Double
+    var texts: [PlotText]
+    /// Per series, its drawable points in pixel coordinates (non-finite ones dropped).
+    var curves: [[(x: Double, y: Double)]]
+    var legend: Legend?
+
+    struct Legend {
+        var box: PlotRect
+        /// Per series: the swatch line's ends and the name's placement.
+        var entries: [(from: (x: Double, y: Double), to: (x: Double, y: Double), label: PlotText)]
+    }
+
+    init(_ plot: LinePlot, width: Double, height: Double, metrics m: TextMetrics) {
+        let data = plot.series.map { plot.drawablePoints(of: $0) }
+        let xs = data.flatMap { $0.map(\.x) }, ys = data.flatMap { $0.map(\.y) }
+        xAxis = PlotAxis.linear(xs.min() ?? .nan, xs.max() ?? .nan)
+        yAxis = plot.logY ? PlotAxis.logarithmic(ys.min() ?? .nan, ys.max() ?? .nan)
+                          : PlotAxis.linear(ys.min() ?? .nan, ys.max() ?? .nan)
+
+        // Margins from the text they hold, so long tick labels never run off the picture.
+        let pad = m.charHeight
+        let gap = m.charHeight * 0.6
+        tickLength = m.charHeight * 0.5
+        let top = pad + (plot.title.isEmpty ? 0 : m.titleCharHeight + pad)
+        let bottom = tickLength + gap + m.charHeight + (plot.xLabel.isEmpty ? 0 : gap * 1.5 + m.charHeight) + pad
+        let yLabelWidth = yAxis.labels.map { m.width($0) }.max() ?? 0
+        let left = pad + (plot.yLabel.isEmpty ? 0 : m.charHeight + gap * 1.5) + yLabelWidth + gap + tickLength
+        let right = pad + m.width(xAxis.labels.last ?? "") / 2
+        frame = PlotRect(x: left, y: top, width: max(width - left - right, 1), height: max(height - top - bottom, 1))
+
+        let frame = self.frame, xAxis = self.xAxis, yAxis = self.yAxis
+        func pixel(_ p: (x: Double, y: Double)) -> (x: Double, y: Double) {
+            (frame.x + xAxis.fraction(p.x) * frame.width, frame.maxY - yAxis.fraction(p.y) * frame.height)
+        }
+        curves = data.map { $0.map(pixel) }
+        xTickPixels = xAxis.ticks.map { frame.x + ($0 - xAxis.low) / (xAxis.high - xAxis.low) * frame.width }
+        yTickPixels = yAxis.ticks.map { frame.maxY - ($0 - yAxis.low) / (yAxis.high - yAxis.low) * frame.height }
+
+        var texts: [PlotText] = []
+        for (x, label) in zip(xTickPixels, xAxis.labels) {
+            texts.append(PlotText(text: label, x: x, y: frame.maxY + tickLength + gap, anchor: .middle))
+        }
+        for (y, label) in zip(yTickPixels, yAxis.labels) {
+            texts.append(PlotText(text: label, x: frame.x - tickLength - gap, y: y - m.charHeight / 2, anchor: .end))
+        }
+        if !plot.title.isEmpty {
+            texts.append(PlotText(text: plot.title, x: frame.x + frame.width / 2, y: pad, anchor: .middle, isTitle: true))
+        }
+        if !plot.xLabel.isEmpty {
+            texts.append(PlotText(text: plot.xLabel, x: frame.x + frame.width / 2,
+                                  y: frame.maxY + tickLength + gap * 2.5 + m.charHeight, anchor: .middle))
+        }
+        if !plot.yLabel.isEmpty {
+            texts.append(PlotText(text: plot.yLabel, x: pad, y: frame.y + frame.height / 2, anchor: .middle, vertical: true))
+        }
+        self.texts = texts
+        legend = PlotLayout.legend(names: plot.series.map(\.name), curves: curves, frame: frame, metrics: m)
+    }
+
+    /// A legend box in the corner of the frame that the curves cross least; nil when no series has a name.
+    private static func legend(names: [String], curves: [[(x: Double, y: Double)]], frame: PlotRect,
+                               metrics m: TextMetrics) -> Legend? {
+        guard names.contains(where: { !$0.isEmpty }) else { return nil }
+        let inset = m.charHeight * 0.8
+        let rowHeight = m.charHeight * 1.8
+        let swatch = m.charWidth * 3
+        let nameWidth = names.map { m.width($0) }.max() ?? 0
+        let size = (width: inset + swatch + m.charWidth + nameWidth + inset, height: Double(names.count) * rowHeight + inset)
+        let corners = [  // preference order on ties: top right, top left, bottom right, bottom left
+            (frame.maxX - inset - size.width, frame.y + inset), (frame.x + inset, frame.y + inset),
+            (frame.maxX - inset - size.width, frame.maxY - inset - size.height), (frame.x + inset, frame.maxY - inset - size.height),
+        ].map { PlotRect(x: $0.0, y: $0.1, width: size.width, height: size.height) }
+
+        // Sample along each segment too: a line can cross the box without a vertex in it.
+        let total = curves.reduce(0) { $0 + $1.count }
+        let samples = total > 2000 ? 1 : 16
+        var hits = [Int](repeating: 0, count: corners.count)
+        for curve in curves {
+            for k in curve.indices {
+                let p = curve[k], q = k + 1 < curve.count ? curve[k + 1] : curve[k]
+                for s in 0..<samples {
+                    let t = Double(s) / Double(samples)
+                    let point = (x: p.x + (q.x - p.x) * t, y: p.y + (q.y - p.y) * t)
+                    for (c, box) in corners.enumerated() where box.contains(point) { hits[c] += 1 }
+                }
+            }
+        }
+        let box = corners[hits.indices.min { hits[$0] < hits[$1] }!]
+
+        let entries = names.enumerated().map { (i, name) in
+            let middle = box.y + inset + (Double(i) + 0.5) * rowHeight - inset / 2
+            let from = (x: box.x + inset, y: middle), to = (x: box.x + inset + swatch, y: middle)
+            return (from: from, to: to,
+                    label: PlotText(text: name, x: to.x + m.charWidth, y: middle - m.charHeight / 2, anchor: .start))
+        }
+        return Legend(box: box, entries: entries)
+    }
+}
