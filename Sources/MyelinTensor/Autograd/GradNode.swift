@@ -3,14 +3,40 @@
 public final class GradNode {
     /// The operation's name, for error messages and debugging (`"matmul"`, `"add"`, …).
     public let name: String
-    public let inputs: [Tensor]
+    public private(set) var inputs: [Tensor]
     /// Gradient of the result ↦ gradients of the inputs (nil where an input needs none).
-    let backward: (Tensor) -> [Tensor?]
+    private(set) var backward: (Tensor) -> [Tensor?]
 
     init(name: String, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
         self.name = name
         self.inputs = inputs
         self.backward = backward
+    }
+
+    /// Frees the graphs of `nodes` one node at a time (called by `Tensor.deinit`).
+    ///
+    /// Left to reference counting, a chain of thousands of recorded ops (an unrolled RNN) is freed
+    /// by one nested deinit per node and overflows a thread's stack. Instead, a node that is about
+    /// to die takes the nodes of the inputs that would die with it onto this explicit stack first,
+    /// so those inputs are freed without a graph to recurse into.
+    static func release(_ nodes: inout [GradNode]) {
+        while var node = nodes.popLast() {
+            // Still used elsewhere: it survives, and nothing below it is freed now.
+            guard isKnownUniquelyReferenced(&node) else { continue }
+            // Drop the closure's captures (usually the inputs again) and duplicate inputs (x * x),
+            // so that an input referenced by nothing else is held exactly once, here.
+            node.backward = { _ in [] }
+            var inputs = node.inputs
+            if inputs.count > 1 {
+                var seen = Set<ObjectIdentifier>()
+                inputs = inputs.filter { seen.insert(ObjectIdentifier($0)).inserted }
+            }
+            node.inputs = []
+            for i in inputs.indices where inputs[i].gradFn != nil && isKnownUniquelyReferenced(&inputs[i]) {
+                nodes.append(inputs[i].gradFn!)
+                inputs[i].gradFn = nil
+            }
+        }  // `node` and `inputs` are freed here, with no graph left beneath them
     }
 }
 

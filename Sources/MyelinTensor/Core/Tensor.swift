@@ -36,6 +36,14 @@ public final class Tensor {
         self.requiresGrad = false
     }
 
+    deinit {
+        // Free the recorded graph iteratively (see GradNode.release): a deep one must not recurse.
+        guard gradFn != nil else { return }
+        var nodes = [gradFn!]
+        gradFn = nil
+        GradNode.release(&nodes)
+    }
+
     public var dtype: DType { storage.dtype }
     public var rank: Int { shape.count }
     /// Number of elements.
