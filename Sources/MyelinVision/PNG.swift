@@ -255,6 +255,11 @@ extension Image {
         guard !overflow, expected <= Int(Int32.max) else {
             throw fail(.unsupported("image of \(width)x\(height)x\(channels) is too large to decode"))
         }
+        // Deflate never packs more than 1032 bytes into one, so a small IDAT promising a huge image is
+        // corrupt; saying so here spares allocating the promised size.
+        guard expected <= compressed.count * 1032 + 1024 else {
+            throw fail(.corruptImageData("\(compressed.count) compressed bytes cannot inflate to the \(expected) bytes IHDR promises"))
+        }
         let raw = try zlibInflate(compressed, expected: expected, fail: fail)
         var pixels = [UInt8](repeating: 0, count: height * stride)
         try raw.withUnsafeBufferPointer { src in

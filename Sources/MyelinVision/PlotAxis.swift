@@ -15,9 +15,10 @@ struct PlotAxis: Equatable {
         return (u - low) / (high - low)
     }
 
-    /// A linear axis over `[minimum, maximum]`, widened to round tick values 1, 2 or 5 × 10^k apart
-    /// (about `target` intervals). An empty range (no data) becomes 0...1; a single value is widened around itself.
-    static func linear(_ minimum: Double, _ maximum: Double, target: Int = 5) -> PlotAxis {
+    /// A linear axis over `[minimum, maximum]` with round tick values 1, 2 or 5 × 10^k apart (about
+    /// `target` intervals), widened to the ticks on either side unless `tight` (then ticks fall inside).
+    /// An empty range (no data) becomes 0...1; a single value is widened around itself.
+    static func linear(_ minimum: Double, _ maximum: Double, target: Int = 5, tight: Bool = false) -> PlotAxis {
         var lo = minimum, hi = maximum
         if !(lo.isFinite && hi.isFinite && lo <= hi) { lo = 0; hi = 1 }
         if lo == hi {
@@ -26,14 +27,14 @@ struct PlotAxis: Equatable {
         }
         // Divide before subtracting: hi - lo overflows for values near ±Double.greatestFiniteMagnitude.
         let step = niceStep(hi / Double(target) - lo / Double(target))
-        // The small slack keeps 3.0000000001 × step from adding an empty interval.
-        let first = (lo / step + 1e-9).rounded(.down)
-        let last = (hi / step - 1e-9).rounded(.up)
+        // The small slack keeps 3.0000000001 × step from adding an empty interval (or losing a tick).
+        let first = tight ? (lo / step - 1e-9).rounded(.up) : (lo / step + 1e-9).rounded(.down)
+        let last = tight ? (hi / step + 1e-9).rounded(.down) : (hi / step - 1e-9).rounded(.up)
         let ticks = stride(from: first, through: last, by: 1).map { k -> Double in
             let v = k * step
             return abs(v) < step * 1e-9 ? 0 : v
         }
-        return PlotAxis(low: first * step, high: last * step, ticks: ticks,
+        return PlotAxis(low: tight ? lo : first * step, high: tight ? hi : last * step, ticks: ticks,
                         labels: ticks.map { formatTick($0, step: step, largest: max(abs(first), abs(last)) * step) },
                         isLogarithmic: false)
     }

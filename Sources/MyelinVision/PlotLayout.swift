@@ -57,7 +57,8 @@ struct PlotLayout {
     init(_ plot: LinePlot, width: Double, height: Double, metrics m: TextMetrics) {
         let data = plot.series.map { plot.drawablePoints(of: $0) }
         let xs = data.flatMap { $0.map(\.x) }, ys = data.flatMap { $0.map(\.y) }
-        xAxis = PlotAxis.linear(xs.min() ?? .nan, xs.max() ?? .nan)
+        // x (steps, epochs) ends where the data ends; y widens to round ticks so curves never touch the frame's edge.
+        xAxis = PlotAxis.linear(xs.min() ?? .nan, xs.max() ?? .nan, tight: true)
         yAxis = plot.logY ? PlotAxis.logarithmic(ys.min() ?? .nan, ys.max() ?? .nan)
                           : PlotAxis.linear(ys.min() ?? .nan, ys.max() ?? .nan)
 

@@ -148,6 +148,9 @@ import MyelinVision
         }
         let huge = Data(signature + ihdr(width: 0x7fff_ffff, height: 0x7fff_ffff, colorType: 6) + chunk("IDAT", rows) + chunk("IEND", []))
         #expect(problem(huge) == .unsupported("image of 2147483647x2147483647x4 is too large to decode"))
+        // `rows` is 14 bytes of zlib: 2 header, 5 block header, 3 data, 4 Adler-32.
+        let promised = Data(signature + ihdr(width: 10000, height: 10000, colorType: 0) + chunk("IDAT", rows) + chunk("IEND", []))
+        #expect(problem(promised) == .corruptImageData("14 compressed bytes cannot inflate to the 100010000 bytes IHDR promises"))
     }
 }
 

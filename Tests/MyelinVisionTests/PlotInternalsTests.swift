@@ -41,6 +41,9 @@ import Testing
         #expect(loss.low == 0 && loss.high == 2.5)
         let epochs = PlotAxis.linear(1, 50)
         #expect(epochs.labels == ["0", "10", "20", "30", "40", "50"])
+        let steps = PlotAxis.linear(1, 1710, tight: true)  // the x axis: ends where the data ends
+        #expect(steps.low == 1 && steps.high == 1710 && steps.labels == ["500", "1000", "1500"])
+        #expect(PlotAxis.linear(1, 5, tight: true).labels == ["1", "2", "3", "4", "5"])
         let negative = PlotAxis.linear(-3, 7)
         #expect(negative.labels == ["-4", "-2", "0", "2", "4", "6", "8"])
         #expect(PlotAxis.linear(.nan, .nan).labels == ["0", "0.2", "0.4", "0.6", "0.8", "1.0"])
