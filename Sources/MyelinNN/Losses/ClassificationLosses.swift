@@ -18,16 +18,20 @@ public func nllLoss(_ logProbabilities: Tensor, _ labels: Tensor, reduction: Red
 }
 
 /// Binary cross-entropy between probabilities in [0, 1] and targets in [0, 1]. Log terms are
-/// clamped at −100 as in PyTorch, so a probability of exactly 0 or 1 gives a finite loss.
+/// clamped at −100 as in PyTorch, so a probability of exactly 0 or 1 gives a finite loss, and
+/// its gradient (p − t) / max(p(1 − p), 1e-12) stays finite there too.
 ///
 /// Shapes: probabilities and targets of the same shape → scalar (or that shape with `.none`).
 public func binaryCrossEntropy(_ probabilities: Tensor, _ targets: Tensor, reduction: Reduction = .mean) -> Tensor {
     precondition(probabilities.shape == targets.shape,
                  "binaryCrossEntropy: probabilities \(probabilities.shape) and targets \(targets.shape) differ in shape")
-    let t = targets.detached()
-    let logP = probabilities.log().clamped(min: -100)
-    let logNotP = (1 - probabilities).log().clamped(min: -100)
-    return reduction.apply(-(t * logP + (1 - t) * logNotP))
+    let p = probabilities.detached(), t = targets.detached()
+    let losses = withoutGrad { -(t * p.log().clamped(min: -100) + (1 - t) * (1 - p).log().clamped(min: -100)) }
+    // Differentiating through the clamped logs would give 0 · (1/0) = NaN at p = 0 or 1.
+    let perElement = differentiable("binaryCrossEntropy", [probabilities], result: losses) { g in
+        [g * (p - t) / maximum(p * (1 - p), Tensor(scalar: 1e-12))]
+    }
+    return reduction.apply(perElement)
 }
 
 /// Binary cross-entropy on logits, fused with the sigmoid for stability:
