@@ -8,6 +8,9 @@ public class Adam: Optimizer {
     let decoupledWeightDecay: Bool
     private lazy var firstMoment = makeSlots()
     private lazy var secondMoment = makeSlots()
+    /// Steps each parameter has taken: bias correction counts a parameter's own updates (PyTorch's
+    /// per-parameter `step`), not the optimizer's, so a parameter first updated late starts fresh.
+    private var parameterSteps: [Int]
 
     public convenience init(_ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                             epsilon: Float = 1e-8, weightDecay: Float = 0) {
@@ -23,6 +26,7 @@ public class Adam: Optimizer {
         self.epsilon = epsilon
         self.weightDecay = weightDecay
         decoupledWeightDecay = decoupled
+        parameterSteps = Array(repeating: 0, count: parameters.count)
         super.init(parameters, learningRate: learningRate)
     }
 
@@ -30,7 +34,8 @@ public class Adam: Optimizer {
                                 gradient: UnsafeBufferPointer<Float>) {
         let b1 = beta1, b2 = beta2, eps = epsilon, lr = learningRate, wd = weightDecay
         // Bias corrections in double: β^t underflows gracefully and keeps 1 − β^t accurate.
-        let t = Double(stepCount)
+        parameterSteps[index] += 1
+        let t = Double(parameterSteps[index])
         let correction1 = Float(1 - Foundation.pow(Double(b1), t)), correction2 = Float(1 - Foundation.pow(Double(b2), t))
         let stepSize = lr / correction1, rootCorrection2 = correction2.squareRoot()
         let decayFactor = decoupledWeightDecay ? 1 - lr * wd : 1
