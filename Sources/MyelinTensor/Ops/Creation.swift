@@ -16,13 +16,16 @@ extension Tensor {
     public static func ones(like t: Tensor) -> Tensor { ones(t.shape) }
 
     /// `[start, start + step, …]` below `end`, as float32.
-    public static func arange(_ start: Float = 0, _ end: Float, step: Float = 1) -> Tensor {
+    public static func arange(_ start: Float, _ end: Float, step: Float = 1) -> Tensor {
         precondition(step != 0, "arange: step must not be zero")
         let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         return Tensor(uninitializedShape: [n]) { buf in
             for i in 0..<n { buf[i] = start + Float(i) * step }
         }
     }
+
+    /// `[0, 1, …, end − 1]`, as float32 (PyTorch's `arange(end)`).
+    public static func arange(_ end: Float) -> Tensor { arange(0, end) }
 
     /// The n×n identity matrix.
     public static func eye(_ n: Int) -> Tensor {
