@@ -73,6 +73,15 @@ extension Tensor {
             forEachOffset { out.storage.floats[i] = floatValue(atStorageOffset: $0); i += 1 }
             return out
         }
+        if type == .bool {
+            // Nonzero (NaN included) is true, as in PyTorch; truncating to an integer first
+            // would turn 0.5 into false.
+            let out = Tensor(empty: shape, dtype: .bool)
+            let p = out.storage.base.assumingMemoryBound(to: Bool.self)
+            var i = 0
+            forEachOffset { p[i] = floatValue(atStorageOffset: $0) != 0; i += 1 }
+            return out
+        }
         return Tensor(shape: shape, integers: integers, dtype: type)
     }
 }
