@@ -14,10 +14,11 @@ extension Tensor {
         }
         var outShape = shape
         outShape[a] = idx.count
-        let out = Tensor(empty: outShape)
+        let out = Tensor(empty: outShape, dtype: dtype)
         let src = detached()
         for (j, i) in idx.enumerated() {
-            out.narrowed(axis: a, start: j, length: 1).assign(src.narrowed(axis: a, start: i, length: 1))
+            let slot = out.narrowed(axis: a, start: j, length: 1), picked = src.narrowed(axis: a, start: i, length: 1)
+            if dtype == .float32 { slot.assign(picked) } else { slot.assignIntegers(picked) }
         }
         let inputShape = shape
         return differentiable("indexSelect", [self], result: out) { g in
@@ -39,9 +40,17 @@ extension Tensor {
             precondition(indices.shape[d] <= shape[d], "gather: indices shape \(indices.shape) exceeds input shape \(shape) at axis \(d)")
         }
         let (storageOffsets, logicalOffsets) = gatherOffsets(axis: a, indices: indices)
-        let out = Tensor(empty: indices.shape)
-        let src = storage.floats, dst = out.storage.floats
-        for (k, o) in storageOffsets.enumerated() { dst[k] = src[o] }
+        let out = Tensor(empty: indices.shape, dtype: dtype)
+        func copy<Element>(_: Element.Type) {
+            let src = storage.base.assumingMemoryBound(to: Element.self)
+            let dst = out.storage.base.assumingMemoryBound(to: Element.self)
+            for (k, o) in storageOffsets.enumerated() { dst[k] = src[o] }
+        }
+        switch dtype.byteSize {
+        case 8: copy(UInt64.self)
+        case 4: copy(UInt32.self)
+        default: copy(UInt8.self)
+        }
         let inputShape = shape
         return differentiable("gather", [self], result: out) { g in
             let full = Tensor.zeros(inputShape)
