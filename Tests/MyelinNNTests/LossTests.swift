@@ -1,0 +1,183 @@
+import Foundation
+import Testing
+import MyelinNN
+
+let allReductions: [Reduction] = [.mean, .sum, .none]
+
+@Suite struct LossGradientTests {
+    let checker = GradientCheck()
+
+    @Test(arguments: allReductions)
+    func mseLossGradient(reduction: Reduction) {
+        let prediction = leaf([3, 4], seed: 21), target = leaf([3, 4], seed: 22)
+        checker.check([prediction, target]) { mseLoss(prediction, target, reduction: reduction) }
+    }
+
+    @Test(arguments: allReductions)
+    func l1LossGradient(reduction: Reduction) {
+        // prediction − target stays ≥ 0.1 away from the kink of |·| at 0.
+        let target = leaf([3, 4], seed: 23)
+        let offsets = awayFromZero([3, 4], low: 0.1, high: 1, seed: 24)
+        let prediction = leaf([3, 4], zip(target.scalars, offsets.scalars).map { $0 + $1 })
+        checker.check([prediction, target]) { l1Loss(prediction, target, reduction: reduction) }
+    }
+
+    @Test(arguments: allReductions)
+    func crossEntropyGradient(reduction: Reduction) {
+        let logits = leaf([4, 5], low: -3, high: 3, seed: 25)
+        let labels = Tensor(integers: [3, 0, 4, 3])
+        checker.check([logits]) { crossEntropy(logits, labels, reduction: reduction) }
+        let labels32 = Tensor(shape: [4], integers: [1, 1, 2, 0], dtype: .int32)
+        checker.check([logits]) { crossEntropy(logits, labels32, reduction: reduction) }
+    }
+
+    @Test(arguments: allReductions)
+    func nllLossGradient(reduction: Reduction) {
+        let logProbabilities = leaf([3, 4], low: -4, high: 0, seed: 26)
+        let labels = Tensor(integers: [2, 2, 0])
+        checker.check([logProbabilities]) { nllLoss(logProbabilities, labels, reduction: reduction) }
+        // Composed with logSoftmax it is crossEntropy.
+        checker.check([logProbabilities]) { nllLoss(logProbabilities.logSoftmax(axis: 1), labels, reduction: reduction) }
+    }
+
+    @Test(arguments: allReductions)
+    func binaryCrossEntropyGradient(reduction: Reduction) {
+        // d³/dp³ of t·log p is 2t/p³ (≤ 2000 for p ≥ 0.1), so the step is cut to 1e-3 here:
+        // truncation h²/6·2000 ≈ 3e-4; rounding ≈ 2e-7·|L| / 2e-3 ≈ 1e-4 for |L| ≈ 1.
+        let checker = GradientCheck(step: 1e-3)
+        let probabilities = leaf([3, 4], low: 0.1, high: 0.9, seed: 27)
+        let targets = Tensor.uniform([3, 4], generator: RandomGenerator(seed: 28))
+        checker.check([probabilities]) { binaryCrossEntropy(probabilities, targets, reduction: reduction) }
+        let hardTargets = Tensor(shape: [3, 4], scalars: [1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0])
+        checker.check([probabilities]) { binaryCrossEntropy(probabilities, hardTargets, reduction: reduction) }
+    }
+
+    @Test(arguments: allReductions)
+    func binaryCrossEntropyWithLogitsGradient(reduction: Reduction) {
+        let logits = leaf([3, 4], low: -5, high: 5, seed: 29)
+        let targets = Tensor.uniform([3, 4], generator: RandomGenerator(seed: 30))
+        checker.check([logits]) { binaryCrossEntropyWithLogits(logits, targets, reduction: reduction) }
+    }
+
+    @Test func l2PenaltyGradient() {
+        let a = leaf([2, 3], seed: 31), b = leaf([4], seed: 32)
+        checker.check([a, b]) { l2Penalty([a, b], coefficient: 0.3) }
+        // By hand: d/dp λΣp² = 2λp.
+        l2Penalty([a, b], coefficient: 0.3).backward()
+        #expect(close(a.grad!.scalars, a.scalars.map { 0.6 * $0 }, 1e-6))
+        #expect(close(b.grad!.scalars, b.scalars.map { 0.6 * $0 }, 1e-6))
+    }
+}
+
+@Suite struct LossValueTests {
+    @Test func crossEntropyMatchesPyTorch() {
+        // F.cross_entropy(torch.tensor([[1., 2., 3.]]), torch.tensor([2])) = 0.40760596
+        #expect(Swift.abs(crossEntropy(Tensor([[1, 2, 3]]), Tensor(integers: [2])).item - 0.40760596) < 1e-6)
+        let logits = Tensor([[1, 2, 3], [1, 2, 3]])
+        let labels = Tensor(integers: [2, 0])
+        // −log softmax: 0.40760596 and 2.40760596.
+        #expect(close(crossEntropy(logits, labels, reduction: .none).scalars, [0.40760596, 2.40760596], 2e-6))
+        #expect(Swift.abs(crossEntropy(logits, labels).item - 1.40760596) < 2e-6)
+        #expect(Swift.abs(crossEntropy(logits, labels, reduction: .sum).item - 2.81521192) < 4e-6)
+        // Large logits stay finite.
+        #expect(Swift.abs(crossEntropy(Tensor([[1000, 0]]), Tensor(integers: [1])).item - 1000) < 1e-3)
+    }
+
+    @Test func crossEntropyGradientIsSoftmaxMinusOneHot() {
+        let logits = leaf([1, 3], [1, 2, 3])
+        crossEntropy(logits, Tensor(integers: [2])).backward()
+        #expect(close(logits.grad!.scalars, [0.09003057, 0.24472847, 0.66524096 - 1], 1e-6))
+    }
+
+    @Test func nllLossPicksTheLabelledEntry() {
+        let logProbabilities = Tensor([[-1, -2, -3], [-4, -5, -6]])
+        let labels = Tensor(integers: [1, 2])
+        #expect(nllLoss(logProbabilities, labels, reduction: .none).scalars == [2, 6])
+        #expect(nllLoss(logProbabilities, labels, reduction: .sum).item == 8)
+        #expect(nllLoss(logProbabilities, labels).item == 4)
+    }
+
+    @Test func regressionLosses() {
+        let prediction = Tensor([1, 2, 3]), target = Tensor([1, 1, 1])
+        #expect(close(mseLoss(prediction, target).scalars, [5.0 / 3]))
+        #expect(mseLoss(prediction, target, reduction: .sum).item == 5)
+        #expect(mseLoss(prediction, target, reduction: .none).scalars == [0, 1, 4])
+        #expect(l1Loss(prediction, target).item == 1)
+        #expect(l1Loss(prediction, target, reduction: .sum).item == 3)
+        #expect(l1Loss(Tensor([1, -2]), Tensor([3, 1]), reduction: .none).scalars == [2, 3])
+        #expect(mseLoss(Tensor([[1, 2], [3, 4]]), Tensor([[1, 2], [3, 4]])).shape == [])
+    }
+
+    @Test func reductionNoneKeepsTheShape() {
+        let p = Tensor.uniform([2, 3], low: 0.1, high: 0.9, generator: RandomGenerator(seed: 33))
+        let t = Tensor.uniform([2, 3], generator: RandomGenerator(seed: 34))
+        for loss in [mseLoss(p, t, reduction: .none), l1Loss(p, t, reduction: .none),
+                     binaryCrossEntropy(p, t, reduction: .none), binaryCrossEntropyWithLogits(p, t, reduction: .none)] {
+            #expect(loss.shape == [2, 3])
+        }
+        let none = binaryCrossEntropy(p, t, reduction: .none).scalars
+        #expect(Swift.abs(binaryCrossEntropy(p, t, reduction: .sum).item - none.reduce(0, +)) < 1e-5)
+        #expect(Swift.abs(binaryCrossEntropy(p, t).item - none.reduce(0, +) / 6) < 1e-6)
+    }
+
+    @Test func binaryCrossEntropyByHand() {
+        let p: [Float] = [0.5, 0.9, 0.2, 0.7], t: [Float] = [1, 0, 0, 0.25]
+        let expected: [Double] = zip(p, t).map { (p: Float, t: Float) -> Double in
+            let pd = Double(p), td = Double(t)
+            let positive: Double = td * Foundation.log(pd)
+            let negative: Double = (1 - td) * Foundation.log(1 - pd)
+            return -(positive + negative)
+        }
+        let losses = binaryCrossEntropy(Tensor(p), Tensor(t), reduction: .none).scalars
+        for (a, b) in zip(losses, expected) { #expect(Swift.abs(Double(a) - b) < 1e-6) }
+        #expect(Swift.abs(losses[0] - 0.6931472) < 1e-6)
+    }
+
+    @Test func binaryCrossEntropyClampsTheLogAtMinus100() {
+        // torch.nn.functional.binary_cross_entropy(tensor([0., 1., 0., 1.]), tensor([1., 0., 0., 1.]),
+        // reduction='none') = [100., 100., 0., 0.]
+        let p = leaf([4], [0, 1, 0, 1])
+        let losses = binaryCrossEntropy(p, Tensor([1, 0, 0, 1]), reduction: .none)
+        #expect(losses.scalars == [100, 100, 0, 0])
+        #expect(binaryCrossEntropy(p, Tensor([1, 0, 0, 1])).item == 50)
+        // A tiny probability: log(1e-30) ≈ −69 is not clamped.
+        #expect(Swift.abs(binaryCrossEntropy(Tensor([1e-30]), Tensor([1])).item - 69.07755) < 1e-3)
+        // The gradient stays finite (PyTorch divides by max(p(1 − p), 1e-12)), so one saturated
+        // example cannot turn every weight into NaN.
+        losses.sum().backward()
+        #expect(p.grad!.scalars.allSatisfy { $0.isFinite })
+    }
+
+    @Test func binaryCrossEntropyWithLogitsIsStableAtPlusMinus100() {
+        let logits = leaf([4], [100, -100, 100, -100])
+        let targets = Tensor([1, 1, 0, 0])
+        let losses = binaryCrossEntropyWithLogits(logits, targets, reduction: .none)
+        // log(1 + e^−100) ≈ 3.7e-44: the exact losses are [0, 100, 100, 0].
+        #expect(losses.scalars.allSatisfy { $0.isFinite })
+        #expect(close(losses.scalars, [0, 100, 100, 0], 1e-5))
+        let mean = binaryCrossEntropyWithLogits(logits, targets)
+        #expect(Swift.abs(mean.item - 50) < 1e-5)
+        mean.backward()
+        // d/dx = (sigmoid(x) − t) / N.
+        #expect(close(logits.grad!.scalars, [0, -0.25, 0.25, 0], 1e-6))
+    }
+
+    @Test func binaryCrossEntropyWithLogitsAgreesWithTheTwoStepForm() {
+        let x = Tensor.uniform([10], low: -6, high: 6, generator: RandomGenerator(seed: 35))
+        let t = Tensor.uniform([10], generator: RandomGenerator(seed: 36))
+        let fused = binaryCrossEntropyWithLogits(x, t, reduction: .none).scalars
+        let twoStep = binaryCrossEntropy(x.sigmoid(), t, reduction: .none).scalars
+        #expect(close(fused, twoStep, 1e-4))
+        // By hand: log(1 + eˣ) − x·t.
+        for i in 0..<10 {
+            let xi = Double(x.scalars[i]), ti = Double(t.scalars[i])
+            #expect(Swift.abs(Double(fused[i]) - (Foundation.log1p(Foundation.exp(xi)) - xi * ti)) < 2e-6)
+        }
+    }
+
+    @Test func l2PenaltyValue() {
+        let a = Tensor([1, 2]), b = Tensor(shape: [1, 1], scalars: [3])
+        #expect(l2Penalty([a, b], coefficient: 0.5).item == 7)
+        #expect(l2Penalty([a], coefficient: 0).item == 0)
+    }
+}
