@@ -1,0 +1,84 @@
+// Declarations shared by the C files of CMyelinKernels; not part of the public API.
+#ifndef CMYELIN_INTERNAL_H
+#define CMYELIN_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "CMyelinKernels.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define MYELIN_X86 1
+#define MYELIN_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,fma")))
+#define MYELIN_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#endif
+
+#define MYELIN_INLINE static inline __attribute__((always_inline))
+
+// MARK: - GEMM families
+
+/// What the micro-kernel does with its tile once the K loop is done: C = acc + beta·C (beta == 0:
+/// C is not read), then + bias[j] and ReLU when this is the last K block.
+typedef struct {
+    float beta;
+    const float *bias; // already offset to the tile's first column; NULL for none
+    int relu;
+} myelin_epilogue;
+
+/// Packs rows [0, mc) × columns [0, kc) of A (element (i, p) at A[i*rs + p*cs]), times alpha, into
+/// ceil(mc/MR) panels of MR×kc: panel q starts at dst + q*MR*kc and holds (r, p) at [p*MR + r].
+/// Rows past mc are zero.
+typedef void (*myelin_pack_a_fn)(int64_t mc, int64_t kc, const float *A, int64_t rs, int64_t cs,
+                                 float alpha, float *dst);
+/// Packs rows [0, kc) × columns [0, nc) of B (element (p, j) at B[p*rs + j*cs]) into ceil(nc/NR)
+/// panels of kc×NR: panel q starts at dst + q*NR*kc and holds (p, c) at [p*NR + c]. Columns past nc
+/// are zero.
+typedef void (*myelin_pack_b_fn)(int64_t kc, int64_t nc, const float *B, int64_t rs, int64_t cs, float *dst);
+/// The register-blocked kernel: the m×n tile (m ≤ MR, n ≤ NR) of C at C (row stride ldc) gets
+/// Σ_p a(r, p)·b(p, c) over p < kc, where a(r, p) = A[p*MR + r] (a packed A panel) and
+/// b(p, c) = B[p*ldb + c] (a packed B panel with ldb = NR, or rows of B read in place), then ep.
+typedef void (*myelin_kernel_fn)(int64_t kc, const float *A, const float *B, int64_t ldb, float *C,
+                                 int64_t ldc, int m, int n, const myelin_epilogue *ep);
+/// y[j] = Σ_p W[j*ldw + p]·x[p] for j < n (each output a dot product of contiguous rows).
+typedef void (*myelin_gemv_dot_fn)(int64_t n, int64_t k, const float *W, int64_t ldw, const float *x, float *y);
+/// y[j] = Σ_p W[p*ldw + j]·x[p] for j < n (rows of W scaled and added).
+typedef void (*myelin_gemv_axpy_fn)(int64_t n, int64_t k, const float *W, int64_t ldw, const float *x, float *y);
+
+typedef struct {
+    myelin_gemm_path path;
+    int mr, nr;
+    int n_granule; // columns are split between threads in multiples of this (one vector)
+    int direct_b;  // the kernel may read B's rows in place (it never loads past column n)
+    myelin_pack_a_fn pack_a;
+    myelin_pack_b_fn pack_b;
+    myelin_kernel_fn kernel;
+    myelin_gemv_dot_fn gemv_dot;
+    myelin_gemv_axpy_fn gemv_axpy;
+} myelin_gemm_family;
+
+extern const myelin_gemm_family myelin_family_portable;
+#if MYELIN_X86
+extern const myelin_gemm_family myelin_family_avx2;
+extern const myelin_gemm_family myelin_family_avx512;
+#endif
+
+// MARK: - Thread pool internals
+
+/// A team of threads running one function together; members may wait on each other with
+/// myelin_team_barrier, since every member is guaranteed to run at the same time.
+typedef struct myelin_team myelin_team;
+typedef void (*myelin_team_fn)(void *context, myelin_team *team, int member, int members);
+
+/// Runs fn on `members` threads at once (the caller is member 0). Falls back to fewer members (down
+/// to 1, inline) when called from inside a task or while another thread uses the pool, so fn must
+/// work for any member count it is given.
+void myelin_team_run(int members, myelin_team_fn fn, void *context);
+/// Blocks until every member of the team has reached this barrier.
+void myelin_team_barrier(myelin_team *team);
+
+/// A 64-byte aligned scratch buffer owned by the calling thread and kept for its next call
+/// (slot 0: the GEMM's packed A, shared with the team; slot 1: this thread's packed B; slot 2: small
+/// vectors). Never freed while the thread lives.
+float *myelin_scratch(int slot, size_t floats);
+
+#endif
