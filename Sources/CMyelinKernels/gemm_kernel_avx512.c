@@ -1,0 +1,343 @@
+// The AVX-512 GEMM family: a 12×32 micro-kernel (24 zmm accumulators: 12 rows × 2 vectors of 16
+// columns), packing routines that transpose 16×16 blocks in registers, and GEMV kernels.
+//
+// Why 12×32: two FMA pipes with 4-cycle latency need ≥ 8 independent accumulators; 24 leave room
+// for the two B vectors, and each k step does 24 FMAs for 2 vector loads and 12 broadcasts (folded
+// into the FMAs as embedded broadcasts), well within the two load ports. The packed A panel
+// (12×kc floats) stays in L1 while the kernel streams 32-column B panels from L2.
+#include "gemm_generic.h"
+
+#if MYELIN_X86
+#include <immintrin.h>
+
+enum { MR = 12, NR = 32 };
+
+#define T MYELIN_TARGET_AVX512
+
+#if defined(__clang__)
+#define UNROLL4 _Pragma("clang loop unroll_count(4)")
+#else
+#define UNROLL4 _Pragma("GCC unroll 4")
+#endif
+
+MYELIN_INLINE T __mmask16 mask_first(int64_t n) {
+    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
+}
+
+// MARK: - Micro-kernel
+
+// The epilogue for one row of the tile.
+MYELIN_INLINE T void store_row(const int VECS, float *c, __m512 x0, __m512 x1, __mmask16 m0, __mmask16 m1,
+                               __m512 bias0, __m512 bias1, const myelin_epilogue *ep) {
+    if (ep->beta != 0) { // beta == 0 must not read C: it may hold NaN
+        const __m512 beta = _mm512_set1_ps(ep->beta);
+        x0 = _mm512_fmadd_ps(beta, _mm512_maskz_loadu_ps(m0, c), x0);
+        if (VECS == 2) x1 = _mm512_fmadd_ps(beta, _mm512_maskz_loadu_ps(m1, c + 16), x1);
+    }
+    if (ep->bias) {
+        x0 = _mm512_add_ps(x0, bias0);
+        if (VECS == 2) x1 = _mm512_add_ps(x1, bias1);
+    }
+    if (ep->relu) { // max(0, x) keeps NaN, as PyTorch's relu does
+        x0 = _mm512_max_ps(_mm512_setzero_ps(), x0);
+        if (VECS == 2) x1 = _mm512_max_ps(_mm512_setzero_ps(), x1);
+    }
+    _mm512_mask_storeu_ps(c, m0, x0);
+    if (VECS == 2) _mm512_mask_storeu_ps(c + 16, m1, x1);
+}
+
+// Applies X to each row index of the tile. The accumulators are named variables, not an array,
+// so that they are registers from the start (an array of vectors can end up on the stack).
+#define EACH_ROW(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+#define ROW_DECL(r)                                                                                      \
+    __m512 c##r##_0 = _mm512_setzero_ps(), c##r##_1 = _mm512_setzero_ps();                                \
+    if (r < ROWS) {                                                                                      \
+        /* The epilogue's C lines are fetched while the K loop runs. */                                  \
+        _mm_prefetch((const char *)(C + r * ldc), _MM_HINT_T0);                                          \
+        _mm_prefetch((const char *)(C + r * ldc + n - 1), _MM_HINT_T0);                                  \
+    }
+#define ROW_STEP(r)                                                                                      \
+    if (r < ROWS) {                                                                                      \
+        const __m512 a = _mm512_set1_ps(A[r]);                                                           \
+        c##r##_0 = _mm512_fmadd_ps(a, b0, c##r##_0);                                                     \
+        if (VECS == 2) c##r##_1 = _mm512_fmadd_ps(a, b1, c##r##_1);                                      \
+    }
+#define ROW_STORE(r) \
+    if (r < ROWS) store_row(VECS, C + r * ldc, c##r##_0, c##r##_1, m0, m1, bias0, bias1, ep);
+
+// One tile of ROWS (≤ MR) rows and VECS (1 or 2) vectors of 16 columns; ROWS and VECS are
+// compile-time constants in every instantiation below. B is read with masked loads past column n,
+// so it may be the caller's own matrix rows.
+MYELIN_INLINE T void tile(const int ROWS, const int VECS, int64_t kc, const float *A, const float *B,
+                          int64_t ldb, float *C, int64_t ldc, int n, const myelin_epilogue *ep) {
+    const __mmask16 m0 = mask_first(n), m1 = mask_first(n - 16);
+    EACH_ROW(ROW_DECL)
+    UNROLL4
+    for (int64_t p = 0; p < kc; p++) {
+        const __m512 b0 = _mm512_maskz_loadu_ps(m0, B);
+        const __m512 b1 = VECS == 2 ? _mm512_maskz_loadu_ps(m1, B + 16) : b0;
+        EACH_ROW(ROW_STEP)
+        A += MR;
+        B += ldb;
+    }
+    __m512 bias0 = _mm512_setzero_ps(), bias1 = bias0;
+    if (ep->bias) {
+        bias0 = _mm512_maskz_loadu_ps(m0, ep->bias);
+        if (VECS == 2) bias1 = _mm512_maskz_loadu_ps(m1, ep->bias + 16);
+    }
+    EACH_ROW(ROW_STORE)
+}
+
+#define TILE_ARGS int64_t kc, const float *A, const float *B, int64_t ldb, float *C, int64_t ldc, int n, \
+                  const myelin_epilogue *ep
+#define TILE_FN(R)                                                                                       \
+    static T void tile_##R##_1(TILE_ARGS) { tile(R, 1, kc, A, B, ldb, C, ldc, n, ep); }                  \
+    static T void tile_##R##_2(TILE_ARGS) { tile(R, 2, kc, A, B, ldb, C, ldc, n, ep); }
+TILE_FN(1) TILE_FN(2) TILE_FN(3) TILE_FN(4) TILE_FN(5) TILE_FN(6)
+TILE_FN(7) TILE_FN(8) TILE_FN(9) TILE_FN(10) TILE_FN(11) TILE_FN(12)
+
+typedef void (*tile_fn)(TILE_ARGS);
+static tile_fn const tiles[MR][2] = {
+    {tile_1_1, tile_1_2}, {tile_2_1, tile_2_2}, {tile_3_1, tile_3_2}, {tile_4_1, tile_4_2},
+    {tile_5_1, tile_5_2}, {tile_6_1, tile_6_2}, {tile_7_1, tile_7_2}, {tile_8_1, tile_8_2},
+    {tile_9_1, tile_9_2}, {tile_10_1, tile_10_2}, {tile_11_1, tile_11_2}, {tile_12_1, tile_12_2},
+};
+
+static void kernel(int64_t kc, const float *A, const float *B, int64_t ldb, float *C, int64_t ldc, int m, int n,
+                   const myelin_epilogue *ep) {
+    tiles[m - 1][n > 16](kc, A, B, ldb, C, ldc, n, ep);
+}
+
+// MARK: - Packing
+
+// Transposes 16 rows of 16 floats in place: r[i][j] becomes r[j][i].
+MYELIN_INLINE T void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    // Now r[4g + s] holds, in its 128-bit lane L, column 4L + s of rows 4g..4g+3: gather the lanes.
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
+        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
+        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
+        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xDD);
+    }
+}
+
+// Four 12-float columns (lanes 0-11 of c[0..3]) stored as 48 consecutive floats, in three full
+// stores: AVX-512 masked stores of 12 floats are slow on AMD and split cache lines.
+MYELIN_INLINE T void store_4x12(float *dst, __m512 c0, __m512 c1, __m512 c2, __m512 c3) {
+    const __m512i i0 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19);
+    const __m512i i1 = _mm512_setr_epi32(4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23);
+    const __m512i i2 = _mm512_setr_epi32(8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27);
+    _mm512_storeu_ps(dst, _mm512_permutex2var_ps(c0, i0, c1));
+    _mm512_storeu_ps(dst + 16, _mm512_permutex2var_ps(c1, i1, c2));
+    _mm512_storeu_ps(dst + 32, _mm512_permutex2var_ps(c2, i2, c3));
+}
+
+// A with rows contiguous in k (row-major A): 16×16 blocks are transposed in registers.
+static T void pack_a_rows(int64_t mc, int64_t kc, const float *A, int64_t rs, __m512 scale, float *dst) {
+    for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += MR * kc) {
+        const int h = mc - i0 < MR ? (int)(mc - i0) : MR;
+        const float *a = A + i0 * rs;
+        for (int64_t p0 = 0; p0 < kc; p0 += 16) {
+            const int w = kc - p0 < 16 ? (int)(kc - p0) : 16;
+            const __mmask16 km = mask_first(w);
+            __m512 r[16];
+            for (int i = 0; i < 16; i++)
+                r[i] = i < h ? _mm512_mul_ps(scale, _mm512_maskz_loadu_ps(km, a + i * rs + p0)) : _mm512_setzero_ps();
+            // The same columns of the next panel's rows: short row streams train no prefetcher.
+            if (i0 + MR < mc)
+                for (int i = 0; i < MR; i++) _mm_prefetch((const char *)(a + (MR + i) * rs + p0), _MM_HINT_T0);
+            transpose16(r);
+            if (w == 16)
+                for (int t = 0; t < 16; t += 4) store_4x12(dst + (p0 + t) * MR, r[t], r[t + 1], r[t + 2], r[t + 3]);
+            else
+                for (int t = 0; t < w; t++) _mm512_mask_storeu_ps(dst + (p0 + t) * MR, (1u << MR) - 1, r[t]);
+        }
+    }
+}
+
+// A with columns contiguous (Aᵀ stored row-major): each k of a panel is one short vector. Each
+// row of Aᵀ sits in its own page, so a sweep over k fills eight panels at once, touching every
+// page once per eight panels rather than once per panel.
+static T void pack_a_columns(int64_t mc, int64_t kc, const float *A, int64_t cs, __m512 scale, float *dst) {
+    for (int64_t g0 = 0; g0 < mc; g0 += 8 * MR) {
+        const int64_t group = mc - g0 < 8 * MR ? mc - g0 : 8 * MR;
+        for (int64_t p = 0; p < kc; p += 4) {
+            const int depth = kc - p < 4 ? (int)(kc - p) : 4;
+            for (int64_t g = 0; g < group; g += MR) {
+                const __mmask16 hm = mask_first(group - g < MR ? group - g : MR);
+                float *d = dst + (g0 + g) * kc + p * MR;
+                __m512 c[4];
+                for (int t = 0; t < 4; t++)
+                    c[t] = _mm512_mul_ps(scale, _mm512_maskz_loadu_ps(t < depth ? hm : 0, A + g0 + g + (p + t) * cs));
+                if (depth == 4)
+                    store_4x12(d, c[0], c[1], c[2], c[3]);
+                else
+                    for (int t = 0; t < depth; t++) _mm512_mask_storeu_ps(d + t * MR, (1u << MR) - 1, c[t]);
+            }
+        }
+    }
+}
+
+static T void pack_a(int64_t mc, int64_t kc, const float *A, int64_t rs, int64_t cs, float alpha, float *dst) {
+    const __m512 scale = _mm512_set1_ps(alpha);
+    if (cs == 1) {
+        pack_a_rows(mc, kc, A, rs, scale, dst);
+    } else if (rs == 1) {
+        pack_a_columns(mc, kc, A, cs, scale, dst);
+    } else {
+        for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += MR * kc)
+            generic_pack_a_panel(MR, mc - i0 < MR ? (int)(mc - i0) : MR, kc, A + i0 * rs, rs, cs, alpha, dst);
+    }
+}
+
+// B with rows contiguous (row-major B): one sweep over k copies 32 floats into every panel. Each
+// row of B sits in its own page, so it is read whole (up to NC floats) rather than once per panel.
+static T void pack_b_rows(int64_t kc, int64_t nc, const float *B, int64_t rs, float *dst) {
+    for (int64_t p = 0; p < kc; p++) {
+        const float *src = B + p * rs;
+        for (int64_t j = 0; j < nc; j += NR) {
+            float *d = dst + j * kc + p * NR;
+            if (nc - j >= NR) {
+                _mm512_store_ps(d, _mm512_loadu_ps(src + j));
+                _mm512_store_ps(d + 16, _mm512_loadu_ps(src + j + 16));
+            } else { // zero-padded last panel
+                _mm512_store_ps(d, _mm512_maskz_loadu_ps(mask_first(nc - j), src + j));
+                _mm512_store_ps(d + 16, _mm512_maskz_loadu_ps(mask_first(nc - j - 16), src + j + 16));
+            }
+        }
+    }
+}
+
+// B with columns contiguous (Bᵀ stored row-major, as a Linear layer's weight): 16×16 blocks are
+// transposed in registers.
+static T void pack_b_columns(int64_t kc, int64_t nc, const float *B, int64_t cs, float *dst) {
+    for (int64_t j0 = 0; j0 < nc; j0 += NR, dst += NR * kc) {
+        for (int half = 0; half < 2; half++) {
+            const int64_t cols = nc - j0 - 16 * half;
+            const float *b = B + (j0 + 16 * half) * cs;
+            for (int64_t p0 = 0; p0 < kc; p0 += 16) {
+                const int depth = kc - p0 < 16 ? (int)(kc - p0) : 16;
+                const __mmask16 km = mask_first(depth);
+                __m512 r[16];
+                for (int c = 0; c < 16; c++)
+                    r[c] = c < cols ? _mm512_maskz_loadu_ps(km, b + c * cs + p0) : _mm512_setzero_ps();
+                transpose16(r);
+                for (int t = 0; t < depth; t++) _mm512_store_ps(dst + (p0 + t) * NR + 16 * half, r[t]);
+            }
+        }
+    }
+}
+
+static T void pack_b(int64_t kc, int64_t nc, const float *B, int64_t rs, int64_t cs, float *dst) {
+    if (cs == 1) {
+        pack_b_rows(kc, nc, B, rs, dst);
+    } else if (rs == 1) {
+        pack_b_columns(kc, nc, B, cs, dst);
+    } else {
+        for (int64_t j0 = 0; j0 < nc; j0 += NR, dst += NR * kc)
+            generic_pack_b_panel(NR, nc - j0 < NR ? (int)(nc - j0) : NR, kc, B + j0 * cs, rs, cs, dst);
+    }
+}
+
+// MARK: - GEMV
+
+static T void gemv_dot(int64_t n, int64_t k, const float *W, int64_t ldw, const float *x, float *y) {
+    int64_t j = 0;
+    for (; j + 4 <= n; j += 4) { // four rows share each load of x
+        const float *w0 = W + j * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
+        __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
+        int64_t p = 0;
+        for (; p + 32 <= k; p += 32) {
+            __m512 xa = _mm512_loadu_ps(x + p), xb = _mm512_loadu_ps(x + p + 16);
+            s0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + p), xa, s0);
+            s1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + p), xa, s1);
+            s2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + p), xa, s2);
+            s3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + p), xa, s3);
+            t0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + p + 16), xb, t0);
+            t1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + p + 16), xb, t1);
+            t2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + p + 16), xb, t2);
+            t3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + p + 16), xb, t3);
+        }
+        for (; p < k; p += 16) {
+            const __mmask16 km = mask_first(k - p);
+            __m512 xa = _mm512_maskz_loadu_ps(km, x + p);
+            s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(km, w0 + p), xa, s0);
+            s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(km, w1 + p), xa, s1);
+            s2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(km, w2 + p), xa, s2);
+            s3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(km, w3 + p), xa, s3);
+        }
+        y[j] = _mm512_reduce_add_ps(_mm512_add_ps(s0, t0));
+        y[j + 1] = _mm512_reduce_add_ps(_mm512_add_ps(s1, t1));
+        y[j + 2] = _mm512_reduce_add_ps(_mm512_add_ps(s2, t2));
+        y[j + 3] = _mm512_reduce_add_ps(_mm512_add_ps(s3, t3));
+    }
+    for (; j < n; j++) {
+        const float *w0 = W + j * ldw;
+        __m512 s0 = _mm512_setzero_ps();
+        for (int64_t p = 0; p < k; p += 16) {
+            const __mmask16 km = mask_first(k - p);
+            s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(km, w0 + p), _mm512_maskz_loadu_ps(km, x + p), s0);
+        }
+        y[j] = _mm512_reduce_add_ps(s0);
+    }
+}
+
+static T void gemv_axpy(int64_t n, int64_t k, const float *W, int64_t ldw, const float *x, float *y) {
+    enum { V = 16 }; // 256 outputs per sweep over the rows of W, in 16 accumulators
+    for (int64_t j0 = 0; j0 < n; j0 += 16 * V) {
+        const int64_t left = n - j0;
+        const int vecs = left >= 16 * V ? V : (int)((left + 15) / 16);
+        __m512 acc[V];
+        __mmask16 mk[V];
+        for (int v = 0; v < V; v++) {
+            acc[v] = _mm512_setzero_ps();
+            mk[v] = mask_first(left - 16 * v);
+        }
+        const float *w = W + j0;
+        if (vecs == V && left >= 16 * V) {
+            for (int64_t p = 0; p < k; p++, w += ldw) {
+                const __m512 xp = _mm512_set1_ps(x[p]);
+                for (int v = 0; v < V; v++) acc[v] = _mm512_fmadd_ps(xp, _mm512_loadu_ps(w + 16 * v), acc[v]);
+            }
+        } else {
+            for (int64_t p = 0; p < k; p++, w += ldw) {
+                const __m512 xp = _mm512_set1_ps(x[p]);
+                for (int v = 0; v < vecs; v++)
+                    acc[v] = _mm512_fmadd_ps(xp, _mm512_maskz_loadu_ps(mk[v], w + 16 * v), acc[v]);
+            }
+        }
+        for (int v = 0; v < vecs; v++) _mm512_mask_storeu_ps(y + j0 + 16 * v, mk[v], acc[v]);
+    }
+}
+
+const myelin_gemm_family myelin_family_avx512 = {
+    .path = MYELIN_GEMM_AVX512,
+    .mr = MR,
+    .nr = NR,
+    .n_granule = 16,
+    .pack_a = pack_a,
+    .pack_b = pack_b,
+    .kernel = kernel,
+    .gemv_dot = gemv_dot,
+    .gemv_axpy = gemv_axpy,
+    .direct_b = 1,
+};
+
+#endif
