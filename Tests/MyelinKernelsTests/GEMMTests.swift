@@ -1,0 +1,205 @@
+import CMyelinKernels
+import Testing
+
+/// How a matrix operand is laid out in memory.
+enum Layout: CustomStringConvertible {
+    case rowMajor
+    case transposed     // stored as its transpose, row-major: column-major
+    case strided        // row stride larger than the width, column stride 2
+    case transposedGaps // column-major with gaps: neither stride is 1
+
+    /// (row stride, column stride, floats of storage) for a rows×cols matrix.
+    func strides(rows: Int, cols: Int) -> (rs: Int, cs: Int, count: Int) {
+        switch self {
+        case .rowMajor: return (cols, 1, max(rows * cols, 1))
+        case .transposed: return (1, rows, max(rows * cols, 1))
+        case .strided: return (2 * cols + 3, 2, max(rows * (2 * cols + 3), 1))
+        case .transposedGaps: return (2, 2 * rows + 5, max(cols * (2 * rows + 5), 1))
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .rowMajor: "row-major"
+        case .transposed: "transposed"
+        case .strided: "strided"
+        case .transposedGaps: "transposed+gaps"
+        }
+    }
+}
+
+struct GEMMCase: CustomTestStringConvertible, Sendable {
+    var m: Int, n: Int, k: Int
+    var a: Layout = .rowMajor, b: Layout = .rowMajor
+    var alpha: Float = 1, beta: Float = 0
+    var bias = false, relu = false
+
+    var testDescription: String {
+        "\(m)×\(k)·\(k)×\(n) A \(a) B \(b) alpha \(alpha) beta \(beta)\(bias ? " bias" : "")\(relu ? " relu" : "")"
+    }
+}
+
+extension Layout: Sendable {}
+
+/// The shapes that break blocked GEMMs: 1×1, sizes that are no multiple of any register tile,
+/// GEMV both ways, K = 1 and K = 0, every operand layout, alpha/beta/bias/ReLU, and products big
+/// enough to be split over threads (by columns, and by rows when N is narrow).
+let gemmCases: [GEMMCase] = {
+    var cases = [
+        GEMMCase(m: 1, n: 1, k: 1),
+        GEMMCase(m: 7, n: 5, k: 13),
+        GEMMCase(m: 129, n: 65, k: 257),
+        GEMMCase(m: 1, n: 256, k: 784),
+        GEMMCase(m: 1, n: 256, k: 784, b: .transposed),
+        GEMMCase(m: 1, n: 37, k: 50, a: .strided, b: .strided, alpha: 0.5, beta: 2, bias: true, relu: true),
+        GEMMCase(m: 300, n: 200, k: 1),
+        GEMMCase(m: 300, n: 1, k: 70, alpha: -1, beta: 0.5, bias: true),
+        GEMMCase(m: 300, n: 1, k: 70, a: .transposed),
+        GEMMCase(m: 13, n: 17, k: 0, beta: 0.5, bias: true, relu: true),
+        GEMMCase(m: 13, n: 17, k: 0),
+        GEMMCase(m: 128, n: 256, k: 784, b: .transposed, bias: true, relu: true),
+        GEMMCase(m: 200, n: 150, k: 300, alpha: 1.5, beta: -1),
+        GEMMCase(m: 2000, n: 20, k: 40, a: .transposed),
+        GEMMCase(m: 25, n: 600, k: 490, a: .transposed, b: .transposed, bias: true),
+        GEMMCase(m: 12, n: 32, k: 16),
+        GEMMCase(m: 24, n: 64, k: 480),
+    ]
+    for a in [Layout.rowMajor, .transposed, .strided, .transposedGaps] {
+        for b in [Layout.rowMajor, .transposed, .strided, .transposedGaps] {
+            cases.append(GEMMCase(m: 37, n: 70, k: 50, a: a, b: b))
+        }
+    }
+    cases.append(GEMMCase(m: 37, n: 70, k: 50, alpha: 0.25, beta: 0))
+    cases.append(GEMMCase(m: 37, n: 70, k: 50, alpha: 2, beta: 3))
+    cases.append(GEMMCase(m: 37, n: 70, k: 50, a: .transposed, b: .transposed, alpha: -1, beta: 1, bias: true, relu: true))
+    cases.append(GEMMCase(m: 37, n: 70, k: 50, alpha: 0, beta: 0.5, bias: true))
+    return cases
+}()
+
+extension KernelTests {
+    @Suite struct GEMM {
+        /// Checks one case on every kernel family and on 1 and 2 threads against a double-precision
+        /// reference.
+        ///
+        /// Tolerance: each output is a K-term dot product, so float rounding is bounded by about
+        /// K·u·Σ|a||b| (u = 2⁻²⁴, whatever the summation order or FMA use), plus one rounding each for
+        /// alpha, beta·C and the bias: |C − ref| ≤ (K + 4)·u·(|alpha|·Σ|a||b| + |beta·C₀| + |bias|).
+        @Test(arguments: gemmCases)
+        func matchesReference(_ c: GEMMCase) {
+            var rng = SeededFloats(seed: UInt64(c.m * 7919 + c.n * 104_729 + c.k * 31))
+            let (rsA, csA, countA) = c.a.strides(rows: c.m, cols: c.k)
+            let (rsB, csB, countB) = c.b.strides(rows: c.k, cols: c.n)
+            let a = rng.array(countA), b = rng.array(countB), bias = rng.array(c.n)
+            let ldc = c.n + 3
+            let initialC = rng.array(c.m * ldc)
+
+            // The reference: Σ a·b and Σ|a·b| in double.
+            var dot = [Double](repeating: 0, count: c.m * c.n), size = dot
+            for i in 0..<c.m {
+                for j in 0..<c.n {
+                    var s = 0.0, t = 0.0
+                    for p in 0..<c.k {
+                        let x = Double(a[i * rsA + p * csA]) * Double(b[p * rsB + j * csB])
+                        s += x
+                        t += abs(x)
+                    }
+                    dot[i * c.n + j] = s
+                    size[i * c.n + j] = t
+                }
+            }
+
+            let threadsBefore = myelin_thread_count()
+            defer {
+                myelin_set_thread_count(threadsBefore)
+                _ = myelin_gemm_set_path(MYELIN_GEMM_AUTO)
+            }
+            for path in supportedGEMMPaths {
+                #expect(myelin_gemm_set_path(path) == path)
+                for threads: Int32 in [1, 2] {
+                    myelin_set_thread_count(threads)
+                    // beta == 0 must not read C: fill it with NaN. Padding past column n holds a
+                    // sentinel that must survive.
+                    var out = initialC
+                    for i in 0..<c.m {
+                        for j in 0..<ldc { out[i * ldc + j] = j >= c.n ? 12345 : c.beta == 0 ? .nan : initialC[i * ldc + j] }
+                    }
+                    a.withUnsafeBufferPointer { a in
+                        b.withUnsafeBufferPointer { b in
+                            bias.withUnsafeBufferPointer { bias in
+                                myelin_sgemm(Int64(c.m), Int64(c.n), Int64(c.k), c.alpha, a.baseAddress, Int64(rsA),
+                                             Int64(csA), b.baseAddress, Int64(rsB), Int64(csB), c.beta, &out,
+                                             Int64(ldc), c.bias ? bias.baseAddress : nil,
+                                             c.relu ? MYELIN_ACTIVATION_RELU : MYELIN_ACTIVATION_NONE)
+                            }
+                        }
+                    }
+                    var worst = 0.0, failures = 0
+                    for i in 0..<c.m {
+                        for j in 0..<ldc {
+                            let got = Double(out[i * ldc + j])
+                            if j >= c.n {
+                                if got != 12345 { failures += 1 }
+                                continue
+                            }
+                            let c0 = c.beta == 0 ? 0 : Double(c.beta) * Double(initialC[i * ldc + j])
+                            let biasTerm = c.bias ? Double(bias[j]) : 0
+                            var want = Double(c.alpha) * dot[i * c.n + j] + c0 + biasTerm
+                            if c.relu { want = max(want, 0) }
+                            let scale = abs(Double(c.alpha)) * size[i * c.n + j] + abs(c0) + abs(biasTerm)
+                            let tolerance = Double(c.k + 4) * 0x1p-24 * scale + 1e-30
+                            let error = abs(got - want)
+                            if !(error <= tolerance) { failures += 1 }
+                            if scale > 0 { worst = max(worst, error / scale) }
+                        }
+                    }
+                    let name = String(cString: myelin_gemm_path_name(path))
+                    #expect(failures == 0, "\(name), \(threads) thread(s): \(failures) wrong; worst |error|/scale \(worst)")
+                }
+            }
+        }
+
+        @Test func pathSelection() {
+            defer { _ = myelin_gemm_set_path(MYELIN_GEMM_AUTO) }
+            #expect(myelin_gemm_path_supported(MYELIN_GEMM_PORTABLE) != 0)
+            let best = myelin_gemm_set_path(MYELIN_GEMM_AUTO)
+            #expect(best != MYELIN_GEMM_AUTO)
+            #expect(myelin_gemm_current_path() == best)
+            #expect(supportedGEMMPaths.contains(best))
+            #expect(myelin_gemm_set_path(MYELIN_GEMM_PORTABLE) == MYELIN_GEMM_PORTABLE)
+            #expect(String(cString: myelin_gemm_path_name(MYELIN_GEMM_PORTABLE)) == "portable")
+            #expect(String(cString: myelin_gemm_path_name(MYELIN_GEMM_AVX2)) == "avx2")
+            #expect(String(cString: myelin_gemm_path_name(MYELIN_GEMM_AVX512)) == "avx512")
+            // Asking for a family the CPU lacks falls back to the best it has.
+            for path in [MYELIN_GEMM_AVX2, MYELIN_GEMM_AVX512] where myelin_gemm_path_supported(path) == 0 {
+                #expect(myelin_gemm_set_path(path) == best)
+            }
+        }
+
+        /// Many threads calling at once: the pool serves one and the others run on their own.
+        @Test func concurrentCallers() async {
+            let m = 96, n = 80, k = 64
+            var rng = SeededFloats(seed: 5)
+            let a = rng.array(m * k), b = rng.array(k * n)
+            var want = [Float](repeating: 0, count: m * n)
+            myelin_sgemm(Int64(m), Int64(n), Int64(k), 1, a, Int64(k), 1, b, Int64(n), 1, 0, &want, Int64(n), nil,
+                         MYELIN_ACTIVATION_NONE)
+            let results = await withTaskGroup(of: [Float].self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        var c = [Float](repeating: 0, count: m * n)
+                        for _ in 0..<20 {
+                            myelin_sgemm(Int64(m), Int64(n), Int64(k), 1, a, Int64(k), 1, b, Int64(n), 1, 0, &c,
+                                         Int64(n), nil, MYELIN_ACTIVATION_NONE)
+                        }
+                        return c
+                    }
+                }
+                return await group.reduce(into: [[Float]]()) { $0.append($1) }
+            }
+            for c in results {
+                let worst = zip(c, want).map { abs($0 - $1) }.max() ?? 0
+                #expect(worst <= 1e-4)
+            }
+        }
+    }
+}

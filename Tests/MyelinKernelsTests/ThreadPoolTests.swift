@@ -1,0 +1,122 @@
+import CMyelinKernels
+import Foundation
+import Testing
+
+/// Records the slices a parallel_for hands out.
+final class SliceLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var slices: [(begin: Int64, end: Int64)] = []
+    func add(_ begin: Int64, _ end: Int64) {
+        lock.lock()
+        slices.append((begin, end))
+        lock.unlock()
+    }
+
+    /// Whether the slices cover [0, count) exactly once.
+    func coversExactlyOnce(_ count: Int64) -> Bool {
+        let sorted = slices.sorted { $0.begin < $1.begin }
+        var next: Int64 = 0
+        for s in sorted {
+            guard s.begin == next, s.end > s.begin else { return false }
+            next = s.end
+        }
+        return next == count
+    }
+}
+
+private let logSlice: myelin_task = { context, begin, end in
+    Unmanaged<SliceLog>.fromOpaque(context!).takeUnretainedValue().add(begin, end)
+}
+
+private func parallelFor(_ count: Int64, grain: Int64, _ log: SliceLog) {
+    myelin_parallel_for(count, grain, logSlice, Unmanaged.passUnretained(log).toOpaque())
+}
+
+extension KernelTests {
+    @Suite struct ThreadPool {
+        @Test func threadCount() {
+            let before = myelin_thread_count()
+            defer { myelin_set_thread_count(before) }
+            #expect(before >= 1)
+            myelin_set_thread_count(0)
+            #expect(myelin_thread_count() == 1)
+            myelin_set_thread_count(1000)
+            #expect(myelin_thread_count() == 64)
+            myelin_set_thread_count(3)
+            #expect(myelin_thread_count() == 3)
+        }
+
+        @Test(arguments: [Int32(1), 2, 3, 8])
+        func coversEveryIndexOnce(threads: Int32) {
+            let before = myelin_thread_count()
+            defer { myelin_set_thread_count(before) }
+            myelin_set_thread_count(threads)
+            for (count, grain) in [(Int64(0), Int64(1)), (1, 1), (2, 1), (7, 3), (1000, 1), (1000, 400), (100_003, 64),
+                                   (5, 0)] {
+                let log = SliceLog()
+                parallelFor(count, grain: grain, log)
+                #expect(log.coversExactlyOnce(count), "count \(count) grain \(grain) threads \(threads)")
+                if count > 0 {
+                    #expect(log.slices.count <= max(Int(threads), 1))
+                    // Work smaller than two grains runs as one slice.
+                    if count < 2 * max(grain, 1) { #expect(log.slices.count == 1) }
+                }
+            }
+        }
+
+        /// A task that calls parallel_for again runs the inner loop inline, and still covers it.
+        @Test func nestedCallsRunInline() {
+            let before = myelin_thread_count()
+            defer { myelin_set_thread_count(before) }
+            myelin_set_thread_count(2)
+            final class Outer: @unchecked Sendable {
+                let lock = NSLock()
+                var innerOK = true
+                var outer = SliceLog()
+            }
+            let state = Outer()
+            let task: myelin_task = { context, begin, end in
+                let state = Unmanaged<Outer>.fromOpaque(context!).takeUnretainedValue()
+                state.outer.add(begin, end)
+                let inner = SliceLog()
+                parallelFor(1000, grain: 1, inner)
+                state.lock.lock()
+                state.innerOK = state.innerOK && inner.coversExactlyOnce(1000) && inner.slices.count == 1
+                state.lock.unlock()
+            }
+            myelin_parallel_for(64, 1, task, Unmanaged.passUnretained(state).toOpaque())
+            #expect(state.outer.coversExactlyOnce(64))
+            #expect(state.innerOK)
+        }
+
+        /// Callers on many threads at once each get their whole loop covered.
+        @Test func concurrentCallers() {
+            let before = myelin_thread_count()
+            defer { myelin_set_thread_count(before) }
+            myelin_set_thread_count(2)
+            let logs = (0..<8).map { _ in SliceLog() }
+            DispatchQueue.concurrentPerform(iterations: 8) { i in
+                for _ in 0..<50 { parallelFor(10_000, grain: 16, logs[i]) }
+            }
+            for log in logs {
+                // 50 rounds over [0, 10000): every index 50 times.
+                var hits = [Int](repeating: 0, count: 10_000)
+                for s in log.slices { for i in s.begin..<s.end { hits[Int(i)] += 1 } }
+                #expect(hits.allSatisfy { $0 == 50 })
+            }
+        }
+    }
+
+    @Suite struct Probes {
+        @Test func fmaPeakAndCPUFamily() {
+            let family = myelin_cpu_family()
+            #expect(family == -1 || family > 0)
+            let width: Int32 = myelin_gemm_path_supported(MYELIN_GEMM_AVX512) != 0 ? 512 : 256
+            let peak = myelin_fma_peak_gflops(1, 0.05, width)
+            if myelin_gemm_path_supported(MYELIN_GEMM_AVX2) != 0 {
+                #expect(peak > 1) // a real number of GFLOP/s, however busy the machine
+            }
+            #expect(myelin_fma_peak_gflops(1, 0.05, 128) == 0) // no such width
+        }
+    }
+}
