@@ -3,16 +3,16 @@
 /// Each glyph is seven rows of five cells, top to bottom, `#` on and `.` off, plus an eighth row
 /// below the baseline that only g, j, p, q and y use (squeezed into seven rows they read as 9s).
 /// Characters are 6 pixels apart (one blank column). Anything outside ASCII 32–126 draws as `?`.
-enum BitmapFont {
-    static let glyphWidth = 5
+package enum BitmapFont {
+    package static let glyphWidth = 5
     /// Height above the baseline: what layout centres on.
-    static let glyphHeight = 7
+    package static let glyphHeight = 7
     /// Rows drawn, descender included.
-    static let cellHeight = 8
-    static let advance = 6
+    package static let cellHeight = 8
+    package static let advance = 6
 
     /// Row bit masks per glyph, bit 4 the leftmost cell; index = ASCII code − 32.
-    static let glyphs: [[UInt8]] = rows.map { art in
+    package static let glyphs: [[UInt8]] = rows.map { art in
         var lines = art.split(separator: " ")
         if lines.count == glyphHeight { lines.append(".....") }
         precondition(lines.count == cellHeight && lines.allSatisfy { $0.count == glyphWidth },
@@ -21,17 +21,17 @@ enum BitmapFont {
     }
 
     /// Whether the cell at column `x` (0...4), row `y` (0...7) of `character`'s glyph is on.
-    static func isSet(_ character: Character, x: Int, y: Int) -> Bool {
+    package static func isSet(_ character: Character, x: Int, y: Int) -> Bool {
         (glyphs[index(of: character)][y] >> (glyphWidth - 1 - x)) & 1 == 1
     }
 
-    static func index(of character: Character) -> Int {
+    package static func index(of character: Character) -> Int {
         if let ascii = character.asciiValue, ascii >= 32, ascii <= 126 { return Int(ascii) - 32 }
         return Int(Character("?").asciiValue!) - 32
     }
 
     /// Width in pixels of `text` at `scale`, without the trailing blank column.
-    static func width(of text: String, scale: Int) -> Int {
+    package static func width(of text: String, scale: Int) -> Int {
         text.isEmpty ? 0 : (text.count * advance - 1) * scale
     }
 

@@ -1,17 +1,24 @@
 /// A rectangle of whole pixels: columns `x..<x+width`, rows `y..<y+height`.
-struct PixelRect: Equatable {
-    var x: Int, y: Int, width: Int, height: Int
-    var maxX: Int { x + width }
-    var maxY: Int { y + height }
+package struct PixelRect: Equatable {
+    package var x: Int, y: Int, width: Int, height: Int
+    package var maxX: Int { x + width }
+    package var maxY: Int { y + height }
+
+    package init(x: Int, y: Int, width: Int, height: Int) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+    }
 }
 
 /// An RGB drawing surface for the PNG plots: rectangles, anti-aliased polylines and dots, bitmap text.
-struct Canvas {
-    let width: Int
-    let height: Int
-    private(set) var pixels: [UInt8]
+package struct Canvas {
+    package let width: Int
+    package let height: Int
+    package private(set) var pixels: [UInt8]
 
-    init(width: Int, height: Int, background: RGB) {
+    package init(width: Int, height: Int, background: RGB) {
         self.width = width
         self.height = height
         pixels = [UInt8](repeating: 0, count: width * height * 3)
@@ -20,12 +27,12 @@ struct Canvas {
         }
     }
 
-    var image: Image { Image(width: width, height: height, channels: 3, pixels: pixels) }
+    package var image: Image { Image(width: width, height: height, channels: 3, pixels: pixels) }
 
-    var bounds: PixelRect { PixelRect(x: 0, y: 0, width: width, height: height) }
+    package var bounds: PixelRect { PixelRect(x: 0, y: 0, width: width, height: height) }
 
     /// Mixes `color` into the pixel at (x, y) with opacity `alpha`; points outside are ignored.
-    mutating func blend(_ x: Int, _ y: Int, _ color: RGB, alpha: Float = 1) {
+    package mutating func blend(_ x: Int, _ y: Int, _ color: RGB, alpha: Float = 1) {
         guard x >= 0, x < width, y >= 0, y < height, alpha > 0 else { return }
         let i = (y * width + x) * 3
         if alpha >= 1 {
@@ -40,7 +47,7 @@ struct Canvas {
         pixels[i + 2] = mix(pixels[i + 2], color.blue)
     }
 
-    mutating func fill(_ rect: PixelRect, _ color: RGB, alpha: Float = 1) {
+    package mutating func fill(_ rect: PixelRect, _ color: RGB, alpha: Float = 1) {
         for y in max(rect.y, 0)..<max(min(rect.maxY, height), max(rect.y, 0)) {
             for x in max(rect.x, 0)..<max(min(rect.maxX, width), max(rect.x, 0)) {
                 blend(x, y, color, alpha: alpha)
@@ -49,7 +56,7 @@ struct Canvas {
     }
 
     /// The one-pixel outline just inside `rect`.
-    mutating func stroke(_ rect: PixelRect, _ color: RGB) {
+    package mutating func stroke(_ rect: PixelRect, _ color: RGB) {
         fill(PixelRect(x: rect.x, y: rect.y, width: rect.width, height: 1), color)
         fill(PixelRect(x: rect.x, y: rect.maxY - 1, width: rect.width, height: 1), color)
         fill(PixelRect(x: rect.x, y: rect.y, width: 1, height: rect.height), color)
@@ -60,7 +67,7 @@ struct Canvas {
     /// drawing only inside `clip`.
     ///
     /// Coverage is the maximum over segments, blended once, so joints are not darker than the line.
-    mutating func strokePolyline(_ points: [(x: Double, y: Double)], _ color: RGB, lineWidth: Double, clip: PixelRect) {
+    package mutating func strokePolyline(_ points: [(x: Double, y: Double)], _ color: RGB, lineWidth: Double, clip: PixelRect) {
         guard !points.isEmpty, clip.width > 0, clip.height > 0 else { return }
         let half = lineWidth / 2
         var coverage = [Float](repeating: 0, count: clip.width * clip.height)
@@ -98,13 +105,13 @@ struct Canvas {
     }
 
     /// A filled, anti-aliased disc.
-    mutating func fillCircle(center: (x: Double, y: Double), radius: Double, _ color: RGB, clip: PixelRect) {
+    package mutating func fillCircle(center: (x: Double, y: Double), radius: Double, _ color: RGB, clip: PixelRect) {
         // A zero-length polyline is exactly a disc of diameter `lineWidth`.
         strokePolyline([center], color, lineWidth: radius * 2, clip: clip)
     }
 
     /// Draws `text` with its top-left corner at (x, y), each font cell a `scale`×`scale` block.
-    mutating func drawText(_ text: String, x: Int, y: Int, scale: Int, _ color: RGB) {
+    package mutating func drawText(_ text: String, x: Int, y: Int, scale: Int, _ color: RGB) {
         for (k, character) in text.enumerated() {
             let left = x + k * BitmapFont.advance * scale
             for gy in 0..<BitmapFont.cellHeight {
@@ -117,7 +124,7 @@ struct Canvas {
 
     /// Draws `text` turned a quarter turn anticlockwise (read bottom to top), its bounding box's
     /// top-left corner at (x, y): the box is 8·scale wide and `BitmapFont.width(of:)` tall.
-    mutating func drawTextVertical(_ text: String, x: Int, y: Int, scale: Int, _ color: RGB) {
+    package mutating func drawTextVertical(_ text: String, x: Int, y: Int, scale: Int, _ color: RGB) {
         let length = BitmapFont.width(of: text, scale: 1)
         for (k, character) in text.enumerated() {
             for gy in 0..<BitmapFont.cellHeight {

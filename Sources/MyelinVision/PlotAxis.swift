@@ -2,15 +2,15 @@ import Foundation
 
 /// One axis of a plot: its range, tick positions and tick labels, all in plotted units
 /// (the value itself on a linear axis, log10 of it on a logarithmic one).
-struct PlotAxis: Equatable {
-    var low: Double
-    var high: Double
-    var ticks: [Double]
-    var labels: [String]
-    var isLogarithmic: Bool
+package struct PlotAxis: Equatable {
+    package var low: Double
+    package var high: Double
+    package var ticks: [Double]
+    package var labels: [String]
+    package var isLogarithmic: Bool
 
     /// Where a data value falls, 0 at `low` and 1 at `high`.
-    func fraction(_ value: Double) -> Double {
+    package func fraction(_ value: Double) -> Double {
         let u = isLogarithmic ? log10(value) : value
         return (u - low) / (high - low)
     }
@@ -18,7 +18,7 @@ struct PlotAxis: Equatable {
     /// A linear axis over `[minimum, maximum]` with round tick values 1, 2 or 5 × 10^k apart (about
     /// `target` intervals), widened to the ticks on either side unless `tight` (then ticks fall inside).
     /// An empty range (no data) becomes 0...1; a single value is widened around itself.
-    static func linear(_ minimum: Double, _ maximum: Double, target: Int = 5, tight: Bool = false) -> PlotAxis {
+    package static func linear(_ minimum: Double, _ maximum: Double, target: Int = 5, tight: Bool = false) -> PlotAxis {
         var lo = minimum, hi = maximum
         if !(lo.isFinite && hi.isFinite && lo <= hi) { lo = 0; hi = 1 }
         if lo == hi {
@@ -41,7 +41,7 @@ struct PlotAxis: Equatable {
 
     /// A log10 axis over positive `[minimum, maximum]`, widened to whole decades, ticks at powers of ten
     /// (also at 2× and 5× when it spans at most two decades).
-    static func logarithmic(_ minimum: Double, _ maximum: Double) -> PlotAxis {
+    package static func logarithmic(_ minimum: Double, _ maximum: Double) -> PlotAxis {
         var lo = 0.0, hi = 1.0
         if minimum.isFinite, maximum.isFinite, minimum > 0, minimum <= maximum {
             lo = log10(minimum).rounded(.down)
@@ -64,7 +64,7 @@ struct PlotAxis: Equatable {
 }
 
 /// 1, 2 or 5 × 10^k, the smallest such at least `rough`.
-func niceStep(_ rough: Double) -> Double {
+package func niceStep(_ rough: Double) -> Double {
     guard rough > 0, rough.isFinite else { return 1 }
     let magnitude = pow(10, log10(rough).rounded(.down))
     let residual = rough / magnitude
@@ -73,7 +73,7 @@ func niceStep(_ rough: Double) -> Double {
 }
 
 /// A tick label with as many decimals as the step needs; scientific for very large or small values.
-func formatTick(_ value: Double, step: Double, largest: Double) -> String {
+package func formatTick(_ value: Double, step: Double, largest: Double) -> String {
     if value == 0 { return "0" }
     let stepExponent = Int(log10(step).rounded(.down))
     if largest >= 1e6 || step < 1e-4 {
@@ -84,7 +84,7 @@ func formatTick(_ value: Double, step: Double, largest: Double) -> String {
 }
 
 /// `m`·10^`e` as a plain decimal between 0.001 and 100000, as `me`+`e` outside.
-func formatPower(mantissa: Int, exponent: Int) -> String {
+package func formatPower(mantissa: Int, exponent: Int) -> String {
     if exponent >= 0 && exponent <= 5 {
         return String(mantissa) + String(repeating: "0", count: exponent)
     }

@@ -1,5 +1,5 @@
 import Testing
-@testable import MyelinVision
+import MyelinVision
 
 // Internals that no public call shows value by value: the font, tick placement, the rasteriser.
 
