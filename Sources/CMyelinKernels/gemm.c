@@ -1,14 +1,15 @@
 // SGEMM driver, shared by every kernel family: path selection, cache blocking, packing, threading,
 // and the cheap paths for GEMV and small products.
 //
-// Loop order (BLIS-style, with the roles that suit a row-major C whose vectors run along N):
-//   ic: rows of A in blocks of MC       packed A block (MC×KC) is shared by the team (L3)
-//   pc: K in blocks of ≈KC                one barrier per block: the team packs A together
-//   jc: this thread's columns by NC       packed B block (KC×NC) is private, in this core's L2
-//   ir: MR-row panels of packed A          an A panel (MR×KC) stays in L1 ...
-//   jr: NR-column panels of packed B       ... while B panels stream from L2 through the kernel
-// Threads split the columns (each packs and keeps its own B block; C columns never overlap) or,
-// for narrow products, the rows.
+// The packed path (BLIS-style, with the roles that suit a row-major C whose vectors run along N):
+//   1. A is packed, times alpha, into MR-row panels, K block by K block (threads share this work).
+//   2. Column chunks of C (≤ NC wide) are claimed one at a time by whichever thread is free; for
+//      each, and for each K block (≈KC): pack the KC×chunk block of B (private, in this core's L2),
+//      then for each A panel (MR×KC, held in L1) run the micro-kernel over the chunk's NR-wide B
+//      panels, streamed from L2.
+// Chunks shrink as the work runs out, so two threads finish together, and a thread that is late
+// (its vCPU taken by another process) simply takes fewer. Narrow products (few columns) split rows
+// instead, each chunk packing its own A rows and all of B.
 #include <math.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -20,11 +21,12 @@
 enum {
     KC_MAX = 480,
     NC_MAX = 512,
-    MC_MAX = 3072,
+    // A is packed in groups of this many panels: one unit of shared work.
+    PACK_GROUP_PANELS = 8,
     // Below this many multiply-adds the product runs on the calling thread.
     PARALLEL_MIN_MACS = 1 << 20,
-    // Below this many multiply-adds per row of B, B is read in place rather than packed.
-    DIRECT_B_MAX_MACS = 1 << 16,
+    // Below this many multiply-adds, B is read in place rather than packed.
+    DIRECT_B_MAX_MACS = 1 << 22,
 };
 
 // MARK: - Path selection
@@ -166,121 +168,140 @@ static void gemv(const myelin_gemm_family *f, const problem *p, int64_t n, const
 typedef struct {
     const problem *p;
     const myelin_gemm_family *f;
-    int64_t kc_block, mc_block;
-    int split_columns; // else: rows
-    int direct_b;
-    float *shared_a;   // two A blocks, alternating between K blocks (split_columns only)
+    int64_t kc_block, k_blocks;
+    int64_t m_padded; // M rounded up to whole panels
+    int members;
+    int by_rows;      // narrow product: chunks are row ranges, each with its own packing
+    int direct_b;     // the kernel reads B's rows in place
+    float *packed_a;  // by columns: all of A, K block after K block (block at m_padded·pc)
+    int64_t pack_units;
+    _Alignas(64) _Atomic(int64_t) pack_next;
+    _Alignas(64) _Atomic(int64_t) pack_done;
+    _Alignas(64) _Atomic(int64_t) cursor; // next unclaimed column (or row)
 } gemm_job;
 
-// Floats in one packed A block for a product over `rows` rows (two of them make the double buffer).
-static int64_t a_block_floats(const gemm_job *job, int64_t rows) {
-    const int64_t mr = job->f->mr, mc = rows < job->mc_block ? rows : job->mc_block;
-    return (mc + mr - 1) / mr * mr * job->kc_block;
-}
-
-// Rows [m0, m1) × columns [n0, n1) of C. With a team, the A blocks at shared_a are packed by all
-// members together (each packs a share of the panels) and every member must call this with the same
-// rows; without one (team == NULL) everything is private.
-static void gemm_block(const gemm_job *job, int64_t m0, int64_t m1, int64_t n0, int64_t n1, myelin_team *team,
-                       int member, int members, float *a_blocks) {
-    const problem *p = job->p;
-    const myelin_gemm_family *f = job->f;
-    const int mr = f->mr, nr = f->nr;
-    const int64_t kcb = job->kc_block, mcb = job->mc_block;
-    const int64_t a_floats = a_block_floats(job, m1 - m0);
-    int64_t step = 0;
-    for (int64_t ic = m0; ic < m1; ic += mcb) {
-        const int64_t mc = m1 - ic < mcb ? m1 - ic : mcb;
-        const int64_t panels = (mc + mr - 1) / mr;
-        for (int64_t pc = 0; pc < p->K; pc += kcb, step++) {
-            const int64_t kc = p->K - pc < kcb ? p->K - pc : kcb;
-            float *Ap = a_blocks + (step & 1) * a_floats;
-            const int64_t q0 = panels * member / members, q1 = panels * (member + 1) / members;
-            if (q1 > q0) {
-                const int64_t rows = (q1 * mr < mc ? q1 * mr : mc) - q0 * mr;
-                f->pack_a(rows, kc, p->A + (ic + q0 * mr) * p->rsA + pc * p->csA, p->rsA, p->csA, p->alpha,
-                          Ap + q0 * mr * kc);
-            }
-            myelin_team_barrier(team);
-            const myelin_epilogue first = {pc == 0 ? p->beta : 1.0f, NULL, 0};
-            const int last = pc + kc == p->K;
-            for (int64_t jc = n0; jc < n1; jc += NC_MAX) {
-                const int64_t nc = n1 - jc < NC_MAX ? n1 - jc : NC_MAX;
-                const float *Bp;
-                int64_t ldb, panel_stride;
-                if (job->direct_b) {
-                    Bp = p->B + pc * p->rsB + jc;
-                    ldb = p->rsB;
-                    panel_stride = nr;
-                } else {
-                    float *packed = myelin_scratch(1, (size_t)(((nc + nr - 1) / nr) * nr * kc));
-                    f->pack_b(kc, nc, p->B + pc * p->rsB + jc * p->csB, p->rsB, p->csB, packed);
-                    Bp = packed;
-                    ldb = nr;
-                    panel_stride = (int64_t)nr * kc;
-                }
-                for (int64_t ir = 0; ir < mc; ir += mr) {
-                    const int m = mc - ir < mr ? (int)(mc - ir) : mr;
-                    float *Crow = p->C + (ic + ir) * p->ldc + jc;
-                    for (int64_t jr = 0, q = 0; jr < nc; jr += nr, q++) {
-                        myelin_epilogue ep = first;
-                        if (last) {
-                            ep.bias = p->bias ? p->bias + jc + jr : NULL;
-                            ep.relu = p->relu;
-                        }
-                        f->kernel(kc, Ap + ir * kc, Bp + q * panel_stride, ldb, Crow + jr, p->ldc, m,
-                                  nc - jr < nr ? (int)(nc - jr) : nr, &ep);
-                    }
-                }
-            }
+// Claims the next chunk of [0, total) in multiples of `unit`: a share of what is left that shrinks
+// as the work runs out (guided scheduling), at most `most`. Returns its width, 0 when none is left.
+static int64_t claim(gemm_job *job, int64_t total, int64_t unit, int64_t most, int64_t *start) {
+    int64_t at = atomic_load_explicit(&job->cursor, memory_order_relaxed);
+    for (;;) {
+        const int64_t left = total - at;
+        if (left <= 0) return 0;
+        int64_t width = job->members == 1 ? most : (left / (2 * job->members) + unit - 1) / unit * unit;
+        if (width < 2 * unit) width = 2 * unit;
+        if (width > most) width = most / unit * unit;
+        if (width > left) width = left;
+        if (atomic_compare_exchange_weak_explicit(&job->cursor, &at, at + width, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+            *start = at;
+            return width;
         }
     }
 }
 
-static int64_t split_point(int64_t total, int64_t granule, int member, int members) {
-    const int64_t units = (total + granule - 1) / granule;
-    const int64_t at = units * member / members * granule;
-    return at < total ? at : total;
+// C[rows m0..m1) × [n0, n1)) for the K block at pc, from packed A panels (Ap: panel q of the rows
+// at Ap + q·MR·kc) and B read in place or packed here.
+static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const float *Ap, int64_t m0, int64_t m1,
+                           int64_t n0, int64_t n1) {
+    const problem *p = job->p;
+    const myelin_gemm_family *f = job->f;
+    const int mr = f->mr, nr = f->nr;
+    const int64_t nc = n1 - n0;
+    const float *Bp;
+    int64_t ldb, panel_stride;
+    if (job->direct_b) {
+        Bp = p->B + pc * p->rsB + n0;
+        ldb = p->rsB;
+        panel_stride = nr;
+    } else {
+        float *packed = myelin_scratch(1, (size_t)((nc + nr - 1) / nr * nr * kc));
+        f->pack_b(kc, nc, p->B + pc * p->rsB + n0 * p->csB, p->rsB, p->csB, packed);
+        Bp = packed;
+        ldb = nr;
+        panel_stride = (int64_t)nr * kc;
+    }
+    myelin_epilogue ep = {pc == 0 ? p->beta : 1.0f, NULL, 0};
+    const int last = pc + kc == p->K;
+    if (last) ep.relu = p->relu;
+    for (int64_t ir = m0; ir < m1; ir += mr) {
+        const int m = m1 - ir < mr ? (int)(m1 - ir) : mr;
+        float *Crow = p->C + ir * p->ldc + n0;
+        const float *Apanel = Ap + (ir - m0) * kc;
+        for (int64_t jr = 0, q = 0; jr < nc; jr += nr, q++) {
+            if (last && p->bias) ep.bias = p->bias + n0 + jr;
+            f->kernel(kc, Apanel, Bp + q * panel_stride, ldb, Crow + jr, p->ldc, m, nc - jr < nr ? (int)(nc - jr) : nr,
+                      &ep);
+        }
+    }
 }
 
-static void gemm_member(void *context, myelin_team *team, int member, int members) {
-    const gemm_job *job = context;
+// What each thread runs: by columns, first a share of packing A, then column chunks until none
+// are left; by rows, row chunks, each packing its own A rows.
+static void gemm_run(void *context) {
+    gemm_job *job = context;
     const problem *p = job->p;
-    if (job->split_columns) {
-        const int64_t g = job->f->n_granule;
-        gemm_block(job, 0, p->M, split_point(p->N, g, member, members), split_point(p->N, g, member + 1, members),
-                   team, member, members, job->shared_a);
-    } else {
-        const int64_t m0 = split_point(p->M, job->f->mr, member, members);
-        const int64_t m1 = split_point(p->M, job->f->mr, member + 1, members);
-        if (m1 <= m0) return;
-        float *a_blocks = myelin_scratch(0, (size_t)(2 * a_block_floats(job, m1 - m0)));
-        gemm_block(job, m0, m1, 0, p->N, NULL, 0, 1, a_blocks);
+    const myelin_gemm_family *f = job->f;
+    const int64_t mr = f->mr, kcb = job->kc_block;
+    int64_t start, width;
+    if (job->by_rows) {
+        const int64_t most = ((p->M + job->members - 1) / job->members + mr - 1) / mr * mr;
+        while ((width = claim(job, p->M, mr, most, &start)) > 0) {
+            float *Ap = myelin_scratch(0, (size_t)((width + mr - 1) / mr * mr * kcb));
+            for (int64_t pc = 0; pc < p->K; pc += kcb) {
+                const int64_t kc = p->K - pc < kcb ? p->K - pc : kcb;
+                f->pack_a(width, kc, p->A + start * p->rsA + pc * p->csA, p->rsA, p->csA, p->alpha, Ap);
+                multiply_block(job, pc, kc, Ap, start, start + width, 0, p->N);
+            }
+        }
+        return;
+    }
+    // Packing A: units of PACK_GROUP_PANELS panels of one K block.
+    const int64_t groups = (p->M + PACK_GROUP_PANELS * mr - 1) / (PACK_GROUP_PANELS * mr);
+    for (int64_t u; (u = atomic_fetch_add_explicit(&job->pack_next, 1, memory_order_relaxed)) < job->pack_units;) {
+        const int64_t pc = u / groups * kcb, kc = p->K - pc < kcb ? p->K - pc : kcb;
+        const int64_t i0 = u % groups * PACK_GROUP_PANELS * mr;
+        const int64_t rows = p->M - i0 < PACK_GROUP_PANELS * mr ? p->M - i0 : PACK_GROUP_PANELS * mr;
+        f->pack_a(rows, kc, p->A + i0 * p->rsA + pc * p->csA, p->rsA, p->csA, p->alpha,
+                  job->packed_a + job->m_padded * pc + i0 * kc);
+        atomic_fetch_add_explicit(&job->pack_done, 1, memory_order_release);
+    }
+    for (unsigned spins = 0; atomic_load_explicit(&job->pack_done, memory_order_acquire) < job->pack_units; spins++)
+        myelin_spin_pause(spins);
+    while ((width = claim(job, p->N, f->nr, NC_MAX, &start)) > 0) {
+        for (int64_t pc = 0; pc < p->K; pc += kcb) {
+            const int64_t kc = p->K - pc < kcb ? p->K - pc : kcb;
+            multiply_block(job, pc, kc, job->packed_a + job->m_padded * pc, 0, p->M, start, start + width);
+        }
     }
 }
 
 static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
+    gemm_job job = {.p = p, .f = f};
     // Equal K blocks: 784 runs as 2 × 392 rather than 480 + 304.
-    const int64_t kblocks = (p->K + KC_MAX - 1) / KC_MAX;
-    int64_t kcb = (p->K + kblocks - 1) / kblocks;
-    const int64_t mblocks = (p->M + MC_MAX - 1) / MC_MAX;
-    int64_t mcb = (p->M + mblocks - 1) / mblocks;
-    mcb = (mcb + f->mr - 1) / f->mr * f->mr;
+    job.k_blocks = (p->K + KC_MAX - 1) / KC_MAX;
+    job.kc_block = (p->K + job.k_blocks - 1) / job.k_blocks;
+    job.m_padded = (p->M + f->mr - 1) / f->mr * f->mr;
 
+    // Threads only where each gets at least PARALLEL_MIN_MACS / 2 multiply-adds.
     const double macs = (double)p->M * (double)p->N * (double)p->K;
     int members = myelin_thread_count();
-    if (macs < PARALLEL_MIN_MACS) members = 1;
     if ((double)members * PARALLEL_MIN_MACS / 2 > macs) members = (int)(2 * macs / PARALLEL_MIN_MACS);
     if (members < 1) members = 1;
-
-    gemm_job job = {.p = p, .f = f, .kc_block = kcb, .mc_block = mcb};
-    // Columns when each thread gets at least two vectors' worth, else rows.
-    job.split_columns = members == 1 || p->N >= (int64_t)members * 2 * f->n_granule || p->M < 2 * f->mr * members;
-    // Reading B in place saves the packing when each B element is used by only a few rows.
-    job.direct_b = f->direct_b && p->csB == 1 &&
-                   (p->M <= 2 * f->mr || (double)p->M * p->K * p->N < DIRECT_B_MAX_MACS * 64.0);
-    if (job.split_columns) job.shared_a = myelin_scratch(0, (size_t)(2 * a_block_floats(&job, p->M)));
-    myelin_team_run(members, gemm_member, &job);
+    job.members = members;
+    // Split rows when the columns are too few to give each thread two panels' worth.
+    job.by_rows = members > 1 && p->N < (int64_t)members * 2 * f->nr && p->M >= (int64_t)members * 2 * f->mr;
+    // Reading B in place saves the packing when each B element is used by only a few rows, or
+    // when the product is small; the family's kernel must be able to (it masks its loads).
+    job.direct_b = f->direct_b && p->csB == 1 && (p->M <= 2 * f->mr || macs <= DIRECT_B_MAX_MACS);
+    if (!job.by_rows) {
+        const int64_t groups = (p->M + PACK_GROUP_PANELS * f->mr - 1) / (PACK_GROUP_PANELS * f->mr);
+        job.pack_units = groups * job.k_blocks;
+        job.packed_a = myelin_scratch(0, (size_t)(job.m_padded * p->K));
+    }
+    atomic_init(&job.pack_next, 0);
+    atomic_init(&job.pack_done, 0);
+    atomic_init(&job.cursor, 0);
+    myelin_pool_run(members - 1, gemm_run, &job);
 }
 
 // MARK: - Entry point

@@ -64,21 +64,22 @@ extern const myelin_gemm_family myelin_family_avx512;
 
 // MARK: - Thread pool internals
 
-/// A team of threads running one function together; members may wait on each other with
-/// myelin_team_barrier, since every member is guaranteed to run at the same time.
-typedef struct myelin_team myelin_team;
-typedef void (*myelin_team_fn)(void *context, myelin_team *team, int member, int members);
+/// A job for the pool: the caller and every worker that joins run it at once, and each must take
+/// its work from the context (an atomic counter, say) until none is left.
+typedef void (*myelin_job_fn)(void *context);
 
-/// Runs fn on `members` threads at once (the caller is member 0). Falls back to fewer members (down
-/// to 1, inline) when called from inside a task or while another thread uses the pool, so fn must
-/// work for any member count it is given.
-void myelin_team_run(int members, myelin_team_fn fn, void *context);
-/// Blocks until every member of the team has reached this barrier.
-void myelin_team_barrier(myelin_team *team);
+/// Runs fn(context) on the calling thread and on up to `helpers` pool workers at once. A worker
+/// joins only if it wakes before the caller is done, so fn must be correct for any number of
+/// threads, one included. Returns when every thread that joined has left fn. From inside a task, or
+/// while another thread uses the pool, fn runs on the calling thread alone.
+void myelin_pool_run(int helpers, myelin_job_fn fn, void *context);
+
+/// One step of a spin-wait for another thread: a pause, and now and then a yield of the CPU.
+void myelin_spin_pause(unsigned spins);
 
 /// A 64-byte aligned scratch buffer owned by the calling thread and kept for its next call
-/// (slot 0: the GEMM's packed A, shared with the team; slot 1: this thread's packed B; slot 2: small
-/// vectors). Never freed while the thread lives.
+/// (slot 0: the GEMM's packed A, which the caller shares with the workers of its job; slot 1: this
+/// thread's packed B; slot 2: small vectors). Never freed while the thread lives.
 float *myelin_scratch(int slot, size_t floats);
 
 #endif

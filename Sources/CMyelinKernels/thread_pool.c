@@ -1,10 +1,13 @@
 // A small persistent thread pool: one worker per core minus the caller, started on first use.
 //
-// A job is handed to each worker it needs by bumping that worker's ticket. Workers spin on their
-// ticket for a short while after each job (so back-to-back kernels, as in a training step, start in
-// well under a microsecond) and then sleep on a condition variable, so an idle pool burns no CPU.
-// One caller at a time owns the pool; a second concurrent caller, or a call made from inside a
-// task, runs on its own thread.
+// A job is a function that the caller and any workers that join share work through (an atomic
+// counter in its context): work is claimed, never assigned, so a worker that wakes late, or is
+// descheduled because another process wants its vCPU, costs nothing but its own help. The caller
+// never waits for a worker that has not started; it waits only for workers still finishing work they
+// claimed. Workers spin on the job sequence for a short while after each job (back-to-back kernels
+// in a training step start in well under a microsecond), then sleep on a condition variable, so an
+// idle pool burns no CPU. One caller at a time owns the pool; a second concurrent caller, or a call
+// made from inside a task, runs everything on its own thread.
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
@@ -30,32 +33,29 @@ enum { MAX_THREADS = 64 };
 // element-wise work between two GEMMs of a training step, short enough not to hog a shared machine.
 static const double SPIN_SECONDS = 200e-6;
 
-struct myelin_team {
-    _Alignas(64) atomic_int arrived;
-    _Alignas(64) atomic_int phase;
-    int members;
-};
-
-// One per worker thread. The caller fills in the job, then bumps `ticket`; the worker spins on
-// the ticket for a while after each job, then sleeps on its condition variable.
-typedef struct {
-    _Alignas(64) atomic_uint_fast64_t ticket;
-    atomic_int sleeping;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    myelin_team_fn fn;
-    void *context;
-    myelin_team *team;
-    int member, members;
-} worker_t;
+// The job word: the job's generation (high 32 bits), whether the caller has closed it (bit 31:
+// no more joining), and how many workers are inside its function (low bits).
+#define JOB_CLOSED ((uint64_t)1 << 31)
+#define JOB_ACTIVE ((uint64_t)JOB_CLOSED - 1)
 
 static struct {
-    _Alignas(64) atomic_int finished; // workers done with the current job
-    myelin_team team;
+    // The job, published seqlock-style: `sequence` is odd while the caller writes the fields.
+    _Alignas(64) atomic_uint_fast64_t sequence;
+    _Atomic(myelin_job_fn) fn;
+    _Atomic(void *) context;
+    atomic_uint_fast64_t generation;
+    atomic_int helpers; // how many workers may join
+    _Alignas(64) atomic_uint_fast64_t word;
+    _Alignas(64) atomic_int sleepers;
+    pthread_mutex_t lock; // guards sleeping
+    pthread_cond_t wake;
     int workers;           // started so far
     pthread_mutex_t owner; // held by the one caller using the pool
-    worker_t slot[MAX_THREADS];
-} pool = {.owner = PTHREAD_MUTEX_INITIALIZER};
+} pool = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .wake = PTHREAD_COND_INITIALIZER,
+    .owner = PTHREAD_MUTEX_INITIALIZER,
+};
 
 static atomic_int thread_count; // 0 = not set yet: the number of cores
 static _Thread_local int inside_task;
@@ -96,64 +96,69 @@ void myelin_set_thread_count(int count) {
     atomic_store(&thread_count, count);
 }
 
-// MARK: - Barrier
-
-void myelin_team_barrier(myelin_team *team) {
-    if (team == NULL || team->members <= 1) return;
-    int phase = atomic_load_explicit(&team->phase, memory_order_acquire);
-    if (atomic_fetch_add_explicit(&team->arrived, 1, memory_order_acq_rel) == team->members - 1) {
-        atomic_store_explicit(&team->arrived, 0, memory_order_relaxed);
-        atomic_store_explicit(&team->phase, phase + 1, memory_order_release);
-        return;
-    }
-    // Members all run at once (that is what a team is), so the wait is short: spin, yielding now
-    // and then in case the other vCPU was taken away from us.
-    for (unsigned spins = 0; atomic_load_explicit(&team->phase, memory_order_acquire) == phase; spins++) {
-        CPU_RELAX();
-        if ((spins & 1023) == 1023) sched_yield();
-    }
+void myelin_spin_pause(unsigned spins) {
+    CPU_RELAX();
+    // Now and then let another thread of this CPU run: the one we wait for may be queued here.
+    if ((spins & 1023) == 1023) sched_yield();
 }
 
 // MARK: - Workers
 
-static void *worker_main(void *arg) {
-    worker_t *w = arg;
-    inside_task = 1;
-    uint_fast64_t seen = 0;
+// Joins the job of `generation` unless it is closed, stale or full; returns whether it did.
+static int try_join(uint64_t generation, int helpers) {
+    uint64_t w = atomic_load(&pool.word);
     for (;;) {
-        uint_fast64_t t = atomic_load_explicit(&w->ticket, memory_order_acquire);
-        if (t == seen) {
+        if ((w >> 32) != (generation & 0xFFFFFFFFu) || (w & JOB_CLOSED) || (int)(w & JOB_ACTIVE) >= helpers) return 0;
+        if (atomic_compare_exchange_weak(&pool.word, &w, w + 1)) return 1;
+    }
+}
+
+static void *worker_main(void *arg) {
+    uint_fast64_t seen = (uint_fast64_t)(uintptr_t)arg; // the sequence when this worker was made
+    inside_task = 1;
+    for (;;) {
+        uint_fast64_t seq = atomic_load_explicit(&pool.sequence, memory_order_acquire);
+        if (seq == seen || (seq & 1)) {
             const double deadline = now_seconds() + SPIN_SECONDS;
-            for (unsigned spins = 1; (t = atomic_load_explicit(&w->ticket, memory_order_acquire)) == seen; spins++) {
+            for (unsigned spins = 1;; spins++) {
                 CPU_RELAX();
+                seq = atomic_load_explicit(&pool.sequence, memory_order_acquire);
+                if (seq != seen && !(seq & 1)) break;
                 if ((spins & 255) == 0 && now_seconds() > deadline) break;
             }
         }
-        if (t == seen) {
-            pthread_mutex_lock(&w->lock);
-            atomic_store(&w->sleeping, 1); // seq_cst: pairs with the caller's ticket-then-check
-            while ((t = atomic_load(&w->ticket)) == seen) pthread_cond_wait(&w->wake, &w->lock);
-            atomic_store(&w->sleeping, 0);
-            pthread_mutex_unlock(&w->lock);
+        if (seq == seen || (seq & 1)) {
+            pthread_mutex_lock(&pool.lock);
+            atomic_fetch_add(&pool.sleepers, 1); // seq_cst: pairs with the caller's publish-then-check
+            while ((seq = atomic_load(&pool.sequence)) == seen || (seq & 1)) pthread_cond_wait(&pool.wake, &pool.lock);
+            atomic_fetch_sub(&pool.sleepers, 1);
+            pthread_mutex_unlock(&pool.lock);
         }
-        seen = t;
-        w->fn(w->context, w->team, w->member, w->members);
-        atomic_fetch_add_explicit(&pool.finished, 1, memory_order_release);
+        // Read the job, then check that no newer one was being written meanwhile.
+        const myelin_job_fn fn = atomic_load_explicit(&pool.fn, memory_order_relaxed);
+        void *const context = atomic_load_explicit(&pool.context, memory_order_relaxed);
+        const uint64_t generation = atomic_load_explicit(&pool.generation, memory_order_relaxed);
+        const int helpers = atomic_load_explicit(&pool.helpers, memory_order_relaxed);
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&pool.sequence, memory_order_relaxed) != seq) continue;
+        seen = seq;
+        if (try_join(generation, helpers)) {
+            fn(context);
+            atomic_fetch_sub_explicit(&pool.word, 1, memory_order_release);
+        }
     }
     return NULL;
 }
 
-// Starts workers up to `wanted` (caller excluded); returns how many exist.
+// Starts workers up to `wanted`; returns how many exist.
 static int ensure_workers(int wanted) {
     while (pool.workers < wanted) {
-        worker_t *w = &pool.slot[pool.workers + 1];
-        pthread_mutex_init(&w->lock, NULL);
-        pthread_cond_init(&w->wake, NULL);
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setstacksize(&attr, 1 << 20);
         pthread_t thread;
-        int ok = pthread_create(&thread, &attr, worker_main, w) == 0;
+        void *start = (void *)(uintptr_t)atomic_load(&pool.sequence);
+        int ok = pthread_create(&thread, &attr, worker_main, start) == 0;
         pthread_attr_destroy(&attr);
         if (!ok) break;
         pthread_detach(thread);
@@ -162,50 +167,49 @@ static int ensure_workers(int wanted) {
     return pool.workers;
 }
 
-static void run_solo(myelin_team_fn fn, void *context) {
-    myelin_team solo = {.members = 1};
+static void run_inline(myelin_job_fn fn, void *context) {
     const int was_inside = inside_task;
     inside_task = 1;
-    fn(context, &solo, 0, 1);
+    fn(context);
     inside_task = was_inside;
 }
 
-void myelin_team_run(int members, myelin_team_fn fn, void *context) {
-    if (members > MAX_THREADS) members = MAX_THREADS;
-    if (members <= 1 || inside_task || pthread_mutex_trylock(&pool.owner) != 0) {
-        run_solo(fn, context);
+void myelin_pool_run(int helpers, myelin_job_fn fn, void *context) {
+    if (helpers > MAX_THREADS - 1) helpers = MAX_THREADS - 1;
+    if (helpers < 1 || inside_task || pthread_mutex_trylock(&pool.owner) != 0) {
+        run_inline(fn, context);
         return;
     }
-    const int workers = ensure_workers(members - 1);
-    if (members > workers + 1) members = workers + 1;
-    if (members <= 1) {
+    const int workers = ensure_workers(helpers);
+    if (helpers > workers) helpers = workers;
+    if (helpers < 1) {
         pthread_mutex_unlock(&pool.owner);
-        run_solo(fn, context);
+        run_inline(fn, context);
         return;
     }
-    pool.team.members = members;
-    atomic_store_explicit(&pool.team.arrived, 0, memory_order_relaxed);
-    atomic_store_explicit(&pool.finished, 0, memory_order_relaxed);
-    for (int m = 1; m < members; m++) {
-        worker_t *w = &pool.slot[m];
-        w->fn = fn;
-        w->context = context;
-        w->team = &pool.team;
-        w->member = m;
-        w->members = members;
-        atomic_fetch_add(&w->ticket, 1); // seq_cst: publishes the job, then we look for a sleeper
-        if (atomic_load(&w->sleeping)) {
-            pthread_mutex_lock(&w->lock);
-            pthread_cond_signal(&w->wake);
-            pthread_mutex_unlock(&w->lock);
-        }
+    // Publish: odd sequence, fields, open job word, even sequence.
+    const uint64_t generation = atomic_load_explicit(&pool.generation, memory_order_relaxed) + 1;
+    atomic_fetch_add_explicit(&pool.sequence, 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    atomic_store_explicit(&pool.fn, fn, memory_order_relaxed);
+    atomic_store_explicit(&pool.context, context, memory_order_relaxed);
+    atomic_store_explicit(&pool.generation, generation, memory_order_relaxed);
+    atomic_store_explicit(&pool.helpers, helpers, memory_order_relaxed);
+    atomic_store(&pool.word, (generation & 0xFFFFFFFFu) << 32);
+    atomic_fetch_add(&pool.sequence, 1); // seq_cst: publishes, then we look for sleepers
+    if (atomic_load(&pool.sleepers) > 0) {
+        pthread_mutex_lock(&pool.lock);
+        pthread_cond_broadcast(&pool.wake);
+        pthread_mutex_unlock(&pool.lock);
     }
     inside_task = 1;
-    fn(context, &pool.team, 0, members);
+    fn(context);
     inside_task = 0;
-    for (unsigned spins = 0; atomic_load_explicit(&pool.finished, memory_order_acquire) < members - 1; spins++) {
-        CPU_RELAX();
-        if ((spins & 4095) == 4095) sched_yield();
+    // Close the job (late workers stay out) and wait for those inside to finish what they claimed.
+    uint64_t w = atomic_fetch_or(&pool.word, JOB_CLOSED);
+    for (unsigned spins = 0; (w & JOB_ACTIVE) != 0; spins++) {
+        myelin_spin_pause(spins);
+        w = atomic_load_explicit(&pool.word, memory_order_acquire);
     }
     pthread_mutex_unlock(&pool.owner);
 }
@@ -214,16 +218,17 @@ void myelin_team_run(int members, myelin_team_fn fn, void *context) {
 
 typedef struct {
     int64_t count, slices;
+    _Alignas(64) _Atomic(int64_t) next;
     myelin_task task;
     void *context;
 } for_job;
 
-static void for_member(void *context, myelin_team *team, int member, int members) {
-    (void)team;
-    const for_job *job = context;
-    // Members take slices round-robin, so a team smaller than planned still covers everything.
-    for (int64_t s = member; s < job->slices; s += members) {
-        int64_t begin = job->count * s / job->slices, end = job->count * (s + 1) / job->slices;
+static void for_run(void *context) {
+    for_job *job = context;
+    for (;;) {
+        const int64_t s = atomic_fetch_add_explicit(&job->next, 1, memory_order_relaxed);
+        if (s >= job->slices) return;
+        const int64_t begin = job->count * s / job->slices, end = job->count * (s + 1) / job->slices;
         if (end > begin) job->task(job->context, begin, end);
     }
 }
@@ -232,14 +237,15 @@ void myelin_parallel_for(int64_t count, int64_t grain, myelin_task task, void *c
     if (count <= 0) return;
     if (grain < 1) grain = 1;
     int64_t slices = count / grain;
-    int threads = myelin_thread_count();
+    const int threads = myelin_thread_count();
     if (slices > threads) slices = threads;
     if (slices < 2 || inside_task) {
         task(context, 0, count);
         return;
     }
-    for_job job = {count, slices, task, context};
-    myelin_team_run((int)slices, for_member, &job);
+    for_job job = {.count = count, .slices = slices, .task = task, .context = context};
+    atomic_init(&job.next, 0);
+    myelin_pool_run((int)slices - 1, for_run, &job);
 }
 
 // MARK: - Scratch buffers
