@@ -27,6 +27,8 @@ enum {
     PARALLEL_MIN_MACS = 1 << 20,
     // Below this many multiply-adds, B is read in place rather than packed.
     DIRECT_B_MAX_MACS = 1 << 22,
+    // Matrix-vector products this large are split over threads.
+    GEMV_PARALLEL_MIN_MACS = 1 << 16,
 };
 
 // MARK: - Path selection
@@ -150,9 +152,11 @@ static void gemv(const myelin_gemm_family *f, const problem *p, int64_t n, const
         x = scratch;
     }
     gemv_job job = {f, n, k, W, out_stride, k_stride, x, t};
-    // Split the outputs only when the matrix is big enough to pay for waking the other threads.
-    int64_t grain = n * k >= (1 << 19) ? (n + 1) / 2 : n;
-    if (grain < 16) grain = 16;
+    // Split the outputs when the matrix (≥ 256 KiB) takes long enough to pay for publishing the job:
+    // each thread then streams half of it from its own core's cache.
+    const int threads = myelin_thread_count();
+    int64_t grain = n * k >= GEMV_PARALLEL_MIN_MACS ? (n + threads - 1) / threads : n;
+    if (grain < 32) grain = 32;
     myelin_parallel_for(n, grain, gemv_slice, &job);
     for (int64_t j = 0; j < n; j++) {
         float v = p->alpha * t[j];

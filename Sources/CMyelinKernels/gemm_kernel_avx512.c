@@ -299,31 +299,33 @@ static T void gemv_dot(int64_t n, int64_t k, const float *W, int64_t ldw, const 
     }
 }
 
+// Up to 16·V outputs of y = Σ_p x[p]·W[p, :], kept in V registers over the whole sweep; only the
+// last vector may be partial (mask `last`).
+MYELIN_INLINE T void axpy_block(const int V, int64_t k, const float *W, int64_t ldw, const float *x, float *y,
+                                __mmask16 last) {
+    __m512 acc[16];
+    for (int v = 0; v < V; v++) acc[v] = _mm512_setzero_ps();
+    for (int64_t p = 0; p < k; p++, W += ldw) {
+        const __m512 xp = _mm512_set1_ps(x[p]);
+        for (int v = 0; v < V - 1; v++) acc[v] = _mm512_fmadd_ps(xp, _mm512_loadu_ps(W + 16 * v), acc[v]);
+        acc[V - 1] = _mm512_fmadd_ps(xp, _mm512_maskz_loadu_ps(last, W + 16 * (V - 1)), acc[V - 1]);
+    }
+    for (int v = 0; v < V - 1; v++) _mm512_storeu_ps(y + 16 * v, acc[v]);
+    _mm512_mask_storeu_ps(y + 16 * (V - 1), last, acc[V - 1]);
+}
+
+#define AXPY_CASE(V) case V: axpy_block(V, k, W + j0, ldw, x, y + j0, last); break;
+
 static T void gemv_axpy(int64_t n, int64_t k, const float *W, int64_t ldw, const float *x, float *y) {
-    enum { V = 16 }; // 256 outputs per sweep over the rows of W, in 16 accumulators
-    for (int64_t j0 = 0; j0 < n; j0 += 16 * V) {
-        const int64_t left = n - j0;
-        const int vecs = left >= 16 * V ? V : (int)((left + 15) / 16);
-        __m512 acc[V];
-        __mmask16 mk[V];
-        for (int v = 0; v < V; v++) {
-            acc[v] = _mm512_setzero_ps();
-            mk[v] = mask_first(left - 16 * v);
+    for (int64_t j0 = 0; j0 < n; j0 += 256) { // 256 outputs per sweep over the rows of W
+        const int64_t left = n - j0 < 256 ? n - j0 : 256;
+        const int vecs = (int)((left + 15) / 16);
+        const __mmask16 last = mask_first(left - 16 * (vecs - 1));
+        switch (vecs) {
+            AXPY_CASE(1) AXPY_CASE(2) AXPY_CASE(3) AXPY_CASE(4) AXPY_CASE(5) AXPY_CASE(6) AXPY_CASE(7) AXPY_CASE(8)
+            AXPY_CASE(9) AXPY_CASE(10) AXPY_CASE(11) AXPY_CASE(12) AXPY_CASE(13) AXPY_CASE(14) AXPY_CASE(15)
+            AXPY_CASE(16)
         }
-        const float *w = W + j0;
-        if (vecs == V && left >= 16 * V) {
-            for (int64_t p = 0; p < k; p++, w += ldw) {
-                const __m512 xp = _mm512_set1_ps(x[p]);
-                for (int v = 0; v < V; v++) acc[v] = _mm512_fmadd_ps(xp, _mm512_loadu_ps(w + 16 * v), acc[v]);
-            }
-        } else {
-            for (int64_t p = 0; p < k; p++, w += ldw) {
-                const __m512 xp = _mm512_set1_ps(x[p]);
-                for (int v = 0; v < vecs; v++)
-                    acc[v] = _mm512_fmadd_ps(xp, _mm512_maskz_loadu_ps(mk[v], w + 16 * v), acc[v]);
-            }
-        }
-        for (int v = 0; v < vecs; v++) _mm512_mask_storeu_ps(y + j0 + 16 * v, mk[v], acc[v]);
     }
 }
 
