@@ -22,5 +22,5 @@ if !unknown.isEmpty {
     exit(2)
 }
 for workload in workloads where requested.isEmpty || requested.contains(workload.name) {
-    emit(workload.run())
+    runAndEmit(workload.run)
 }
