@@ -7,11 +7,23 @@ public final class RandomGenerator: RandomNumberGenerator {
     /// A second normal sample left over from Box–Muller.
     private var spareNormal: Float?
 
-    /// The generator used where none is passed.
-    nonisolated(unsafe) public static var global = RandomGenerator(seed: 0)
+    /// The generator used where none is passed. It is one object for the whole process (reseed it
+    /// with `manualSeed`); like PyTorch's default generator it is not meant to be drawn from by
+    /// several threads at once — give each thread its own generator.
+    nonisolated(unsafe) public static let global = RandomGenerator(seed: 0)
 
     public init(seed: UInt64) {
-        // SplitMix64 spreads the seed over the 256-bit state (an all-zero state would be stuck).
+        state = RandomGenerator.expand(seed)
+    }
+
+    /// Restarts the stream from `seed`, in place (holders of this generator see the new stream).
+    public func reseed(_ seed: UInt64) {
+        state = RandomGenerator.expand(seed)
+        spareNormal = nil
+    }
+
+    /// SplitMix64 spreads the seed over the 256-bit state (an all-zero state would be stuck).
+    private static func expand(_ seed: UInt64) -> (UInt64, UInt64, UInt64, UInt64) {
         var s = seed
         func splitMix() -> UInt64 {
             s &+= 0x9E37_79B9_7F4A_7C15
@@ -20,7 +32,7 @@ public final class RandomGenerator: RandomNumberGenerator {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        state = (splitMix(), splitMix(), splitMix(), splitMix())
+        return (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
     /// The full state, to save with a checkpoint and restore for an exact resume.
@@ -87,5 +99,5 @@ public final class RandomGenerator: RandomNumberGenerator {
 
 /// Reseeds the global generator (PyTorch's `torch.manual_seed`).
 public func manualSeed(_ seed: UInt64) {
-    RandomGenerator.global = RandomGenerator(seed: seed)
+    RandomGenerator.global.reseed(seed)
 }
