@@ -26,8 +26,8 @@ struct Demo: ParsableCommand {
             Linear(64, 64); ReLU()
             Linear(64, 10)
         }
-        print("Model: 64 → 64 (ReLU) → 10, \(model.parameterCount) parameters; SGD, learning rate 0.05, momentum 0.9.")
-        let optimizer = SGD(model.parameters, learningRate: 0.05, momentum: 0.9)
+        print("Model: 64 → 64 (ReLU) → 10, \(model.parameterCount) parameters; SGD, learning rate 0.05, momentum 0.9, weight decay 0.001.")
+        let optimizer = SGD(model.parameters, learningRate: 0.05, momentum: 0.9, weightDecay: 1e-3)
         let history = try trainClassifier(model: model, optimizer: optimizer, train: train, test: test,
                                           epochs: epochs, batchSize: 32, generator: RandomGenerator(seed: seed))
         print(String(format: "Test accuracy: %.4f (%d images never seen in training)", history.testAccuracies.last!, test.count))
