@@ -1,10 +1,15 @@
 // The AVX-512 GEMM family: a 12×32 micro-kernel (24 zmm accumulators: 12 rows × 2 vectors of 16
-// columns), packing routines that transpose 16×16 blocks in registers, and GEMV kernels.
+// columns), packing routines (16×16 blocks transposed in registers where the layout needs it), and
+// GEMV kernels.
 //
 // Why 12×32: two FMA pipes with 4-cycle latency need ≥ 8 independent accumulators; 24 leave room
-// for the two B vectors, and each k step does 24 FMAs for 2 vector loads and 12 broadcasts (folded
-// into the FMAs as embedded broadcasts), well within the two load ports. The packed A panel
-// (12×kc floats) stays in L1 while the kernel streams 32-column B panels from L2.
+// for the two B vectors, and each k step does 24 FMAs for 2 vector loads and 12 broadcasts, well
+// within the two load ports. The packed A panel (12×kc floats) stays in L1 while the kernel streams
+// 32-column B panels from L2.
+//
+// A panels are kept as 12 rows of kc floats (row r at A + r·kc), not interleaved by k: packing the
+// usual row-major A is then a copy instead of a transpose, which is most of the packing cost of the
+// batch-sized products a network makes. The kernel reads the 12 rows with base+index addressing.
 #include "gemm_generic.h"
 
 #if MYELIN_X86
@@ -14,10 +19,12 @@ enum { MR = 12, NR = 32 };
 
 #define T MYELIN_TARGET_AVX512
 
+// Unrolling the K loop lets clang hoist the twelve broadcasts of several steps into registers it
+// does not have; the loop as written runs at the FMA peak.
 #if defined(__clang__)
-#define UNROLL4 _Pragma("clang loop unroll_count(4)")
+#define NO_UNROLL _Pragma("clang loop unroll(disable)")
 #else
-#define UNROLL4 _Pragma("GCC unroll 4")
+#define NO_UNROLL _Pragma("GCC unroll 1")
 #endif
 
 MYELIN_INLINE T __mmask16 mask_first(int64_t n) {
@@ -58,7 +65,7 @@ MYELIN_INLINE T void store_row(const int VECS, float *c, __m512 x0, __m512 x1, _
     }
 #define ROW_STEP(r)                                                                                      \
     if (r < ROWS) {                                                                                      \
-        const __m512 a = _mm512_set1_ps(A[r]);                                                           \
+        const __m512 a = _mm512_set1_ps(A[r * kc]);                                                      \
         c##r##_0 = _mm512_fmadd_ps(a, b0, c##r##_0);                                                     \
         if (VECS == 2) c##r##_1 = _mm512_fmadd_ps(a, b1, c##r##_1);                                      \
     }
@@ -72,12 +79,12 @@ MYELIN_INLINE T void tile(const int ROWS, const int VECS, int64_t kc, const floa
                           int64_t ldb, float *C, int64_t ldc, int n, const myelin_epilogue *ep) {
     const __mmask16 m0 = mask_first(n), m1 = mask_first(n - 16);
     EACH_ROW(ROW_DECL)
-    UNROLL4
+    NO_UNROLL
     for (int64_t p = 0; p < kc; p++) {
         const __m512 b0 = _mm512_maskz_loadu_ps(m0, B);
         const __m512 b1 = VECS == 2 ? _mm512_maskz_loadu_ps(m1, B + 16) : b0;
         EACH_ROW(ROW_STEP)
-        A += MR;
+        A += 1;
         B += ldb;
     }
     __m512 bias0 = _mm512_setzero_ps(), bias1 = bias0;
@@ -138,59 +145,33 @@ MYELIN_INLINE T void transpose16(__m512 r[16]) {
     }
 }
 
-// Four 12-float columns (lanes 0-11 of c[0..3]) stored as 48 consecutive floats, in three full
-// stores: AVX-512 masked stores of 12 floats are slow on AMD and split cache lines.
-MYELIN_INLINE T void store_4x12(float *dst, __m512 c0, __m512 c1, __m512 c2, __m512 c3) {
-    const __m512i i0 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19);
-    const __m512i i1 = _mm512_setr_epi32(4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23);
-    const __m512i i2 = _mm512_setr_epi32(8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27);
-    _mm512_storeu_ps(dst, _mm512_permutex2var_ps(c0, i0, c1));
-    _mm512_storeu_ps(dst + 16, _mm512_permutex2var_ps(c1, i1, c2));
-    _mm512_storeu_ps(dst + 32, _mm512_permutex2var_ps(c2, i2, c3));
-}
-
-// A with rows contiguous in k (row-major A): 16×16 blocks are transposed in registers.
+// A with rows contiguous in k (row-major A): each panel row is a copy (times alpha).
 static T void pack_a_rows(int64_t mc, int64_t kc, const float *A, int64_t rs, __m512 scale, float *dst) {
-    for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += MR * kc) {
-        const int h = mc - i0 < MR ? (int)(mc - i0) : MR;
-        const float *a = A + i0 * rs;
-        for (int64_t p0 = 0; p0 < kc; p0 += 16) {
-            const int w = kc - p0 < 16 ? (int)(kc - p0) : 16;
-            const __mmask16 km = mask_first(w);
-            __m512 r[16];
-            for (int i = 0; i < 16; i++)
-                r[i] = i < h ? _mm512_mul_ps(scale, _mm512_maskz_loadu_ps(km, a + i * rs + p0)) : _mm512_setzero_ps();
-            // The same columns of the next panel's rows: short row streams train no prefetcher.
-            if (i0 + MR < mc)
-                for (int i = 0; i < MR; i++) _mm_prefetch((const char *)(a + (MR + i) * rs + p0), _MM_HINT_T0);
-            transpose16(r);
-            if (w == 16)
-                for (int t = 0; t < 16; t += 4) store_4x12(dst + (p0 + t) * MR, r[t], r[t + 1], r[t + 2], r[t + 3]);
-            else
-                for (int t = 0; t < w; t++) _mm512_mask_storeu_ps(dst + (p0 + t) * MR, (1u << MR) - 1, r[t]);
+    for (int64_t i = 0; i < mc; i++, dst += kc) {
+        const float *a = A + i * rs;
+        int64_t p = 0;
+        for (; p + 16 <= kc; p += 16) _mm512_storeu_ps(dst + p, _mm512_mul_ps(scale, _mm512_loadu_ps(a + p)));
+        if (p < kc) {
+            const __mmask16 m = mask_first(kc - p);
+            _mm512_mask_storeu_ps(dst + p, m, _mm512_mul_ps(scale, _mm512_maskz_loadu_ps(m, a + p)));
         }
     }
 }
 
-// A with columns contiguous (Aᵀ stored row-major): each k of a panel is one short vector. Each
-// row of Aᵀ sits in its own page, so a sweep over k fills eight panels at once, touching every
-// page once per eight panels rather than once per panel.
+// A with columns contiguous (Aᵀ stored row-major, as in a weight gradient Xᵀ·dY): 16×16 blocks of
+// Aᵀ are transposed in registers into the panel rows.
 static T void pack_a_columns(int64_t mc, int64_t kc, const float *A, int64_t cs, __m512 scale, float *dst) {
-    for (int64_t g0 = 0; g0 < mc; g0 += 8 * MR) {
-        const int64_t group = mc - g0 < 8 * MR ? mc - g0 : 8 * MR;
-        for (int64_t p = 0; p < kc; p += 4) {
-            const int depth = kc - p < 4 ? (int)(kc - p) : 4;
-            for (int64_t g = 0; g < group; g += MR) {
-                const __mmask16 hm = mask_first(group - g < MR ? group - g : MR);
-                float *d = dst + (g0 + g) * kc + p * MR;
-                __m512 c[4];
-                for (int t = 0; t < 4; t++)
-                    c[t] = _mm512_mul_ps(scale, _mm512_maskz_loadu_ps(t < depth ? hm : 0, A + g0 + g + (p + t) * cs));
-                if (depth == 4)
-                    store_4x12(d, c[0], c[1], c[2], c[3]);
-                else
-                    for (int t = 0; t < depth; t++) _mm512_mask_storeu_ps(d + t * MR, (1u << MR) - 1, c[t]);
-            }
+    for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += MR * kc) {
+        const int h = mc - i0 < MR ? (int)(mc - i0) : MR;
+        const __mmask16 hm = mask_first(h);
+        for (int64_t p0 = 0; p0 < kc; p0 += 16) {
+            const int depth = kc - p0 < 16 ? (int)(kc - p0) : 16;
+            __m512 r[16];
+            for (int t = 0; t < 16; t++)
+                r[t] = t < depth ? _mm512_mul_ps(scale, _mm512_maskz_loadu_ps(hm, A + i0 + (p0 + t) * cs)) : _mm512_setzero_ps();
+            transpose16(r);
+            const __mmask16 km = mask_first(depth);
+            for (int i = 0; i < h; i++) _mm512_mask_storeu_ps(dst + i * kc + p0, km, r[i]);
         }
     }
 }
@@ -202,8 +183,8 @@ static T void pack_a(int64_t mc, int64_t kc, const float *A, int64_t rs, int64_t
     } else if (rs == 1) {
         pack_a_columns(mc, kc, A, cs, scale, dst);
     } else {
-        for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += MR * kc)
-            generic_pack_a_panel(MR, mc - i0 < MR ? (int)(mc - i0) : MR, kc, A + i0 * rs, rs, cs, alpha, dst);
+        for (int64_t i = 0; i < mc; i++)
+            for (int64_t p = 0; p < kc; p++) dst[i * kc + p] = alpha * A[i * rs + p * cs];
     }
 }
 

@@ -26,8 +26,8 @@ typedef struct {
 } myelin_epilogue;
 
 /// Packs rows [0, mc) × columns [0, kc) of A (element (i, p) at A[i*rs + p*cs]), times alpha, into
-/// ceil(mc/MR) panels of MR×kc: panel q starts at dst + q*MR*kc and holds (r, p) at [p*MR + r].
-/// Rows past mc are zero.
+/// ceil(mc/MR) panels of MR×kc floats, panel q at dst + q*MR*kc, laid out as the family's kernel
+/// reads them (interleaved by k, or row by row). Rows past mc are never read by the kernel.
 typedef void (*myelin_pack_a_fn)(int64_t mc, int64_t kc, const float *A, int64_t rs, int64_t cs,
                                  float alpha, float *dst);
 /// Packs rows [0, kc) × columns [0, nc) of B (element (p, j) at B[p*rs + j*cs]) into ceil(nc/NR)
@@ -35,7 +35,7 @@ typedef void (*myelin_pack_a_fn)(int64_t mc, int64_t kc, const float *A, int64_t
 /// are zero.
 typedef void (*myelin_pack_b_fn)(int64_t kc, int64_t nc, const float *B, int64_t rs, int64_t cs, float *dst);
 /// The register-blocked kernel: the m×n tile (m ≤ MR, n ≤ NR) of C at C (row stride ldc) gets
-/// Σ_p a(r, p)·b(p, c) over p < kc, where a(r, p) = A[p*MR + r] (a packed A panel) and
+/// Σ_p a(r, p)·b(p, c) over p < kc, where a is one packed A panel (MR×kc, see pack_a) and
 /// b(p, c) = B[p*ldb + c] (a packed B panel with ldb = NR, or rows of B read in place), then ep.
 typedef void (*myelin_kernel_fn)(int64_t kc, const float *A, const float *B, int64_t ldb, float *C,
                                  int64_t ldc, int m, int n, const myelin_epilogue *ep);
