@@ -21,12 +21,14 @@
 enum {
     KC_MAX = 480,
     NC_MAX = 512,
-    // A is packed in groups of this many panels: one unit of shared work.
+    // A is packed in units of at most this many panels.
     PACK_GROUP_PANELS = 8,
     // Below this many multiply-adds the product runs on the calling thread.
     PARALLEL_MIN_MACS = 1 << 20,
-    // Below this many multiply-adds, B is read in place rather than packed.
-    DIRECT_B_MAX_MACS = 1 << 22,
+    // When operands are read in place rather than packed (see gemm_packed).
+    DIRECT_MAX_MACS = 1 << 24,
+    DIRECT_A_MAX_N = 256,
+    DIRECT_B_MAX_M = 256,
     // Matrix-vector products this large are split over threads.
     GEMV_PARALLEL_MIN_MACS = 1 << 16,
 };
@@ -176,9 +178,10 @@ typedef struct {
     int64_t m_padded; // M rounded up to whole panels
     int members;
     int by_rows;      // narrow product: chunks are row ranges, each with its own packing
+    int direct_a;     // the kernel reads A's rows in place (no packing, alpha in the epilogue)
     int direct_b;     // the kernel reads B's rows in place
     float *packed_a;  // by columns: all of A, K block after K block (block at m_padded·pc)
-    int64_t pack_units;
+    int64_t pack_rows, pack_units; // packing A is shared out in units of pack_rows rows
     _Alignas(64) _Atomic(int64_t) pack_next;
     _Alignas(64) _Atomic(int64_t) pack_done;
     _Alignas(64) _Atomic(int64_t) cursor; // next unclaimed column (or row)
@@ -204,7 +207,7 @@ static int64_t claim(gemm_job *job, int64_t total, int64_t unit, int64_t most, i
 }
 
 // C[rows m0..m1) × [n0, n1)) for the K block at pc, from packed A panels (Ap: panel q of the rows
-// at Ap + q·MR·kc) and B read in place or packed here.
+// at Ap + q·MR·kc) or, with direct_a, A itself; B read in place or packed here.
 static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const float *Ap, int64_t m0, int64_t m1,
                            int64_t n0, int64_t n1) {
     const problem *p = job->p;
@@ -224,17 +227,18 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
         ldb = nr;
         panel_stride = (int64_t)nr * kc;
     }
-    myelin_epilogue ep = {pc == 0 ? p->beta : 1.0f, NULL, 0};
+    myelin_epilogue ep = {job->direct_a ? p->alpha : 1.0f, pc == 0 ? p->beta : 1.0f, NULL, 0};
     const int last = pc + kc == p->K;
     if (last) ep.relu = p->relu;
+    const int64_t lda = job->direct_a ? p->rsA : kc;
     for (int64_t ir = m0; ir < m1; ir += mr) {
         const int m = m1 - ir < mr ? (int)(m1 - ir) : mr;
         float *Crow = p->C + ir * p->ldc + n0;
-        const float *Apanel = Ap + (ir - m0) * kc;
+        const float *Apanel = job->direct_a ? p->A + ir * p->rsA + pc : Ap + (ir - m0) * kc;
         for (int64_t jr = 0, q = 0; jr < nc; jr += nr, q++) {
             if (last && p->bias) ep.bias = p->bias + n0 + jr;
-            f->kernel(kc, Apanel, Bp + q * panel_stride, ldb, Crow + jr, p->ldc, m, nc - jr < nr ? (int)(nc - jr) : nr,
-                      &ep);
+            f->kernel(kc, Apanel, lda, Bp + q * panel_stride, ldb, Crow + jr, p->ldc, m,
+                      nc - jr < nr ? (int)(nc - jr) : nr, &ep);
         }
     }
 }
@@ -250,31 +254,34 @@ static void gemm_run(void *context) {
     if (job->by_rows) {
         const int64_t most = ((p->M + job->members - 1) / job->members + mr - 1) / mr * mr;
         while ((width = claim(job, p->M, mr, most, &start)) > 0) {
-            float *Ap = myelin_scratch(0, (size_t)((width + mr - 1) / mr * mr * kcb));
+            float *Ap = job->direct_a ? NULL : myelin_scratch(0, (size_t)((width + mr - 1) / mr * mr * kcb));
             for (int64_t pc = 0; pc < p->K; pc += kcb) {
                 const int64_t kc = p->K - pc < kcb ? p->K - pc : kcb;
-                f->pack_a(width, kc, p->A + start * p->rsA + pc * p->csA, p->rsA, p->csA, p->alpha, Ap);
+                if (Ap) f->pack_a(width, kc, p->A + start * p->rsA + pc * p->csA, p->rsA, p->csA, p->alpha, Ap);
                 multiply_block(job, pc, kc, Ap, start, start + width, 0, p->N);
             }
         }
         return;
     }
-    // Packing A: units of PACK_GROUP_PANELS panels of one K block.
-    const int64_t groups = (p->M + PACK_GROUP_PANELS * mr - 1) / (PACK_GROUP_PANELS * mr);
-    for (int64_t u; (u = atomic_fetch_add_explicit(&job->pack_next, 1, memory_order_relaxed)) < job->pack_units;) {
-        const int64_t pc = u / groups * kcb, kc = p->K - pc < kcb ? p->K - pc : kcb;
-        const int64_t i0 = u % groups * PACK_GROUP_PANELS * mr;
-        const int64_t rows = p->M - i0 < PACK_GROUP_PANELS * mr ? p->M - i0 : PACK_GROUP_PANELS * mr;
-        f->pack_a(rows, kc, p->A + i0 * p->rsA + pc * p->csA, p->rsA, p->csA, p->alpha,
-                  job->packed_a + job->m_padded * pc + i0 * kc);
-        atomic_fetch_add_explicit(&job->pack_done, 1, memory_order_release);
+    // Packing A (unless it is read in place): units of pack_rows rows of one K block.
+    if (job->pack_units > 0) {
+        const int64_t unit_rows = job->pack_rows, groups = (p->M + unit_rows - 1) / unit_rows;
+        for (int64_t u; (u = atomic_fetch_add_explicit(&job->pack_next, 1, memory_order_relaxed)) < job->pack_units;) {
+            const int64_t pc = u / groups * kcb, kc = p->K - pc < kcb ? p->K - pc : kcb;
+            const int64_t i0 = u % groups * unit_rows;
+            const int64_t rows = p->M - i0 < unit_rows ? p->M - i0 : unit_rows;
+            f->pack_a(rows, kc, p->A + i0 * p->rsA + pc * p->csA, p->rsA, p->csA, p->alpha,
+                      job->packed_a + job->m_padded * pc + i0 * kc);
+            atomic_fetch_add_explicit(&job->pack_done, 1, memory_order_release);
+        }
+        for (unsigned spins = 0; atomic_load_explicit(&job->pack_done, memory_order_acquire) < job->pack_units; spins++)
+            myelin_spin_pause(spins);
     }
-    for (unsigned spins = 0; atomic_load_explicit(&job->pack_done, memory_order_acquire) < job->pack_units; spins++)
-        myelin_spin_pause(spins);
     while ((width = claim(job, p->N, f->nr, NC_MAX, &start)) > 0) {
         for (int64_t pc = 0; pc < p->K; pc += kcb) {
             const int64_t kc = p->K - pc < kcb ? p->K - pc : kcb;
-            multiply_block(job, pc, kc, job->packed_a + job->m_padded * pc, 0, p->M, start, start + width);
+            multiply_block(job, pc, kc, job->direct_a ? NULL : job->packed_a + job->m_padded * pc, 0, p->M, start,
+                           start + width);
         }
     }
 }
@@ -294,12 +301,19 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     job.members = members;
     // Split rows when the columns are too few to give each thread two panels' worth.
     job.by_rows = members > 1 && p->N < (int64_t)members * 2 * f->nr && p->M >= (int64_t)members * 2 * f->mr;
-    // Reading B in place saves the packing when each B element is used by only a few rows, or
-    // when the product is small; the family's kernel must be able to (it masks its loads).
-    job.direct_b = f->direct_b && p->csB == 1 && (p->M <= 2 * f->mr || macs <= DIRECT_B_MAX_MACS);
-    if (!job.by_rows) {
-        const int64_t groups = (p->M + PACK_GROUP_PANELS * f->mr - 1) / (PACK_GROUP_PANELS * f->mr);
-        job.pack_units = groups * job.k_blocks;
+    // Reading an operand in place saves its packing, which costs about as much as a few multiply-
+    // adds per element: worth it when each element is used by few rows (B) or columns (A) or the
+    // product is small. Not when rows are a multiple of 1 KiB apart: they would fight over the same
+    // cache sets. The family's kernel must be able to (it masks its B loads, and reads A by rows).
+    job.direct_a = f->direct_a && p->csA == 1 && p->rsA % 256 != 0 && (p->N <= DIRECT_A_MAX_N || macs <= DIRECT_MAX_MACS);
+    job.direct_b = f->direct_b && p->csB == 1 && p->rsB % 256 != 0 && (p->M <= DIRECT_B_MAX_M || macs <= DIRECT_MAX_MACS);
+    if (!job.by_rows && !job.direct_a) {
+        // Enough units for every thread to get two per K block, of at most PACK_GROUP_PANELS panels.
+        const int64_t panels = job.m_padded / f->mr;
+        int64_t group = (panels + 2 * members - 1) / (2 * members);
+        if (group > PACK_GROUP_PANELS) group = PACK_GROUP_PANELS;
+        job.pack_rows = group * f->mr;
+        job.pack_units = (p->M + job.pack_rows - 1) / job.pack_rows * job.k_blocks;
         job.packed_a = myelin_scratch(0, (size_t)(job.m_padded * p->K));
     }
     atomic_init(&job.pack_next, 0);

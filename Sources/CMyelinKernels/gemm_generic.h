@@ -87,7 +87,7 @@ MYELIN_INLINE void generic_store_tile(const float *acc, int ld, float *C, int64_
     for (int r = 0; r < m; r++) {
         float *c = C + r * ldc;
         for (int j = 0; j < n; j++) {
-            float x = acc[r * ld + j];
+            float x = ep->alpha * acc[r * ld + j];
             if (ep->beta != 0) x += ep->beta * c[j];
             if (ep->bias) x += ep->bias[j];
             if (ep->relu) x = x < 0 ? 0.0f : x; // NaN stays NaN

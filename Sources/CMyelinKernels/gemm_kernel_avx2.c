@@ -41,10 +41,14 @@ MYELIN_INLINE T void tile(const int ROWS, int64_t kc, const float *A, const floa
         B += ldb;
     }
     if (n == NR) {
-        const __m256 zero = _mm256_setzero_ps(), beta = _mm256_set1_ps(ep->beta);
+        const __m256 zero = _mm256_setzero_ps(), beta = _mm256_set1_ps(ep->beta), alpha = _mm256_set1_ps(ep->alpha);
         for (int r = 0; r < ROWS; r++) {
             float *c = C + r * ldc;
             __m256 x0 = acc[r][0], x1 = acc[r][1];
+            if (ep->alpha != 1) {
+                x0 = _mm256_mul_ps(alpha, x0);
+                x1 = _mm256_mul_ps(alpha, x1);
+            }
             if (ep->beta != 0) { // beta == 0 must not read C: it may hold NaN
                 x0 = _mm256_fmadd_ps(beta, _mm256_loadu_ps(c), x0);
                 x1 = _mm256_fmadd_ps(beta, _mm256_loadu_ps(c + 8), x1);
@@ -79,8 +83,9 @@ TILE_FN(1) TILE_FN(2) TILE_FN(3) TILE_FN(4) TILE_FN(5) TILE_FN(6)
 typedef void (*tile_fn)(TILE_ARGS);
 static tile_fn const tiles[MR] = {tile_1, tile_2, tile_3, tile_4, tile_5, tile_6};
 
-static void kernel(int64_t kc, const float *A, const float *B, int64_t ldb, float *C, int64_t ldc, int m, int n,
-                   const myelin_epilogue *ep) {
+static void kernel(int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
+                   int m, int n, const myelin_epilogue *ep) {
+    (void)lda; // panels are interleaved by k
     tiles[m - 1](kc, A, B, ldb, C, ldc, n, ep);
 }
 
@@ -171,6 +176,7 @@ const myelin_gemm_family myelin_family_avx2 = {
     .kernel = kernel,
     .gemv_dot = gemv_dot,
     .gemv_axpy = gemv_axpy,
+    .direct_a = 0,
     .direct_b = 0,
 };
 

@@ -36,6 +36,10 @@ MYELIN_INLINE T __mmask16 mask_first(int64_t n) {
 // The epilogue for one row of the tile.
 MYELIN_INLINE T void store_row(const int VECS, float *c, __m512 x0, __m512 x1, __mmask16 m0, __mmask16 m1,
                                __m512 bias0, __m512 bias1, const myelin_epilogue *ep) {
+    if (ep->alpha != 1) {
+        x0 = _mm512_mul_ps(_mm512_set1_ps(ep->alpha), x0);
+        if (VECS == 2) x1 = _mm512_mul_ps(_mm512_set1_ps(ep->alpha), x1);
+    }
     if (ep->beta != 0) { // beta == 0 must not read C: it may hold NaN
         const __m512 beta = _mm512_set1_ps(ep->beta);
         x0 = _mm512_fmadd_ps(beta, _mm512_maskz_loadu_ps(m0, c), x0);
@@ -65,7 +69,7 @@ MYELIN_INLINE T void store_row(const int VECS, float *c, __m512 x0, __m512 x1, _
     }
 #define ROW_STEP(r)                                                                                      \
     if (r < ROWS) {                                                                                      \
-        const __m512 a = _mm512_set1_ps(A[r * kc]);                                                      \
+        const __m512 a = _mm512_set1_ps(A[r * lda]);                                                     \
         c##r##_0 = _mm512_fmadd_ps(a, b0, c##r##_0);                                                     \
         if (VECS == 2) c##r##_1 = _mm512_fmadd_ps(a, b1, c##r##_1);                                      \
     }
@@ -75,7 +79,7 @@ MYELIN_INLINE T void store_row(const int VECS, float *c, __m512 x0, __m512 x1, _
 // One tile of ROWS (≤ MR) rows and VECS (1 or 2) vectors of 16 columns; ROWS and VECS are
 // compile-time constants in every instantiation below. B is read with masked loads past column n,
 // so it may be the caller's own matrix rows.
-MYELIN_INLINE T void tile(const int ROWS, const int VECS, int64_t kc, const float *A, const float *B,
+MYELIN_INLINE T void tile(const int ROWS, const int VECS, int64_t kc, const float *A, int64_t lda, const float *B,
                           int64_t ldb, float *C, int64_t ldc, int n, const myelin_epilogue *ep) {
     const __mmask16 m0 = mask_first(n), m1 = mask_first(n - 16);
     EACH_ROW(ROW_DECL)
@@ -95,11 +99,11 @@ MYELIN_INLINE T void tile(const int ROWS, const int VECS, int64_t kc, const floa
     EACH_ROW(ROW_STORE)
 }
 
-#define TILE_ARGS int64_t kc, const float *A, const float *B, int64_t ldb, float *C, int64_t ldc, int n, \
+#define TILE_ARGS int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc, int n, \
                   const myelin_epilogue *ep
 #define TILE_FN(R)                                                                                       \
-    static T void tile_##R##_1(TILE_ARGS) { tile(R, 1, kc, A, B, ldb, C, ldc, n, ep); }                  \
-    static T void tile_##R##_2(TILE_ARGS) { tile(R, 2, kc, A, B, ldb, C, ldc, n, ep); }
+    static T void tile_##R##_1(TILE_ARGS) { tile(R, 1, kc, A, lda, B, ldb, C, ldc, n, ep); }                  \
+    static T void tile_##R##_2(TILE_ARGS) { tile(R, 2, kc, A, lda, B, ldb, C, ldc, n, ep); }
 TILE_FN(1) TILE_FN(2) TILE_FN(3) TILE_FN(4) TILE_FN(5) TILE_FN(6)
 TILE_FN(7) TILE_FN(8) TILE_FN(9) TILE_FN(10) TILE_FN(11) TILE_FN(12)
 
@@ -110,9 +114,9 @@ static tile_fn const tiles[MR][2] = {
     {tile_9_1, tile_9_2}, {tile_10_1, tile_10_2}, {tile_11_1, tile_11_2}, {tile_12_1, tile_12_2},
 };
 
-static void kernel(int64_t kc, const float *A, const float *B, int64_t ldb, float *C, int64_t ldc, int m, int n,
-                   const myelin_epilogue *ep) {
-    tiles[m - 1][n > 16](kc, A, B, ldb, C, ldc, n, ep);
+static void kernel(int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
+                   int m, int n, const myelin_epilogue *ep) {
+    tiles[m - 1][n > 16](kc, A, lda, B, ldb, C, ldc, n, ep);
 }
 
 // MARK: - Packing
@@ -167,8 +171,13 @@ static T void pack_a_columns(int64_t mc, int64_t kc, const float *A, int64_t cs,
         for (int64_t p0 = 0; p0 < kc; p0 += 16) {
             const int depth = kc - p0 < 16 ? (int)(kc - p0) : 16;
             __m512 r[16];
-            for (int t = 0; t < 16; t++)
-                r[t] = t < depth ? _mm512_mul_ps(scale, _mm512_maskz_loadu_ps(hm, A + i0 + (p0 + t) * cs)) : _mm512_setzero_ps();
+            const float *q = A + i0 + p0 * cs;
+            if (depth == 16) { // the common case, without branches
+                for (int t = 0; t < 16; t++, q += cs) r[t] = _mm512_mul_ps(scale, _mm512_maskz_loadu_ps(hm, q));
+            } else {
+                for (int t = 0; t < 16; t++, q += cs)
+                    r[t] = t < depth ? _mm512_mul_ps(scale, _mm512_maskz_loadu_ps(hm, q)) : _mm512_setzero_ps();
+            }
             transpose16(r);
             const __mmask16 km = mask_first(depth);
             for (int i = 0; i < h; i++) _mm512_mask_storeu_ps(dst + i * kc + p0, km, r[i]);
@@ -213,14 +222,21 @@ static T void pack_b_columns(int64_t kc, int64_t nc, const float *B, int64_t cs,
         for (int half = 0; half < 2; half++) {
             const int64_t cols = nc - j0 - 16 * half;
             const float *b = B + (j0 + 16 * half) * cs;
+            float *d = dst + 16 * half;
             for (int64_t p0 = 0; p0 < kc; p0 += 16) {
                 const int depth = kc - p0 < 16 ? (int)(kc - p0) : 16;
-                const __mmask16 km = mask_first(depth);
                 __m512 r[16];
-                for (int c = 0; c < 16; c++)
-                    r[c] = c < cols ? _mm512_maskz_loadu_ps(km, b + c * cs + p0) : _mm512_setzero_ps();
-                transpose16(r);
-                for (int t = 0; t < depth; t++) _mm512_store_ps(dst + (p0 + t) * NR + 16 * half, r[t]);
+                const float *q = b + p0;
+                if (cols >= 16 && depth == 16) { // the common case, without branches
+                    for (int c = 0; c < 16; c++, q += cs) r[c] = _mm512_loadu_ps(q);
+                    transpose16(r);
+                    for (int t = 0; t < 16; t++) _mm512_store_ps(d + (p0 + t) * NR, r[t]);
+                } else {
+                    const __mmask16 km = mask_first(depth);
+                    for (int c = 0; c < 16; c++, q += cs) r[c] = c < cols ? _mm512_maskz_loadu_ps(km, q) : _mm512_setzero_ps();
+                    transpose16(r);
+                    for (int t = 0; t < depth; t++) _mm512_store_ps(d + (p0 + t) * NR, r[t]);
+                }
             }
         }
     }
@@ -320,6 +336,7 @@ const myelin_gemm_family myelin_family_avx512 = {
     .kernel = kernel,
     .gemv_dot = gemv_dot,
     .gemv_axpy = gemv_axpy,
+    .direct_a = 1,
     .direct_b = 1,
 };
 

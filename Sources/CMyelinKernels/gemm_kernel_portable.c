@@ -14,8 +14,9 @@ static void pack_b(int64_t kc, int64_t nc, const float *B, int64_t rs, int64_t c
         generic_pack_b_panel(NR, nc - j0 < NR ? (int)(nc - j0) : NR, kc, B + j0 * cs, rs, cs, dst);
 }
 
-static void kernel(int64_t kc, const float *A, const float *B, int64_t ldb, float *C, int64_t ldc, int m, int n,
-                   const myelin_epilogue *ep) {
+static void kernel(int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
+                   int m, int n, const myelin_epilogue *ep) {
+    (void)lda; // panels are interleaved by k
     float acc[MR][NR] = {{0}};
     for (int64_t p = 0; p < kc; p++, A += MR, B += ldb)
         for (int r = 0; r < MR; r++)
@@ -41,5 +42,6 @@ const myelin_gemm_family myelin_family_portable = {
     .kernel = kernel,
     .gemv_dot = gemv_dot,
     .gemv_axpy = gemv_axpy,
+    .direct_a = 0,
     .direct_b = 0,
 };

@@ -17,9 +17,10 @@
 
 // MARK: - GEMM families
 
-/// What the micro-kernel does with its tile once the K loop is done: C = acc + beta·C (beta == 0:
-/// C is not read), then + bias[j] and ReLU when this is the last K block.
+/// What the micro-kernel does with its tile once the K loop is done: C = alpha·acc + beta·C
+/// (beta == 0: C is not read), then + bias[j] and ReLU when this is the last K block.
 typedef struct {
+    float alpha; // 1 where packing already applied it
     float beta;
     const float *bias; // already offset to the tile's first column; NULL for none
     int relu;
@@ -35,9 +36,11 @@ typedef void (*myelin_pack_a_fn)(int64_t mc, int64_t kc, const float *A, int64_t
 /// are zero.
 typedef void (*myelin_pack_b_fn)(int64_t kc, int64_t nc, const float *B, int64_t rs, int64_t cs, float *dst);
 /// The register-blocked kernel: the m×n tile (m ≤ MR, n ≤ NR) of C at C (row stride ldc) gets
-/// Σ_p a(r, p)·b(p, c) over p < kc, where a is one packed A panel (MR×kc, see pack_a) and
-/// b(p, c) = B[p*ldb + c] (a packed B panel with ldb = NR, or rows of B read in place), then ep.
-typedef void (*myelin_kernel_fn)(int64_t kc, const float *A, const float *B, int64_t ldb, float *C,
+/// Σ_p a(r, p)·b(p, c) over p < kc, where a is one packed A panel (MR×kc, see pack_a; a family
+/// whose panels go row by row reads row r at A + r·lda, so lda = kc for a packed panel, or A's own
+/// row stride when A is read in place) and b(p, c) = B[p*ldb + c] (a packed B panel with ldb = NR,
+/// or rows of B read in place), then ep.
+typedef void (*myelin_kernel_fn)(int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C,
                                  int64_t ldc, int m, int n, const myelin_epilogue *ep);
 /// y[j] = Σ_p W[j*ldw + p]·x[p] for j < n (each output a dot product of contiguous rows).
 typedef void (*myelin_gemv_dot_fn)(int64_t n, int64_t k, const float *W, int64_t ldw, const float *x, float *y);
@@ -48,6 +51,7 @@ typedef struct {
     myelin_gemm_path path;
     int mr, nr;
     int n_granule; // columns are split between threads in multiples of this (one vector)
+    int direct_a;  // the kernel may read row-major A in place (its panels go row by row)
     int direct_b;  // the kernel may read B's rows in place (it never loads past column n)
     myelin_pack_a_fn pack_a;
     myelin_pack_b_fn pack_b;
