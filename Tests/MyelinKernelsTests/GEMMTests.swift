@@ -63,6 +63,12 @@ let gemmCases: [GEMMCase] = {
         GEMMCase(m: 25, n: 600, k: 490, a: .transposed, b: .transposed, bias: true),
         GEMMCase(m: 12, n: 32, k: 16),
         GEMMCase(m: 24, n: 64, k: 480),
+        // Operands read in place or packed, by size and by row stride (1 KiB multiples are packed).
+        GEMMCase(m: 100, n: 300, k: 256, alpha: -0.5, beta: 1),
+        GEMMCase(m: 64, n: 520, k: 600, bias: true, relu: true),
+        GEMMCase(m: 300, n: 100, k: 600, alpha: 2),
+        GEMMCase(m: 300, n: 300, k: 200, beta: 0.5),
+        GEMMCase(m: 40, n: 1024, k: 1024, b: .transposed),
     ]
     for a in [Layout.rowMajor, .transposed, .strided, .transposedGaps] {
         for b in [Layout.rowMajor, .transposed, .strided, .transposedGaps] {
