@@ -305,10 +305,10 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     job.by_rows = members > 1 && p->N < (int64_t)members * 2 * f->nr && p->M >= (int64_t)members * 2 * f->mr;
     // Reading an operand in place saves its packing, which costs about as much as a few multiply-
     // adds per element: worth it when each element is used by few rows (B) or columns (A) or the
-    // product is small. Not when rows are a multiple of 1 KiB apart: they would fight over the same
-    // cache sets. The family's kernel must be able to (it masks its B loads, and reads A by rows).
-    job.direct_a = f->direct_a && p->csA == 1 && p->rsA % 256 != 0 && (p->N <= DIRECT_A_MAX_N || macs <= DIRECT_MAX_MACS);
-    job.direct_b = f->direct_b && p->csB == 1 && p->rsB % 256 != 0 && (p->M <= DIRECT_B_MAX_M || macs <= DIRECT_MAX_MACS);
+    // product is small. Not when rows are a multiple of 4 KiB apart: they would all fall in the
+    // same L1 set. The family's kernel must be able to (it masks its B loads, and reads A by rows).
+    job.direct_a = f->direct_a && p->csA == 1 && p->rsA % 1024 != 0 && (p->N <= DIRECT_A_MAX_N || macs <= DIRECT_MAX_MACS);
+    job.direct_b = f->direct_b && p->csB == 1 && p->rsB % 1024 != 0 && (p->M <= DIRECT_B_MAX_M || macs <= DIRECT_MAX_MACS);
     if (!job.by_rows && !job.direct_a) {
         // Enough units for every thread to get two per K block, of at most PACK_GROUP_PANELS panels.
         const int64_t panels = job.m_padded / f->mr;

@@ -63,7 +63,8 @@ let gemmCases: [GEMMCase] = {
         GEMMCase(m: 25, n: 600, k: 490, a: .transposed, b: .transposed, bias: true),
         GEMMCase(m: 12, n: 32, k: 16),
         GEMMCase(m: 24, n: 64, k: 480),
-        // Operands read in place or packed, by size and by row stride (1 KiB multiples are packed).
+        // Operands read in place or packed, by size and by row stride (4 KiB multiples are packed).
+        GEMMCase(m: 100, n: 300, k: 1024, alpha: -0.5, beta: 1),
         GEMMCase(m: 100, n: 300, k: 256, alpha: -0.5, beta: 1),
         GEMMCase(m: 64, n: 520, k: 600, bias: true, relu: true),
         GEMMCase(m: 300, n: 100, k: 600, alpha: 2),
