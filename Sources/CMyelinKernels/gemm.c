@@ -32,7 +32,7 @@ enum {
     DIRECT_A_MAX_N = 256,
     DIRECT_B_MAX_M = 256,
     // Matrix-vector products this large are split over threads.
-    GEMV_PARALLEL_MIN_MACS = 1 << 16,
+    GEMV_PARALLEL_MIN_MACS = 1 << 17,
 };
 
 // MARK: - Path selection
@@ -156,7 +156,7 @@ static void gemv(const myelin_gemm_family *f, const problem *p, int64_t n, const
         x = scratch;
     }
     gemv_job job = {f, n, k, W, out_stride, k_stride, x, t};
-    // Split the outputs when the matrix (≥ 256 KiB) takes long enough to pay for publishing the job:
+    // Split the outputs when the matrix (≥ 512 KiB) takes long enough to pay for publishing the job:
     // each thread then streams half of it from its own core's cache.
     const int threads = myelin_thread_count();
     int64_t grain = n * k >= GEMV_PARALLEL_MIN_MACS ? (n + threads - 1) / threads : n;
