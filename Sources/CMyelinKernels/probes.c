@@ -3,6 +3,7 @@
 // it got on the machine it ran on.
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +86,8 @@ static MYELIN_TARGET_AVX2 float run256(long iters) {
 }
 
 typedef struct {
-    pthread_barrier_t *start;
+    atomic_int *ready; // threads wait for each other here, then start together
+    int threads;
     long iters;
     int wide;
     double seconds;
@@ -94,7 +96,8 @@ typedef struct {
 
 static void *probe_thread(void *arg) {
     probe_job *j = arg;
-    pthread_barrier_wait(j->start);
+    atomic_fetch_add(j->ready, 1);
+    for (unsigned spins = 0; atomic_load(j->ready) < j->threads; spins++) myelin_spin_pause(spins);
     double t = now_seconds();
     j->sink = j->wide ? run512(j->iters) : run256(j->iters);
     j->seconds = now_seconds() - t;
@@ -105,11 +108,10 @@ static void *probe_thread(void *arg) {
 static double trial(int threads, int wide, long iters) {
     pthread_t th[64];
     probe_job jobs[64];
-    pthread_barrier_t start;
-    pthread_barrier_init(&start, NULL, (unsigned)threads);
+    atomic_int ready = 0;
     int started = 0;
     for (int i = 0; i < threads; i++) {
-        jobs[i] = (probe_job){&start, iters, wide, 0, 0};
+        jobs[i] = (probe_job){&ready, threads, iters, wide, 0, 0};
         if (i == 0) continue; // the calling thread is thread 0
         if (pthread_create(&th[i], NULL, probe_thread, &jobs[i]) != 0) abort();
         started++;
@@ -120,7 +122,6 @@ static double trial(int threads, int wide, long iters) {
         pthread_join(th[i], NULL);
         if (jobs[i].seconds > slowest) slowest = jobs[i].seconds;
     }
-    pthread_barrier_destroy(&start);
     float sink = 0;
     for (int i = 0; i < threads; i++) sink += jobs[i].sink;
     __asm__ volatile("" ::"x"(sink));
