@@ -60,10 +60,9 @@ MYELIN_INLINE T void store_row(const int VECS, float *c, __m512 x0, __m512 x1, _
 // Applies X to each row index of the tile. The accumulators are named variables, not an array,
 // so that they are registers from the start (an array of vectors can end up on the stack).
 #define EACH_ROW(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
-#define ROW_DECL(r)                                                                                      \
-    __m512 c##r##_0 = _mm512_setzero_ps(), c##r##_1 = _mm512_setzero_ps();                                \
+#define ROW_DECL(r) __m512 c##r##_0 = _mm512_setzero_ps(), c##r##_1 = _mm512_setzero_ps();
+#define ROW_PREFETCH(r)                                                                                  \
     if (r < ROWS) {                                                                                      \
-        /* The epilogue's C lines are fetched while the K loop runs. */                                  \
         _mm_prefetch((const char *)(C + r * ldc), _MM_HINT_T0);                                          \
         _mm_prefetch((const char *)(C + r * ldc + n - 1), _MM_HINT_T0);                                  \
     }
@@ -83,13 +82,20 @@ MYELIN_INLINE T void tile(const int ROWS, const int VECS, int64_t kc, const floa
                           int64_t ldb, float *C, int64_t ldc, int n, const myelin_epilogue *ep) {
     const __mmask16 m0 = mask_first(n), m1 = mask_first(n - 16);
     EACH_ROW(ROW_DECL)
-    NO_UNROLL
-    for (int64_t p = 0; p < kc; p++) {
-        const __m512 b0 = _mm512_maskz_loadu_ps(m0, B);
-        const __m512 b1 = VECS == 2 ? _mm512_maskz_loadu_ps(m1, B + 16) : b0;
-        EACH_ROW(ROW_STEP)
-        A += 1;
-        B += ldb;
+    // The epilogue's C lines are fetched for the last PREFETCH_C steps: fetched earlier, the B
+    // panel streaming through L1 would evict them again.
+    enum { PREFETCH_C = 48 };
+    for (int64_t p = 0, stop = kc > PREFETCH_C ? kc - PREFETCH_C : 0;; stop = kc) {
+        NO_UNROLL
+        for (; p < stop; p++) {
+            const __m512 b0 = _mm512_maskz_loadu_ps(m0, B);
+            const __m512 b1 = VECS == 2 ? _mm512_maskz_loadu_ps(m1, B + 16) : b0;
+            EACH_ROW(ROW_STEP)
+            A += 1;
+            B += ldb;
+        }
+        if (stop == kc) break;
+        EACH_ROW(ROW_PREFETCH)
     }
     __m512 bias0 = _mm512_setzero_ps(), bias1 = bias0;
     if (ep->bias) {
