@@ -129,8 +129,13 @@ typedef struct {
     float *t;
 } gemv_job;
 
-static void gemv_slice(void *context, int64_t begin, int64_t end) {
+// Outputs are handed out in blocks of GEMV_BLOCK, so where a slice starts never changes how an
+// output is summed (the kernels group outputs by four): results do not depend on the thread count.
+enum { GEMV_BLOCK = 16 };
+
+static void gemv_slice(void *context, int64_t first_block, int64_t end_block) {
     const gemv_job *g = context;
+    const int64_t begin = first_block * GEMV_BLOCK, end = end_block * GEMV_BLOCK < g->n ? end_block * GEMV_BLOCK : g->n;
     const float *W = g->W + begin * g->out_stride;
     if (g->k_stride == 1)
         g->f->gemv_dot(end - begin, g->k, W, g->out_stride, g->x, g->t + begin);
@@ -159,9 +164,10 @@ static void gemv(const myelin_gemm_family *f, const problem *p, int64_t n, const
     // Split the outputs when the matrix (≥ 512 KiB) takes long enough to pay for publishing the job:
     // each thread then streams half of it from its own core's cache.
     const int threads = myelin_thread_count();
-    int64_t grain = n * k >= GEMV_PARALLEL_MIN_MACS ? (n + threads - 1) / threads : n;
-    if (grain < 32) grain = 32;
-    myelin_parallel_for(n, grain, gemv_slice, &job);
+    const int64_t blocks = (n + GEMV_BLOCK - 1) / GEMV_BLOCK;
+    int64_t grain = n * k >= GEMV_PARALLEL_MIN_MACS ? (blocks + threads - 1) / threads : blocks;
+    if (grain < 2) grain = 2;
+    myelin_parallel_for(blocks, grain, gemv_slice, &job);
     for (int64_t j = 0; j < n; j++) {
         float v = p->alpha * t[j];
         if (p->beta != 0) v += p->beta * out[j * out_inc];

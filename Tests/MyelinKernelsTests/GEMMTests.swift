@@ -165,6 +165,27 @@ extension KernelTests {
             }
         }
 
+        /// No product splits its K sum between threads, so the thread count never changes a result:
+        /// 1 and 2 threads give the same bits.
+        @Test(arguments: [(1, 256, 784, true), (1, 301, 1000, true), (1, 300, 1000, false), (4000, 1, 200, false), (128, 256, 784, true),
+                          (256, 256, 256, false), (2000, 20, 40, false), (300, 700, 300, true)])
+        func sameBitsOnAnyThreadCount(m: Int, n: Int, k: Int, transposeB: Bool) {
+            var rng = SeededFloats(seed: 3)
+            let a = rng.array(m * k), b = rng.array(k * n)
+            let (rsB, csB) = transposeB ? (1, k) : (n, 1)
+            let threadsBefore = myelin_thread_count()
+            defer { myelin_set_thread_count(threadsBefore) }
+            var results: [[Float]] = []
+            for threads: Int32 in [1, 2] {
+                myelin_set_thread_count(threads)
+                var c = [Float](repeating: 0, count: m * n)
+                myelin_sgemm(Int64(m), Int64(n), Int64(k), 0.75, a, Int64(k), 1, b, Int64(rsB), Int64(csB), 0, &c, Int64(n),
+                             nil, MYELIN_ACTIVATION_NONE)
+                results.append(c)
+            }
+            #expect(results[0] == results[1])
+        }
+
         @Test func pathSelection() {
             defer { _ = myelin_gemm_set_path(MYELIN_GEMM_AUTO) }
             #expect(myelin_gemm_path_supported(MYELIN_GEMM_PORTABLE) != 0)
