@@ -121,7 +121,7 @@ static void *worker_main(void *arg) {
         if (seq == seen || (seq & 1)) {
             const double deadline = now_seconds() + SPIN_SECONDS;
             for (unsigned spins = 1;; spins++) {
-                CPU_RELAX();
+                myelin_spin_pause(spins); // yields now and then to a thread that wants this CPU
                 seq = atomic_load_explicit(&pool.sequence, memory_order_acquire);
                 if (seq != seen && !(seq & 1)) break;
                 if ((spins & 255) == 0 && now_seconds() > deadline) break;
