@@ -9,7 +9,9 @@
 //      panels, streamed from L2.
 // Chunks shrink as the work runs out, so two threads finish together, and a thread that is late
 // (its vCPU taken by another process) simply takes fewer. Narrow products (few columns) split rows
-// instead, each chunk packing its own A rows and all of B.
+// instead, each chunk packing its own A rows and all of B. Where packing would cost more than it
+// saves (small products, batch-sized M or N), a row-major A or B is read in place.
+// No K sum is ever split between threads, so results do not depend on the thread count.
 #include <math.h>
 #include <stdatomic.h>
 #include <string.h>
