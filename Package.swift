@@ -36,9 +36,12 @@ let package = Package(
         .executableTarget(name: "xor", dependencies: ["Myelin"], path: "Examples/XOR"),
         .executableTarget(name: "mnist-mlp", dependencies: ["Myelin"], path: "Examples/MNISTMLP"),
 
+        // Shared by the test targets: the finite-difference gradient checker and its inputs.
+        .target(name: "MyelinTestSupport", dependencies: ["MyelinTensor"], path: "Tests/MyelinTestSupport"),
+
         .testTarget(name: "MyelinKernelsTests", dependencies: ["CMyelinKernels"]),
-        .testTarget(name: "MyelinTensorTests", dependencies: ["MyelinTensor"]),
-        .testTarget(name: "MyelinNNTests", dependencies: ["MyelinNN"]),
+        .testTarget(name: "MyelinTensorTests", dependencies: ["MyelinTensor", "MyelinTestSupport"]),
+        .testTarget(name: "MyelinNNTests", dependencies: ["MyelinNN", "MyelinTestSupport"]),
         .testTarget(name: "MyelinOptimTests", dependencies: ["MyelinOptim"]),
         .testTarget(name: "MyelinDataTests", dependencies: ["MyelinData"]),
         .testTarget(name: "MyelinVisionTests", dependencies: ["MyelinVision"]),

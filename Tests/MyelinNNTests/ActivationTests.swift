@@ -1,42 +1,43 @@
 import Foundation
 import Testing
 import MyelinNN
+import MyelinTestSupport
 
 /// Activation ops (MyelinTensor/Ops/Activations.swift) and the layers that wrap them.
 @Suite struct ActivationGradientTests {
     let checker = GradientCheck()
 
     @Test func reluGradient() {
-        let x = awayFromZero([3, 4], seed: 1)
+        let x = leaf(awayFromZero([3, 4], RandomGenerator(seed: 1)))
         checker.check([x]) { x.relu() }
         checker.check([x]) { relu(x) }
     }
 
     @Test(arguments: [Float(0.01), 0.2, 1.5])
     func leakyReluGradient(slope: Float) {
-        let x = awayFromZero([3, 4], seed: 2)
+        let x = leaf(awayFromZero([3, 4], RandomGenerator(seed: 2)))
         checker.check([x]) { x.leakyRelu(slope: slope) }
     }
 
     @Test(arguments: [Float(1), 0.5, 2])
     func eluGradient(alpha: Float) {
-        let x = awayFromZero([3, 4], low: 0.1, high: 3, seed: 3)
+        let x = leaf(awayFromZero([3, 4], RandomGenerator(seed: 3), 0.1, 3))
         checker.check([x]) { x.elu(alpha: alpha) }
     }
 
     @Test func geluGradient() {
-        let x = leaf([4, 5], low: -4, high: 4, seed: 4)
+        let x = leaf(uniform([4, 5], RandomGenerator(seed: 4), -4, 4))
         checker.check([x]) { x.gelu() }
         checker.check([x]) { gelu(x) }
     }
 
     @Test func softsignGradient() {
-        let x = awayFromZero([3, 4], low: 0.1, high: 4, seed: 5)
+        let x = leaf(awayFromZero([3, 4], RandomGenerator(seed: 5), 0.1, 4))
         checker.check([x]) { x.softsign() }
     }
 
     @Test func sigmoidAndTanhGradients() {
-        let x = leaf([3, 5], low: -4, high: 4, seed: 6)
+        let x = leaf(uniform([3, 5], RandomGenerator(seed: 6), -4, 4))
         checker.check([x]) { x.sigmoid() }
         checker.check([x]) { x.tanh() }
         checker.check([x]) { sigmoid(x) * tanh(x) }
@@ -44,7 +45,7 @@ import MyelinNN
 
     @Test(arguments: [0, 1, -1])
     func softmaxGradients2D(axis: Int) {
-        let x = leaf([3, 4], low: -3, high: 3, seed: 7)
+        let x = leaf(uniform([3, 4], RandomGenerator(seed: 7), -3, 3))
         checker.check([x]) { x.softmax(axis: axis) }
         checker.check([x]) { x.logSoftmax(axis: axis) }
         checker.check([x]) { softmax(x, axis: axis) }
@@ -53,20 +54,20 @@ import MyelinNN
 
     @Test(arguments: [0, 1, 2, -2])
     func softmaxGradients3D(axis: Int) {
-        let x = leaf([2, 3, 4], low: -3, high: 3, seed: 8)
+        let x = leaf(uniform([2, 3, 4], RandomGenerator(seed: 8), -3, 3))
         checker.check([x]) { x.softmax(axis: axis) }
         checker.check([x]) { x.logSoftmax(axis: axis) }
     }
 
     @Test func softmaxGradientOfAView() {
         // A transposed (non-contiguous) input goes through a contiguous copy first.
-        let x = leaf([4, 3], low: -3, high: 3, seed: 9)
+        let x = leaf(uniform([4, 3], RandomGenerator(seed: 9), -3, 3))
         checker.check([x]) { x.T.logSoftmax(axis: -1) }
         checker.check([x]) { x.T.softmax(axis: 0) }
     }
 
     @Test func activationLayersGradients() {
-        let x = awayFromZero([2, 5], seed: 10)
+        let x = leaf(awayFromZero([2, 5], RandomGenerator(seed: 10)))
         let layers: [Module] = [ReLU(), LeakyReLU(slope: 0.1), ELU(alpha: 0.7), GELU(), Sigmoid(), Tanh(),
                                 Softsign(), Softmax(axis: 0), LogSoftmax(), Identity()]
         for layer in layers { checker.check([x]) { layer(x) } }
@@ -149,7 +150,7 @@ import MyelinNN
         #expect(x.heaviside().scalars == [0, 0, 1, 1, 1])
         #expect(Step()(x).scalars == [0, 0, 1, 1, 1])
         // Its derivative is zero almost everywhere: no gradient is recorded.
-        let y = leaf([3], [-1, 0.5, 2])
+        let y = leaf([-1, 0.5, 2])
         #expect(!y.heaviside().requiresGrad)
         #expect(!Step()(y).requiresGrad)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MyelinNN
+import MyelinTestSupport
 
 /// Swift Testing runs tests in parallel, and a program may evaluate a model on one thread (or
 /// prepare data inside `withoutGrad`) while it trains on another. Like PyTorch's `no_grad`, the
@@ -29,7 +30,7 @@ import MyelinNN
     }
 
     @Test func withoutGradIsScopedAndNests() {
-        let x = leaf([3], [1, 2, 3])
+        let x = leaf([1, 2, 3])
         #expect(GradMode.isEnabled)
         withoutGrad {
             #expect(!GradMode.isEnabled)

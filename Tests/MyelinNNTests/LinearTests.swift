@@ -1,5 +1,6 @@
 import Testing
 import MyelinNN
+import MyelinTestSupport
 
 @Suite struct LinearTests {
     let checker = GradientCheck()
@@ -39,10 +40,10 @@ import MyelinNN
     @Test(arguments: [true, false])
     func gradientsOfWeightBiasAndInput(bias: Bool) {
         let layer = Linear(4, 3, bias: bias, generator: RandomGenerator(seed: 42))
-        let x = leaf([5, 4], seed: 43)
+        let x = leaf(uniform([5, 4], RandomGenerator(seed: 43)))
         checker.check([x] + layer.parameters) { layer(x) }
         // And through a squashing nonlinearity, with a 3-D input.
-        let x3 = leaf([2, 3, 4], seed: 44)
+        let x3 = leaf(uniform([2, 3, 4], RandomGenerator(seed: 44)))
         checker.check([x3] + layer.parameters) { layer(x3).tanh() }
     }
 
@@ -50,7 +51,7 @@ import MyelinNN
         // y = x·Wᵀ + b, L = Σy: dW = Σ_rows x, db = N, dx = Σ_out W.
         let layer = Linear(2, 3)
         layer.weight.assign(Tensor([[1, 2], [3, 4], [5, 6]]))
-        let x = leaf([2, 2], [1, -1, 2, 0.5])
+        let x = leaf([1, -1, 2, 0.5], shape: [2, 2])
         layer(x).sum().backward()
         #expect(layer.weight.grad!.scalars == [3, -0.5, 3, -0.5, 3, -0.5])
         #expect(layer.bias.grad!.scalars == [2, 2, 2])
@@ -128,7 +129,7 @@ import MyelinNN
         // Inputs and weights are drawn so no pre-activation lies within the finite-difference
         // step of ReLU's kink: checked below before the gradients are compared.
         let layer = Linear(4, 5, generator: RandomGenerator(seed: 50))
-        let x = leaf([3, 4], seed: 51)
+        let x = leaf(uniform([3, 4], RandomGenerator(seed: 51)))
         let preActivations = withoutGrad { layer(x) }.scalars
         #expect(preActivations.allSatisfy { Swift.abs($0) > 0.1 })
         let model = Sequential { layer; ReLU() }
@@ -139,7 +140,7 @@ import MyelinNN
 
     @Test func onlyLinearFollowedByReluIsFused() {
         let layer = Linear(3, 3, generator: RandomGenerator(seed: 53))
-        let x = leaf([2, 3], seed: 54)
+        let x = leaf(uniform([2, 3], RandomGenerator(seed: 54)))
         #expect(Sequential([layer, Tanh()])(x).gradFn?.name == "tanh")
         #expect(Sequential([layer])(x).gradFn?.name == "linear")
         #expect(Sequential([layer, Identity(), ReLU()])(x).gradFn?.name == "relu")
@@ -169,7 +170,7 @@ import MyelinNN
     }
 
     @Test func flattenAndReshapePassGradients() {
-        let x = leaf([2, 3, 4], seed: 57)
+        let x = leaf(uniform([2, 3, 4], RandomGenerator(seed: 57)))
         let model = Sequential { Flatten(); Linear(12, 6, generator: RandomGenerator(seed: 58)); Reshape([2, 3]) }
         #expect(model(x).shape == [2, 2, 3])
         GradientCheck().check([x] + model.parameters) { model(x) }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MyelinNN
+import MyelinTestSupport
 
 let allReductions: [Reduction] = [.mean, .sum, .none]
 
@@ -9,22 +10,22 @@ let allReductions: [Reduction] = [.mean, .sum, .none]
 
     @Test(arguments: allReductions)
     func mseLossGradient(reduction: Reduction) {
-        let prediction = leaf([3, 4], seed: 21), target = leaf([3, 4], seed: 22)
+        let prediction = leaf(uniform([3, 4], RandomGenerator(seed: 21))), target = leaf(uniform([3, 4], RandomGenerator(seed: 22)))
         checker.check([prediction, target]) { mseLoss(prediction, target, reduction: reduction) }
     }
 
     @Test(arguments: allReductions)
     func l1LossGradient(reduction: Reduction) {
         // prediction − target stays ≥ 0.1 away from the kink of |·| at 0.
-        let target = leaf([3, 4], seed: 23)
-        let offsets = awayFromZero([3, 4], low: 0.1, high: 1, seed: 24)
-        let prediction = leaf([3, 4], zip(target.scalars, offsets.scalars).map { $0 + $1 })
+        let target = leaf(uniform([3, 4], RandomGenerator(seed: 23)))
+        let offsets = awayFromZero([3, 4], RandomGenerator(seed: 24), 0.1, 1)
+        let prediction = leaf(zip(target.scalars, offsets.scalars).map { $0 + $1 }, shape: [3, 4])
         checker.check([prediction, target]) { l1Loss(prediction, target, reduction: reduction) }
     }
 
     @Test(arguments: allReductions)
     func crossEntropyGradient(reduction: Reduction) {
-        let logits = leaf([4, 5], low: -3, high: 3, seed: 25)
+        let logits = leaf(uniform([4, 5], RandomGenerator(seed: 25), -3, 3))
         let labels = Tensor(integers: [3, 0, 4, 3])
         checker.check([logits]) { crossEntropy(logits, labels, reduction: reduction) }
         let labels32 = Tensor(shape: [4], integers: [1, 1, 2, 0], dtype: .int32)
@@ -33,7 +34,7 @@ let allReductions: [Reduction] = [.mean, .sum, .none]
 
     @Test(arguments: allReductions)
     func nllLossGradient(reduction: Reduction) {
-        let logProbabilities = leaf([3, 4], low: -4, high: 0, seed: 26)
+        let logProbabilities = leaf(uniform([3, 4], RandomGenerator(seed: 26), -4, 0))
         let labels = Tensor(integers: [2, 2, 0])
         checker.check([logProbabilities]) { nllLoss(logProbabilities, labels, reduction: reduction) }
         // Composed with logSoftmax it is crossEntropy.
@@ -45,7 +46,7 @@ let allReductions: [Reduction] = [.mean, .sum, .none]
         // d³/dp³ of t·log p is 2t/p³ (≤ 2000 for p ≥ 0.1), so the step is cut to 1e-3 here:
         // truncation h²/6·2000 ≈ 3e-4; rounding ≈ 2e-7·|L| / 2e-3 ≈ 1e-4 for |L| ≈ 1.
         let checker = GradientCheck(step: 1e-3)
-        let probabilities = leaf([3, 4], low: 0.1, high: 0.9, seed: 27)
+        let probabilities = leaf(uniform([3, 4], RandomGenerator(seed: 27), 0.1, 0.9))
         let targets = Tensor.uniform([3, 4], generator: RandomGenerator(seed: 28))
         checker.check([probabilities]) { binaryCrossEntropy(probabilities, targets, reduction: reduction) }
         let hardTargets = Tensor(shape: [3, 4], scalars: [1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0])
@@ -54,13 +55,13 @@ let allReductions: [Reduction] = [.mean, .sum, .none]
 
     @Test(arguments: allReductions)
     func binaryCrossEntropyWithLogitsGradient(reduction: Reduction) {
-        let logits = leaf([3, 4], low: -5, high: 5, seed: 29)
+        let logits = leaf(uniform([3, 4], RandomGenerator(seed: 29), -5, 5))
         let targets = Tensor.uniform([3, 4], generator: RandomGenerator(seed: 30))
         checker.check([logits]) { binaryCrossEntropyWithLogits(logits, targets, reduction: reduction) }
     }
 
     @Test func l2PenaltyGradient() {
-        let a = leaf([2, 3], seed: 31), b = leaf([4], seed: 32)
+        let a = leaf(uniform([2, 3], RandomGenerator(seed: 31))), b = leaf(uniform([4], RandomGenerator(seed: 32)))
         checker.check([a, b]) { l2Penalty([a, b], coefficient: 0.3) }
         // By hand: d/dp λΣp² = 2λp.
         l2Penalty([a, b], coefficient: 0.3).backward()
@@ -84,7 +85,7 @@ let allReductions: [Reduction] = [.mean, .sum, .none]
     }
 
     @Test func crossEntropyGradientIsSoftmaxMinusOneHot() {
-        let logits = leaf([1, 3], [1, 2, 3])
+        let logits = leaf([1, 2, 3], shape: [1, 3])
         crossEntropy(logits, Tensor(integers: [2])).backward()
         #expect(close(logits.grad!.scalars, [0.09003057, 0.24472847, 0.66524096 - 1], 1e-6))
     }
@@ -136,7 +137,7 @@ let allReductions: [Reduction] = [.mean, .sum, .none]
     @Test func binaryCrossEntropyClampsTheLogAtMinus100() {
         // torch.nn.functional.binary_cross_entropy(tensor([0., 1., 0., 1.]), tensor([1., 0., 0., 1.]),
         // reduction='none') = [100., 100., 0., 0.]
-        let p = leaf([4], [0, 1, 0, 1])
+        let p = leaf([0, 1, 0, 1])
         let losses = binaryCrossEntropy(p, Tensor([1, 0, 0, 1]), reduction: .none)
         #expect(losses.scalars == [100, 100, 0, 0])
         #expect(binaryCrossEntropy(p, Tensor([1, 0, 0, 1])).item == 50)
@@ -149,7 +150,7 @@ let allReductions: [Reduction] = [.mean, .sum, .none]
     }
 
     @Test func binaryCrossEntropyWithLogitsIsStableAtPlusMinus100() {
-        let logits = leaf([4], [100, -100, 100, -100])
+        let logits = leaf([100, -100, 100, -100])
         let targets = Tensor([1, 1, 0, 0])
         let losses = binaryCrossEntropyWithLogits(logits, targets, reduction: .none)
         // log(1 + e^−100) ≈ 3.7e-44: the exact losses are [0, 100, 100, 0].

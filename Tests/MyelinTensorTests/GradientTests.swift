@@ -1,5 +1,6 @@
 import Testing
 import MyelinTensor
+import MyelinTestSupport
 
 // Every differentiable op of MyelinTensor against central differences (see GradientCheck.swift
 // for the method and its tolerance).

@@ -1,5 +1,6 @@
 import Testing
 import MyelinTensor
+import MyelinTestSupport
 
 /// C = A·B by the textbook triple loop in Double, reading both through their logical indices.
 private func naiveMatMul(_ a: Tensor, _ b: Tensor) -> [Float] {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MyelinTensor
+import MyelinTestSupport
 
 @Suite struct CreationAndReading {
     @Test func initialisersAndReaders() {
