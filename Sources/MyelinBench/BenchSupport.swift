@@ -35,13 +35,18 @@ func runAndEmit(_ workload: () -> [String: Any]) {
     fflush(stdout)
 }
 
-/// Loads MNIST from the project's Data/mnist (or $MNIST_DIR), exiting with the reason if it can't.
+/// Loads MNIST from the project's Data/mnist (found from the current folder upward) or from
+/// $MNIST_DIR, exiting with the reason if it can't.
 func loadMNIST(_ split: MNIST.Split, scaling: MNIST.Scaling = .unitInterval) -> MNIST {
     let directory = ProcessInfo.processInfo.environment["MNIST_DIR"].map { URL(fileURLWithPath: $0) }
     do {
         return try MNIST(split: split, directory: directory, scaling: scaling)
     } catch {
-        FileHandle.standardError.write(Data("MyelinBench: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("""
+            MyelinBench: \(error)
+            MyelinBench reads MNIST from Data/mnist: run it from the project's folder, or set MNIST_DIR to the folder of the IDX files.
+
+            """.utf8))
         exit(1)
     }
 }
