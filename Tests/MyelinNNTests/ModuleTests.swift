@@ -57,6 +57,21 @@ final class RunningStatistics: Module {
 }
 
 @Suite struct ModuleNamingTests {
+    @Test func tiedParametersAreListedOnce() {
+        // The same layer used twice: one parameter for the optimizer (as PyTorch's
+        // named_parameters), both names in the state dict (as PyTorch's state_dict).
+        let shared = Linear(1, 1, bias: false)
+        shared.weight.assign(Tensor([[3]]))
+        let model = Sequential { shared; shared }
+        #expect(model.namedParameters.map(\.0) == ["0.weight"])
+        #expect(model.parameters.count == 1 && model.parameters[0] === shared.weight)
+        #expect(model.parameterCount == 1)
+        #expect(model.stateDict.map(\.0) == ["0.weight", "1.weight"])
+        // y = w·(w·x) with x = 1: dy/dw = 2w = 6, both uses contributing to the one gradient.
+        model(Tensor([[1]])).sum().backward()
+        #expect(shared.weight.grad?.scalars == [6])
+    }
+
     @Test func sequentialPropertyNamedLayers() {
         let model = TwoLayer()
         #expect(model.namedParameters.map(\.0) == ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"])

@@ -49,16 +49,21 @@ open class Module {
     }
 
     /// Every parameter of this module and its descendants, named by path, in declaration order.
+    /// A parameter shared by several sub-modules (tied weights) is listed once, under its first
+    /// name, as PyTorch's `named_parameters()` does, so an optimizer updates it once.
     public var namedParameters: [(String, Tensor)] {
-        ownParameters + namedChildren.flatMap { name, child in
+        var seen = Set<ObjectIdentifier>()
+        let all = ownParameters + namedChildren.flatMap { name, child in
             child.namedParameters.map { ("\(name).\($0.0)", $0.1) }
         }
+        return all.filter { seen.insert(ObjectIdentifier($0.1)).inserted }
     }
 
     /// Every trainable parameter (what an optimizer updates).
     public var parameters: [Tensor] { namedParameters.map(\.1) }
 
-    /// Parameters and buffers by name: what a checkpoint holds.
+    /// Parameters and buffers by name: what a checkpoint holds. Like PyTorch's `state_dict()`, a
+    /// tensor shared by several sub-modules appears under each of its names.
     public var stateDict: [(String, Tensor)] {
         ownParameters + ownBuffers + namedChildren.flatMap { name, child in
             child.stateDict.map { ("\(name).\($0.0)", $0.1) }
