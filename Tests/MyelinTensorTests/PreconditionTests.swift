@@ -18,6 +18,27 @@ private func text(_ result: ExitTest.Result?) -> String {
         #expect(message.contains("matmul: shapes [2, 3] and [4, 5] do not match"), "\(message)")
     }
 
+    @Test func axisOfAScalar() async {
+        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor(scalar: 1).mean(axis: 0)
+        })
+        #expect(message.contains("mean: axis 0 is out of range for a tensor of shape []"), "\(message)")
+    }
+
+    @Test func assignOfAMismatchedShape() async {
+        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            Tensor.zeros([2, 2]).assign(Tensor.zeros([3]))
+        })
+        #expect(message.contains("assign: shapes [2, 2] and [3] cannot be broadcast together"), "\(message)")
+    }
+
+    @Test func integerValueOfNaN() async {
+        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor([1, .nan]).integers
+        })
+        #expect(message.contains("integers: nan has no integer value (tensor of shape [2])"), "\(message)")
+    }
+
     @Test func broadcastingAdd() async {
         let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros([2, 3]) + Tensor.zeros([4])

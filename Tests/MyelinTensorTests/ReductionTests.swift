@@ -27,6 +27,18 @@ import MyelinTensor
         expectTensor(Tensor.ones([3, 1001]).sum(axis: 1), shape: [3], [1001, 1001, 1001])
     }
 
+    @Test func nanPropagatesThroughMaxMinAndArgmax() {
+        // As in PyTorch: a NaN anywhere in the reduced slot is the answer, so a diverged value shows.
+        let t = Tensor([[1, .nan, 3], [4, 5, 6]])
+        let maxima = t.max(axis: 1).scalars, minima = t.min(axis: 1).scalars
+        #expect(maxima[0].isNaN && maxima[1] == 6)
+        #expect(minima[0].isNaN && minima[1] == 4)
+        #expect(t.max().item.isNaN)
+        #expect(t.argmax(axis: 1).integers == [1, 2])
+        #expect(t.argmin(axis: 1).integers == [1, 0])
+        #expect(Tensor([.nan, 7, .nan]).argmax(axis: 0).integers == [0])
+    }
+
     @Test func means() {
         expectTensor(x.mean(), shape: [], [11.5])
         expectTensor(x.mean(axis: 1), shape: [2, 4], [4, 5, 6, 7, 16, 17, 18, 19])

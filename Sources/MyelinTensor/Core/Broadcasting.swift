@@ -31,6 +31,7 @@ extension Tensor {
     public func sumToShape(_ target: [Int]) -> Tensor {
         if shape == target { return self }
         let lead = rank - target.count
+        precondition(lead >= 0, "sumToShape: cannot sum shape \(shape) down to the larger rank of \(target)")
         var axes = Array(0..<lead)
         for d in 0..<target.count where target[d] == 1 && shape[lead + d] != 1 { axes.append(lead + d) }
         let reduced = axes.isEmpty ? self : sum(axes: axes, keepingDimensions: true)

@@ -73,7 +73,7 @@ public final class Tensor {
     public func normalizedAxis(_ axis: Int, for op: String, rank r: Int? = nil) -> Int {
         let r = r ?? rank
         let a = axis < 0 ? axis + r : axis
-        precondition(a >= 0 && a < Swift.max(r, 1), "\(op): axis \(axis) is out of range for a tensor of shape \(shape)")
+        precondition(a >= 0 && a < r, "\(op): axis \(axis) is out of range for a tensor of shape \(shape)")
         return a
     }
 }
@@ -200,7 +200,11 @@ extension Tensor {
 
     @inline(__always) func intValue(atStorageOffset o: Int) -> Int {
         switch dtype {
-        case .float32: return Int(storage.floats[o])
+        case .float32:
+            let value = storage.floats[o]
+            precondition(value.isFinite && Swift.abs(value) < 0x1p63,
+                         "integers: \(value) has no integer value (tensor of shape \(shape))")
+            return Int(value)
         case .int32: return Int(storage.base.assumingMemoryBound(to: Int32.self)[o])
         case .int64: return Int(storage.base.assumingMemoryBound(to: Int64.self)[o])
         case .bool: return storage.base.assumingMemoryBound(to: Bool.self)[o] ? 1 : 0

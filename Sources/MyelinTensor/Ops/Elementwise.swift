@@ -68,6 +68,8 @@ enum Elementwise {
     @inline(__always)
     static func update(_ dst: Tensor, with src: Tensor, _ op: String, _ f: (Float, Float) -> Float) {
         precondition(dst.dtype == .float32 && src.dtype == .float32, "\(op): needs float32 tensors")
+        precondition(broadcastShapes(dst.shape, src.shape, op: op) == dst.shape,
+                     "\(op): a tensor of shape \(src.shape) cannot fill one of shape \(dst.shape)")
         let baseD = dst.storage.floats, baseS = src.storage.floats
         if dst.shape == src.shape && dst.isContiguous && src.isContiguous {
             let pd = dst.floatPointer, ps = src.floatPointer

@@ -87,14 +87,20 @@ extension Tensor {
         variance(axes: [axis], correction: correction, keepingDimensions: keepingDimensions)
     }
 
-    /// Largest element over `axes` (all when empty). The gradient is shared equally among ties.
+    /// Largest element over `axes` (all when empty; NaN if any element is NaN). The gradient is
+    /// shared equally among ties.
     public func max(axes: [Int] = [], keepingDimensions: Bool = false) -> Tensor {
-        extremum(axes, keepingDimensions: keepingDimensions, op: "max", initial: -.infinity) { Swift.max($0, $1) }
+        extremum(axes, keepingDimensions: keepingDimensions, op: "max", initial: -.infinity) {
+            $0 > $1 || $0.isNaN ? $0 : $1   // NaN wins, as in PyTorch: a diverged value must show
+        }
     }
 
-    /// Smallest element over `axes` (all when empty). The gradient is shared equally among ties.
+    /// Smallest element over `axes` (all when empty; NaN if any element is NaN). The gradient is
+    /// shared equally among ties.
     public func min(axes: [Int] = [], keepingDimensions: Bool = false) -> Tensor {
-        extremum(axes, keepingDimensions: keepingDimensions, op: "min", initial: .infinity) { Swift.min($0, $1) }
+        extremum(axes, keepingDimensions: keepingDimensions, op: "min", initial: .infinity) {
+            $0 < $1 || $0.isNaN ? $0 : $1
+        }
     }
 
     public func max(axis: Int, keepingDimensions: Bool = false) -> Tensor { max(axes: [axis], keepingDimensions: keepingDimensions) }
@@ -113,12 +119,12 @@ extension Tensor {
         }
     }
 
-    /// Index of the largest element along `axis` (first one on ties), as int64.
+    /// Index of the largest element along `axis` (first one on ties; the first NaN if any), as int64.
     public func argmax(axis: Int, keepingDimensions: Bool = false) -> Tensor {
         argExtremum(axis, keepingDimensions: keepingDimensions, op: "argmax") { $0 > $1 }
     }
 
-    /// Index of the smallest element along `axis` (first one on ties), as int64.
+    /// Index of the smallest element along `axis` (first one on ties; the first NaN if any), as int64.
     public func argmin(axis: Int, keepingDimensions: Bool = false) -> Tensor {
         argExtremum(axis, keepingDimensions: keepingDimensions, op: "argmin") { $0 < $1 }
     }
@@ -145,7 +151,7 @@ extension Tensor {
             for r in 0..<runs {
                 let row = pi + offs[0] + r * inner[0]
                 var best = row[0], bestIndex = 0
-                for j in 1..<n where better(row[j * step], best) {
+                for j in 1..<n where !best.isNaN && (row[j * step].isNaN || better(row[j * step], best)) {
                     best = row[j * step]
                     bestIndex = j
                 }
