@@ -31,11 +31,12 @@ func trainClassifier<D: Dataset>(model: Module, optimizer: Optimizer, train: D, 
         model.train()
         for (step, (inputs, labels)) in loader.enumerated() {
             let loss = crossEntropy(model(prepare(inputs)), labels)
+            // Stop before a non-finite loss reaches the weights.
+            let value = loss.item
+            guard value.isFinite else { throw DivergedError(step: history.stepLosses.count + 1, loss: value) }
             optimizer.zeroGrad()
             loss.backward()
             optimizer.step()
-            let value = loss.item
-            guard value.isFinite else { throw DivergedError(step: history.stepLosses.count + 1, loss: value) }
             history.stepLosses.append(Double(value))
             total += Double(value) * Double(labels.shape[0])
             seen += labels.shape[0]

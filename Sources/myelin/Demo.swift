@@ -16,6 +16,10 @@ struct Demo: ParsableCommand {
     @Option(help: "Random seed: the same seed gives the same run.")
     var seed: UInt64 = 0
 
+    func validate() throws {
+        guard epochs > 0 else { throw ValidationError("--epochs must be at least 1") }
+    }
+
     func run() throws {
         let digits = try Digits()
         let (train, test) = digits.split(testFraction: 0.2, seed: seed)
