@@ -55,24 +55,22 @@ private func affine(_ values: inout [Float], shift: [Float], divisor: [Float], w
     }
 }
 
-/// Per-feature (or global) sums in double precision: (count per feature, sum, sum of squares, min, max).
+/// Per-feature (or global) sums in double precision: (count per feature, sum, min, max).
 private func columnStatistics(_ values: [Float], featureCount k: Int, what: String)
-    -> (n: Int, sum: [Double], sumSquares: [Double], minimum: [Float], maximum: [Float]) {
+    -> (n: Int, sum: [Double], minimum: [Float], maximum: [Float]) {
     precondition(k > 0, "\(what): featureCount must be positive")
     precondition(values.count % k == 0, "\(what): \(values.count) values are not rows of \(k) features")
     precondition(!values.isEmpty, "\(what): cannot fit statistics on no data")
     var sum = [Double](repeating: 0, count: k)
-    var sumSquares = [Double](repeating: 0, count: k)
     var minimum = [Float](repeating: .infinity, count: k)
     var maximum = [Float](repeating: -.infinity, count: k)
     for (i, x) in values.enumerated() {
         let f = i % k
         sum[f] += Double(x)
-        sumSquares[f] += Double(x) * Double(x)
         minimum[f] = min(minimum[f], x)
         maximum[f] = max(maximum[f], x)
     }
-    return (values.count / k, sum, sumSquares, minimum, maximum)
+    return (values.count / k, sum, minimum, maximum)
 }
 
 /// Features of a tensor [N, ...]: the product of the non-leading dimensions.
@@ -143,7 +141,10 @@ public struct MinMaxScaling: FeatureNormalizer {
 /// Standardisation: (x − mean) / std per feature, with statistics fitted on training data.
 ///
 /// The standard deviation is the population one (divide by N), as scikit-learn's StandardScaler
-/// uses; a constant feature (std 0) is only centred.
+/// uses; a constant feature (std 0) is only centred. When fitting, the variance is computed in two
+/// passes in double precision, and a std negligible next to the mean (see
+/// `negligibleRelativeSpread`) counts as 0, so a constant that float32 cannot represent exactly
+/// (0.1) is still recognised as constant.
 public struct Standardization: FeatureNormalizer {
     /// Fitted mean per feature (one value when global).
     public let mean: [Float]
@@ -152,16 +153,38 @@ public struct Standardization: FeatureNormalizer {
     /// The std, or 1 for a constant feature.
     private let divisor: [Float]
 
+    /// When fitting, a std ≤ this × max(|mean|, smallest normal float) counts as 0 (a constant
+    /// feature): float32 values carry about 6e-8 relative precision, so such a spread is rounding.
+    public static let negligibleRelativeSpread = 1e-6
+
     /// Fits on `values`, rows of `featureCount` features; `perFeature: false` fits one mean and std.
     public init(fitting values: [Float], featureCount: Int, perFeature: Bool = true) {
-        let stats = columnStatistics(values, featureCount: perFeature ? featureCount : 1, what: "Standardization")
+        let k = perFeature ? featureCount : 1
+        let stats = columnStatistics(values, featureCount: k, what: "Standardization")
         let n = Double(stats.n)
+        let means = stats.sum.map { $0 / n }
+        // Second pass: deviations from the mean, in double. (E[x²] − m² cancels catastrophically and
+        // leaves a spurious positive variance for a constant feature such as 0.1.) The sum of the
+        // deviations corrects for the rounding of the mean (the "corrected two-pass" algorithm).
+        var deviationSum = [Double](repeating: 0, count: k)
+        var deviationSquares = [Double](repeating: 0, count: k)
+        for (i, x) in values.enumerated() {
+            let d = Double(x) - means[i % k]
+            deviationSum[i % k] += d
+            deviationSquares[i % k] += d * d
+        }
         var mean = [Float](), std = [Float]()
-        for f in stats.sum.indices {
-            let m = stats.sum[f] / n
-            let variance = max(stats.sumSquares[f] / n - m * m, 0)
+        for f in 0..<k {
+            let m = means[f]
+            let variance = max((deviationSquares[f] - deviationSum[f] * deviationSum[f] / n) / n, 0)
+            var s = stats.minimum[f] == stats.maximum[f] ? 0 : variance.squareRoot()
+            // A spread this small relative to the mean is float32 rounding of a constant feature,
+            // not signal: treat it as std 0 (only centred) instead of dividing by it.
+            if s <= Standardization.negligibleRelativeSpread * max(abs(m), Double(Float.leastNormalMagnitude)) {
+                s = 0
+            }
             mean.append(Float(m))
-            std.append(Float(variance.squareRoot()))
+            std.append(Float(s))
         }
         self.init(mean: mean, standardDeviation: std)
     }

@@ -67,6 +67,54 @@ import MyelinData
         #expect(known.applied(to: [0.1307]) == [0])
     }
 
+    /// 0.1 is not exactly representable: E[x²] − m² used to leave a std of about 6e-9, so unseen
+    /// values were divided by it (0.2 ↦ 16568197) instead of being only centred.
+    @Test func standardizationOfANonRepresentableConstantOnlyCentres() {
+        let constant = Standardization(fitting: Array(repeating: 0.1, count: 1000), featureCount: 1)
+        #expect(constant.mean == [0.1])
+        #expect(constant.standardDeviation == [0])
+        #expect(constant.applied(to: [0.1, 0.1]) == [0, 0])
+        let unseen = constant.applied(to: [0.2, 0, -0.3])
+        #expect(unseen.allSatisfy { $0.isFinite })
+        #expect(unseen == [Float(0.2) - Float(0.1), -Float(0.1), -Float(0.3) - Float(0.1)])
+        #expect(abs(unseen[0] - 0.1) < 1e-7)
+        #expect(constant.inverted(Tensor(shape: [3], scalars: unseen)).scalars == [0.2, 0, -0.3])
+
+        // Per feature: the constant column is centred, the varying one standardised; globally too.
+        let rows: [Float] = (0..<999).flatMap { [0.1, Float($0 % 3)] }
+        let mixed = Standardization(fitting: rows, featureCount: 2)
+        #expect(mixed.standardDeviation[0] == 0)
+        #expect(abs(mixed.standardDeviation[1] - Float((2.0 / 3).squareRoot())) < 1e-6)
+        let z = mixed.applied(to: [0.2, 1, 0.1, 2])
+        #expect(z.allSatisfy { $0.isFinite })
+        #expect(z[0] == Float(0.2) - Float(0.1) && z[2] == 0)
+        #expect(z[1] == 0 && abs(z[3] - Float((1.5).squareRoot())) < 1e-5)
+        let global = Standardization(fitting: Array(repeating: 1.7, count: 3 * 1000), featureCount: 3, perFeature: false)
+        #expect(global.standardDeviation == [0])
+        for (z, expected) in zip(global.applied(to: [1.7, 2.7, 0.7]), [Float(0), 1, -1]) {
+            #expect(abs(z - expected) < 1e-6)
+        }
+    }
+
+    /// The negligible-spread guard is relative to the mean: a small but real spread is standardised.
+    @Test func standardizationKeepsASmallButRealSpread() {
+        // Around 0: std 1e-4, far below 1 in absolute terms.
+        let nearZero = Standardization(fitting: [-1e-4, 1e-4, -1e-4, 1e-4], featureCount: 1)
+        #expect(abs(nearZero.standardDeviation[0] - 1e-4) < 1e-9)
+        let z = nearZero.applied(to: [-1e-4, 1e-4, 3e-4])
+        #expect(abs(z[0] + 1) < 1e-4 && abs(z[1] - 1) < 1e-4 && abs(z[2] - 3) < 1e-4)
+        // Around 100: 100 and 100 + 2⁻¹⁰ (both exact in float32), std 2⁻¹¹ ≈ 4.9e-6 × the mean.
+        let step = Float(1) / 1024
+        let nearHundred = Standardization(fitting: (0..<1000).map { 100 + Float($0 % 2) * step }, featureCount: 1)
+        #expect(nearHundred.mean == [100 + step / 2])
+        #expect(nearHundred.standardDeviation == [step / 2])
+        #expect(nearHundred.applied(to: [100, 100 + step, 100 + 2 * step]) == [-1, 1, 3])
+        // One float32 ulp apart (std ≈ 6e-8 × the mean) is rounding, not spread: only centred.
+        let ulpApart = Standardization(fitting: [1, Float(1).nextUp], featureCount: 1)
+        #expect(ulpApart.standardDeviation == [0])
+        #expect(ulpApart.applied(to: [2]).allSatisfy { abs($0 - 1) < 1e-6 })
+    }
+
     @Test func datasetsNormalizeInPlace() throws {
         let digits = try Digits()
         let (train, test) = digits.split(seed: 1)
