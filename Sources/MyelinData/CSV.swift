@@ -167,17 +167,31 @@ public struct CSVTable {
 
     /// An in-memory dataset: every other column as float features [N, F], `labelColumn` as int64
     /// class labels [N] (checked as `classLabels` does).
+    /// Throws if the table has no feature columns besides `labelColumn` (a one-column table).
     public func classificationDataset(labelColumn: CSVColumn = -1, classCount: Int? = nil) throws -> TensorDataset {
+        try checkFeatureColumns(besides: labelColumn, role: "label", dataset: "a classification")
         let labels = try classLabels(labelColumn, classCount: classCount)
         let (features, featureCount, _) = try features(excluding: labelColumn)
         return TensorDataset(features: features, featureShape: [featureCount], labels: labels)
     }
 
     /// An in-memory dataset: every other column as float features [N, F], `targetColumn` as float
-    /// targets [N] (regression).
+    /// targets [N] (regression). Throws if the table has no feature columns besides `targetColumn`.
     public func regressionDataset(targetColumn: CSVColumn = -1) throws -> TensorDataset {
+        try checkFeatureColumns(besides: targetColumn, role: "target", dataset: "a regression")
         let (features, featureCount, targets) = try features(excluding: targetColumn)
         return TensorDataset(features: features, featureShape: [featureCount], targets: targets)
+    }
+
+    /// A dataset needs features: a table whose only column is the label/target column has none.
+    private func checkFeatureColumns(besides column: CSVColumn, role: String, dataset: String) throws {
+        let c = try columnIndex(column)
+        guard columnCount >= 2 else {
+            let name = header.map { " (\"\($0[c])\")" } ?? ""
+            throw DataError(.invalidValue, path: path,
+                            "\(dataset) dataset needs at least one feature column besides the \(role) column \(c)\(name), "
+                            + "but the table has only \(columnCount) column\(columnCount == 1 ? "" : "s")")
+        }
     }
 
     private static func trimmed(_ field: ArraySlice<UInt8>) -> ArraySlice<UInt8> {

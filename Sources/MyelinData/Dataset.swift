@@ -241,9 +241,11 @@ public struct TensorDataset: Dataset {
         inputColumn = ExampleColumn(floats: features, count: labels.count, rowShape: featureShape)
     }
 
-    /// Float features with float targets (regression), `count` rows each.
+    /// Float features with float targets (regression), `count` rows each (counted from the targets
+    /// when a target has values, as labels count the rows of a classification dataset).
     public init(features: [Float], featureShape: [Int], targets: [Float], targetShape: [Int] = []) {
-        let count = featureShape.reduce(1, *) == 0 ? 0 : features.count / featureShape.reduce(1, *)
+        let featureSize = featureShape.reduce(1, *), targetSize = targetShape.reduce(1, *)
+        let count = targetSize != 0 ? targets.count / targetSize : featureSize != 0 ? features.count / featureSize : 0
         inputColumn = ExampleColumn(floats: features, count: count, rowShape: featureShape)
         labelColumn = ExampleColumn(floats: targets, count: count, rowShape: targetShape)
     }

@@ -82,6 +82,36 @@ import MyelinData
         #expect(regression.batch(at: [1]).inputs.scalars == [2, 0])
     }
 
+    /// A one-column table has no features: building a dataset from it is a thrown error, not a crash.
+    @Test func datasetsWithoutFeatureColumnsAreErrors() throws {
+        let single = try CSVTable(text: "1\n2\n3\n", name: "single.csv")
+        #expect(single.columnCount == 1)
+        let regression = dataError { try single.regressionDataset() }
+        #expect(regression?.kind == .invalidValue)
+        #expect(regression?.path == "single.csv")
+        #expect(regression?.description
+                == "single.csv: a regression dataset needs at least one feature column besides the target column 0, but the table has only 1 column")
+        #expect(dataError { try single.regressionDataset(targetColumn: 0) } == regression)
+        let classification = dataError { try single.classificationDataset() }
+        #expect(classification?.kind == .invalidValue)
+        #expect(classification?.description
+                == "single.csv: a classification dataset needs at least one feature column besides the label column 0, but the table has only 1 column")
+        // The default text name, a header naming the column, and a header-only table.
+        #expect(dataError { try CSVTable(text: "1\n2\n3\n").regressionDataset() }?.path == "<text>")
+        let named = try CSVTable(text: "y\n0.5\n", name: "y.csv", hasHeader: true)
+        #expect(dataError { try named.regressionDataset(targetColumn: "y") }?.message
+                == "a regression dataset needs at least one feature column besides the target column 0 (\"y\"), but the table has only 1 column")
+        #expect(dataError { try CSVTable(text: "label\n", hasHeader: true).classificationDataset(labelColumn: "label") }?.kind
+                == .invalidValue)
+        // A column that does not exist is still reported as such.
+        #expect(dataError { try single.regressionDataset(targetColumn: 3) }?.message
+                == "column index 3 is out of range for a table of 1 columns")
+        // Two columns are enough.
+        let pair = try CSVTable(text: "1,2\n3,4\n")
+        #expect(try pair.regressionDataset().inputShape == [1])
+        #expect(try pair.classificationDataset().inputShape == [1])
+    }
+
     @Test func missingFileIsAnError() {
         #expect(dataError { try CSVTable(contentsOf: "/nonexistent/t.csv") }?.kind == .missingFile)
     }
