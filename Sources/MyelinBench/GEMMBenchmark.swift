@@ -28,12 +28,6 @@ private let mlpShapes = [
     GEMMShape(name: "fwd_128x256_x_256x256_Bt", m: 128, n: 256, k: 256, transposeB: true),
 ]
 
-private func gemmClock() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
 /// Median and best GFLOP/s of 7 batches of ~0.1 s.
 private func timeShape(_ s: GEMMShape, threads: Int32) -> (median: Double, best: Double) {
     myelin_set_thread_count(threads)
@@ -53,16 +47,16 @@ private func timeShape(_ s: GEMMShape, threads: Int32) -> (median: Double, best:
                                  MYELIN_ACTIVATION_NONE)
                 }
                 call()
-                var start = gemmClock()
+                var start = now()
                 call()
-                let once = max(gemmClock() - start, 1e-7)
+                let once = max(now() - start, 1e-7)
                 let k = max(1, Int(0.1 / once))
                 for _ in 0..<k { call() }
                 var rates: [Double] = []
                 for _ in 0..<7 {
-                    start = gemmClock()
+                    start = now()
                     for _ in 0..<k { call() }
-                    rates.append(flops * Double(k) / (gemmClock() - start) / 1e9)
+                    rates.append(flops * Double(k) / (now() - start) / 1e9)
                 }
                 rates.sort()
                 return (rates[3], rates[6])
@@ -75,7 +69,7 @@ private func timeShape(_ s: GEMMShape, threads: Int32) -> (median: Double, best:
 func gemmWorkload() -> [String: Any] {
     let threadsBefore = myelin_thread_count()
     defer { myelin_set_thread_count(threadsBefore) }
-    let start = gemmClock()
+    let start = now()
 
     // Peaks first (as W9 measures them, shorter: 5 trials of 0.1 s), then a 2-thread probe right
     // before each size's 2-thread run, since contention between the vCPUs comes and goes.
@@ -91,16 +85,16 @@ func gemmWorkload() -> [String: Any] {
         let probe = myelin_fma_peak_gflops(2, 0.25, 512)
         let two = timeShape(shape, threads: 2)
         let one = timeShape(shape, threads: 1)
-        probes[key] = peakRound(probe)
-        (twoThreads[key], bestTwo[key]) = (peakRound(two.median), peakRound(two.best))
-        (oneThread[key], bestOne[key]) = (peakRound(one.median), peakRound(one.best))
-        if probe > 0 { percentTwo[key] = peakRound(100 * two.median / probe) }
-        if peak512One > 0 { percentOne[key] = peakRound(100 * one.median / peak512One) }
+        probes[key] = rounded(probe)
+        (twoThreads[key], bestTwo[key]) = (rounded(two.median), rounded(two.best))
+        (oneThread[key], bestOne[key]) = (rounded(one.median), rounded(one.best))
+        if probe > 0 { percentTwo[key] = rounded(100 * two.median / probe) }
+        if peak512One > 0 { percentOne[key] = rounded(100 * one.median / peak512One) }
     }
     var shapesTwo: [String: Double] = [:], shapesOne: [String: Double] = [:]
     for shape in mlpShapes {
-        shapesTwo[shape.name] = peakRound(timeShape(shape, threads: 2).median)
-        shapesOne[shape.name] = peakRound(timeShape(shape, threads: 1).median)
+        shapesTwo[shape.name] = rounded(timeShape(shape, threads: 2).median)
+        shapesOne[shape.name] = rounded(timeShape(shape, threads: 1).median)
     }
     let peak512Two = myelin_fma_peak_gflops(2, 0.5, 512)
     let sortedProbes = probes.values.sorted()
@@ -111,19 +105,19 @@ func gemmWorkload() -> [String: Any] {
         "myelin_gflops": twoThreads,
         "myelin_gflops_1thread": oneThread,
         "best_batch_gflops": ["myelin": bestTwo, "myelin_1thread": bestOne],
-        "peak_avx512_1t_gflops": peakRound(peak512One),
-        "peak_avx512_2t_gflops": peakRound(medianProbe),
-        "peak_avx512_2t_gflops_at_end": peakRound(peak512Two),
+        "peak_avx512_1t_gflops": rounded(peak512One),
+        "peak_avx512_2t_gflops": rounded(medianProbe),
+        "peak_avx512_2t_gflops_at_end": rounded(peak512Two),
         "peak_avx512_2t_gflops_before_size": probes,
-        "peak_avx2_1t_gflops": peakRound(peak256One),
-        "peak_avx2_2t_gflops": peakRound(peak256Two),
+        "peak_avx2_1t_gflops": rounded(peak256One),
+        "peak_avx2_2t_gflops": rounded(peak256Two),
         "percent_of_peak_2t": percentTwo,
         "percent_of_peak_1t": percentOne,
         "mlp_shapes_gflops": shapesTwo,
         "mlp_shapes_gflops_1thread": shapesOne,
         "cpu_family": Int(myelin_cpu_family()),
         "gemm_kernel": String(cString: myelin_gemm_path_name(myelin_gemm_current_path())),
-        "wall_s": peakRound(gemmClock() - start, 2),
+        "wall_s": rounded(now() - start, 2),
         "settings": [
             "sizes": gemmSizes, "dtype": "float32", "flops": "2*n^3",
             "timing": "median of 7 batches of ~0.1 s", "threads": [2, 1],

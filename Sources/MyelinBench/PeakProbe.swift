@@ -14,7 +14,7 @@ func probeAVX512TwoThreads() -> Double {
 func peakWorkload() -> [String: Any] {
     let trialSeconds = 0.5, trials = 5.0
     let measure = { (threads: Int32, width: Int32) in
-        peakRound(myelin_fma_peak_gflops(threads, trialSeconds * trials, width))
+        rounded(myelin_fma_peak_gflops(threads, trialSeconds * trials, width))
     }
     let avx512One = measure(1, 512), avx512Two = measure(2, 512)
     let avx2One = measure(1, 256), avx2Two = measure(2, 256)
@@ -28,7 +28,7 @@ func peakWorkload() -> [String: Any] {
         "avx2_gflops_1core": avx2One,
         "avx2_gflops_2cores_threads": avx2Two,
         "cpuinfo_mhz": mhz,
-        "implied_ghz_if_64_flops_per_cycle": peakRound(avx512One / 64, 2),
+        "implied_ghz_if_64_flops_per_cycle": rounded(avx512One / 64, 2),
         "cpu_family": Int(myelin_cpu_family()),
         "settings": [
             "probe": "CMyelinKernels myelin_fma_peak_gflops (target attributes, no -m flags)",
@@ -39,7 +39,7 @@ func peakWorkload() -> [String: Any] {
         ] as [String: Any],
     ]
     if let first = mhz.first, first > 0 {
-        result["avx512_flops_per_cycle_at_cpuinfo_mhz"] = peakRound(avx512One * 1e3 / first)
+        result["avx512_flops_per_cycle_at_cpuinfo_mhz"] = rounded(avx512One * 1e3 / first)
     }
     return result
 }
@@ -53,8 +53,3 @@ private func cpuinfoValues(_ text: String, key: String) -> [String] {
     }
 }
 
-/// Rounds to `places` decimals so the JSON line stays short.
-func peakRound(_ x: Double, _ places: Int = 1) -> Double {
-    let scale = Foundation.pow(10, Double(places))
-    return (x * scale).rounded() / scale
-}
