@@ -55,14 +55,5 @@ func loadMNIST(_ split: MNIST.Split, scaling: MNIST.Scaling = .unitInterval) -> 
 func accuracy(of model: Module, on data: MNIST, flatten: Bool) -> Double {
     model.eval()
     defer { model.train() }
-    var correct = 0
-    withoutGrad {
-        for start in stride(from: 0, to: data.count, by: 1000) {
-            let (images, labels) = data.batch(at: start..<min(start + 1000, data.count))
-            let input = flatten ? images.reshaped([images.shape[0], -1]) : images
-            let predicted = model(input).argmax(axis: 1).integers
-            correct += zip(predicted, labels.integers).filter { $0 == $1 }.count
-        }
-    }
-    return Double(correct) / Double(data.count)
+    return classificationAccuracy(of: { model(flatten ? $0.reshaped([$0.shape[0], -1]) : $0) }, on: data)
 }

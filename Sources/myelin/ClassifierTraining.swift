@@ -50,19 +50,12 @@ func trainClassifier<D: Dataset>(model: Module, optimizer: Optimizer, train: D, 
     return history
 }
 
-/// Fraction of `data` whose arg-max prediction is the label, in evaluation mode without gradients.
+/// Fraction of `data` whose arg-max prediction is the label, in evaluation mode.
 func evaluateAccuracy<D: Dataset>(model: Module, data: D, batchSize: Int,
                                   prepare: (Tensor) -> Tensor = { $0 }) -> Double {
     model.eval()
     defer { model.train() }
-    var correct = 0
-    withoutGrad {
-        for (inputs, labels) in DataLoader(data, batchSize: batchSize, prefetch: false) {
-            let predicted = model(prepare(inputs)).argmax(axis: 1).integers
-            correct += zip(predicted, labels.integers).filter { $0 == $1 }.count
-        }
-    }
-    return Double(correct) / Double(max(data.count, 1))
+    return classificationAccuracy(of: { model(prepare($0)) }, on: data, batchSize: batchSize)
 }
 
 /// Writes the loss curve (per step, and the per-epoch mean) as SVG and PNG; returns their paths.

@@ -12,6 +12,20 @@ struct SquaresDataset: Dataset {
 }
 
 @Suite struct DatasetTests {
+    @Test func classificationAccuracyCountsArgmaxHits() {
+        // Five examples whose single feature is the class to predict; labels agree on 3 of 5.
+        let data = TensorDataset(features: [0, 1, 2, 1, 0], featureShape: [1], labels: [0, 1, 0, 1, 2])
+        // Scores that put the largest value at the feature's class.
+        let oneHot: (Tensor) -> Tensor = { inputs in
+            Tensor(shape: [inputs.shape[0], 3], scalars: inputs.scalars.flatMap { c in (0..<3).map { Float($0) == c ? 1 : 0 } })
+        }
+        for batchSize in [1, 2, 5, 1000] {
+            #expect(classificationAccuracy(of: oneHot, on: data, batchSize: batchSize) == 0.6)
+        }
+        let empty = TensorDataset(features: [], featureShape: [1], labels: [])
+        #expect(classificationAccuracy(of: oneHot, on: empty) == 0)
+    }
+
     @Test func tensorDatasetKeepsShapesAndDtypes() {
         let inputs = Tensor(shape: [4, 2, 3], scalars: (0..<24).map(Float.init))
         let labels = Tensor(shape: [4], integers: [3, 1, 2, 0], dtype: .int32)
