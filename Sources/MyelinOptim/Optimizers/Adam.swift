@@ -40,8 +40,8 @@ public class Adam: Optimizer {
         let stepSize = lr / correction1, rootCorrection2 = correction2.squareRoot()
         let decayFactor = decoupledWeightDecay ? 1 - lr * wd : 1
         let l2 = decoupledWeightDecay ? 0 : wd
-        firstMoment[index].withSlot { m in
-            secondMoment[index].withSlot { v in
+        firstMoment[index].withUnsafeMutableScalars { m in
+            secondMoment[index].withUnsafeMutableScalars { v in
                 parallelFor(p.count, grain: 1 << 14) { begin, end in
                     for i in begin..<end {
                         let g = gradient[i] + l2 * p[i]

@@ -46,9 +46,3 @@ open class Optimizer {
     /// A zero-filled state slot per parameter, shaped like the parameters.
     func makeSlots() -> [Tensor] { parameters.map { Tensor.zeros($0.shape) } }
 }
-
-extension Tensor {
-    /// Mutable access to a state slot's elements.
-    @inline(__always)
-    func withSlot<R>(_ body: (UnsafeMutableBufferPointer<Float>) -> R) -> R { withUnsafeMutableScalars(body) }
-}

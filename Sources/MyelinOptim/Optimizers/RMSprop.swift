@@ -18,7 +18,7 @@ public final class RMSprop: Optimizer {
     public override func update(parameter index: Int, weights p: UnsafeMutableBufferPointer<Float>,
                                 gradient: UnsafeBufferPointer<Float>) {
         let a = alpha, eps = epsilon, lr = learningRate, mu = momentum, wd = weightDecay
-        squareAverage[index].withSlot { v in
+        squareAverage[index].withUnsafeMutableScalars { v in
             if mu == 0 {
                 for i in p.indices {
                     let g = gradient[i] + wd * p[i]
@@ -26,7 +26,7 @@ public final class RMSprop: Optimizer {
                     p[i] -= lr * g / (v[i].squareRoot() + eps)
                 }
             } else {
-                buffer[index].withSlot { b in
+                buffer[index].withUnsafeMutableScalars { b in
                     for i in p.indices {
                         let g = gradient[i] + wd * p[i]
                         v[i] = a * v[i] + (1 - a) * g * g

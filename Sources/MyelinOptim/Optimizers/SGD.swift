@@ -20,19 +20,20 @@ public final class SGD: Optimizer {
 
     public override func update(parameter index: Int, weights p: UnsafeMutableBufferPointer<Float>,
                                 gradient: UnsafeBufferPointer<Float>) {
-        let lr = learningRate, wd = weightDecay, mu = momentum
+        let lr = learningRate, wd = weightDecay, mu = momentum, nesterov = nesterov
+        // One branch-free loop per case, so each vectorises; large tensors are split over threads.
+        guard mu != 0 else {
+            parallelFor(p.count, grain: 1 << 15) { begin, end in
+                for i in begin..<end { p[i] -= lr * (gradient[i] + wd * p[i]) }
+            }
+            return
+        }
+        // v ← μv + (1 − dampening)·g, except on a parameter's first step, where v ← g.
         let first = !velocityStarted[index]
         velocityStarted[index] = true
-        let damp = first ? 0 : 1 - dampening, nesterov = nesterov
-        // One branch-free loop per case, so each vectorises; large tensors are split over threads.
-        velocity[index].withSlot { v in
+        let keep: Float = first ? 0 : mu, scale: Float = first ? 1 : 1 - dampening
+        velocity[index].withUnsafeMutableScalars { v in
             parallelFor(p.count, grain: 1 << 15) { begin, end in
-                if mu == 0 {
-                    for i in begin..<end { p[i] -= lr * (gradient[i] + wd * p[i]) }
-                    return
-                }
-                // v ← μv + (1 − dampening)·g; on the first step v ← g (damp = 0 drops the old v).
-                let keep: Float = first ? 0 : mu, scale: Float = first ? 1 : damp
                 if nesterov {
                     for i in begin..<end {
                         let g = gradient[i] + wd * p[i]
