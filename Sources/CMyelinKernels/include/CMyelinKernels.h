@@ -53,6 +53,38 @@ int myelin_gemm_path_supported(myelin_gemm_path path);
 /// A short name: "avx512", "avx2", "portable".
 const char *myelin_gemm_path_name(myelin_gemm_path path);
 
+// MARK: - Convolution (NCHW, through the SGEMM)
+
+/// The geometry of a 2-D convolution: input [batch, in_channels, in_height, in_width], weight
+/// [out_channels, in_channels/groups, kernel_height, kernel_width], output [batch, out_channels,
+/// out_height, out_width] with out = (in + 2·padding − dilation·(kernel − 1) − 1) / stride + 1.
+typedef struct {
+    int64_t batch, in_channels, in_height, in_width;
+    int64_t out_channels, out_height, out_width;
+    int64_t kernel_height, kernel_width;
+    int64_t stride_height, stride_width;
+    int64_t padding_height, padding_width;
+    int64_t dilation_height, dilation_width;
+    int64_t groups;
+} myelin_conv2d_shape;
+
+/// output = conv(input, weight) + bias (bias may be NULL), then the activation. All arrays dense.
+/// Each image is lowered to columns (im2col; skipped for 1×1, stride 1, no padding) and multiplied
+/// by the weight with the SGEMM; images are split over the thread pool, a single image's GEMM is.
+void myelin_conv2d_forward(const myelin_conv2d_shape *shape, const float *input, const float *weight,
+                           const float *bias, float *output, myelin_activation activation);
+
+/// grad_input = the gradient of the input (overwritten): Wᵀ·grad_output per image, folded back
+/// onto the image (col2im). Also the forward pass of a transposed convolution.
+void myelin_conv2d_backward_input(const myelin_conv2d_shape *shape, const float *grad_output,
+                                  const float *weight, float *grad_input);
+
+/// grad_weight (and grad_bias unless NULL) = the gradients of the weight and bias (overwritten).
+/// The sum over images is taken in fixed chunks that depend on the shape only, so the result is
+/// the same, bit for bit, on any thread count.
+void myelin_conv2d_backward_weight(const myelin_conv2d_shape *shape, const float *input,
+                                   const float *grad_output, float *grad_weight, float *grad_bias);
+
 // MARK: - Thread pool
 
 /// Threads used by parallel kernels (the calling thread plus workers). Default: the number of cores.

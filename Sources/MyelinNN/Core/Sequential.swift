@@ -10,6 +10,12 @@ public enum ModuleBuilder {
     public static func buildArray(_ parts: [[Module]]) -> [Module] { parts.flatMap { $0 } }
 }
 
+/// A layer that can apply an activation inside its own kernel, while the output is still in cache.
+public protocol ActivationFusing: Module {
+    /// The layer followed by `activation`, in one pass.
+    func forward(_ input: Tensor, activation: FusedActivation) -> Tensor
+}
+
 /// Modules applied one after another; children are named `0`, `1`, … as in PyTorch.
 ///
 /// ```swift
@@ -19,7 +25,7 @@ public enum ModuleBuilder {
 ///     Linear(256, 10)
 /// }
 /// ```
-/// A `Linear` directly followed by `ReLU` runs as one fused GEMM with a ReLU epilogue.
+/// A `Linear` or `Conv2d` directly followed by `ReLU` runs as one fused GEMM with a ReLU epilogue.
 public final class Sequential: Module {
     public let layers: [Module]
 
@@ -39,8 +45,8 @@ public final class Sequential: Module {
         var x = input
         var i = 0
         while i < layers.count {
-            if let linear = layers[i] as? Linear, i + 1 < layers.count, layers[i + 1] is ReLU {
-                x = linear.forward(x, activation: .relu)
+            if let fusing = layers[i] as? ActivationFusing, i + 1 < layers.count, layers[i + 1] is ReLU {
+                x = fusing.forward(x, activation: .relu)
                 i += 2
             } else {
                 x = layers[i](x)

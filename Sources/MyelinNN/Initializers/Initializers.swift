@@ -23,6 +23,17 @@ public enum Initializers {
         case linear, sigmoid, tanh, relu, leakyRelu(slope: Float)
     }
 
+    /// PyTorch's default for `Linear` and the convolutions: weight and bias ~ U(−1/√fanIn, 1/√fanIn),
+    /// drawn in that order, with fanIn from `fans(weightShape)`. No bias (`biasCount` 0) gives an
+    /// empty tensor.
+    public static func pytorchDefault(weightShape: [Int], biasCount: Int,
+                                      generator: RandomGenerator = .global) -> (weight: Tensor, bias: Tensor) {
+        let bound = 1 / Float(fans(weightShape).fanIn).squareRoot()
+        let weight = Tensor.uniform(weightShape, low: -bound, high: bound, generator: generator)
+        let bias = biasCount > 0 ? Tensor.uniform([biasCount], low: -bound, high: bound, generator: generator) : Tensor.zeros([0])
+        return (weight, bias)
+    }
+
     public static func uniform(_ t: Tensor, low: Float, high: Float, generator: RandomGenerator = .global) {
         t.assign(Tensor.uniform(t.shape, low: low, high: high, generator: generator))
     }

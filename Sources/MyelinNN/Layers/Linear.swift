@@ -2,16 +2,15 @@
 ///
 /// Shapes: input [..., inFeatures] → output [..., outFeatures]; weight [outFeatures, inFeatures],
 /// bias [outFeatures]. Initialised as PyTorch's: W, b ~ U(−1/√in, 1/√in).
-public final class Linear: Module {
+public final class Linear: Module, ActivationFusing {
     @Parameter public var weight: Tensor
     @Parameter public var bias: Tensor
     public let hasBias: Bool
 
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: RandomGenerator = .global) {
         precondition(inFeatures > 0 && outFeatures > 0, "Linear: sizes must be positive, got \(inFeatures) → \(outFeatures)")
-        let bound = 1 / Float(inFeatures).squareRoot()
-        weight = Tensor.uniform([outFeatures, inFeatures], low: -bound, high: bound, generator: generator)
-        self.bias = bias ? Tensor.uniform([outFeatures], low: -bound, high: bound, generator: generator) : Tensor.zeros([0])
+        (weight, self.bias) = Initializers.pytorchDefault(weightShape: [outFeatures, inFeatures],
+                                                          biasCount: bias ? outFeatures : 0, generator: generator)
         hasBias = bias
     }
 
@@ -24,7 +23,6 @@ public final class Linear: Module {
 
     public override func forward(_ input: Tensor) -> Tensor { forward(input, activation: .none) }
 
-    /// The layer followed by an activation that runs inside the same GEMM (used by `Sequential`).
     public func forward(_ input: Tensor, activation: FusedActivation) -> Tensor {
         linear(input, weight: weight, bias: hasBias ? bias : nil, activation: activation)
     }

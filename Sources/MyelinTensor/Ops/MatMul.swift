@@ -3,6 +3,13 @@ import CMyelinKernels
 /// An activation that the GEMM epilogue applies while the output is still in registers.
 public enum FusedActivation: Sendable {
     case none, relu
+
+    var kernelValue: myelin_activation { self == .relu ? MYELIN_ACTIVATION_RELU : MYELIN_ACTIVATION_NONE }
+
+    /// The gradient before the activation, from the gradient `g` after it and the output it produced.
+    func backward(_ g: Tensor, output: Tensor) -> Tensor {
+        self == .relu ? Elementwise.zip(g, output, "fused relu backward") { $1 > 0 ? $0 : 0 } : g
+    }
 }
 
 /// C = A·B (+ bias per column, then activation) into a fresh or existing buffer, reading A and B
@@ -14,8 +21,7 @@ func gemm(_ a: Tensor, _ b: Tensor, aOffset: Int, bOffset: Int, into c: UnsafeMu
     myelin_sgemm(Int64(m), Int64(n), Int64(k), 1,
                  a.storage.floats + aOffset, Int64(a.strides[a.rank - 2]), Int64(a.strides[a.rank - 1]),
                  b.storage.floats + bOffset, Int64(b.strides[b.rank - 2]), Int64(b.strides[b.rank - 1]),
-                 accumulate ? 1 : 0, c, Int64(n), biasPointer,
-                 activation == .relu ? MYELIN_ACTIVATION_RELU : MYELIN_ACTIVATION_NONE)
+                 accumulate ? 1 : 0, c, Int64(n), biasPointer, activation.kernelValue)
 }
 
 /// Matrix product. 2-D × 2-D gives [m, n]; with 3-D operands the leading (batch) dimension is
@@ -72,7 +78,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: Fused
     var inputs = [x2, weight]
     if let bias { inputs.append(bias) }
     let result = differentiable("linear", inputs, result: y) { g in
-        let gz = activation == .relu ? Elementwise.zip(g, yd, "linear relu backward") { $1 > 0 ? $0 : 0 } : g
+        let gz = activation.backward(g, output: yd)
         return [x2.requiresGrad ? matmul(gz, weight.detached()) : nil,
                 weight.requiresGrad ? matmul(gz.T, x2.detached()) : nil]
             + (bias == nil ? [] : [bias!.requiresGrad ? gz.sum(axis: 0) : nil])

@@ -1,0 +1,283 @@
+// 2-D convolution as GEMM: each image is lowered to a column matrix (im2col) whose rows are the
+// (channel, kernel row, kernel column) taps and whose columns are the output pixels, so that
+//
+//   forward:          Y[n]  (Cout × P)  = W (Cout × K) · col(X[n]) (K × P)        + bias
+//   input gradient:   dX[n]             = col2im(Wᵀ (K × Cout) · dY[n] (Cout × P))
+//   weight gradient:  dW    (Cout × K)  = Σₙ dY[n] (Cout × P) · col(X[n])ᵀ (P × K)
+//
+// with K = Cin/groups · kh · kw and P = OH · OW, one GEMM per image and group. A column matrix is
+// one image's worth (it stays in L2), rebuilt in the backward pass rather than stored. Images are
+// split over the thread pool, each thread with its own column buffer; with fewer images than
+// threads the GEMM itself is split instead.
+#include <string.h>
+
+#include "internal.h"
+
+enum { SCRATCH_COLUMNS = 3, SCRATCH_PARTIALS = 4 };
+
+typedef struct {
+    const myelin_conv2d_shape *s;
+    int64_t taps;   // K: rows of a group's column matrix
+    int64_t pixels; // P: output pixels of one image
+    int direct;     // 1×1, stride 1, no padding: the image is its own column matrix
+} geometry;
+
+static geometry make_geometry(const myelin_conv2d_shape *s) {
+    geometry g = {.s = s};
+    g.taps = s->in_channels / s->groups * s->kernel_height * s->kernel_width;
+    g.pixels = s->out_height * s->out_width;
+    g.direct = s->kernel_height == 1 && s->kernel_width == 1 && s->stride_height == 1 && s->stride_width == 1 &&
+               s->padding_height == 0 && s->padding_width == 0;
+    return g;
+}
+
+/// The output columns [*lo, *hi) of a row whose input column is ow·stride + first lie inside [0, width).
+static void valid_columns(int64_t first, int64_t stride, int64_t width, int64_t out_width, int64_t *lo, int64_t *hi) {
+    int64_t a = first >= 0 ? 0 : (-first + stride - 1) / stride;
+    int64_t b = first > width - 1 ? 0 : (width - 1 - first) / stride + 1;
+    if (b > out_width) b = out_width;
+    if (a > b) a = b;
+    *lo = a;
+    *hi = b;
+}
+
+/// col[(c·kh + i)·kw + j][oh·OW + ow] = x[c][oh·sh − ph + i·dh][ow·sw − pw + j·dw], or 0 outside the
+/// image, for `channels` channels of one image starting at x.
+static void im2col(const myelin_conv2d_shape *s, const float *x, int64_t channels, float *col) {
+    const int64_t H = s->in_height, W = s->in_width, OH = s->out_height, OW = s->out_width;
+    const int64_t sh = s->stride_height, sw = s->stride_width;
+    for (int64_t c = 0; c < channels; c++) {
+        for (int64_t i = 0; i < s->kernel_height; i++) {
+            for (int64_t j = 0; j < s->kernel_width; j++) {
+                const int64_t first = j * s->dilation_width - s->padding_width;
+                int64_t lo, hi;
+                valid_columns(first, sw, W, OW, &lo, &hi);
+                float *row = col + ((c * s->kernel_height + i) * s->kernel_width + j) * OH * OW;
+                for (int64_t oh = 0; oh < OH; oh++) {
+                    float *dst = row + oh * OW;
+                    const int64_t ih = oh * sh - s->padding_height + i * s->dilation_height;
+                    if (ih < 0 || ih >= H || lo == hi) {
+                        memset(dst, 0, (size_t)OW * sizeof(float));
+                        continue;
+                    }
+                    const float *src = x + (c * H + ih) * W; // column ow reads src[ow·sw + first]
+                    memset(dst, 0, (size_t)lo * sizeof(float));
+                    if (sw == 1) {
+                        memcpy(dst + lo, src + lo + first, (size_t)(hi - lo) * sizeof(float));
+                    } else {
+                        for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[ow * sw + first];
+                    }
+                    memset(dst + hi, 0, (size_t)(OW - hi) * sizeof(float));
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of im2col: x[c][ih][iw] += col[tap][pixel] for every tap that reads (ih, iw).
+static void col2im(const myelin_conv2d_shape *s, const float *col, int64_t channels, float *x) {
+    const int64_t H = s->in_height, W = s->in_width, OH = s->out_height, OW = s->out_width;
+    const int64_t sh = s->stride_height, sw = s->stride_width;
+    for (int64_t c = 0; c < channels; c++) {
+        for (int64_t i = 0; i < s->kernel_height; i++) {
+            for (int64_t j = 0; j < s->kernel_width; j++) {
+                const int64_t first = j * s->dilation_width - s->padding_width;
+                int64_t lo, hi;
+                valid_columns(first, sw, W, OW, &lo, &hi);
+                const float *row = col + ((c * s->kernel_height + i) * s->kernel_width + j) * OH * OW;
+                for (int64_t oh = 0; oh < OH; oh++) {
+                    const int64_t ih = oh * sh - s->padding_height + i * s->dilation_height;
+                    if (ih < 0 || ih >= H) continue;
+                    const float *src = row + oh * OW;
+                    float *dst = x + (c * H + ih) * W;
+                    for (int64_t ow = lo; ow < hi; ow++) dst[ow * sw + first] += src[ow];
+                }
+            }
+        }
+    }
+}
+
+/// The column matrix of group g of image n: the image itself when direct, else im2col into `buffer`.
+static const float *columns(const geometry *g, const float *input, int64_t n, int64_t group, float *buffer) {
+    const myelin_conv2d_shape *s = g->s;
+    const int64_t channels = s->in_channels / s->groups;
+    const float *x = input + (n * s->in_channels + group * channels) * s->in_height * s->in_width;
+    if (g->direct) return x;
+    im2col(s, x, channels, buffer);
+    return buffer;
+}
+
+static float *column_buffer(const geometry *g) {
+    return g->direct ? NULL : myelin_scratch(SCRATCH_COLUMNS, (size_t)(g->taps * g->pixels));
+}
+
+/// Runs task over [0, count) (images, or chunks of them): split over the pool when there are two
+/// or more, else on this thread, where each GEMM then uses the pool.
+static void split_over_pool(int64_t count, myelin_task task, void *context) {
+    if (count >= 2 && myelin_thread_count() >= 2) {
+        myelin_parallel_for(count, 1, task, context);
+    } else {
+        task(context, 0, count);
+    }
+}
+
+// MARK: - Forward
+
+typedef struct {
+    geometry g;
+    const float *input, *weight, *bias;
+    float *output;
+    myelin_activation activation;
+} forward_job;
+
+static void forward_images(void *context, int64_t begin, int64_t end) {
+    const forward_job *job = context;
+    const geometry *g = &job->g;
+    const myelin_conv2d_shape *s = g->s;
+    const int64_t out_per_group = s->out_channels / s->groups;
+    float *buffer = column_buffer(g);
+    for (int64_t n = begin; n < end; n++) {
+        for (int64_t group = 0; group < s->groups; group++) {
+            const float *col = columns(g, job->input, n, group, buffer);
+            float *y = job->output + (n * s->out_channels + group * out_per_group) * g->pixels;
+            // The GEMM's bias runs along columns; ours runs along rows, so it is laid down first.
+            if (job->bias) {
+                for (int64_t c = 0; c < out_per_group; c++) {
+                    const float b = job->bias[group * out_per_group + c];
+                    float *row = y + c * g->pixels;
+                    for (int64_t p = 0; p < g->pixels; p++) row[p] = b;
+                }
+            }
+            myelin_sgemm(out_per_group, g->pixels, g->taps, 1.0f,
+                         job->weight + group * out_per_group * g->taps, g->taps, 1,
+                         col, g->pixels, 1,
+                         job->bias ? 1.0f : 0.0f, y, g->pixels, NULL, job->activation);
+        }
+    }
+}
+
+void myelin_conv2d_forward(const myelin_conv2d_shape *shape, const float *input, const float *weight,
+                           const float *bias, float *output, myelin_activation activation) {
+    forward_job job = {make_geometry(shape), input, weight, bias, output, activation};
+    split_over_pool(shape->batch, forward_images, &job);
+}
+
+// MARK: - Input gradient
+
+typedef struct {
+    geometry g;
+    const float *grad_output, *weight;
+    float *grad_input;
+} input_job;
+
+static void input_gradient_images(void *context, int64_t begin, int64_t end) {
+    const input_job *job = context;
+    const geometry *g = &job->g;
+    const myelin_conv2d_shape *s = g->s;
+    const int64_t out_per_group = s->out_channels / s->groups, in_per_group = s->in_channels / s->groups;
+    const int64_t image = s->in_channels * s->in_height * s->in_width;
+    float *buffer = column_buffer(g);
+    for (int64_t n = begin; n < end; n++) {
+        float *dx = job->grad_input + n * image;
+        if (!g->direct) memset(dx, 0, (size_t)image * sizeof(float));
+        for (int64_t group = 0; group < s->groups; group++) {
+            // dcol = W_groupᵀ · dY_group, written straight into dX when the image is its own columns.
+            float *dcol = g->direct ? dx + group * in_per_group * g->pixels : buffer;
+            myelin_sgemm(g->taps, g->pixels, out_per_group, 1.0f,
+                         job->weight + group * out_per_group * g->taps, 1, g->taps,
+                         job->grad_output + (n * s->out_channels + group * out_per_group) * g->pixels, g->pixels, 1,
+                         0.0f, dcol, g->pixels, NULL, MYELIN_ACTIVATION_NONE);
+            if (!g->direct) {
+                col2im(s, dcol, in_per_group, dx + group * in_per_group * s->in_height * s->in_width);
+            }
+        }
+    }
+}
+
+void myelin_conv2d_backward_input(const myelin_conv2d_shape *shape, const float *grad_output,
+                                  const float *weight, float *grad_input) {
+    input_job job = {make_geometry(shape), grad_output, weight, grad_input};
+    split_over_pool(shape->batch, input_gradient_images, &job);
+}
+
+// MARK: - Weight gradient
+
+typedef struct {
+    geometry g;
+    const float *input, *grad_output;
+    float *partials;       // one weight-and-bias gradient per chunk
+    int64_t chunk_stride;  // floats per chunk: Cout·K weights, then Cout biases
+    int64_t chunks;
+    int with_bias;
+} weight_job;
+
+static void weight_gradient_chunks(void *context, int64_t begin, int64_t end) {
+    const weight_job *job = context;
+    const geometry *g = &job->g;
+    const myelin_conv2d_shape *s = g->s;
+    const int64_t out_per_group = s->out_channels / s->groups;
+    float *buffer = column_buffer(g);
+    for (int64_t chunk = begin; chunk < end; chunk++) {
+        float *dw = job->partials + chunk * job->chunk_stride;
+        float *db = dw + s->out_channels * g->taps;
+        const int64_t first = s->batch * chunk / job->chunks, last = s->batch * (chunk + 1) / job->chunks;
+        for (int64_t n = first; n < last; n++) {
+            for (int64_t group = 0; group < s->groups; group++) {
+                const float *col = columns(g, job->input, n, group, buffer);
+                const float *dy = job->grad_output + (n * s->out_channels + group * out_per_group) * g->pixels;
+                // dW_group (+)= dY_group · colᵀ, colᵀ read through its strides.
+                myelin_sgemm(out_per_group, g->taps, g->pixels, 1.0f, dy, g->pixels, 1, col, 1, g->pixels,
+                             n == first ? 0.0f : 1.0f, dw + group * out_per_group * g->taps, g->taps, NULL,
+                             MYELIN_ACTIVATION_NONE);
+            }
+            if (job->with_bias) {
+                for (int64_t c = 0; c < s->out_channels; c++) {
+                    const float *row = job->grad_output + (n * s->out_channels + c) * g->pixels;
+                    float sum = 0;
+                    for (int64_t p = 0; p < g->pixels; p++) sum += row[p];
+                    db[c] = n == first ? sum : db[c] + sum;
+                }
+            }
+        }
+    }
+}
+
+typedef struct {
+    const float *partials;
+    int64_t chunk_stride, chunks;
+    float *grad_weight, *grad_bias;
+    int64_t weights;
+} reduce_job;
+
+/// Sums the chunks' partial gradients in chunk order, element range [begin, end) of weights-then-biases.
+static void reduce_chunks(void *context, int64_t begin, int64_t end) {
+    const reduce_job *job = context;
+    for (int64_t e = begin; e < end; e++) {
+        float sum = job->partials[e];
+        for (int64_t c = 1; c < job->chunks; c++) sum += job->partials[c * job->chunk_stride + e];
+        if (e < job->weights) job->grad_weight[e] = sum;
+        else job->grad_bias[e - job->weights] = sum;
+    }
+}
+
+void myelin_conv2d_backward_weight(const myelin_conv2d_shape *shape, const float *input,
+                                   const float *grad_output, float *grad_weight, float *grad_bias) {
+    const geometry g = make_geometry(shape);
+    const int64_t weights = shape->out_channels * g.taps;
+    const int64_t chunk_stride = weights + shape->out_channels;
+    // Up to 8 chunks, fewer when the partial sums would pass 16 MB. The count depends on the shape
+    // alone, never on the thread count, so every thread count adds the same numbers in the same order.
+    int64_t chunks = shape->batch < 8 ? shape->batch : 8;
+    while (chunks > 1 && chunks * chunk_stride > (4 << 20)) chunks--;
+    if (chunks < 1) chunks = 1;
+    if (shape->batch == 0) {
+        memset(grad_weight, 0, (size_t)weights * sizeof(float));
+        if (grad_bias) memset(grad_bias, 0, (size_t)shape->out_channels * sizeof(float));
+        return;
+    }
+    float *partials = myelin_scratch(SCRATCH_PARTIALS, (size_t)(chunks * chunk_stride));
+    weight_job job = {g, input, grad_output, partials, chunk_stride, chunks, grad_bias != NULL};
+    split_over_pool(chunks, weight_gradient_chunks, &job);
+    reduce_job reduce = {partials, chunk_stride, chunks, grad_weight, grad_bias, weights};
+    myelin_parallel_for(grad_bias ? chunk_stride : weights, 4096, reduce_chunks, &reduce);
+}
