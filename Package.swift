@@ -1,11 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Every dependency points down: CMyelinKernels ← MyelinTensor ← {NN, Optim, Data, Vision} ← Myelin ← tools.
+/// Every dependency points down: CMyelinKernels ← MyelinTensor ← {NN, Optim, Data, Vision} ← Myelin ← tools;
+/// MyelinModels (the zoo) needs only MyelinNN.
 let package = Package(
     name: "Myelin",
     products: [
         .library(name: "Myelin", targets: ["Myelin"]),
+        .library(name: "MyelinModels", targets: ["MyelinModels"]),
         .executable(name: "myelin", targets: ["myelin"]),
         .executable(name: "MyelinBench", targets: ["MyelinBench"]),
     ],
@@ -25,11 +27,13 @@ let package = Package(
                 resources: [.copy("Resources/digits.csv.gz")]),
         .target(name: "MyelinVision", dependencies: ["MyelinTensor", "CZlib"]),
         .target(name: "Myelin", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision"]),
+        // The model zoo: LeNet, the MNIST ConvNet, VGG-mini, … (each a few lines of layers).
+        .target(name: "MyelinModels", dependencies: ["MyelinTensor", "MyelinNN"]),
 
         .executableTarget(name: "myelin", dependencies: [
-            "Myelin", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Myelin", "MyelinModels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "MyelinBench", dependencies: ["Myelin", "CMyelinKernels"]),
+        .executableTarget(name: "MyelinBench", dependencies: ["Myelin", "MyelinModels", "CMyelinKernels"]),
 
         // Examples: `swift run -c release NAME`.
         .executableTarget(name: "perceptron", dependencies: ["Myelin"], path: "Examples/Perceptron"),
@@ -45,6 +49,7 @@ let package = Package(
         .testTarget(name: "MyelinOptimTests", dependencies: ["MyelinOptim"]),
         .testTarget(name: "MyelinDataTests", dependencies: ["MyelinData"]),
         .testTarget(name: "MyelinVisionTests", dependencies: ["MyelinVision"]),
+        .testTarget(name: "MyelinModelsTests", dependencies: ["MyelinModels", "Myelin"]),
     ],
     swiftLanguageModes: [.v5]
 )

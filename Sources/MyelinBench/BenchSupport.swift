@@ -57,3 +57,15 @@ func accuracy(of model: Module, on data: MNIST, flatten: Bool) -> Double {
     defer { model.train() }
     return classificationAccuracy(of: { model(flatten ? $0.reshaped([$0.shape[0], -1]) : $0) }, on: data)
 }
+
+/// One training step of a classifier on the examples at `indices` (batch assembly included, as the
+/// reference scripts time it); returns the loss.
+func trainingStep(_ model: Module, _ optimizer: Optimizer, _ data: MNIST, _ indices: [Int],
+                  prepare: (Tensor) -> Tensor = { $0 }, loss: (Tensor, Tensor) -> Tensor = { crossEntropy($0, $1) }) -> Float {
+    let (images, labels) = data.batch(at: indices)
+    let value = loss(model(prepare(images)), labels)
+    optimizer.zeroGrad()
+    value.backward()
+    optimizer.step()
+    return value.item
+}

@@ -9,12 +9,7 @@ func mlpWorkload() -> [String: Any] {
         Sequential { Linear(784, 256); ReLU(); Linear(256, 256); ReLU(); Linear(256, 10) }
     }
     func step(_ model: Sequential, _ optimizer: SGD, _ indices: [Int]) -> Float {
-        let (images, labels) = train.batch(at: indices)
-        let loss = crossEntropy(model(images.reshaped([indices.count, 784])), labels)
-        optimizer.zeroGrad()
-        loss.backward()
-        optimizer.step()
-        return loss.item
+        trainingStep(model, optimizer, train, indices, prepare: { $0.reshaped([indices.count, 784]) })
     }
 
     // Warm-up on a throw-away model, including one partial batch.

@@ -2,10 +2,12 @@ import Foundation
 import Myelin
 
 // MyelinBench: the reference workloads of ../shared/bench/WORKLOADS.md, one JSON line each.
-// Usage: swift run -c release MyelinBench [mlp] [latency] [gemm] [peak]   (none = all)
+// Usage: swift run -c release MyelinBench [mlp] [cnn] [lenet] [latency] [gemm] [peak]   (none = all)
 
 let workloads: [(name: String, run: () -> [String: Any])] = [
     ("mlp", mlpWorkload),
+    ("cnn", cnnWorkload),
+    ("lenet", lenetWorkload),
     ("latency", latencyWorkload),
     ("gemm", gemmWorkload),
     ("peak", peakWorkload),

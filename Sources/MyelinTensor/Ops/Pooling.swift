@@ -39,6 +39,8 @@ public func maxPool2d(_ input: Tensor, kernelSize: Size2D, stride: Size2D? = nil
     return differentiable(op, [input], result: y) { g in
         let gy = g.denseData(), dx = Tensor.zeros(windows.inputShape)
         let upstream = gy.floatPointer, grad = dx.storage.floats
+        // Read through `argmax` here, so the closure keeps it alive as long as the graph.
+        let positions = argmax.storage.base.assumingMemoryBound(to: Int32.self)
         windows.forEachPlane { inPlane, outPlane in
             for o in 0..<windows.outputPlaneSize {
                 grad[inPlane + Int(positions[outPlane + o])] += upstream[outPlane + o]

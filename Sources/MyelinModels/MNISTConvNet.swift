@@ -1,0 +1,30 @@
+import MyelinNN
+import MyelinTensor
+
+/// The classic PyTorch MNIST example network (W2): two 3×3 convolutions, max pooling, dropout and
+/// a fully connected head, ending in log-probabilities (train it with `nllLoss`). 1,199,882 parameters.
+///
+/// Shapes: [N, 1, 28, 28] → log-probabilities [N, 10].
+public final class MNISTConvNet: Module {
+    public let conv1: Conv2d
+    public let conv2: Conv2d
+    public let dropout1 = Dropout(0.25)
+    public let dropout2 = Dropout(0.5)
+    public let fc1: Linear
+    public let fc2: Linear
+
+    public init(classes: Int = 10, generator: RandomGenerator = .global) {
+        conv1 = Conv2d(1, 32, kernelSize: 3, generator: generator)
+        conv2 = Conv2d(32, 64, kernelSize: 3, generator: generator)
+        fc1 = Linear(9216, 128, generator: generator)
+        fc2 = Linear(128, classes, generator: generator)
+    }
+
+    public override func forward(_ input: Tensor) -> Tensor {
+        var x = conv1.forward(input, activation: .relu)   // → 32×26×26
+        x = conv2.forward(x, activation: .relu)           // → 64×24×24
+        x = dropout1(maxPool2d(x, kernelSize: 2))         // → 64×12×12
+        x = dropout2(fc1.forward(x.flattened(startAxis: 1), activation: .relu))
+        return fc2(x).logSoftmax(axis: 1)
+    }
+}
