@@ -1,0 +1,106 @@
+/// The batch normalisation shared by `BatchNorm1d` and `BatchNorm2d` (PyTorch's `_BatchNorm`):
+/// create one of those.
+///
+/// In training it normalises with the batch's statistics and updates the running ones; in
+/// evaluation it uses the running statistics (or the batch's, without `trackRunningStatistics`).
+/// State-dict names are PyTorch's: `weight`, `bias`, `running_mean`, `running_var`,
+/// `num_batches_tracked` (an int64 scalar).
+public class BatchNorm: Module {
+    /// γ, initially 1 (empty without `affine`).
+    @Parameter public var weight: Tensor
+    /// β, initially 0 (empty without `affine`).
+    @Parameter public var bias: Tensor
+    /// Running statistics, initially 0 and 1 (empty without `trackRunningStatistics`).
+    @Buffer public var runningMean: Tensor
+    @Buffer public var runningVariance: Tensor
+    /// Training batches seen so far (an int64 scalar).
+    @Buffer public var numBatchesTracked: Tensor
+
+    public let features: Int
+    public let epsilon: Float
+    /// The weight of each new batch in the running statistics; nil for a cumulative average.
+    public let momentum: Float?
+    public let affine: Bool
+    public let trackRunningStatistics: Bool
+
+    /// The subclass's name, for messages.
+    private let name: String
+
+    init(name: String, features: Int, epsilon: Float, momentum: Float?, affine: Bool, trackRunningStatistics: Bool) {
+        precondition(features > 0, "\(name): features must be positive, got \(features)")
+        self.name = name
+        self.features = features
+        self.epsilon = epsilon
+        self.momentum = momentum
+        self.affine = affine
+        self.trackRunningStatistics = trackRunningStatistics
+        weight = affine ? Tensor.ones([features]) : Tensor.zeros([0])
+        bias = Tensor.zeros([affine ? features : 0])
+        runningMean = Tensor.zeros([trackRunningStatistics ? features : 0])
+        runningVariance = trackRunningStatistics ? Tensor.ones([features]) : Tensor.zeros([0])
+        numBatchesTracked = Tensor.zeros([], dtype: .int64)
+    }
+
+    public override var ownParameters: [(String, Tensor)] {
+        affine ? [("weight", weight), ("bias", bias)] : []
+    }
+
+    public override var ownBuffers: [(String, Tensor)] {
+        trackRunningStatistics
+            ? [("running_mean", runningMean), ("running_var", runningVariance), ("num_batches_tracked", numBatchesTracked)]
+            : []
+    }
+
+    /// Stops unless `shape` is an input this layer accepts (the subclasses' rank check).
+    func checkRank(_ shape: [Int]) {}
+
+    public override func forward(_ input: Tensor) -> Tensor {
+        checkRank(input.shape)
+        precondition(input.shape[1] == features,
+                     "\(name): input shape \(input.shape) has \(input.shape[1]) channels, but the layer has \(features) features")
+        let useBatchStatistics = isTraining || !trackRunningStatistics
+        precondition(!useBatchStatistics || input.count / features > 1,
+                     "\(name): expected more than 1 value per channel when training, got input shape \(input.shape)")
+        var factor = momentum ?? 0
+        if isTraining && trackRunningStatistics {
+            let count = numBatchesTracked.storage.base.assumingMemoryBound(to: Int64.self) + numBatchesTracked.offset
+            count.pointee += 1
+            if momentum == nil { factor = 1 / Float(count.pointee) }
+        }
+        let running = trackRunningStatistics
+        return batchNorm(input, runningMean: running ? runningMean : nil, runningVariance: running ? runningVariance : nil,
+                         weight: affine ? weight : nil, bias: affine ? bias : nil,
+                         training: useBatchStatistics, momentum: factor, epsilon: epsilon)
+    }
+}
+
+/// Batch normalisation over the features of [N, C] or [N, C, L] inputs.
+///
+/// Shapes: [N, C] or [N, C, L] → the same; weight, bias, running statistics [C].
+public final class BatchNorm1d: BatchNorm {
+    public init(_ features: Int, epsilon: Float = 1e-5, momentum: Float? = 0.1, affine: Bool = true,
+                trackRunningStatistics: Bool = true) {
+        super.init(name: "BatchNorm1d", features: features, epsilon: epsilon, momentum: momentum, affine: affine,
+                   trackRunningStatistics: trackRunningStatistics)
+    }
+
+    override func checkRank(_ shape: [Int]) {
+        precondition(shape.count == 2 || shape.count == 3,
+                     "BatchNorm1d: expected a 2-D or 3-D input [N, C] or [N, C, L], got shape \(shape)")
+    }
+}
+
+/// Batch normalisation over the channels of images.
+///
+/// Shapes: [N, C, H, W] → the same; weight, bias, running statistics [C].
+public final class BatchNorm2d: BatchNorm {
+    public init(_ features: Int, epsilon: Float = 1e-5, momentum: Float? = 0.1, affine: Bool = true,
+                trackRunningStatistics: Bool = true) {
+        super.init(name: "BatchNorm2d", features: features, epsilon: epsilon, momentum: momentum, affine: affine,
+                   trackRunningStatistics: trackRunningStatistics)
+    }
+
+    override func checkRank(_ shape: [Int]) {
+        precondition(shape.count == 4, "BatchNorm2d: expected a 4-D input [N, C, H, W], got shape \(shape)")
+    }
+}

@@ -1,0 +1,162 @@
+import Testing
+import MyelinTensor
+import MyelinTestSupport
+
+// batchNorm: values by hand, against the same formula composed from generic ops (whose gradients
+// are checked elsewhere), the running-statistics update, and finite differences.
+
+/// Batch norm spelled with generic ops: (x − mean) / √(biased variance + ε) · γ + β per channel.
+private func composedBatchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, epsilon: Float = 1e-5) -> Tensor {
+    let axes = [0] + Array(2..<x.rank)
+    let channelShape = [1, x.shape[1]] + Array(repeating: 1, count: x.rank - 2)
+    let mean = x.mean(axes: axes, keepingDimensions: true)
+    let variance = x.variance(axes: axes, correction: 0, keepingDimensions: true)
+    return (x - mean) / (variance + epsilon).sqrt() * weight.reshaped(channelShape) + bias.reshaped(channelShape)
+}
+
+@Suite struct BatchNormalizationValues {
+    let g = RandomGenerator(seed: 41)
+
+    @Test func trainingByHand() {
+        // Channel 0: 1, 2, 3, 4 (mean 2.5, biased variance 1.25); channel 1: 0, 0, 2, 2 (mean 1,
+        // variance 1) with γ = 2, β = 0.5.
+        let x = Tensor([[1, 0], [2, 0], [3, 2], [4, 2]])
+        let y = batchNorm(x, runningMean: nil, runningVariance: nil,
+                          weight: Tensor([1, 2]), bias: Tensor([0, 0.5]), training: true)
+        let s0 = 1 / (1.25 + 1e-5 as Float).squareRoot(), s1 = 2 / (1 + 1e-5 as Float).squareRoot()
+        expectTensor(y, shape: [4, 2], [-1.5 * s0, -s1 + 0.5, -0.5 * s0, -s1 + 0.5,
+                                        0.5 * s0, s1 + 0.5, 1.5 * s0, s1 + 0.5])
+    }
+
+    @Test func runningStatisticsAfterOneAndTwoSteps() {
+        let mean = Tensor.zeros([2]), variance = Tensor.ones([2])
+        let first = Tensor([[1, 0], [2, 0], [3, 2], [4, 2]])
+        _ = batchNorm(first, runningMean: mean, runningVariance: variance, training: true, momentum: 0.1)
+        // Unbiased variances 5/3 and 4/3.
+        expectClose(mean.scalars, [0.25, 0.1])
+        expectClose(variance.scalars, [0.9 + 0.1 * 5 / 3, 0.9 + 0.1 * 4 / 3])
+        let second = Tensor([[10, -1], [20, 1]])   // means 15, 0; unbiased variances 50, 2
+        _ = batchNorm(second, runningMean: mean, runningVariance: variance, training: true, momentum: 0.1)
+        expectClose(mean.scalars, [0.9 * 0.25 + 1.5, 0.9 * 0.1])
+        expectClose(variance.scalars, [0.9 * (0.9 + 0.1 * 5 / 3) + 5, 0.9 * (0.9 + 0.1 * 4 / 3) + 0.2])
+        // Evaluation reads them and leaves them alone.
+        let before = mean.scalars + variance.scalars
+        let y = batchNorm(Tensor([[1, 2]]), runningMean: mean, runningVariance: variance,
+                          weight: Tensor([2, 1]), bias: Tensor([1, 0]), training: false)
+        let m = mean.scalars, v = variance.scalars
+        expectTensor(y, shape: [1, 2], [2 * (1 - m[0]) / (v[0] + 1e-5).squareRoot() + 1,
+                                        (2 - m[1]) / (v[1] + 1e-5).squareRoot()])
+        #expect(mean.scalars + variance.scalars == before)
+    }
+
+    @Test(arguments: [[6, 5], [4, 3, 7], [3, 4, 5, 6], [2, 3, 50, 50], [64, 40], [5, 70, 9]])
+    func matchesTheComposedFormula(shape: [Int]) {
+        // [2, 3, 50, 50] has runs longer than a summing chunk; [64, 40] and [5, 70, 9] split
+        // channels over threads on both layouts.
+        let c = shape[1]
+        let x = uniform(shape, g, -3, 5), weight = uniform([c], g), bias = uniform([c], g)
+        let y = batchNorm(x, runningMean: nil, runningVariance: nil, weight: weight, bias: bias, training: true)
+        expectClose(y.scalars, composedBatchNorm(x, weight: weight, bias: bias).scalars, tolerance: 1e-4)
+        // The fused backward against autograd through the composed formula.
+        let seed = uniform(shape, g)
+        let fused = [x, weight, bias].map { leaf($0.contiguousCopy()) }
+        batchNorm(fused[0], runningMean: nil, runningVariance: nil, weight: fused[1], bias: fused[2], training: true)
+            .backward(seed)
+        let composed = [x, weight, bias].map { leaf($0.contiguousCopy()) }
+        composedBatchNorm(composed[0], weight: composed[1], bias: composed[2]).backward(seed)
+        for (a, b) in zip(fused, composed) {
+            expectClose(a.grad!.scalars, b.grad!.scalars, tolerance: 2e-3, "\(shape) gradient of shape \(a.shape)")
+        }
+    }
+
+    @Test func nonContiguousInputAndNoAffine() {
+        let x = uniform([3, 5, 4], g)
+        let view = x.permuted(2, 1, 0)   // [4, 5, 3], channels along the middle
+        let y = batchNorm(view, runningMean: nil, runningVariance: nil, training: true)
+        let expected = composedBatchNorm(view.contiguousCopy(), weight: Tensor.ones([5]), bias: Tensor.zeros([5]))
+        expectTensor(y, shape: [4, 5, 3], expected.scalars, tolerance: 1e-4)
+    }
+
+    @Test func varianceOfALargeMeanIsNotCancelledAway() {
+        // Values 1000 ± 0.01: a one-pass Σx² − (Σx)²/n in float32 would lose the variance entirely.
+        let x = Tensor(shape: [256, 1, 8], scalars: (0..<2048).map { 1000 + ($0 % 2 == 0 ? 0.01 : -0.01) })
+        let mean = Tensor.zeros([1]), variance = Tensor.zeros([1])
+        let y = batchNorm(x, runningMean: mean, runningVariance: variance, training: true, momentum: 1, epsilon: 0)
+        expectClose(mean.scalars, [1000])
+        // Float32 spacing at 1000 is 6e-5, so each value is 1000 ± 0.01 to within 0.3%.
+        let expected: Float = 0.0001 * 2048 / 2047
+        #expect(Swift.abs(variance.item - expected) <= 1e-2 * expected, "running variance \(variance.item)")
+        expectClose(Array(y.scalars.prefix(2)), [1, -1], tolerance: 1e-2)
+    }
+}
+
+@Suite struct BatchNormalizationGradients {
+    let g = RandomGenerator(seed: 42)
+
+    @Test(arguments: [[5, 3], [3, 2, 4], [2, 3, 2, 3]])
+    func training(shape: [Int]) {
+        let c = shape[1]
+        checkGradients([uniform(shape, g), awayFromZero([c], g, 0.5, 2), uniform([c], g)], "\(shape)") {
+            batchNorm($0[0], runningMean: nil, runningVariance: nil, weight: $0[1], bias: $0[2], training: true)
+        }
+        checkGradients([uniform(shape, g)], "\(shape) without weight and bias") {
+            batchNorm($0[0], runningMean: nil, runningVariance: nil, training: true)
+        }
+        checkGradients([uniform(shape, g), awayFromZero([c], g, 0.5, 2), uniform([c], g)], wrt: [1, 2],
+                       "\(shape) parameters only") {
+            batchNorm($0[0], runningMean: nil, runningVariance: nil, weight: $0[1], bias: $0[2], training: true)
+        }
+    }
+
+    @Test(arguments: [[5, 3], [3, 2, 4], [2, 3, 2, 3]])
+    func evaluation(shape: [Int]) {
+        let c = shape[1]
+        let mean = uniform([c], g), variance = uniform([c], g, 0.5, 2)
+        checkGradients([uniform(shape, g), awayFromZero([c], g, 0.5, 2), uniform([c], g)], "\(shape)") {
+            batchNorm($0[0], runningMean: mean, runningVariance: variance, weight: $0[1], bias: $0[2], training: false)
+        }
+    }
+
+    @Test func throughAView() {
+        checkGradients([uniform([3, 4, 2], g), uniform([4], g)], "permuted input") {
+            batchNorm($0[0].permuted(2, 1, 0), runningMean: nil, runningVariance: nil, bias: $0[1], training: true)
+        }
+    }
+}
+
+@Suite struct BatchNormalizationPreconditions {
+    private func text(_ result: ExitTest.Result?) -> String {
+        String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+    }
+
+    @Test func rank() async {
+        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = batchNorm(Tensor.zeros([3]), runningMean: nil, runningVariance: nil, training: true)
+        })
+        #expect(message.contains("batchNorm: needs an input of shape [N, C, …], got shape [3]"), "\(message)")
+    }
+
+    @Test func channelMismatch() async {
+        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = batchNorm(Tensor.zeros([2, 3, 4, 4]), runningMean: nil, runningVariance: nil,
+                          weight: Tensor.ones([4]), training: true)
+        })
+        #expect(message.contains("batchNorm: weight of shape [4] does not match the 3 channels of input shape [2, 3, 4, 4]"),
+                "\(message)")
+    }
+
+    @Test func oneValuePerChannel() async {
+        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = batchNorm(Tensor.zeros([1, 3, 1, 1]), runningMean: nil, runningVariance: nil, training: true)
+        })
+        #expect(message.contains("batchNorm: expected more than 1 value per channel when training, got input shape [1, 3, 1, 1]"),
+                "\(message)")
+    }
+
+    @Test func evaluationNeedsRunningStatistics() async {
+        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = batchNorm(Tensor.zeros([2, 3]), runningMean: nil, runningVariance: nil, training: false)
+        })
+        #expect(message.contains("batchNorm: evaluation (training: false) needs the running statistics"), "\(message)")
+    }
+}
