@@ -10,8 +10,15 @@ import MyelinTensor
 /// generators of the same seed give the same batches, epoch after epoch. Prefetching changes
 /// only when a batch is assembled, never which examples it holds.
 ///
+/// An `augmentation` transforms the inputs ([B, C, H, W] images) of every batch; labels are kept.
+/// Each epoch draws one number from the generator (after the shuffle), and batch k is augmented
+/// with a generator seeded from that number and k, so augmented batches too are the same for the
+/// same seed, with or without prefetching. Give it to the training loader only.
+///
 /// ```swift
 /// for (images, labels) in DataLoader(data, batchSize: 128, shuffle: true) { … }
+/// let train = DataLoader(data, batchSize: 128, shuffle: true,
+///                        augmentation: [.randomCrop(size: 28, padding: 2), .horizontalFlip()])
 /// ```
 public struct DataLoader<Base: Dataset>: Sequence {
     public typealias Element = (inputs: Tensor, labels: Tensor)
@@ -22,16 +29,20 @@ public struct DataLoader<Base: Dataset>: Sequence {
     public let dropLast: Bool
     /// Whether the next batch is assembled on a background thread while the current one is used.
     public let prefetch: Bool
-    /// The source of shuffles; nil uses `RandomGenerator.global` when each epoch starts.
+    /// Random transformations of each batch's inputs (training only), or nil.
+    public let augmentation: ImageAugmentation?
+    /// The source of shuffles and augmentation seeds; nil uses `RandomGenerator.global` when each
+    /// epoch starts.
     public let generator: RandomGenerator?
 
     public init(_ dataset: Base, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false,
-                generator: RandomGenerator? = nil, prefetch: Bool = true) {
+                augmentation: ImageAugmentation? = nil, generator: RandomGenerator? = nil, prefetch: Bool = true) {
         precondition(batchSize > 0, "DataLoader: batchSize must be positive, got \(batchSize)")
         self.dataset = dataset
         self.batchSize = batchSize
         self.shuffle = shuffle
         self.dropLast = dropLast
+        self.augmentation = augmentation
         self.generator = generator
         self.prefetch = prefetch
     }
@@ -44,11 +55,14 @@ public struct DataLoader<Base: Dataset>: Sequence {
 
     public var underestimatedCount: Int { count }
 
-    /// Starts an epoch: the example order is fixed here, on the caller's thread.
+    /// Starts an epoch: the example order and the augmentation seed are fixed here, on the
+    /// caller's thread.
     public func makeIterator() -> Iterator {
-        let order = shuffle ? (generator ?? RandomGenerator.global).permutation(dataset.count)
-                            : Array(0..<dataset.count)
-        return Iterator(dataset: dataset, order: order, batchSize: batchSize, batchCount: count, prefetch: prefetch)
+        let random = generator ?? RandomGenerator.global
+        let order = shuffle ? random.permutation(dataset.count) : Array(0..<dataset.count)
+        let augmentationSeed = augmentation == nil ? 0 : random.next()
+        return Iterator(dataset: dataset, order: order, batchSize: batchSize, batchCount: count, prefetch: prefetch,
+                        augmentation: augmentation, augmentationSeed: augmentationSeed)
     }
 
     /// One epoch's batches. A class so that dropping it (a `break` out of the loop) waits for the
@@ -60,15 +74,20 @@ public struct DataLoader<Base: Dataset>: Sequence {
         let batchSize: Int
         let batchCount: Int
         let prefetch: Bool
+        let augmentation: ImageAugmentation?
+        let augmentationSeed: UInt64
         private var nextIndex = 0
         private var pending: PendingBatch?
 
-        init(dataset: Base, order: [Int], batchSize: Int, batchCount: Int, prefetch: Bool) {
+        init(dataset: Base, order: [Int], batchSize: Int, batchCount: Int, prefetch: Bool,
+             augmentation: ImageAugmentation?, augmentationSeed: UInt64) {
             self.dataset = dataset
             self.order = order
             self.batchSize = batchSize
             self.batchCount = batchCount
             self.prefetch = prefetch
+            self.augmentation = augmentation
+            self.augmentationSeed = augmentationSeed
         }
 
         deinit {
@@ -82,13 +101,26 @@ public struct DataLoader<Base: Dataset>: Sequence {
                 batch = pending.wait()
                 self.pending = nil
             } else {
-                batch = dataset.batch(at: indices(of: nextIndex))
+                batch = assembly(of: nextIndex)()
             }
             nextIndex += 1
             if prefetch && nextIndex < batchCount {
-                pending = PendingBatch(dataset: dataset, indices: indices(of: nextIndex))
+                pending = PendingBatch(assembly(of: nextIndex))
             }
             return batch
+        }
+
+        /// The work of assembling batch k, capturing what it needs but not the iterator (no cycle
+        /// when it runs in the background). Its randomness depends on the epoch's seed and k alone,
+        /// never on timing.
+        private func assembly(of k: Int) -> () -> Element {
+            let (dataset, indices) = (self.dataset, indices(of: k))
+            guard let augmentation else { return { dataset.batch(at: indices) } }
+            let seed = batchSeed(epochSeed: augmentationSeed, batch: k)
+            return {
+                let (inputs, labels) = dataset.batch(at: indices)
+                return (augmentation(inputs, generator: RandomGenerator(seed: seed)), labels)
+            }
         }
 
         private func indices(of batch: Int) -> [Int] {
@@ -97,16 +129,26 @@ public struct DataLoader<Base: Dataset>: Sequence {
     }
 }
 
+/// Batch k's augmentation seed: output k + 1 of a SplitMix64 stream started at the epoch's seed
+/// (distinct, well-mixed seeds for neighbouring batches).
+func batchSeed(epochSeed: UInt64, batch k: Int) -> UInt64 {
+    var z = epochSeed &+ UInt64(k + 1) &* 0x9E37_79B9_7F4A_7C15
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+}
+
 /// A batch being assembled on a global dispatch queue; `wait()` blocks until it is ready.
 ///
-/// The work item captures the dataset and indices, not the iterator, so there is no cycle.
+/// The work item captures the assembly closure (dataset, indices, augmentation), not the
+/// iterator, so there is no cycle.
 final class PendingBatch {
     private let ready = DispatchSemaphore(value: 0)
     private var result: (inputs: Tensor, labels: Tensor)?
 
-    init<D: Dataset>(dataset: D, indices: [Int]) {
+    init(_ assemble: @escaping () -> (inputs: Tensor, labels: Tensor)) {
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            result = dataset.batch(at: indices)
+            result = assemble()
             ready.signal()  // the semaphore orders the write above before the reader's access
         }
     }
