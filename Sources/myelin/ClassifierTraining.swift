@@ -2,11 +2,12 @@ import Foundation
 import Myelin
 
 /// What a classifier's training run measured: the loss after every step, the mean loss and the
-/// test accuracy after every epoch.
+/// test accuracy after every epoch, and the last epoch's confusion matrix on the test set.
 struct TrainingHistory {
     var stepLosses: [Double] = []
     var epochLosses: [Double] = []
     var testAccuracies: [Double] = []
+    var confusion: ConfusionMatrix?
 }
 
 /// Thrown when the loss stops being a number, with the step where it happened.
@@ -18,19 +19,20 @@ struct DivergedError: Error, CustomStringConvertible {
 }
 
 /// Trains `model` on `train` for `epochs` with a progress bar per epoch, printing the mean loss
-/// and the accuracy on `test` after each. `prepare` turns a batch of inputs into the model's input
-/// (e.g. flattening images).
+/// and the accuracy on `test` after each. `loss` maps (outputs, labels) to the loss; the
+/// augmentation, if any, applies to the training images.
 func trainClassifier<D: Dataset>(model: Module, optimizer: Optimizer, train: D, test: D, epochs: Int,
-                                 batchSize: Int, generator: RandomGenerator,
-                                 prepare: @escaping (Tensor) -> Tensor = { $0 }) throws -> TrainingHistory {
+                                 batchSize: Int, augmentation: ImageAugmentation? = nil,
+                                 loss lossFunction: (Tensor, Tensor) -> Tensor = { crossEntropy($0, $1) },
+                                 generator: RandomGenerator) throws -> TrainingHistory {
     var history = TrainingHistory()
-    let loader = DataLoader(train, batchSize: batchSize, shuffle: true, generator: generator)
+    let loader = DataLoader(train, batchSize: batchSize, shuffle: true, augmentation: augmentation, generator: generator)
     for epoch in 1...epochs {
         var bar = ProgressBar(total: loader.count, label: "epoch \(epoch)/\(epochs)")
         var total = 0.0, seen = 0
         model.train()
         for (step, (inputs, labels)) in loader.enumerated() {
-            let loss = crossEntropy(model(prepare(inputs)), labels)
+            let loss = lossFunction(model(inputs), labels)
             // Stop before a non-finite loss reaches the weights.
             let value = loss.item
             guard value.isFinite else { throw DivergedError(step: history.stepLosses.count + 1, loss: value) }
@@ -42,32 +44,42 @@ func trainClassifier<D: Dataset>(model: Module, optimizer: Optimizer, train: D, 
             seen += labels.shape[0]
             bar.update(step + 1, String(format: "loss %.4f", total / Double(seen)))
         }
-        let accuracy = evaluateAccuracy(model: model, data: test, batchSize: 1000, prepare: prepare)
+        let confusion = evaluate(model: model, data: test)
+        let accuracy = confusion.accuracy
         history.epochLosses.append(total / Double(seen))
         history.testAccuracies.append(accuracy)
+        history.confusion = confusion
         bar.finish(String(format: "loss %.4f  test accuracy %.4f", total / Double(seen), accuracy))
     }
     return history
 }
 
-/// Fraction of `data` whose arg-max prediction is the label, in evaluation mode.
-func evaluateAccuracy<D: Dataset>(model: Module, data: D, batchSize: Int,
-                                  prepare: (Tensor) -> Tensor = { $0 }) -> Double {
+/// The arg-max predictions of `model` on all of `data` against the labels, in evaluation mode.
+func evaluate<D: Dataset>(model: Module, data: D) -> ConfusionMatrix {
     model.eval()
     defer { model.train() }
-    return classificationAccuracy(of: { model(prepare($0)) }, on: data, batchSize: batchSize)
+    return ConfusionMatrix(of: { model($0) }, on: data, batchSize: 1000)
 }
 
-/// Writes the loss curve (per step, and the per-epoch mean) as SVG and PNG; returns their paths.
-func writeLossCurves(_ history: TrainingHistory, stepsPerEpoch: Int, to directory: URL) throws -> [String] {
-    let steps = LinePlot.Series(name: "loss per step", values: history.stepLosses)
-    let epochs = LinePlot.Series(name: "mean loss per epoch",
-                                 points: history.epochLosses.enumerated().map { (Double(($0.offset + 1) * stepsPerEpoch), $0.element) })
-    let plot = LinePlot(title: "Training loss", xLabel: "step", yLabel: "cross-entropy", series: [steps, epochs])
-    let svg = directory.appendingPathComponent("loss.svg"), png = directory.appendingPathComponent("loss.png")
-    try plot.writeSVG(to: svg)
-    try plot.writePNG(to: png)
-    return [svg.path, png.path]
+/// Writes the loss curve (per step, and the per-epoch mean) and the test accuracy per epoch, each
+/// as SVG and PNG; returns their paths.
+func writeTrainingCurves(_ history: TrainingHistory, stepsPerEpoch: Int, to directory: URL) throws -> [String] {
+    let epochEnds = history.epochLosses.indices.map { Double(($0 + 1) * stepsPerEpoch) }
+    let loss = LinePlot(title: "Training loss", xLabel: "step", yLabel: "loss", series: [
+        LinePlot.Series(name: "loss per step", values: history.stepLosses),
+        LinePlot.Series(name: "mean loss per epoch", points: zip(epochEnds, history.epochLosses).map { (x: $0, y: $1) }),
+    ])
+    let accuracy = LinePlot(title: "Test accuracy", xLabel: "step", yLabel: "accuracy", series: [
+        LinePlot.Series(name: "test accuracy after each epoch", points: zip(epochEnds, history.testAccuracies).map { (x: $0, y: $1) }),
+    ])
+    var paths: [String] = []
+    for (plot, name) in [(loss, "loss"), (accuracy, "accuracy")] {
+        let svg = directory.appendingPathComponent("\(name).svg"), png = directory.appendingPathComponent("\(name).png")
+        try plot.writeSVG(to: svg)
+        try plot.writePNG(to: png)
+        paths += [svg.path, png.path]
+    }
+    return paths
 }
 
 /// Creates `path` (and its parents) if needed, with an error that says which folder failed.

@@ -40,8 +40,8 @@ struct Demo: ParsableCommand {
         let firstLayer = (model[1] as! Linear).weight
         let filters = directory.appendingPathComponent("first-layer-weights.png")
         try Image.filterGrid(firstLayer.detached(), tileHeight: 8, tileWidth: 8, upscale: 6).writePNG(to: filters)
-        let curves = try writeLossCurves(history, stepsPerEpoch: (train.count + 31) / 32, to: directory)
+        let curves = try writeTrainingCurves(history, stepsPerEpoch: (train.count + 31) / 32, to: directory)
         print("Wrote the first layer's 64 weight patterns (red +, blue −): \(filters.path)")
-        print("Wrote the loss curve: \(curves.joined(separator: " and "))")
+        print("Wrote the loss and accuracy curves: \(curves.joined(separator: ", "))")
     }
 }

@@ -2,41 +2,48 @@ import ArgumentParser
 import Foundation
 import Myelin
 
-/// `myelin train MODEL`: trains a model of the zoo on its data set.
+/// `myelin train MODEL`: trains a model of the zoo on MNIST and shows what it learned.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a model on its data set and report test accuracy.",
-        discussion: "Models: mlp (the W1 MNIST network 784-256-256-10). MNIST is read from Data/mnist unless --data names another folder.")
+        abstract: "Train a model of the zoo on MNIST, report test accuracy and draw what it learned.",
+        discussion: """
+            Models:
+            \(ZooModel.allCases.map { "  \($0.rawValue): \($0.summary)" }.joined(separator: "\n"))
+            MNIST is read from Data/mnist unless --data names another folder. The output folder gets the \
+            loss and accuracy curves and, for ConvNets, the first convolution's filters and one test digit's \
+            feature maps.
+            """)
 
-    enum Model: String, ExpressibleByArgument, CaseIterable {
-        case mlp
-    }
-
-    @Argument(help: "The model to train: \(Model.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var model: Model
+    @Argument(help: "The model to train: \(ZooModel.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var model: ZooModel
 
     @Option(help: "Folder holding the data set's files (default: the project's Data/mnist).")
     var data: String?
 
-    @Option(help: "Number of passes over the training set.")
-    var epochs = 3
+    @Option(help: "Number of passes over the training set (default: the model's recipe).")
+    var epochs: Int?
 
-    @Option(help: "Examples per step.")
-    var batchSize = 128
+    @Option(help: "Examples per step (default: the model's recipe).")
+    var batchSize: Int?
 
-    @Option(help: "Step size of SGD.")
-    var learningRate: Float = 0.1
+    @Option(help: "Step size of the optimiser (default: the model's recipe).")
+    var learningRate: Float?
 
-    @Option(help: "Folder for the loss curves.")
-    var out = "runs/mlp"
+    @Flag(help: "Augment training images with random shifts of up to 2 pixels.")
+    var augment = false
+
+    @Option(help: "Folder for the pictures and curves (default: runs/MODEL).")
+    var out: String?
 
     @Option(help: "Random seed: the same seed gives the same run.")
     var seed: UInt64 = 0
 
     func validate() throws {
-        guard epochs > 0 else { throw ValidationError("--epochs must be at least 1") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1") }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+        if let epochs, epochs <= 0 { throw ValidationError("--epochs must be at least 1") }
+        if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be at least 1") }
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
+            throw ValidationError("--learning-rate must be a positive number")
+        }
     }
 
     func run() throws {
@@ -45,19 +52,22 @@ struct Train: ParsableCommand {
         let test = try MNIST(split: .test, directory: directory)
         print("MNIST from \(train.directory.path): \(train.count) training and \(test.count) test images.")
         manualSeed(seed)
-        let network = Sequential {
-            Flatten()
-            Linear(784, 256); ReLU()
-            Linear(256, 256); ReLU()
-            Linear(256, 10)
-        }
-        print("Model mlp: 784 → 256 → 256 → 10 (ReLU), \(network.parameterCount) parameters; SGD lr \(learningRate), momentum 0.9, batch \(batchSize).")
-        let optimizer = SGD(network.parameters, learningRate: learningRate, momentum: 0.9)
+        let network = model.make(generator: RandomGenerator(seed: seed))
+        let (optimizer, optimizerSummary) = model.makeOptimizer(network.parameters,
+                                                                learningRate: learningRate ?? model.learningRate)
+        let batchSize = batchSize ?? model.batchSize
+        print("Model \(model.rawValue): \(model.summary); \(network.parameterCount) parameters; \(optimizerSummary), batch \(batchSize)\(augment ? ", shifted ±2 px" : "").")
         let history = try trainClassifier(model: network, optimizer: optimizer, train: train, test: test,
-                                          epochs: epochs, batchSize: batchSize, generator: RandomGenerator(seed: seed))
+                                          epochs: epochs ?? model.epochs, batchSize: batchSize,
+                                          augmentation: augment ? [.shift(maxPixels: 2)] : nil,
+                                          loss: model.loss, generator: RandomGenerator(seed: seed))
+        print("Confusion matrix of the test set (rows: true digit, columns: predicted):")
+        print(history.confusion!.table)
         print(String(format: "Test accuracy: %.4f", history.testAccuracies.last!))
-        let curves = try writeLossCurves(history, stepsPerEpoch: (train.count + batchSize - 1) / batchSize,
-                                         to: try makeOutputDirectory(out))
-        print("Wrote the loss curve: \(curves.joined(separator: " and "))")
+
+        let folder = try makeOutputDirectory(out ?? "runs/\(model.rawValue)")
+        var written = try writeTrainingCurves(history, stepsPerEpoch: (train.count + batchSize - 1) / batchSize, to: folder)
+        written += try drawFirstConvolution(of: network, on: test, to: folder)
+        print("Wrote:\n" + written.map { "  \($0)" }.joined(separator: "\n"))
     }
 }

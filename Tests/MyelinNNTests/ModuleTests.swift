@@ -92,6 +92,9 @@ final class RunningStatistics: Module {
         #expect(model.parameters.count == 10)
         #expect(model.parameterCount == 2 + 26 + 6 + 4 + 3)
         #expect(model.namedChildren.map(\.0) == ["encoder", "blocks.0", "blocks.1", "blocks.2"])
+        #expect(model.namedModules.map(\.0) == ["", "encoder", "encoder.layers", "encoder.layers.0", "encoder.layers.1",
+                                                "encoder.layers.2", "blocks.0", "blocks.1", "blocks.2"])
+        #expect(model.namedModules[3].1 === model.encoder.layers[0])
         // Buffers are state, not parameters.
         let stateNames = model.stateDict.map(\.0)
         #expect(stateNames.contains("runningMean"))

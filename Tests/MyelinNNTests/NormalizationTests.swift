@@ -39,6 +39,16 @@ private func channelStatistics(_ x: Tensor) -> (mean: [Float], biased: [Float], 
         #expect(model.stateDict.map(\.0) == ["0.weight", "0.bias"] + names.map { "1.\($0)" })
     }
 
+    @Test func stateDictRoundTripKeepsTheStepCounter() throws {
+        let trained = BatchNorm2d(2)
+        for _ in 0..<3 { _ = trained(Tensor.randn([4, 2, 3, 3], generator: g)) }
+        let copy = BatchNorm2d(2)
+        try copy.loadStateDict(Dictionary(uniqueKeysWithValues: trained.stateDict))
+        #expect(copy.numBatchesTracked.integers == [3] && copy.numBatchesTracked.dtype == .int64)
+        #expect(copy.runningMean.scalars == trained.runningMean.scalars)
+        #expect(copy.runningVariance.scalars == trained.runningVariance.scalars)
+    }
+
     @Test func initialValues() {
         let layer = BatchNorm2d(3)
         #expect(layer.weight.scalars == [1, 1, 1] && layer.bias.scalars == [0, 0, 0])

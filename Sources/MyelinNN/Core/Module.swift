@@ -32,6 +32,14 @@ open class Module {
         return children
     }
 
+    /// This module and all its descendants, depth first, named by path ("" for this one), as
+    /// PyTorch's `named_modules()`: `model.namedModules.first { $0.1 is Conv2d }` finds the first convolution.
+    public var namedModules: [(String, Module)] {
+        [("", self)] + namedChildren.flatMap { name, child in
+            child.namedModules.map { ($0.0.isEmpty ? name : "\(name).\($0.0)", $0.1) }
+        }
+    }
+
     /// This module's own parameters (not its children's), with their names.
     open var ownParameters: [(String, Tensor)] {
         Mirror(reflecting: self).allChildren.compactMap { child in

@@ -98,7 +98,14 @@ extension Tensor {
 
     /// Overwrites this tensor's elements (it may be a view) with `source`, broadcast to its shape.
     /// Like PyTorch's `copy_`, it records no gradient.
+    /// An integer or bool tensor (a step counter in a state dict, say) takes `source` converted to its dtype.
     public func assign(_ source: Tensor) {
+        guard dtype == .float32 else {
+            precondition(broadcastShapes(shape, source.shape, op: "assign") == shape,
+                         "assign: a tensor of shape \(source.shape) cannot fill one of shape \(shape)")
+            assignIntegers(source.to(dtype).expanded(to: shape))
+            return
+        }
         Elementwise.update(self, with: source.to(.float32), "assign") { _, s in s }
     }
 

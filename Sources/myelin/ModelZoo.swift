@@ -1,0 +1,59 @@
+import ArgumentParser
+import Myelin
+import MyelinModels
+
+/// The models `myelin train` knows, each with the recipe it trains well with on MNIST.
+enum ZooModel: String, ExpressibleByArgument, CaseIterable {
+    case mlp, lenet, cnn
+    case vggMini = "vgg-mini"
+
+    enum OptimizerKind { case sgdMomentum, adam }
+
+    var summary: String {
+        switch self {
+        case .mlp: return "784 → 256 → 256 → 10 with ReLU (W1)"
+        case .lenet: return "LeNet-5: two 5×5 convolutions with max pooling, three linear layers (W3)"
+        case .cnn: return "the PyTorch MNIST example ConvNet: two 3×3 convolutions, max pooling, dropout, log-softmax (W2)"
+        case .vggMini: return "VGG-style: three blocks of two 3×3 convolutions with batch norm, global average pooling"
+        }
+    }
+
+    func make(generator: RandomGenerator) -> Module {
+        switch self {
+        case .mlp:
+            return Sequential {
+                Flatten()
+                Linear(784, 256, generator: generator); ReLU()
+                Linear(256, 256, generator: generator); ReLU()
+                Linear(256, 10, generator: generator)
+            }
+        case .lenet: return LeNet(generator: generator)
+        case .cnn: return MNISTConvNet(generator: generator)
+        case .vggMini: return VGGMini(widths: [16, 32, 64], generator: generator)
+        }
+    }
+
+    var optimizer: OptimizerKind { self == .mlp || self == .lenet ? .sgdMomentum : .adam }
+    var learningRate: Float {
+        switch self {
+        case .mlp: return 0.1
+        case .lenet: return 0.05
+        case .cnn, .vggMini: return 1e-3
+        }
+    }
+    var batchSize: Int { self == .mlp ? 128 : 64 }
+    var epochs: Int { self == .mlp || self == .lenet ? 3 : 1 }
+    /// The cnn ends in log-softmax, so it trains with the negative log-likelihood.
+    var loss: (Tensor, Tensor) -> Tensor {
+        self == .cnn ? { nllLoss($0, $1) } : { crossEntropy($0, $1) }
+    }
+
+    func makeOptimizer(_ parameters: [Tensor], learningRate: Float) -> (Optimizer, String) {
+        switch optimizer {
+        case .sgdMomentum:
+            return (SGD(parameters, learningRate: learningRate, momentum: 0.9), "SGD lr \(learningRate), momentum 0.9")
+        case .adam:
+            return (Adam(parameters, learningRate: learningRate), "Adam lr \(learningRate)")
+        }
+    }
+}
