@@ -22,7 +22,7 @@ let package = Package(
 
         .target(name: "MyelinTensor", dependencies: ["CMyelinKernels"]),
         .target(name: "MyelinNN", dependencies: ["MyelinTensor"]),
-        .target(name: "MyelinOptim", dependencies: ["MyelinTensor", "MyelinNN"]),
+        .target(name: "MyelinOptim", dependencies: ["CMyelinKernels", "MyelinTensor", "MyelinNN"]),
         .target(name: "MyelinData", dependencies: ["MyelinTensor", "CZlib"],
                 resources: [.copy("Resources/digits.csv.gz")]),
         .target(name: "MyelinVision", dependencies: ["MyelinTensor", "CZlib"]),

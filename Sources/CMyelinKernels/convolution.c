@@ -13,7 +13,7 @@
 
 #include "internal.h"
 
-enum { SCRATCH_COLUMNS = 3, SCRATCH_PARTIALS = 4 };
+enum { SCRATCH_COLUMNS = 3, SCRATCH_PARTIALS = 4, SCRATCH_GRADIENT = 5 };
 
 typedef struct {
     const myelin_conv2d_shape *s;
@@ -42,7 +42,8 @@ static void valid_columns(int64_t first, int64_t stride, int64_t width, int64_t 
 }
 
 /// col[(c·kh + i)·kw + j][oh·OW + ow] = x[c][oh·sh − ph + i·dh][ow·sw − pw + j·dw], or 0 outside the
-/// image, for `channels` channels of one image starting at x.
+/// image, for `channels` channels of one image starting at x. Rows are short (a few dozen floats),
+/// so plain loops, which the compiler vectorises, beat calls to memcpy and memset.
 static void im2col(const myelin_conv2d_shape *s, const float *x, int64_t channels, float *col) {
     const int64_t H = s->in_height, W = s->in_width, OH = s->out_height, OW = s->out_width;
     const int64_t sh = s->stride_height, sw = s->stride_width;
@@ -54,20 +55,20 @@ static void im2col(const myelin_conv2d_shape *s, const float *x, int64_t channel
                 valid_columns(first, sw, W, OW, &lo, &hi);
                 float *row = col + ((c * s->kernel_height + i) * s->kernel_width + j) * OH * OW;
                 for (int64_t oh = 0; oh < OH; oh++) {
-                    float *dst = row + oh * OW;
+                    float *restrict dst = row + oh * OW;
                     const int64_t ih = oh * sh - s->padding_height + i * s->dilation_height;
-                    if (ih < 0 || ih >= H || lo == hi) {
-                        memset(dst, 0, (size_t)OW * sizeof(float));
+                    if (ih < 0 || ih >= H) {
+                        for (int64_t ow = 0; ow < OW; ow++) dst[ow] = 0;
                         continue;
                     }
-                    const float *src = x + (c * H + ih) * W; // column ow reads src[ow·sw + first]
-                    memset(dst, 0, (size_t)lo * sizeof(float));
+                    const float *restrict src = x + (c * H + ih) * W; // column ow reads src[ow·sw + first]
+                    for (int64_t ow = 0; ow < lo; ow++) dst[ow] = 0;
                     if (sw == 1) {
-                        memcpy(dst + lo, src + lo + first, (size_t)(hi - lo) * sizeof(float));
+                        for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[ow + first];
                     } else {
                         for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[ow * sw + first];
                     }
-                    memset(dst + hi, 0, (size_t)(OW - hi) * sizeof(float));
+                    for (int64_t ow = hi; ow < OW; ow++) dst[ow] = 0;
                 }
             }
         }
@@ -162,77 +163,67 @@ void myelin_conv2d_forward(const myelin_conv2d_shape *shape, const float *input,
     split_over_pool(shape->batch, forward_images, &job);
 }
 
-// MARK: - Input gradient
+// MARK: - Backward
 
 typedef struct {
     geometry g;
-    const float *grad_output, *weight;
+    const float *input, *weight, *grad_output, *relu_output;
     float *grad_input;
-} input_job;
+    float *partials;      // one weight-and-bias gradient per chunk; NULL when not wanted
+    int64_t chunk_stride; // floats per chunk: Cout·K weights, then Cout biases
+    int64_t chunks;
+    int with_weight, with_bias;
+} backward_job;
 
-static void input_gradient_images(void *context, int64_t begin, int64_t end) {
-    const input_job *job = context;
+/// The gradient at the output of image n, masked by ReLU's derivative (into `buffer`) when the
+/// forward pass applied one.
+static const float *output_gradient(const backward_job *job, int64_t n, float *buffer) {
+    const int64_t size = job->g.s->out_channels * job->g.pixels;
+    const float *dy = job->grad_output + n * size;
+    if (!job->relu_output) return dy;
+    const float *restrict y = job->relu_output + n * size;
+    float *restrict masked = buffer;
+    for (int64_t e = 0; e < size; e++) masked[e] = y[e] > 0 ? dy[e] : 0;
+    return masked;
+}
+
+static void backward_chunks(void *context, int64_t begin, int64_t end) {
+    const backward_job *job = context;
     const geometry *g = &job->g;
     const myelin_conv2d_shape *s = g->s;
     const int64_t out_per_group = s->out_channels / s->groups, in_per_group = s->in_channels / s->groups;
-    const int64_t image = s->in_channels * s->in_height * s->in_width;
+    const int64_t image = s->in_channels * s->in_height * s->in_width, plane = s->in_height * s->in_width;
     float *buffer = column_buffer(g);
-    for (int64_t n = begin; n < end; n++) {
-        float *dx = job->grad_input + n * image;
-        if (!g->direct) memset(dx, 0, (size_t)image * sizeof(float));
-        for (int64_t group = 0; group < s->groups; group++) {
-            // dcol = W_groupᵀ · dY_group, written straight into dX when the image is its own columns.
-            float *dcol = g->direct ? dx + group * in_per_group * g->pixels : buffer;
-            myelin_sgemm(g->taps, g->pixels, out_per_group, 1.0f,
-                         job->weight + group * out_per_group * g->taps, 1, g->taps,
-                         job->grad_output + (n * s->out_channels + group * out_per_group) * g->pixels, g->pixels, 1,
-                         0.0f, dcol, g->pixels, NULL, MYELIN_ACTIVATION_NONE);
-            if (!g->direct) {
-                col2im(s, dcol, in_per_group, dx + group * in_per_group * s->in_height * s->in_width);
-            }
-        }
-    }
-}
-
-void myelin_conv2d_backward_input(const myelin_conv2d_shape *shape, const float *grad_output,
-                                  const float *weight, float *grad_input) {
-    input_job job = {make_geometry(shape), grad_output, weight, grad_input};
-    split_over_pool(shape->batch, input_gradient_images, &job);
-}
-
-// MARK: - Weight gradient
-
-typedef struct {
-    geometry g;
-    const float *input, *grad_output;
-    float *partials;       // one weight-and-bias gradient per chunk
-    int64_t chunk_stride;  // floats per chunk: Cout·K weights, then Cout biases
-    int64_t chunks;
-    int with_bias;
-} weight_job;
-
-static void weight_gradient_chunks(void *context, int64_t begin, int64_t end) {
-    const weight_job *job = context;
-    const geometry *g = &job->g;
-    const myelin_conv2d_shape *s = g->s;
-    const int64_t out_per_group = s->out_channels / s->groups;
-    float *buffer = column_buffer(g);
+    float *masked = job->relu_output ? myelin_scratch(SCRATCH_GRADIENT, (size_t)(s->out_channels * g->pixels)) : NULL;
     for (int64_t chunk = begin; chunk < end; chunk++) {
-        float *dw = job->partials + chunk * job->chunk_stride;
-        float *db = dw + s->out_channels * g->taps;
+        float *dw = job->partials ? job->partials + chunk * job->chunk_stride : NULL;
+        float *db = dw ? dw + s->out_channels * g->taps : NULL;
         const int64_t first = s->batch * chunk / job->chunks, last = s->batch * (chunk + 1) / job->chunks;
         for (int64_t n = first; n < last; n++) {
+            const float *dy_image = output_gradient(job, n, masked);
+            float *dx = job->grad_input ? job->grad_input + n * image : NULL;
+            if (dx && !g->direct) memset(dx, 0, (size_t)image * sizeof(float));
             for (int64_t group = 0; group < s->groups; group++) {
-                const float *col = columns(g, job->input, n, group, buffer);
-                const float *dy = job->grad_output + (n * s->out_channels + group * out_per_group) * g->pixels;
-                // dW_group (+)= dY_group · colᵀ, colᵀ read through its strides.
-                myelin_sgemm(out_per_group, g->taps, g->pixels, 1.0f, dy, g->pixels, 1, col, 1, g->pixels,
-                             n == first ? 0.0f : 1.0f, dw + group * out_per_group * g->taps, g->taps, NULL,
-                             MYELIN_ACTIVATION_NONE);
+                const float *dy = dy_image + group * out_per_group * g->pixels;
+                const float *w = job->weight ? job->weight + group * out_per_group * g->taps : NULL;
+                if (job->with_weight) {
+                    // dW_group (+)= dY_group · colᵀ, colᵀ read through its strides.
+                    const float *col = columns(g, job->input, n, group, buffer);
+                    myelin_sgemm(out_per_group, g->taps, g->pixels, 1.0f, dy, g->pixels, 1, col, 1, g->pixels,
+                                 n == first ? 0.0f : 1.0f, dw + group * out_per_group * g->taps, g->taps, NULL,
+                                 MYELIN_ACTIVATION_NONE);
+                }
+                if (dx) {
+                    // dcol = W_groupᵀ · dY_group (into dX itself when the image is its own columns), folded back.
+                    float *dcol = g->direct ? dx + group * in_per_group * plane : buffer;
+                    myelin_sgemm(g->taps, g->pixels, out_per_group, 1.0f, w, 1, g->taps, dy, g->pixels, 1,
+                                 0.0f, dcol, g->pixels, NULL, MYELIN_ACTIVATION_NONE);
+                    if (!g->direct) col2im(s, dcol, in_per_group, dx + group * in_per_group * plane);
+                }
             }
             if (job->with_bias) {
                 for (int64_t c = 0; c < s->out_channels; c++) {
-                    const float *row = job->grad_output + (n * s->out_channels + c) * g->pixels;
+                    const float *row = dy_image + c * g->pixels;
                     float sum = 0;
                     for (int64_t p = 0; p < g->pixels; p++) sum += row[p];
                     db[c] = n == first ? sum : db[c] + sum;
@@ -246,13 +237,13 @@ typedef struct {
     const float *partials;
     int64_t chunk_stride, chunks;
     float *grad_weight, *grad_bias;
-    int64_t weights;
+    int64_t weights, from;
 } reduce_job;
 
-/// Sums the chunks' partial gradients in chunk order, element range [begin, end) of weights-then-biases.
+/// Sums the chunks' partial gradients in chunk order: elements from + [begin, end) of weights-then-biases.
 static void reduce_chunks(void *context, int64_t begin, int64_t end) {
     const reduce_job *job = context;
-    for (int64_t e = begin; e < end; e++) {
+    for (int64_t e = job->from + begin; e < job->from + end; e++) {
         float sum = job->partials[e];
         for (int64_t c = 1; c < job->chunks; c++) sum += job->partials[c * job->chunk_stride + e];
         if (e < job->weights) job->grad_weight[e] = sum;
@@ -260,24 +251,29 @@ static void reduce_chunks(void *context, int64_t begin, int64_t end) {
     }
 }
 
-void myelin_conv2d_backward_weight(const myelin_conv2d_shape *shape, const float *input,
-                                   const float *grad_output, float *grad_weight, float *grad_bias) {
+void myelin_conv2d_backward(const myelin_conv2d_shape *shape, const float *input, const float *weight,
+                            const float *grad_output, const float *relu_output,
+                            float *grad_input, float *grad_weight, float *grad_bias) {
     const geometry g = make_geometry(shape);
     const int64_t weights = shape->out_channels * g.taps;
     const int64_t chunk_stride = weights + shape->out_channels;
-    // Up to 8 chunks, fewer when the partial sums would pass 16 MB. The count depends on the shape
-    // alone, never on the thread count, so every thread count adds the same numbers in the same order.
+    const int wants_weight = grad_weight != NULL || grad_bias != NULL;
+    // Up to 8 chunks of images, fewer when the partial sums would pass 16 MB. The count depends on
+    // the shape alone, never on the thread count, so every thread count adds the same numbers in the
+    // same order.
     int64_t chunks = shape->batch < 8 ? shape->batch : 8;
-    while (chunks > 1 && chunks * chunk_stride > (4 << 20)) chunks--;
-    if (chunks < 1) chunks = 1;
-    if (shape->batch == 0) {
-        memset(grad_weight, 0, (size_t)weights * sizeof(float));
+    while (wants_weight && chunks > 1 && chunks * chunk_stride > (4 << 20)) chunks--;
+    if (chunks < 1) {
+        if (grad_weight) memset(grad_weight, 0, (size_t)weights * sizeof(float));
         if (grad_bias) memset(grad_bias, 0, (size_t)shape->out_channels * sizeof(float));
         return;
     }
-    float *partials = myelin_scratch(SCRATCH_PARTIALS, (size_t)(chunks * chunk_stride));
-    weight_job job = {g, input, grad_output, partials, chunk_stride, chunks, grad_bias != NULL};
-    split_over_pool(chunks, weight_gradient_chunks, &job);
-    reduce_job reduce = {partials, chunk_stride, chunks, grad_weight, grad_bias, weights};
-    myelin_parallel_for(grad_bias ? chunk_stride : weights, 4096, reduce_chunks, &reduce);
+    float *partials = wants_weight ? myelin_scratch(SCRATCH_PARTIALS, (size_t)(chunks * chunk_stride)) : NULL;
+    backward_job job = {g, input, weight, grad_output, relu_output, grad_input, partials, chunk_stride, chunks,
+                        grad_weight != NULL, grad_bias != NULL};
+    split_over_pool(chunks, backward_chunks, &job);
+    if (!wants_weight) return;
+    const int64_t from = grad_weight ? 0 : weights, to = grad_bias ? chunk_stride : weights;
+    reduce_job reduce = {partials, chunk_stride, chunks, grad_weight, grad_bias, weights, from};
+    myelin_parallel_for(to - from, 4096, reduce_chunks, &reduce);
 }

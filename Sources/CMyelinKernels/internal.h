@@ -84,8 +84,8 @@ void myelin_spin_pause(unsigned spins);
 /// A 64-byte aligned scratch buffer owned by the calling thread and kept for its next call
 /// (slot 0: the GEMM's packed A, which the caller shares with the workers of its job; slot 1: this
 /// thread's packed B; slot 2: small vectors; slot 3: this thread's convolution columns; slot 4: a
-/// convolution's per-chunk weight-gradient sums, owned by the caller). Never freed while the
-/// thread lives.
+/// convolution's per-chunk weight-gradient sums, owned by the caller; slot 5: one image's output
+/// gradient masked by ReLU). Never freed while the thread lives.
 float *myelin_scratch(int slot, size_t floats);
 
 #endif

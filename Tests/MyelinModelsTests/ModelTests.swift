@@ -44,22 +44,22 @@ import MyelinModels
 
     @Test(arguments: ["lenet", "cnn", "vgg"])
     func aFewStepsLowerTheLossOnMNIST(_ name: String) throws {
-        // 8 steps of 32 real digits, over and over: each model must fit them.
+        // 20 steps on the same 32 real digits: each model must start to fit them.
         let data = try MNIST(split: .test)
         let (x, y) = data.batch(at: Array(0..<32))
         let g = RandomGenerator(seed: 5)
         let model: Module = name == "lenet" ? LeNet(generator: g)
             : name == "cnn" ? MNISTConvNet(generator: g) : VGGMini(widths: [4, 8, 8], generator: g)
         let loss: (Tensor) -> Tensor = { name == "cnn" ? nllLoss($0, y) : crossEntropy($0, y) }
-        let optimizer = Adam(model.parameters, learningRate: 3e-3)
+        let optimizer = Adam(model.parameters, learningRate: name == "vgg" ? 1e-2 : 3e-3)  // batch norm takes a larger step
         let first = loss(model(x)).item
-        for _ in 0..<8 {
+        for _ in 0..<20 {
             let l = loss(model(x))
             optimizer.zeroGrad()
             l.backward()
             optimizer.step()
         }
         let last = loss(model(x)).item
-        #expect(last < 0.7 * first, "\(name): loss \(first) → \(last)")
+        #expect(last < 0.5 * first, "\(name): loss \(first) → \(last)")
     }
 }

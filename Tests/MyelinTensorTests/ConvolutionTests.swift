@@ -93,6 +93,16 @@ private func referenceConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ c: ConvCase
         }
     }
 
+    @Test(arguments: ConvCase.all)
+    func weightGradientsAloneMatchFiniteDifferences(_ c: ConvCase) {
+        // The first layer of a network: the images need no gradient, only the weight and bias do.
+        let (x, w, b) = operands(c, seed: 8)
+        x.requiresGrad = false
+        checker.check([x, w] + (b.map { [$0] } ?? []), wrt: Set(1...(b == nil ? 1 : 2))) {
+            conv2d(x, weight: w, bias: b, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+        }
+    }
+
     @Test func fusedReLUGradient() {
         let c = ConvCase(padding: 1)
         let (x, w, b) = operands(c, seed: 3)

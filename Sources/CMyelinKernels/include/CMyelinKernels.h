@@ -74,16 +74,47 @@ typedef struct {
 void myelin_conv2d_forward(const myelin_conv2d_shape *shape, const float *input, const float *weight,
                            const float *bias, float *output, myelin_activation activation);
 
-/// grad_input = the gradient of the input (overwritten): Wᵀ·grad_output per image, folded back
-/// onto the image (col2im). Also the forward pass of a transposed convolution.
-void myelin_conv2d_backward_input(const myelin_conv2d_shape *shape, const float *grad_output,
-                                  const float *weight, float *grad_input);
+/// The gradients of a convolution, each overwritten, each skipped when its pointer is NULL:
+/// grad_input (Wᵀ·grad_output per image, folded back onto the image: col2im; needs weight) and
+/// grad_weight and grad_bias (Σ over images of grad_output·columnsᵀ; needs input). With relu_output
+/// (the forward output of a fused ReLU) the gradient is first masked where that output is 0.
+/// grad_input alone is also the forward pass of a transposed convolution. The sum over images is
+/// taken in fixed chunks that depend on the shape only, so the result is the same, bit for bit, on
+/// any thread count.
+void myelin_conv2d_backward(const myelin_conv2d_shape *shape, const float *input, const float *weight,
+                            const float *grad_output, const float *relu_output,
+                            float *grad_input, float *grad_weight, float *grad_bias);
 
-/// grad_weight (and grad_bias unless NULL) = the gradients of the weight and bias (overwritten).
-/// The sum over images is taken in fixed chunks that depend on the shape only, so the result is
-/// the same, bit for bit, on any thread count.
-void myelin_conv2d_backward_weight(const myelin_conv2d_shape *shape, const float *input,
-                                   const float *grad_output, float *grad_weight, float *grad_bias);
+// MARK: - Pooling
+
+/// `planes` images of in_height×in_width pooled into out_height×out_width with a kernel window every
+/// stride, starting padding before the image; windows are clipped to the image.
+typedef struct {
+    int64_t planes, in_height, in_width, out_height, out_width;
+    int64_t kernel_height, kernel_width, stride_height, stride_width, padding_height, padding_width;
+} myelin_pool2d_shape;
+
+/// output = the largest input of each window (NaN wins); argmax = its index within the plane.
+void myelin_max_pool2d_forward(const myelin_pool2d_shape *shape, const float *input, float *output, int32_t *argmax);
+/// grad_input (overwritten) = grad_output scattered to the argmax positions.
+void myelin_max_pool2d_backward(const myelin_pool2d_shape *shape, const float *grad_output, const int32_t *argmax,
+                                float *grad_input);
+
+// MARK: - Optimisers
+
+/// One Adam/AdamW step's constants (bias corrections folded in by the caller).
+typedef struct {
+    float beta1, beta2, epsilon;
+    float step_size;         // lr / (1 − β₁ᵗ)
+    float root_correction2;  // √(1 − β₂ᵗ)
+    float decay_factor;      // 1 − lr·λ for AdamW's decoupled decay, else 1
+    float l2;                // λ for Adam's L2 weight decay (added to the gradient), else 0
+} myelin_adam_settings;
+
+/// m ← β₁m + (1 − β₁)g', v ← β₂v + (1 − β₂)g'², p ← p·decay − step·m / (√v / √(1 − β₂ᵗ) + ε), with
+/// g' = g + l2·p, elementwise over `count` floats, split over the thread pool.
+void myelin_adam_update(int64_t count, float *weights, const float *gradient, float *first_moment,
+                        float *second_moment, const myelin_adam_settings *settings);
 
 // MARK: - Thread pool
 

@@ -1,3 +1,4 @@
+import CMyelinKernels
 import Foundation
 
 /// Adam and AdamW, as PyTorch defines them: m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g²,
@@ -35,21 +36,18 @@ public class Adam: Optimizer {
         let b1 = beta1, b2 = beta2, eps = epsilon, lr = learningRate, wd = weightDecay
         // Bias corrections in double: β^t underflows gracefully and keeps 1 − β^t accurate.
         parameterSteps[index] += 1
+        guard p.count > 0 else { return }
         let t = Double(parameterSteps[index])
         let correction1 = Float(1 - Foundation.pow(Double(b1), t)), correction2 = Float(1 - Foundation.pow(Double(b2), t))
         let stepSize = lr / correction1, rootCorrection2 = correction2.squareRoot()
-        let decayFactor = decoupledWeightDecay ? 1 - lr * wd : 1
-        let l2 = decoupledWeightDecay ? 0 : wd
+        var settings = myelin_adam_settings(
+            beta1: b1, beta2: b2, epsilon: eps, step_size: stepSize, root_correction2: rootCorrection2,
+            decay_factor: decoupledWeightDecay ? 1 - lr * wd : 1, l2: decoupledWeightDecay ? 0 : wd)
+        // The loop runs in C (CMyelinKernels/optimizers.c), where its square roots and divisions are vectorised.
         firstMoment[index].withUnsafeMutableScalars { m in
             secondMoment[index].withUnsafeMutableScalars { v in
-                parallelFor(p.count, grain: 1 << 14) { begin, end in
-                    for i in begin..<end {
-                        let g = gradient[i] + l2 * p[i]
-                        m[i] = b1 * m[i] + (1 - b1) * g
-                        v[i] = b2 * v[i] + (1 - b2) * g * g
-                        p[i] = p[i] * decayFactor - stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
-                    }
-                }
+                myelin_adam_update(Int64(p.count), p.baseAddress!, gradient.baseAddress!, m.baseAddress!, v.baseAddress!,
+                                   &settings)
             }
         }
     }

@@ -33,11 +33,10 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
                           activation.kernelValue)
     let yd = y.detached()
     let result = differentiable("conv2d", [batched, weight] + (bias.map { [$0] } ?? []), result: y) { g in
-        let gy = activation.backward(g, output: yd).denseData()
-        let dx = batched.requiresGrad
-            ? kernel.inputGradient(&geometry, shape: x.shape, gradOutput: gy, weight: w) : nil
-        let (dw, db) = (weight.requiresGrad || bias?.requiresGrad == true)
-            ? kernel.weightGradient(&geometry, input: x, gradOutput: gy, withBias: bias != nil) : (nil, nil)
+        let (dx, dw, db) = kernel.backward(&geometry, input: x, weight: w, gradOutput: g.denseData(),
+                                           reluOutput: activation == .relu ? yd : nil,
+                                           inputGradientShape: batched.requiresGrad ? x.shape : nil,
+                                           weightGradient: weight.requiresGrad, biasGradient: bias?.requiresGrad == true)
         return [dx, dw] + (bias == nil ? [] : [db])
     }
     return input.rank == 3 ? result.squeezed(axis: 0) : result
@@ -72,7 +71,8 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
                                    stride: stride, padding: padding, dilation: dilation)
 
     let x = batched.denseData(), w = weight.denseData()
-    let y = kernel.inputGradient(&geometry, shape: [s[0], outChannels, outHeight, outWidth], gradOutput: x, weight: w)
+    let y = kernel.backward(&geometry, input: nil, weight: w, gradOutput: x,
+                            inputGradientShape: [s[0], outChannels, outHeight, outWidth]).input!
     if let bias {
         let b = bias.denseData().floatPointer, plane = outHeight * outWidth
         parallelFor(s[0] * outChannels, grain: Swift.max(1, 16_384 / Swift.max(plane, 1))) { begin, end in
@@ -90,7 +90,7 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
             myelin_conv2d_forward(&geometry, gy.floatPointer, w.floatPointer, nil, dx!.storage.floats,
                                   MYELIN_ACTIVATION_NONE)
         }
-        let dw = weight.requiresGrad ? kernel.weightGradient(&geometry, input: gy, gradOutput: x, withBias: false).weight : nil
+        let dw = weight.requiresGrad ? kernel.backward(&geometry, input: gy, weight: nil, gradOutput: x, weightGradient: true).weight : nil
         let db = bias?.requiresGrad == true ? gy.sum(axes: [0, 2, 3]) : nil
         return [dx, dw] + (bias == nil ? [] : [db])
     }
@@ -138,21 +138,18 @@ private struct ConvolutionKernel {
             dilation_height: Int64(dilation.height), dilation_width: Int64(dilation.width), groups: Int64(groups))
     }
 
-    /// The gradient of the convolution's input, a tensor of `shape`, from dense `gradOutput` and `weight`.
-    func inputGradient(_ geometry: inout myelin_conv2d_shape, shape: [Int], gradOutput: Tensor, weight: Tensor) -> Tensor {
-        let dx = Tensor(empty: shape)
-        myelin_conv2d_backward_input(&geometry, gradOutput.floatPointer, weight.floatPointer, dx.storage.floats)
-        return dx
-    }
-
-    /// The gradients of the weight and, `withBias`, the bias, from dense `input` and `gradOutput`.
-    func weightGradient(_ geometry: inout myelin_conv2d_shape, input: Tensor, gradOutput: Tensor,
-                        withBias: Bool) -> (weight: Tensor, bias: Tensor?) {
-        let dw = Tensor(empty: weightShape)
-        let db = withBias ? Tensor(empty: [outChannels]) : nil
-        myelin_conv2d_backward_weight(&geometry, input.floatPointer, gradOutput.floatPointer, dw.storage.floats,
-                                      db?.storage.floats)
-        return (dw, db)
+    /// The gradients a backward pass asks for, from dense tensors: of the input (of
+    /// `inputGradientShape`; needs `weight`), of the weight and of the bias (need `input`). With
+    /// `reluOutput`, the forward output of a fused ReLU, `gradOutput` is first masked by it.
+    func backward(_ geometry: inout myelin_conv2d_shape, input: Tensor?, weight: Tensor?, gradOutput: Tensor,
+                  reluOutput: Tensor? = nil, inputGradientShape: [Int]? = nil, weightGradient: Bool = false,
+                  biasGradient: Bool = false) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
+        let dx = inputGradientShape.map { Tensor(empty: $0) }
+        let dw = weightGradient ? Tensor(empty: weightShape) : nil
+        let db = biasGradient ? Tensor(empty: [outChannels]) : nil
+        myelin_conv2d_backward(&geometry, input?.floatPointer, weight?.floatPointer, gradOutput.floatPointer,
+                               reluOutput?.floatPointer, dx?.storage.floats, dw?.storage.floats, db?.storage.floats)
+        return (dx, dw, db)
     }
 }
 

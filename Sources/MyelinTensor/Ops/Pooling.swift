@@ -1,7 +1,10 @@
+import CMyelinKernels
+
 // Max and average pooling over the last two dimensions of [N, C, H, W] (or [C, H, W]), PyTorch's
 // semantics. Every pooling op is a window of input rows × a window of input columns per output
-// pixel; `PoolingWindows` lists them once per call, and one loop per op walks them, plane by plane
-// over the thread pool.
+// pixel; `PoolingWindows` checks the arguments and lists the windows once per call. Max pooling,
+// the one in every ConvNet's hot path, runs in C (CMyelinKernels/pooling.c); the averages walk the
+// windows here, plane by plane over the thread pool.
 
 /// Max pooling: each output is the largest input in its window (NaN wins, as in PyTorch). The
 /// gradient goes to the position of that maximum.
@@ -10,42 +13,24 @@
 /// with `ceilMode`). `stride` defaults to the kernel size; padding is at most half the kernel.
 public func maxPool2d(_ input: Tensor, kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0,
                       ceilMode: Bool = false) -> Tensor {
-    let op = "maxPool2d"
-    let windows = PoolingWindows(op, input, kernelSize: kernelSize, stride: stride ?? kernelSize, padding: padding,
+    let stride = stride ?? kernelSize
+    let windows = PoolingWindows("maxPool2d", input, kernelSize: kernelSize, stride: stride, padding: padding,
                                  ceilMode: ceilMode, countIncludingPadding: false)
+    var shape = myelin_pool2d_shape(
+        planes: Int64(windows.planes), in_height: Int64(input.shape[input.rank - 2]), in_width: Int64(windows.inputWidth),
+        out_height: Int64(windows.rows.count), out_width: Int64(windows.columns.count),
+        kernel_height: Int64(kernelSize.height), kernel_width: Int64(kernelSize.width),
+        stride_height: Int64(stride.height), stride_width: Int64(stride.width),
+        padding_height: Int64(padding.height), padding_width: Int64(padding.width))
     let x = input.denseData()
     let y = Tensor(empty: windows.outputShape)
     let argmax = Tensor(empty: windows.outputShape, dtype: .int32)
-    let source = x.floatPointer, output = y.storage.floats
-    let positions = argmax.storage.base.assumingMemoryBound(to: Int32.self)
-    windows.forEachPlane { inPlane, outPlane in
-        windows.forEachWindow { o, rows, columns, _ in
-            var best = -Float.infinity
-            var at = rows.lowerBound * windows.inputWidth + columns.lowerBound
-            for r in rows {
-                for c in columns {
-                    let i = r * windows.inputWidth + c, v = source[inPlane + i]
-                    if v > best || v.isNaN {
-                        best = v
-                        at = i
-                        if v.isNaN { break }
-                    }
-                }
-            }
-            output[outPlane + o] = best
-            positions[outPlane + o] = Int32(at)
-        }
-    }
-    return differentiable(op, [input], result: y) { g in
-        let gy = g.denseData(), dx = Tensor.zeros(windows.inputShape)
-        let upstream = gy.floatPointer, grad = dx.storage.floats
+    myelin_max_pool2d_forward(&shape, x.floatPointer, y.storage.floats, argmax.storage.base.assumingMemoryBound(to: Int32.self))
+    return differentiable("maxPool2d", [input], result: y) { g in
+        let dx = Tensor(empty: windows.inputShape)
         // Read through `argmax` here, so the closure keeps it alive as long as the graph.
-        let positions = argmax.storage.base.assumingMemoryBound(to: Int32.self)
-        windows.forEachPlane { inPlane, outPlane in
-            for o in 0..<windows.outputPlaneSize {
-                grad[inPlane + Int(positions[outPlane + o])] += upstream[outPlane + o]
-            }
-        }
+        myelin_max_pool2d_backward(&shape, g.denseData().floatPointer,
+                                   argmax.storage.base.assumingMemoryBound(to: Int32.self), dx.storage.floats)
         return [dx]
     }
 }

@@ -1,0 +1,48 @@
+// Optimiser updates: long, memory-bound loops whose square roots and divisions want wide vectors.
+// One body, compiled for AVX-512 and for the baseline ISA and chosen at run time; contraction to
+// FMA is off so every path (and the formula as written in Swift) gives the same bits.
+#include "internal.h"
+
+#pragma clang fp contract(off)
+
+typedef struct {
+    const myelin_adam_settings *s;
+    float *p, *m, *v;
+    const float *g;
+} adam_job;
+
+#define ADAM_BODY                                                                                   \
+    const myelin_adam_settings *s = job->s;                                                         \
+    float *restrict p = job->p, *restrict m = job->m, *restrict v = job->v;                         \
+    const float *restrict g = job->g;                                                               \
+    const float b1 = s->beta1, b2 = s->beta2, c1 = 1 - s->beta1, c2 = 1 - s->beta2;                 \
+    for (int64_t i = begin; i < end; i++) {                                                         \
+        const float grad = g[i] + s->l2 * p[i];                                                     \
+        m[i] = b1 * m[i] + c1 * grad;                                                               \
+        v[i] = b2 * v[i] + c2 * grad * grad;                                                        \
+        p[i] = p[i] * s->decay_factor - s->step_size * m[i] / (__builtin_sqrtf(v[i]) / s->root_correction2 + s->epsilon); \
+    }
+
+static void adam_portable(void *context, int64_t begin, int64_t end) {
+    const adam_job *job = context;
+    ADAM_BODY
+}
+
+#if MYELIN_X86
+MYELIN_TARGET_AVX512 static void adam_avx512(void *context, int64_t begin, int64_t end) {
+    const adam_job *job = context;
+    ADAM_BODY
+}
+#endif
+
+void myelin_adam_update(int64_t count, float *weights, const float *gradient, float *first_moment,
+                        float *second_moment, const myelin_adam_settings *settings) {
+    adam_job job = {settings, weights, first_moment, second_moment, gradient};
+    myelin_task task = adam_portable;
+#if MYELIN_X86
+    static int avx512 = -1;
+    if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    if (avx512) task = adam_avx512;
+#endif
+    myelin_parallel_for(count, 1 << 14, task, &job);
+}
