@@ -37,6 +37,9 @@ public func maxPool2d(_ input: Tensor, kernelSize: Size2D, stride: Size2D? = nil
         }
     }
     return differentiable(op, [input], result: y) { g in
+        // Reached through `argmax` itself, which the closure keeps alive: a pointer taken during the
+        // forward pass would dangle once the table was freed on return.
+        let positions = argmax.storage.base.assumingMemoryBound(to: Int32.self)
         let gy = g.denseData(), dx = Tensor.zeros(windows.inputShape)
         let upstream = gy.floatPointer, grad = dx.storage.floats
         windows.forEachPlane { inPlane, outPlane in
