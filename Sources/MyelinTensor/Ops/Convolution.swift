@@ -27,13 +27,13 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
     var geometry = kernel.geometry(batch: s[0], inputSize: (s[2], s[3]), outputSize: (outHeight, outWidth),
                                    stride: stride, padding: padding, dilation: dilation)
 
-    let x = batched.denseData(), w = weight.denseData(), b = bias?.denseData()
+    let x = batched.denseData(for: "conv2d"), w = weight.denseData(for: "conv2d"), b = bias?.denseData(for: "conv2d")
     let y = Tensor(empty: [s[0], kernel.outChannels, outHeight, outWidth])
     myelin_conv2d_forward(&geometry, x.floatPointer, w.floatPointer, b?.floatPointer, y.storage.floats,
                           activation.kernelValue)
     let yd = y.detached()
     let result = differentiable("conv2d", [batched, weight] + (bias.map { [$0] } ?? []), result: y) { g in
-        let gy = activation.backward(g, output: yd).denseData()
+        let gy = activation.backward(g, output: yd).denseData(for: "conv2d")
         let dx = batched.requiresGrad
             ? kernel.inputGradient(&geometry, shape: x.shape, gradOutput: gy, weight: w) : nil
         let (dw, db) = (weight.requiresGrad || bias?.requiresGrad == true)
@@ -71,10 +71,10 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
     var geometry = kernel.geometry(batch: s[0], inputSize: (outHeight, outWidth), outputSize: (s[2], s[3]),
                                    stride: stride, padding: padding, dilation: dilation)
 
-    let x = batched.denseData(), w = weight.denseData()
+    let x = batched.denseData(for: "convTranspose2d"), w = weight.denseData(for: "convTranspose2d")
     let y = kernel.inputGradient(&geometry, shape: [s[0], outChannels, outHeight, outWidth], gradOutput: x, weight: w)
     if let bias {
-        let b = bias.denseData().floatPointer, plane = outHeight * outWidth
+        let b = bias.denseData(for: "convTranspose2d").floatPointer, plane = outHeight * outWidth
         parallelFor(s[0] * outChannels, grain: Swift.max(1, 16_384 / Swift.max(plane, 1))) { begin, end in
             for image in begin..<end {
                 let row = y.storage.floats + image * plane, value = b[image % outChannels]
@@ -83,7 +83,7 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
         }
     }
     let result = differentiable("convTranspose2d", [batched, weight] + (bias.map { [$0] } ?? []), result: y) { g in
-        let gy = g.denseData()
+        let gy = g.denseData(for: "convTranspose2d")
         var dx: Tensor?
         if batched.requiresGrad {
             dx = Tensor(empty: x.shape)
@@ -157,9 +157,10 @@ private struct ConvolutionKernel {
 }
 
 extension Tensor {
-    /// This tensor's values as a dense float32 tensor (itself when already dense), for the C kernels.
-    func denseData() -> Tensor {
-        precondition(dtype == .float32, "convolution: expected a float32 tensor, got \(dtype) of shape \(shape)")
+    /// This tensor's values as a dense float32 tensor (itself when already dense), for the C kernels
+    /// and the pooling loops; `op` names the caller in the message for any other dtype.
+    func denseData(for op: String) -> Tensor {
+        precondition(dtype == .float32, "\(op): expected a float32 tensor, got \(dtype) of shape \(shape)")
         return isContiguous ? self : contiguousCopy()
     }
 }

@@ -13,7 +13,7 @@ public func maxPool2d(_ input: Tensor, kernelSize: Size2D, stride: Size2D? = nil
     let op = "maxPool2d"
     let windows = PoolingWindows(op, input, kernelSize: kernelSize, stride: stride ?? kernelSize, padding: padding,
                                  ceilMode: ceilMode, countIncludingPadding: false)
-    let x = input.denseData()
+    let x = input.denseData(for: op)
     let y = Tensor(empty: windows.outputShape)
     let argmax = Tensor(empty: windows.outputShape, dtype: .int32)
     let source = x.floatPointer, output = y.storage.floats
@@ -40,7 +40,7 @@ public func maxPool2d(_ input: Tensor, kernelSize: Size2D, stride: Size2D? = nil
         // Reached through `argmax` itself, which the closure keeps alive: a pointer taken during the
         // forward pass would dangle once the table was freed on return.
         let positions = argmax.storage.base.assumingMemoryBound(to: Int32.self)
-        let gy = g.denseData(), dx = Tensor.zeros(windows.inputShape)
+        let gy = g.denseData(for: op), dx = Tensor.zeros(windows.inputShape)
         let upstream = gy.floatPointer, grad = dx.storage.floats
         windows.forEachPlane { inPlane, outPlane in
             for o in 0..<windows.outputPlaneSize {
@@ -72,7 +72,7 @@ public func adaptiveAvgPool2d(_ input: Tensor, outputSize: Size2D) -> Tensor {
 
 /// The mean over each window, and its gradient: each input in a window gets g / divisor.
 private func averagePooling(_ op: String, _ input: Tensor, _ windows: PoolingWindows) -> Tensor {
-    let x = input.denseData()
+    let x = input.denseData(for: op)
     let y = Tensor(empty: windows.outputShape)
     let source = x.floatPointer, output = y.storage.floats
     windows.forEachPlane { inPlane, outPlane in
@@ -86,7 +86,7 @@ private func averagePooling(_ op: String, _ input: Tensor, _ windows: PoolingWin
         }
     }
     return differentiable(op, [input], result: y) { g in
-        let gy = g.denseData(), dx = Tensor.zeros(windows.inputShape)
+        let gy = g.denseData(for: op), dx = Tensor.zeros(windows.inputShape)
         let upstream = gy.floatPointer, grad = dx.storage.floats
         windows.forEachPlane { inPlane, outPlane in
             windows.forEachWindow { o, rows, columns, scale in
