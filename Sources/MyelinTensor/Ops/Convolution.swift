@@ -74,11 +74,16 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
     let x = batched.denseData(for: "convTranspose2d"), w = weight.denseData(for: "convTranspose2d")
     let y = kernel.inputGradient(&geometry, shape: [s[0], outChannels, outHeight, outWidth], gradOutput: x, weight: w)
     if let bias {
-        let b = bias.denseData(for: "convTranspose2d").floatPointer, plane = outHeight * outWidth
-        parallelFor(s[0] * outChannels, grain: Swift.max(1, 16_384 / Swift.max(plane, 1))) { begin, end in
-            for image in begin..<end {
-                let row = y.storage.floats + image * plane, value = b[image % outChannels]
-                for p in 0..<plane { row[p] += value }
+        // Named, and kept alive across the loop: a strided bias's dense copy would otherwise be freed
+        // as soon as its pointer was taken.
+        let dense = bias.denseData(for: "convTranspose2d"), plane = outHeight * outWidth
+        withExtendedLifetime(dense) {
+            let b = dense.floatPointer
+            parallelFor(s[0] * outChannels, grain: Swift.max(1, 16_384 / Swift.max(plane, 1))) { begin, end in
+                for image in begin..<end {
+                    let row = y.storage.floats + image * plane, value = b[image % outChannels]
+                    for p in 0..<plane { row[p] += value }
+                }
             }
         }
     }
