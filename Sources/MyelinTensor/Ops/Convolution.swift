@@ -17,11 +17,12 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
     checkBias("conv2d", bias, channels: kernel.outChannels, weight: weight)
     let s = batched.shape
     precondition(s[1] == kernel.inChannels, "conv2d: input shape \(input.shape) has \(s[1]) channels but weight shape \(weight.shape) with groups \(groups) expects \(kernel.inChannels)")
-    let outHeight = convolvedSize(s[2], weight.shape[2], stride.height, padding.height, dilation.height)
-    let outWidth = convolvedSize(s[3], weight.shape[3], stride.width, padding.width, dilation.width)
+    // Checked before the output size, which divides by the stride.
     precondition(stride.height > 0 && stride.width > 0 && dilation.height > 0 && dilation.width > 0 &&
                  padding.height >= 0 && padding.width >= 0,
                  "conv2d: stride \(stride) and dilation \(dilation) must be positive and padding \(padding) not negative")
+    let outHeight = convolvedSize(s[2], weight.shape[2], stride.height, padding.height, dilation.height)
+    let outWidth = convolvedSize(s[3], weight.shape[3], stride.width, padding.width, dilation.width)
     precondition(outHeight > 0 && outWidth > 0,
                  "conv2d: kernel \(weight.shape[2])×\(weight.shape[3]) (dilation \(dilation)) does not fit input shape \(input.shape) with padding \(padding)")
     var geometry = kernel.geometry(batch: s[0], inputSize: (s[2], s[3]), outputSize: (outHeight, outWidth),
