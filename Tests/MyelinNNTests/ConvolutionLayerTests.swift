@@ -281,6 +281,25 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
         checker.check([x] + layer.parameters) { layer(x) }
     }
 
+    @Test func emptyAndSingleImageBatches() {
+        let g = RandomGenerator(seed: 17)
+        let conv = Conv2d(2, 3, kernelSize: 3, padding: 1, generator: g)
+        let up = ConvTranspose2d(3, 2, kernelSize: 2, stride: 2, generator: g)
+        // No images: empty outputs, and zero (not uninitialised) parameter gradients.
+        let none = leaf(Tensor.zeros([0, 2, 4, 4]))
+        let y = up(conv(none))
+        #expect(y.shape == [0, 2, 8, 8])
+        y.sum().backward()
+        #expect(conv.weight.grad!.scalars.allSatisfy { $0 == 0 } && conv.bias.grad!.scalars.allSatisfy { $0 == 0 })
+        #expect(up.weight.grad!.scalars.allSatisfy { $0 == 0 } && up.bias.grad!.scalars.allSatisfy { $0 == 0 })
+        #expect(none.grad!.shape == [0, 2, 4, 4])
+        conv.zeroGrad()
+        up.zeroGrad()
+        // One image (the GEMM, not the batch, is split over the threads).
+        let one = leaf(uniform([1, 2, 4, 4], g))
+        checker.check([one] + conv.parameters + up.parameters) { up(conv(one)) }
+    }
+
     @Test func transposedOneByOneDilatedWithOutputPadding() {
         // A 1×1 kernel with dilation 2 allows output padding 1 (it must be below the stride or the
         // dilation): the output gains a row and a column that no input reaches (bias only).

@@ -305,6 +305,19 @@ private func text(_ result: ExitTest.Result?) -> String {
         #expect(message.contains("maxPool2d: padding 2 must be between 0 and half the kernel size 3"), "\(message)")
     }
 
+    @Test func emptyImagesAreRejected() async {
+        // Padding could make windows over a 0-row image (0 + 2·1 ≥ 2), all of them empty: max pooling
+        // would record a maximum at a position outside the image. PyTorch rejects such inputs too.
+        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = maxPool2d(Tensor.zeros([1, 1, 0, 4]), kernelSize: 2, padding: 1)
+        })
+        #expect(message.contains("maxPool2d: input shape [1, 1, 0, 4] has an empty image"), "\(message)")
+        let average = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = avgPool2d(Tensor.zeros([2, 3, 4, 0]), kernelSize: 2, padding: 1)
+        })
+        #expect(average.contains("avgPool2d: input shape [2, 3, 4, 0] has an empty image"), "\(average)")
+    }
+
     @Test func nonFloatInputNamesThePoolingOp() async {
         let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = maxPool2d(Tensor(shape: [1, 1, 2, 2], integers: [1, 2, 3, 4], dtype: .int32), kernelSize: 2)
