@@ -151,7 +151,6 @@ private struct PoolingWindows {
             }
         }
         let h = input.shape[input.rank - 2], w = input.shape[input.rank - 1]
-        precondition(h > 0 && w > 0, "\(op): input shape \(input.shape) has an empty image")
         self.init(input.shape, rows: windows(h, outputSize.height), columns: windows(w, outputSize.width))
     }
 
@@ -165,6 +164,9 @@ private struct PoolingWindows {
 
     private static func checkInput(_ op: String, _ input: Tensor) {
         precondition(input.rank == 3 || input.rank == 4, "\(op): input must be [N, C, H, W] or [C, H, W], got shape \(input.shape)")
+        // With padding, windows fit over a 0-row image, but every one of them would be empty.
+        precondition(input.shape[input.rank - 2] > 0 && input.shape[input.rank - 1] > 0,
+                     "\(op): input shape \(input.shape) has an empty image")
     }
 
     /// Runs body(input plane offset, output plane offset) for every image channel, split over the pool.
