@@ -19,15 +19,18 @@ typedef struct {
     const myelin_conv2d_shape *s;
     int64_t taps;   // K: rows of a group's column matrix
     int64_t pixels; // P: output pixels of one image
-    int direct;     // 1×1, stride 1, no padding: the image is its own column matrix
+    int direct;     // 1×1, stride 1, no padding, output as large as the input: the image is its own column matrix
 } geometry;
 
 static geometry make_geometry(const myelin_conv2d_shape *s) {
     geometry g = {.s = s};
     g.taps = s->in_channels / s->groups * s->kernel_height * s->kernel_width;
     g.pixels = s->out_height * s->out_width;
+    // The sizes must be compared too: as the input gradient of a transposed convolution with output
+    // padding, the "input" has rows and columns that no output pixel reads.
     g.direct = s->kernel_height == 1 && s->kernel_width == 1 && s->stride_height == 1 && s->stride_width == 1 &&
-               s->padding_height == 0 && s->padding_width == 0;
+               s->padding_height == 0 && s->padding_width == 0 &&
+               s->out_height == s->in_height && s->out_width == s->in_width;
     return g;
 }
 

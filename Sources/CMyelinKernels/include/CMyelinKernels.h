@@ -69,7 +69,7 @@ typedef struct {
 } myelin_conv2d_shape;
 
 /// output = conv(input, weight) + bias (bias may be NULL), then the activation. All arrays dense.
-/// Each image is lowered to columns (im2col; skipped for 1×1, stride 1, no padding) and multiplied
+/// Each image is lowered to columns (im2col; skipped for 1×1, stride 1, no padding, same size) and multiplied
 /// by the weight with the SGEMM; images are split over the thread pool, a single image's GEMM is.
 void myelin_conv2d_forward(const myelin_conv2d_shape *shape, const float *input, const float *weight,
                            const float *bias, float *output, myelin_activation activation);

@@ -17,23 +17,24 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
     checkBias("conv2d", bias, channels: kernel.outChannels, weight: weight)
     let s = batched.shape
     precondition(s[1] == kernel.inChannels, "conv2d: input shape \(input.shape) has \(s[1]) channels but weight shape \(weight.shape) with groups \(groups) expects \(kernel.inChannels)")
-    let outHeight = convolvedSize(s[2], weight.shape[2], stride.height, padding.height, dilation.height)
-    let outWidth = convolvedSize(s[3], weight.shape[3], stride.width, padding.width, dilation.width)
+    // Checked before the output size, which divides by the stride.
     precondition(stride.height > 0 && stride.width > 0 && dilation.height > 0 && dilation.width > 0 &&
                  padding.height >= 0 && padding.width >= 0,
                  "conv2d: stride \(stride) and dilation \(dilation) must be positive and padding \(padding) not negative")
+    let outHeight = convolvedSize(s[2], weight.shape[2], stride.height, padding.height, dilation.height)
+    let outWidth = convolvedSize(s[3], weight.shape[3], stride.width, padding.width, dilation.width)
     precondition(outHeight > 0 && outWidth > 0,
                  "conv2d: kernel \(weight.shape[2])×\(weight.shape[3]) (dilation \(dilation)) does not fit input shape \(input.shape) with padding \(padding)")
     var geometry = kernel.geometry(batch: s[0], inputSize: (s[2], s[3]), outputSize: (outHeight, outWidth),
                                    stride: stride, padding: padding, dilation: dilation)
 
-    let x = batched.denseData(), w = weight.denseData(), b = bias?.denseData()
+    let x = batched.denseData(for: "conv2d"), w = weight.denseData(for: "conv2d"), b = bias?.denseData(for: "conv2d")
     let y = Tensor(empty: [s[0], kernel.outChannels, outHeight, outWidth])
     myelin_conv2d_forward(&geometry, x.floatPointer, w.floatPointer, b?.floatPointer, y.storage.floats,
                           activation.kernelValue)
     let yd = y.detached()
     let result = differentiable("conv2d", [batched, weight] + (bias.map { [$0] } ?? []), result: y) { g in
-        let (dx, dw, db) = kernel.backward(&geometry, input: x, weight: w, gradOutput: g.denseData(),
+        let (dx, dw, db) = kernel.backward(&geometry, input: x, weight: w, gradOutput: g.denseData(for: "conv2d"),
                                            reluOutput: activation == .relu ? yd : nil,
                                            inputGradientShape: batched.requiresGrad ? x.shape : nil,
                                            weightGradient: weight.requiresGrad, biasGradient: bias?.requiresGrad == true)
@@ -70,20 +71,25 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
     var geometry = kernel.geometry(batch: s[0], inputSize: (outHeight, outWidth), outputSize: (s[2], s[3]),
                                    stride: stride, padding: padding, dilation: dilation)
 
-    let x = batched.denseData(), w = weight.denseData()
+    let x = batched.denseData(for: "convTranspose2d"), w = weight.denseData(for: "convTranspose2d")
     let y = kernel.backward(&geometry, input: nil, weight: w, gradOutput: x,
                             inputGradientShape: [s[0], outChannels, outHeight, outWidth]).input!
     if let bias {
-        let b = bias.denseData().floatPointer, plane = outHeight * outWidth
-        parallelFor(s[0] * outChannels, grain: Swift.max(1, 16_384 / Swift.max(plane, 1))) { begin, end in
-            for image in begin..<end {
-                let row = y.storage.floats + image * plane, value = b[image % outChannels]
-                for p in 0..<plane { row[p] += value }
+        // Named, and kept alive across the loop: a strided bias's dense copy would otherwise be freed
+        // as soon as its pointer was taken.
+        let dense = bias.denseData(for: "convTranspose2d"), plane = outHeight * outWidth
+        withExtendedLifetime(dense) {
+            let b = dense.floatPointer
+            parallelFor(s[0] * outChannels, grain: Swift.max(1, 16_384 / Swift.max(plane, 1))) { begin, end in
+                for image in begin..<end {
+                    let row = y.storage.floats + image * plane, value = b[image % outChannels]
+                    for p in 0..<plane { row[p] += value }
+                }
             }
         }
     }
     let result = differentiable("convTranspose2d", [batched, weight] + (bias.map { [$0] } ?? []), result: y) { g in
-        let gy = g.denseData()
+        let gy = g.denseData(for: "convTranspose2d")
         var dx: Tensor?
         if batched.requiresGrad {
             dx = Tensor(empty: x.shape)
@@ -154,9 +160,10 @@ private struct ConvolutionKernel {
 }
 
 extension Tensor {
-    /// This tensor's values as a dense float32 tensor (itself when already dense), for the C kernels.
-    func denseData() -> Tensor {
-        precondition(dtype == .float32, "convolution: expected a float32 tensor, got \(dtype) of shape \(shape)")
+    /// This tensor's values as a dense float32 tensor (itself when already dense), for the C kernels
+    /// and the pooling loops; `op` names the caller in the message for any other dtype.
+    func denseData(for op: String) -> Tensor {
+        precondition(dtype == .float32, "\(op): expected a float32 tensor, got \(dtype) of shape \(shape)")
         return isContiguous ? self : contiguousCopy()
     }
 }

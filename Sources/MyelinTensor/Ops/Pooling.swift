@@ -22,14 +22,14 @@ public func maxPool2d(_ input: Tensor, kernelSize: Size2D, stride: Size2D? = nil
         kernel_height: Int64(kernelSize.height), kernel_width: Int64(kernelSize.width),
         stride_height: Int64(stride.height), stride_width: Int64(stride.width),
         padding_height: Int64(padding.height), padding_width: Int64(padding.width))
-    let x = input.denseData()
+    let x = input.denseData(for: "maxPool2d")
     let y = Tensor(empty: windows.outputShape)
     let argmax = Tensor(empty: windows.outputShape, dtype: .int32)
     myelin_max_pool2d_forward(&shape, x.floatPointer, y.storage.floats, argmax.storage.base.assumingMemoryBound(to: Int32.self))
     return differentiable("maxPool2d", [input], result: y) { g in
         let dx = Tensor(empty: windows.inputShape)
         // Read through `argmax` here, so the closure keeps it alive as long as the graph.
-        myelin_max_pool2d_backward(&shape, g.denseData().floatPointer,
+        myelin_max_pool2d_backward(&shape, g.denseData(for: "maxPool2d").floatPointer,
                                    argmax.storage.base.assumingMemoryBound(to: Int32.self), dx.storage.floats)
         return [dx]
     }
@@ -56,7 +56,7 @@ public func adaptiveAvgPool2d(_ input: Tensor, outputSize: Size2D) -> Tensor {
 
 /// The mean over each window, and its gradient: each input in a window gets g / divisor.
 private func averagePooling(_ op: String, _ input: Tensor, _ windows: PoolingWindows) -> Tensor {
-    let x = input.denseData()
+    let x = input.denseData(for: op)
     let y = Tensor(empty: windows.outputShape)
     let source = x.floatPointer, output = y.storage.floats
     windows.forEachPlane { inPlane, outPlane in
@@ -70,7 +70,7 @@ private func averagePooling(_ op: String, _ input: Tensor, _ windows: PoolingWin
         }
     }
     return differentiable(op, [input], result: y) { g in
-        let gy = g.denseData(), dx = Tensor.zeros(windows.inputShape)
+        let gy = g.denseData(for: op), dx = Tensor.zeros(windows.inputShape)
         let upstream = gy.floatPointer, grad = dx.storage.floats
         windows.forEachPlane { inPlane, outPlane in
             windows.forEachWindow { o, rows, columns, scale in
@@ -135,7 +135,6 @@ private struct PoolingWindows {
             }
         }
         let h = input.shape[input.rank - 2], w = input.shape[input.rank - 1]
-        precondition(h > 0 && w > 0, "\(op): input shape \(input.shape) has an empty image")
         self.init(input.shape, rows: windows(h, outputSize.height), columns: windows(w, outputSize.width))
     }
 
@@ -149,6 +148,9 @@ private struct PoolingWindows {
 
     private static func checkInput(_ op: String, _ input: Tensor) {
         precondition(input.rank == 3 || input.rank == 4, "\(op): input must be [N, C, H, W] or [C, H, W], got shape \(input.shape)")
+        // With padding, windows fit over a 0-row image, but every one of them would be empty.
+        precondition(input.shape[input.rank - 2] > 0 && input.shape[input.rank - 1] > 0,
+                     "\(op): input shape \(input.shape) has an empty image")
     }
 
     /// Runs body(input plane offset, output plane offset) for every image channel, split over the pool.
