@@ -42,6 +42,7 @@ let package = Package(
         .executableTarget(name: "lenet", dependencies: ["Myelin", "MyelinModels"], path: "Examples/LeNet"),
         .executableTarget(name: "mnist-cnn", dependencies: ["Myelin", "MyelinModels"], path: "Examples/MNISTConvNet"),
         .executableTarget(name: "vgg-mini", dependencies: ["Myelin", "MyelinModels"], path: "Examples/VGGMini"),
+        .executableTarget(name: "filtering", dependencies: ["Myelin"], path: "Examples/Filtering"),
 
         // Shared by the test targets: the finite-difference gradient checker and its inputs.
         .target(name: "MyelinTestSupport", dependencies: ["MyelinTensor"], path: "Tests/MyelinTestSupport"),
