@@ -39,6 +39,10 @@ let package = Package(
         .executableTarget(name: "perceptron", dependencies: ["Myelin"], path: "Examples/Perceptron"),
         .executableTarget(name: "xor", dependencies: ["Myelin"], path: "Examples/XOR"),
         .executableTarget(name: "mnist-mlp", dependencies: ["Myelin"], path: "Examples/MNISTMLP"),
+        .executableTarget(name: "lenet", dependencies: ["Myelin", "MyelinModels"], path: "Examples/LeNet"),
+        .executableTarget(name: "mnist-cnn", dependencies: ["Myelin", "MyelinModels"], path: "Examples/MNISTConvNet"),
+        .executableTarget(name: "vgg-mini", dependencies: ["Myelin", "MyelinModels"], path: "Examples/VGGMini"),
+        .executableTarget(name: "filtering", dependencies: ["Myelin"], path: "Examples/Filtering"),
 
         // Shared by the test targets: the finite-difference gradient checker and its inputs.
         .target(name: "MyelinTestSupport", dependencies: ["MyelinTensor"], path: "Tests/MyelinTestSupport"),
