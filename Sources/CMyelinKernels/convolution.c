@@ -34,16 +34,6 @@ static geometry make_geometry(const myelin_conv2d_shape *s) {
     return g;
 }
 
-/// The output columns [*lo, *hi) of a row whose input column is ow·stride + first lie inside [0, width).
-static void valid_columns(int64_t first, int64_t stride, int64_t width, int64_t out_width, int64_t *lo, int64_t *hi) {
-    int64_t a = first >= 0 ? 0 : (-first + stride - 1) / stride;
-    int64_t b = first > width - 1 ? 0 : (width - 1 - first) / stride + 1;
-    if (b > out_width) b = out_width;
-    if (a > b) a = b;
-    *lo = a;
-    *hi = b;
-}
-
 /// col[(c·kh + i)·kw + j][oh·OW + ow] = x[c][oh·sh − ph + i·dh][ow·sw − pw + j·dw], or 0 outside the
 /// image, for `channels` channels of one image starting at x. Rows are short (a few dozen floats),
 /// so plain loops, which the compiler vectorises, beat calls to memcpy and memset.
@@ -55,7 +45,7 @@ static void im2col(const myelin_conv2d_shape *s, const float *x, int64_t channel
             for (int64_t j = 0; j < s->kernel_width; j++) {
                 const int64_t first = j * s->dilation_width - s->padding_width;
                 int64_t lo, hi;
-                valid_columns(first, sw, W, OW, &lo, &hi);
+                myelin_valid_columns(first, sw, W, OW, &lo, &hi);
                 float *row = col + ((c * s->kernel_height + i) * s->kernel_width + j) * OH * OW;
                 for (int64_t oh = 0; oh < OH; oh++) {
                     float *restrict dst = row + oh * OW;
@@ -87,7 +77,7 @@ static void col2im(const myelin_conv2d_shape *s, const float *col, int64_t chann
             for (int64_t j = 0; j < s->kernel_width; j++) {
                 const int64_t first = j * s->dilation_width - s->padding_width;
                 int64_t lo, hi;
-                valid_columns(first, sw, W, OW, &lo, &hi);
+                myelin_valid_columns(first, sw, W, OW, &lo, &hi);
                 const float *row = col + ((c * s->kernel_height + i) * s->kernel_width + j) * OH * OW;
                 for (int64_t oh = 0; oh < OH; oh++) {
                     const int64_t ih = oh * sh - s->padding_height + i * s->dilation_height;

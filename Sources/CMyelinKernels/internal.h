@@ -66,6 +66,20 @@ extern const myelin_gemm_family myelin_family_avx2;
 extern const myelin_gemm_family myelin_family_avx512;
 #endif
 
+// MARK: - Sliding windows
+
+/// The outputs ow in [*lo, *hi) of a row whose input column ow·stride + first lies inside [0, width)
+/// (convolution and pooling windows, clipped to the image).
+MYELIN_INLINE void myelin_valid_columns(int64_t first, int64_t stride, int64_t width, int64_t out_width,
+                                        int64_t *lo, int64_t *hi) {
+    int64_t a = first >= 0 ? 0 : (-first + stride - 1) / stride;
+    int64_t b = first > width - 1 ? 0 : (width - 1 - first) / stride + 1;
+    if (b > out_width) b = out_width;
+    if (a > b) a = b;
+    *lo = a;
+    *hi = b;
+}
+
 // MARK: - Thread pool internals
 
 /// A job for the pool: the caller and every worker that joins run it at once, and each must take
