@@ -82,9 +82,13 @@ static void col2im(const myelin_conv2d_shape *s, const float *col, int64_t chann
                 for (int64_t oh = 0; oh < OH; oh++) {
                     const int64_t ih = oh * sh - s->padding_height + i * s->dilation_height;
                     if (ih < 0 || ih >= H) continue;
-                    const float *src = row + oh * OW;
-                    float *dst = x + (c * H + ih) * W;
-                    for (int64_t ow = lo; ow < hi; ow++) dst[ow * sw + first] += src[ow];
+                    const float *restrict src = row + oh * OW;
+                    float *restrict dst = x + (c * H + ih) * W;
+                    if (sw == 1) {
+                        for (int64_t ow = lo; ow < hi; ow++) dst[ow + first] += src[ow];
+                    } else {
+                        for (int64_t ow = lo; ow < hi; ow++) dst[ow * sw + first] += src[ow];
+                    }
                 }
             }
         }
@@ -180,6 +184,19 @@ static const float *output_gradient(const backward_job *job, int64_t n, float *b
     return masked;
 }
 
+/// Σ x[0..<n] in eight interleaved partial sums (vectorisable, and not one long chain of dependent
+/// adds), always added in the same order.
+static float row_sum(const float *x, int64_t n) {
+    float partial[8] = {0};
+    int64_t p = 0;
+    for (; p + 8 <= n; p += 8)
+        for (int q = 0; q < 8; q++) partial[q] += x[p + q];
+    float sum = 0;
+    for (int q = 0; q < 8; q++) sum += partial[q];
+    for (; p < n; p++) sum += x[p];
+    return sum;
+}
+
 static void backward_chunks(void *context, int64_t begin, int64_t end) {
     const backward_job *job = context;
     const geometry *g = &job->g;
@@ -216,9 +233,7 @@ static void backward_chunks(void *context, int64_t begin, int64_t end) {
             }
             if (job->with_bias) {
                 for (int64_t c = 0; c < s->out_channels; c++) {
-                    const float *row = dy_image + c * g->pixels;
-                    float sum = 0;
-                    for (int64_t p = 0; p < g->pixels; p++) sum += row[p];
+                    const float sum = row_sum(dy_image + c * g->pixels, g->pixels);
                     db[c] = n == first ? sum : db[c] + sum;
                 }
             }

@@ -69,3 +69,13 @@ func trainingStep(_ model: Module, _ optimizer: Optimizer, _ data: MNIST, _ indi
     optimizer.step()
     return value.item
 }
+
+/// The reference scripts' warm-up: `steps` full batches and one partial batch (the size of an
+/// epoch's last) of random examples, through `step`, on a throw-away model.
+func warmUp(steps: Int, batchSize: Int, data: MNIST, step: ([Int]) -> Void) {
+    let generator = RandomGenerator(seed: 1)
+    for i in 0...steps {
+        let size = i < steps ? batchSize : data.count % batchSize
+        step((0..<size).map { _ in generator.integer(below: data.count) })
+    }
+}

@@ -10,11 +10,7 @@ func lenetWorkload() -> [String: Any] {
     manualSeed(1)
     let warmModel = LeNet()
     let warmOptimizer = SGD(warmModel.parameters, learningRate: 0.05, momentum: 0.9)
-    let warmGenerator = RandomGenerator(seed: 1)
-    for i in 0...warmupSteps {
-        let size = i < warmupSteps ? batchSize : train.count % batchSize
-        _ = trainingStep(warmModel, warmOptimizer, train, (0..<size).map { _ in warmGenerator.integer(below: train.count) })
-    }
+    warmUp(steps: warmupSteps, batchSize: batchSize, data: train) { _ = trainingStep(warmModel, warmOptimizer, train, $0) }
 
     manualSeed(0)
     let model = LeNet()

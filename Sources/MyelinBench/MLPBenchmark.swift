@@ -16,11 +16,7 @@ func mlpWorkload() -> [String: Any] {
     manualSeed(0)
     let warmModel = makeModel()
     let warmOptimizer = SGD(warmModel.parameters, learningRate: 0.1, momentum: 0.9)
-    let warmGenerator = RandomGenerator(seed: 1)
-    for i in 0...warmupSteps {
-        let size = i < warmupSteps ? batchSize : train.count % batchSize
-        _ = step(warmModel, warmOptimizer, (0..<size).map { _ in warmGenerator.integer(below: train.count) })
-    }
+    warmUp(steps: warmupSteps, batchSize: batchSize, data: train) { _ = step(warmModel, warmOptimizer, $0) }
 
     manualSeed(0)
     let model = makeModel()
