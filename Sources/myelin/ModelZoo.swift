@@ -7,8 +7,6 @@ enum ZooModel: String, ExpressibleByArgument, CaseIterable {
     case mlp, lenet, cnn
     case vggMini = "vgg-mini"
 
-    enum OptimizerKind { case sgdMomentum, adam }
-
     var summary: String {
         switch self {
         case .mlp: return "784 → 256 → 256 → 10 with ReLU (W1)"
@@ -33,7 +31,6 @@ enum ZooModel: String, ExpressibleByArgument, CaseIterable {
         }
     }
 
-    var optimizer: OptimizerKind { self == .mlp || self == .lenet ? .sgdMomentum : .adam }
     var learningRate: Float {
         switch self {
         case .mlp: return 0.1
@@ -49,10 +46,10 @@ enum ZooModel: String, ExpressibleByArgument, CaseIterable {
     }
 
     func makeOptimizer(_ parameters: [Tensor], learningRate: Float) -> (Optimizer, String) {
-        switch optimizer {
-        case .sgdMomentum:
+        switch self {
+        case .mlp, .lenet:
             return (SGD(parameters, learningRate: learningRate, momentum: 0.9), "SGD lr \(learningRate), momentum 0.9")
-        case .adam:
+        case .cnn, .vggMini:
             return (Adam(parameters, learningRate: learningRate), "Adam lr \(learningRate)")
         }
     }

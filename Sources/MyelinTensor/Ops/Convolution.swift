@@ -3,7 +3,8 @@ import CMyelinKernels
 // 2-D convolution and its transpose, NCHW as PyTorch. The work is done by the C kernels in
 // CMyelinKernels/convolution.c (im2col + SGEMM per image, split over the thread pool); this file
 // checks shapes and records the gradients. A transposed convolution is the input gradient of a
-// convolution, so the three kernels — forward, input gradient, weight gradient — serve both.
+// convolution, so the two kernels — forward, and backward (input, weight and bias gradients) —
+// serve both.
 
 /// Cross-correlation of `input` with `weight`, as PyTorch's `conv2d`, then `activation`.
 ///
@@ -18,9 +19,7 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
     let s = batched.shape
     precondition(s[1] == kernel.inChannels, "conv2d: input shape \(input.shape) has \(s[1]) channels but weight shape \(weight.shape) with groups \(groups) expects \(kernel.inChannels)")
     // Checked before the output size, which divides by the stride.
-    precondition(stride.height > 0 && stride.width > 0 && dilation.height > 0 && dilation.width > 0 &&
-                 padding.height >= 0 && padding.width >= 0,
-                 "conv2d: stride \(stride) and dilation \(dilation) must be positive and padding \(padding) not negative")
+    checkSpacing("conv2d", stride: stride, padding: padding, dilation: dilation)
     let outHeight = convolvedSize(s[2], weight.shape[2], stride.height, padding.height, dilation.height)
     let outWidth = convolvedSize(s[3], weight.shape[3], stride.width, padding.width, dilation.width)
     precondition(outHeight > 0 && outWidth > 0,
@@ -57,9 +56,7 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
     checkBias("convTranspose2d", bias, channels: kernel.inChannels, weight: weight)
     let s = batched.shape
     precondition(s[1] == weight.shape[0], "convTranspose2d: input shape \(input.shape) has \(s[1]) channels but weight shape \(weight.shape) expects \(weight.shape[0])")
-    precondition(stride.height > 0 && stride.width > 0 && dilation.height > 0 && dilation.width > 0 &&
-                 padding.height >= 0 && padding.width >= 0,
-                 "convTranspose2d: stride \(stride) and dilation \(dilation) must be positive and padding \(padding) not negative")
+    checkSpacing("convTranspose2d", stride: stride, padding: padding, dilation: dilation)
     precondition(outputPadding.height >= 0 && outputPadding.width >= 0 &&
                  outputPadding.height < Swift.max(stride.height, dilation.height) &&
                  outputPadding.width < Swift.max(stride.width, dilation.width),
@@ -101,6 +98,12 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
         return [dx, dw] + (bias == nil ? [] : [db])
     }
     return input.rank == 3 ? result.squeezed(axis: 0) : result
+}
+
+private func checkSpacing(_ op: String, stride: Size2D, padding: Size2D, dilation: Size2D) {
+    precondition(stride.height > 0 && stride.width > 0 && dilation.height > 0 && dilation.width > 0 &&
+                 padding.height >= 0 && padding.width >= 0,
+                 "\(op): stride \(stride) and dilation \(dilation) must be positive and padding \(padding) not negative")
 }
 
 private func checkBias(_ op: String, _ bias: Tensor?, channels: Int, weight: Tensor) {
