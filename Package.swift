@@ -49,7 +49,7 @@ let package = Package(
 
         .testTarget(name: "MyelinKernelsTests", dependencies: ["CMyelinKernels"]),
         .testTarget(name: "MyelinTensorTests", dependencies: ["MyelinTensor", "MyelinTestSupport"]),
-        .testTarget(name: "MyelinNNTests", dependencies: ["MyelinNN", "MyelinTestSupport"]),
+        .testTarget(name: "MyelinNNTests", dependencies: ["MyelinNN", "MyelinTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MyelinOptimTests", dependencies: ["MyelinOptim"]),
         .testTarget(name: "MyelinDataTests", dependencies: ["MyelinData"]),
         .testTarget(name: "MyelinVisionTests", dependencies: ["MyelinVision"]),

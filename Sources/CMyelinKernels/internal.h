@@ -99,7 +99,8 @@ void myelin_spin_pause(unsigned spins);
 /// (slot 0: the GEMM's packed A, which the caller shares with the workers of its job; slot 1: this
 /// thread's packed B; slot 2: small vectors; slot 3: this thread's convolution columns; slot 4: a
 /// convolution's per-chunk weight-gradient sums, owned by the caller; slot 5: one image's output
-/// gradient masked by ReLU). Never freed while the thread lives.
+/// gradient masked by ReLU; slot 6: a recurrence's transposed W_hh, owned by the caller; slot 7: this
+/// thread's recurrence carries). Never freed while the thread lives.
 float *myelin_scratch(int slot, size_t floats);
 
 #endif

@@ -100,6 +100,47 @@ void myelin_max_pool2d_forward(const myelin_pool2d_shape *shape, const float *in
 void myelin_max_pool2d_backward(const myelin_pool2d_shape *shape, const float *grad_output, const int32_t *argmax,
                                 float *grad_input);
 
+// MARK: - Recurrent layers
+
+/// The cell of a recurrent layer, with G gates per hidden unit: Elman RNN (G = 1, tanh or ReLU),
+/// LSTM (G = 4, in PyTorch's order i, f, g, o) and GRU (G = 3: r, z, n).
+typedef enum {
+    MYELIN_CELL_RNN_TANH = 0,
+    MYELIN_CELL_RNN_RELU = 1,
+    MYELIN_CELL_LSTM = 2,
+    MYELIN_CELL_GRU = 3,
+} myelin_cell;
+
+/// One layer in one direction over a whole sequence. Every per-step array is [steps·batch, width],
+/// row t·batch + b for sequence b at step t; `reverse` runs from the last step to the first.
+typedef struct {
+    myelin_cell cell;
+    int64_t steps, batch, hidden;
+    int reverse;
+} myelin_recurrence_shape;
+
+/// Runs the recurrence. weight_hh [G·H, H], bias_hh [G·H] (NULL: none), h0 and c0 [batch, H]
+/// (NULL: zeros; c0 for LSTM only). gates [rows, G·H] holds x·W_ihᵀ + b_ih on entry and the
+/// activated gates on exit (RNN: h itself). states is LSTM's cell states [rows, H], GRU's
+/// W_hh·h + b_hh [rows, 3H], unused (NULL) for RNN. hidden [rows, H] gets every step's h;
+/// last_hidden and last_cell [batch, H] (NULL: skipped) the final ones.
+/// Sequences are split over the thread pool; every result is the same, bit for bit, on any thread count.
+void myelin_recurrence_forward(const myelin_recurrence_shape *shape, const float *weight_hh, const float *bias_hh,
+                               const float *h0, const float *c0, float *gates, float *states, float *hidden,
+                               float *last_hidden, float *last_cell);
+
+/// Backpropagation through time from what the forward pass left. grad_hidden [rows, H] is dL/d(every
+/// h), grad_last_hidden and grad_last_cell [batch, H] dL/d(final h, c); any may be NULL (zero).
+/// Writes grad_gates [rows, G·H] = dL/d(input-side pre-activations) (so dX = grad_gates·W_ih,
+/// dW_ih = grad_gatesᵀ·X, db_ih = Σ rows), and for GRU grad_hidden_gates [rows, 3H], the
+/// recurrent side (for RNN and LSTM it equals grad_gates; pass NULL): dW_hh = Σ_t gradᵀ·h_{t−1}.
+/// grad_h0 and grad_c0 [batch, H] are written unless NULL.
+void myelin_recurrence_backward(const myelin_recurrence_shape *shape, const float *weight_hh, const float *h0,
+                                const float *c0, const float *gates, const float *states, const float *hidden,
+                                const float *grad_hidden, const float *grad_last_hidden,
+                                const float *grad_last_cell, float *grad_gates, float *grad_hidden_gates,
+                                float *grad_h0, float *grad_c0);
+
 // MARK: - Optimisers
 
 /// One Adam/AdamW step's constants (bias corrections folded in by the caller).

@@ -1,0 +1,147 @@
+import CMyelinKernels
+
+/// The cell of a recurrent layer: how the gates of one step combine the input and the previous state.
+public enum RecurrentCell: Sendable, Equatable {
+    /// Elman RNN: h = tanh(W_ih·x + b_ih + W_hh·h' + b_hh).
+    case rnnTanh
+    /// Elman RNN with ReLU in place of tanh.
+    case rnnReLU
+    /// LSTM, gates in PyTorch's order i, f, g, o; it carries a cell state c beside h.
+    case lstm
+    /// GRU, gates r, z, n as PyTorch: n = tanh(W_in·x + b_in + r ⊙ (W_hn·h' + b_hn)).
+    case gru
+
+    /// Gates per hidden unit: the rows of W_ih and W_hh are gateCount × hiddenSize.
+    public var gateCount: Int {
+        switch self {
+        case .rnnTanh, .rnnReLU: return 1
+        case .lstm: return 4
+        case .gru: return 3
+        }
+    }
+
+    /// Whether the cell carries a cell state beside the hidden state.
+    public var hasCellState: Bool { self == .lstm }
+
+    var kernelValue: myelin_cell {
+        switch self {
+        case .rnnTanh: return MYELIN_CELL_RNN_TANH
+        case .rnnReLU: return MYELIN_CELL_RNN_RELU
+        case .lstm: return MYELIN_CELL_LSTM
+        case .gru: return MYELIN_CELL_GRU
+        }
+    }
+}
+
+/// One recurrent layer in one direction over a whole sequence, recorded as one operation.
+///
+/// All time steps' input products are one GEMM; each step then runs one GEMM with W_hh and the
+/// cell's fused gate kernel (in C, sequences split over threads). The backward pass runs the steps
+/// in reverse and forms the weight gradients as one GEMM each.
+///
+/// Shapes: input [T, B, inputSize], weightIH [G·H, inputSize], weightHH [G·H, H], biases [G·H],
+/// initialHidden and initialCell [B, H] (nil: zeros; initialCell for LSTM only) → output [T, B, H]
+/// (every step's h, in time order also when `reverse`), hidden [B, H] and, for LSTM, cell [B, H]:
+/// the state after the last step processed.
+public func recurrence(_ input: Tensor, cell: RecurrentCell, weightIH: Tensor, weightHH: Tensor,
+                       biasIH: Tensor?, biasHH: Tensor?, initialHidden: Tensor? = nil, initialCell: Tensor? = nil,
+                       reverse: Bool = false) -> (output: Tensor, hidden: Tensor, cell: Tensor?) {
+    precondition(input.rank == 3 && input.dtype == .float32,
+                 "recurrence: input must be float32 [steps, batch, features], got \(input.dtype) of shape \(input.shape)")
+    let (steps, batch, inputSize) = (input.shape[0], input.shape[1], input.shape[2])
+    precondition(weightHH.rank == 2 && weightHH.shape[1] > 0 && weightHH.shape[0] == cell.gateCount * weightHH.shape[1],
+                 "recurrence: weightHH must be [\(cell.gateCount)·hidden, hidden] for \(cell), got shape \(weightHH.shape)")
+    let hiddenSize = weightHH.shape[1], width = weightHH.shape[0]
+    precondition(weightIH.shape == [width, inputSize],
+                 "recurrence: weightIH shape \(weightIH.shape) does not match input shape \(input.shape) and weightHH shape \(weightHH.shape)")
+    for (name, bias) in [("biasIH", biasIH), ("biasHH", biasHH)] {
+        if let bias {
+            precondition(bias.shape == [width], "recurrence: \(name) shape \(bias.shape) does not match weightHH shape \(weightHH.shape)")
+        }
+    }
+    for (name, state) in [("initialHidden", initialHidden), ("initialCell", initialCell)] {
+        if let state {
+            precondition(state.shape == [batch, hiddenSize],
+                         "recurrence: \(name) shape \(state.shape) does not match [batch, hidden] = [\(batch), \(hiddenSize)] (input \(input.shape))")
+        }
+    }
+    precondition(initialCell == nil || cell.hasCellState, "recurrence: \(cell) has no cell state, but initialCell was given")
+    precondition(steps > 0 && batch > 0, "recurrence: input shape \(input.shape) has no steps or no sequences")
+
+    let rows = steps * batch
+    let x = input.reshaped([rows, inputSize]).detached()
+    let dense = { (t: Tensor?) in t.map { ($0.isContiguous ? $0 : $0.contiguousCopy()).detached() } }
+    let (wHH, bHH, h0, c0) = (dense(weightHH)!, dense(biasHH), dense(initialHidden), dense(initialCell))
+    // The input side of every step at once: gates = x·W_ihᵀ + b_ih.
+    let gates = Tensor(empty: [rows, width])
+    let wIHt = weightIH.detached().T
+    gemm(x, wIHt, aOffset: x.offset, bOffset: wIHt.offset, into: gates.storage.floats, bias: dense(biasIH))
+    // One result holds every step's h, then the final h (and c): the three results are views of it,
+    // so one recorded operation serves all of them.
+    let slots = steps + (cell.hasCellState ? 2 : 1)
+    let packed = Tensor(empty: [slots, batch, hiddenSize])
+    let states: Tensor? = switch cell {
+    case .lstm: Tensor(empty: [rows, hiddenSize])
+    case .gru: Tensor(empty: [rows, width])
+    case .rnnTanh, .rnnReLU: nil
+    }
+    let stateSize = batch * hiddenSize
+    var shape = myelin_recurrence_shape(cell: cell.kernelValue, steps: Int64(steps), batch: Int64(batch),
+                                        hidden: Int64(hiddenSize), reverse: reverse ? 1 : 0)
+    let packedValues = packed.detached()  // the backward pass reads h; capturing `packed` would be a cycle
+    let hidden = packed.storage.floats
+    myelin_recurrence_forward(&shape, wHH.floatPointer, bHH?.floatPointer, h0?.floatPointer, c0?.floatPointer,
+                              gates.storage.floats, states?.storage.floats, hidden, hidden + rows * hiddenSize,
+                              cell.hasCellState ? hidden + (rows * hiddenSize + stateSize) : nil)
+
+    let inputs = [input, weightIH, weightHH] + [biasIH, biasHH, initialHidden, initialCell].compactMap { $0 }
+    let result = differentiable("recurrence(\(cell))", inputs, result: packed) { g in
+        let gd = g.contiguous()
+        let gradGates = Tensor(empty: [rows, width])
+        let gradHiddenGates = cell == .gru ? Tensor(empty: [rows, width]) : nil
+        let gradH0 = initialHidden?.requiresGrad == true ? Tensor(empty: [batch, hiddenSize]) : nil
+        let gradC0 = initialCell?.requiresGrad == true ? Tensor(empty: [batch, hiddenSize]) : nil
+        let gp = gd.floatPointer
+        myelin_recurrence_backward(&shape, wHH.floatPointer, h0?.floatPointer, c0?.floatPointer, gates.storage.floats,
+                                   states?.storage.floats, hidden, gp, gp + rows * hiddenSize,
+                                   cell.hasCellState ? gp + (rows * hiddenSize + stateSize) : nil, gradGates.storage.floats,
+                                   gradHiddenGates?.storage.floats, gradH0?.storage.floats, gradC0?.storage.floats)
+        let recurrentGates = gradHiddenGates ?? gradGates
+        var grads: [Tensor?] = [
+            input.requiresGrad ? matmul(gradGates, weightIH.detached()).reshaped(input.shape) : nil,
+            weightIH.requiresGrad ? matmul(gradGates.T, x) : nil,
+            weightHH.requiresGrad
+                ? recurrentWeightGradient(recurrentGates, hidden: packedValues, initialHidden: h0,
+                                          steps: steps, batch: batch, reverse: reverse) : nil,
+        ]
+        if let biasIH { grads.append(biasIH.requiresGrad ? gradGates.sum(axis: 0) : nil) }
+        if let biasHH { grads.append(biasHH.requiresGrad ? recurrentGates.sum(axis: 0) : nil) }
+        if initialHidden != nil { grads.append(gradH0) }
+        if initialCell != nil { grads.append(gradC0) }
+        return grads
+    }
+    let finalState = { (slot: Int) in result.narrowed(axis: 0, start: slot, length: 1).reshaped([batch, hiddenSize]) }
+    return (result.narrowed(axis: 0, start: 0, length: steps), finalState(steps),
+            cell.hasCellState ? finalState(steps + 1) : nil)
+}
+
+/// dW_hh = Σ_t gᵀ_t·h_{t−1}: the steps that follow another pair with its output in one GEMM, the
+/// first step processed with the initial state (none: zero).
+private func recurrentWeightGradient(_ g: Tensor, hidden: Tensor, initialHidden: Tensor?, steps: Int, batch: Int,
+                                     reverse: Bool) -> Tensor {
+    let hiddenSize = hidden.shape[2], width = g.shape[1], rows = steps * batch
+    let outputs = hidden.reshaped([-1, hiddenSize])
+    let result = Tensor.zeros([width, hiddenSize])
+    if steps > 1 {
+        // Forward: step t (rows from `batch` on) follows step t − 1; reversed, step t follows t + 1.
+        let gRows = g.narrowed(axis: 0, start: reverse ? 0 : batch, length: rows - batch).T
+        let hRows = outputs.narrowed(axis: 0, start: reverse ? batch : 0, length: rows - batch)
+        gemm(gRows, hRows, aOffset: gRows.offset, bOffset: hRows.offset, into: result.storage.floats)
+    }
+    if let initialHidden {
+        let gFirst = g.narrowed(axis: 0, start: reverse ? rows - batch : 0, length: batch).T
+        gemm(gFirst, initialHidden, aOffset: gFirst.offset, bOffset: initialHidden.offset, into: result.storage.floats,
+             accumulate: true)
+    }
+    return result
+}

@@ -1,0 +1,161 @@
+import Testing
+import MyelinTensor
+import MyelinTestSupport
+
+/// The recurrence spelled step by step with ops that are checked on their own: the definition the
+/// fused kernel must match. Also returns the smallest |pre-activation| seen (kinks of the ReLU cell).
+private func referenceRecurrence(_ x: Tensor, cell: RecurrentCell, weightIH: Tensor, weightHH: Tensor,
+                                 biasIH: Tensor?, biasHH: Tensor?, h0: Tensor?, c0: Tensor?, reverse: Bool)
+    -> (output: Tensor, hidden: Tensor, cell: Tensor?, smallestPreActivation: Float) {
+    let (steps, batch) = (x.shape[0], x.shape[1]), hiddenSize = weightHH.shape[1]
+    var h = h0 ?? Tensor.zeros([batch, hiddenSize])
+    var c = c0 ?? Tensor.zeros([batch, hiddenSize])
+    var outputs = [Tensor?](repeating: nil, count: steps)
+    var smallest = Float.infinity
+    func gate(_ t: Tensor, _ k: Int) -> Tensor { t.narrowed(axis: 1, start: k * hiddenSize, length: hiddenSize) }
+    for k in 0..<steps {
+        let t = reverse ? steps - 1 - k : k
+        let xt = x.narrowed(axis: 0, start: t, length: 1).reshaped([batch, -1])
+        let gi = linear(xt, weight: weightIH, bias: biasIH), gh = linear(h, weight: weightHH, bias: biasHH)
+        switch cell {
+        case .lstm:
+            let g = gi + gh
+            c = gate(g, 1).sigmoid() * c + gate(g, 0).sigmoid() * gate(g, 2).tanh()
+            h = gate(g, 3).sigmoid() * c.tanh()
+        case .gru:
+            let r = (gate(gi, 0) + gate(gh, 0)).sigmoid(), z = (gate(gi, 1) + gate(gh, 1)).sigmoid()
+            let n = (gate(gi, 2) + r * gate(gh, 2)).tanh()
+            h = (1 - z) * n + z * h
+        case .rnnTanh:
+            h = (gi + gh).tanh()
+        case .rnnReLU:
+            let pre = gi + gh
+            smallest = min(smallest, pre.abs().scalars.min()!)
+            h = pre.relu()
+        }
+        outputs[t] = h
+    }
+    return (stack(outputs.map { $0! }), h, cell == .lstm ? c : nil, smallest)
+}
+
+/// Parameters and inputs of a small layer, drawn from one seed.
+private struct Layer {
+    let x, weightIH, weightHH, biasIH, biasHH, h0, c0: Tensor
+
+    init(cell: RecurrentCell, steps: Int = 3, batch: Int = 2, inputSize: Int = 3, hiddenSize: Int = 4, seed: UInt64) {
+        let g = RandomGenerator(seed: seed), width = cell.gateCount * hiddenSize
+        x = uniform([steps, batch, inputSize], g, -1, 1)
+        weightIH = uniform([width, inputSize], g, -0.8, 0.8)
+        weightHH = uniform([width, hiddenSize], g, -0.8, 0.8)
+        biasIH = uniform([width], g, -0.5, 0.5)
+        biasHH = uniform([width], g, -0.5, 0.5)
+        h0 = uniform([batch, hiddenSize], g, -1, 1)
+        c0 = uniform([batch, hiddenSize], g, -1, 1)
+    }
+
+    /// Inputs in the order the checks use: x, W_ih, W_hh, b_ih, b_hh, h0, (c0).
+    func inputs(_ cell: RecurrentCell) -> [Tensor] {
+        [x, weightIH, weightHH, biasIH, biasHH, h0] + (cell.hasCellState ? [c0] : [])
+    }
+}
+
+/// Whether every pre-activation of a ReLU cell is far enough from 0 for finite differences (always
+/// true for the smooth cells): the checks draw seeds until one is.
+private func isAwayFromKinks(_ l: Layer, _ cell: RecurrentCell, _ reverse: Bool, biases: Bool = true) -> Bool {
+    guard cell == .rnnReLU else { return true }
+    return referenceRecurrence(l.x, cell: cell, weightIH: l.weightIH, weightHH: l.weightHH,
+                               biasIH: biases ? l.biasIH : nil, biasHH: biases ? l.biasHH : nil,
+                               h0: biases ? l.h0 : nil, c0: nil, reverse: reverse).smallestPreActivation > 0.05
+}
+
+/// Every result of a recurrence in one vector, so one check covers the outputs and the final state.
+private func flattenedResults(_ r: (output: Tensor, hidden: Tensor, cell: Tensor?)) -> Tensor {
+    concatenate([r.output.reshaped([-1]), r.hidden.reshaped([-1])] + (r.cell.map { [$0.reshaped([-1])] } ?? []))
+}
+
+@Suite struct RecurrenceTests {
+    static let cells: [RecurrentCell] = [.rnnTanh, .rnnReLU, .lstm, .gru]
+
+    @Test(arguments: cells, [false, true])
+    func matchesStepByStepDefinition(cell: RecurrentCell, reverse: Bool) {
+        let l = Layer(cell: cell, steps: 5, batch: 3, seed: 11)
+        let fused = recurrence(l.x, cell: cell, weightIH: l.weightIH, weightHH: l.weightHH, biasIH: l.biasIH,
+                               biasHH: l.biasHH, initialHidden: l.h0, initialCell: cell.hasCellState ? l.c0 : nil,
+                               reverse: reverse)
+        let reference = referenceRecurrence(l.x, cell: cell, weightIH: l.weightIH, weightHH: l.weightHH,
+                                            biasIH: l.biasIH, biasHH: l.biasHH, h0: l.h0,
+                                            c0: cell.hasCellState ? l.c0 : nil, reverse: reverse)
+        expectTensor(fused.output, shape: [5, 3, 4], reference.output.scalars, tolerance: 2e-6)
+        expectTensor(fused.hidden, shape: [3, 4], reference.hidden.scalars, tolerance: 2e-6)
+        if cell.hasCellState { expectTensor(fused.cell!, shape: [3, 4], reference.cell!.scalars, tolerance: 2e-6) }
+        // The final hidden state is the output of the last step processed.
+        let last = fused.output.narrowed(axis: 0, start: reverse ? 0 : 4, length: 1).reshaped([3, 4])
+        #expect(last.scalars == fused.hidden.scalars)
+    }
+
+    @Test(arguments: cells, [false, true])
+    func gradientsMatchFiniteDifferences(cell: RecurrentCell, reverse: Bool) throws {
+        let l = try #require((5..<200).lazy.map { Layer(cell: cell, seed: $0) }.first { isAwayFromKinks($0, cell, reverse) })
+        checkGradients(l.inputs(cell), "\(cell), reverse: \(reverse)") { t in
+            flattenedResults(recurrence(t[0], cell: cell, weightIH: t[1], weightHH: t[2], biasIH: t[3], biasHH: t[4],
+                                        initialHidden: t[5], initialCell: cell.hasCellState ? t[6] : nil,
+                                        reverse: reverse))
+        }
+    }
+
+    @Test(arguments: cells)
+    func gradientsWithoutBiasesOrInitialState(cell: RecurrentCell) throws {
+        let l = try #require((8..<200).lazy.map { Layer(cell: cell, steps: 4, seed: $0) }
+            .first { isAwayFromKinks($0, cell, false, biases: false) })
+        checkGradients([l.x, l.weightIH, l.weightHH], "\(cell)") { t in
+            flattenedResults(recurrence(t[0], cell: cell, weightIH: t[1], weightHH: t[2], biasIH: nil, biasHH: nil))
+        }
+    }
+
+    @Test func singleStepIsACell() {
+        let l = Layer(cell: .lstm, steps: 1, seed: 2)
+        checkGradients(l.inputs(.lstm)) { t in
+            flattenedResults(recurrence(t[0], cell: .lstm, weightIH: t[1], weightHH: t[2], biasIH: t[3], biasHH: t[4],
+                                        initialHidden: t[5], initialCell: t[6]))
+        }
+    }
+
+    @Test(arguments: cells)
+    func sameBitsOnOneAndTwoThreads(cell: RecurrentCell) {
+        // 16 sequences: enough for the batch to be split between threads.
+        let l = Layer(cell: cell, steps: 6, batch: 16, inputSize: 5, hiddenSize: 24, seed: 4)
+        func run() -> [[Float]] {
+            let leaves = l.inputs(cell).map { leaf($0.contiguousCopy()) }
+            let r = recurrence(leaves[0], cell: cell, weightIH: leaves[1], weightHH: leaves[2], biasIH: leaves[3],
+                               biasHH: leaves[4], initialHidden: leaves[5], initialCell: cell.hasCellState ? leaves[6] : nil)
+            let y = flattenedResults(r)
+            y.backward(Tensor.ones(y.shape))
+            return [y.scalars] + leaves.map { $0.grad!.scalars }
+        }
+        let saved = Threads.count
+        defer { Threads.count = saved }
+        Threads.count = 1
+        let one = run()
+        Threads.count = 2
+        let same = run() == one
+        #expect(same, "results differ between 1 and 2 threads")
+    }
+
+    @Test func longSequencesBackpropagateWithoutOverflow() {
+        // 2,000 steps in one recorded op: the tape holds one node, not one per step.
+        let l = Layer(cell: .gru, steps: 2_000, batch: 2, seed: 9)
+        let x = leaf(l.x.contiguousCopy())
+        let r = recurrence(x, cell: .gru, weightIH: l.weightIH, weightHH: l.weightHH, biasIH: l.biasIH, biasHH: l.biasHH)
+        r.hidden.sum().backward()
+        #expect(x.grad!.shape == [2_000, 2, 3])
+        #expect(x.grad!.scalars.allSatisfy { $0.isFinite })
+    }
+
+    @Test func onlyTheUsedResultSendsGradient() {
+        // A loss on the final cell state alone: the output's slots get no gradient, yet x still does.
+        let l = Layer(cell: .lstm, seed: 6)
+        checkGradients([l.x, l.weightHH]) { t in
+            recurrence(t[0], cell: .lstm, weightIH: l.weightIH, weightHH: t[1], biasIH: l.biasIH, biasHH: l.biasHH).cell!
+        }
+    }
+}
