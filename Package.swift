@@ -43,6 +43,7 @@ let package = Package(
         .executableTarget(name: "mnist-cnn", dependencies: ["Myelin", "MyelinModels"], path: "Examples/MNISTConvNet"),
         .executableTarget(name: "vgg-mini", dependencies: ["Myelin", "MyelinModels"], path: "Examples/VGGMini"),
         .executableTarget(name: "filtering", dependencies: ["Myelin"], path: "Examples/Filtering"),
+        .executableTarget(name: "vanishing-gradient", dependencies: ["Myelin"], path: "Examples/VanishingGradient"),
 
         // Shared by the test targets: the finite-difference gradient checker and its inputs.
         .target(name: "MyelinTestSupport", dependencies: ["MyelinTensor"], path: "Tests/MyelinTestSupport"),
