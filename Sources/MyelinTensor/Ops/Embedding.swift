@@ -1,0 +1,63 @@
+// Embedding lookup: each index picks a row of a table. The gradient scatters back: each output
+// row's gradient is added to the table row it came from (rows picked twice get both), except the
+// padding row, which gets none (PyTorch's `padding_idx`).
+
+/// Looks up row `indices[...]` of `weight` for every index: PyTorch's `F.embedding`.
+///
+/// Shapes: indices [...] (int32 or int64, any rank), weight [V, D] float32 → result [..., D].
+/// `paddingIndex` (negative counts from V) names a row that gets no gradient.
+public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = nil) -> Tensor {
+    precondition(indices.dtype == .int32 || indices.dtype == .int64,
+                 "embedding: indices must be int32 or int64, got \(indices.dtype) of shape \(indices.shape)")
+    precondition(weight.rank == 2 && weight.dtype == .float32,
+                 "embedding: weight must be a float32 matrix [V, D], got \(weight.dtype) of shape \(weight.shape)")
+    let rowCount = weight.shape[0], width = weight.shape[1]
+    let padding = normalizedPaddingIndex(paddingIndex, rowCount: rowCount, for: "embedding")
+    let rows = embeddingRows(indices, weightShape: weight.shape)
+
+    let table = weight.isContiguous ? weight : weight.contiguousCopy()
+    let out = Tensor(empty: indices.shape + [width])
+    let src = table.floatPointer, dst = out.floatPointer
+    for (k, r) in rows.enumerated() {
+        (dst + k * width).update(from: src + r * width, count: width)
+    }
+
+    return differentiable("embedding", [weight], result: out) { g in
+        let grad = Tensor.zeros([rowCount, width])
+        let gc = g.isContiguous ? g : g.contiguousCopy()
+        let gp = gc.floatPointer, sum = grad.floatPointer
+        for (k, r) in rows.enumerated() where r != padding {
+            let from = gp + k * width, to = sum + r * width
+            for j in 0..<width { to[j] += from[j] }
+        }
+        return [grad]
+    }
+}
+
+/// Resolves a padding row as PyTorch does (negative counts from `rowCount`) and checks it.
+package func normalizedPaddingIndex(_ paddingIndex: Int?, rowCount: Int, for op: String) -> Int? {
+    guard let paddingIndex else { return nil }
+    let p = paddingIndex < 0 ? paddingIndex + rowCount : paddingIndex
+    precondition(p >= 0 && p < rowCount,
+                 "\(op): paddingIndex \(paddingIndex) is out of range for \(rowCount) rows")
+    return p
+}
+
+/// The indices in row-major order, each checked against the table's row count.
+private func embeddingRows(_ indices: Tensor, weightShape: [Int]) -> [Int] {
+    let dense = indices.isContiguous ? indices : indices.contiguousCopy()
+    let n = dense.count, rowCount = weightShape[0]
+    func read<Element: BinaryInteger>(_: Element.Type) -> [Int] {
+        let p = dense.storage.base.assumingMemoryBound(to: Element.self) + dense.offset
+        return [Int](unsafeUninitializedCapacity: n) { out, initialized in
+            for k in 0..<n {
+                let i = Int(p[k])
+                precondition(i >= 0 && i < rowCount,
+                             "embedding: index \(i) is out of range for a weight of shape \(weightShape)")
+                out[k] = i
+            }
+            initialized = n
+        }
+    }
+    return dense.dtype == .int64 ? read(Int64.self) : read(Int32.self)
+}
