@@ -325,3 +325,38 @@ func rows(_ t: Tensor) -> [[Int]] {
         #expect(validationWindows(counting(4), window: 3).count == 1)
     }
 }
+
+@Suite struct TextPreconditions {
+    private func message(_ result: ExitTest.Result?) -> String {
+        String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+    }
+
+    @Test func windowsThatDoNotFit() async {
+        let random = message(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = RandomWindows((0..<64).map(Int32.init), batchSize: 2, window: 64)
+        })
+        #expect(random.contains("RandomWindows: 64 ids cannot hold a window of 64 and its target (65 ids)"), "\(random)")
+        let streams = message(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = TruncatedBPTTBatches((0..<5).map(Int32.init), batchSize: 3, window: 2)
+        })
+        #expect(streams.contains("TruncatedBPTTBatches: 5 ids cannot make 3 streams of at least 2"), "\(streams)")
+        let zero = message(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = validationWindows([1, 2, 3], window: 0)
+        })
+        #expect(zero.contains("validationWindows: batchSize and window must be positive, got 256 and 0"), "\(zero)")
+    }
+
+    @Test func impossibleValidationFraction() async {
+        let text = message(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = try? TextCorpus(text: "abc", validationFraction: 1, minimumLength: 1)
+        })
+        #expect(text.contains("TextCorpus: validationFraction must be in [0, 1), got 1.0"), "\(text)")
+    }
+
+    @Test func decodingAnUnknownID() async {
+        let text = message(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CharacterVocabulary(text: "ab").decode([0, 2])
+        })
+        #expect(text.contains("CharacterVocabulary.decode: id 2 is out of range for a vocabulary of 2 characters"), "\(text)")
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import MyelinTensor
 
 /// The characters of a text, each with an id: its position in `characters`, which are the text's
 /// distinct Unicode scalars sorted by value (for ASCII text, Python's `sorted(set(text))`).

@@ -14,8 +14,7 @@ public struct RandomWindows {
     public let generator: RandomGenerator
 
     public init(_ ids: [Int32], batchSize: Int, window: Int, generator: RandomGenerator = .global) {
-        precondition(batchSize > 0 && window > 0,
-                     "RandomWindows: batchSize and window must be positive, got \(batchSize) and \(window)")
+        checkSizes(batchSize: batchSize, window: window, "RandomWindows")
         precondition(ids.count > window,
                      "RandomWindows: \(ids.count) ids cannot hold a window of \(window) and its target (\(window + 1) ids)")
         self.ids = ids
@@ -51,8 +50,7 @@ public struct TruncatedBPTTBatches: Sequence {
     public let streamLength: Int
 
     public init(_ ids: [Int32], batchSize: Int, window: Int) {
-        precondition(batchSize > 0 && window > 0,
-                     "TruncatedBPTTBatches: batchSize and window must be positive, got \(batchSize) and \(window)")
+        checkSizes(batchSize: batchSize, window: window, "TruncatedBPTTBatches")
         streamLength = ids.count / batchSize
         precondition(streamLength >= 2,
                      "TruncatedBPTTBatches: \(ids.count) ids cannot make \(batchSize) streams of at least 2 (one step and its target)")
@@ -92,13 +90,16 @@ public struct TruncatedBPTTBatches: Sequence {
 /// ids[window·j ..< window·j + window] and target shifted by one, in batches of up to `batchSize`
 /// windows. Shapes: input and target [≤ batchSize, window] int64.
 public func validationWindows(_ ids: [Int32], window: Int, batchSize: Int = 256) -> [(input: Tensor, target: Tensor)] {
-    precondition(batchSize > 0 && window > 0,
-                 "validationWindows: batchSize and window must be positive, got \(batchSize) and \(window)")
+    checkSizes(batchSize: batchSize, window: window, "validationWindows")
     let starts = (0..<max(0, (ids.count - 1) / window)).map { $0 * window }
     return stride(from: 0, to: starts.count, by: batchSize).map { first in
         windowBatch(ids, starts: Array(starts[first ..< min(first + batchSize, starts.count)]), length: window,
                     what: "validationWindows")
     }
+}
+
+private func checkSizes(batchSize: Int, window: Int, _ what: String) {
+    precondition(batchSize > 0 && window > 0, "\(what): batchSize and window must be positive, got \(batchSize) and \(window)")
 }
 
 /// The windows of `length` ids at `starts` and their targets, one character later.

@@ -1,4 +1,5 @@
 import Foundation
+import MyelinTensor
 
 /// A text as character ids, split into a training part followed by a validation part.
 ///
