@@ -10,6 +10,8 @@ public struct DataError: Error, Equatable, CustomStringConvertible, LocalizedErr
         case missingFile
         /// The file exists but could not be read.
         case unreadable
+        /// The file could not be written.
+        case unwritable
         /// The gzip/zlib stream ends before its end marker.
         case truncatedCompression
         /// The gzip/zlib stream is damaged (bad header, bad data, bad checksum).

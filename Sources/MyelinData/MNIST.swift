@@ -106,14 +106,7 @@ public struct MNIST: Dataset {
     /// The project's `Data/mnist`: the first folder named so in the current directory or one above
     /// it that holds MNIST's training images. Nil if there is none.
     public static func defaultDirectory(startingAt start: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) -> URL? {
-        var folder = start.standardizedFileURL
-        while true {
-            let candidate = folder.appendingPathComponent("Data").appendingPathComponent("mnist")
-            if (try? locate(Split.train.imagesFileName, in: candidate)) != nil { return candidate }
-            let parent = folder.deletingLastPathComponent()
-            if parent.path == folder.path { return nil }
-            folder = parent
-        }
+        ProjectData.locate("mnist", startingAt: start) { (try? locate(Split.train.imagesFileName, in: $0)) != nil }
     }
 
     /// What to do about missing files, said in every missing-file error.

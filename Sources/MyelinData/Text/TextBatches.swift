@@ -1,0 +1,122 @@
+import MyelinTensor
+
+// Batches of character windows for next-character prediction. Every batch is a pair of int64
+// tensors [batch, window]: input[b, t] = ids[s_b + t] and target[b, t] = ids[s_b + t + 1].
+
+/// Training windows at random starts, as in W4: each batch draws `batchSize` starts
+/// s ~ U{0 … n − window − 1} from a seeded generator.
+///
+/// Shapes: input and target [batchSize, window] int64, the target shifted by one character.
+public struct RandomWindows {
+    public let ids: [Int32]
+    public let batchSize: Int
+    public let window: Int
+    public let generator: RandomGenerator
+
+    public init(_ ids: [Int32], batchSize: Int, window: Int, generator: RandomGenerator = .global) {
+        checkSizes(batchSize: batchSize, window: window, "RandomWindows")
+        precondition(ids.count > window,
+                     "RandomWindows: \(ids.count) ids cannot hold a window of \(window) and its target (\(window + 1) ids)")
+        self.ids = ids
+        self.batchSize = batchSize
+        self.window = window
+        self.generator = generator
+    }
+
+    /// The next batch: fresh random starts.
+    public func next() -> (input: Tensor, target: Tensor) {
+        batch(startingAt: (0..<batchSize).map { _ in generator.integer(below: ids.count - window) })
+    }
+
+    /// The windows starting at `starts` (each in 0 … n − window − 1).
+    public func batch(startingAt starts: [Int]) -> (input: Tensor, target: Tensor) {
+        windowBatch(ids, starts: starts, length: window, what: "RandomWindows")
+    }
+}
+
+/// Windows for truncated backpropagation through time (PyTorch's word_language_model): the ids
+/// are cut into `batchSize` equal parallel streams (the remainder dropped) and successive
+/// windows walk along them, so row b of window k + 1 continues exactly where row b of window k
+/// ended, and the last hidden state of one window is the right initial state for the next (the
+/// trainer carries it, detached).
+///
+/// Shapes: input and target [batchSize, window] int64; the last window of an epoch may be
+/// shorter (at least one step).
+public struct TruncatedBPTTBatches: Sequence {
+    public let ids: [Int32]
+    public let batchSize: Int
+    public let window: Int
+    /// The length of each stream: ⌊n / batchSize⌋. Stream b is ids[b·L ..< (b + 1)·L].
+    public let streamLength: Int
+
+    public init(_ ids: [Int32], batchSize: Int, window: Int) {
+        checkSizes(batchSize: batchSize, window: window, "TruncatedBPTTBatches")
+        streamLength = ids.count / batchSize
+        precondition(streamLength >= 2,
+                     "TruncatedBPTTBatches: \(ids.count) ids cannot make \(batchSize) streams of at least 2 (one step and its target)")
+        self.ids = ids
+        self.batchSize = batchSize
+        self.window = window
+    }
+
+    /// Windows per epoch: ⌈(L − 1) / window⌉.
+    public var count: Int { (streamLength - 1 + window - 1) / window }
+
+    /// Window `k` (0..<count): steps k·window ..< min((k + 1)·window, L − 1) of every stream.
+    public func batch(at k: Int) -> (input: Tensor, target: Tensor) {
+        precondition(k >= 0 && k < count, "TruncatedBPTTBatches: window \(k) is out of range for \(count) windows")
+        let step = k * window
+        let length = Swift.min(window, streamLength - 1 - step)
+        return windowBatch(ids, starts: (0..<batchSize).map { $0 * streamLength + step }, length: length,
+                           what: "TruncatedBPTTBatches")
+    }
+
+    public struct Iterator: IteratorProtocol {
+        let batches: TruncatedBPTTBatches
+        var k = 0
+
+        public mutating func next() -> (input: Tensor, target: Tensor)? {
+            guard k < batches.count else { return nil }
+            defer { k += 1 }
+            return batches.batch(at: k)
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(batches: self) }
+    public var underestimatedCount: Int { count }
+}
+
+/// W4's evaluation windows: non-overlapping windows j = 0 ..< (n − 1) / window, input
+/// ids[window·j ..< window·j + window] and target shifted by one, in batches of up to `batchSize`
+/// windows. Shapes: input and target [≤ batchSize, window] int64.
+public func validationWindows(_ ids: [Int32], window: Int, batchSize: Int = 256) -> [(input: Tensor, target: Tensor)] {
+    checkSizes(batchSize: batchSize, window: window, "validationWindows")
+    let starts = (0..<max(0, (ids.count - 1) / window)).map { $0 * window }
+    return stride(from: 0, to: starts.count, by: batchSize).map { first in
+        windowBatch(ids, starts: Array(starts[first ..< min(first + batchSize, starts.count)]), length: window,
+                    what: "validationWindows")
+    }
+}
+
+private func checkSizes(batchSize: Int, window: Int, _ what: String) {
+    precondition(batchSize > 0 && window > 0, "\(what): batchSize and window must be positive, got \(batchSize) and \(window)")
+}
+
+/// The windows of `length` ids at `starts` and their targets, one character later.
+private func windowBatch(_ ids: [Int32], starts: [Int], length: Int, what: String) -> (input: Tensor, target: Tensor) {
+    let input = Tensor(empty: [starts.count, length], dtype: .int64)
+    let target = Tensor(empty: [starts.count, length], dtype: .int64)
+    let x = input.storage.base.assumingMemoryBound(to: Int64.self)
+    let y = target.storage.base.assumingMemoryBound(to: Int64.self)
+    ids.withUnsafeBufferPointer { source in
+        for (b, s) in starts.enumerated() {
+            precondition(s >= 0 && s + length < source.count,
+                         "\(what): a window of \(length) at \(s) and its target do not fit in \(source.count) ids")
+            for t in 0..<length {
+                x[b * length + t] = Int64(source[s + t])
+                y[b * length + t] = Int64(source[s + t + 1])
+            }
+        }
+    }
+    return (input, target)
+}

@@ -1,0 +1,95 @@
+import Foundation
+import MyelinTensor
+
+/// A text as character ids, split into a training part followed by a validation part.
+///
+/// The vocabulary is the sorted set of the text's characters (Unicode scalars). The first
+/// ⌊N·(1 − validationFraction)⌋ ids train and the rest validate: for Shakespeare (W4),
+/// N = 1,055,110, V = 76, 949,599 training and 105,511 validation characters.
+public struct TextCorpus: Sendable {
+    /// The file the text came from, or `<text>`.
+    public let path: String
+    public let vocabulary: CharacterVocabulary
+    /// The whole text's ids.
+    public let ids: [Int32]
+    /// The first ⌊N·(1 − validationFraction)⌋ ids.
+    public let trainingIDs: [Int32]
+    /// The rest.
+    public let validationIDs: [Int32]
+
+    /// Reads a UTF-8 (or ASCII) text file, gzip-compressed or not. Throws a `DataError` naming the
+    /// file if it is missing or unreadable, empty, looks binary (a NUL byte, or bytes that are not
+    /// UTF-8), or if the text, or one of its parts, is shorter than `minimumLength` characters
+    /// (a trainer asks for one window and its target: window + 1).
+    public init(contentsOf url: URL, validationFraction: Double = 0.1, minimumLength: Int) throws {
+        let bytes = try GZip.readFile(at: url.path)
+        try self.init(scalars: TextCorpus.decodeText(bytes, path: url.path), path: url.path,
+                      validationFraction: validationFraction, minimumLength: minimumLength)
+    }
+
+    /// A text in memory, checked as a file's would be; `name` stands for the file in errors.
+    public init(text: String, validationFraction: Double = 0.1, minimumLength: Int, name: String = "<text>") throws {
+        try self.init(scalars: Array(text.unicodeScalars), path: name,
+                      validationFraction: validationFraction, minimumLength: minimumLength)
+    }
+
+    private init(scalars: [Unicode.Scalar], path: String, validationFraction: Double, minimumLength: Int) throws {
+        precondition(validationFraction >= 0 && validationFraction < 1,
+                     "TextCorpus: validationFraction must be in [0, 1), got \(validationFraction)")
+        precondition(minimumLength >= 1, "TextCorpus: minimumLength must be at least 1, got \(minimumLength)")
+        let n = scalars.count
+        guard n > 0 else { throw DataError(.truncatedData, path: path, "is empty: there is no text to learn from") }
+        let trainingCount = Int(Double(n) * (1 - validationFraction))
+        let short = "shorter than one training window of \(minimumLength) characters"
+        guard n >= minimumLength else {
+            throw DataError(.truncatedData, path: path, "the text is \(n) characters long, \(short)")
+        }
+        guard trainingCount >= minimumLength else {
+            throw DataError(.truncatedData, path: path,
+                            "its training part (the first \(trainingCount) of \(n) characters) is \(short)")
+        }
+        guard trainingCount == n || n - trainingCount >= minimumLength else {
+            throw DataError(.truncatedData, path: path,
+                            "its validation part (the last \(n - trainingCount) of \(n) characters) is \(short)")
+        }
+        self.path = path
+        vocabulary = CharacterVocabulary(scalars: scalars)
+        ids = try vocabulary.encode(scalars, path: path)
+        trainingIDs = Array(ids[..<trainingCount])
+        validationIDs = Array(ids[trainingCount...])
+    }
+
+    /// The Unicode scalars of UTF-8 `bytes`; throws if they look binary (a NUL byte, or not UTF-8).
+    static func decodeText(_ bytes: [UInt8], path: String) throws -> [Unicode.Scalar] {
+        var scalars = [Unicode.Scalar]()
+        scalars.reserveCapacity(bytes.count)
+        var decoder = UTF8()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let s):
+                guard s != "\0" else {
+                    throw DataError(.badHeader, path: path, "looks binary, not text: a NUL byte at byte offset \(offset)")
+                }
+                scalars.append(s)
+                offset += UTF8.width(s)
+            case .emptyInput:
+                return scalars
+            case .error:
+                throw DataError(.badHeader, path: path,
+                                "looks binary, not text: the bytes at byte offset \(offset) are not UTF-8")
+            }
+        }
+    }
+
+    /// The project's `Data/text/shakespeare.txt`, looked for in `start` and every folder above it.
+    public static func locateShakespeare(startingAt start: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> URL {
+        guard let url = ProjectData.locate("text/shakespeare.txt", startingAt: start) else {
+            throw DataError(.missingFile, path: "Data/text/shakespeare.txt",
+                            "not found in \(start.path) or any folder above it. Pass the text file's path, or copy "
+                            + "../shared/data/text/shakespeare.txt into the project's Data/text (checked against its SHA256SUMS).")
+        }
+        return url
+    }
+}
