@@ -330,12 +330,8 @@ private struct SafeTensorsDecoder {
         switch entry.dtype {
         case .f32, .i32: loadLittleEndian(UInt32.self, n, from: source, to: base)
         case .i64: loadLittleEndian(UInt64.self, n, from: source, to: base)
-        case .f16:
-            let out = tensor.storage.floats
-            for i in 0..<n { out[i] = floatFromHalf(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
-        case .bf16:
-            let out = tensor.storage.floats
-            for i in 0..<n { out[i] = floatFromBFloat16(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+        case .f16: convert16(n, from: source, to: tensor.storage.floats, floatFromHalf)
+        case .bf16: convert16(n, from: source, to: tensor.storage.floats, floatFromBFloat16)
         case .u8:
             let out = base.assumingMemoryBound(to: Int32.self)
             for i in 0..<n { out[i] = Int32(source.load(fromByteOffset: i, as: UInt8.self)) }
@@ -370,6 +366,14 @@ private func loadLittleEndian<T: FixedWidthInteger>(_ type: T.Type, _ count: Int
     for i in 0..<count {
         destination.storeBytes(of: T(littleEndian: source.loadUnaligned(fromByteOffset: i * size, as: T.self)),
                                toByteOffset: i * size, as: T.self)
+    }
+}
+
+/// Converts `count` little-endian 16-bit floats to float32 with `convert`.
+private func convert16(_ count: Int, from source: UnsafeRawPointer, to destination: UnsafeMutablePointer<Float>,
+                       _ convert: (UInt16) -> Float) {
+    for i in 0..<count {
+        destination[i] = convert(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
     }
 }
 
