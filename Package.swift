@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "MyelinVision", dependencies: ["MyelinTensor", "CZlib"]),
         .target(name: "Myelin", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision"]),
         // The model zoo: LeNet, the MNIST ConvNet, VGG-mini, … (each a few lines of layers).
-        .target(name: "MyelinModels", dependencies: ["MyelinTensor", "MyelinNN"]),
+        .target(name: "MyelinModels", dependencies: ["MyelinTensor", "MyelinNN", "MyelinData"]),
 
         .executableTarget(name: "myelin", dependencies: [
             "Myelin", "MyelinModels", .product(name: "ArgumentParser", package: "swift-argument-parser"),

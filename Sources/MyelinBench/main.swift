@@ -8,6 +8,7 @@ let workloads: [(name: String, run: () -> [String: Any])] = [
     ("mlp", mlpWorkload),
     ("cnn", cnnWorkload),
     ("lenet", lenetWorkload),
+    ("charlstm", charLSTMWorkload),
     ("latency", latencyWorkload),
     ("gemm", gemmWorkload),
     ("peak", peakWorkload),

@@ -2,8 +2,8 @@ import Foundation
 
 /// A one-line progress bar for long work: `epoch 2/10 [████████░░░░] 312/469 loss 0.2134 61.2k samples/s 3s left`.
 ///
-/// On a terminal it redraws in place; when stdout is a file or pipe it prints one plain line per
-/// `finish()` instead, so logs stay readable.
+/// On a terminal it redraws in place; when stdout is a file or pipe it prints a plain line at every
+/// tenth of the way and at `finish()` instead, so logs stay readable.
 struct ProgressBar {
     let total: Int
     let label: String
@@ -11,6 +11,7 @@ struct ProgressBar {
     private let start = Date()
     private let isTerminal = isatty(STDOUT_FILENO) != 0
     private var lastDraw = Date.distantPast
+    private var lastTenth = 0
 
     init(total: Int, label: String) {
         self.total = max(total, 1)
@@ -19,11 +20,25 @@ struct ProgressBar {
 
     /// Shows `done` of `total` with extra fields (e.g. "loss 0.2134"). Redraws at most 20 times a second.
     mutating func update(_ done: Int, _ fields: String = "") {
-        guard isTerminal else { return }
+        guard isTerminal else {
+            let tenth = done * 10 / total
+            if tenth > lastTenth && done < total {
+                lastTenth = tenth
+                print(line(done, fields))
+                fflush(stdout)
+            }
+            return
+        }
         let now = Date()
         guard done == total || now.timeIntervalSince(lastDraw) > 0.05 else { return }
         lastDraw = now
         print("\r\u{1B}[2K" + line(done, fields), terminator: "")
+        fflush(stdout)
+    }
+
+    /// Prints a line of its own (an evaluation result, say) where the bar was; the next update redraws the bar.
+    func log(_ message: String) {
+        print((isTerminal ? "\r\u{1B}[2K" : "") + message)
         fflush(stdout)
     }
 

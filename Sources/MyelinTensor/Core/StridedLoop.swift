@@ -23,6 +23,9 @@ enum StridedLoop {
     }
 
     /// Calls `body(offsets, runLength, innerStrides)` for every innermost run, in row-major order.
+    /// Always inlined, so that the caller's body (and any function it calls, such as a reduction's
+    /// combine) is compiled into the loop rather than called through a closure per element.
+    @inline(__always)
     static func forEachRow(shape: [Int], strides: [[Int]], offsets: [Int],
                            _ body: (UnsafeMutablePointer<Int>, Int, UnsafePointer<Int>) -> Void) {
         if shape.contains(0) { return }

@@ -1,0 +1,116 @@
+import MyelinNN
+import MyelinData
+import MyelinTensor
+
+/// A character-level language model (char-RNN): embedding → recurrent layers → a linear head that
+/// scores every character of the vocabulary as the next one. The defaults are W4's network:
+/// Embedding(V, 64) – LSTM(64, 256) – Linear(256, V).
+///
+/// Shapes: character ids [N, T] (int32/int64) → logits [N, T, V]. State-dict names follow W4's
+/// PyTorch module (`emb.weight`, `lstm.weight_ih_l0`, …, `head.weight`); the recurrent layer is
+/// named after its cell (`lstm`, `gru` or `rnn`).
+public final class CharRNN: Module {
+    /// What a checkpoint must record to rebuild the model.
+    public struct Configuration: Codable, Equatable, Sendable {
+        public enum Cell: String, Codable, CaseIterable, Sendable { case lstm, gru, rnn }
+
+        public var vocabularySize: Int
+        public var embeddingSize = 64
+        public var hiddenSize = 256
+        public var layers = 1
+        public var cell = Cell.lstm
+        /// Between recurrent layers (only with layers > 1).
+        public var dropout: Float = 0
+
+        public init(vocabularySize: Int, embeddingSize: Int = 64, hiddenSize: Int = 256, layers: Int = 1,
+                    cell: Cell = .lstm, dropout: Float = 0) {
+            self.vocabularySize = vocabularySize
+            self.embeddingSize = embeddingSize
+            self.hiddenSize = hiddenSize
+            self.layers = layers
+            self.cell = cell
+            self.dropout = dropout
+        }
+    }
+
+    public let configuration: Configuration
+    public let emb: Embedding
+    public let recurrent: RecurrentLayer
+    public let head: Linear
+
+    public init(_ configuration: Configuration, generator: RandomGenerator = .global) {
+        let c = configuration
+        self.configuration = c
+        emb = Embedding(c.vocabularySize, c.embeddingSize, generator: generator)
+        switch c.cell {
+        case .lstm:
+            recurrent = LSTM(inputSize: c.embeddingSize, hiddenSize: c.hiddenSize, layers: c.layers, batchFirst: true,
+                             dropout: c.dropout, generator: generator)
+        case .gru:
+            recurrent = GRU(inputSize: c.embeddingSize, hiddenSize: c.hiddenSize, layers: c.layers, batchFirst: true,
+                            dropout: c.dropout, generator: generator)
+        case .rnn:
+            recurrent = RNN(inputSize: c.embeddingSize, hiddenSize: c.hiddenSize, layers: c.layers, batchFirst: true,
+                            dropout: c.dropout, generator: generator)
+        }
+        head = Linear(c.hiddenSize, c.vocabularySize, generator: generator)
+    }
+
+    public override var namedChildren: [(String, Module)] {
+        [("emb", emb), (configuration.cell.rawValue, recurrent), ("head", head)]
+    }
+
+    /// Logits for the next character at every position, from a zero state.
+    public override func forward(_ ids: Tensor) -> Tensor { forward(ids, state: nil).logits }
+
+    /// Logits for the next character at every position, and the state after the last one.
+    public func forward(_ ids: Tensor, state: RecurrentState?) -> (logits: Tensor, state: RecurrentState) {
+        precondition(ids.rank == 2, "CharRNN: ids must be [batch, steps], got shape \(ids.shape)")
+        let (hidden, next) = recurrent(emb(ids), state: state)
+        return (head(hidden), next)
+    }
+
+    /// Continues `prime` (character ids, at least one) by `length` characters, each drawn by
+    /// `sampler` from the model's prediction and fed back in. Returns only the new ids.
+    public func generate(prime: [Int], length: Int, sampler: TokenSampler,
+                         generator: RandomGenerator = .global) -> [Int] {
+        precondition(!prime.isEmpty, "CharRNN.generate: the prime must hold at least one character")
+        precondition(length >= 0, "CharRNN.generate: length \(length) is negative")
+        let wasTraining = isTraining
+        eval()
+        defer { if wasTraining { train() } }
+        return withoutGrad {
+            // The prime in one pass; then one step per generated character, carrying the state.
+            var (logits, state) = forward(Tensor(shape: [1, prime.count], integers: prime), state: nil)
+            var generated: [Int] = []
+            generated.reserveCapacity(length)
+            for _ in 0..<length {
+                let last = logits.narrowed(axis: 1, start: logits.shape[1] - 1, length: 1).reshaped([-1])
+                let next = sampler.sample(logits: last, generator: generator)
+                generated.append(next)
+                (logits, state) = forward(Tensor(shape: [1, 1], integers: [next]), state: state)
+            }
+            return generated
+        }
+    }
+}
+
+extension CharRNN {
+    /// The mean cross-entropy per predicted character, in nats, over `ids` cut into non-overlapping
+    /// windows that each start from a zero state (W4's validation loss), in evaluation mode.
+    /// Divide by ln 2 for bits per character.
+    public func meanLoss(on ids: [Int32], window: Int, batchSize: Int = 256) -> (nats: Double, windows: Int) {
+        let wasTraining = isTraining
+        eval()
+        defer { if wasTraining { train() } }
+        var total = 0.0, count = 0, windows = 0
+        for (inputs, targets) in validationWindows(ids, window: window, batchSize: batchSize) {
+            let logits = withoutGrad { self(inputs) }
+            total += Double(crossEntropy(logits.reshaped([-1, configuration.vocabularySize]), targets.reshaped([-1]),
+                                         reduction: .sum).item)
+            count += targets.count
+            windows += inputs.shape[0]
+        }
+        return (total / Double(max(count, 1)), windows)
+    }
+}

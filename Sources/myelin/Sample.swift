@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Myelin
+import MyelinModels
+
+/// `myelin sample charrnn CHECKPOINT`: continues a text with a trained char-RNN.
+struct Sample: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate text with a trained language model.",
+        discussion: """
+            Example: myelin sample charrnn runs/charrnn/charrnn.safetensors --prime "ROMEO:" --length 500 --temperature 0.8
+            Lower temperatures pick likely characters (safe, repetitive); higher ones take more risks. \
+            --top-k keeps only the k likeliest characters at each step; --greedy always takes the likeliest.
+            """)
+
+    @Argument(help: "The model: charrnn.")
+    var model: SampledModel
+
+    @Argument(help: "A checkpoint written by `myelin train charrnn` (OUT/charrnn.safetensors).")
+    var checkpoint: String
+
+    @Option(help: "Text to start from; the output continues it (default: a line break).")
+    var prime: String?
+
+    @Option(help: "Number of characters to generate.")
+    var length = 500
+
+    @Option(help: "Sampling temperature (> 0): the logits are divided by it.")
+    var temperature: Float = 0.8
+
+    @Option(help: "Sample only among the k likeliest characters.")
+    var topK: Int?
+
+    @Flag(help: "Always take the likeliest character (ignores --temperature and --top-k).")
+    var greedy = false
+
+    @Option(help: "Random seed: the same seed gives the same text.")
+    var seed: UInt64 = 0
+
+    enum SampledModel: String, ExpressibleByArgument { case charrnn }
+
+    func validate() throws {
+        guard length >= 0 else { throw ValidationError("--length must not be negative") }
+        guard temperature > 0 && temperature.isFinite else { throw ValidationError("--temperature must be a positive number") }
+        if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
+    }
+
+    func run() throws {
+        let loaded = try CharRNNCheckpoint(contentsOf: URL(fileURLWithPath: checkpoint))
+        let prime = self.prime ?? defaultPrime("\n", vocabulary: loaded.vocabulary)
+        guard !prime.isEmpty else { throw ValidationError("--prime must not be empty") }
+        let sampler = greedy ? TokenSampler.greedy : TokenSampler(temperature: temperature, topK: topK)
+        do {
+            let text = try sampleText(from: loaded, prime: prime, length: length, sampler: sampler,
+                                      generator: RandomGenerator(seed: seed))
+            print(prime + text)
+        } catch let error as DataError {
+            throw CommandError("the prime cannot be fed to this model: \(error.message). Its vocabulary has \(loaded.vocabulary.count) characters.")
+        }
+    }
+}
