@@ -106,16 +106,20 @@ public func recurrence(_ input: Tensor, cell: RecurrentCell, weightIH: Tensor, w
                                    states?.storage.floats, hidden, gp, gp + rows * hiddenSize,
                                    cell.hasCellState ? gp + (rows * hiddenSize + stateSize) : nil, gradGates.storage.floats,
                                    gradHiddenGates?.storage.floats, gradH0?.storage.floats, gradC0?.storage.floats)
+        // RNN and LSTM feed the same pre-activation gradient to both sides; GRU has its own recurrent side.
         let recurrentGates = gradHiddenGates ?? gradGates
+        let (gradWeightIH, gradWeightHH) = weightGradients(
+            gradGates, recurrentGates, input: x, hidden: packedValues, initialHidden: h0, batch: batch, reverse: reverse,
+            needed: (weightIH.requiresGrad, weightHH.requiresGrad))
+        let gradBiasIH = biasIH?.requiresGrad == true || recurrentGates === gradGates ? gradGates.sum(axis: 0) : nil
         var grads: [Tensor?] = [
             input.requiresGrad ? matmul(gradGates, weightIH.detached()).reshaped(input.shape) : nil,
-            weightIH.requiresGrad ? matmul(gradGates.T, x) : nil,
-            weightHH.requiresGrad
-                ? recurrentWeightGradient(recurrentGates, hidden: packedValues, initialHidden: h0,
-                                          steps: steps, batch: batch, reverse: reverse) : nil,
+            gradWeightIH, gradWeightHH,
         ]
-        if let biasIH { grads.append(biasIH.requiresGrad ? gradGates.sum(axis: 0) : nil) }
-        if let biasHH { grads.append(biasHH.requiresGrad ? recurrentGates.sum(axis: 0) : nil) }
+        if let biasIH { grads.append(biasIH.requiresGrad ? gradBiasIH : nil) }
+        if let biasHH {
+            grads.append(!biasHH.requiresGrad ? nil : recurrentGates === gradGates ? gradBiasIH : recurrentGates.sum(axis: 0))
+        }
         if initialHidden != nil { grads.append(gradH0) }
         if initialCell != nil { grads.append(gradC0) }
         return grads
@@ -125,23 +129,27 @@ public func recurrence(_ input: Tensor, cell: RecurrentCell, weightIH: Tensor, w
             cell.hasCellState ? finalState(steps + 1) : nil)
 }
 
-/// dW_hh = Σ_t gᵀ_t·h_{t−1}: the steps that follow another pair with its output in one GEMM, the
-/// first step processed with the initial state (none: zero).
-private func recurrentWeightGradient(_ g: Tensor, hidden: Tensor, initialHidden: Tensor?, steps: Int, batch: Int,
-                                     reverse: Bool) -> Tensor {
-    let hiddenSize = hidden.shape[2], width = g.shape[1], rows = steps * batch
+/// dW_ih = Σ gᵀ·x over every row and dW_hh = Σ g_hᵀ·h_{t−1}, where h_{t−1} is the state the row's
+/// step read (the initial state, or zeros, for the first step processed). When both sides share
+/// one gradient (RNN, LSTM) both come from one GEMM over [x | h_{t−1}], so the large gradient
+/// matrix is read once and the product is wide enough to run near peak.
+private func weightGradients(_ g: Tensor, _ gHidden: Tensor, input x: Tensor, hidden: Tensor, initialHidden: Tensor?,
+                             batch: Int, reverse: Bool, needed: (ih: Bool, hh: Bool)) -> (ih: Tensor?, hh: Tensor?) {
+    let rows = x.shape[0], inputSize = x.shape[1], hiddenSize = hidden.shape[2]
+    let shared = g === gHidden && needed.ih && needed.hh
+    guard needed.hh else { return (needed.ih ? matmul(g.T, x) : nil, nil) }
+    let operand = Tensor(empty: [rows, (shared ? inputSize : 0) + hiddenSize])
+    if shared { operand.narrowed(axis: 1, start: 0, length: inputSize).assign(x) }
+    // Forward, the rows of step t (from `batch` on) read step t − 1's output; reversed, step t + 1's.
+    let previous = operand.narrowed(axis: 1, start: shared ? inputSize : 0, length: hiddenSize)
     let outputs = hidden.reshaped([-1, hiddenSize])
-    let result = Tensor.zeros([width, hiddenSize])
-    if steps > 1 {
-        // Forward: step t (rows from `batch` on) follows step t − 1; reversed, step t follows t + 1.
-        let gRows = g.narrowed(axis: 0, start: reverse ? 0 : batch, length: rows - batch).T
-        let hRows = outputs.narrowed(axis: 0, start: reverse ? batch : 0, length: rows - batch)
-        gemm(gRows, hRows, aOffset: gRows.offset, bOffset: hRows.offset, into: result.storage.floats)
+    if rows > batch {
+        previous.narrowed(axis: 0, start: reverse ? 0 : batch, length: rows - batch)
+            .assign(outputs.narrowed(axis: 0, start: reverse ? batch : 0, length: rows - batch))
     }
-    if let initialHidden {
-        let gFirst = g.narrowed(axis: 0, start: reverse ? rows - batch : 0, length: batch).T
-        gemm(gFirst, initialHidden, aOffset: gFirst.offset, bOffset: initialHidden.offset, into: result.storage.floats,
-             accumulate: true)
-    }
-    return result
+    previous.narrowed(axis: 0, start: reverse ? rows - batch : 0, length: batch)
+        .assign(initialHidden ?? Tensor(scalar: 0))
+    guard shared else { return (needed.ih ? matmul(g.T, x) : nil, matmul(gHidden.T, operand)) }
+    let both = matmul(g.T, operand)
+    return (both.narrowed(axis: 1, start: 0, length: inputSize), both.narrowed(axis: 1, start: inputSize, length: hiddenSize))
 }
