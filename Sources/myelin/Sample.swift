@@ -55,7 +55,7 @@ struct Sample: ParsableCommand {
                                       generator: RandomGenerator(seed: seed))
             print(prime + text)
         } catch let error as DataError {
-            throw CommandError("the prime cannot be fed to this model: \(error.message). Its vocabulary has \(loaded.vocabulary.count) characters.")
+            throw CommandError("the prime cannot be fed to this model: \(error.message)")
         }
     }
 }
