@@ -41,7 +41,7 @@ void myelin_adam_update(int64_t count, float *weights, const float *gradient, fl
     myelin_task task = adam_portable;
 #if MYELIN_X86
     static int avx512 = -1;
-    if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    if (avx512 < 0) avx512 = myelin_gemm_path_supported(MYELIN_GEMM_AVX512); // the features the target needs
     if (avx512) task = adam_avx512;
 #endif
     myelin_parallel_for(count, 1 << 14, task, &job);

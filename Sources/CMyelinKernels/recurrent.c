@@ -4,8 +4,9 @@
 // entry). What is left is inherently sequential: per step, one small GEMM with W_hh and the cell's
 // gate arithmetic. Sequences in a batch never interact, so the batch is split between threads once
 // and each thread runs the whole recurrence for its rows with no synchronisation between steps; its
-// GEMMs run on that thread alone. W_hh is transposed once per call so the per-step GEMM reads it
-// in place, row by row, without packing.
+// GEMMs run on that thread alone (a batch too small to split runs on the caller, whose GEMMs may
+// then use the pool). W_hh is transposed once per call so that, where the GEMM family reads B in
+// place (AVX-512, slices of at most 256 rows), the per-step GEMM reads it row by row without packing.
 #include <string.h>
 
 #include "internal.h"
@@ -157,7 +158,8 @@ typedef struct {
 
 static cell_kernels kernels(void) {
 #if MYELIN_X86
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
+    // The features MYELIN_TARGET_AVX512 compiles for, as the GEMM checks them.
+    if (myelin_gemm_path_supported(MYELIN_GEMM_AVX512))
         return (cell_kernels){cell_forward_avx512, cell_backward_avx512};
 #endif
     return (cell_kernels){cell_forward_portable, cell_backward_portable};
@@ -265,8 +267,8 @@ void myelin_recurrence_forward(const myelin_recurrence_shape *s, const float *we
     if (s->steps <= 0 || s->batch <= 0 || s->hidden <= 0) return;
     recurrence_job job = make_job(s, weight_hh, h0, c0);
     const int64_t H = s->hidden, G = job.gates_per_row;
-    // W_hhᵀ [H, G], its rows padded off multiples of 4 KiB (they would share L1 sets): every step's
-    // GEMM on every thread reads it in place.
+    // W_hhᵀ [H, G], its rows padded off multiples of 4 KiB (they would share L1 sets), for every
+    // step's GEMM on every thread to read in place (where the GEMM family can).
     job.ldw = G % 1024 == 0 ? G + 16 : G;
     float *weight_hh_t = myelin_scratch(6, (size_t)(H * job.ldw));
     for (int64_t p0 = 0; p0 < G; p0 += 16)

@@ -8,12 +8,12 @@ import MyelinModels
 /// steps 11–210 (batch assembly, forward, loss, backward, clipping and the step), then the
 /// validation loss in nats per character over W4's 1,648 non-overlapping windows.
 func charLSTMWorkload() -> [String: Any] {
-    let window = 64, batchSize = 32, learningRate: Float = 2e-3, clip: Float = 5
+    let window = 64, batchSize = 32, learningRate = 2e-3, clip: Float = 5
     let warmupSteps = 10, measuredSteps = 200, totalSteps = 500
     let corpus = loadShakespeare()
     manualSeed(0)
     let model = CharRNN(.init(vocabularySize: corpus.vocabulary.count))
-    let optimizer = Adam(model.parameters, learningRate: learningRate)
+    let optimizer = Adam(model.parameters, learningRate: Float(learningRate))
     let windows = RandomWindows(corpus.trainingIDs, batchSize: batchSize, window: window,
                                 generator: RandomGenerator(seed: 0))
     var lastLoss: Float = 0, measuredStart = 0.0, measuredSeconds = 0.0
@@ -43,7 +43,7 @@ func charLSTMWorkload() -> [String: Any] {
         "last_train_batch_loss": rounded(Double(lastLoss), 4),
         "train_time_500_steps_s": rounded(trainSeconds, 2),
         "settings": ["vocab": corpus.vocabulary.count, "seq": window, "batch": batchSize, "emb": 64, "hidden": 256,
-                     "optimizer": "Adam", "lr": Double(learningRate), "clip_grad_norm": Double(clip),
+                     "optimizer": "Adam", "lr": learningRate, "clip_grad_norm": Double(clip),
                      "train_chars": corpus.trainingIDs.count, "val_chars": corpus.validationIDs.count,
                      "val_windows": validationWindows, "warmup_steps": warmupSteps, "measured_steps": measuredSteps,
                      "total_steps": totalSteps] as [String: Any],

@@ -147,6 +147,10 @@ struct Train: ParsableCommand {
         recipe.learningRate = learningRate ?? recipe.learningRate
         recipe.evaluationInterval = min(recipe.evaluationInterval, recipe.steps)
         let corpus = try TextCorpus(contentsOf: url, minimumLength: recipe.window + 1)
+        // Truncated BPTT cuts the training text into one stream per batch row, each at least 2 characters.
+        guard corpus.trainingIDs.count / recipe.batchSize >= 2 else {
+            throw CommandError("\(url.path): its training part (\(corpus.trainingIDs.count) characters) is too short for \(recipe.batchSize) streams of text; use --batch-size \(max(1, corpus.trainingIDs.count / 2)) or less")
+        }
         recipe.configuration = CharRNN.Configuration(vocabularySize: corpus.vocabulary.count,
                                                      hiddenSize: hiddenSize ?? 256, layers: layers ?? 1,
                                                      cell: cell ?? .lstm)
@@ -162,7 +166,8 @@ struct Train: ParsableCommand {
         print("\nA sample (temperature 0.8):\n\n\(prime)\(sample)\n")
         let written = try writeLanguageModelCurves(history, to: folder)
         print("Wrote:\n" + ([checkpointURL.path] + written).map { "  \($0)" }.joined(separator: "\n"))
-        print("Sample more with: myelin sample charrnn \(checkpointURL.path) --prime \"\(prime == "ROMEO:" ? "JULIET:" : "")\" --length 500")
+        let next = defaultPrime("JULIET:", vocabulary: corpus.vocabulary)
+        print("Sample more with: myelin sample charrnn \(checkpointURL.path)\(next == "JULIET:" ? " --prime \"JULIET:\"" : "") --length 500")
     }
 }
 

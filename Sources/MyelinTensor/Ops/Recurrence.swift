@@ -111,7 +111,8 @@ public func recurrence(_ input: Tensor, cell: RecurrentCell, weightIH: Tensor, w
         let (gradWeightIH, gradWeightHH) = weightGradients(
             gradGates, recurrentGates, input: x, hidden: packedValues, initialHidden: h0, batch: batch, reverse: reverse,
             needed: (weightIH.requiresGrad, weightHH.requiresGrad))
-        let gradBiasIH = biasIH?.requiresGrad == true || recurrentGates === gradGates ? gradGates.sum(axis: 0) : nil
+        let gradBiasIH = biasIH?.requiresGrad == true || (recurrentGates === gradGates && biasHH?.requiresGrad == true)
+            ? gradGates.sum(axis: 0) : nil
         var grads: [Tensor?] = [
             input.requiresGrad ? matmul(gradGates, weightIH.detached()).reshaped(input.shape) : nil,
             gradWeightIH, gradWeightHH,
