@@ -182,12 +182,12 @@ extension CharacterVocabulary {
         try self.init(jsonData: Data(GZip.readRawFile(at: url.path)), path: url.path)
     }
 
-    /// Writes the vocabulary as JSON, atomically (a temporary file renamed into place).
+    /// Writes the vocabulary as JSON, atomically and durably (a synced temporary file renamed into place).
     public func save(to url: URL) throws {
         do {
-            try jsonData().write(to: url, options: .atomic)
-        } catch {
-            throw DataError(.unwritable, path: url.path, "cannot write the vocabulary (\(error.localizedDescription))")
+            try writeFileAtomically(jsonData(), to: url)
+        } catch let error as FileWriteError {
+            throw DataError(.unwritable, path: url.path, "cannot write the vocabulary (\(error.step.rawValue): \(error.reason))")
         }
     }
 }
