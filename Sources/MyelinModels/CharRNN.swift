@@ -12,15 +12,19 @@ import MyelinTensor
 public final class CharRNN: Module {
     /// What a checkpoint must record to rebuild the model.
     public struct Configuration: Codable, Equatable, Sendable {
-        public enum Cell: String, Codable, CaseIterable, Sendable { case lstm, gru, rnn }
+        public enum Cell: String, Codable, CaseIterable, Sendable {
+            case lstm, gru, rnn
+
+            var recurrentCell: RecurrentCell { self == .lstm ? .lstm : self == .gru ? .gru : .rnnTanh }
+        }
 
         public var vocabularySize: Int
-        public var embeddingSize = 64
-        public var hiddenSize = 256
-        public var layers = 1
-        public var cell = Cell.lstm
+        public var embeddingSize: Int
+        public var hiddenSize: Int
+        public var layers: Int
+        public var cell: Cell
         /// Between recurrent layers (only with layers > 1).
-        public var dropout: Float = 0
+        public var dropout: Float
 
         public init(vocabularySize: Int, embeddingSize: Int = 64, hiddenSize: Int = 256, layers: Int = 1,
                     cell: Cell = .lstm, dropout: Float = 0) {
@@ -42,17 +46,8 @@ public final class CharRNN: Module {
         let c = configuration
         self.configuration = c
         emb = Embedding(c.vocabularySize, c.embeddingSize, generator: generator)
-        switch c.cell {
-        case .lstm:
-            recurrent = LSTM(inputSize: c.embeddingSize, hiddenSize: c.hiddenSize, layers: c.layers, batchFirst: true,
-                             dropout: c.dropout, generator: generator)
-        case .gru:
-            recurrent = GRU(inputSize: c.embeddingSize, hiddenSize: c.hiddenSize, layers: c.layers, batchFirst: true,
-                            dropout: c.dropout, generator: generator)
-        case .rnn:
-            recurrent = RNN(inputSize: c.embeddingSize, hiddenSize: c.hiddenSize, layers: c.layers, batchFirst: true,
-                            dropout: c.dropout, generator: generator)
-        }
+        recurrent = RecurrentLayer(cell: c.cell.recurrentCell, inputSize: c.embeddingSize, hiddenSize: c.hiddenSize,
+                                   layers: c.layers, batchFirst: true, dropout: c.dropout, generator: generator)
         head = Linear(c.hiddenSize, c.vocabularySize, generator: generator)
     }
 
