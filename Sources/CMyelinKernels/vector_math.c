@@ -144,6 +144,32 @@ MAP16(tanh_avx512, tanh16)
 MAP16(sigmoid_avx512, sigmoid16)
 MAP16(erf_avx512, erf16)
 
+// GELU, exact: x·Φ(x), Φ(x) = ½(1 + erf(x/√2)); its derivative Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π).
+MYELIN_INLINE T __m512 gelu_cdf16(__m512 x) {
+    return _mm512_fmadd_ps(erf16(_mm512_mul_ps(x, splat(0.70710678118654752f))), splat(0.5f), splat(0.5f));
+}
+
+MYELIN_INLINE T __m512 gelu16(__m512 x) { return _mm512_mul_ps(x, gelu_cdf16(x)); }
+
+MYELIN_INLINE T __m512 gelu_slope16(__m512 x) {
+    const __m512 density = _mm512_mul_ps(exp16(_mm512_mul_ps(_mm512_mul_ps(x, x), splat(-0.5f))),
+                                         splat(0.39894228040143268f));
+    return _mm512_fmadd_ps(x, density, gelu_cdf16(x));
+}
+
+MAP16(gelu_avx512, gelu16)
+
+static T void gelu_backward_avx512(const float *x, const float *g, float *y, int64_t n) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_loadu_ps(g + i), gelu_slope16(_mm512_loadu_ps(x + i))));
+    if (i < n) {
+        const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, g + i),
+                                                      gelu_slope16(_mm512_maskz_loadu_ps(m, x + i))));
+    }
+}
+
 static T void log_softmax_row_avx512(const float *x, float *y, int64_t n) {
     __m512 mx = splat(-INFINITY);
     int64_t j = 0;
@@ -221,6 +247,16 @@ PORTABLE_MAP(tanh_portable, tanhf)
 PORTABLE_MAP(sigmoid_portable, sigmoid1)
 PORTABLE_MAP(erf_portable, erff)
 
+static float gelu1(float x) { return x * (0.5f + 0.5f * erff(x * 0.70710678118654752f)); }
+PORTABLE_MAP(gelu_portable, gelu1)
+
+static void gelu_backward_portable(const float *x, const float *g, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        const float cdf = 0.5f + 0.5f * erff(x[i] * 0.70710678118654752f);
+        y[i] = g[i] * (cdf + x[i] * 0.39894228040143268f * expf(-0.5f * x[i] * x[i]));
+    }
+}
+
 #if MYELIN_X86
 #define PICK(NAME) (use_avx512() ? NAME##_avx512 : NAME##_portable)
 #else
@@ -232,6 +268,25 @@ void myelin_vlog(const float *x, float *y, int64_t n) { map(PICK(log), x, y, n);
 void myelin_vtanh(const float *x, float *y, int64_t n) { map(PICK(tanh), x, y, n); }
 void myelin_vsigmoid(const float *x, float *y, int64_t n) { map(PICK(sigmoid), x, y, n); }
 void myelin_verf(const float *x, float *y, int64_t n) { map(PICK(erf), x, y, n); }
+void myelin_vgelu(const float *x, float *y, int64_t n) { map(PICK(gelu), x, y, n); }
+
+typedef void (*array2_fn)(const float *x, const float *g, float *y, int64_t n);
+
+typedef struct {
+    array2_fn fn;
+    const float *x, *g;
+    float *y;
+} map2_job;
+
+static void map2_slice(void *context, int64_t begin, int64_t end) {
+    const map2_job *job = context;
+    job->fn(job->x + begin, job->g + begin, job->y + begin, end - begin);
+}
+
+void myelin_vgelu_backward(const float *x, const float *g, float *y, int64_t n) {
+    map2_job job = {PICK(gelu_backward), x, g, y};
+    myelin_parallel_for(n, 1 << 15, map2_slice, &job);
+}
 
 typedef struct {
     array_fn row;

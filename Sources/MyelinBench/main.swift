@@ -9,6 +9,7 @@ let workloads: [(name: String, run: () -> [String: Any])] = [
     ("cnn", cnnWorkload),
     ("lenet", lenetWorkload),
     ("charlstm", charLSTMWorkload),
+    ("gpt", gptWorkload),
     ("latency", latencyWorkload),
     ("gemm", gemmWorkload),
     ("peak", peakWorkload),

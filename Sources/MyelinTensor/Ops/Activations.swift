@@ -29,13 +29,17 @@ extension Tensor {
 
     /// x·Φ(x) with the exact Gaussian CDF Φ(x) = ½(1 + erf(x/√2)), as PyTorch's default GELU.
     public func gelu() -> Tensor {
-        let cdf = (detached() * Float(0.5).squareRoot()).erf() * 0.5 + 0.5
-        let y = Elementwise.zip(detached(), cdf, "gelu") { $0 * $1 }
+        precondition(dtype == .float32, "gelu: needs a float32 tensor, got \(dtype)")
+        // One vector-math pass each way (erf and exp polynomials), no intermediate tensors.
+        let x = contiguous().detached()
+        let y = Tensor(empty: shape)
+        myelin_vgelu(x.floatPointer, y.storage.floats, Int64(count))
         return differentiable("gelu", [self], result: y) { g in
             // d/dx xΦ(x) = Φ(x) + x·φ(x), φ the standard normal density.
-            [Elementwise.zip(g, Elementwise.zip(self.detached(), cdf, "gelu backward") { x, c in
-                c + x * 0.3989422804 * LibM.exp(-0.5 * x * x)
-            }, "gelu backward") { $0 * $1 }]
+            let g = g.contiguous()
+            let dx = Tensor(empty: x.shape)
+            myelin_vgelu_backward(x.floatPointer, g.floatPointer, dx.storage.floats, Int64(x.count))
+            return [dx]
         }
     }
 
