@@ -23,90 +23,130 @@ enum { SCRATCH_SCORES = 8 };
 // Query rows per block: a causal block reads keys up to its last row, so smaller blocks skip more
 // of the masked half, larger ones make longer products.
 enum { QUERY_BLOCK = 32 };
-enum { LANES = 16 };
 
-// MARK: - Row kernels (compiled for AVX-512 and for the baseline; chosen at run time)
+// MARK: - Row kernels (AVX-512 and portable, chosen as the vector math is)
+//
+// Rows are short (a causal row of W6 holds 1 to 64 scores), so the AVX-512 versions handle a
+// row's last, partial vector with masks rather than scalar loops.
 
-// Softmax over the first n scores of a row of `width`, the padding-masked ones (bias −inf) left
-// out; columns n..width are zeroed. Returns log Σ exp, or +inf when the row sees no key (it is
-// then all zero).
-MYELIN_INLINE float softmax_row(float *restrict s, int64_t n, int64_t width, const float *restrict bias) {
-    if (bias) for (int64_t j = 0; j < n; j++) s[j] += bias[j];
-    float lane[LANES];
-    for (int l = 0; l < LANES; l++) lane[l] = -INFINITY;
-    int64_t j = 0;
-    for (; j + LANES <= n; j += LANES)
-        for (int l = 0; l < LANES; l++) lane[l] = s[j + l] > lane[l] ? s[j + l] : lane[l];
+typedef struct {
+    // Softmax over the first n scores of a row of `width`, the padding-masked ones (bias −inf)
+    // left out; columns n..width are zeroed. Returns log Σ exp, or +inf when the row sees no key
+    // (it is then all zero).
+    float (*softmax)(float *s, int64_t n, int64_t width, const float *bias);
+    // The forward pass's probabilities again, from the scores and the saved log Σ exp.
+    void (*probabilities)(float *s, int64_t n, int64_t width, const float *bias, float logsumexp);
+    // dS = P ⊙ (dP − Σⱼ P·dP), in place of dP.
+    void (*score_gradient)(const float *p, float *dp, int64_t n);
+} row_kernels;
+
+static float softmax_portable(float *s, int64_t n, int64_t width, const float *bias) {
     float m = -INFINITY;
-    for (int l = 0; l < LANES; l++) m = lane[l] > m ? lane[l] : m;
-    for (; j < n; j++) m = s[j] > m ? s[j] : m;
+    for (int64_t j = 0; j < n; j++) {
+        if (bias) s[j] += bias[j];
+        m = s[j] > m ? s[j] : m;
+    }
     if (m == -INFINITY) {
         memset(s, 0, (size_t)width * sizeof(float));
         return INFINITY;
     }
-    for (j = 0; j < n; j++) s[j] -= m;
-    myelin_vexp(s, s, n);
-    if (bias) for (j = 0; j < n; j++) s[j] = bias[j] == 0 ? s[j] : 0.0f; // exactly 0, not a tiny exp(−inf)
-    for (int l = 0; l < LANES; l++) lane[l] = 0;
-    for (j = 0; j + LANES <= n; j += LANES)
-        for (int l = 0; l < LANES; l++) lane[l] += s[j + l];
     float sum = 0;
-    for (int l = 0; l < LANES; l++) sum += lane[l];
-    for (; j < n; j++) sum += s[j];
-    const float inverse = 1.0f / sum;
-    for (j = 0; j < n; j++) s[j] *= inverse;
-    for (; j < width; j++) s[j] = 0;
+    for (int64_t j = 0; j < n; j++) {
+        s[j] = bias && bias[j] != 0 ? 0.0f : expf(s[j] - m); // exactly 0 for a hidden key
+        sum += s[j];
+    }
+    for (int64_t j = 0; j < n; j++) s[j] /= sum;
+    for (int64_t j = n; j < width; j++) s[j] = 0;
     return m + logf(sum);
 }
 
-// The forward pass's probabilities again, from the scores and the saved log Σ exp.
-MYELIN_INLINE void probabilities_row(float *restrict s, int64_t n, int64_t width, const float *restrict bias,
-                                     float logsumexp) {
+static void probabilities_portable(float *s, int64_t n, int64_t width, const float *bias, float logsumexp) {
     if (logsumexp == INFINITY) n = 0;
-    for (int64_t j = 0; j < n; j++) s[j] -= logsumexp;
-    myelin_vexp(s, s, n);
-    if (bias) for (int64_t j = 0; j < n; j++) s[j] = bias[j] == 0 ? s[j] : 0.0f;
+    for (int64_t j = 0; j < n; j++) s[j] = bias && bias[j] != 0 ? 0.0f : expf(s[j] - logsumexp);
     for (int64_t j = n; j < width; j++) s[j] = 0;
 }
 
-// dS = P ⊙ (dP − Σⱼ P·dP), in place of dP.
-MYELIN_INLINE void score_gradient_row(const float *restrict p, float *restrict dp, int64_t n) {
-    float lane[LANES] = {0};
-    int64_t j = 0;
-    for (; j + LANES <= n; j += LANES)
-        for (int l = 0; l < LANES; l++) lane[l] += p[j + l] * dp[j + l];
+static void score_gradient_portable(const float *p, float *dp, int64_t n) {
     float d = 0;
-    for (int l = 0; l < LANES; l++) d += lane[l];
-    for (; j < n; j++) d += p[j] * dp[j];
-    for (j = 0; j < n; j++) dp[j] = p[j] * (dp[j] - d);
+    for (int64_t j = 0; j < n; j++) d += p[j] * dp[j];
+    for (int64_t j = 0; j < n; j++) dp[j] = p[j] * (dp[j] - d);
 }
 
-typedef struct {
-    float (*softmax)(float *, int64_t, int64_t, const float *);
-    void (*probabilities)(float *, int64_t, int64_t, const float *, float);
-    void (*score_gradient)(const float *, float *, int64_t);
-} row_kernels;
-
-#define ROW_KERNELS(suffix, target)                                                                 \
-    target static float softmax_##suffix(float *s, int64_t n, int64_t width, const float *bias) {    \
-        return softmax_row(s, n, width, bias);                                                      \
-    }                                                                                               \
-    target static void probabilities_##suffix(float *s, int64_t n, int64_t width, const float *bias, \
-                                              float logsumexp) {                                    \
-        probabilities_row(s, n, width, bias, logsumexp);                                            \
-    }                                                                                               \
-    target static void score_gradient_##suffix(const float *p, float *dp, int64_t n) {               \
-        score_gradient_row(p, dp, n);                                                               \
-    }
-
-ROW_KERNELS(portable, )
 #if MYELIN_X86
-ROW_KERNELS(avx512, MYELIN_TARGET_AVX512)
+#include "avx512_math.h"
+
+#define T MYELIN_TARGET_AVX512
+
+// The lanes of a padding row's vector whose keys are visible (bias 0, not −inf).
+MYELIN_INLINE T __mmask16 visible_keys(const float *bias, int64_t j, __mmask16 lanes) {
+    return bias ? _mm512_mask_cmp_ps_mask(lanes, _mm512_maskz_loadu_ps(lanes, bias + j), _mm512_setzero_ps(), _CMP_EQ_OQ)
+                : lanes;
+}
+
+MYELIN_INLINE T void zero_columns(float *s, int64_t from, int64_t width) {
+    for (int64_t j = from; j < width; j += 16) _mm512_mask_storeu_ps(s + j, myelin_lanes(width - j), _mm512_setzero_ps());
+}
+
+static T float softmax_avx512(float *s, int64_t n, int64_t width, const float *bias) {
+    __m512 top = splat(-INFINITY);
+    for (int64_t j = 0; j < n; j += 16) {
+        const __mmask16 keys = visible_keys(bias, j, myelin_lanes(n - j));
+        top = _mm512_mask_max_ps(top, keys, top, _mm512_maskz_loadu_ps(keys, s + j));
+    }
+    const float m = _mm512_reduce_max_ps(top);
+    if (m == -INFINITY) {
+        zero_columns(s, 0, width);
+        return INFINITY;
+    }
+    __m512 sum = _mm512_setzero_ps();
+    const __m512 vm = splat(m);
+    for (int64_t j = 0; j < n; j += 16) {
+        const __mmask16 lanes = myelin_lanes(n - j), keys = visible_keys(bias, j, lanes);
+        const __m512 e = _mm512_maskz_mov_ps(keys, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, s + j), vm)));
+        sum = _mm512_add_ps(sum, e);
+        _mm512_mask_storeu_ps(s + j, lanes, e);
+    }
+    const float total = _mm512_reduce_add_ps(sum);
+    const __m512 inverse = splat(1.0f / total);
+    for (int64_t j = 0; j < n; j += 16) {
+        const __mmask16 lanes = myelin_lanes(n - j);
+        _mm512_mask_storeu_ps(s + j, lanes, _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, s + j), inverse));
+    }
+    zero_columns(s, n, width);
+    return m + logf(total);
+}
+
+static T void probabilities_avx512(float *s, int64_t n, int64_t width, const float *bias, float logsumexp) {
+    if (logsumexp == INFINITY) n = 0;
+    const __m512 shift = splat(logsumexp);
+    for (int64_t j = 0; j < n; j += 16) {
+        const __mmask16 lanes = myelin_lanes(n - j), keys = visible_keys(bias, j, lanes);
+        const __m512 p = exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, s + j), shift));
+        _mm512_mask_storeu_ps(s + j, lanes, _mm512_maskz_mov_ps(keys, p));
+    }
+    zero_columns(s, n, width);
+}
+
+static T void score_gradient_avx512(const float *p, float *dp, int64_t n) {
+    __m512 sum = _mm512_setzero_ps();
+    for (int64_t j = 0; j < n; j += 16) {
+        const __mmask16 lanes = myelin_lanes(n - j);
+        sum = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, p + j), _mm512_maskz_loadu_ps(lanes, dp + j), sum);
+    }
+    const __m512 d = splat(_mm512_reduce_add_ps(sum));
+    for (int64_t j = 0; j < n; j += 16) {
+        const __mmask16 lanes = myelin_lanes(n - j);
+        const __m512 g = _mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, dp + j), d);
+        _mm512_mask_storeu_ps(dp + j, lanes, _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, p + j), g));
+    }
+}
+
+#undef T
 #endif
 
 static row_kernels pick_row_kernels(void) {
 #if MYELIN_X86
-    if (myelin_gemm_path_supported(MYELIN_GEMM_AVX512)) // the features MYELIN_TARGET_AVX512 compiles for
+    if (myelin_vector_math_uses_avx512()) // AVX-512 where the CPU has it, unless a test turned it off
         return (row_kernels){softmax_avx512, probabilities_avx512, score_gradient_avx512};
 #endif
     return (row_kernels){softmax_portable, probabilities_portable, score_gradient_portable};

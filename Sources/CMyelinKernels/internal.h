@@ -80,6 +80,12 @@ MYELIN_INLINE void myelin_valid_columns(int64_t first, int64_t stride, int64_t w
     *hi = b;
 }
 
+// MARK: - Vector math
+
+/// Whether the vector math runs its AVX-512 polynomials (myelin_vector_math_set_avx512); kernels
+/// that apply the same functions in place (attention's softmax rows) follow it.
+int myelin_vector_math_uses_avx512(void);
+
 // MARK: - Thread pool internals
 
 /// A job for the pool: the caller and every worker that joins run it at once, and each must take

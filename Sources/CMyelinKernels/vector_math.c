@@ -29,27 +29,9 @@ static void log_softmax_row_portable(const float *x, float *y, int64_t n) {
 
 #define T MYELIN_TARGET_AVX512
 
-MYELIN_INLINE T __m512 splat(float v) { return _mm512_set1_ps(v); }
+#include "avx512_math.h"
 
 // MARK: - AVX-512 element functions
-
-// e^x = 2^n · e^r with n = round(x / ln 2), |r| ≤ ln2/2, e^r = 1 + r + r²·q(r) (degree 6 overall).
-// scalef applies 2^n with correct overflow to inf and gradual underflow to 0. The clamp keeps
-// inf − inf out of the reduction and lets NaN through (min/max return their second operand on NaN).
-MYELIN_INLINE T __m512 exp16(__m512 x) {
-    x = _mm512_max_ps(splat(-104.0f), _mm512_min_ps(splat(89.0f), x));
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, splat(1.44269504088896341f)),
-                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, splat(0.693145751953125f), x); // ln 2, high bits (exact product)
-    r = _mm512_fnmadd_ps(n, splat(1.428606765330187e-06f), r);     // ln 2, the rest
-    __m512 q = splat(0.0013814604608342052f);
-    q = _mm512_fmadd_ps(q, r, splat(0.008368710987269878f));
-    q = _mm512_fmadd_ps(q, r, splat(0.04166838899254799f));
-    q = _mm512_fmadd_ps(q, r, splat(0.1666652113199234f));
-    q = _mm512_fmadd_ps(q, r, splat(0.4999999403953552f));
-    const __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), q, _mm512_add_ps(r, splat(1.0f)));
-    return _mm512_scalef_ps(p, n);
-}
 
 // log x = e·ln 2 + log m with x = m·2^e, m ∈ [0.75, 1.5); log m = 2·atanh(s), s = (m−1)/(m+1),
 // |s| ≤ 0.2, as 2s + s³·(2/3 + 2s²/5 + 2s⁴/7 + 2s⁶/9) (truncation ≤ 1e-8 relative).
@@ -202,8 +184,11 @@ int myelin_vector_math_set_avx512(int enabled) {
     atomic_store(&avx512_setting, v);
     return v;
 }
+int myelin_vector_math_uses_avx512(void) { return use_avx512(); }
 #else
 static int use_avx512(void) { return 0; }
+
+int myelin_vector_math_uses_avx512(void) { return 0; }
 
 int myelin_vector_math_set_avx512(int enabled) {
     (void)enabled;

@@ -245,8 +245,8 @@ void myelin_vgelu_backward(const float *x, const float *g, float *y, int64_t n);
 /// Row-wise log-softmax of an rows×cols row-major matrix (y may equal x).
 void myelin_log_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
 
-/// Whether the vector functions above use their AVX-512 polynomials (1) or the C library's
-/// expf/logf/tanhf/erff (0); tests use this to check both. Returns the setting now in use: AVX-512
+/// Whether the vector functions above (and attention's softmax rows) use their AVX-512 polynomials
+/// (1) or the C library's expf/logf/tanhf/erff (0); tests use this to check both. Returns the setting now in use: AVX-512
 /// only where the CPU has it. The default is AVX-512 where available.
 int myelin_vector_math_set_avx512(int enabled);
 
