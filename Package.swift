@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Every dependency points down: CMyelinKernels ← MyelinTensor ← {NN, Optim, Data, Vision} ← Myelin ← tools;
-/// MyelinModels (the zoo) needs only MyelinNN.
+/// MyelinModels (the zoo and its training recipes) sits on NN, Optim and Data.
 let package = Package(
     name: "Myelin",
     products: [
@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "MyelinVision", dependencies: ["MyelinTensor", "CZlib"]),
         .target(name: "Myelin", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision"]),
         // The model zoo: LeNet, the MNIST ConvNet, VGG-mini, … (each a few lines of layers).
-        .target(name: "MyelinModels", dependencies: ["MyelinTensor", "MyelinNN", "MyelinData"]),
+        .target(name: "MyelinModels", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData"]),
 
         .executableTarget(name: "myelin", dependencies: [
             "Myelin", "MyelinModels", .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -71,14 +71,6 @@ public struct CharRNNCheckpoint {
     }
 }
 
-/// A checkpoint file that cannot be used: which file, and why.
-public struct CheckpointError: Error, Equatable, CustomStringConvertible {
-    public let path: String
-    public let message: String
-
-    public var description: String { "\(path): \(message)" }
-}
-
 extension CharRNN.Configuration {
     /// Whether a model can be built from it (a file may hold anything).
     var isValid: Bool {
