@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "MyelinOptimTests", dependencies: ["MyelinOptim"]),
         .testTarget(name: "MyelinDataTests", dependencies: ["MyelinData"]),
         .testTarget(name: "MyelinVisionTests", dependencies: ["MyelinVision"]),
-        .testTarget(name: "MyelinModelsTests", dependencies: ["MyelinModels", "Myelin"]),
+        .testTarget(name: "MyelinModelsTests", dependencies: ["MyelinModels", "Myelin"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )
