@@ -51,7 +51,9 @@ let package = Package(
         .testTarget(name: "MyelinKernelsTests", dependencies: ["CMyelinKernels"]),
         .testTarget(name: "MyelinTensorTests", dependencies: ["MyelinTensor", "MyelinTestSupport"]),
         .testTarget(name: "MyelinNNTests", dependencies: ["MyelinNN", "MyelinTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "MyelinOptimTests", dependencies: ["MyelinOptim"]),
+        .testTarget(name: "MyelinOptimTests", dependencies: ["MyelinOptim", "checkpoint-writer"]),
+        // The child process that the checkpoint kill test kills while it writes.
+        .executableTarget(name: "checkpoint-writer", dependencies: ["Myelin"], path: "Tests/CheckpointWriter"),
         .testTarget(name: "MyelinDataTests", dependencies: ["MyelinData"]),
         .testTarget(name: "MyelinVisionTests", dependencies: ["MyelinVision"]),
         .testTarget(name: "MyelinModelsTests", dependencies: ["MyelinModels", "Myelin"], exclude: ["Fixtures"]),
