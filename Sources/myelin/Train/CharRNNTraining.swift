@@ -87,15 +87,11 @@ func sampleText(from checkpoint: CharRNNCheckpoint, prime: String, length: Int, 
     return checkpoint.vocabulary.decode(ids)
 }
 
-/// The training loss per step and the validation loss per evaluation, as SVG and PNG; returns the paths.
-func writeLanguageModelCurves(_ history: LanguageModelHistory, to directory: URL) throws -> [String] {
+/// The training loss per step and the validation loss per evaluation, in bits per character.
+func languageModelCurve(_ history: LanguageModelHistory, title: String) -> RunPlot {
     let log2 = Foundation.log(2.0)
-    let plot = LinePlot(title: "Char-RNN loss", xLabel: "step", yLabel: "bits per character", series: [
+    return RunPlot(name: "loss", plot: LinePlot(title: title, xLabel: "step", yLabel: "bits per character", series: [
         LinePlot.Series(name: "training (per window)", values: history.stepLosses.map { $0 / log2 }),
         LinePlot.Series(name: "validation", points: history.validation.map { (x: Double($0.step), y: $0.nats / log2) }),
-    ])
-    let svg = directory.appendingPathComponent("loss.svg"), png = directory.appendingPathComponent("loss.png")
-    try plot.writeSVG(to: svg)
-    try plot.writePNG(to: png)
-    return [svg.path, png.path]
+    ]))
 }

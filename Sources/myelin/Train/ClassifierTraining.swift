@@ -61,9 +61,8 @@ func evaluate<D: Dataset>(model: Module, data: D) -> ConfusionMatrix {
     return ConfusionMatrix(of: { model($0) }, on: data, batchSize: 1000)
 }
 
-/// Writes the loss curve (per step, and the per-epoch mean) and the test accuracy per epoch, each
-/// as SVG and PNG; returns their paths.
-func writeTrainingCurves(_ history: TrainingHistory, stepsPerEpoch: Int, to directory: URL) throws -> [String] {
+/// The loss curve (per step, and the per-epoch mean) and the test accuracy per epoch.
+func trainingCurves(_ history: TrainingHistory, stepsPerEpoch: Int) -> [RunPlot] {
     let epochEnds = history.epochLosses.indices.map { Double(($0 + 1) * stepsPerEpoch) }
     let loss = LinePlot(title: "Training loss", xLabel: "step", yLabel: "loss", series: [
         LinePlot.Series(name: "loss per step", values: history.stepLosses),
@@ -72,14 +71,7 @@ func writeTrainingCurves(_ history: TrainingHistory, stepsPerEpoch: Int, to dire
     let accuracy = LinePlot(title: "Test accuracy", xLabel: "step", yLabel: "accuracy", series: [
         LinePlot.Series(name: "test accuracy after each epoch", points: zip(epochEnds, history.testAccuracies).map { (x: $0, y: $1) }),
     ])
-    var paths: [String] = []
-    for (plot, name) in [(loss, "loss"), (accuracy, "accuracy")] {
-        let svg = directory.appendingPathComponent("\(name).svg"), png = directory.appendingPathComponent("\(name).png")
-        try plot.writeSVG(to: svg)
-        try plot.writePNG(to: png)
-        paths += [svg.path, png.path]
-    }
-    return paths
+    return [RunPlot(name: "loss", plot: loss), RunPlot(name: "accuracy", plot: accuracy)]
 }
 
 /// Creates `path` (and its parents) if needed, with an error that says which folder failed.

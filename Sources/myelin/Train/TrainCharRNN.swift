@@ -78,8 +78,18 @@ struct TrainCharRNN: ParsableCommand {
         let sample = try sampleText(from: checkpoint, prime: prime, length: 400, sampler: TokenSampler(temperature: 0.8),
                                     generator: RandomGenerator(seed: seed))
         print("\nA sample (temperature 0.8):\n\n\(prime)\(sample)\n")
-        let written = try writeLanguageModelCurves(history, to: folder)
-        print("Wrote:\n" + ([checkpointURL.path] + written).map { "  \($0)" }.joined(separator: "\n"))
+        let validation = history.validation.last!.nats
+        let outputs = RunOutputs(
+            title: "myelin train charrnn",
+            summary: "A character-level \(c.cell.rawValue.uppercased()) learns to write like \(url.lastPathComponent) (\(corpus.ids.count) characters).",
+            settings: [("model", "Embedding(\(c.vocabularySize), \(c.embeddingSize)) → \(c.cell.rawValue.uppercased())(\(c.hiddenSize))×\(c.layers) → Linear; \(checkpoint.model.parameterCount) parameters"),
+                       ("optimizer", "Adam lr \(recipe.learningRate), gradient norm clipped at \(recipe.clipNorm)"),
+                       ("batch", "\(recipe.batchSize) streams × \(recipe.window) characters (truncated BPTT)"),
+                       ("steps", String(recipe.steps)), ("seed", String(seed))],
+            metrics: [("validation loss", String(format: "%.4f nats/char = %.3f bits/char", validation, validation / log(2)))],
+            plots: [languageModelCurve(history, title: "Char-RNN loss")],
+            texts: [(caption: "A sample (temperature 0.8)", text: prime + sample)])
+        print("Wrote:\n" + ([checkpointURL.path] + (try outputs.write(to: folder))).map { "  \($0)" }.joined(separator: "\n"))
         let next = defaultPrime("JULIET:", vocabulary: corpus.vocabulary)
         print("Sample more with: myelin sample charrnn \(checkpointURL.path)\(next == "JULIET:" ? " --prime \"JULIET:\"" : "") --length 500")
     }

@@ -59,7 +59,7 @@ struct TrainImageModel: ParsableCommand {
         let batchSize = batchSize ?? model.batchSize
         print("Model \(model.rawValue): \(model.summary); \(network.parameterCount) parameters; \(optimizerSummary), batch \(batchSize)\(augment ? ", shifted ±2 px" : "").")
         let history = try trainClassifier(model: network, optimizer: optimizer, train: train, test: test,
-                                          epochs: epochs ?? model.epochs, batchSize: batchSize,
+                                          epochs: self.epochs ?? model.epochs, batchSize: batchSize,
                                           augmentation: augment ? [.shift(maxPixels: 2)] : nil,
                                           loss: model.loss, generator: RandomGenerator(seed: seed))
         print("Confusion matrix of the test set (rows: true digit, columns: predicted):")
@@ -67,8 +67,20 @@ struct TrainImageModel: ParsableCommand {
         print(String(format: "Test accuracy: %.4f", history.testAccuracies.last!))
 
         let folder = try makeOutputDirectory(out ?? "runs/\(model.rawValue)")
-        var written = try writeTrainingCurves(history, stepsPerEpoch: (train.count + batchSize - 1) / batchSize, to: folder)
-        written += try drawFirstConvolution(of: network, on: test, to: folder)
+        let epochs = self.epochs ?? model.epochs
+        var outputs = RunOutputs(
+            title: "myelin train \(model.rawValue)",
+            summary: "\(model.summary), trained on \(train.count) MNIST digits and tested on \(test.count).",
+            settings: [("model", "\(model.rawValue): \(network.parameterCount) parameters"), ("optimizer", optimizerSummary),
+                       ("batch size", String(batchSize)), ("epochs", String(epochs)),
+                       ("augmentation", augment ? "random shifts of up to 2 pixels" : "none"), ("seed", String(seed))],
+            metrics: [("test accuracy", String(format: "%.4f", history.testAccuracies.last!)),
+                      ("mean training loss, last epoch", String(format: "%.4f", history.epochLosses.last!))],
+            plots: trainingCurves(history, stepsPerEpoch: (train.count + batchSize - 1) / batchSize),
+            pictures: firstConvolutionPictures(of: network, on: test))
+        outputs.texts = [(caption: "Confusion matrix of the test set (rows: true digit, columns: predicted)",
+                          text: history.confusion!.table)]
+        let written = try outputs.write(to: folder)
         print("Wrote:\n" + written.map { "  \($0)" }.joined(separator: "\n"))
     }
 }
