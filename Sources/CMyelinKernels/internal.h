@@ -100,7 +100,8 @@ void myelin_spin_pause(unsigned spins);
 /// thread's packed B; slot 2: small vectors; slot 3: this thread's convolution columns; slot 4: a
 /// convolution's per-chunk weight-gradient sums, owned by the caller; slot 5: one image's output
 /// gradient masked by ReLU; slot 6: a recurrence's transposed W_hh, owned by the caller; slot 7: this
-/// thread's recurrence carries). Never freed while the thread lives.
+/// thread's recurrence carries; slot 8: this thread's attention scores; slot 9: a layer norm's
+/// per-chunk column sums, owned by the caller). Never freed while the thread lives.
 float *myelin_scratch(int slot, size_t floats);
 
 #endif

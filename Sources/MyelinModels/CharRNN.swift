@@ -89,23 +89,3 @@ public final class CharRNN: Module {
         }
     }
 }
-
-extension CharRNN {
-    /// The mean cross-entropy per predicted character, in nats, over `ids` cut into non-overlapping
-    /// windows that each start from a zero state (W4's validation loss), in evaluation mode.
-    /// Divide by ln 2 for bits per character.
-    public func meanLoss(on ids: [Int32], window: Int, batchSize: Int = 256) -> (nats: Double, windows: Int) {
-        let wasTraining = isTraining
-        eval()
-        defer { if wasTraining { train() } }
-        var total = 0.0, count = 0, windows = 0
-        for (inputs, targets) in validationWindows(ids, window: window, batchSize: batchSize) {
-            let logits = withoutGrad { self(inputs) }
-            total += Double(crossEntropy(logits.reshaped([-1, configuration.vocabularySize]), targets.reshaped([-1]),
-                                         reduction: .sum).item)
-            count += targets.count
-            windows += inputs.shape[0]
-        }
-        return (total / Double(max(count, 1)), windows)
-    }
-}

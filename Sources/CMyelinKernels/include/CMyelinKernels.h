@@ -141,6 +141,57 @@ void myelin_recurrence_backward(const myelin_recurrence_shape *shape, const floa
                                 const float *grad_last_cell, float *grad_gates, float *grad_hidden_gates,
                                 float *grad_h0, float *grad_c0);
 
+// MARK: - Layer normalisation
+
+/// Normalises each row of an rows×cols row-major matrix: y = (x − μ)·σ⁻¹·weight + bias with the row's
+/// mean μ and σ⁻¹ = 1/√(biased variance + epsilon); weight and bias [cols] may be NULL (1 and 0).
+/// Writes mean and rstd (σ⁻¹) [rows] for the backward pass. Rows are split over the thread pool.
+void myelin_layer_norm_forward(int64_t rows, int64_t cols, const float *x, const float *weight, const float *bias,
+                               float epsilon, float *y, float *mean, float *rstd);
+
+/// The gradients of a layer norm from its input, weight (NULL: none), saved mean and rstd and the output
+/// gradient, each overwritten and skipped when NULL: grad_input [rows, cols], grad_weight and grad_bias
+/// [cols]. One pass over the rows; the column sums are taken in fixed chunks of rows, so every result
+/// is the same, bit for bit, on any thread count.
+void myelin_layer_norm_backward(int64_t rows, int64_t cols, const float *x, const float *weight, const float *mean,
+                                const float *rstd, const float *grad_output, float *grad_input, float *grad_weight,
+                                float *grad_bias);
+
+// MARK: - Attention
+
+/// One operand of attention: element (b, h, i, d) — batch b, head h, position i, feature d — at
+/// data[b·batch + h·head + i·position + d] (the features of a position are contiguous).
+typedef struct {
+    float *data;
+    int64_t batch, head, position;
+} myelin_heads;
+
+/// batch × heads independent attention problems: `queries` query vectors and `keys` key vectors of
+/// head_dim features, and a value vector of value_dim features per key. With `causal`, query i sees
+/// keys j ≤ i only (PyTorch's is_causal: the mask is aligned at the top left).
+typedef struct {
+    int64_t batch, heads, queries, keys, head_dim, value_dim;
+    float scale;
+    int causal;
+} myelin_attention_shape;
+
+/// output = softmax(scale·Q·Kᵀ, masked)·V for every (batch, head). key_padding_mask [batch, keys]
+/// (NULL: none) hides the keys where it is nonzero. logsumexp [batch·heads·queries] gets each row's
+/// log Σ exp of its visible scores for the backward pass; a row that sees no key gets +inf and a zero
+/// output. Queries go in blocks, so scratch is O(block × keys) per thread, not O(queries × keys);
+/// (batch, head) pairs are split over the thread pool (the same bits on any thread count).
+void myelin_attention_forward(const myelin_attention_shape *shape, myelin_heads query, myelin_heads key,
+                              myelin_heads value, const uint8_t *key_padding_mask, myelin_heads output,
+                              float *logsumexp);
+
+/// The gradients of attention from its inputs, the forward pass's logsumexp and grad_output (laid
+/// out like the output): grad_query, grad_key and grad_value, each overwritten and skipped when its
+/// data is NULL. The probabilities are recomputed from the scores and logsumexp, not stored.
+void myelin_attention_backward(const myelin_attention_shape *shape, myelin_heads query, myelin_heads key,
+                               myelin_heads value, const uint8_t *key_padding_mask, const float *logsumexp,
+                               myelin_heads grad_output, myelin_heads grad_query, myelin_heads grad_key,
+                               myelin_heads grad_value);
+
 // MARK: - Optimisers
 
 /// One Adam/AdamW step's constants (bias corrections folded in by the caller).

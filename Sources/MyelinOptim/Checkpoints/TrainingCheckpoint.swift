@@ -20,6 +20,8 @@ public struct TrainingCheckpoint {
     public var generators: [(name: String, generator: RandomGenerator)]
 
     public static let formatKey = "myelin.format"
+    /// Optimizer tensors are stored as `optimizer.NAME.STATE`.
+    public static let optimizerPrefix = "optimizer."
 
     public init(format: String, modules: [(prefix: String, module: Module)],
                 optimizers: [(name: String, optimizer: Optimizer)] = [],
@@ -39,7 +41,7 @@ public struct TrainingCheckpoint {
         var header = metadata
         header[Self.formatKey] = format
         for (name, optimizer) in optimizers {
-            tensors += optimizer.state.map { ("optimizer.\(name).\($0.0)", $0.1) }
+            tensors += optimizer.state.map { ("\(Self.optimizerPrefix)\(name).\($0.0)", $0.1) }
             let saved = SavedOptimizer(kind: String(describing: type(of: optimizer)), learningRate: optimizer.learningRate,
                                        counters: Dictionary(uniqueKeysWithValues: optimizer.counters))
             header["myelin.optimizer.\(name)"] = String(decoding: try JSONEncoder().encode(saved), as: UTF8.self)
@@ -88,7 +90,7 @@ public struct TrainingCheckpoint {
             }
             let kind = String(describing: type(of: optimizer))
             guard saved.kind == kind else { throw problem("optimizer \(name) was \(saved.kind), this run uses \(kind)") }
-            let prefix = "optimizer.\(name)."
+            let prefix = "\(Self.optimizerPrefix)\(name)."
             var tensors: [String: Tensor] = [:]
             for (key, tensor) in file.tensors where key.hasPrefix(prefix) {
                 tensors[String(key.dropFirst(prefix.count))] = tensor

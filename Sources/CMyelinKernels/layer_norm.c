@@ -1,0 +1,197 @@
+// Layer normalisation: each row of `cols` floats is normalised by its own mean and variance,
+// then scaled and shifted per column (γ, β):
+//
+//   forward:   y = γ·x̂ + β,  x̂ = (x − μ)·σ⁻¹,  σ⁻¹ = 1/√(var + ε)      (var biased, as PyTorch)
+//   backward:  dx = σ⁻¹·(gγ − mean(gγ) − x̂·mean(gγ·x̂)),  dγ = Σ_rows g·x̂,  dβ = Σ_rows g
+//
+// A row is read once per pass while it sits in L1. Rows are split over the thread pool. The column
+// sums of the backward pass are taken per fixed chunk of rows (each chunk's partial sums in its own
+// slot), then the chunks are added in order: the same bits on any thread count.
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+
+enum { SCRATCH_PARTIALS = 9 };
+// Rows per chunk of the column sums; a slice of the pool is a whole number of chunks.
+enum { CHUNK_ROWS = 32 };
+// Floats summed in 16 lanes: the compiler keeps them in one vector register (it will not reorder
+// a scalar float sum itself).
+enum { LANES = 16 };
+
+MYELIN_INLINE float row_sum(const float *restrict x, int64_t n) {
+    float lane[LANES] = {0};
+    int64_t j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (int l = 0; l < LANES; l++) lane[l] += x[j + l];
+    float s = 0;
+    for (int l = 0; l < LANES; l++) s += lane[l];
+    for (; j < n; j++) s += x[j];
+    return s;
+}
+
+// Σ(x − μ)², a second pass over the centred values so a large mean cannot cancel the variance away.
+MYELIN_INLINE float row_squared_deviations(const float *restrict x, int64_t n, float mean) {
+    float lane[LANES] = {0};
+    int64_t j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (int l = 0; l < LANES; l++) {
+            const float d = x[j + l] - mean;
+            lane[l] += d * d;
+        }
+    float s = 0;
+    for (int l = 0; l < LANES; l++) s += lane[l];
+    for (; j < n; j++) s += (x[j] - mean) * (x[j] - mean);
+    return s;
+}
+
+typedef struct {
+    int64_t rows, cols;
+    float epsilon;
+    const float *x, *weight, *bias, *grad_output;
+    float *y, *mean, *rstd;
+    float *grad_input, *partials; // partials: per chunk, Σ g·x̂ then Σ g (2·cols floats), or NULL
+} layer_norm_job;
+
+MYELIN_INLINE void forward_rows(const layer_norm_job *job, int64_t r0, int64_t r1) {
+    const int64_t n = job->cols;
+    const float *restrict w = job->weight, *restrict b = job->bias;
+    for (int64_t r = r0; r < r1; r++) {
+        const float *restrict x = job->x + r * n;
+        float *restrict y = job->y + r * n;
+        const float mu = row_sum(x, n) / (float)n;
+        const float rs = 1.0f / sqrtf(row_squared_deviations(x, n, mu) / (float)n + job->epsilon);
+        job->mean[r] = mu;
+        job->rstd[r] = rs;
+        if (w && b) for (int64_t j = 0; j < n; j++) y[j] = (x[j] - mu) * rs * w[j] + b[j];
+        else if (w) for (int64_t j = 0; j < n; j++) y[j] = (x[j] - mu) * rs * w[j];
+        else if (b) for (int64_t j = 0; j < n; j++) y[j] = (x[j] - mu) * rs + b[j];
+        else for (int64_t j = 0; j < n; j++) y[j] = (x[j] - mu) * rs;
+    }
+}
+
+MYELIN_INLINE void backward_rows(const layer_norm_job *job, int64_t r0, int64_t r1) {
+    const int64_t n = job->cols;
+    const float *restrict w = job->weight;
+    float *restrict dw = job->partials ? job->partials + (r0 / CHUNK_ROWS) * 2 * n : NULL;
+    float *restrict db = dw ? dw + n : NULL;
+    if (dw) memset(dw, 0, (size_t)(2 * n) * sizeof(float));
+    for (int64_t r = r0; r < r1; r++) {
+        const float *restrict x = job->x + r * n, *restrict g = job->grad_output + r * n;
+        const float mu = job->mean[r], rs = job->rstd[r];
+        if (dw) {
+            for (int64_t j = 0; j < n; j++) {
+                dw[j] += g[j] * (x[j] - mu) * rs;
+                db[j] += g[j];
+            }
+        }
+        if (!job->grad_input) continue;
+        // Σ gγ and Σ gγ·x̂ in lanes, then dx in a second sweep over the row (still in L1).
+        float la[LANES] = {0}, lc[LANES] = {0};
+        int64_t j = 0;
+        for (; j + LANES <= n; j += LANES)
+            for (int l = 0; l < LANES; l++) {
+                const float gw = w ? g[j + l] * w[j + l] : g[j + l];
+                la[l] += gw;
+                lc[l] += gw * (x[j + l] - mu) * rs;
+            }
+        float a = 0, c = 0;
+        for (int l = 0; l < LANES; l++) {
+            a += la[l];
+            c += lc[l];
+        }
+        for (; j < n; j++) {
+            const float gw = w ? g[j] * w[j] : g[j];
+            a += gw;
+            c += gw * (x[j] - mu) * rs;
+        }
+        const float ma = a / (float)n, mc = c / (float)n;
+        float *restrict dx = job->grad_input + r * n;
+        for (j = 0; j < n; j++) {
+            const float gw = w ? g[j] * w[j] : g[j];
+            dx[j] = rs * (gw - ma - (x[j] - mu) * rs * mc);
+        }
+    }
+}
+
+#define LAYER_NORM_KERNELS(suffix, target)                                                         \
+    target static void forward_##suffix(const layer_norm_job *job, int64_t r0, int64_t r1) {       \
+        forward_rows(job, r0, r1);                                                                  \
+    }                                                                                               \
+    target static void backward_##suffix(const layer_norm_job *job, int64_t r0, int64_t r1) {      \
+        backward_rows(job, r0, r1);                                                                 \
+    }
+
+LAYER_NORM_KERNELS(portable, )
+#if MYELIN_X86
+LAYER_NORM_KERNELS(avx512, MYELIN_TARGET_AVX512)
+#endif
+
+static int avx512(void) {
+#if MYELIN_X86
+    return myelin_gemm_path_supported(MYELIN_GEMM_AVX512); // the features MYELIN_TARGET_AVX512 compiles for
+#else
+    return 0;
+#endif
+}
+
+static void forward_slice(void *context, int64_t r0, int64_t r1) {
+#if MYELIN_X86
+    if (avx512()) {
+        forward_avx512(context, r0, r1);
+        return;
+    }
+#endif
+    forward_portable(context, r0, r1);
+}
+
+// A slice is a range of chunks; each chunk's column sums go to its own slot of the partials.
+static void backward_slice(void *context, int64_t c0, int64_t c1) {
+    const layer_norm_job *job = context;
+    for (int64_t c = c0; c < c1; c++) {
+        const int64_t r0 = c * CHUNK_ROWS, r1 = r0 + CHUNK_ROWS < job->rows ? r0 + CHUNK_ROWS : job->rows;
+#if MYELIN_X86
+        if (avx512()) {
+            backward_avx512(job, r0, r1);
+            continue;
+        }
+#endif
+        backward_portable(job, r0, r1);
+    }
+}
+
+// Rows per thread slice: enough floats that a hand-off (microseconds) pays.
+static int64_t row_grain(int64_t cols) { return ((1 << 14) + cols - 1) / cols; }
+
+void myelin_layer_norm_forward(int64_t rows, int64_t cols, const float *x, const float *weight, const float *bias,
+                               float epsilon, float *y, float *mean, float *rstd) {
+    if (rows <= 0 || cols <= 0) return;
+    layer_norm_job job = {.rows = rows, .cols = cols, .epsilon = epsilon, .x = x, .weight = weight, .bias = bias,
+                          .y = y, .mean = mean, .rstd = rstd};
+    myelin_parallel_for(rows, row_grain(cols), forward_slice, &job);
+}
+
+void myelin_layer_norm_backward(int64_t rows, int64_t cols, const float *x, const float *weight, const float *mean,
+                                const float *rstd, const float *grad_output, float *grad_input, float *grad_weight,
+                                float *grad_bias) {
+    if (rows <= 0 || cols <= 0) return;
+    const int64_t chunks = (rows + CHUNK_ROWS - 1) / CHUNK_ROWS;
+    const int sums = grad_weight || grad_bias;
+    layer_norm_job job = {.rows = rows, .cols = cols, .x = x, .weight = weight, .mean = (float *)mean, .rstd = (float *)rstd,
+                          .grad_output = grad_output, .grad_input = grad_input,
+                          .partials = sums ? myelin_scratch(SCRATCH_PARTIALS, (size_t)(chunks * 2 * cols)) : NULL};
+    const int64_t grain = (row_grain(cols) + CHUNK_ROWS - 1) / CHUNK_ROWS;
+    myelin_parallel_for(chunks, grain, backward_slice, &job);
+    if (!sums) return;
+    // The chunks' sums, added in chunk order.
+    float *restrict dw = job.partials, *restrict db = job.partials + cols;
+    for (int64_t c = 1; c < chunks; c++) {
+        const float *restrict p = job.partials + c * 2 * cols;
+        for (int64_t j = 0; j < cols; j++) {
+            dw[j] += p[j];
+            db[j] += p[cols + j];
+        }
+    }
+    if (grad_weight) memcpy(grad_weight, dw, (size_t)cols * sizeof(float));
+    if (grad_bias) memcpy(grad_bias, db, (size_t)cols * sizeof(float));
+}

@@ -1,0 +1,40 @@
+import MyelinData
+import MyelinNN
+import MyelinTensor
+
+/// A character-level language model — ids [N, T] → logits [N, T, V] for the next character at every
+/// position — that a checkpoint can rebuild from its configuration alone.
+public protocol CharacterLanguageModel: Module {
+    associatedtype Configuration: Codable & Equatable
+    /// The `myelin.format` metadata value that marks a file as this model's checkpoint.
+    static var checkpointFormat: String { get }
+    /// How messages name the model ("char-RNN") and the `myelin train` model that makes one ("charrnn").
+    static var displayName: String { get }
+    static var commandName: String { get }
+    /// Whether a model can be built from `configuration` (a file may hold anything).
+    static func isValid(_ configuration: Configuration) -> Bool
+
+    var configuration: Configuration { get }
+    /// The size of the vocabulary the model scores.
+    var vocabularySize: Int { get }
+    init(_ configuration: Configuration, generator: RandomGenerator)
+}
+
+extension CharacterLanguageModel {
+    /// The mean cross-entropy per predicted character, in nats, over `ids` cut into non-overlapping
+    /// windows that each start afresh (W4's validation loss), in evaluation mode. Divide by ln 2 for
+    /// bits per character.
+    public func meanLoss(on ids: [Int32], window: Int, batchSize: Int = 256) -> (nats: Double, windows: Int) {
+        let wasTraining = isTraining
+        eval()
+        defer { if wasTraining { train() } }
+        var total = 0.0, count = 0, windows = 0
+        for (inputs, targets) in validationWindows(ids, window: window, batchSize: batchSize) {
+            let logits = withoutGrad { self(inputs) }
+            total += Double(crossEntropy(logits.reshaped([-1, vocabularySize]), targets.reshaped([-1]), reduction: .sum).item)
+            count += targets.count
+            windows += inputs.shape[0]
+        }
+        return (total / Double(max(count, 1)), windows)
+    }
+}

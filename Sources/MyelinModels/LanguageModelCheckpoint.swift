@@ -1,0 +1,91 @@
+import Foundation
+import MyelinData
+import MyelinNN
+import MyelinOptim
+import MyelinTensor
+
+/// A trained character-level language model in one safetensors file: the weights under their
+/// PyTorch names, and in the header's metadata what it takes to use them — the model's
+/// configuration and its vocabulary — plus how far training got. `myelin train` writes it;
+/// `myelin sample` reads it. `CharRNNCheckpoint` and `CharGPTCheckpoint` are its two kinds.
+public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
+    public var model: Model
+    public var vocabulary: CharacterVocabulary
+    /// Training steps taken when it was saved.
+    public var step: Int
+    /// Validation loss in nats per character at that step, if measured.
+    public var validationLoss: Double?
+
+    /// The metadata key that marks a file as a checkpoint, and this model's value for it.
+    public static var formatKey: String { "myelin.format" }
+    public static var format: String { Model.checkpointFormat }
+
+    public init(model: Model, vocabulary: CharacterVocabulary, step: Int, validationLoss: Double? = nil) {
+        precondition(vocabulary.count == model.vocabularySize,
+                     "\(Model.self)Checkpoint: the vocabulary has \(vocabulary.count) characters, the model \(model.vocabularySize)")
+        self.model = model
+        self.vocabulary = vocabulary
+        self.step = step
+        self.validationLoss = validationLoss
+    }
+
+    /// What the header records beside the weights: the format, configuration, vocabulary, step
+    /// and validation loss.
+    public func metadata() throws -> [String: String] {
+        var metadata = [
+            Self.formatKey: Self.format,
+            "myelin.configuration": String(decoding: try JSONEncoder().encode(model.configuration), as: UTF8.self),
+            "myelin.vocabulary": String(decoding: vocabulary.jsonData(), as: UTF8.self),
+            "myelin.step": String(step),
+        ]
+        if let validationLoss { metadata["myelin.validation_loss"] = String(validationLoss) }
+        return metadata
+    }
+
+    /// The training state that goes with the model in one file: the model itself, `optimizer`
+    /// and the run's random `generators` (see `TrainingCheckpoint`).
+    public func trainingState(optimizer: Optimizer?, generators: [(name: String, generator: RandomGenerator)] = [])
+        -> TrainingCheckpoint {
+        TrainingCheckpoint(format: Self.format, modules: [("", model)],
+                           optimizers: optimizer.map { [("optimizer", $0)] } ?? [], generators: generators)
+    }
+
+    /// Writes the checkpoint atomically (a crash leaves the previous file whole). With an optimizer
+    /// and generators the file also holds what `--resume` needs to continue the run exactly;
+    /// sampling ignores that part.
+    public func save(to url: URL, optimizer: Optimizer? = nil,
+                     generators: [(name: String, generator: RandomGenerator)] = []) throws {
+        try trainingState(optimizer: optimizer, generators: generators).save(to: url, metadata: try metadata())
+    }
+
+    /// Reads a checkpoint, rebuilding the model from its configuration. Throws an error naming the
+    /// file when it is not a readable checkpoint of this kind of model.
+    public init(contentsOf url: URL) throws {
+        let file = try SafeTensors.read(contentsOf: url)
+        func problem(_ message: String) -> CheckpointError { CheckpointError(path: url.path, message: message) }
+        guard file.metadata[Self.formatKey] == Self.format else {
+            throw problem("not a \(Model.displayName) checkpoint (its metadata has no \(Self.formatKey) = \(Self.format)); make one with `myelin train \(Model.commandName)`")
+        }
+        guard let configurationText = file.metadata["myelin.configuration"],
+              let configuration = try? JSONDecoder().decode(Model.Configuration.self, from: Data(configurationText.utf8)),
+              Model.isValid(configuration) else {
+            throw problem("its model configuration (metadata myelin.configuration) is missing or invalid")
+        }
+        guard let vocabularyText = file.metadata["myelin.vocabulary"] else {
+            throw problem("it has no vocabulary (metadata myelin.vocabulary)")
+        }
+        let vocabulary = try CharacterVocabulary(jsonData: Data(vocabularyText.utf8), path: url.path)
+        let model = Model(configuration, generator: .global)
+        guard vocabulary.count == model.vocabularySize else {
+            throw problem("its vocabulary has \(vocabulary.count) characters but the model expects \(model.vocabularySize)")
+        }
+        do {
+            // A training checkpoint also holds the optimizer's state, which the model does not need.
+            try model.loadStateDict(file.tensors.filter { !$0.key.hasPrefix(TrainingCheckpoint.optimizerPrefix) })
+        } catch {
+            throw problem("its weights do not fit the model it describes: \(error)")
+        }
+        self.init(model: model, vocabulary: vocabulary, step: Int(file.metadata["myelin.step"] ?? "") ?? 0,
+                  validationLoss: file.metadata["myelin.validation_loss"].flatMap(Double.init))
+    }
+}

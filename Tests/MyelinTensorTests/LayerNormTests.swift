@@ -1,0 +1,108 @@
+import Testing
+import MyelinTensor
+import MyelinTestSupport
+
+/// Layer norm spelled with ops that are checked on their own: the definition the kernel must match.
+private func referenceLayerNorm(_ x: Tensor, dimensions: Int, weight: Tensor?, bias: Tensor?, epsilon: Float = 1e-5) -> Tensor {
+    let axes = Array((x.rank - dimensions)..<x.rank)
+    let centred = x - x.mean(axes: axes, keepingDimensions: true)
+    let variance = (centred * centred).mean(axes: axes, keepingDimensions: true)
+    var y = centred / (variance + epsilon).sqrt()
+    if let weight { y = y * weight }
+    if let bias { y = y + bias }
+    return y
+}
+
+@Suite struct LayerNormTests {
+    let g = RandomGenerator(seed: 7)
+
+    @Test func valuesByHand() {
+        // Row [1, 2, 3, 4]: mean 2.5, biased variance 1.25, so x̂ = (x − 2.5)/√(1.25 + 1e-5).
+        let x = Tensor(shape: [2, 4], scalars: [1, 2, 3, 4, -2, -2, -2, -2])
+        let y = layerNorm(x, features: 4, weight: Tensor([1, 2, 1, 1]), bias: Tensor([0, 0, 1, 0]))
+        let s = Float(1.25 + 1e-5).squareRoot()
+        // A constant row normalises to 0 (its variance is 0; ε keeps the division finite).
+        expectTensor(y, shape: [2, 4], [-1.5 / s, -1 / s, 1 + 0.5 / s, 1.5 / s, 0, 0, 1, 0], tolerance: 1e-6)
+    }
+
+    @Test(arguments: [[[3, 8], [8]], [[2, 3, 20], [20]], [[2, 3, 4, 5], [4, 5]], [[4, 130], [130]]])
+    func matchesTheDefinition(shapes: [[Int]]) {
+        let (shape, normalized) = (shapes[0], shapes[1])
+        let x = uniform(shape, g, -3, 5), w = uniform(normalized, g), b = uniform(normalized, g)
+        let reference = referenceLayerNorm(x, dimensions: normalized.count, weight: w, bias: b)
+        expectTensor(layerNorm(x, normalizedShape: normalized, weight: w, bias: b), shape: shape, reference.scalars,
+                     tolerance: 2e-6)
+        let plain = referenceLayerNorm(x, dimensions: normalized.count, weight: nil, bias: nil)
+        expectTensor(layerNorm(x, normalizedShape: normalized), shape: shape, plain.scalars, tolerance: 2e-6)
+    }
+
+    @Test func aLargeMeanDoesNotCancelTheVariance() {
+        // Values 1000 + {−1, 0, 1, 2}: a one-pass Σx² − (Σx)²/n loses every digit of the variance.
+        let y = layerNorm(Tensor(shape: [1, 4], scalars: [999, 1000, 1001, 1002]), features: 4)
+        let s = Float(1.25 + 1e-5).squareRoot()
+        expectTensor(y, shape: [1, 4], [-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s], tolerance: 1e-5)
+    }
+
+    @Test(arguments: [[[3, 5], [5]], [[2, 3, 4], [4]], [[2, 2, 3, 4], [3, 4]], [[3, 19], [19]]])
+    func gradientsMatchFiniteDifferences(shapes: [[Int]]) {
+        let (shape, normalized) = (shapes[0], shapes[1])
+        checkGradients([uniform(shape, g), awayFromZero(normalized, g, 0.5, 2), uniform(normalized, g)], "\(shape)") {
+            layerNorm($0[0], normalizedShape: normalized, weight: $0[1], bias: $0[2])
+        }
+        checkGradients([uniform(shape, g)], "\(shape) without weight and bias") {
+            layerNorm($0[0], normalizedShape: normalized)
+        }
+        checkGradients([uniform(shape, g), uniform(normalized, g)], "\(shape) weight only") {
+            layerNorm($0[0], normalizedShape: normalized, weight: $0[1])
+        }
+        checkGradients([uniform(shape, g), awayFromZero(normalized, g, 0.5, 2), uniform(normalized, g)], wrt: [1, 2],
+                       "\(shape) parameters only") {
+            layerNorm($0[0], normalizedShape: normalized, weight: $0[1], bias: $0[2])
+        }
+    }
+
+    @Test func gradientsThroughAView() {
+        checkGradients([uniform([4, 3, 2], g), uniform([3], g)], "permuted input") {
+            layerNorm($0[0].permuted(2, 0, 1), features: 3, bias: $0[1])
+        }
+    }
+
+    @Test func parameterGradientsSumOverManyRowsTheSameOnOneAndTwoThreads() {
+        // 300 rows: several chunks of the column sums, split between threads.
+        let x = uniform([300, 24], g), w = uniform([24], g), b = uniform([24], g), weights = uniform([300, 24], g)
+        func run() -> [[Float]] {
+            let leaves = [x, w, b].map { leaf($0.contiguousCopy()) }
+            layerNorm(leaves[0], features: 24, weight: leaves[1], bias: leaves[2]).backward(weights)
+            return leaves.map { $0.grad!.scalars }
+        }
+        let saved = Threads.count
+        defer { Threads.count = saved }
+        Threads.count = 1
+        let one = run()
+        Threads.count = 2
+        #expect(run() == one)
+        // dβ = Σ_rows g: the column sums of the output weights.
+        expectClose(one[2], weights.sum(axis: 0).scalars, tolerance: 1e-5)
+    }
+}
+
+@Suite struct LayerNormPreconditions {
+    private func text(_ result: ExitTest.Result?) -> String {
+        String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+    }
+
+    @Test func shapeMismatch() async {
+        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = layerNorm(Tensor.zeros([2, 3, 4]), normalizedShape: [3])
+        })
+        #expect(message.contains("layerNorm: input shape [2, 3, 4] does not end in the normalized shape [3]"), "\(message)")
+    }
+
+    @Test func weightMismatch() async {
+        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = layerNorm(Tensor.zeros([2, 4]), features: 4, weight: Tensor.ones([5]))
+        })
+        #expect(message.contains("layerNorm: weight shape [5] does not match the normalized shape [4] (input shape [2, 4])"),
+                "\(message)")
+    }
+}
