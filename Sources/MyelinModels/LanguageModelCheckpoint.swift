@@ -47,7 +47,7 @@ public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
     public func trainingState(optimizer: Optimizer?, generators: [(name: String, generator: RandomGenerator)] = [])
         -> TrainingCheckpoint {
         TrainingCheckpoint(format: Self.format, modules: [("", model)],
-                           optimizers: optimizer.map { [("optimizer", $0)] } ?? [], generators: generators)
+                           optimizers: optimizer.map { [("model", $0)] } ?? [], generators: generators)
     }
 
     /// Writes the checkpoint atomically (a crash leaves the previous file whole). With an optimizer

@@ -80,8 +80,8 @@ func defaultPrime(_ preferred: String, vocabulary: CharacterVocabulary) -> Strin
 }
 
 /// Continues `prime` by `length` characters with `sampler`.
-func sampleText(from checkpoint: CharRNNCheckpoint, prime: String, length: Int, sampler: TokenSampler,
-                generator: RandomGenerator) throws -> String {
+func sampleText<Model>(from checkpoint: LanguageModelCheckpoint<Model>, prime: String, length: Int, sampler: TokenSampler,
+                       generator: RandomGenerator) throws -> String {
     let primeIDs = try checkpoint.vocabulary.encode(prime).map(Int.init)
     let ids = checkpoint.model.generate(prime: primeIDs, length: length, sampler: sampler, generator: generator)
     return checkpoint.vocabulary.decode(ids)
