@@ -11,6 +11,13 @@ extension GANTrainer {
     public static let configurationKey = "myelin.gan.configuration"
     public static let betasKey = "myelin.gan.betas"
 
+    /// Sorted keys: the same run writes the same bytes.
+    private static var sortedJSON: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }
+
     /// The checkpoint of this trainer and of `generators` (the run's data order and noise, say).
     public func trainingCheckpoint(generators: [(name: String, generator: RandomGenerator)] = []) -> TrainingCheckpoint {
         TrainingCheckpoint(format: Self.checkpointFormat,
@@ -23,7 +30,7 @@ extension GANTrainer {
     public func save(to url: URL, generators: [(name: String, generator: RandomGenerator)] = [],
                      metadata: [String: String] = [:]) throws {
         var header = metadata
-        header[Self.configurationKey] = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
+        header[Self.configurationKey] = String(decoding: try Self.sortedJSON.encode(configuration), as: UTF8.self)
         header[Self.betasKey] = "\(generatorOptimizer.beta1) \(generatorOptimizer.beta2)"
         try trainingCheckpoint(generators: generators).save(to: url, metadata: header)
     }
@@ -73,3 +80,4 @@ extension GANConfiguration {
         "\(variant.rawValue), z \(noiseSize), G \(generatorWidths.map(String.init).joined(separator: "-")), D \(discriminatorWidths.map(String.init).joined(separator: "-"))"
     }
 }
+
