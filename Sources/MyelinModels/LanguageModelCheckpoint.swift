@@ -81,7 +81,7 @@ public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
         }
         do {
             // A training checkpoint also holds the optimizer's state, which the model does not need.
-            try model.loadStateDict(file.tensors.filter { !$0.key.hasPrefix(TrainingCheckpoint.optimizerPrefix) })
+            try model.loadStateDict(TrainingCheckpoint.modelTensors(of: file))
         } catch {
             throw problem("its weights do not fit the model it describes: \(error)")
         }

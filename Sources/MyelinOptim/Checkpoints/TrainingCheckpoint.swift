@@ -8,7 +8,8 @@ import MyelinTensor
 ///
 /// The file keeps the models' tensors under their PyTorch names (`prefix.` + the state-dict name,
 /// or the bare name for a prefix of ""), so PyTorch reads the weights directly. Optimizer tensors go
-/// under `optimizer.NAME.` and everything else into the header's metadata:
+/// under `optimizer.NAME.`, other tensors of the run (a recurrent state carried between windows)
+/// under `run.NAME`, and everything else into the header's metadata:
 /// - `myelin.format`: what kind of run wrote it (a restore into another kind is refused);
 /// - `myelin.optimizer.NAME`: the counters and the learning rate, as JSON;
 /// - `myelin.generator.NAME`: the generator's state words, as hexadecimal;
@@ -18,18 +19,30 @@ public struct TrainingCheckpoint {
     public var modules: [(prefix: String, module: Module)]
     public var optimizers: [(name: String, optimizer: Optimizer)]
     public var generators: [(name: String, generator: RandomGenerator)]
+    /// Other tensors the run carries from step to step, restored in place (same shapes).
+    public var tensors: [(name: String, tensor: Tensor)]
 
     public static let formatKey = "myelin.format"
     /// Optimizer tensors are stored as `optimizer.NAME.STATE`.
     public static let optimizerPrefix = "optimizer."
+    /// Other tensors of the run are stored as `run.NAME`.
+    public static let runTensorPrefix = "run."
+
+    /// The file's tensors less the training state (optimizer and run tensors): what a model loads
+    /// to be used rather than trained further.
+    public static func modelTensors(of file: SafeTensorsFile) -> [String: Tensor] {
+        file.tensors.filter { !$0.key.hasPrefix(optimizerPrefix) && !$0.key.hasPrefix(runTensorPrefix) }
+    }
 
     public init(format: String, modules: [(prefix: String, module: Module)],
                 optimizers: [(name: String, optimizer: Optimizer)] = [],
-                generators: [(name: String, generator: RandomGenerator)] = []) {
+                generators: [(name: String, generator: RandomGenerator)] = [],
+                tensors: [(name: String, tensor: Tensor)] = []) {
         self.format = format
         self.modules = modules
         self.optimizers = optimizers
         self.generators = generators
+        self.tensors = tensors
     }
 
     /// Writes the whole training state and `metadata` to `url`; a crash while writing leaves the
@@ -38,6 +51,7 @@ public struct TrainingCheckpoint {
         var tensors: [(String, Tensor)] = modules.flatMap { prefix, module in
             module.stateDict.map { (Self.join(prefix, $0.0), $0.1) }
         }
+        tensors += self.tensors.map { ("\(Self.runTensorPrefix)\($0.name)", $0.tensor) }
         var header = metadata
         header[Self.formatKey] = format
         for (name, optimizer) in optimizers {
@@ -111,6 +125,16 @@ public struct TrainingCheckpoint {
             }
             snapshots.append(words)
         }
+        var runValues: [Tensor] = []
+        for (name, tensor) in tensors {
+            let stored = "\(Self.runTensorPrefix)\(name)"
+            guard let value = file.tensors[stored] else { throw problem("tensor \(stored) is missing") }
+            guard value.shape == tensor.shape else {
+                throw problem("tensor \(stored) has shape \(value.shape), the run needs \(tensor.shape)")
+            }
+            claimed.insert(stored)
+            runValues.append(value)
+        }
         if let extra = file.names.first(where: { !claimed.contains($0) }) {
             throw problem("tensor \(extra) belongs to nothing in this run")
         }
@@ -122,6 +146,7 @@ public struct TrainingCheckpoint {
             optimizer.learningRate = values.saved.learningRate
         }
         for ((_, generator), words) in zip(generators, snapshots) { generator.snapshot = words }
+        for ((_, tensor), value) in zip(tensors, runValues) { tensor.assign(value) }
         return file.metadata
     }
 

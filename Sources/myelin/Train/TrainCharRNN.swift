@@ -12,7 +12,7 @@ struct TrainCharRNN: ParsableCommand {
             The network is Embedding 64 → LSTM 256 → Linear, as W4. It learns its text (default: \
             Data/text/shakespeare.txt; --text names another) by truncated backpropagation through time, \
             reports the validation loss in nats and bits per character, saves OUT/charrnn.safetensors at \
-            every evaluation and ends with a sample. Continue it with \
+            every evaluation (with everything --resume needs) and ends with a sample. Continue it with \
             `myelin sample charrnn OUT/charrnn.safetensors`.
             """)
 
@@ -40,58 +40,59 @@ struct TrainCharRNN: ParsableCommand {
     @Option(help: "Step size of Adam (default 0.002).")
     var learningRate: Float?
 
-    @Option(help: "Folder for the curves and the checkpoint (default: runs/charrnn).")
-    var out: String?
+    @OptionGroup var runOptions: RunOptions
 
-    @Option(help: "Random seed: the same seed gives the same run.")
-    var seed: UInt64 = 0
+    static let checkpointName = "charrnn.safetensors"
 
     func validate() throws {
         try requirePositive(("--steps", steps), ("--window", window), ("--hidden-size", hiddenSize),
                             ("--layers", layers), ("--batch-size", batchSize))
         try requirePositive(learningRate: learningRate)
+        if runOptions.resume != nil {
+            let fixed = [("--text", text != nil), ("--window", window != nil), ("--cell", cell != nil),
+                         ("--hidden-size", hiddenSize != nil), ("--layers", layers != nil), ("--batch-size", batchSize != nil)]
+            if let (name, _) = fixed.first(where: \.1) {
+                throw ValidationError("\(name) cannot change when resuming: the run keeps the settings it was saved with")
+            }
+        }
     }
 
     func run() throws {
-        let url = try text.map { URL(fileURLWithPath: $0) } ?? TextCorpus.locateShakespeare()
-        var recipe = CharRNNRecipe(configuration: .init(vocabularySize: 0), seed: seed)
-        recipe.steps = steps ?? recipe.steps
-        recipe.window = window ?? recipe.window
-        recipe.batchSize = batchSize ?? recipe.batchSize
-        recipe.learningRate = learningRate ?? recipe.learningRate
-        recipe.evaluationInterval = min(recipe.evaluationInterval, recipe.steps)
-        let corpus = try TextCorpus(contentsOf: url, minimumLength: recipe.window + 1)
-        // Truncated BPTT cuts the training text into one stream per batch row, each at least 2 characters.
-        guard corpus.trainingIDs.count / recipe.batchSize >= 2 else {
-            throw CommandError("\(url.path): its training part (\(corpus.trainingIDs.count) characters) is too short for \(recipe.batchSize) streams of text; use --batch-size \(max(1, corpus.trainingIDs.count / 2)) or less")
-        }
-        recipe.configuration = CharRNN.Configuration(vocabularySize: corpus.vocabulary.count,
-                                                     hiddenSize: hiddenSize ?? 256, layers: layers ?? 1,
-                                                     cell: cell ?? .lstm)
-        let c = recipe.configuration
-        print("Text \(url.path): \(corpus.ids.count) characters, \(corpus.vocabulary.count) distinct; \(corpus.trainingIDs.count) to train on, \(corpus.validationIDs.count) to validate.")
+        let folder = try runOptions.folder(defaultName: "charrnn")
+        let checkpointURL = folder.appendingPathComponent(Self.checkpointName)
+        let start = try LanguageModelStart<CharRNNRecipe>(
+            options: runOptions, checkpointName: Self.checkpointName, command: "charrnn", text: text,
+            fresh: { corpus, path in
+                var recipe = CharRNNRecipe(configuration: CharRNN.Configuration(
+                    vocabularySize: corpus.vocabulary.count, hiddenSize: hiddenSize ?? 256, layers: layers ?? 1,
+                    cell: cell ?? .lstm), seed: runOptions.seed)
+                recipe.window = window ?? recipe.window
+                recipe.batchSize = batchSize ?? recipe.batchSize
+                guard corpus.validationIDs.count > recipe.window else {
+                    throw CommandError("\(path): its validation part (\(corpus.validationIDs.count) characters) must hold more than a window of \(recipe.window); use a longer text or a smaller --window")
+                }
+                // Truncated BPTT cuts the training text into one stream per batch row, each a window and its target.
+                guard corpus.trainingIDs.count / recipe.batchSize >= 2 else {
+                    throw CommandError("\(path): its training part (\(corpus.trainingIDs.count) characters) is too short for \(recipe.batchSize) streams of text; use --batch-size \(max(1, corpus.trainingIDs.count / 2)) or less")
+                }
+                return recipe
+            },
+            adjust: { recipe in
+                recipe.steps = steps ?? recipe.steps
+                recipe.learningRate = learningRate ?? recipe.learningRate
+            })
+        let recipe = start.recipe, c = recipe.configuration
         print("Model charrnn: Embedding(\(c.vocabularySize), \(c.embeddingSize)) → \(c.cell.rawValue.uppercased())(\(c.hiddenSize))×\(c.layers) → Linear(\(c.hiddenSize), \(c.vocabularySize)); Adam lr \(recipe.learningRate), gradient norm clipped at \(recipe.clipNorm); \(recipe.batchSize) streams × \(recipe.window) characters per step, \(recipe.steps) steps.")
-        let folder = try makeOutputDirectory(out ?? "runs/charrnn")
-        let checkpointURL = folder.appendingPathComponent("charrnn.safetensors")
-        let (history, checkpoint) = try trainCharRNN(on: corpus, recipe: recipe, checkpointURL: checkpointURL)
-        let prime = defaultPrime("ROMEO:", vocabulary: corpus.vocabulary)
-        let sample = try sampleText(from: checkpoint, prime: prime, length: 400, sampler: TokenSampler(temperature: 0.8),
-                                    generator: RandomGenerator(seed: seed))
-        print("\nA sample (temperature 0.8):\n\n\(prime)\(sample)\n")
-        let validation = history.validation.last!.nats
-        let outputs = RunOutputs(
-            title: "myelin train charrnn",
-            summary: "A character-level \(c.cell.rawValue.uppercased()) learns to write like \(url.lastPathComponent) (\(corpus.ids.count) characters).",
+        let (history, checkpoint) = try trainCharRNN(on: start.corpus, recipe: recipe, resuming: start.resuming,
+                                                     checkpointURL: checkpointURL)
+        try finishLanguageModelRun(
+            checkpoint, history: history, textURL: start.textURL, characters: start.corpus.ids.count, folder: folder,
+            checkpointURL: checkpointURL, summary: "A character-level \(c.cell.rawValue.uppercased())",
             settings: [("model", "Embedding(\(c.vocabularySize), \(c.embeddingSize)) → \(c.cell.rawValue.uppercased())(\(c.hiddenSize))×\(c.layers) → Linear; \(checkpoint.model.parameterCount) parameters"),
                        ("optimizer", "Adam lr \(recipe.learningRate), gradient norm clipped at \(recipe.clipNorm)"),
                        ("batch", "\(recipe.batchSize) streams × \(recipe.window) characters (truncated BPTT)"),
-                       ("steps", String(recipe.steps)), ("seed", String(seed))],
-            metrics: [("validation loss", String(format: "%.4f nats/char = %.3f bits/char", validation, validation / log(2)))],
-            plots: [languageModelCurve(history, title: "Char-RNN loss")],
-            texts: [(caption: "A sample (temperature 0.8)", text: prime + sample)])
-        print("Wrote:\n" + ([checkpointURL.path] + (try outputs.write(to: folder))).map { "  \($0)" }.joined(separator: "\n"))
-        let next = defaultPrime("JULIET:", vocabulary: corpus.vocabulary)
-        print("Sample more with: myelin sample charrnn \(checkpointURL.path)\(next == "JULIET:" ? " --prime \"JULIET:\"" : "") --length 500")
+                       ("steps", String(recipe.steps)), ("seed", String(recipe.seed))],
+            seed: recipe.seed)
     }
 }
 
