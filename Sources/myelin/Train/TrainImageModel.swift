@@ -35,45 +35,78 @@ struct TrainImageModel: ParsableCommand {
     @Flag(help: "Augment training images with random shifts of up to 2 pixels.")
     var augment = false
 
-    @Option(help: "Folder for the pictures and curves (default: runs/MODEL).")
-    var out: String?
-
-    @Option(help: "Random seed: the same seed gives the same run.")
-    var seed: UInt64 = 0
+    @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
         try requirePositive(("--epochs", epochs), ("--batch-size", batchSize))
         try requirePositive(learningRate: learningRate)
+        if runOptions.resume != nil, let (name, _) = [("--batch-size", batchSize != nil), ("--augment", augment)].first(where: \.1) {
+            throw ValidationError("\(name) cannot change when resuming: the run keeps the settings it was saved with")
+        }
+    }
+
+    /// What a run was started with, saved in its checkpoint so that --resume goes on the same way.
+    struct Recipe: Codable {
+        var model: String
+        var epochs: Int
+        var batchSize: Int
+        var learningRate: Float
+        var augment: Bool
+        var seed: UInt64
+
+        static let metadataKey = "myelin.recipe"
     }
 
     func run() throws {
         let model = self.model
+        let folder = try runOptions.folder(defaultName: model.rawValue)
+        let checkpointURL = folder.appendingPathComponent("\(model.rawValue).safetensors")
+        var recipe = Recipe(model: model.rawValue, epochs: model.epochs, batchSize: batchSize ?? model.batchSize,
+                            learningRate: model.learningRate, augment: augment, seed: runOptions.seed)
+        let resuming = try runOptions.resumeCheckpoint(named: checkpointURL.lastPathComponent, command: model.rawValue)
+        if let resuming {
+            let metadata = try TrainingCheckpoint.metadata(of: resuming, format: "myelin.classifier")
+            guard let json = metadata[Recipe.metadataKey], let saved = try? JSONDecoder().decode(Recipe.self, from: Data(json.utf8)) else {
+                throw CommandError("\(resuming.path): it has no training recipe (metadata \(Recipe.metadataKey)), so it cannot be resumed")
+            }
+            guard saved.model == model.rawValue else {
+                throw CommandError("\(resuming.path) is a run of \(saved.model), not \(model.rawValue): resume it with `myelin train \(saved.model) --resume \(runOptions.resume!)`")
+            }
+            recipe = saved
+        }
+        recipe.epochs = epochs ?? recipe.epochs
+        recipe.learningRate = learningRate ?? recipe.learningRate
         let directory = data.map { URL(fileURLWithPath: $0) }
         let train = try MNIST(split: .train, directory: directory)
         let test = try MNIST(split: .test, directory: directory)
         print("MNIST from \(train.directory.path): \(train.count) training and \(test.count) test images.")
+        let seed = recipe.seed, batchSize = recipe.batchSize, epochs = recipe.epochs
         manualSeed(seed)
         let network = model.make(generator: RandomGenerator(seed: seed))
-        let (optimizer, optimizerSummary) = model.makeOptimizer(network.parameters,
-                                                                learningRate: learningRate ?? model.learningRate)
-        let batchSize = batchSize ?? model.batchSize
-        print("Model \(model.rawValue): \(model.summary); \(network.parameterCount) parameters; \(optimizerSummary), batch \(batchSize)\(augment ? ", shifted ±2 px" : "").")
+        let (optimizer, optimizerSummary) = model.makeOptimizer(network.parameters, learningRate: recipe.learningRate)
+        print("Model \(model.rawValue): \(model.summary); \(network.parameterCount) parameters; \(optimizerSummary), batch \(batchSize)\(recipe.augment ? ", shifted ±2 px" : "").")
+        let shuffling = RandomGenerator(seed: seed)
+        // Dropout draws from the global generator, so the checkpoint keeps its state too.
+        let state = TrainingCheckpoint(format: "myelin.classifier", modules: [("", network)], optimizers: [("model", optimizer)],
+                                       generators: [("shuffling", shuffling), ("global", .global)])
         let history = try trainClassifier(model: network, optimizer: optimizer, train: train, test: test,
-                                          epochs: self.epochs ?? model.epochs, batchSize: batchSize,
-                                          augmentation: augment ? [.shift(maxPixels: 2)] : nil,
-                                          loss: model.loss, generator: RandomGenerator(seed: seed))
+                                          epochs: epochs, batchSize: batchSize,
+                                          augmentation: recipe.augment ? [.shift(maxPixels: 2)] : nil,
+                                          loss: model.loss, generator: shuffling,
+                                          checkpointing: ClassifierCheckpointing(
+                                            state: state, url: checkpointURL,
+                                            metadata: [Recipe.metadataKey: String(decoding: try JSONEncoder().encode(recipe), as: UTF8.self)],
+                                            resume: resuming != nil))
         print("Confusion matrix of the test set (rows: true digit, columns: predicted):")
         print(history.confusion!.table)
         print(String(format: "Test accuracy: %.4f", history.testAccuracies.last!))
 
-        let folder = try makeOutputDirectory(out ?? "runs/\(model.rawValue)")
-        let epochs = self.epochs ?? model.epochs
         var outputs = RunOutputs(
             title: "myelin train \(model.rawValue)",
             summary: "\(model.summary), trained on \(train.count) MNIST digits and tested on \(test.count).",
             settings: [("model", "\(model.rawValue): \(network.parameterCount) parameters"), ("optimizer", optimizerSummary),
                        ("batch size", String(batchSize)), ("epochs", String(epochs)),
-                       ("augmentation", augment ? "random shifts of up to 2 pixels" : "none"), ("seed", String(seed))],
+                       ("augmentation", recipe.augment ? "random shifts of up to 2 pixels" : "none"), ("seed", String(seed))],
             metrics: [("test accuracy", String(format: "%.4f", history.testAccuracies.last!)),
                       ("mean training loss, last epoch", String(format: "%.4f", history.epochLosses.last!))],
             plots: trainingCurves(history, stepsPerEpoch: (train.count + batchSize - 1) / batchSize),
@@ -81,6 +114,7 @@ struct TrainImageModel: ParsableCommand {
         outputs.texts = [(caption: "Confusion matrix of the test set (rows: true digit, columns: predicted)",
                           text: history.confusion!.table)]
         let written = try outputs.write(to: folder)
-        print("Wrote:\n" + written.map { "  \($0)" }.joined(separator: "\n"))
+        print("Wrote:\n" + ([checkpointURL.path] + written).map { "  \($0)" }.joined(separator: "\n"))
+        print("Train further with: myelin train \(model.rawValue) --resume \(folder.path) --epochs \(epochs + 1)")
     }
 }
