@@ -58,6 +58,8 @@ let package = Package(
         .testTarget(name: "MyelinDataTests", dependencies: ["MyelinData"]),
         .testTarget(name: "MyelinVisionTests", dependencies: ["MyelinVision"]),
         .testTarget(name: "MyelinModelsTests", dependencies: ["MyelinModels", "Myelin"], exclude: ["Fixtures"]),
+        // Runs the `myelin` executable as a user would: resume, bad files, info.
+        .testTarget(name: "MyelinCommandTests", dependencies: ["myelin", "MyelinTensor"]),
     ],
     swiftLanguageModes: [.v5]
 )
