@@ -103,6 +103,8 @@ struct TrainAutoencoder: ParsableCommand {
                               checkpointURL: checkpointURL)
         print(String(format: "Trained %d epochs in %.1f s; test loss %.4f.", trainingRun.epoch, trainingRun.history.seconds,
                      trainingRun.history.testLosses.last ?? .nan))
+        // A run resumed at its last epoch into another --out folder trained nothing: its checkpoint goes there too.
+        if !FileManager.default.fileExists(atPath: checkpointURL.path) { try trainingRun.save(to: checkpointURL) }
 
         model.eval()
         var written = [checkpointURL.path]
@@ -113,8 +115,9 @@ struct TrainAutoencoder: ParsableCommand {
         try reconstructionPicture(of: model, blocks: firstTest.map { test.batch(at: $0).inputs }).writePNG(to: reconstructionsURL)
         written.append(reconstructionsURL.path)
         let stepsPerEpoch = (trainSet.count + recipe.batchSize - 1) / recipe.batchSize
-        written += try writePlot(autoencoderLossPlot(trainingRun.history, stepsPerEpoch: stepsPerEpoch, loss: recipe.loss),
-                                 named: "loss", to: folder)
+        let testName = recipe.normalDigits.map { "test, digits \(list($0))" } ?? "test"
+        written += try writePlot(autoencoderLossPlot(trainingRun.history, stepsPerEpoch: stepsPerEpoch, loss: recipe.loss,
+                                                     testName: testName), named: "loss", to: folder)
         if let digits = recipe.normalDigits {
             written += try reportAnomalies(model: model, test: test, normalDigits: digits, to: folder)
         }
@@ -129,7 +132,9 @@ struct TrainAutoencoder: ParsableCommand {
             var recipe = saved
             recipe.epochs = epochs ?? saved.epochs
             let resumed = try AutoencoderRun(resumingFrom: resumeURL, configuration: configuration, recipe: recipe)
-            print("Resuming \(resumeURL.path) after epoch \(resumed.epoch), to stop after epoch \(recipe.epochs).")
+            print(resumed.epoch < recipe.epochs
+                  ? "Resuming \(resumeURL.path) after epoch \(resumed.epoch), to stop after epoch \(recipe.epochs)."
+                  : "\(resumeURL.path) has trained \(resumed.epoch) epochs already (raise --epochs to go on); drawing its pictures.")
             return resumed
         }
         var recipe = AutoencoderRecipe(normalDigits: try normalDigits.map(Self.parseDigits), seed: runOptions.seed)
