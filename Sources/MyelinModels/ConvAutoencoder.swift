@@ -22,8 +22,9 @@ public final class ConvAutoencoder: Module {
         /// Channels after the first and the second stride-2 convolution.
         public var channels: [Int]
 
-        // A code of 8 draws digits almost as well as 16 or 32, and, trained on some digits only,
-        // tells the others apart best: it has too little room to learn to draw them too.
+        // A code of 8 draws digits almost as well as 16 or 32 and, trained on 0–4 only, tells 5–9
+        // apart best (ROC AUC 0.85, 0.89, 0.87, 0.83 for codes of 4, 8, 16, 32 after 10 epochs of
+        // BCE): it has too little room to learn to draw the unseen digits too.
         public init(codeSize: Int = 8, channels: [Int] = [16, 32]) {
             self.codeSize = codeSize
             self.channels = channels
