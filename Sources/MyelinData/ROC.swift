@@ -8,16 +8,7 @@ import MyelinTensor
 /// `scores[i]` belongs to example i, which is a positive when `positives[i]`. Both arrays must have
 /// the same length and hold at least one positive and one negative; scores may not be NaN.
 public func rocAUC<S: BinaryFloatingPoint>(scores: [S], positives: [Bool]) -> Double {
-    let groups = tiedGroups(scores: scores, positives: positives, caller: "rocAUC")
-    // Count the (positive, negative) pairs in order: each positive beats the negatives of every
-    // lower score and ties half of those with its own.
-    var pairs = 0.0, negativesBelow = 0
-    for group in groups {
-        pairs += Double(group.positives) * (Double(negativesBelow) + 0.5 * Double(group.negatives))
-        negativesBelow += group.negatives
-    }
-    let positiveCount = groups.reduce(0) { $0 + $1.positives }
-    return pairs / (Double(positiveCount) * Double(negativesBelow))
+    area(of: tiedGroups(scores: scores, positives: positives, caller: "rocAUC"))
 }
 
 /// The ROC curve of `scores` for telling `positives` from the rest: for every threshold, the
@@ -53,8 +44,21 @@ public struct ROCCurve: Sendable {
                                 truePositiveRate: Double(truePositives) / Double(positiveCount), threshold: group.score))
         }
         self.points = points
-        area = rocAUC(scores: scores, positives: positives)
+        area = MyelinData.area(of: groups)
     }
+}
+
+/// The Mann–Whitney U of tied groups over positives × negatives: counting the (positive, negative)
+/// pairs in order, each positive beats the negatives of every lower score and ties half of those
+/// with its own.
+private func area(of groups: [(score: Double, positives: Int, negatives: Int)]) -> Double {
+    var pairs = 0.0, positives = 0, negativesBelow = 0
+    for group in groups {
+        pairs += Double(group.positives) * (Double(negativesBelow) + 0.5 * Double(group.negatives))
+        positives += group.positives
+        negativesBelow += group.negatives
+    }
+    return pairs / (Double(positives) * Double(negativesBelow))
 }
 
 /// The distinct scores in increasing order, with how many positives and negatives have each.
