@@ -45,6 +45,8 @@ let package = Package(
         .executableTarget(name: "filtering", dependencies: ["Myelin"], path: "Examples/Filtering"),
         .executableTarget(name: "vanishing-gradient", dependencies: ["Myelin"], path: "Examples/VanishingGradient"),
         .executableTarget(name: "gan-interpolation", dependencies: ["Myelin", "MyelinModels"], path: "Examples/GANInterpolation"),
+        .executableTarget(name: "autoencoder-interpolation", dependencies: ["Myelin", "MyelinModels"],
+                          path: "Examples/AutoencoderInterpolation"),
 
         // Shared by the test targets: the finite-difference gradient checker and its inputs.
         .target(name: "MyelinTestSupport", dependencies: ["MyelinTensor"], path: "Tests/MyelinTestSupport"),

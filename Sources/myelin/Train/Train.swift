@@ -13,7 +13,7 @@ struct Train: ParsableCommand {
             Language models: charrnn (an LSTM) and gpt (a small transformer) learn to write like a text.
             Generative models: gan turns noise into digits, autoencoder rebuilds digits and finds the ones it never saw.
             """,
-        subcommands: [TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainGAN.self],
+        subcommands: [TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainGAN.self, TrainAutoencoder.self],
         defaultSubcommand: TrainImageModel.self)
 }
 
