@@ -27,13 +27,14 @@ public struct TrainingReport: Sendable {
     public var settings: [(String, String)]
     /// The final results (test accuracy, validation loss, ROC AUC, …), in the order given.
     public var metrics: [(String, String)]
-    public var plots: [LinePlot]
+    /// Curves with the size to draw each at (most 800×420; ROC curves square).
+    public var plots: [(plot: LinePlot, width: Int, height: Int)]
     public var figures: [Figure]
     /// Generated text, each with a caption.
     public var texts: [(caption: String, text: String)]
 
     public init(title: String, summary: String = "", settings: [(String, String)] = [], metrics: [(String, String)] = [],
-                plots: [LinePlot] = [], figures: [Figure] = [], texts: [(caption: String, text: String)] = []) {
+                plots: [(plot: LinePlot, width: Int, height: Int)] = [], figures: [Figure] = [], texts: [(caption: String, text: String)] = []) {
         self.title = title
         self.summary = summary
         self.settings = settings
@@ -74,9 +75,9 @@ public struct TrainingReport: Sendable {
         if !settings.isEmpty { page += "<h2>Settings</h2>\n" + Self.table(settings, className: "settings") }
         if !plots.isEmpty {
             page += "<h2>Curves</h2>\n"
-            for plot in plots {
+            for (plot, width, height) in plots {
                 // The SVG goes in as it is, less its XML declaration (HTML allows none mid-document).
-                let svg = plot.svg(width: 800, height: 420).split(separator: "\n", omittingEmptySubsequences: false)
+                let svg = plot.svg(width: width, height: height).split(separator: "\n", omittingEmptySubsequences: false)
                     .drop { $0.hasPrefix("<?xml") }.joined(separator: "\n")
                 page += "<figure class=\"plot\">\n\(svg)</figure>\n"
             }

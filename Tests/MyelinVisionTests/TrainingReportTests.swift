@@ -58,7 +58,7 @@ import MyelinVision
             title: "myelin train <gan> & co", summary: "A GAN on MNIST.",
             settings: [("optimizer", "Adam lr 2e-4"), ("batch", "64")],
             metrics: [("D loss", "0.61"), ("G loss", "1.32")],
-            plots: [loss, accuracy], figures: [.init("samples after epoch 1", digits, pixelScale: 4)],
+            plots: [(loss, 800, 420), (accuracy, 500, 500)], figures: [.init("samples after epoch 1", digits, pixelScale: 4)],
             texts: [(caption: "A sample", text: "ROMEO: <what> & \"why\"")])
         let html = report.html()
         let page = try read(html)

@@ -88,11 +88,3 @@ func autoencoderLossPlot(_ history: AutoencoderHistory, stepsPerEpoch: Int, loss
         LinePlot.Series(name: "\(testName) (after each epoch)", points: zip(epochEnds, history.testLosses).map { (x: $0, y: $1) }),
     ])
 }
-
-/// Writes `plot` as NAME.svg and NAME.png in `folder`; returns the paths.
-func writePlot(_ plot: LinePlot, named name: String, to folder: URL, width: Int = 800, height: Int = 500) throws -> [String] {
-    let svg = folder.appendingPathComponent("\(name).svg"), png = folder.appendingPathComponent("\(name).png")
-    try plot.writeSVG(to: svg, width: width, height: height)
-    try plot.writePNG(to: png, width: width, height: height)
-    return [svg.path, png.path]
-}

@@ -5,6 +5,8 @@ import Myelin
 struct RunPlot {
     var name: String
     var plot: LinePlot
+    var width = 800
+    var height = 500
 }
 
 /// A picture a run draws: written as NAME.png and shown in report.html with its caption.
@@ -33,21 +35,22 @@ struct RunOutputs {
         var written: [String] = []
         for item in plots {
             let svg = folder.appendingPathComponent("\(item.name).svg"), png = folder.appendingPathComponent("\(item.name).png")
-            try item.plot.writeSVG(to: svg)
-            try item.plot.writePNG(to: png)
+            try item.plot.writeSVG(to: svg, width: item.width, height: item.height)
+            try item.plot.writePNG(to: png, width: item.width, height: item.height)
             written += [svg.path, png.path]
         }
         for picture in pictures {
             let url = folder.appendingPathComponent("\(picture.name).png")
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try picture.image.writePNG(to: url)
-            written.append("\(url.path)  (\(picture.caption))")
+            written.append("\(url.path) — \(picture.caption)")
         }
         let report = folder.appendingPathComponent("report.html")
-        try TrainingReport(title: title, summary: summary, settings: settings, metrics: metrics, plots: plots.map(\.plot),
+        try TrainingReport(title: title, summary: summary, settings: settings, metrics: metrics,
+                           plots: plots.map { ($0.plot, $0.width, $0.height) },
                            figures: pictures.map { .init($0.caption, $0.image, pixelScale: $0.pageScale) },
                            texts: texts).write(to: report)
-        written.append("\(report.path)  (all of it on one page: open it in a browser)")
+        written.append("\(report.path) — all of it on one page: open it in a browser")
         return written
     }
 }

@@ -107,21 +107,33 @@ struct TrainAutoencoder: ParsableCommand {
         if !FileManager.default.fileExists(atPath: checkpointURL.path) { try trainingRun.save(to: checkpointURL) }
 
         model.eval()
-        var written = [checkpointURL.path]
-        let reconstructionsURL = folder.appendingPathComponent("reconstructions.png")
         let firstTest = recipe.normalDigits == nil
             ? [Array(0..<16), Array(16..<32)]
             : [Array(unseen.indices.filter { !unseen[$0] }.prefix(16)), Array(unseen.indices.filter { unseen[$0] }.prefix(16))]
-        try reconstructionPicture(of: model, blocks: firstTest.map { test.batch(at: $0).inputs }).writePNG(to: reconstructionsURL)
-        written.append(reconstructionsURL.path)
         let stepsPerEpoch = (trainSet.count + recipe.batchSize - 1) / recipe.batchSize
         let testName = recipe.normalDigits.map { "test, digits \(list($0))" } ?? "test"
-        written += try writePlot(autoencoderLossPlot(trainingRun.history, stepsPerEpoch: stepsPerEpoch, loss: recipe.loss,
-                                                     testName: testName), named: "loss", to: folder)
+        var outputs = RunOutputs(
+            title: "myelin train autoencoder",
+            summary: recipe.normalDigits.map { "A convolutional autoencoder learns MNIST digits \(list($0)) only; reconstruction error then tells the other digits apart." }
+                ?? "A convolutional autoencoder squeezes MNIST digits into \(c.codeSize) numbers and rebuilds them.",
+            settings: [("model", "conv /2 → \(c.channels[0]) → conv /2 → \(c.channels[1]) → conv 7×7 → code \(c.codeSize) → transposed convolutions back; \(model.parameterCount) parameters"),
+                       ("loss", recipe.loss.rawValue.uppercased()), ("optimizer", "Adam lr \(recipe.learningRate)"),
+                       ("batch size", String(recipe.batchSize)), ("epochs", String(recipe.epochs)),
+                       ("training digits", recipe.normalDigits.map(list) ?? "all ten"), ("seed", String(recipe.seed))],
+            metrics: [("test reconstruction loss", String(format: "%.4f", trainingRun.history.testLosses.last ?? .nan))],
+            plots: [RunPlot(name: "loss", plot: autoencoderLossPlot(trainingRun.history, stepsPerEpoch: stepsPerEpoch,
+                                                                     loss: recipe.loss, testName: testName))],
+            pictures: [RunPicture(name: "reconstructions",
+                                  caption: recipe.normalDigits == nil ? "test digits, each row above its reconstructions"
+                                      : "seen digits (left) and unseen ones (right), each row above its reconstructions",
+                                  image: reconstructionPicture(of: model, blocks: firstTest.map { test.batch(at: $0).inputs }))])
         if let digits = recipe.normalDigits {
-            written += try reportAnomalies(model: model, test: test, normalDigits: digits, to: folder)
+            let anomalies = reportAnomalies(model: model, test: test, normalDigits: digits)
+            outputs.metrics += anomalies.metrics
+            outputs.plots += anomalies.plots
+            outputs.pictures += anomalies.pictures
         }
-        print("Wrote:\n" + written.map { "  \($0)" }.joined(separator: "\n"))
+        print("Wrote:\n" + ([checkpointURL.path] + (try outputs.write(to: folder))).map { "  \($0)" }.joined(separator: "\n"))
     }
 
     /// A fresh run with the options' settings, or the --resume folder's run, which keeps its own.
@@ -168,8 +180,9 @@ struct TrainAutoencoder: ParsableCommand {
 
     /// Scores every test image by reconstruction error, prints how well that finds the digits
     /// outside `normalDigits` (overall and per digit), and draws the ROC curves, the scores'
-    /// histogram and the worst- and best-reconstructed test images. Returns the written paths.
-    private func reportAnomalies(model: ConvAutoencoder, test: MNIST, normalDigits: [Int], to folder: URL) throws -> [String] {
+    /// histogram and the worst- and best-reconstructed test images.
+    private func reportAnomalies(model: ConvAutoencoder, test: MNIST, normalDigits: [Int])
+        -> (metrics: [(String, String)], plots: [RunPlot], pictures: [RunPicture]) {
         let scores = reconstructionErrors(of: model, on: test)
         let labels = test.labels
         let unseenDigits = (0...9).filter { !normalDigits.contains($0) }
@@ -189,22 +202,22 @@ struct TrainAutoencoder: ParsableCommand {
             print("  \(digit) \(normalDigits.contains(digit) ? "seen  " : "unseen")  \(mean)\(auc)")
         }
 
-        var written: [String] = []
         // Square, as ROC curves are drawn: both axes are rates from 0 to 1.
-        written += try writePlot(rocPlot([("all unseen", overall)] + perDigit.map { ("digit \($0.digit)", $0.curve) }), named: "roc", to: folder, width: 800, height: 800)
+        let roc = RunPlot(name: "roc", plot: rocPlot([("all unseen", overall)] + perDigit.map { ("digit \($0.digit)", $0.curve) }),
+                          width: 800, height: 800)
         let seenAndUnseen = [(name: "seen digits \(list(normalDigits))", scores: labels.indices.filter { !unseen[$0] }.map { scores[$0] }),
                              (name: "unseen digits \(list(unseenDigits))", scores: labels.indices.filter { unseen[$0] }.map { scores[$0] })]
-        written += try writePlot(histogramPlot(seenAndUnseen, title: "Anomaly scores of the test images",
-                                               xLabel: "reconstruction error, MSE per pixel (last bin: all above)"),
-                                 named: "scores", to: folder)
+        let histogram = RunPlot(name: "scores", plot: histogramPlot(seenAndUnseen, title: "Anomaly scores of the test images",
+                                                                    xLabel: "reconstruction error, MSE per pixel (last bin: all above)"))
 
         // The 12 highest scores, the unseen digits that scored lowest (the anomalies it misses) and
         // the 12 lowest scores overall, for contrast.
         let ranked = scores.indices.sorted { scores[$0] > scores[$1] }
         let groups = [Array(ranked.prefix(12)), Array(ranked.filter { unseen[$0] }.suffix(12).reversed()),
                       Array(ranked.suffix(12).reversed())]
-        let url = folder.appendingPathComponent("anomalies.png")
-        try differencePicture(of: model, groups: groups.map { test.batch(at: $0).inputs }).writePNG(to: url)
+        let anomalies = RunPicture(name: "anomalies",
+                                   caption: "test images above their reconstructions and |difference| (heat map): top, the highest scores; middle, the unseen digits scored lowest; bottom, the lowest scores",
+                                   image: differencePicture(of: model, groups: groups.map { test.batch(at: $0).inputs }))
         func describe(_ indices: [Int]) -> String {
             indices.map { "\(labels[$0])\(unseen[$0] ? "" : "*")" }.joined(separator: " ")
         }
@@ -214,7 +227,9 @@ struct TrainAutoencoder: ParsableCommand {
               middle, the unseen digits scored lowest: \(describe(groups[1]))
               bottom, the lowest scores:               \(describe(groups[2]))
             """)
-        return written + [url.path]
+        let metrics = [("ROC AUC, unseen digits \(list(unseenDigits)) against seen", String(format: "%.4f", overall.area))]
+            + perDigit.map { ("ROC AUC, digit \($0.digit) against seen", String(format: "%.4f", $0.curve.area)) }
+        return (metrics, [roc, histogram], [anomalies])
     }
 }
 
