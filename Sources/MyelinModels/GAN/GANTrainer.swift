@@ -46,6 +46,8 @@ public final class GANTrainer {
     public let discriminatorOptimizer: Adam
     /// BCE targets by batch size: all ones (real) and all zeros (fake).
     private var targets: [Int: (ones: Tensor, zeros: Tensor)] = [:]
+    /// Whether D's step may run real and fake images as one batch (D has no batch norm).
+    private let discriminatorTakesJointBatches: Bool
 
     /// Builds G, then D, drawing their initial weights from `random`.
     public init(_ configuration: GANConfiguration, learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999,
@@ -53,6 +55,7 @@ public final class GANTrainer {
         self.configuration = configuration
         generator = configuration.makeGenerator(random: random)
         discriminator = configuration.makeDiscriminator(random: random)
+        discriminatorTakesJointBatches = !discriminator.namedModules.contains { $0.1 is BatchNorm }
         generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: beta1, beta2: beta2)
         discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learningRate, beta1: beta1, beta2: beta2)
     }
@@ -71,8 +74,21 @@ public final class GANTrainer {
         let (ones, zeros) = targets(count: n)
         let fake = generator(noise)
 
-        let realLogits = discriminator(real), fakeLogits = discriminator(fake.detached())
-        let discriminatorLoss = binaryCrossEntropyWithLogits(realLogits, ones) + binaryCrossEntropyWithLogits(fakeLogits, zeros)
+        let realLogits: Tensor, fakeLogits: Tensor, discriminatorLoss: Tensor
+        if discriminatorTakesJointBatches {
+            // Without batch norm D treats every image alike, so real and fake can pass as one batch
+            // of 2N: the same loss, mean over real + mean over fake = sum over both / N, with one
+            // forward and one backward pass instead of two each, and no sum of two weight gradients.
+            let logits = discriminator(concatenate([real, fake.detached()]))
+            realLogits = logits.narrowed(axis: 0, start: 0, length: n)
+            fakeLogits = logits.narrowed(axis: 0, start: n, length: n)
+            discriminatorLoss = binaryCrossEntropyWithLogits(logits, concatenate([ones, zeros]), reduction: .sum) / Float(n)
+        } else {
+            // Batch norm normalises each batch by its own statistics: real and fake go separately, as in W5.
+            realLogits = discriminator(real)
+            fakeLogits = discriminator(fake.detached())
+            discriminatorLoss = binaryCrossEntropyWithLogits(realLogits, ones) + binaryCrossEntropyWithLogits(fakeLogits, zeros)
+        }
         discriminatorOptimizer.zeroGrad()
         discriminatorLoss.backward()
         discriminatorOptimizer.step()
