@@ -13,8 +13,8 @@ struct TrainGAN: ParsableCommand {
             mlp is W5's pair of 3-layer perceptrons; dcgan a small convolutional pair (transposed \
             convolutions with batch norm up to 28×28). Both train with Adam (betas 0.5, 0.999) on MNIST \
             scaled to [-1, 1]. After every epoch OUT/samples/epoch-NNN.png shows G on the same 64 noise \
-            vectors and OUT/gan.safetensors is saved; at the end OUT/evolution.png shows how those samples \
-            changed, and OUT/loss.png the losses. --resume OUT continues a run with its saved settings.
+            vectors and OUT/gan.safetensors is saved; at the end OUT/evolution.png (and the animation \
+            OUT/evolution.gif) shows how those samples changed, and OUT/loss.png the losses. --resume OUT continues a run with its saved settings.
             """)
 
     @Option(help: "Network pair: mlp (W5) or dcgan (default mlp).")
@@ -57,11 +57,19 @@ struct TrainGAN: ParsableCommand {
         var written = [folder.appendingPathComponent("gan.safetensors").path,
                        folder.appendingPathComponent("samples").appendingPathComponent(epochSampleName(finished.epoch)).path]
         let folders = [folder] + (runOptions.resume.map { [URL(fileURLWithPath: $0, isDirectory: true)] } ?? [])
-        let (strip, notes) = try evolutionStrip(epochs: finished.epoch, folders: folders)
+        // At most 20 rows in the strip and 50 frames in the animation, evenly spread, first and last kept.
+        let epochs = Array(1...finished.epoch)
+        let (grids, notes) = try sampleGrids(epochs: evenlyChosen(epochs, count: 50), folders: folders)
         notes.forEach { print("note: \($0)") }
-        if let strip {
+        let stripEpochs = Set(evenlyChosen(grids.map(\.epoch), count: 20))
+        if let strip = evolutionStrip(grids.filter { stripEpochs.contains($0.epoch) }) {
             let url = folder.appendingPathComponent("evolution.png")
             try strip.writePNG(to: url)
+            written.append(url.path)
+        }
+        if !grids.isEmpty {
+            let url = folder.appendingPathComponent("evolution.gif")
+            try Image.writeAnimatedGIF(evolutionFrames(grids), to: url, delay: 40)
             written.append(url.path)
         }
         written += try writeGANCurves(finished.history, stepsPerEpoch: train.count / finished.batchSize, to: folder)
