@@ -44,8 +44,8 @@ public final class GANTrainer {
     public let discriminator: Sequential
     public let generatorOptimizer: Adam
     public let discriminatorOptimizer: Adam
-    /// BCE targets by batch size: all ones (real) and all zeros (fake).
-    private var targets: [Int: (ones: Tensor, zeros: Tensor)] = [:]
+    /// BCE targets by batch size: all ones (real), all zeros (fake), and both stacked (a joint batch).
+    private var targets: [Int: (ones: Tensor, zeros: Tensor, joint: Tensor)] = [:]
     /// Whether D's step may run real and fake images as one batch (D has no batch norm).
     private let discriminatorTakesJointBatches: Bool
 
@@ -69,9 +69,9 @@ public final class GANTrainer {
     @discardableResult
     public func step(real: Tensor, noise: Tensor) -> GANStepResult {
         let n = real.shape.first ?? 0
-        precondition(real.shape == [n] + configuration.imageShape && noise.shape == [n, configuration.noiseSize],
+        precondition(n > 0 && real.shape == [n] + configuration.imageShape && noise.shape == [n, configuration.noiseSize],
                      "GANTrainer.step: real \(real.shape) and noise \(noise.shape) do not fit [N] + \(configuration.imageShape) and [N, \(configuration.noiseSize)]")
-        let (ones, zeros) = targets(count: n)
+        let (ones, zeros, joint) = targets(count: n)
         let fake = generator(noise)
 
         let realLogits: Tensor, fakeLogits: Tensor, discriminatorLoss: Tensor
@@ -82,7 +82,7 @@ public final class GANTrainer {
             let logits = discriminator(concatenate([real, fake.detached()]))
             realLogits = logits.narrowed(axis: 0, start: 0, length: n)
             fakeLogits = logits.narrowed(axis: 0, start: n, length: n)
-            discriminatorLoss = binaryCrossEntropyWithLogits(logits, concatenate([ones, zeros]), reduction: .sum) / Float(n)
+            discriminatorLoss = binaryCrossEntropyWithLogits(logits, joint, reduction: .sum) / Float(n)
         } else {
             // Batch norm normalises each batch by its own statistics: real and fake go separately, as in W5.
             realLogits = discriminator(real)
@@ -121,9 +121,10 @@ public final class GANTrainer {
         return withoutGrad { generator(noise) }.reshaped([noise.shape[0], 1, side, side])
     }
 
-    private func targets(count n: Int) -> (ones: Tensor, zeros: Tensor) {
+    private func targets(count n: Int) -> (ones: Tensor, zeros: Tensor, joint: Tensor) {
         if let cached = targets[n] { return cached }
-        let made = (Tensor.ones([n, 1]), Tensor.zeros([n, 1]))
+        let (ones, zeros) = (Tensor.ones([n, 1]), Tensor.zeros([n, 1]))
+        let made = (ones, zeros, concatenate([ones, zeros]))
         targets[n] = made
         return made
     }

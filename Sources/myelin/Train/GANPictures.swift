@@ -17,6 +17,20 @@ func sampleGrid(_ images: Tensor) -> Image {
                normalization: .together, upscale: sampleUpscale)
 }
 
+/// `evolution.png` (at most 20 epochs) and `evolution.gif` (at most 50) in `folder`, from the grids
+/// of epochs 1…`epochs` found in `folders`; prints a note for each missing grid and returns the paths written.
+func writeEvolution(epochs: Int, from folders: [URL], to folder: URL) throws -> [String] {
+    guard epochs > 0 else { return [] }
+    let (grids, notes) = try sampleGrids(epochs: evenlyChosen(Array(1...epochs), count: 50), folders: folders)
+    notes.forEach { print("note: \($0)") }
+    guard !grids.isEmpty else { return [] }
+    let stripEpochs = Set(evenlyChosen(grids.map(\.epoch), count: 20))
+    let png = folder.appendingPathComponent("evolution.png"), gif = folder.appendingPathComponent("evolution.gif")
+    try evolutionStrip(grids.filter { stripEpochs.contains($0.epoch) }).writePNG(to: png)
+    try Image.writeAnimatedGIF(evolutionFrames(grids), to: gif, delay: 40)
+    return [png.path, gif.path]
+}
+
 /// The sample grids of `epochs` chosen epochs, read back from `folders` (the first that has one),
 /// so that a resumed run's pictures cover the epochs before the resume too. Epochs whose grid is
 /// gone are left out and named in the notes; a grid of another size is an error naming the file.
@@ -40,8 +54,9 @@ func sampleGrids(epochs: [Int], folders: [URL]) throws -> (grids: [(epoch: Int, 
 
 /// How G's samples of the fixed noise changed, in one picture: a row per grid, its top row of
 /// samples, labelled with the epoch.
-func evolutionStrip(_ grids: [(epoch: Int, image: Image)]) -> Image? {
-    guard let last = grids.last else { return nil }
+func evolutionStrip(_ grids: [(epoch: Int, image: Image)]) -> Image {
+    precondition(!grids.isEmpty, "evolutionStrip: no grids")
+    let last = grids[grids.count - 1]
     let rowHeight = 28 * sampleUpscale + 2 * samplePadding, width = last.image.width
     let labelWidth = BitmapFont.width(of: "epoch \(last.epoch)", scale: 2) + 12
     var strip = Image(width: labelWidth + width, height: grids.count * rowHeight, channels: 1, fill: 0)

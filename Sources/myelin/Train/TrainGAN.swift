@@ -49,7 +49,7 @@ struct TrainGAN: ParsableCommand {
         }
         let c = gan.configuration
         print("MNIST from \(train.directory.path): \(train.count) training digits in [-1, 1].")
-        print("GAN \(c.summary): G \(gan.generator.parameterCount) parameters, D \(gan.discriminator.parameterCount); Adam lr \(start.learningRate), betas (0.5, 0.999); batch \(start.batchSize), \(train.count / start.batchSize) steps per epoch.")
+        print("GAN \(c.summary): G \(gan.generator.parameterCount) parameters, D \(gan.discriminator.parameterCount); Adam lr \(start.learningRate), betas (\(gan.generatorOptimizer.beta1), \(gan.generatorOptimizer.beta2)); batch \(start.batchSize), \(train.count / start.batchSize) steps per epoch.")
         if start.epoch > 0 { print("Resuming after epoch \(start.epoch) (step \(start.step)) of \(start.epochs).") }
 
         let finished = try trainGAN(gan, on: train, run: start, randomness: randomness, folder: folder)
@@ -57,21 +57,7 @@ struct TrainGAN: ParsableCommand {
         var written = [folder.appendingPathComponent("gan.safetensors").path,
                        folder.appendingPathComponent("samples").appendingPathComponent(epochSampleName(finished.epoch)).path]
         let folders = [folder] + (runOptions.resume.map { [URL(fileURLWithPath: $0, isDirectory: true)] } ?? [])
-        // At most 20 rows in the strip and 50 frames in the animation, evenly spread, first and last kept.
-        let epochs = Array(1...finished.epoch)
-        let (grids, notes) = try sampleGrids(epochs: evenlyChosen(epochs, count: 50), folders: folders)
-        notes.forEach { print("note: \($0)") }
-        let stripEpochs = Set(evenlyChosen(grids.map(\.epoch), count: 20))
-        if let strip = evolutionStrip(grids.filter { stripEpochs.contains($0.epoch) }) {
-            let url = folder.appendingPathComponent("evolution.png")
-            try strip.writePNG(to: url)
-            written.append(url.path)
-        }
-        if !grids.isEmpty {
-            let url = folder.appendingPathComponent("evolution.gif")
-            try Image.writeAnimatedGIF(evolutionFrames(grids), to: url, delay: 40)
-            written.append(url.path)
-        }
+        written += try writeEvolution(epochs: finished.epoch, from: folders, to: folder)
         written += try writeGANCurves(finished.history, stepsPerEpoch: train.count / finished.batchSize, to: folder)
         print("Wrote:\n" + written.map { "  \($0)" }.joined(separator: "\n"))
         print("Walk between two digits: swift run -c release gan-interpolation \(folder.appendingPathComponent("gan.safetensors").path)")
