@@ -72,7 +72,7 @@ import MyelinModels
         let discriminatorBefore = gan.discriminator.parameters.map(\.scalars)
 
         let result = gan.step(real: real, noise: noise)
-        #expect(result.discriminatorLoss == lossBefore)
+        #expect(Swift.abs(result.discriminatorLoss - lossBefore) < 1e-6)   // one batch of 2N in D: rounding differs
         #expect(result.isFinite)
         #expect(discriminatorLoss(fakeBefore) < lossBefore)
         // G's loss was measured through the updated D on the old fake; the new G fools that D more.
@@ -85,8 +85,9 @@ import MyelinModels
         #expect(gan.generatorOptimizer.stepCount == 1 && gan.discriminatorOptimizer.stepCount == 1)
     }
 
-    /// `step` skips D's weight gradients in the G step; the result must still be W5's step as
-    /// PyTorch's script writes it, bit for bit.
+    /// `step` skips D's weight gradients in the G step, and without batch norm (mlp) runs D's real
+    /// and fake batches as one; the result must still be W5's step as PyTorch's script writes it:
+    /// bit for bit for dcgan, to float rounding for mlp (one sum over 2N rows instead of two over N).
     @Test(arguments: GANConfiguration.Variant.allCases)
     func stepIsW5sRecipeWrittenOut(_ variant: GANConfiguration.Variant) {
         let configuration = Self.tiny(variant)
@@ -110,11 +111,16 @@ import MyelinModels
             lossG.backward()
             reference.generatorOptimizer.step()
         }
-        // Compared as one Bool each: a failure should say which network, not print a million numbers.
-        let sameGenerator = gan.generator.stateDict.map(\.1.scalars) == reference.generator.stateDict.map(\.1.scalars)
-        let sameDiscriminator = gan.discriminator.stateDict.map(\.1.scalars) == reference.discriminator.stateDict.map(\.1.scalars)
-        #expect(sameGenerator, "G differs from W5's step written out")
-        #expect(sameDiscriminator, "D differs from W5's step written out")
+        let tolerance: Float = variant == .mlp ? 1e-6 : 0
+        for (ours, theirs) in [(gan.generator, reference.generator), (gan.discriminator, reference.discriminator)] {
+            let difference = zip(ours.stateDict, theirs.stateDict).map { a, b in
+                zip(a.1.scalars, b.1.scalars).map { Swift.abs($0 - $1) }.max() ?? 0
+            }.max() ?? 0
+            #expect(difference <= tolerance, "differs from W5's step written out by up to \(difference)")
+        }
+        // The steps did move the weights (so the comparison is not between two untouched networks).
+        let moved = gan.generator.parameters[0].scalars != GANTrainer(configuration, random: RandomGenerator(seed: 7)).generator.parameters[0].scalars
+        #expect(moved)
     }
 
     /// A run of a few steps whose batches and noise come from a generator that the checkpoint keeps.

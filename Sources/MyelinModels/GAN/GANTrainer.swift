@@ -44,8 +44,10 @@ public final class GANTrainer {
     public let discriminator: Sequential
     public let generatorOptimizer: Adam
     public let discriminatorOptimizer: Adam
-    /// BCE targets by batch size: all ones (real) and all zeros (fake).
-    private var targets: [Int: (ones: Tensor, zeros: Tensor)] = [:]
+    /// BCE targets by batch size: all ones (real), all zeros (fake), and both stacked (a joint batch).
+    private var targets: [Int: (ones: Tensor, zeros: Tensor, joint: Tensor)] = [:]
+    /// Whether D's step may run real and fake images as one batch (D has no batch norm).
+    private let discriminatorTakesJointBatches: Bool
 
     /// Builds G, then D, drawing their initial weights from `random`.
     public init(_ configuration: GANConfiguration, learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999,
@@ -53,6 +55,7 @@ public final class GANTrainer {
         self.configuration = configuration
         generator = configuration.makeGenerator(random: random)
         discriminator = configuration.makeDiscriminator(random: random)
+        discriminatorTakesJointBatches = !discriminator.namedModules.contains { $0.1 is BatchNorm }
         generatorOptimizer = Adam(generator.parameters, learningRate: learningRate, beta1: beta1, beta2: beta2)
         discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learningRate, beta1: beta1, beta2: beta2)
     }
@@ -66,13 +69,26 @@ public final class GANTrainer {
     @discardableResult
     public func step(real: Tensor, noise: Tensor) -> GANStepResult {
         let n = real.shape.first ?? 0
-        precondition(real.shape == [n] + configuration.imageShape && noise.shape == [n, configuration.noiseSize],
+        precondition(n > 0 && real.shape == [n] + configuration.imageShape && noise.shape == [n, configuration.noiseSize],
                      "GANTrainer.step: real \(real.shape) and noise \(noise.shape) do not fit [N] + \(configuration.imageShape) and [N, \(configuration.noiseSize)]")
-        let (ones, zeros) = targets(count: n)
+        let (ones, zeros, joint) = targets(count: n)
         let fake = generator(noise)
 
-        let realLogits = discriminator(real), fakeLogits = discriminator(fake.detached())
-        let discriminatorLoss = binaryCrossEntropyWithLogits(realLogits, ones) + binaryCrossEntropyWithLogits(fakeLogits, zeros)
+        let realLogits: Tensor, fakeLogits: Tensor, discriminatorLoss: Tensor
+        if discriminatorTakesJointBatches {
+            // Without batch norm D treats every image alike, so real and fake can pass as one batch
+            // of 2N: the same loss, mean over real + mean over fake = sum over both / N, with one
+            // forward and one backward pass instead of two each, and no sum of two weight gradients.
+            let logits = discriminator(concatenate([real, fake.detached()]))
+            realLogits = logits.narrowed(axis: 0, start: 0, length: n)
+            fakeLogits = logits.narrowed(axis: 0, start: n, length: n)
+            discriminatorLoss = binaryCrossEntropyWithLogits(logits, joint, reduction: .sum) / Float(n)
+        } else {
+            // Batch norm normalises each batch by its own statistics: real and fake go separately, as in W5.
+            realLogits = discriminator(real)
+            fakeLogits = discriminator(fake.detached())
+            discriminatorLoss = binaryCrossEntropyWithLogits(realLogits, ones) + binaryCrossEntropyWithLogits(fakeLogits, zeros)
+        }
         discriminatorOptimizer.zeroGrad()
         discriminatorLoss.backward()
         discriminatorOptimizer.step()
@@ -105,9 +121,10 @@ public final class GANTrainer {
         return withoutGrad { generator(noise) }.reshaped([noise.shape[0], 1, side, side])
     }
 
-    private func targets(count n: Int) -> (ones: Tensor, zeros: Tensor) {
+    private func targets(count n: Int) -> (ones: Tensor, zeros: Tensor, joint: Tensor) {
         if let cached = targets[n] { return cached }
-        let made = (Tensor.ones([n, 1]), Tensor.zeros([n, 1]))
+        let (ones, zeros) = (Tensor.ones([n, 1]), Tensor.zeros([n, 1]))
+        let made = (ones, zeros, concatenate([ones, zeros]))
         targets[n] = made
         return made
     }

@@ -17,38 +17,69 @@ func sampleGrid(_ images: Tensor) -> Image {
                normalization: .together, upscale: sampleUpscale)
 }
 
-/// One picture of how G's samples of the fixed noise changed: a row per epoch (at most 20, evenly
-/// chosen, first and last included), each the top row of that epoch's grid, labelled with its
-/// epoch. The grids are read back from `folders` (the first that has one), so a resumed run's
-/// strip covers the epochs before the resume too; epochs whose grid is gone are left out, named in
-/// the returned notes.
-func evolutionStrip(epochs: Int, folders: [URL]) throws -> (image: Image?, notes: [String]) {
-    let shown = evenlyChosen(Array(1...max(epochs, 1)), count: 20)
-    var rows: [(epoch: Int, image: Image)] = [], notes: [String] = []
-    for epoch in shown {
+/// `evolution.png` (at most 20 epochs) and `evolution.gif` (at most 50) in `folder`, from the grids
+/// of epochs 1…`epochs` found in `folders`; prints a note for each missing grid and returns the paths written.
+func writeEvolution(epochs: Int, from folders: [URL], to folder: URL) throws -> [String] {
+    guard epochs > 0 else { return [] }
+    let (grids, notes) = try sampleGrids(epochs: evenlyChosen(Array(1...epochs), count: 50), folders: folders)
+    notes.forEach { print("note: \($0)") }
+    guard !grids.isEmpty else { return [] }
+    let stripEpochs = Set(evenlyChosen(grids.map(\.epoch), count: 20))
+    let png = folder.appendingPathComponent("evolution.png"), gif = folder.appendingPathComponent("evolution.gif")
+    try evolutionStrip(grids.filter { stripEpochs.contains($0.epoch) }).writePNG(to: png)
+    try Image.writeAnimatedGIF(evolutionFrames(grids), to: gif, delay: 40)
+    return [png.path, gif.path]
+}
+
+/// The sample grids of `epochs` chosen epochs, read back from `folders` (the first that has one),
+/// so that a resumed run's pictures cover the epochs before the resume too. Epochs whose grid is
+/// gone are left out and named in the notes; a grid of another size is an error naming the file.
+func sampleGrids(epochs: [Int], folders: [URL]) throws -> (grids: [(epoch: Int, image: Image)], notes: [String]) {
+    var grids: [(epoch: Int, image: Image)] = [], notes: [String] = []
+    for epoch in epochs {
         let candidates = folders.map { $0.appendingPathComponent("samples").appendingPathComponent(epochSampleName(epoch)) }
         guard let url = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-            notes.append("\(candidates[0].path) is missing: the evolution strip leaves epoch \(epoch) out")
+            notes.append("\(candidates[0].path) is missing: the evolution pictures leave epoch \(epoch) out")
             continue
         }
-        let row = try topRow(of: Image(contentsOfPNG: url), path: url.path)
-        if let width = rows.first?.image.width, row.width != width {
-            throw CommandError("\(url.path): \(row.width) pixels wide, the other epochs' grids \(width): not a grid of this run")
+        let grid = try Image(contentsOfPNG: url)
+        let side = sampleColumns * (28 * sampleUpscale + samplePadding) + samplePadding
+        guard grid.width == side && grid.height == side && grid.channels == 1 else {
+            throw CommandError("\(url.path): \(grid.width)×\(grid.height)×\(grid.channels) is not a \(side)×\(side) gray sample grid of `myelin train gan`")
         }
-        rows.append((epoch, row))
+        grids.append((epoch, grid))
     }
-    guard let first = rows.first?.image else { return (nil, notes) }
-    let labelWidth = BitmapFont.width(of: "epoch \(epochs)", scale: 2) + 12
-    var strip = Image(width: labelWidth + first.width, height: rows.count * first.height, channels: 1, fill: 0)
-    for (k, row) in rows.enumerated() {
-        let gray = row.image, top = k * first.height
-        for y in 0..<gray.height {
+    return (grids, notes)
+}
+
+/// How G's samples of the fixed noise changed, in one picture: a row per grid, its top row of
+/// samples, labelled with the epoch.
+func evolutionStrip(_ grids: [(epoch: Int, image: Image)]) -> Image {
+    precondition(!grids.isEmpty, "evolutionStrip: no grids")
+    let last = grids[grids.count - 1]
+    let rowHeight = 28 * sampleUpscale + 2 * samplePadding, width = last.image.width
+    let labelWidth = BitmapFont.width(of: "epoch \(last.epoch)", scale: 2) + 12
+    var strip = Image(width: labelWidth + width, height: grids.count * rowHeight, channels: 1, fill: 0)
+    for (k, grid) in grids.enumerated() {
+        let top = k * rowHeight
+        for y in 0..<rowHeight {
             let target = (top + y) * strip.width + labelWidth
-            strip.pixels.replaceSubrange(target..<(target + gray.width), with: gray.pixels[(y * gray.width)..<((y + 1) * gray.width)])
+            strip.pixels.replaceSubrange(target..<(target + width), with: grid.image.pixels[(y * width)..<((y + 1) * width)])
         }
-        drawLabel("epoch \(row.epoch)", into: &strip, x: 6, y: top + (first.height - 14) / 2, scale: 2)
+        drawLabel("epoch \(grid.epoch)", into: &strip, x: 6, y: top + (rowHeight - 14) / 2, scale: 2)
     }
-    return (strip, notes)
+    return strip
+}
+
+/// The frames of the evolution animation: each whole grid under a band naming its epoch.
+func evolutionFrames(_ grids: [(epoch: Int, image: Image)]) -> [Image] {
+    let band = 24
+    return grids.map { grid in
+        var frame = Image(width: grid.image.width, height: band + grid.image.height, channels: 1, fill: 0)
+        frame.pixels.replaceSubrange((band * frame.width)..., with: grid.image.pixels)
+        drawLabel("epoch \(grid.epoch)", into: &frame, x: 6, y: 5, scale: 2)
+        return frame
+    }
 }
 
 /// Writes `text` in the plots' bitmap font, light gray, its top-left corner at (x, y) of a gray image.
@@ -65,16 +96,6 @@ private func drawLabel(_ text: String, into image: inout Image, x: Int, y: Int, 
             }
         }
     }
-}
-
-/// The first row of tiles of a sample grid, with the padding above and below it.
-private func topRow(of grid: Image, path: String) throws -> Image {
-    let height = 28 * sampleUpscale + 2 * samplePadding
-    guard grid.height >= height && grid.channels == 1 else {
-        throw CommandError("\(path): \(grid.width)×\(grid.height) is not a gray sample grid of `myelin train gan`")
-    }
-    return Image(width: grid.width, height: height, channels: grid.channels,
-                 pixels: Array(grid.pixels[0..<(height * grid.width * grid.channels)]))
 }
 
 /// At most `count` elements of `values`, evenly spaced, the first and last always included.

@@ -13,8 +13,8 @@ struct TrainGAN: ParsableCommand {
             mlp is W5's pair of 3-layer perceptrons; dcgan a small convolutional pair (transposed \
             convolutions with batch norm up to 28×28). Both train with Adam (betas 0.5, 0.999) on MNIST \
             scaled to [-1, 1]. After every epoch OUT/samples/epoch-NNN.png shows G on the same 64 noise \
-            vectors and OUT/gan.safetensors is saved; at the end OUT/evolution.png shows how those samples \
-            changed, and OUT/loss.png the losses. --resume OUT continues a run with its saved settings.
+            vectors and OUT/gan.safetensors is saved; at the end OUT/evolution.png (and the animation \
+            OUT/evolution.gif) shows how those samples changed, and OUT/loss.png the losses. --resume OUT continues a run with its saved settings.
             """)
 
     @Option(help: "Network pair: mlp (W5) or dcgan (default mlp).")
@@ -49,7 +49,7 @@ struct TrainGAN: ParsableCommand {
         }
         let c = gan.configuration
         print("MNIST from \(train.directory.path): \(train.count) training digits in [-1, 1].")
-        print("GAN \(c.summary): G \(gan.generator.parameterCount) parameters, D \(gan.discriminator.parameterCount); Adam lr \(start.learningRate), betas (0.5, 0.999); batch \(start.batchSize), \(train.count / start.batchSize) steps per epoch.")
+        print("GAN \(c.summary): G \(gan.generator.parameterCount) parameters, D \(gan.discriminator.parameterCount); Adam lr \(start.learningRate), betas (\(gan.generatorOptimizer.beta1), \(gan.generatorOptimizer.beta2)); batch \(start.batchSize), \(train.count / start.batchSize) steps per epoch.")
         if start.epoch > 0 { print("Resuming after epoch \(start.epoch) (step \(start.step)) of \(start.epochs).") }
 
         let finished = try trainGAN(gan, on: train, run: start, randomness: randomness, folder: folder)
@@ -57,13 +57,7 @@ struct TrainGAN: ParsableCommand {
         var written = [folder.appendingPathComponent("gan.safetensors").path,
                        folder.appendingPathComponent("samples").appendingPathComponent(epochSampleName(finished.epoch)).path]
         let folders = [folder] + (runOptions.resume.map { [URL(fileURLWithPath: $0, isDirectory: true)] } ?? [])
-        let (strip, notes) = try evolutionStrip(epochs: finished.epoch, folders: folders)
-        notes.forEach { print("note: \($0)") }
-        if let strip {
-            let url = folder.appendingPathComponent("evolution.png")
-            try strip.writePNG(to: url)
-            written.append(url.path)
-        }
+        written += try writeEvolution(epochs: finished.epoch, from: folders, to: folder)
         written += try writeGANCurves(finished.history, stepsPerEpoch: train.count / finished.batchSize, to: folder)
         print("Wrote:\n" + written.map { "  \($0)" }.joined(separator: "\n"))
         print("Walk between two digits: swift run -c release gan-interpolation \(folder.appendingPathComponent("gan.safetensors").path)")
