@@ -17,18 +17,20 @@ func sampleGrid(_ images: Tensor) -> Image {
                normalization: .together, upscale: sampleUpscale)
 }
 
-/// `evolution.png` (at most 20 epochs) and `evolution.gif` (at most 50) in `folder`, from the grids
-/// of epochs 1…`epochs` found in `folders`; prints a note for each missing grid and returns the paths written.
-func writeEvolution(epochs: Int, from folders: [URL], to folder: URL) throws -> [String] {
-    guard epochs > 0 else { return [] }
+/// The evolution strip (at most 20 epochs) for report.html and `evolution.png`, after writing
+/// `evolution.gif` (at most 50) into `folder`, from the grids of epochs 1…`epochs` found in
+/// `folders`; prints a note for each missing grid. Returns the strip and the GIF's path.
+func writeEvolution(epochs: Int, from folders: [URL], to folder: URL) throws -> (strip: RunPicture, gif: String)? {
+    guard epochs > 0 else { return nil }
     let (grids, notes) = try sampleGrids(epochs: evenlyChosen(Array(1...epochs), count: 50), folders: folders)
     notes.forEach { print("note: \($0)") }
-    guard !grids.isEmpty else { return [] }
+    guard !grids.isEmpty else { return nil }
     let stripEpochs = Set(evenlyChosen(grids.map(\.epoch), count: 20))
-    let png = folder.appendingPathComponent("evolution.png"), gif = folder.appendingPathComponent("evolution.gif")
-    try evolutionStrip(grids.filter { stripEpochs.contains($0.epoch) }).writePNG(to: png)
+    let gif = folder.appendingPathComponent("evolution.gif")
     try Image.writeAnimatedGIF(evolutionFrames(grids), to: gif, delay: 40)
-    return [png.path, gif.path]
+    return (RunPicture(name: "evolution", caption: "G's samples of the same noise, the top row of each epoch's grid: digits emerging from noise",
+                       image: evolutionStrip(grids.filter { stripEpochs.contains($0.epoch) })),
+            gif.path + " — the same as an animation")
 }
 
 /// The sample grids of `epochs` chosen epochs, read back from `folders` (the first that has one),
@@ -104,9 +106,8 @@ func evenlyChosen<T>(_ values: [T], count: Int) -> [T] {
     return (0..<count).map { values[Int((Double($0) * Double(values.count - 1) / Double(count - 1)).rounded())] }
 }
 
-/// D's and G's loss per step (means over 50 steps: single steps are too noisy to read) and per
-/// epoch, as SVG and PNG; returns the paths.
-func writeGANCurves(_ history: GANHistory, stepsPerEpoch: Int, to directory: URL) throws -> [String] {
+/// D's and G's loss per step (means over 50 steps: single steps are too noisy to read) and per epoch.
+func ganCurves(_ history: GANHistory, stepsPerEpoch: Int) -> RunPlot {
     func chunkMeans(_ values: [Float], _ size: Int) -> [(x: Double, y: Double)] {
         stride(from: 0, to: values.count, by: size).map { start in
             let chunk = values[start..<min(start + size, values.count)]
@@ -114,14 +115,10 @@ func writeGANCurves(_ history: GANHistory, stepsPerEpoch: Int, to directory: URL
         }
     }
     let epochEnds = history.epochs.indices.map { Double(($0 + 1) * stepsPerEpoch) }
-    let plot = LinePlot(title: "GAN losses", xLabel: "step", yLabel: "binary cross-entropy", series: [
+    return RunPlot(name: "loss", plot: LinePlot(title: "GAN losses", xLabel: "step", yLabel: "binary cross-entropy", series: [
         LinePlot.Series(name: "D (mean of 50 steps)", points: chunkMeans(history.discriminatorLosses, 50)),
         LinePlot.Series(name: "G (mean of 50 steps)", points: chunkMeans(history.generatorLosses, 50)),
         LinePlot.Series(name: "D (epoch mean)", points: zip(epochEnds, history.epochs).map { ($0, $1.discriminatorLoss) }),
         LinePlot.Series(name: "G (epoch mean)", points: zip(epochEnds, history.epochs).map { ($0, $1.generatorLoss) }),
-    ])
-    let svg = directory.appendingPathComponent("loss.svg"), png = directory.appendingPathComponent("loss.png")
-    try plot.writeSVG(to: svg)
-    try plot.writePNG(to: png)
-    return [svg.path, png.path]
+    ]))
 }

@@ -54,11 +54,28 @@ struct TrainGAN: ParsableCommand {
 
         let finished = try trainGAN(gan, on: train, run: start, randomness: randomness, folder: folder)
 
-        var written = [folder.appendingPathComponent("gan.safetensors").path,
-                       folder.appendingPathComponent("samples").appendingPathComponent(epochSampleName(finished.epoch)).path]
         let folders = [folder] + (runOptions.resume.map { [URL(fileURLWithPath: $0, isDirectory: true)] } ?? [])
-        written += try writeEvolution(epochs: finished.epoch, from: folders, to: folder)
-        written += try writeGANCurves(finished.history, stepsPerEpoch: train.count / finished.batchSize, to: folder)
+        let evolution = try writeEvolution(epochs: finished.epoch, from: folders, to: folder)
+        let last = finished.history.epochs.last
+        var outputs = RunOutputs(
+            title: "myelin train gan",
+            summary: "A generator learns to turn 64 numbers of noise into handwritten digits by fooling a discriminator that learns to tell them from MNIST's.",
+            settings: [("networks", "\(c.summary): G \(gan.generator.parameterCount) parameters, D \(gan.discriminator.parameterCount)"),
+                       ("optimizers", "Adam lr \(finished.learningRate), betas (\(gan.generatorOptimizer.beta1), \(gan.generatorOptimizer.beta2)), one each"),
+                       ("batch size", String(finished.batchSize)), ("epochs", String(finished.epoch)), ("seed", String(finished.seed))],
+            metrics: last.map { [("D loss, last epoch", String(format: "%.4f", $0.discriminatorLoss)),
+                                 ("G loss, last epoch", String(format: "%.4f", $0.generatorLoss)),
+                                 ("D(x): D's belief in real digits", String(format: "%.3f", $0.realScore)),
+                                 ("D(G(z)): D's belief in G's digits", String(format: "%.3f", $0.fakeScore))] } ?? [],
+            plots: [ganCurves(finished.history, stepsPerEpoch: train.count / finished.batchSize)])
+        if let grid = try sampleGrids(epochs: [finished.epoch], folders: folders).grids.first {
+            outputs.pictures.append(RunPicture(name: "samples/\(epochSampleName(finished.epoch).replacingOccurrences(of: ".png", with: ""))",
+                                               caption: "G's digits after epoch \(finished.epoch), from the same 64 noise vectors every epoch",
+                                               image: grid.image))
+        }
+        if let evolution { outputs.pictures.append(evolution.strip) }
+        let written = [folder.appendingPathComponent("gan.safetensors").path] + (try outputs.write(to: folder))
+            + (evolution.map { [$0.gif] } ?? [])
         print("Wrote:\n" + written.map { "  \($0)" }.joined(separator: "\n"))
         print("Walk between two digits: swift run -c release gan-interpolation \(folder.appendingPathComponent("gan.safetensors").path)")
     }
