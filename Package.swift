@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Every dependency points down: CMyelinKernels ← MyelinTensor ← {NN, Optim, Data, Vision} ← Myelin ← tools;
-/// MyelinModels (the zoo) needs only MyelinNN.
+/// MyelinModels (the zoo and its training recipes) sits on NN, Optim and Data.
 let package = Package(
     name: "Myelin",
     products: [
@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "MyelinVision", dependencies: ["MyelinTensor", "CZlib"]),
         .target(name: "Myelin", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision"]),
         // The model zoo: LeNet, the MNIST ConvNet, VGG-mini, … (each a few lines of layers).
-        .target(name: "MyelinModels", dependencies: ["MyelinTensor", "MyelinNN", "MyelinData"]),
+        .target(name: "MyelinModels", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData"]),
 
         .executableTarget(name: "myelin", dependencies: [
             "Myelin", "MyelinModels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -44,6 +44,9 @@ let package = Package(
         .executableTarget(name: "vgg-mini", dependencies: ["Myelin", "MyelinModels"], path: "Examples/VGGMini"),
         .executableTarget(name: "filtering", dependencies: ["Myelin"], path: "Examples/Filtering"),
         .executableTarget(name: "vanishing-gradient", dependencies: ["Myelin"], path: "Examples/VanishingGradient"),
+        .executableTarget(name: "gan-interpolation", dependencies: ["Myelin", "MyelinModels"], path: "Examples/GANInterpolation"),
+        .executableTarget(name: "autoencoder-interpolation", dependencies: ["Myelin", "MyelinModels"],
+                          path: "Examples/AutoencoderInterpolation"),
 
         // Shared by the test targets: the finite-difference gradient checker and its inputs.
         .target(name: "MyelinTestSupport", dependencies: ["MyelinTensor"], path: "Tests/MyelinTestSupport"),
@@ -51,10 +54,14 @@ let package = Package(
         .testTarget(name: "MyelinKernelsTests", dependencies: ["CMyelinKernels"]),
         .testTarget(name: "MyelinTensorTests", dependencies: ["MyelinTensor", "MyelinTestSupport"]),
         .testTarget(name: "MyelinNNTests", dependencies: ["MyelinNN", "MyelinTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "MyelinOptimTests", dependencies: ["MyelinOptim"]),
+        .testTarget(name: "MyelinOptimTests", dependencies: ["MyelinOptim", "checkpoint-writer"]),
+        // The child process that the checkpoint kill test kills while it writes.
+        .executableTarget(name: "checkpoint-writer", dependencies: ["Myelin"], path: "Tests/CheckpointWriter"),
         .testTarget(name: "MyelinDataTests", dependencies: ["MyelinData"]),
         .testTarget(name: "MyelinVisionTests", dependencies: ["MyelinVision"]),
-        .testTarget(name: "MyelinModelsTests", dependencies: ["MyelinModels", "Myelin"]),
+        .testTarget(name: "MyelinModelsTests", dependencies: ["MyelinModels", "Myelin"], exclude: ["Fixtures"]),
+        // Runs the `myelin` executable as a user would: resume, bad files, info.
+        .testTarget(name: "MyelinCommandTests", dependencies: ["myelin", "MyelinTensor"]),
     ],
     swiftLanguageModes: [.v5]
 )

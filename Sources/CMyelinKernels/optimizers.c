@@ -5,6 +5,15 @@
 
 #pragma clang fp contract(off)
 
+// sqrtf may set errno, so a loop calling it stays scalar (a scalar division and square root per
+// element, with a branch for the errno call); the elementwise builtin is the same correctly
+// rounded square root without errno, and the loop vectorises.
+#if defined(__has_builtin) && __has_builtin(__builtin_elementwise_sqrt)
+#define MYELIN_SQRTF(x) __builtin_elementwise_sqrt(x)
+#else
+#define MYELIN_SQRTF(x) __builtin_sqrtf(x)
+#endif
+
 typedef struct {
     const myelin_adam_settings *s;
     float *p, *m, *v;
@@ -20,7 +29,7 @@ typedef struct {
         const float grad = g[i] + s->l2 * p[i];                                                     \
         m[i] = b1 * m[i] + c1 * grad;                                                               \
         v[i] = b2 * v[i] + c2 * grad * grad;                                                        \
-        p[i] = p[i] * s->decay_factor - s->step_size * m[i] / (__builtin_sqrtf(v[i]) / s->root_correction2 + s->epsilon); \
+        p[i] = p[i] * s->decay_factor - s->step_size * m[i] / (MYELIN_SQRTF(v[i]) / s->root_correction2 + s->epsilon); \
     }
 
 static void adam_portable(void *context, int64_t begin, int64_t end) {

@@ -2,13 +2,14 @@ import Foundation
 import Myelin
 
 // MyelinBench: the reference workloads of ../shared/bench/WORKLOADS.md, one JSON line each.
-// Usage: swift run -c release MyelinBench [mlp] [cnn] [lenet] [latency] [gemm] [peak]   (none = all)
+// Usage: swift run -c release MyelinBench [mlp] [cnn] [lenet] [charlstm] [gan] [gpt] [latency] [gemm] [peak]   (none = all)
 
 let workloads: [(name: String, run: () -> [String: Any])] = [
     ("mlp", mlpWorkload),
     ("cnn", cnnWorkload),
     ("lenet", lenetWorkload),
     ("charlstm", charLSTMWorkload),
+    ("gan", ganWorkload),
     ("gpt", gptWorkload),
     ("latency", latencyWorkload),
     ("gemm", gemmWorkload),

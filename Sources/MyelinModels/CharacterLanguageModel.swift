@@ -18,6 +18,9 @@ public protocol CharacterLanguageModel: Module {
     /// The size of the vocabulary the model scores.
     var vocabularySize: Int { get }
     init(_ configuration: Configuration, generator: RandomGenerator)
+    /// Continues `prime` (character ids, at least one) by `length` characters drawn by `sampler`;
+    /// returns only the new ids.
+    func generate(prime: [Int], length: Int, sampler: TokenSampler, generator: RandomGenerator) -> [Int]
 }
 
 extension CharacterLanguageModel {

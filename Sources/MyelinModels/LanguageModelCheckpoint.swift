@@ -1,6 +1,7 @@
 import Foundation
 import MyelinData
 import MyelinNN
+import MyelinOptim
 import MyelinTensor
 
 /// A trained character-level language model in one safetensors file: the weights under their
@@ -28,17 +29,33 @@ public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
         self.validationLoss = validationLoss
     }
 
-    /// Writes the checkpoint atomically: a crash leaves the previous file whole.
-    public func save(to url: URL) throws {
-        let configuration = try JSONEncoder().encode(model.configuration)
+    /// What the header records beside the weights: the format, configuration, vocabulary, step
+    /// and validation loss.
+    public func metadata() throws -> [String: String] {
         var metadata = [
             Self.formatKey: Self.format,
-            "myelin.configuration": String(decoding: configuration, as: UTF8.self),
+            "myelin.configuration": String(decoding: try JSONEncoder().encode(model.configuration), as: UTF8.self),
             "myelin.vocabulary": String(decoding: vocabulary.jsonData(), as: UTF8.self),
             "myelin.step": String(step),
         ]
         if let validationLoss { metadata["myelin.validation_loss"] = String(validationLoss) }
-        try SafeTensors.write(model.stateDict, metadata: metadata, to: url)
+        return metadata
+    }
+
+    /// The training state that goes with the model in one file: the model itself, `optimizer`
+    /// and the run's random `generators` (see `TrainingCheckpoint`).
+    public func trainingState(optimizer: Optimizer?, generators: [(name: String, generator: RandomGenerator)] = [])
+        -> TrainingCheckpoint {
+        TrainingCheckpoint(format: Self.format, modules: [("", model)],
+                           optimizers: optimizer.map { [("model", $0)] } ?? [], generators: generators)
+    }
+
+    /// Writes the checkpoint atomically (a crash leaves the previous file whole). With an optimizer
+    /// and generators the file also holds what `--resume` needs to continue the run exactly;
+    /// sampling ignores that part.
+    public func save(to url: URL, optimizer: Optimizer? = nil,
+                     generators: [(name: String, generator: RandomGenerator)] = []) throws {
+        try trainingState(optimizer: optimizer, generators: generators).save(to: url, metadata: try metadata())
     }
 
     /// Reads a checkpoint, rebuilding the model from its configuration. Throws an error naming the
@@ -63,19 +80,12 @@ public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
             throw problem("its vocabulary has \(vocabulary.count) characters but the model expects \(model.vocabularySize)")
         }
         do {
-            try model.loadStateDict(file.tensors)
+            // A training checkpoint also holds the optimizer's state, which the model does not need.
+            try model.loadStateDict(TrainingCheckpoint.modelTensors(of: file))
         } catch {
             throw problem("its weights do not fit the model it describes: \(error)")
         }
         self.init(model: model, vocabulary: vocabulary, step: Int(file.metadata["myelin.step"] ?? "") ?? 0,
                   validationLoss: file.metadata["myelin.validation_loss"].flatMap(Double.init))
     }
-}
-
-/// A checkpoint file that cannot be used: which file, and why.
-public struct CheckpointError: Error, Equatable, CustomStringConvertible {
-    public let path: String
-    public let message: String
-
-    public var description: String { "\(path): \(message)" }
 }

@@ -38,10 +38,17 @@ struct Demo: ParsableCommand {
 
         let directory = try makeOutputDirectory(out)
         let firstLayer = (model[1] as! Linear).weight
-        let filters = directory.appendingPathComponent("first-layer-weights.png")
-        try Image.filterGrid(firstLayer.detached(), tileHeight: 8, tileWidth: 8, upscale: 6).writePNG(to: filters)
-        let curves = try writeTrainingCurves(history, stepsPerEpoch: (train.count + 31) / 32, to: directory)
-        print("Wrote the first layer's 64 weight patterns (red +, blue −): \(filters.path)")
-        print("Wrote the loss and accuracy curves: \(curves.joined(separator: ", "))")
+        let outputs = RunOutputs(
+            title: "myelin demo",
+            summary: "A multilayer perceptron learns the built-in 8×8 digits: \(train.count) to train on, \(test.count) held back.",
+            settings: [("model", "64 → 64 (ReLU) → 10, \(model.parameterCount) parameters"),
+                       ("optimizer", "SGD, learning rate 0.05, momentum 0.9, weight decay 0.001"),
+                       ("batch size", "32"), ("epochs", String(epochs)), ("seed", String(seed))],
+            metrics: [("test accuracy", String(format: "%.4f", history.testAccuracies.last!))],
+            plots: trainingCurves(history, stepsPerEpoch: (train.count + 31) / 32),
+            pictures: [RunPicture(name: "first-layer-weights",
+                                  caption: "the first layer's 64 weight patterns, one per hidden unit: red +, blue −",
+                                  image: Image.filterGrid(firstLayer.detached(), tileHeight: 8, tileWidth: 8, upscale: 6))])
+        print("Wrote:\n" + (try outputs.write(to: directory)).map { "  \($0)" }.joined(separator: "\n"))
     }
 }

@@ -18,13 +18,7 @@ enum ZooModel: String, ExpressibleByArgument, CaseIterable {
 
     func make(generator: RandomGenerator) -> Module {
         switch self {
-        case .mlp:
-            return Sequential {
-                Flatten()
-                Linear(784, 256, generator: generator); ReLU()
-                Linear(256, 256, generator: generator); ReLU()
-                Linear(256, 10, generator: generator)
-            }
+        case .mlp: return multilayerPerceptron([784, 256, 256, 10], generator: generator)
         case .lenet: return LeNet(generator: generator)
         case .cnn: return MNISTConvNet(generator: generator)
         case .vggMini: return VGGMini(widths: [16, 32, 64], generator: generator)

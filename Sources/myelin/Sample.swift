@@ -3,20 +3,21 @@ import Foundation
 import Myelin
 import MyelinModels
 
-/// `myelin sample charrnn CHECKPOINT`: continues a text with a trained char-RNN.
+/// `myelin sample charrnn|gpt CHECKPOINT`: continues a text with a trained language model.
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate text with a trained language model.",
         discussion: """
             Example: myelin sample charrnn runs/charrnn/charrnn.safetensors --prime "ROMEO:" --length 500 --temperature 0.8
+            or:      myelin sample gpt runs/gpt/gpt.safetensors --prime "ROMEO:"
             Lower temperatures pick likely characters (safe, repetitive); higher ones take more risks. \
             --top-k keeps only the k likeliest characters at each step; --greedy always takes the likeliest.
             """)
 
-    @Argument(help: "The model: charrnn.")
+    @Argument(help: "The model: charrnn or gpt.")
     var model: SampledModel
 
-    @Argument(help: "A checkpoint written by `myelin train charrnn` (OUT/charrnn.safetensors).")
+    @Argument(help: "A checkpoint written by `myelin train charrnn` or `myelin train gpt` (OUT/charrnn.safetensors, OUT/gpt.safetensors).")
     var checkpoint: String
 
     @Option(help: "Text to start from; the output continues it (default: a line break).")
@@ -37,7 +38,7 @@ struct Sample: ParsableCommand {
     @Option(help: "Random seed: the same seed gives the same text.")
     var seed: UInt64 = 0
 
-    enum SampledModel: String, ExpressibleByArgument { case charrnn }
+    enum SampledModel: String, ExpressibleByArgument { case charrnn, gpt }
 
     func validate() throws {
         guard length >= 0 else { throw ValidationError("--length must not be negative") }
@@ -46,7 +47,14 @@ struct Sample: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try CharRNNCheckpoint(contentsOf: URL(fileURLWithPath: checkpoint))
+        let url = URL(fileURLWithPath: checkpoint)
+        switch model {
+        case .charrnn: try continueText(with: CharRNNCheckpoint(contentsOf: url))
+        case .gpt: try continueText(with: CharGPTCheckpoint(contentsOf: url))
+        }
+    }
+
+    private func continueText<Model>(with loaded: LanguageModelCheckpoint<Model>) throws {
         let prime = self.prime ?? defaultPrime("\n", vocabulary: loaded.vocabulary)
         guard !prime.isEmpty else { throw ValidationError("--prime must not be empty") }
         let sampler = greedy ? TokenSampler.greedy : TokenSampler(temperature: temperature, topK: topK)

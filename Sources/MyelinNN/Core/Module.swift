@@ -81,6 +81,12 @@ open class Module {
     /// Copies values into the parameters and buffers by name. Every name must be present with the
     /// right shape; nothing is changed unless all are.
     public func loadStateDict(_ values: [String: Tensor]) throws {
+        try checkStateDict(values)
+        for (name, tensor) in stateDict { tensor.assign(values[name]!) }
+    }
+
+    /// Throws what `loadStateDict` would: a missing, misshapen or unexpected name.
+    public func checkStateDict(_ values: [String: Tensor]) throws {
         let targets = stateDict
         for (name, tensor) in targets {
             guard let value = values[name] else { throw StateDictError.missing(name: name) }
@@ -92,7 +98,6 @@ open class Module {
         if let extra = values.keys.sorted().first(where: { !known.contains($0) }) {
             throw StateDictError.unexpected(name: extra)
         }
-        for (name, tensor) in targets { tensor.assign(values[name]!) }
     }
 
     /// Switches this module and its descendants to training mode.

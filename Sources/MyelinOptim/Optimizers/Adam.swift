@@ -56,6 +56,16 @@ public class Adam: Optimizer {
         firstMoment.enumerated().map { ("exp_avg.\($0.offset)", $0.element) }
             + secondMoment.enumerated().map { ("exp_avg_sq.\($0.offset)", $0.element) }
     }
+
+    public override var counters: [(String, Int)] {
+        super.counters + parameterSteps.enumerated().map { ("step.\($0.offset)", $0.element) }
+    }
+
+    public override func loadCounters(_ values: [String: Int]) throws {
+        let steps = try perParameterCounters("step", in: values)
+        try super.loadCounters(values)
+        parameterSteps = steps
+    }
 }
 
 /// Adam with decoupled weight decay (default 0.01, as PyTorch's AdamW).

@@ -43,6 +43,66 @@ open class Optimizer {
     /// Per-parameter state tensors (momentum, moments) by name, for checkpoints.
     open var state: [(String, Tensor)] { [] }
 
+    /// The optimizer's counters by name — `step`, and per-parameter step counts or flags where the
+    /// rule keeps them — for checkpoints: with `state` they are all an exact resume needs.
+    open var counters: [(String, Int)] { [("step", stepCount)] }
+
+    /// Sets the counters from a checkpoint; every name of `counters` must be present.
+    open func loadCounters(_ values: [String: Int]) throws {
+        stepCount = try Self.counter("step", in: values)
+    }
+
+    /// Restores state tensors and counters saved from an optimizer of the same kind over parameters
+    /// of the same shapes. Nothing changes unless everything fits.
+    public func loadState(tensors: [String: Tensor], counters: [String: Int]) throws {
+        try checkState(tensors: tensors, counters: counters)
+        try loadCounters(counters)
+        for (name, tensor) in state { tensor.assign(tensors[name]!) }
+    }
+
+    /// Throws what `loadState` would: a missing or misshapen tensor, an unexpected one, a missing counter.
+    public func checkState(tensors: [String: Tensor], counters: [String: Int]) throws {
+        let targets = state
+        for (name, tensor) in targets {
+            guard let value = tensors[name] else { throw OptimizerStateError.missing(name: name) }
+            guard value.shape == tensor.shape else {
+                throw OptimizerStateError.shapeMismatch(name: name, expected: tensor.shape, found: value.shape)
+            }
+        }
+        let known = Set(targets.map(\.0))
+        if let extra = tensors.keys.sorted().first(where: { !known.contains($0) }) {
+            throw OptimizerStateError.unexpected(name: extra)
+        }
+        for (name, _) in self.counters where counters[name] == nil { throw OptimizerStateError.missing(name: name) }
+    }
+
+    /// `values[name]`, or an error naming the missing counter.
+    static func counter(_ name: String, in values: [String: Int]) throws -> Int {
+        guard let value = values[name] else { throw OptimizerStateError.missing(name: name) }
+        return value
+    }
+
+    /// Per-parameter counters `prefix.0`, `prefix.1`, … from `values`.
+    func perParameterCounters(_ prefix: String, in values: [String: Int]) throws -> [Int] {
+        try parameters.indices.map { try Self.counter("\(prefix).\($0)", in: values) }
+    }
+
     /// A zero-filled state slot per parameter, shaped like the parameters.
     func makeSlots() -> [Tensor] { parameters.map { Tensor.zeros($0.shape) } }
+}
+
+/// Saved optimizer state that does not fit the optimizer it is loaded into.
+public enum OptimizerStateError: Error, Equatable, CustomStringConvertible {
+    case missing(name: String)
+    case unexpected(name: String)
+    case shapeMismatch(name: String, expected: [Int], found: [Int])
+
+    public var description: String {
+        switch self {
+        case .missing(let name): return "optimizer state \(name) is missing"
+        case .unexpected(let name): return "optimizer state \(name) does not belong to this optimizer"
+        case .shapeMismatch(let name, let expected, let found):
+            return "optimizer state \(name) has shape \(found), the parameter needs \(expected)"
+        }
+    }
 }

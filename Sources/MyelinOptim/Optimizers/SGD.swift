@@ -53,4 +53,14 @@ public final class SGD: Optimizer {
     public override var state: [(String, Tensor)] {
         momentum == 0 ? [] : velocity.enumerated().map { ("momentum_buffer.\($0.offset)", $0.element) }
     }
+
+    public override var counters: [(String, Int)] {
+        super.counters + velocityStarted.enumerated().map { ("momentum_started.\($0.offset)", $0.element ? 1 : 0) }
+    }
+
+    public override func loadCounters(_ values: [String: Int]) throws {
+        let started = try perParameterCounters("momentum_started", in: values)
+        try super.loadCounters(values)
+        velocityStarted = started.map { $0 != 0 }
+    }
 }

@@ -79,3 +79,16 @@ private func syncFolder(_ folder: String, for path: String) throws {
     defer { close(fd) }
     if fsync(fd) != 0 && errno != EINVAL { throw FileWriteError.current(path: path, step: .syncFolder) }
 }
+
+/// Removes the temporary files that atomic writes to `url` left behind when their process died
+/// mid-write (the destination itself is untouched: it is still the last whole file). Returns how
+/// many it removed. Call it only while nothing else is writing to `url`, e.g. when a run starts.
+@discardableResult
+public func removeAbandonedTemporaryFiles(for url: URL) -> Int {
+    let folder = url.deletingLastPathComponent()
+    let prefix = "." + url.lastPathComponent + ".tmp-"
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    return names.filter { $0.hasPrefix(prefix) }.reduce(0) { removed, name in
+        removed + (unlink(folder.appendingPathComponent(name).path) == 0 ? 1 : 0)
+    }
+}

@@ -35,11 +35,14 @@ public final class RandomGenerator: RandomNumberGenerator {
         return (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
+    /// The number of words in `snapshot`.
+    public static let snapshotCount = 5
+
     /// The full state, to save with a checkpoint and restore for an exact resume.
     public var snapshot: [UInt64] {
         get { [state.0, state.1, state.2, state.3, spareNormal.map { UInt64($0.bitPattern) | (1 << 32) } ?? 0] }
         set {
-            precondition(newValue.count == 5, "RandomGenerator.snapshot: needs 5 words, got \(newValue.count)")
+            precondition(newValue.count == Self.snapshotCount, "RandomGenerator.snapshot: needs 5 words, got \(newValue.count)")
             state = (newValue[0], newValue[1], newValue[2], newValue[3])
             spareNormal = newValue[4] >> 32 == 1 ? Float(bitPattern: UInt32(truncatingIfNeeded: newValue[4])) : nil
         }

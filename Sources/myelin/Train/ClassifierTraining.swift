@@ -3,11 +3,22 @@ import Myelin
 
 /// What a classifier's training run measured: the loss after every step, the mean loss and the
 /// test accuracy after every epoch, and the last epoch's confusion matrix on the test set.
-struct TrainingHistory {
+struct TrainingHistory: Codable {
     var stepLosses: [Double] = []
     var epochLosses: [Double] = []
     var testAccuracies: [Double] = []
     var confusion: ConfusionMatrix?
+
+    private enum CodingKeys: String, CodingKey { case stepLosses, epochLosses, testAccuracies }
+}
+
+/// Where a classifier's run keeps its checkpoint: the whole training `state`, saved to `url` after
+/// every epoch with `metadata` (the recipe) and the history; with `resume`, restored first.
+struct ClassifierCheckpointing {
+    var state: TrainingCheckpoint
+    var url: URL
+    var metadata: [String: String]
+    var resume: Bool
 }
 
 /// Thrown when the loss stops being a number, with the step where it happened.
@@ -24,10 +35,24 @@ struct DivergedError: Error, CustomStringConvertible {
 func trainClassifier<D: Dataset>(model: Module, optimizer: Optimizer, train: D, test: D, epochs: Int,
                                  batchSize: Int, augmentation: ImageAugmentation? = nil,
                                  loss lossFunction: (Tensor, Tensor) -> Tensor = { crossEntropy($0, $1) },
-                                 generator: RandomGenerator) throws -> TrainingHistory {
-    var history = TrainingHistory()
+                                 generator: RandomGenerator, checkpointing: ClassifierCheckpointing? = nil) throws -> TrainingHistory {
+    var history = TrainingHistory(), firstEpoch = 1
+    if let checkpointing {
+        if checkpointing.resume {
+            let metadata = try checkpointing.state.restore(from: checkpointing.url)
+            if let json = metadata["myelin.history"] {
+                history = try JSONDecoder().decode(TrainingHistory.self, from: Data(json.utf8))
+            }
+            firstEpoch = history.epochLosses.count + 1
+            guard firstEpoch <= epochs else {
+                throw CommandError("the run in \(checkpointing.url.path) already trained \(firstEpoch - 1) epochs; pass --epochs with a larger total to go on")
+            }
+            print("Resuming from \(checkpointing.url.path) after epoch \(firstEpoch - 1).")
+        }
+        removeAbandonedTemporaryFiles(for: checkpointing.url)
+    }
     let loader = DataLoader(train, batchSize: batchSize, shuffle: true, augmentation: augmentation, generator: generator)
-    for epoch in 1...epochs {
+    for epoch in firstEpoch...epochs {
         var bar = ProgressBar(total: loader.count, label: "epoch \(epoch)/\(epochs)")
         var total = 0.0, seen = 0
         model.train()
@@ -50,6 +75,12 @@ func trainClassifier<D: Dataset>(model: Module, optimizer: Optimizer, train: D, 
         history.testAccuracies.append(accuracy)
         history.confusion = confusion
         bar.finish(String(format: "loss %.4f  test accuracy %.4f", total / Double(seen), accuracy))
+        if let checkpointing {
+            var metadata = checkpointing.metadata
+            metadata["myelin.history"] = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
+            metadata["myelin.epoch"] = String(epoch)
+            try checkpointing.state.save(to: checkpointing.url, metadata: metadata)
+        }
     }
     return history
 }
@@ -61,9 +92,8 @@ func evaluate<D: Dataset>(model: Module, data: D) -> ConfusionMatrix {
     return ConfusionMatrix(of: { model($0) }, on: data, batchSize: 1000)
 }
 
-/// Writes the loss curve (per step, and the per-epoch mean) and the test accuracy per epoch, each
-/// as SVG and PNG; returns their paths.
-func writeTrainingCurves(_ history: TrainingHistory, stepsPerEpoch: Int, to directory: URL) throws -> [String] {
+/// The loss curve (per step, and the per-epoch mean) and the test accuracy per epoch.
+func trainingCurves(_ history: TrainingHistory, stepsPerEpoch: Int) -> [RunPlot] {
     let epochEnds = history.epochLosses.indices.map { Double(($0 + 1) * stepsPerEpoch) }
     let loss = LinePlot(title: "Training loss", xLabel: "step", yLabel: "loss", series: [
         LinePlot.Series(name: "loss per step", values: history.stepLosses),
@@ -72,14 +102,7 @@ func writeTrainingCurves(_ history: TrainingHistory, stepsPerEpoch: Int, to dire
     let accuracy = LinePlot(title: "Test accuracy", xLabel: "step", yLabel: "accuracy", series: [
         LinePlot.Series(name: "test accuracy after each epoch", points: zip(epochEnds, history.testAccuracies).map { (x: $0, y: $1) }),
     ])
-    var paths: [String] = []
-    for (plot, name) in [(loss, "loss"), (accuracy, "accuracy")] {
-        let svg = directory.appendingPathComponent("\(name).svg"), png = directory.appendingPathComponent("\(name).png")
-        try plot.writeSVG(to: svg)
-        try plot.writePNG(to: png)
-        paths += [svg.path, png.path]
-    }
-    return paths
+    return [RunPlot(name: "loss", plot: loss), RunPlot(name: "accuracy", plot: accuracy)]
 }
 
 /// Creates `path` (and its parents) if needed, with an error that says which folder failed.

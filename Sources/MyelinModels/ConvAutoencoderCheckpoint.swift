@@ -1,0 +1,53 @@
+import Foundation
+import MyelinNN
+import MyelinOptim
+import MyelinTensor
+
+/// How an autoencoder's training run is saved: one `TrainingCheckpoint` file whose tensors are the
+/// model's under `model.` (`model.encoder.0.weight`, …) and its optimizer's, whose generators are
+/// the data shuffle's, and whose metadata holds the model's configuration as JSON. `myelin train
+/// autoencoder` writes it after every epoch; anyone can rebuild the trained model from it.
+extension ConvAutoencoder {
+    /// The `myelin.format` of an autoencoder run's checkpoint.
+    public static let checkpointFormat = "myelin.autoencoder"
+    /// The metadata key of the model's configuration (JSON).
+    public static let configurationKey = "myelin.configuration"
+
+    /// The state of a training run of this model: itself, its `optimizer` and the generator that
+    /// shuffles its data. Save it with `checkpointMetadata` among the metadata.
+    public func trainingCheckpoint(optimizer: Optimizer, shuffling: RandomGenerator) -> TrainingCheckpoint {
+        TrainingCheckpoint(format: Self.checkpointFormat, modules: [("model", self)], optimizers: [("model", optimizer)],
+                           generators: [("shuffling", shuffling)])
+    }
+
+    /// The metadata that lets `init(checkpoint:)` rebuild this model.
+    public var checkpointMetadata: [String: String] {
+        // Encoding a struct of integers cannot fail.
+        [Self.configurationKey: String(decoding: try! JSONEncoder().encode(configuration), as: UTF8.self)]
+    }
+
+    /// The configuration stored in `metadata` of the checkpoint at `url`; the error names the file.
+    public static func configuration(in metadata: [String: String], of url: URL) throws -> Configuration {
+        guard let text = metadata[configurationKey],
+              let configuration = try? JSONDecoder().decode(Configuration.self, from: Data(text.utf8)),
+              configuration.isValid else {
+            throw CheckpointError(path: url.path, message: "its model configuration (metadata \(configurationKey)) is missing or invalid")
+        }
+        return configuration
+    }
+
+    /// The trained model of an autoencoder run's checkpoint at `url` (its optimizer state is left
+    /// aside). Throws an error naming the file when it is not one, or its weights do not fit.
+    public convenience init(checkpoint url: URL) throws {
+        let metadata = try TrainingCheckpoint.metadata(of: url, format: Self.checkpointFormat)
+        self.init(try Self.configuration(in: metadata, of: url))
+        let file = try SafeTensors.read(contentsOf: url)
+        var weights: [String: Tensor] = [:]
+        for (name, tensor) in file.tensors where name.hasPrefix("model.") { weights[String(name.dropFirst(6))] = tensor }
+        do {
+            try loadStateDict(weights)
+        } catch {
+            throw CheckpointError(path: url.path, message: "its weights do not fit the model it describes: \(error)")
+        }
+    }
+}

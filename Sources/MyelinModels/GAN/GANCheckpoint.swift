@@ -1,0 +1,83 @@
+import Foundation
+import MyelinNN
+import MyelinOptim
+import MyelinTensor
+
+/// A GAN's training state in one `TrainingCheckpoint` file: modules `generator` and
+/// `discriminator` (PyTorch names: `generator.0.weight`, …), both Adam optimizers, the caller's
+/// random generators, the configuration (metadata `myelin.gan.configuration`) and Adam's betas.
+extension GANTrainer {
+    public static let checkpointFormat = "myelin.gan"
+    public static let configurationKey = "myelin.gan.configuration"
+    public static let betasKey = "myelin.gan.betas"
+
+    /// Sorted keys: the same run writes the same bytes.
+    private static var sortedJSON: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }
+
+    /// The checkpoint of this trainer and of `generators` (the run's data order and noise, say).
+    public func trainingCheckpoint(generators: [(name: String, generator: RandomGenerator)] = []) -> TrainingCheckpoint {
+        TrainingCheckpoint(format: Self.checkpointFormat,
+                           modules: [("generator", generator), ("discriminator", discriminator)],
+                           optimizers: [("generator", generatorOptimizer), ("discriminator", discriminatorOptimizer)],
+                           generators: generators)
+    }
+
+    /// Writes the whole training state, with `metadata` (the caller's: epoch, history, …), atomically.
+    public func save(to url: URL, generators: [(name: String, generator: RandomGenerator)] = [],
+                     metadata: [String: String] = [:]) throws {
+        var header = metadata
+        header[Self.configurationKey] = String(decoding: try Self.sortedJSON.encode(configuration), as: UTF8.self)
+        header[Self.betasKey] = "\(generatorOptimizer.beta1) \(generatorOptimizer.beta2)"
+        try trainingCheckpoint(generators: generators).save(to: url, metadata: header)
+    }
+
+    /// Loads the state saved at `url` into this trainer and `generators` and returns the file's
+    /// metadata. The file must hold a GAN of this configuration; nothing changes unless all fits.
+    @discardableResult
+    public func restore(from url: URL, generators: [(name: String, generator: RandomGenerator)] = []) throws -> [String: String] {
+        let saved = try Self.configuration(in: url)
+        guard saved == configuration else {
+            throw CheckpointError(path: url.path, message: "it holds a GAN configured as \(saved.summary), this one is \(configuration.summary)")
+        }
+        return try trainingCheckpoint(generators: generators).restore(from: url)
+    }
+
+    /// The configuration of the GAN saved at `url`; an error names the file if it is not a GAN
+    /// checkpoint or its configuration is unreadable.
+    public static func configuration(in url: URL) throws -> GANConfiguration {
+        let metadata = try TrainingCheckpoint.metadata(of: url, format: checkpointFormat)
+        guard let text = metadata[configurationKey],
+              let configuration = try? JSONDecoder().decode(GANConfiguration.self, from: Data(text.utf8)) else {
+            throw CheckpointError(path: url.path, message: "its GAN configuration (metadata \(configurationKey)) is missing or unreadable")
+        }
+        if let problem = configuration.problem {
+            throw CheckpointError(path: url.path, message: "its GAN configuration is invalid: \(problem)")
+        }
+        return configuration
+    }
+
+    /// The trainer saved at `url`, rebuilt from its configuration and betas and restored (its
+    /// random generators are not: sample from it, or restore into a trainer of your own to go on).
+    public convenience init(contentsOf url: URL) throws {
+        let configuration = try Self.configuration(in: url)
+        let metadata = try TrainingCheckpoint.metadata(of: url, format: Self.checkpointFormat)
+        let betas = (metadata[Self.betasKey] ?? "").split(separator: " ").compactMap { Float($0) }
+        guard betas.count == 2, betas.allSatisfy({ (0..<1).contains($0) }) else {
+            throw CheckpointError(path: url.path, message: "its Adam betas (metadata \(Self.betasKey)) are missing or invalid")
+        }
+        self.init(configuration, beta1: betas[0], beta2: betas[1], random: RandomGenerator(seed: 0))
+        try trainingCheckpoint().restore(from: url)
+    }
+}
+
+extension GANConfiguration {
+    /// "mlp, z 64, G 256-512, D 512-256": for messages.
+    public var summary: String {
+        "\(variant.rawValue), z \(noiseSize), G \(generatorWidths.map(String.init).joined(separator: "-")), D \(discriminatorWidths.map(String.init).joined(separator: "-"))"
+    }
+}
+

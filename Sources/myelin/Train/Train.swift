@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Myelin
+
+/// `myelin train MODEL`: one subcommand per kind of model, each with the options it understands.
+/// An image model of the zoo (`myelin train lenet`) goes to the default subcommand.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a model, report how well it does and show what it learned.",
+        discussion: """
+            Image classifiers on MNIST: \(ZooModel.allCases.map(\.rawValue).joined(separator: ", ")) \
+            (`myelin train lenet`; see `myelin train image --help`).
+            Language models: charrnn (an LSTM) and gpt (a small transformer) learn to write like a text.
+            Generative models: gan turns noise into digits, autoencoder rebuilds digits and finds the ones it never saw.
+            """,
+        subcommands: [TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainGAN.self, TrainAutoencoder.self],
+        defaultSubcommand: TrainImageModel.self)
+}
+
+/// Options every `myelin train` subcommand shares: where the run goes, where it resumes from, its seed.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Folder for the pictures, curves and checkpoints (default: runs/MODEL, or the --resume folder).")
+    var out: String?
+
+    @Option(help: ArgumentHelp("Continue the run saved in this folder from its last checkpoint, with its settings.",
+                               valueName: "folder"))
+    var resume: String?
+
+    @Option(help: "Random seed: the same seed gives the same run.")
+    var seed: UInt64 = 0
+
+    /// The run's folder, created if needed: --out, else the --resume folder, else `runs/NAME`.
+    func folder(defaultName: String) throws -> URL {
+        try makeOutputDirectory(out ?? resume ?? "runs/\(defaultName)")
+    }
+
+    /// The checkpoint to resume from, or nil for a fresh run; an error says what to do when the
+    /// folder has none.
+    func resumeCheckpoint(named fileName: String, command: String) throws -> URL? {
+        guard let resume else { return nil }
+        let url = URL(fileURLWithPath: resume, isDirectory: true).appendingPathComponent(fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw CommandError("\(url.path) does not exist: --resume needs the folder of an earlier `myelin train \(command)` run")
+        }
+        return url
+    }
+}
+
+/// Throws a validation error naming the first option given a value below 1.
+func requirePositive(_ options: (String, Int?)...) throws {
+    for (name, value) in options {
+        if let value, value <= 0 { throw ValidationError("\(name) must be at least 1") }
+    }
+}
+
+/// Throws a validation error unless the learning rate, if given, is a positive number.
+func requirePositive(learningRate: Float?) throws {
+    if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
+        throw ValidationError("--learning-rate must be a positive number")
+    }
+}

@@ -1,0 +1,239 @@
+import ArgumentParser
+import Foundation
+import Myelin
+import MyelinModels
+
+/// `myelin train autoencoder`: a convolutional autoencoder learns to redraw MNIST digits through
+/// a small code; trained on some digits only, its reconstruction error finds the others.
+struct TrainAutoencoder: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "autoencoder",
+        abstract: "Train a convolutional autoencoder on MNIST; with --normal-digits, use it to find the digits it never saw.",
+        discussion: """
+            The encoder squeezes each 28×28 digit through two stride-2 convolutions and a 7×7 one into a code \
+            of --code-size numbers; the decoder draws it back with transposed convolutions. OUT gets \
+            reconstructions.png (test digits above their reconstructions), the loss curves and \
+            autoencoder.safetensors, saved after every epoch (continue with --resume OUT).
+
+            With --normal-digits 0,1,2,3,4 it learns those digits only, scores every test image by its \
+            reconstruction error, prints the ROC AUC of that score for telling the other digits from them, \
+            and draws roc.png, scores.png (the scores' distributions) and anomalies.png: the highest-scoring \
+            test images, the unseen digits it scores lowest and the lowest-scoring images, each above its \
+            reconstruction and the map of |input − reconstruction|.
+            """)
+
+    @Option(help: "Folder holding the MNIST files (default: the project's Data/mnist).")
+    var data: String?
+
+    @Option(help: "Passes over the training images (default 10; with --resume, the epoch to stop after).")
+    var epochs: Int?
+
+    @Option(help: "Images per step (default 128).")
+    var batchSize: Int?
+
+    @Option(help: "Step size of Adam (default 0.001).")
+    var learningRate: Float?
+
+    @Option(help: "Reconstruction loss: mse (mean squared error, the anomaly score itself; default) or bce (binary cross-entropy).")
+    var loss: ConvAutoencoder.Loss?
+
+    @Option(help: "Numbers in the code every image is squeezed through (default 8).")
+    var codeSize: Int?
+
+    @Option(help: ArgumentHelp("Train only on these digits (e.g. 0,1,2,3,4 or 0-4) and report how well reconstruction error finds the others.",
+                               valueName: "digits"))
+    var normalDigits: String?
+
+    @OptionGroup var runOptions: RunOptions
+
+    func validate() throws {
+        try requirePositive(("--epochs", epochs), ("--batch-size", batchSize), ("--code-size", codeSize))
+        try requirePositive(learningRate: learningRate)
+        if let codeSize, codeSize > 4096 { throw ValidationError("--code-size must be at most 4096") }
+        _ = try normalDigits.map(Self.parseDigits)
+    }
+
+    /// "0,1,2" or "0-4" (or a mix) as sorted digits; an error names what is wrong.
+    static func parseDigits(_ text: String) throws -> [Int] {
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ValidationError("--normal-digits needs at least one digit, e.g. 0,1,2,3,4")
+        }
+        var digits: [Int] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            let ends = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+            guard (1...2).contains(ends.count), let first = ends.first!, let last = ends.last!,
+                  (0...9).contains(first), (0...9).contains(last), first <= last else {
+                throw ValidationError("--normal-digits: '\(part)' is not a digit 0…9 or a range such as 0-4 (give a list like 0,1,2,3,4)")
+            }
+            for digit in first...last {
+                if digits.contains(digit) { throw ValidationError("--normal-digits names \(digit) twice") }
+                digits.append(digit)
+            }
+        }
+        if digits.count == 10 {
+            throw ValidationError("--normal-digits names all ten digits, which leaves none to find; leave it out to train on every digit")
+        }
+        return digits.sorted()
+    }
+
+    func run() throws {
+        let directory = data.map { URL(fileURLWithPath: $0) }
+        let train = try MNIST(split: .train, directory: directory)
+        let test = try MNIST(split: .test, directory: directory)
+        let trainingRun = try startOrResume()
+        let folder = try runOptions.folder(defaultName: "autoencoder")
+        let checkpointURL = folder.appendingPathComponent(AutoencoderRun.checkpointName)
+        let recipe = trainingRun.recipe, model = trainingRun.model
+
+        let normal = Set(recipe.normalDigits ?? Array(0...9))
+        let trainLabels = train.labels, testLabels = test.labels
+        let trainSet = train.subset(trainLabels.indices.filter { normal.contains(trainLabels[$0]) })
+        let normalTest = test.subset(testLabels.indices.filter { normal.contains(testLabels[$0]) })
+        let unseen = testLabels.map { !normal.contains($0) }
+        if let digits = recipe.normalDigits {
+            let others = (0...9).filter { !normal.contains($0) }
+            print("MNIST from \(train.directory.path): learning \(digits.count == 1 ? "digit" : "digits") \(list(digits)) from their \(trainSet.count) training images; the \(unseen.filter { $0 }.count) test images of \(others.count == 1 ? "digit" : "digits") \(list(others)) are the anomalies to find.")
+        } else {
+            print("MNIST from \(train.directory.path): \(train.count) training and \(test.count) test images.")
+        }
+        let c = model.configuration
+        print("Model autoencoder: 1×28×28 → conv /2 → \(c.channels[0])×14×14 → conv /2 → \(c.channels[1])×7×7 → conv 7×7 → code of \(c.codeSize) → transposed convolutions back; \(model.parameterCount) parameters; Adam lr \(recipe.learningRate), batch \(recipe.batchSize), \(recipe.loss.rawValue.uppercased()) loss, \(recipe.epochs) epochs.")
+
+        try trainingRun.train(on: trainSet, normalTest: normalTest, anomalyTest: recipe.normalDigits == nil ? nil : (test, unseen),
+                              checkpointURL: checkpointURL)
+        print(String(format: "Trained %d epochs in %.1f s; test loss %.4f.", trainingRun.epoch, trainingRun.history.seconds,
+                     trainingRun.history.testLosses.last ?? .nan))
+        // A run resumed at its last epoch into another --out folder trained nothing: its checkpoint goes there too.
+        if !FileManager.default.fileExists(atPath: checkpointURL.path) { try trainingRun.save(to: checkpointURL) }
+
+        model.eval()
+        let firstTest = recipe.normalDigits == nil
+            ? [Array(0..<16), Array(16..<32)]
+            : [Array(unseen.indices.filter { !unseen[$0] }.prefix(16)), Array(unseen.indices.filter { unseen[$0] }.prefix(16))]
+        let stepsPerEpoch = (trainSet.count + recipe.batchSize - 1) / recipe.batchSize
+        let testName = recipe.normalDigits.map { "test, digits \(list($0))" } ?? "test"
+        var outputs = RunOutputs(
+            title: "myelin train autoencoder",
+            summary: recipe.normalDigits.map { "A convolutional autoencoder learns MNIST digits \(list($0)) only; reconstruction error then tells the other digits apart." }
+                ?? "A convolutional autoencoder squeezes MNIST digits into \(c.codeSize) numbers and rebuilds them.",
+            settings: [("model", "conv /2 → \(c.channels[0]) → conv /2 → \(c.channels[1]) → conv 7×7 → code \(c.codeSize) → transposed convolutions back; \(model.parameterCount) parameters"),
+                       ("loss", recipe.loss.rawValue.uppercased()), ("optimizer", "Adam lr \(recipe.learningRate)"),
+                       ("batch size", String(recipe.batchSize)), ("epochs", String(recipe.epochs)),
+                       ("training digits", recipe.normalDigits.map(list) ?? "all ten"), ("seed", String(recipe.seed))],
+            metrics: [("test reconstruction loss", String(format: "%.4f", trainingRun.history.testLosses.last ?? .nan))],
+            plots: [RunPlot(name: "loss", plot: autoencoderLossPlot(trainingRun.history, stepsPerEpoch: stepsPerEpoch,
+                                                                     loss: recipe.loss, testName: testName))],
+            pictures: [RunPicture(name: "reconstructions",
+                                  caption: recipe.normalDigits == nil ? "test digits, each row above its reconstructions"
+                                      : "seen digits (left) and unseen ones (right), each row above its reconstructions",
+                                  image: reconstructionPicture(of: model, blocks: firstTest.map { test.batch(at: $0).inputs }))])
+        if let digits = recipe.normalDigits {
+            let anomalies = reportAnomalies(model: model, test: test, normalDigits: digits)
+            outputs.metrics += anomalies.metrics
+            outputs.plots += anomalies.plots
+            outputs.pictures += anomalies.pictures
+        }
+        print("Wrote:\n" + ([checkpointURL.path] + (try outputs.write(to: folder))).map { "  \($0)" }.joined(separator: "\n"))
+    }
+
+    /// A fresh run with the options' settings, or the --resume folder's run, which keeps its own.
+    private func startOrResume() throws -> AutoencoderRun {
+        if let resumeURL = try runOptions.resumeCheckpoint(named: AutoencoderRun.checkpointName, command: "autoencoder") {
+            let (configuration, saved) = try AutoencoderRun.savedSettings(at: resumeURL)
+            try checkAgreement(with: saved, configuration, of: resumeURL)
+            var recipe = saved
+            recipe.epochs = epochs ?? saved.epochs
+            let resumed = try AutoencoderRun(resumingFrom: resumeURL, configuration: configuration, recipe: recipe)
+            print(resumed.epoch < recipe.epochs
+                  ? "Resuming \(resumeURL.path) after epoch \(resumed.epoch), to stop after epoch \(recipe.epochs)."
+                  : "\(resumeURL.path) has trained \(resumed.epoch) epochs already (raise --epochs to go on); drawing its pictures.")
+            return resumed
+        }
+        var recipe = AutoencoderRecipe(normalDigits: try normalDigits.map(Self.parseDigits), seed: runOptions.seed)
+        recipe.loss = loss ?? recipe.loss
+        recipe.epochs = epochs ?? recipe.epochs
+        recipe.batchSize = batchSize ?? recipe.batchSize
+        recipe.learningRate = learningRate ?? recipe.learningRate
+        var configuration = ConvAutoencoder.Configuration()
+        configuration.codeSize = codeSize ?? configuration.codeSize
+        return AutoencoderRun(configuration: configuration, recipe: recipe)
+    }
+
+    /// Throws when an option given with --resume differs from the saved run's setting.
+    private func checkAgreement(with saved: AutoencoderRecipe, _ configuration: ConvAutoencoder.Configuration, of url: URL) throws {
+        var conflicts: [String] = []
+        if let codeSize, codeSize != configuration.codeSize { conflicts.append("--code-size \(codeSize) (the run's is \(configuration.codeSize))") }
+        if let loss, loss != saved.loss { conflicts.append("--loss \(loss.rawValue) (the run's is \(saved.loss.rawValue))") }
+        if let batchSize, batchSize != saved.batchSize { conflicts.append("--batch-size \(batchSize) (the run's is \(saved.batchSize))") }
+        if let learningRate, learningRate != saved.learningRate {
+            conflicts.append("--learning-rate \(learningRate) (the run's is \(saved.learningRate))")
+        }
+        if let normalDigits, try Self.parseDigits(normalDigits) != saved.normalDigits {
+            conflicts.append("--normal-digits \(normalDigits) (the run's are \(saved.normalDigits.map(list) ?? "all ten"))")
+        }
+        // The seed has a default, so only a seed that differs from both the default and the run's is a conflict.
+        if runOptions.seed != 0 && runOptions.seed != saved.seed { conflicts.append("--seed \(runOptions.seed) (the run's is \(saved.seed))") }
+        if !conflicts.isEmpty {
+            throw CommandError("\(url.path): a resumed run keeps its settings, but \(conflicts.joined(separator: ", ")) differ; leave them out, or start a new run in another --out folder")
+        }
+    }
+
+    /// Scores every test image by reconstruction error, prints how well that finds the digits
+    /// outside `normalDigits` (overall and per digit), and draws the ROC curves, the scores'
+    /// histogram and the worst- and best-reconstructed test images.
+    private func reportAnomalies(model: ConvAutoencoder, test: MNIST, normalDigits: [Int])
+        -> (metrics: [(String, String)], plots: [RunPlot], pictures: [RunPicture]) {
+        let scores = reconstructionErrors(of: model, on: test)
+        let labels = test.labels
+        let unseenDigits = (0...9).filter { !normalDigits.contains($0) }
+        let unseen = labels.map { unseenDigits.contains($0) }
+        let overall = ROCCurve(scores: scores, positives: unseen)
+        // Each unseen digit against the seen ones alone.
+        let perDigit = unseenDigits.map { digit -> (digit: Int, curve: ROCCurve) in
+            let indices = labels.indices.filter { labels[$0] == digit || !unseen[$0] }
+            return (digit, ROCCurve(scores: indices.map { scores[$0] }, positives: indices.map { labels[$0] == digit }))
+        }
+        print("ROC AUC of reconstruction error, unseen digits (\(list(unseenDigits))) against seen (\(list(normalDigits))): \(String(format: "%.4f", overall.area))")
+        print("Per digit — mean reconstruction error (MSE per pixel) and, for unseen digits, AUC against the seen ones:")
+        for digit in 0...9 {
+            let own = labels.indices.filter { labels[$0] == digit }.map { Double(scores[$0]) }
+            let auc = perDigit.first { $0.digit == digit }.map { String(format: "  AUC %.4f", $0.curve.area) } ?? ""
+            let mean = String(format: "%.5f", own.reduce(0, +) / Double(own.count))
+            print("  \(digit) \(normalDigits.contains(digit) ? "seen  " : "unseen")  \(mean)\(auc)")
+        }
+
+        // Square, as ROC curves are drawn: both axes are rates from 0 to 1.
+        let roc = RunPlot(name: "roc", plot: rocPlot([("all unseen", overall)] + perDigit.map { ("digit \($0.digit)", $0.curve) }),
+                          width: 800, height: 800)
+        let seenAndUnseen = [(name: "seen digits \(list(normalDigits))", scores: labels.indices.filter { !unseen[$0] }.map { scores[$0] }),
+                             (name: "unseen digits \(list(unseenDigits))", scores: labels.indices.filter { unseen[$0] }.map { scores[$0] })]
+        let histogram = RunPlot(name: "scores", plot: histogramPlot(seenAndUnseen, title: "Anomaly scores of the test images",
+                                                                    xLabel: "reconstruction error, MSE per pixel (last bin: all above)"))
+
+        // The 12 highest scores, the unseen digits that scored lowest (the anomalies it misses) and
+        // the 12 lowest scores overall, for contrast.
+        let ranked = scores.indices.sorted { scores[$0] > scores[$1] }
+        let groups = [Array(ranked.prefix(12)), Array(ranked.filter { unseen[$0] }.suffix(12).reversed()),
+                      Array(ranked.suffix(12).reversed())]
+        let anomalies = RunPicture(name: "anomalies",
+                                   caption: "test images above their reconstructions and |difference| (heat map): top, the highest scores; middle, the unseen digits scored lowest; bottom, the lowest scores",
+                                   image: differencePicture(of: model, groups: groups.map { test.batch(at: $0).inputs }))
+        func describe(_ indices: [Int]) -> String {
+            indices.map { "\(labels[$0])\(unseen[$0] ? "" : "*")" }.joined(separator: " ")
+        }
+        print("""
+            anomalies.png (each test image above its reconstruction and |difference|; * marks a seen digit):
+              top, the highest scores:                 \(describe(groups[0]))
+              middle, the unseen digits scored lowest: \(describe(groups[1]))
+              bottom, the lowest scores:               \(describe(groups[2]))
+            """)
+        let metrics = [("ROC AUC, unseen digits \(list(unseenDigits)) against seen", String(format: "%.4f", overall.area))]
+            + perDigit.map { ("ROC AUC, digit \($0.digit) against seen", String(format: "%.4f", $0.curve.area)) }
+        return (metrics, [roc, histogram], [anomalies])
+    }
+}
+
+/// Digits as "0, 1, 2".
+private func list(_ digits: [Int]) -> String { digits.map(String.init).joined(separator: ", ") }
+
+extension ConvAutoencoder.Loss: ExpressibleByArgument {}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import Myelin
+import MyelinModels
+
+/// `myelin train charrnn`: a character-level recurrent language model learns to write like a text.
+struct TrainCharRNN: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "charrnn",
+        abstract: "Train a character-level LSTM (or GRU, or plain RNN) to write like a text.",
+        discussion: """
+            The network is Embedding 64 → LSTM 256 → Linear, as W4. It learns its text (default: \
+            Data/text/shakespeare.txt; --text names another) by truncated backpropagation through time, \
+            reports the validation loss in nats and bits per character, saves OUT/charrnn.safetensors at \
+            every evaluation (with everything --resume needs) and ends with a sample. Continue it with \
+            `myelin sample charrnn OUT/charrnn.safetensors`.
+            """)
+
+    @Option(help: "Text file to learn (default: the project's Data/text/shakespeare.txt).")
+    var text: String?
+
+    @Option(help: "Training steps (default 2000).")
+    var steps: Int?
+
+    @Option(help: "Characters per window of backpropagation through time (default 64).")
+    var window: Int?
+
+    @Option(help: "Recurrent cell: lstm, gru or rnn (default lstm).")
+    var cell: CharRNN.Configuration.Cell?
+
+    @Option(help: "Hidden units per recurrent layer (default 256).")
+    var hiddenSize: Int?
+
+    @Option(help: "Recurrent layers (default 1).")
+    var layers: Int?
+
+    @Option(help: "Parallel streams of text per step (default 32).")
+    var batchSize: Int?
+
+    @Option(help: "Step size of Adam (default 0.002).")
+    var learningRate: Float?
+
+    @OptionGroup var runOptions: RunOptions
+
+    static let checkpointName = "charrnn.safetensors"
+
+    func validate() throws {
+        try requirePositive(("--steps", steps), ("--window", window), ("--hidden-size", hiddenSize),
+                            ("--layers", layers), ("--batch-size", batchSize))
+        try requirePositive(learningRate: learningRate)
+        if runOptions.resume != nil {
+            let fixed = [("--text", text != nil), ("--window", window != nil), ("--cell", cell != nil),
+                         ("--hidden-size", hiddenSize != nil), ("--layers", layers != nil), ("--batch-size", batchSize != nil)]
+            if let (name, _) = fixed.first(where: \.1) {
+                throw ValidationError("\(name) cannot change when resuming: the run keeps the settings it was saved with")
+            }
+        }
+    }
+
+    func run() throws {
+        let folder = try runOptions.folder(defaultName: "charrnn")
+        let checkpointURL = folder.appendingPathComponent(Self.checkpointName)
+        let start = try LanguageModelStart<CharRNNRecipe>(
+            options: runOptions, checkpointName: Self.checkpointName, command: "charrnn", text: text,
+            fresh: { corpus, path in
+                var recipe = CharRNNRecipe(configuration: CharRNN.Configuration(
+                    vocabularySize: corpus.vocabulary.count, hiddenSize: hiddenSize ?? 256, layers: layers ?? 1,
+                    cell: cell ?? .lstm), seed: runOptions.seed)
+                recipe.window = window ?? recipe.window
+                recipe.batchSize = batchSize ?? recipe.batchSize
+                guard corpus.validationIDs.count > recipe.window else {
+                    throw CommandError("\(path): its validation part (\(corpus.validationIDs.count) characters) must hold more than a window of \(recipe.window); use a longer text or a smaller --window")
+                }
+                // Truncated BPTT cuts the training text into one stream per batch row, each a window and its target.
+                guard corpus.trainingIDs.count / recipe.batchSize >= 2 else {
+                    throw CommandError("\(path): its training part (\(corpus.trainingIDs.count) characters) is too short for \(recipe.batchSize) streams of text; use --batch-size \(max(1, corpus.trainingIDs.count / 2)) or less")
+                }
+                return recipe
+            },
+            adjust: { recipe in
+                recipe.steps = steps ?? recipe.steps
+                recipe.learningRate = learningRate ?? recipe.learningRate
+            })
+        let recipe = start.recipe, c = recipe.configuration
+        print("Model charrnn: Embedding(\(c.vocabularySize), \(c.embeddingSize)) → \(c.cell.rawValue.uppercased())(\(c.hiddenSize))×\(c.layers) → Linear(\(c.hiddenSize), \(c.vocabularySize)); Adam lr \(recipe.learningRate), gradient norm clipped at \(recipe.clipNorm); \(recipe.batchSize) streams × \(recipe.window) characters per step, \(recipe.steps) steps.")
+        let (history, checkpoint) = try trainCharRNN(on: start.corpus, recipe: recipe, resuming: start.resuming,
+                                                     checkpointURL: checkpointURL)
+        try finishLanguageModelRun(
+            checkpoint, history: history, textURL: start.textURL, characters: start.corpus.ids.count, folder: folder,
+            checkpointURL: checkpointURL, summary: "A character-level \(c.cell.rawValue.uppercased())",
+            settings: [("model", "Embedding(\(c.vocabularySize), \(c.embeddingSize)) → \(c.cell.rawValue.uppercased())(\(c.hiddenSize))×\(c.layers) → Linear; \(checkpoint.model.parameterCount) parameters"),
+                       ("optimizer", "Adam lr \(recipe.learningRate), gradient norm clipped at \(recipe.clipNorm)"),
+                       ("batch", "\(recipe.batchSize) streams × \(recipe.window) characters (truncated BPTT)"),
+                       ("steps", String(recipe.steps)), ("seed", String(recipe.seed))],
+            seed: recipe.seed)
+    }
+}
+
+extension CharRNN.Configuration.Cell: ExpressibleByArgument {}

@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import Myelin
+import MyelinModels
+
+/// `myelin train gpt`: a small character-level transformer learns to write like a text.
+struct TrainGPT: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gpt",
+        abstract: "Train a small character-level transformer (GPT) to write like a text.",
+        discussion: """
+            The network is W6's: token and learned position embeddings (128), 4 pre-LN transformer blocks \
+            with 4 causal attention heads and a 512-wide GELU MLP, a final LayerNorm and a linear head. \
+            Each step takes --batch-size random windows of --context characters of the text (default: \
+            Data/text/shakespeare.txt), AdamW lr 0.001. Every 500 steps it reports the validation loss \
+            and saves OUT/gpt.safetensors, which holds everything --resume needs. It ends with a sample; \
+            continue with `myelin sample gpt OUT/gpt.safetensors`.
+            """)
+
+    @Option(help: "Text file to learn (default: the project's Data/text/shakespeare.txt).")
+    var text: String?
+
+    @Option(help: "Training steps in all (default 2000; with --resume, where the run ends).")
+    var steps: Int?
+
+    @Option(help: "Characters the model sees at once (default 64).")
+    var context: Int?
+
+    @Option(help: "Width of the token embeddings and of every block (default 128).")
+    var embedDim: Int?
+
+    @Option(help: "Attention heads per block; they split --embed-dim (default 4).")
+    var heads: Int?
+
+    @Option(help: "Transformer blocks (default 4).")
+    var layers: Int?
+
+    @Option(help: "Windows of text per step (default 32).")
+    var batchSize: Int?
+
+    @Option(help: "Step size of AdamW (default 0.001).")
+    var learningRate: Float?
+
+    @OptionGroup var runOptions: RunOptions
+
+    static let checkpointName = "gpt.safetensors"
+
+    func validate() throws {
+        try requirePositive(("--steps", steps), ("--context", context), ("--embed-dim", embedDim), ("--heads", heads),
+                            ("--layers", layers), ("--batch-size", batchSize))
+        try requirePositive(learningRate: learningRate)
+        if let embedDim, let heads, embedDim % heads != 0 {
+            throw ValidationError("--embed-dim \(embedDim) must be a multiple of --heads \(heads)")
+        }
+        if runOptions.resume != nil {
+            let fixed = [("--text", text != nil), ("--context", context != nil), ("--embed-dim", embedDim != nil),
+                         ("--heads", heads != nil), ("--layers", layers != nil), ("--batch-size", batchSize != nil)]
+            if let (name, _) = fixed.first(where: \.1) {
+                throw ValidationError("\(name) cannot change when resuming: the run keeps the settings it was saved with")
+            }
+        }
+    }
+
+    func run() throws {
+        let folder = try runOptions.folder(defaultName: "gpt")
+        let checkpointURL = folder.appendingPathComponent(Self.checkpointName)
+        let start = try LanguageModelStart<GPTRecipe>(
+            options: runOptions, checkpointName: Self.checkpointName, command: "gpt", text: text,
+            fresh: { corpus, path in
+                let width = embedDim ?? 128
+                var recipe = GPTRecipe(configuration: CharGPT.Configuration(
+                    vocabularySize: corpus.vocabulary.count, context: context ?? 64, embedDim: width, heads: heads ?? 4,
+                    layers: layers ?? 4, feedForward: 4 * width), seed: runOptions.seed)
+                recipe.batchSize = batchSize ?? recipe.batchSize
+                guard corpus.trainingIDs.count > recipe.window, corpus.validationIDs.count > recipe.window else {
+                    throw CommandError("\(path): its training and validation parts must each hold more than \(recipe.window) characters (the context)")
+                }
+                guard width % recipe.configuration.heads == 0 else {
+                    throw ValidationError("--embed-dim \(width) must be a multiple of --heads \(recipe.configuration.heads)")
+                }
+                return recipe
+            },
+            adjust: { recipe in
+                recipe.steps = steps ?? recipe.steps
+                recipe.learningRate = learningRate ?? recipe.learningRate
+            })
+        let recipe = start.recipe, c = recipe.configuration
+        print("Model gpt: Embedding(\(c.vocabularySize), \(c.embedDim)) + positions(\(c.context)) → \(c.layers) pre-LN blocks (\(c.heads) heads, MLP \(c.feedForward)) → LayerNorm → Linear(\(c.embedDim), \(c.vocabularySize)); AdamW lr \(recipe.learningRate), weight decay \(recipe.weightDecay); \(recipe.batchSize) windows × \(c.context) characters per step, \(recipe.steps) steps.")
+        let (history, checkpoint) = try trainGPT(on: start.corpus, recipe: recipe, resuming: start.resuming,
+                                                 checkpointURL: checkpointURL)
+        try finishLanguageModelRun(
+            checkpoint, history: history, textURL: start.textURL, characters: start.corpus.ids.count, folder: folder,
+            checkpointURL: checkpointURL, summary: "A character-level transformer",
+            settings: [("model", "\(c.layers) pre-LN blocks, \(c.heads) heads, width \(c.embedDim), MLP \(c.feedForward), context \(c.context); \(checkpoint.model.parameterCount) parameters"),
+                       ("optimizer", "AdamW lr \(recipe.learningRate), weight decay \(recipe.weightDecay)"),
+                       ("batch", "\(recipe.batchSize) random windows × \(c.context) characters"),
+                       ("steps", String(recipe.steps)), ("seed", String(recipe.seed))],
+            seed: recipe.seed)
+    }
+}
+
+/// How `myelin train gpt` trains (W6's recipe): random windows of the text, AdamW. Saved in the
+/// checkpoint so that --resume continues with the same settings.
+struct GPTRecipe: LanguageModelRecipe {
+    typealias Model = CharGPT
+    var configuration: CharGPT.Configuration
+    var steps = 2_000
+    var batchSize = 32
+    var learningRate: Float = 1e-3
+    var weightDecay: Float = 0.01
+    var evaluationInterval = 500
+    var seed: UInt64 = 0
+    var text: String?
+    var window: Int { configuration.context }
+
+    init(configuration: CharGPT.Configuration, seed: UInt64) {
+        self.configuration = configuration
+        self.seed = seed
+    }
+}
+
+/// Trains a char-GPT on `corpus` (see `trainLanguageModel`): every step a batch of random windows.
+/// The window generator is saved with the checkpoint, so a resumed run draws the same windows.
+func trainGPT(on corpus: TextCorpus, recipe: GPTRecipe, resuming: URL?, checkpointURL: URL) throws
+    -> (LanguageModelHistory, CharGPTCheckpoint) {
+    manualSeed(recipe.seed)
+    let model = CharGPT(recipe.configuration, generator: RandomGenerator(seed: recipe.seed))
+    let optimizer = AdamW(model.parameters, learningRate: recipe.learningRate, weightDecay: recipe.weightDecay)
+    let windowGenerator = RandomGenerator(seed: recipe.seed &+ 1)
+    let windows = RandomWindows(corpus.trainingIDs, batchSize: recipe.batchSize, window: recipe.window,
+                                generator: windowGenerator)
+    let checkpoint = CharGPTCheckpoint(model: model, vocabulary: corpus.vocabulary, step: 0)
+    return try trainLanguageModel(checkpoint, state: checkpoint.trainingState(optimizer: optimizer, generators: [("windows", windowGenerator)]),
+                                  recipe: recipe, corpus: corpus, label: "gpt", resuming: resuming,
+                                  checkpointURL: checkpointURL) { _ in
+        let batch = windows.next()
+        let loss = crossEntropy(model(batch.input).reshaped([-1, corpus.vocabulary.count]), batch.target.reshaped([-1]))
+        let value = loss.item
+        if value.isFinite {
+            optimizer.zeroGrad()
+            loss.backward()
+            optimizer.step()
+        }
+        return (value, batch.target.count, "")
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import MyelinTensor
+
+/// Runs the `myelin` executable (built beside the test binary; this target depends on it) in a
+/// fresh temporary folder, for tests of what a user types.
+struct CommandRunner {
+    let folder: URL
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-command-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    func removeFolder() { try? FileManager.default.removeItem(at: folder) }
+
+    static var executable: URL {
+        let products = Bundle.main.executableURL?.deletingLastPathComponent()
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        return products.appendingPathComponent("myelin")
+    }
+
+    /// Runs `myelin ARGUMENTS` in the folder; returns its exit status and what it printed.
+    @discardableResult
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Read both pipes while the process runs, so that neither fills up and blocks it.
+        var errorData = Data()
+        let reader = Thread { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !reader.isFinished { Thread.sleep(forTimeInterval: 0.001) }
+        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+    }
+
+    func url(_ path: String) -> URL { folder.appendingPathComponent(path) }
+
+    /// Writes `text` to `name` in the folder and returns its path.
+    func write(_ text: String, to name: String) throws -> String {
+        let url = url(name)
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
+
+    /// The names of the tensors of two safetensors files whose values differ (or that only one has).
+    static func differingTensors(_ a: URL, _ b: URL) throws -> [String] {
+        let first = try SafeTensors.read(contentsOf: a), second = try SafeTensors.read(contentsOf: b)
+        let names = Set(first.names).union(second.names)
+        return names.sorted().filter { name in
+            guard let x = first.tensors[name], let y = second.tensors[name], x.shape == y.shape, x.dtype == y.dtype else { return true }
+            return x.dtype == .float32 ? x.scalars.map(\.bitPattern) != y.scalars.map(\.bitPattern) : x.integers != y.integers
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+/// `myelin train MODEL --resume DIR`: N steps straight and N/2 + resume + N/2 end with the same
+/// bits in every tensor of the checkpoint — weights, optimizer moments, carried state.
+@Suite(.serialized) struct ResumeTests {
+    /// A small text with enough variety for a vocabulary of 30-odd characters.
+    static let text = (0..<40).map { "Line \($0): the quick brown fox jumps over the lazy dog, again and again.\n" }.joined()
+
+    /// Trains `model` with `options` for `steps` in one run and in two halves with --resume, and
+    /// returns the tensors whose values differ between the two final checkpoints.
+    func straightAndResumed(_ model: String, checkpoint: String, stepOption: String, steps: Int,
+                            options: [String]) throws -> [String] {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        let straight = try runner.run(["train", model] + options + [stepOption, String(steps), "--out", "straight"])
+        try #require(straight.status == 0, "\(straight.errors)")
+        let first = try runner.run(["train", model] + options + [stepOption, String(steps / 2), "--out", "halves"])
+        try #require(first.status == 0, "\(first.errors)")
+        let second = try runner.run(["train", model, "--resume", "halves", stepOption, String(steps)])
+        try #require(second.status == 0, "\(second.errors)")
+        #expect(second.output.contains("Resuming from"))
+        return try CommandRunner.differingTensors(runner.url("straight/\(checkpoint)"), runner.url("halves/\(checkpoint)"))
+    }
+
+    @Test func gptResumesBitIdentically() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        let text = try runner.write(Self.text, to: "text.txt")
+        let options = ["--text", text, "--context", "16", "--embed-dim", "16", "--heads", "2", "--layers", "1",
+                       "--batch-size", "4"]
+        let differing = try straightAndResumed("gpt", checkpoint: "gpt.safetensors", stepOption: "--steps", steps: 8,
+                                               options: options)
+        #expect(differing.isEmpty, "tensors that differ: \(differing)")
+    }
+
+    @Test func charRNNResumesBitIdenticallyAcrossEpochs() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        // 4 streams of about 670 characters, 16 at a time: an epoch is about 42 steps.
+        let text = try runner.write(Self.text, to: "text.txt")
+        let options = ["--text", text, "--window", "16", "--hidden-size", "16", "--batch-size", "4"]
+        let differing = try straightAndResumed("charrnn", checkpoint: "charrnn.safetensors", stepOption: "--steps",
+                                               steps: 100, options: options)
+        #expect(differing.isEmpty, "tensors that differ: \(differing)")
+    }
+
+    @Test func resumeNeedsAnEarlierRunAndItsSettings() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        let missing = try runner.run(["train", "gpt", "--resume", "nowhere"])
+        #expect(missing.status != 0)
+        #expect(missing.errors.contains("nowhere/gpt.safetensors does not exist"))
+        let changed = try runner.run(["train", "gpt", "--resume", "nowhere", "--layers", "2"])
+        #expect(changed.status != 0)
+        #expect(changed.errors.contains("--layers cannot change when resuming"))
+    }
+}
