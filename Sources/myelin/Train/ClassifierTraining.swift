@@ -55,6 +55,7 @@ func trainClassifier<D: Dataset>(model: Module, optimizer: Optimizer, train: D, 
     for epoch in firstEpoch...epochs {
         var bar = ProgressBar(total: loader.count, label: "epoch \(epoch)/\(epochs)")
         var total = 0.0, seen = 0
+        let start = Date()
         model.train()
         for (step, (inputs, labels)) in loader.enumerated() {
             let loss = lossFunction(model(inputs), labels)
@@ -67,7 +68,8 @@ func trainClassifier<D: Dataset>(model: Module, optimizer: Optimizer, train: D, 
             history.stepLosses.append(Double(value))
             total += Double(value) * Double(labels.shape[0])
             seen += labels.shape[0]
-            bar.update(step + 1, String(format: "loss %.4f", total / Double(seen)))
+            let speed = Double(seen) / max(Date().timeIntervalSince(start), 1e-9)
+            bar.update(step + 1, String(format: "loss %.4f  %.1fk samples/s", total / Double(seen), speed / 1000))
         }
         let confusion = evaluate(model: model, data: test)
         let accuracy = confusion.accuracy
