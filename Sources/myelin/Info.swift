@@ -19,7 +19,7 @@ struct Info: ParsableCommand {
         let url = URL(fileURLWithPath: file)
         let contents = try SafeTensors.read(contentsOf: url)
         let bytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-        print("\(url.path): \(contents.names.count) tensors, \(formatBytes(bytes))")
+        print("\(file): \(contents.names.count) tensors, \(formatBytes(bytes))")
         let rows = contents.names.map { name -> [String] in
             let tensor = contents.tensors[name]!
             return [name, contents.storedTypes[name]!.rawValue, "[" + tensor.shape.map(String.init).joined(separator: ", ") + "]",

@@ -76,7 +76,7 @@ func trainLanguageModel<Recipe: LanguageModelRecipe>(
         runningLoss = n == 1 ? Double(loss) : 0.98 * runningLoss + 0.02 * Double(loss)
         characters += predicted
         let speed = Double(characters) / max(Date().timeIntervalSince(start), 1e-9)
-        bar.update(n, String(format: "%@  loss %.3f  %.1fk chars/s", stepLabel, runningLoss, speed / 1000))
+        bar.update(n, (stepLabel.isEmpty ? "" : stepLabel + "  ") + String(format: "loss %.3f  %.1fk chars/s", runningLoss, speed / 1000))
         if n % recipe.evaluationInterval == 0 || n == recipe.steps {
             let (nats, _) = checkpoint.model.meanLoss(on: corpus.validationIDs, window: recipe.window)
             history.validationSteps.append(n)
