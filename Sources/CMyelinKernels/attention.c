@@ -185,7 +185,7 @@ static pair_scratch scratch_for(const attention_job *job, int64_t b, int grad) {
     return scratch;
 }
 
-// Rows i0..i0+rows of a block see keys [0, visible(i)); the block as a whole [0, block_keys).
+// Query row i sees keys [0, visible(i)): all of them, or with a causal mask those up to itself.
 static int64_t visible(const myelin_attention_shape *s, int64_t i) {
     return s->causal && i + 1 < s->keys ? i + 1 : s->keys;
 }

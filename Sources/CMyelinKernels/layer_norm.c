@@ -174,7 +174,13 @@ void myelin_layer_norm_forward(int64_t rows, int64_t cols, const float *x, const
 void myelin_layer_norm_backward(int64_t rows, int64_t cols, const float *x, const float *weight, const float *mean,
                                 const float *rstd, const float *grad_output, float *grad_input, float *grad_weight,
                                 float *grad_bias) {
-    if (rows <= 0 || cols <= 0) return;
+    if (cols <= 0) return;
+    if (rows <= 0) {
+        // No rows: the parameters' gradients are zero, not whatever the buffers held.
+        if (grad_weight) memset(grad_weight, 0, (size_t)cols * sizeof(float));
+        if (grad_bias) memset(grad_bias, 0, (size_t)cols * sizeof(float));
+        return;
+    }
     const int64_t chunks = (rows + CHUNK_ROWS - 1) / CHUNK_ROWS;
     const int sums = grad_weight || grad_bias;
     layer_norm_job job = {.rows = rows, .cols = cols, .x = x, .weight = weight, .mean = (float *)mean, .rstd = (float *)rstd,

@@ -78,7 +78,7 @@ public final class ConvAutoencoder: Module {
     /// The output before the sigmoid, [N, 1, 28, 28], for codes [N, codeSize].
     public func decodeLogits(_ codes: Tensor) -> Tensor {
         precondition(codes.rank == 2 && codes.shape[1] == configuration.codeSize,
-                     "ConvAutoencoder.decode: codes must be [N, \(configuration.codeSize)], got shape \(codes.shape)")
+                     "ConvAutoencoder.decodeLogits: codes must be [N, \(configuration.codeSize)], got shape \(codes.shape)")
         return decoder(codes.reshaped([codes.shape[0], configuration.codeSize, 1, 1]))
     }
 

@@ -75,7 +75,8 @@ public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
             throw problem("it has no vocabulary (metadata myelin.vocabulary)")
         }
         let vocabulary = try CharacterVocabulary(jsonData: Data(vocabularyText.utf8), path: url.path)
-        let model = Model(configuration, generator: .global)
+        // Its initial weights are overwritten at once; a generator of its own leaves the global one untouched.
+        let model = Model(configuration, generator: RandomGenerator(seed: 0))
         guard vocabulary.count == model.vocabularySize else {
             throw problem("its vocabulary has \(vocabulary.count) characters but the model expects \(model.vocabularySize)")
         }

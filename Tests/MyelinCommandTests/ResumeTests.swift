@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MyelinTensor
 
 /// `myelin train MODEL --resume DIR`: N steps straight and N/2 + resume + N/2 end with the same
 /// bits in every tensor of the checkpoint — weights, optimizer moments, carried state.
@@ -43,6 +44,32 @@ import Testing
         let differing = try straightAndResumed("charrnn", checkpoint: "charrnn.safetensors", stepOption: "--steps",
                                                steps: 100, options: options)
         #expect(differing.isEmpty, "tensors that differ: \(differing)")
+    }
+
+    @Test func aNewLearningRateTakesEffectOnResume() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        let text = try runner.write(Self.text, to: "text.txt")
+        let first = try runner.run(["train", "gpt", "--text", text, "--context", "8", "--embed-dim", "8", "--heads", "2",
+                                    "--layers", "1", "--batch-size", "2", "--steps", "2", "--out", "run"])
+        try #require(first.status == 0, "\(first.errors)")
+        let resumed = try runner.run(["train", "gpt", "--resume", "run", "--steps", "4", "--learning-rate", "0.0005"])
+        try #require(resumed.status == 0, "\(resumed.errors)")
+        let metadata = try SafeTensors.read(contentsOf: runner.url("run/gpt.safetensors")).metadata
+        #expect(metadata["myelin.optimizer.model"]?.contains("\"learningRate\":0.0005") == true, "\(metadata["myelin.optimizer.model"] ?? "none")")
+        #expect(metadata["myelin.step"] == "4")
+    }
+
+    @Test func anImageModelResumesFromTheResumeFolderIntoAnother() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        let mnist = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Data/mnist").path
+        let first = try runner.run(["train", "mlp", "--data", mnist, "--epochs", "1", "--out", "a"])
+        try #require(first.status == 0, "\(first.errors)")
+        // Read from a (which has trained its one epoch), not from the empty b.
+        let again = try runner.run(["train", "mlp", "--data", mnist, "--resume", "a", "--out", "b", "--epochs", "1"])
+        #expect(again.status == 1)
+        #expect(again.errors.contains("a/mlp.safetensors already trained for 1 epoch;"), "\(again.errors)")
     }
 
     @Test func resumeNeedsAnEarlierRunAndItsSettings() throws {

@@ -61,6 +61,19 @@ private func referenceLayerNorm(_ x: Tensor, dimensions: Int, weight: Tensor?, b
         }
     }
 
+    @Test func noRowsGiveZeroParameterGradients() {
+        // A batch of zero rows: the weight and bias gradients are exact zeros, not leftover memory.
+        let weight = Tensor([1, 2, 3, 4]), bias = Tensor([0, 0, 0, 0])
+        weight.requiresGrad = true
+        bias.requiresGrad = true
+        let x = Tensor.zeros([0, 4])
+        let y = layerNorm(x, features: 4, weight: weight, bias: bias)
+        #expect(y.shape == [0, 4])
+        y.sum().backward()
+        #expect(weight.grad?.scalars == [0, 0, 0, 0])
+        #expect(bias.grad?.scalars == [0, 0, 0, 0])
+    }
+
     @Test func gradientsThroughAView() {
         checkGradients([uniform([4, 3, 2], g), uniform([3], g)], "permuted input") {
             layerNorm($0[0].permuted(2, 0, 1), features: 3, bias: $0[1])

@@ -43,6 +43,12 @@ extension GANTrainer {
         guard saved == configuration else {
             throw CheckpointError(path: url.path, message: "it holds a GAN configured as \(saved.summary), this one is \(configuration.summary)")
         }
+        // Adam's betas are not among the optimizer's saved state; other betas would not resume exactly.
+        let betas = try Self.betas(in: url)
+        let own = [generatorOptimizer.beta1, generatorOptimizer.beta2]
+        guard betas == own else {
+            throw CheckpointError(path: url.path, message: "it was trained with Adam betas \(betas), this trainer uses \(own)")
+        }
         return try trainingCheckpoint(generators: generators).restore(from: url)
     }
 
@@ -64,13 +70,19 @@ extension GANTrainer {
     /// random generators are not: sample from it, or restore into a trainer of your own to go on).
     public convenience init(contentsOf url: URL) throws {
         let configuration = try Self.configuration(in: url)
-        let metadata = try TrainingCheckpoint.metadata(of: url, format: Self.checkpointFormat)
-        let betas = (metadata[Self.betasKey] ?? "").split(separator: " ").compactMap { Float($0) }
-        guard betas.count == 2, betas.allSatisfy({ (0..<1).contains($0) }) else {
-            throw CheckpointError(path: url.path, message: "its Adam betas (metadata \(Self.betasKey)) are missing or invalid")
-        }
+        let betas = try Self.betas(in: url)
         self.init(configuration, beta1: betas[0], beta2: betas[1], random: RandomGenerator(seed: 0))
         try trainingCheckpoint().restore(from: url)
+    }
+
+    /// The Adam betas the GAN at `url` was trained with.
+    static func betas(in url: URL) throws -> [Float] {
+        let metadata = try TrainingCheckpoint.metadata(of: url, format: checkpointFormat)
+        let betas = (metadata[betasKey] ?? "").split(separator: " ").map { Float($0) }
+        guard betas.count == 2, let beta1 = betas[0], let beta2 = betas[1], (0..<1).contains(beta1), (0..<1).contains(beta2) else {
+            throw CheckpointError(path: url.path, message: "its Adam betas (metadata \(betasKey)) are missing or invalid")
+        }
+        return [beta1, beta2]
     }
 }
 

@@ -138,7 +138,8 @@ public final class GANTrainer {
 /// Runs `body` with `module`'s parameters not requiring gradients, then restores them.
 private func withFrozen<R>(_ module: Module, _ body: () throws -> R) rethrows -> R {
     let parameters = module.parameters
+    let before = parameters.map(\.requiresGrad)
     for p in parameters { p.requiresGrad = false }
-    defer { for p in parameters { p.requiresGrad = true } }
+    defer { for (p, wanted) in zip(parameters, before) { p.requiresGrad = wanted } }
     return try body()
 }

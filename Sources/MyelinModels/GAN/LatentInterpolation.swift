@@ -14,7 +14,8 @@ public enum LatentPath: String, CaseIterable, Sendable {
 /// `steps` points from `start` to `end`, both included, evenly spaced in t along `path`.
 ///
 /// Shapes: start and end [D] → [steps, D]. Row 0 is exactly `start` and the last row exactly `end`.
-/// Spherical paths between (nearly) parallel vectors, where θ is (almost) 0, fall back to linear.
+/// Spherical paths between (nearly) parallel or opposite vectors, where sin θ is (almost) 0 and the
+/// great circle is not defined, fall back to linear.
 public func interpolateLatents(from start: Tensor, to end: Tensor, steps: Int, path: LatentPath = .linear) -> Tensor {
     precondition(start.rank == 1 && start.shape == end.shape,
                  "interpolateLatents: start \(start.shape) and end \(end.shape) must be vectors of one length")

@@ -104,6 +104,9 @@ public struct TrainingCheckpoint {
             }
             let kind = String(describing: type(of: optimizer))
             guard saved.kind == kind else { throw problem("optimizer \(name) was \(saved.kind), this run uses \(kind)") }
+            if let (counter, value) = saved.counters.first(where: { $0.value < 0 }) {
+                throw problem("optimizer \(name)'s counter \(counter) is \(value); counters are never negative")
+            }
             let prefix = "\(Self.optimizerPrefix)\(name)."
             var tensors: [String: Tensor] = [:]
             for (key, tensor) in file.tensors where key.hasPrefix(prefix) {
@@ -119,11 +122,11 @@ public struct TrainingCheckpoint {
         }
         var snapshots: [[UInt64]] = []
         for (name, _) in generators {
-            let words = file.metadata["myelin.generator.\(name)"]?.split(separator: " ").compactMap { UInt64($0, radix: 16) }
-            guard let words, words.count == RandomGenerator.snapshotCount else {
+            let words = file.metadata["myelin.generator.\(name)"]?.split(separator: " ").map { UInt64($0, radix: 16) }
+            guard let words, words.count == RandomGenerator.snapshotCount, words.allSatisfy({ $0 != nil }) else {
                 throw problem("it has no readable state for random generator \(name) (metadata myelin.generator.\(name))")
             }
-            snapshots.append(words)
+            snapshots.append(words.map { $0! })
         }
         var runValues: [Tensor] = []
         for (name, tensor) in tensors {

@@ -42,7 +42,7 @@ public final class RandomGenerator: RandomNumberGenerator {
     public var snapshot: [UInt64] {
         get { [state.0, state.1, state.2, state.3, spareNormal.map { UInt64($0.bitPattern) | (1 << 32) } ?? 0] }
         set {
-            precondition(newValue.count == Self.snapshotCount, "RandomGenerator.snapshot: needs 5 words, got \(newValue.count)")
+            precondition(newValue.count == Self.snapshotCount, "RandomGenerator.snapshot: needs \(Self.snapshotCount) words, got \(newValue.count)")
             state = (newValue[0], newValue[1], newValue[2], newValue[3])
             spareNormal = newValue[4] >> 32 == 1 ? Float(bitPattern: UInt32(truncatingIfNeeded: newValue[4])) : nil
         }

@@ -91,6 +91,7 @@ final class AutoencoderRun {
     /// reconstruction error for its unseen digits) and saves the run to `checkpointURL`.
     func train<D: Dataset>(on train: D, normalTest: D, anomalyTest: (data: MNIST, unseen: [Bool])?, checkpointURL: URL) throws {
         let loader = DataLoader(train, batchSize: recipe.batchSize, shuffle: true, generator: shuffling)
+        removeAbandonedTemporaryFiles(for: checkpointURL)
         while epoch < recipe.epochs {
             let start = Date()
             var bar = ProgressBar(total: loader.count, label: "epoch \(epoch + 1)/\(recipe.epochs)")
@@ -125,7 +126,7 @@ final class AutoencoderRun {
         }
     }
 
-    /// The mean training loss over `data`, in evaluation mode.
+    /// The mean reconstruction loss over `data` (a test set), in evaluation mode.
     func testLoss<D: Dataset>(on data: D) -> Double {
         model.eval()
         defer { model.train() }

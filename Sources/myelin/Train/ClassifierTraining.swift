@@ -13,12 +13,13 @@ struct TrainingHistory: Codable {
 }
 
 /// Where a classifier's run keeps its checkpoint: the whole training `state`, saved to `url` after
-/// every epoch with `metadata` (the recipe) and the history; with `resume`, restored first.
+/// every epoch with `metadata` (the recipe) and the history; restored first from `resume`, the
+/// --resume folder's checkpoint (which may be another folder's than `url`).
 struct ClassifierCheckpointing {
     var state: TrainingCheckpoint
     var url: URL
     var metadata: [String: String]
-    var resume: Bool
+    var resume: URL?
 }
 
 /// Thrown when the loss stops being a number, with the step where it happened.
@@ -38,16 +39,18 @@ func trainClassifier<D: Dataset>(model: Module, optimizer: Optimizer, train: D, 
                                  generator: RandomGenerator, checkpointing: ClassifierCheckpointing? = nil) throws -> TrainingHistory {
     var history = TrainingHistory(), firstEpoch = 1
     if let checkpointing {
-        if checkpointing.resume {
-            let metadata = try checkpointing.state.restore(from: checkpointing.url)
+        if let resume = checkpointing.resume {
+            let learningRate = optimizer.learningRate
+            let metadata = try checkpointing.state.restore(from: resume)
+            optimizer.learningRate = learningRate  // --learning-rate may change on resume
             if let json = metadata["myelin.history"] {
                 history = try JSONDecoder().decode(TrainingHistory.self, from: Data(json.utf8))
             }
             firstEpoch = history.epochLosses.count + 1
             guard firstEpoch <= epochs else {
-                throw CommandError("the run in \(checkpointing.url.path) already trained \(firstEpoch - 1) epochs; pass --epochs with a larger total to go on")
+                throw CommandError("the run in \(resume.path) already trained for \(firstEpoch - 1) epoch\(firstEpoch == 2 ? "" : "s"); pass --epochs with a larger total to go on")
             }
-            print("Resuming from \(checkpointing.url.path) after epoch \(firstEpoch - 1).")
+            print("Resuming from \(resume.path) after epoch \(firstEpoch - 1).")
         }
         removeAbandonedTemporaryFiles(for: checkpointing.url)
     }

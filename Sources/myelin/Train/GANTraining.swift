@@ -66,6 +66,7 @@ func trainGAN(_ gan: GANTrainer, on train: MNIST, run start: GANRun, randomness:
     let fixedNoise = GANRandomness.fixedNoise(seed: run.seed, noiseSize: gan.configuration.noiseSize)
     let checkpointURL = folder.appendingPathComponent("gan.safetensors")
     let samples = try makeOutputDirectory(folder.appendingPathComponent("samples").path)
+    removeAbandonedTemporaryFiles(for: checkpointURL)
     while run.epoch < run.epochs {
         run.epoch += 1
         var bar = ProgressBar(total: loader.count, label: "epoch \(run.epoch)/\(run.epochs)")

@@ -54,7 +54,10 @@ func trainLanguageModel<Recipe: LanguageModelRecipe>(
     var checkpoint = checkpoint
     var history = LanguageModelHistory(), firstStep = 1
     if let resuming {
+        let learningRates = state.optimizers.map(\.optimizer.learningRate)
         let metadata = try state.restore(from: resuming)
+        // --learning-rate may change on resume: the recipe's rate wins over the saved one.
+        for ((_, optimizer), rate) in zip(state.optimizers, learningRates) { optimizer.learningRate = rate }
         if let json = metadata["myelin.history"] {
             history = try JSONDecoder().decode(LanguageModelHistory.self, from: Data(json.utf8))
         }

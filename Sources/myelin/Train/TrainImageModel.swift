@@ -96,7 +96,7 @@ struct TrainImageModel: ParsableCommand {
                                           checkpointing: ClassifierCheckpointing(
                                             state: state, url: checkpointURL,
                                             metadata: [Recipe.metadataKey: String(decoding: try JSONEncoder().encode(recipe), as: UTF8.self)],
-                                            resume: resuming != nil))
+                                            resume: resuming))
         print("Confusion matrix of the test set (rows: true digit, columns: predicted):")
         print(history.confusion!.table)
         print(String(format: "Test accuracy: %.4f", history.testAccuracies.last!))
