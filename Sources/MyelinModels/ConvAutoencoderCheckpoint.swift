@@ -23,15 +23,15 @@ extension ConvAutoencoder {
     /// The metadata that lets `init(checkpoint:)` rebuild this model.
     public var checkpointMetadata: [String: String] {
         // Encoding a struct of integers cannot fail.
-        [Self.configurationKey: String(decoding: try! JSONEncoder().encode(configuration), as: UTF8.self)]
+        [Self.configurationKey: try! CheckpointMetadata.json(configuration)]
     }
 
     /// The configuration stored in `metadata` of the checkpoint at `url`; the error names the file.
     public static func configuration(in metadata: [String: String], of url: URL) throws -> Configuration {
-        guard let text = metadata[configurationKey],
-              let configuration = try? JSONDecoder().decode(Configuration.self, from: Data(text.utf8)),
-              configuration.isValid else {
-            throw CheckpointError(path: url.path, message: "its model configuration (metadata \(configurationKey)) is missing or invalid")
+        let configuration = try CheckpointMetadata.value(Configuration.self, key: configurationKey, in: metadata,
+                                                         path: url.path, what: "model configuration")
+        guard configuration.isValid else {
+            throw CheckpointError(path: url.path, message: "its model configuration (metadata \(configurationKey)) is invalid")
         }
         return configuration
     }

@@ -34,7 +34,7 @@ public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
     public func metadata() throws -> [String: String] {
         var metadata = [
             Self.formatKey: Self.format,
-            "myelin.configuration": String(decoding: try JSONEncoder().encode(model.configuration), as: UTF8.self),
+            "myelin.configuration": try CheckpointMetadata.json(model.configuration),
             "myelin.vocabulary": String(decoding: vocabulary.jsonData(), as: UTF8.self),
             "myelin.step": String(step),
         ]
@@ -66,10 +66,10 @@ public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
         guard file.metadata[Self.formatKey] == Self.format else {
             throw problem("not a \(Model.displayName) checkpoint (its metadata has no \(Self.formatKey) = \(Self.format)); make one with `myelin train \(Model.commandName)`")
         }
-        guard let configurationText = file.metadata["myelin.configuration"],
-              let configuration = try? JSONDecoder().decode(Model.Configuration.self, from: Data(configurationText.utf8)),
-              Model.isValid(configuration) else {
-            throw problem("its model configuration (metadata myelin.configuration) is missing or invalid")
+        let configuration = try CheckpointMetadata.value(Model.Configuration.self, key: "myelin.configuration",
+                                                         in: file.metadata, path: url.path, what: "model configuration")
+        guard Model.isValid(configuration) else {
+            throw problem("its model configuration (metadata myelin.configuration) is invalid")
         }
         guard let vocabularyText = file.metadata["myelin.vocabulary"] else {
             throw problem("it has no vocabulary (metadata myelin.vocabulary)")

@@ -11,13 +11,6 @@ extension GANTrainer {
     public static let configurationKey = "myelin.gan.configuration"
     public static let betasKey = "myelin.gan.betas"
 
-    /// Sorted keys: the same run writes the same bytes.
-    private static var sortedJSON: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }
-
     /// The checkpoint of this trainer and of `generators` (the run's data order and noise, say).
     public func trainingCheckpoint(generators: [(name: String, generator: RandomGenerator)] = []) -> TrainingCheckpoint {
         TrainingCheckpoint(format: Self.checkpointFormat,
@@ -30,7 +23,7 @@ extension GANTrainer {
     public func save(to url: URL, generators: [(name: String, generator: RandomGenerator)] = [],
                      metadata: [String: String] = [:]) throws {
         var header = metadata
-        header[Self.configurationKey] = String(decoding: try Self.sortedJSON.encode(configuration), as: UTF8.self)
+        header[Self.configurationKey] = try CheckpointMetadata.json(configuration)
         header[Self.betasKey] = "\(generatorOptimizer.beta1) \(generatorOptimizer.beta2)"
         try trainingCheckpoint(generators: generators).save(to: url, metadata: header)
     }
@@ -56,10 +49,8 @@ extension GANTrainer {
     /// checkpoint or its configuration is unreadable.
     public static func configuration(in url: URL) throws -> GANConfiguration {
         let metadata = try TrainingCheckpoint.metadata(of: url, format: checkpointFormat)
-        guard let text = metadata[configurationKey],
-              let configuration = try? JSONDecoder().decode(GANConfiguration.self, from: Data(text.utf8)) else {
-            throw CheckpointError(path: url.path, message: "its GAN configuration (metadata \(configurationKey)) is missing or unreadable")
-        }
+        let configuration = try CheckpointMetadata.value(GANConfiguration.self, key: configurationKey, in: metadata,
+                                                         path: url.path, what: "GAN configuration")
         if let problem = configuration.problem {
             throw CheckpointError(path: url.path, message: "its GAN configuration is invalid: \(problem)")
         }

@@ -58,7 +58,7 @@ public struct TrainingCheckpoint {
             tensors += optimizer.state.map { ("\(Self.optimizerPrefix)\(name).\($0.0)", $0.1) }
             let saved = SavedOptimizer(kind: String(describing: type(of: optimizer)), learningRate: optimizer.learningRate,
                                        counters: Dictionary(uniqueKeysWithValues: optimizer.counters))
-            header["myelin.optimizer.\(name)"] = String(decoding: try JSONEncoder().encode(saved), as: UTF8.self)
+            header["myelin.optimizer.\(name)"] = try CheckpointMetadata.json(saved)
         }
         for (name, generator) in generators {
             header["myelin.generator.\(name)"] = generator.snapshot.map { String($0, radix: 16) }.joined(separator: " ")

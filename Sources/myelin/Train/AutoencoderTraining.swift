@@ -55,9 +55,8 @@ final class AutoencoderRun {
     static func savedSettings(at url: URL) throws -> (ConvAutoencoder.Configuration, AutoencoderRecipe) {
         let metadata = try TrainingCheckpoint.metadata(of: url, format: ConvAutoencoder.checkpointFormat)
         let configuration = try ConvAutoencoder.configuration(in: metadata, of: url)
-        guard let recipe = metadata["myelin.recipe"].flatMap({ try? JSONDecoder().decode(AutoencoderRecipe.self, from: Data($0.utf8)) }) else {
-            throw CheckpointError(path: url.path, message: "its training settings (metadata myelin.recipe) are missing or unreadable")
-        }
+        let recipe = try CheckpointMetadata.value(AutoencoderRecipe.self, key: "myelin.recipe", in: metadata, path: url.path,
+                                                  what: "training settings")
         return (configuration, recipe)
     }
 
@@ -77,11 +76,9 @@ final class AutoencoderRun {
 
     /// Writes the whole run to `url` (atomically).
     func save(to url: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys   // the same run writes the same metadata
         var metadata = model.checkpointMetadata
-        metadata["myelin.recipe"] = String(decoding: try encoder.encode(recipe), as: UTF8.self)
-        metadata["myelin.history"] = String(decoding: try encoder.encode(history), as: UTF8.self)
+        metadata["myelin.recipe"] = try CheckpointMetadata.json(recipe)
+        metadata["myelin.history"] = try CheckpointMetadata.json(history)
         metadata["myelin.epoch"] = String(epoch)
         try model.trainingCheckpoint(optimizer: optimizer, shuffling: shuffling).save(to: url, metadata: metadata)
     }

@@ -43,9 +43,8 @@ func trainClassifier<D: Dataset>(model: Module, optimizer: Optimizer, train: D, 
             let learningRate = optimizer.learningRate
             let metadata = try checkpointing.state.restore(from: resume)
             optimizer.learningRate = learningRate  // --learning-rate may change on resume
-            if let json = metadata["myelin.history"] {
-                history = try JSONDecoder().decode(TrainingHistory.self, from: Data(json.utf8))
-            }
+            history = try CheckpointMetadata.value(TrainingHistory.self, key: "myelin.history", in: metadata, path: resume.path,
+                                                   what: "training history")
             firstEpoch = history.epochLosses.count + 1
             guard firstEpoch <= epochs else {
                 throw CommandError("the run in \(resume.path) already trained for \(firstEpoch - 1) epoch\(firstEpoch == 2 ? "" : "s"); pass --epochs with a larger total to go on")
@@ -82,7 +81,7 @@ func trainClassifier<D: Dataset>(model: Module, optimizer: Optimizer, train: D, 
         bar.finish(String(format: "loss %.4f  test accuracy %.4f", total / Double(seen), accuracy))
         if let checkpointing {
             var metadata = checkpointing.metadata
-            metadata["myelin.history"] = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
+            metadata["myelin.history"] = try CheckpointMetadata.json(history)
             metadata["myelin.epoch"] = String(epoch)
             try checkpointing.state.save(to: checkpointing.url, metadata: metadata)
         }

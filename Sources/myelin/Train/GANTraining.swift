@@ -108,11 +108,7 @@ func trainGAN(_ gan: GANTrainer, on train: MNIST, run start: GANRun, randomness:
 
 extension GANRun {
     /// The record as JSON, keys sorted so that the same run writes the same bytes.
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
+    func json() throws -> String { try CheckpointMetadata.json(self) }
 
     /// The run saved in the GAN checkpoint at `url`; an error names the file if its record is missing or unreadable.
     init(checkpoint url: URL) throws {

@@ -23,11 +23,7 @@ extension LanguageModelRecipe {
 
     /// The recipe a checkpoint was trained with.
     init(metadata: [String: String], path: String) throws {
-        guard let json = metadata[Self.metadataKey],
-              let recipe = try? JSONDecoder().decode(Self.self, from: Data(json.utf8)) else {
-            throw CommandError("\(path): it has no training recipe (metadata \(Self.metadataKey)), so it cannot be resumed")
-        }
-        self = recipe
+        self = try CheckpointMetadata.value(Self.self, key: Self.metadataKey, in: metadata, path: path, what: "training recipe")
     }
 }
 
@@ -58,9 +54,8 @@ func trainLanguageModel<Recipe: LanguageModelRecipe>(
         let metadata = try state.restore(from: resuming)
         // --learning-rate may change on resume: the recipe's rate wins over the saved one.
         for ((_, optimizer), rate) in zip(state.optimizers, learningRates) { optimizer.learningRate = rate }
-        if let json = metadata["myelin.history"] {
-            history = try JSONDecoder().decode(LanguageModelHistory.self, from: Data(json.utf8))
-        }
+        history = try CheckpointMetadata.value(LanguageModelHistory.self, key: "myelin.history", in: metadata,
+                                               path: resuming.path, what: "training history")
         let done = Int(metadata["myelin.step"] ?? "") ?? 0
         guard done < recipe.steps else {
             throw CommandError("the run in \(resuming.path) already took \(done) steps; pass --steps with a larger total to go on")
@@ -87,8 +82,8 @@ func trainLanguageModel<Recipe: LanguageModelRecipe>(
             checkpoint.step = n
             checkpoint.validationLoss = nats
             var metadata = try checkpoint.metadata()
-            metadata[Recipe.metadataKey] = String(decoding: try JSONEncoder().encode(recipe), as: UTF8.self)
-            metadata["myelin.history"] = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
+            metadata[Recipe.metadataKey] = try CheckpointMetadata.json(recipe)
+            metadata["myelin.history"] = try CheckpointMetadata.json(history)
             try state.save(to: checkpointURL, metadata: metadata)
             bar.log(String(format: "step %d: validation loss %.4f nats/char = %.3f bits/char (checkpoint saved)",
                            n, nats, nats / log(2)))

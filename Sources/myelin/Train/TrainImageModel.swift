@@ -66,9 +66,8 @@ struct TrainImageModel: ParsableCommand {
         let resuming = try runOptions.resumeCheckpoint(named: checkpointURL.lastPathComponent, command: model.rawValue)
         if let resuming {
             let metadata = try TrainingCheckpoint.metadata(of: resuming, format: "myelin.classifier")
-            guard let json = metadata[Recipe.metadataKey], let saved = try? JSONDecoder().decode(Recipe.self, from: Data(json.utf8)) else {
-                throw CommandError("\(resuming.path): it has no training recipe (metadata \(Recipe.metadataKey)), so it cannot be resumed")
-            }
+            let saved = try CheckpointMetadata.value(Recipe.self, key: Recipe.metadataKey, in: metadata, path: resuming.path,
+                                                     what: "training recipe")
             guard saved.model == model.rawValue else {
                 throw CommandError("\(resuming.path) is a run of \(saved.model), not \(model.rawValue): resume it with `myelin train \(saved.model) --resume \(runOptions.resume!)`")
             }
@@ -95,7 +94,7 @@ struct TrainImageModel: ParsableCommand {
                                           loss: model.loss, generator: shuffling,
                                           checkpointing: ClassifierCheckpointing(
                                             state: state, url: checkpointURL,
-                                            metadata: [Recipe.metadataKey: String(decoding: try JSONEncoder().encode(recipe), as: UTF8.self)],
+                                            metadata: [Recipe.metadataKey: try CheckpointMetadata.json(recipe)],
                                             resume: resuming))
         print("Confusion matrix of the test set (rows: true digit, columns: predicted):")
         print(history.confusion!.table)
