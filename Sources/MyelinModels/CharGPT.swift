@@ -81,10 +81,7 @@ public final class CharGPT: Module {
                          generator: RandomGenerator = .global) -> [Int] {
         precondition(!prime.isEmpty, "CharGPT.generate: the prime must hold at least one character")
         precondition(length >= 0, "CharGPT.generate: length \(length) is negative")
-        let wasTraining = isTraining
-        eval()
-        defer { if wasTraining { train() } }
-        return withoutGrad {
+        return evaluating {
             var text = prime, generated: [Int] = []
             generated.reserveCapacity(length)
             for _ in 0..<length {

@@ -71,10 +71,7 @@ public final class CharRNN: Module {
                          generator: RandomGenerator = .global) -> [Int] {
         precondition(!prime.isEmpty, "CharRNN.generate: the prime must hold at least one character")
         precondition(length >= 0, "CharRNN.generate: length \(length) is negative")
-        let wasTraining = isTraining
-        eval()
-        defer { if wasTraining { train() } }
-        return withoutGrad {
+        return evaluating {
             // The prime in one pass; then one step per generated character, carrying the state.
             var (logits, state) = forward(Tensor(shape: [1, prime.count], integers: prime), state: nil)
             var generated: [Int] = []

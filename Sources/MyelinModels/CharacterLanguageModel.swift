@@ -28,16 +28,15 @@ extension CharacterLanguageModel {
     /// windows that each start afresh (W4's validation loss), in evaluation mode. Divide by ln 2 for
     /// bits per character.
     public func meanLoss(on ids: [Int32], window: Int, batchSize: Int = 256) -> (nats: Double, windows: Int) {
-        let wasTraining = isTraining
-        eval()
-        defer { if wasTraining { train() } }
-        var total = 0.0, count = 0, windows = 0
-        for (inputs, targets) in validationWindows(ids, window: window, batchSize: batchSize) {
-            let logits = withoutGrad { self(inputs) }
-            total += Double(crossEntropy(logits.reshaped([-1, vocabularySize]), targets.reshaped([-1]), reduction: .sum).item)
-            count += targets.count
-            windows += inputs.shape[0]
+        evaluating {
+            var total = 0.0, count = 0, windows = 0
+            for (inputs, targets) in validationWindows(ids, window: window, batchSize: batchSize) {
+                let logits = self(inputs)
+                total += Double(crossEntropy(logits.reshaped([-1, vocabularySize]), targets.reshaped([-1]), reduction: .sum).item)
+                count += targets.count
+                windows += inputs.shape[0]
+            }
+            return (total / Double(max(count, 1)), windows)
         }
-        return (total / Double(max(count, 1)), windows)
     }
 }

@@ -10,10 +10,7 @@ import MyelinTensor
 public func reconstructionErrors(of autoencoder: Module, images: Tensor) -> [Float] {
     precondition(images.rank >= 2 && images.shape[0] > 0,
                  "reconstructionErrors: images must be [N, …] with N ≥ 1, got shape \(images.shape)")
-    let wasTraining = autoencoder.isTraining
-    autoencoder.eval()
-    defer { if wasTraining { autoencoder.train() } }
-    return withoutGrad {
+    return autoencoder.evaluating {
         let reconstructions = autoencoder(images)
         precondition(reconstructions.shape == images.shape,
                      "reconstructionErrors: reconstructions \(reconstructions.shape) differ in shape from images \(images.shape)")

@@ -273,3 +273,18 @@ final class RunningStatistics: Module {
         #expect(a(x).scalars != first)
     }
 }
+
+@Suite struct EvaluatingTests {
+    @Test func runsInEvaluationModeWithoutGradientsAndRestoresTheMode() {
+        let model = Sequential { Linear(4, 4); Dropout(0.5) }
+        let x = Tensor.ones([2, 4])
+        // Dropout is off inside: two calls agree, and nothing is recorded.
+        let (first, second) = model.evaluating { (model(x), model(x)) }
+        #expect(first.scalars == second.scalars)
+        #expect(!first.requiresGrad)
+        #expect(model.isTraining && model.layers[1].isTraining, "a training module goes back to training")
+        model.eval()
+        _ = model.evaluating { model(x) }
+        #expect(!model.isTraining, "a module in evaluation mode stays there")
+    }
+}

@@ -114,11 +114,8 @@ public final class GANTrainer {
     public func generate(_ noise: Tensor) -> Tensor {
         precondition(noise.rank == 2 && noise.shape[1] == configuration.noiseSize,
                      "GANTrainer.generate: noise shape \(noise.shape) is not [N, \(configuration.noiseSize)]")
-        let wasTraining = generator.isTraining
-        generator.eval()
-        defer { if wasTraining { generator.train() } }
         let side = GANConfiguration.imageSide
-        return withoutGrad { generator(noise) }.reshaped([noise.shape[0], 1, side, side])
+        return generator.evaluating { generator(noise) }.reshaped([noise.shape[0], 1, side, side])
     }
 
     private func targets(count n: Int) -> (ones: Tensor, zeros: Tensor, joint: Tensor) {

@@ -106,6 +106,16 @@ open class Module {
     /// Switches this module and its descendants to evaluation mode.
     public func eval() { setTraining(false) }
 
+    /// Runs `body` for inference: in evaluation mode (dropout off, batch norm on its running
+    /// statistics) and recording nothing, like PyTorch's `model.eval()` with `torch.no_grad()`.
+    /// The module is put back in the mode it was in.
+    public func evaluating<R>(_ body: () throws -> R) rethrows -> R {
+        let wasTraining = isTraining
+        eval()
+        defer { if wasTraining { train() } }
+        return try withoutGrad(body)
+    }
+
     private func setTraining(_ training: Bool) {
         isTraining = training
         for (_, child) in namedChildren { child.setTraining(training) }

@@ -125,9 +125,7 @@ final class AutoencoderRun {
 
     /// The mean reconstruction loss over `data` (a test set), in evaluation mode.
     func testLoss<D: Dataset>(on data: D) -> Double {
-        model.eval()
-        defer { model.train() }
-        return withoutGrad {
+        model.evaluating {
             stride(from: 0, to: data.count, by: 1000).reduce(0.0) { total, start in
                 let images = data.batch(at: start..<min(start + 1000, data.count)).inputs
                 return total + Double(model.reconstructionLoss(images, recipe.loss).item) * Double(images.shape[0])

@@ -91,9 +91,7 @@ func trainClassifier<D: Dataset>(model: Module, optimizer: Optimizer, train: D, 
 
 /// The arg-max predictions of `model` on all of `data` against the labels, in evaluation mode.
 func evaluate<D: Dataset>(model: Module, data: D) -> ConfusionMatrix {
-    model.eval()
-    defer { model.train() }
-    return ConfusionMatrix(of: { model($0) }, on: data, batchSize: 1000)
+    model.evaluating { ConfusionMatrix(of: { model($0) }, on: data, batchSize: 1000) }
 }
 
 /// The loss curve (per step, and the per-epoch mean) and the test accuracy per epoch.
