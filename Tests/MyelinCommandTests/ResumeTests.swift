@@ -72,14 +72,25 @@ import MyelinTensor
         #expect(again.errors.contains("a/mlp.safetensors already trained for 1 epoch;"), "\(again.errors)")
     }
 
-    @Test func resumeNeedsAnEarlierRunAndItsSettings() throws {
+    @Test func resumeNeedsAnEarlierRunAndKeepsItsSettings() throws {
         let runner = try CommandRunner()
         defer { runner.removeFolder() }
         let missing = try runner.run(["train", "gpt", "--resume", "nowhere"])
         #expect(missing.status != 0)
         #expect(missing.errors.contains("nowhere/gpt.safetensors does not exist"))
-        let changed = try runner.run(["train", "gpt", "--resume", "nowhere", "--layers", "2"])
+
+        let text = try runner.write(Self.text, to: "text.txt")
+        let first = try runner.run(["train", "gpt", "--text", text, "--context", "8", "--embed-dim", "8", "--heads", "2",
+                                    "--layers", "1", "--batch-size", "2", "--steps", "2", "--out", "run"])
+        try #require(first.status == 0, "\(first.errors)")
+        // Every option that would change the run is named at once; the file stays as it was.
+        let before = try Data(contentsOf: runner.url("run/gpt.safetensors"))
+        let changed = try runner.run(["train", "gpt", "--resume", "run", "--steps", "4", "--layers", "2", "--seed", "5"])
         #expect(changed.status != 0)
-        #expect(changed.errors.contains("--layers cannot change when resuming"))
+        #expect(changed.errors.contains("--layers 2 (the run's is 1), --seed 5 (the run's is 0) differ"), "\(changed.errors)")
+        #expect(try Data(contentsOf: runner.url("run/gpt.safetensors")) == before)
+        // Restating the run's own settings is fine.
+        let same = try runner.run(["train", "gpt", "--resume", "run", "--steps", "3", "--layers", "1", "--text", text])
+        #expect(same.status == 0, "\(same.errors)")
     }
 }

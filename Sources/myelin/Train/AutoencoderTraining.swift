@@ -65,6 +65,7 @@ final class AutoencoderRun {
     convenience init(resumingFrom url: URL, configuration: ConvAutoencoder.Configuration, recipe: AutoencoderRecipe) throws {
         self.init(configuration: configuration, recipe: recipe)
         let metadata = try model.trainingCheckpoint(optimizer: optimizer, shuffling: shuffling).restore(from: url)
+        optimizer.learningRate = recipe.learningRate  // --learning-rate may change on resume
         guard let epoch = metadata["myelin.epoch"].flatMap(Int.init), epoch >= 0,
               let history = metadata["myelin.history"].flatMap({ try? JSONDecoder().decode(AutoencoderHistory.self, from: Data($0.utf8)) })
         else {

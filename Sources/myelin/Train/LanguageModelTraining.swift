@@ -125,13 +125,19 @@ struct LanguageModelStart<Recipe: LanguageModelRecipe> {
     /// The checkpoint to continue from, for a resumed run.
     var resuming: URL?
 
-    /// `fresh` makes a new run's recipe for the text; `adjust` applies the options that may change on resume (steps, learning rate).
+    /// `fresh` makes a new run's recipe for the text; `settings` lists the options that shape a
+    /// run beside a saved recipe's values (a resumed run refuses changes to them); `adjust` applies
+    /// the options that may change on resume (steps, learning rate).
     init(options: RunOptions, checkpointName: String, command: String, text: String?,
-         fresh: (TextCorpus, String) throws -> Recipe, adjust: (inout Recipe) -> Void) throws {
+         fresh: (TextCorpus, String) throws -> Recipe, settings: (Recipe) -> [ResumedSetting],
+         adjust: (inout Recipe) -> Void) throws {
         if let url = try options.resumeCheckpoint(named: checkpointName, command: command) {
             let saved = try LanguageModelCheckpoint<Recipe.Model>(contentsOf: url)
             recipe = try Recipe(metadata: TrainingCheckpoint.metadata(of: url, format: LanguageModelCheckpoint<Recipe.Model>.format),
                                 path: url.path)
+            try options.refuseChangedSettings(
+                [ResumedSetting("--text", given: text.map { URL(fileURLWithPath: $0).path }, saved: recipe.text ?? "")] + settings(recipe),
+                savedSeed: recipe.seed, of: url)
             textURL = try recipe.text.map { URL(fileURLWithPath: $0) } ?? TextCorpus.locateShakespeare()
             corpus = try TextCorpus(contentsOf: textURL, minimumLength: recipe.window + 1)
             guard saved.vocabulary == corpus.vocabulary else {

@@ -46,6 +46,33 @@ struct RunOptions: ParsableArguments {
     }
 }
 
+/// One setting of a run being resumed: the option, the value given on the command line (nil when
+/// left out) and the value the saved run has.
+struct ResumedSetting {
+    var option: String
+    var given: String?
+    var saved: String
+
+    init<T: CustomStringConvertible & Equatable>(_ option: String, given: T?, saved: T) {
+        self.option = option
+        self.given = given.flatMap { $0 == saved ? nil : $0.description }
+        self.saved = saved.description
+    }
+}
+
+extension RunOptions {
+    /// A resumed run keeps the settings that shape it (model, data, batch, seed); only its length
+    /// and learning rate may change. Throws one error listing every option given with a value
+    /// that differs from the run saved at `url`. (--seed counts as given when it is not 0, its default.)
+    func refuseChangedSettings(_ settings: [ResumedSetting], savedSeed: UInt64, of url: URL) throws {
+        let changed = (settings + [ResumedSetting("--seed", given: seed == 0 ? nil : seed, saved: savedSeed)])
+            .compactMap { setting in setting.given.map { "\(setting.option) \($0) (the run's is \(setting.saved))" } }
+        guard changed.isEmpty else {
+            throw CommandError("\(url.path): a resumed run keeps its settings, but \(changed.joined(separator: ", ")) differ; leave them out, or start a new run in another --out folder")
+        }
+    }
+}
+
 /// Throws a validation error naming the first option given a value below 1.
 func requirePositive(_ options: (String, Int?)...) throws {
     for (name, value) in options {

@@ -143,6 +143,7 @@ struct TrainAutoencoder: ParsableCommand {
             try checkAgreement(with: saved, configuration, of: resumeURL)
             var recipe = saved
             recipe.epochs = epochs ?? saved.epochs
+            recipe.learningRate = learningRate ?? saved.learningRate
             let resumed = try AutoencoderRun(resumingFrom: resumeURL, configuration: configuration, recipe: recipe)
             print(resumed.epoch < recipe.epochs
                   ? "Resuming \(resumeURL.path) after epoch \(resumed.epoch), to stop after epoch \(recipe.epochs)."
@@ -161,21 +162,13 @@ struct TrainAutoencoder: ParsableCommand {
 
     /// Throws when an option given with --resume differs from the saved run's setting.
     private func checkAgreement(with saved: AutoencoderRecipe, _ configuration: ConvAutoencoder.Configuration, of url: URL) throws {
-        var conflicts: [String] = []
-        if let codeSize, codeSize != configuration.codeSize { conflicts.append("--code-size \(codeSize) (the run's is \(configuration.codeSize))") }
-        if let loss, loss != saved.loss { conflicts.append("--loss \(loss.rawValue) (the run's is \(saved.loss.rawValue))") }
-        if let batchSize, batchSize != saved.batchSize { conflicts.append("--batch-size \(batchSize) (the run's is \(saved.batchSize))") }
-        if let learningRate, learningRate != saved.learningRate {
-            conflicts.append("--learning-rate \(learningRate) (the run's is \(saved.learningRate))")
-        }
-        if let normalDigits, try Self.parseDigits(normalDigits) != saved.normalDigits {
-            conflicts.append("--normal-digits \(normalDigits) (the run's are \(saved.normalDigits.map(list) ?? "all ten"))")
-        }
-        // The seed has a default, so only a seed that differs from both the default and the run's is a conflict.
-        if runOptions.seed != 0 && runOptions.seed != saved.seed { conflicts.append("--seed \(runOptions.seed) (the run's is \(saved.seed))") }
-        if !conflicts.isEmpty {
-            throw CommandError("\(url.path): a resumed run keeps its settings, but \(conflicts.joined(separator: ", ")) differ; leave them out, or start a new run in another --out folder")
-        }
+        try runOptions.refuseChangedSettings([
+            ResumedSetting("--code-size", given: codeSize, saved: configuration.codeSize),
+            ResumedSetting("--loss", given: loss?.rawValue, saved: saved.loss.rawValue),
+            ResumedSetting("--batch-size", given: batchSize, saved: saved.batchSize),
+            ResumedSetting("--normal-digits", given: try normalDigits.map { list(try Self.parseDigits($0) ?? Array(0...9)) },
+                           saved: list(saved.normalDigits ?? Array(0...9))),
+        ], savedSeed: saved.seed, of: url)
     }
 
     /// Scores every test image by reconstruction error, prints how well that finds the digits

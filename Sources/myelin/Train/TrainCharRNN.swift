@@ -48,13 +48,6 @@ struct TrainCharRNN: ParsableCommand {
         try requirePositive(("--steps", steps), ("--window", window), ("--hidden-size", hiddenSize),
                             ("--layers", layers), ("--batch-size", batchSize))
         try requirePositive(learningRate: learningRate)
-        if runOptions.resume != nil {
-            let fixed = [("--text", text != nil), ("--window", window != nil), ("--cell", cell != nil),
-                         ("--hidden-size", hiddenSize != nil), ("--layers", layers != nil), ("--batch-size", batchSize != nil)]
-            if let (name, _) = fixed.first(where: \.1) {
-                throw ValidationError("\(name) cannot change when resuming: the run keeps the settings it was saved with")
-            }
-        }
     }
 
     func run() throws {
@@ -76,6 +69,14 @@ struct TrainCharRNN: ParsableCommand {
                     throw CommandError("\(path): its training part (\(corpus.trainingIDs.count) characters) is too short for \(recipe.batchSize) streams of text; use --batch-size \(max(1, corpus.trainingIDs.count / 2)) or less")
                 }
                 return recipe
+            },
+            settings: { recipe in
+                let c = recipe.configuration
+                return [ResumedSetting("--window", given: window, saved: recipe.window),
+                        ResumedSetting("--cell", given: cell?.rawValue, saved: c.cell.rawValue),
+                        ResumedSetting("--hidden-size", given: hiddenSize, saved: c.hiddenSize),
+                        ResumedSetting("--layers", given: layers, saved: c.layers),
+                        ResumedSetting("--batch-size", given: batchSize, saved: recipe.batchSize)]
             },
             adjust: { recipe in
                 recipe.steps = steps ?? recipe.steps

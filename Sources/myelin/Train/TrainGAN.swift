@@ -94,15 +94,10 @@ struct TrainGAN: ParsableCommand {
         }
         let configuration = try GANTrainer.configuration(in: url)
         var start = try GANRun(checkpoint: url)
-        func conflict(_ option: String, _ given: String, _ saved: String) -> CommandError {
-            CommandError("\(option) \(given) contradicts the run in \(url.path), which has \(saved); leave \(option) out to continue it")
-        }
-        if let variant, variant != configuration.variant { throw conflict("--variant", variant.rawValue, configuration.variant.rawValue) }
-        if let batchSize, batchSize != start.batchSize { throw conflict("--batch-size", "\(batchSize)", "\(start.batchSize)") }
-        if let learningRate, learningRate != start.learningRate {
-            throw conflict("--learning-rate", "\(learningRate)", "\(start.learningRate)")
-        }
-        if runOptions.seed != 0 && runOptions.seed != start.seed { throw conflict("--seed", "\(runOptions.seed)", "\(start.seed)") }
+        try runOptions.refuseChangedSettings([
+            ResumedSetting("--variant", given: variant?.rawValue, saved: configuration.variant.rawValue),
+            ResumedSetting("--batch-size", given: batchSize, saved: start.batchSize),
+        ], savedSeed: start.seed, of: url)
         start.epochs = epochs ?? start.epochs
         guard start.epochs > start.epoch else {
             throw CommandError("\(url.path) has already trained \(start.epoch) epochs; pass --epochs \(start.epoch + 1) or more to go on")
@@ -111,6 +106,10 @@ struct TrainGAN: ParsableCommand {
         let gan = GANTrainer(configuration, learningRate: start.learningRate, random: RandomGenerator(seed: start.seed))
         let randomness = GANRandomness(seed: start.seed)
         try gan.restore(from: url, generators: randomness.named)
+        // --learning-rate may change on resume.
+        start.learningRate = learningRate ?? start.learningRate
+        gan.generatorOptimizer.learningRate = start.learningRate
+        gan.discriminatorOptimizer.learningRate = start.learningRate
         return (gan, randomness, start)
     }
 }

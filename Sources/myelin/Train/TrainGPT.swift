@@ -52,13 +52,6 @@ struct TrainGPT: ParsableCommand {
         if let embedDim, let heads, embedDim % heads != 0 {
             throw ValidationError("--embed-dim \(embedDim) must be a multiple of --heads \(heads)")
         }
-        if runOptions.resume != nil {
-            let fixed = [("--text", text != nil), ("--context", context != nil), ("--embed-dim", embedDim != nil),
-                         ("--heads", heads != nil), ("--layers", layers != nil), ("--batch-size", batchSize != nil)]
-            if let (name, _) = fixed.first(where: \.1) {
-                throw ValidationError("\(name) cannot change when resuming: the run keeps the settings it was saved with")
-            }
-        }
     }
 
     func run() throws {
@@ -79,6 +72,14 @@ struct TrainGPT: ParsableCommand {
                     throw ValidationError("--embed-dim \(width) must be a multiple of --heads \(recipe.configuration.heads)")
                 }
                 return recipe
+            },
+            settings: { recipe in
+                let c = recipe.configuration
+                return [ResumedSetting("--context", given: context, saved: c.context),
+                        ResumedSetting("--embed-dim", given: embedDim, saved: c.embedDim),
+                        ResumedSetting("--heads", given: heads, saved: c.heads),
+                        ResumedSetting("--layers", given: layers, saved: c.layers),
+                        ResumedSetting("--batch-size", given: batchSize, saved: recipe.batchSize)]
             },
             adjust: { recipe in
                 recipe.steps = steps ?? recipe.steps

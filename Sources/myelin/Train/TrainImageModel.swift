@@ -40,9 +40,6 @@ struct TrainImageModel: ParsableCommand {
     func validate() throws {
         try requirePositive(("--epochs", epochs), ("--batch-size", batchSize))
         try requirePositive(learningRate: learningRate)
-        if runOptions.resume != nil, let (name, _) = [("--batch-size", batchSize != nil), ("--augment", augment)].first(where: \.1) {
-            throw ValidationError("\(name) cannot change when resuming: the run keeps the settings it was saved with")
-        }
     }
 
     /// What a run was started with, saved in its checkpoint so that --resume goes on the same way.
@@ -71,6 +68,10 @@ struct TrainImageModel: ParsableCommand {
             guard saved.model == model.rawValue else {
                 throw CommandError("\(resuming.path) is a run of \(saved.model), not \(model.rawValue): resume it with `myelin train \(saved.model) --resume \(runOptions.resume!)`")
             }
+            try runOptions.refuseChangedSettings([
+                ResumedSetting("--batch-size", given: batchSize, saved: saved.batchSize),
+                ResumedSetting("--augment", given: augment ? true : nil, saved: saved.augment),
+            ], savedSeed: saved.seed, of: resuming)
             recipe = saved
         }
         recipe.epochs = epochs ?? recipe.epochs
