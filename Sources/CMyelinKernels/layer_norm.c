@@ -13,8 +13,10 @@
 #include "internal.h"
 
 enum { SCRATCH_PARTIALS = 9 };
-// Rows per chunk of the column sums; a slice of the pool is a whole number of chunks.
-enum { CHUNK_ROWS = 32 };
+// Rows per chunk of the column sums (at least CHUNK_ROWS, and few enough that there are at most
+// MAX_CHUNKS, so the partial sums stay small for any input); a slice of the pool is a whole number of
+// chunks. The chunk size depends on the row count only, so the sums are the same on any thread count.
+enum { CHUNK_ROWS = 32, MAX_CHUNKS = 256 };
 // Floats summed in 16 lanes: the compiler keeps them in one vector register (it will not reorder
 // a scalar float sum itself).
 enum { LANES = 16 };
@@ -46,7 +48,7 @@ MYELIN_INLINE float row_squared_deviations(const float *restrict x, int64_t n, f
 }
 
 typedef struct {
-    int64_t rows, cols;
+    int64_t rows, cols, chunk_rows;
     float epsilon;
     const float *x, *weight, *bias, *grad_output;
     float *y, *mean, *rstd;
@@ -73,7 +75,7 @@ MYELIN_INLINE void forward_rows(const layer_norm_job *job, int64_t r0, int64_t r
 MYELIN_INLINE void backward_rows(const layer_norm_job *job, int64_t r0, int64_t r1) {
     const int64_t n = job->cols;
     const float *restrict w = job->weight;
-    float *restrict dw = job->partials ? job->partials + (r0 / CHUNK_ROWS) * 2 * n : NULL;
+    float *restrict dw = job->partials ? job->partials + (r0 / job->chunk_rows) * 2 * n : NULL;
     float *restrict db = dw ? dw + n : NULL;
     if (dw) memset(dw, 0, (size_t)(2 * n) * sizeof(float));
     for (int64_t r = r0; r < r1; r++) {
@@ -149,7 +151,7 @@ static void forward_slice(void *context, int64_t r0, int64_t r1) {
 static void backward_slice(void *context, int64_t c0, int64_t c1) {
     const layer_norm_job *job = context;
     for (int64_t c = c0; c < c1; c++) {
-        const int64_t r0 = c * CHUNK_ROWS, r1 = r0 + CHUNK_ROWS < job->rows ? r0 + CHUNK_ROWS : job->rows;
+        const int64_t r0 = c * job->chunk_rows, r1 = r0 + job->chunk_rows < job->rows ? r0 + job->chunk_rows : job->rows;
 #if MYELIN_X86
         if (avx512()) {
             backward_avx512(job, r0, r1);
@@ -181,12 +183,14 @@ void myelin_layer_norm_backward(int64_t rows, int64_t cols, const float *x, cons
         if (grad_bias) memset(grad_bias, 0, (size_t)cols * sizeof(float));
         return;
     }
-    const int64_t chunks = (rows + CHUNK_ROWS - 1) / CHUNK_ROWS;
+    const int64_t least = (rows + MAX_CHUNKS - 1) / MAX_CHUNKS;
+    const int64_t chunk_rows = least > CHUNK_ROWS ? least : CHUNK_ROWS;
+    const int64_t chunks = (rows + chunk_rows - 1) / chunk_rows;
     const int sums = grad_weight || grad_bias;
-    layer_norm_job job = {.rows = rows, .cols = cols, .x = x, .weight = weight, .mean = (float *)mean, .rstd = (float *)rstd,
+    layer_norm_job job = {.rows = rows, .cols = cols, .chunk_rows = chunk_rows, .x = x, .weight = weight, .mean = (float *)mean, .rstd = (float *)rstd,
                           .grad_output = grad_output, .grad_input = grad_input,
                           .partials = sums ? myelin_scratch(SCRATCH_PARTIALS, (size_t)(chunks * 2 * cols)) : NULL};
-    const int64_t grain = (row_grain(cols) + CHUNK_ROWS - 1) / CHUNK_ROWS;
+    const int64_t grain = (row_grain(cols) + chunk_rows - 1) / chunk_rows;
     myelin_parallel_for(chunks, grain, backward_slice, &job);
     if (!sums) return;
     // The chunks' sums, added in chunk order.

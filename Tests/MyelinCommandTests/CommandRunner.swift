@@ -31,13 +31,13 @@ struct CommandRunner {
         process.standardError = errors
         try process.run()
         // Read both pipes while the process runs, so that neither fills up and blocks it.
-        var errorData = Data()
-        let reader = Thread { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
+        let errorData = ErrorBytes()
+        let reader = Thread { errorData.bytes = errors.fileHandleForReading.readDataToEndOfFile() }
         reader.start()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while !reader.isFinished { Thread.sleep(forTimeInterval: 0.001) }
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData.bytes, as: UTF8.self))
     }
 
     func url(_ path: String) -> URL { folder.appendingPathComponent(path) }
@@ -58,4 +58,9 @@ struct CommandRunner {
             return x.dtype == .float32 ? x.scalars.map(\.bitPattern) != y.scalars.map(\.bitPattern) : x.integers != y.integers
         }
     }
+}
+
+/// What the reader thread collects from stderr; read only after the thread has finished.
+private final class ErrorBytes: @unchecked Sendable {
+    var bytes = Data()
 }

@@ -80,9 +80,11 @@ private func referenceLayerNorm(_ x: Tensor, dimensions: Int, weight: Tensor?, b
         }
     }
 
-    @Test func parameterGradientsSumOverManyRowsTheSameOnOneAndTwoThreads() {
-        // 300 rows: several chunks of the column sums, split between threads.
-        let x = uniform([300, 24], g), w = uniform([24], g), b = uniform([24], g), weights = uniform([300, 24], g)
+    // 300 rows: several chunks of 32 rows; 10,000 rows: more than 256 chunks of 32, so the chunks grow
+    // to 40 rows. Either way the column sums are split between threads.
+    @Test(arguments: [300, 10_000])
+    func parameterGradientsSumOverManyRowsTheSameOnOneAndTwoThreads(rows: Int) {
+        let x = uniform([rows, 24], g), w = uniform([24], g), b = uniform([24], g), weights = uniform([rows, 24], g)
         func run() -> [[Float]] {
             let leaves = [x, w, b].map { leaf($0.contiguousCopy()) }
             layerNorm(leaves[0], features: 24, weight: leaves[1], bias: leaves[2]).backward(weights)
@@ -94,8 +96,10 @@ private func referenceLayerNorm(_ x: Tensor, dimensions: Int, weight: Tensor?, b
         let one = run()
         Threads.count = 2
         #expect(run() == one)
-        // dβ = Σ_rows g: the column sums of the output weights.
-        expectClose(one[2], weights.sum(axis: 0).scalars, tolerance: 1e-5)
+        // dβ = Σ_rows g: the column sums of the output weights; dγ = Σ_rows g·x̂.
+        expectClose(one[2], weights.sum(axis: 0).scalars, tolerance: 1e-5 * Float(rows) / 300)
+        let normalized = referenceLayerNorm(x, dimensions: 1, weight: nil, bias: nil)
+        expectClose(one[1], (weights * normalized).sum(axis: 0).scalars, tolerance: 1e-4 * Float(rows) / 300)
     }
 }
 
