@@ -116,7 +116,7 @@ MYELIN_INLINE T __m512 erf16(__m512 x) {
         int64_t i = 0;                                                                                   \
         for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, FN(_mm512_loadu_ps(x + i)));               \
         if (i < n) {                                                                                     \
-            const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);                                        \
+            const __mmask16 m = myelin_lanes(n - i);                                                     \
             _mm512_mask_storeu_ps(y + i, m, FN(_mm512_maskz_loadu_ps(m, x + i)));                       \
         }                                                                                                \
     }
@@ -146,7 +146,7 @@ static T void gelu_backward_avx512(const float *x, const float *g, float *y, int
     for (; i + 16 <= n; i += 16)
         _mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_loadu_ps(g + i), gelu_slope16(_mm512_loadu_ps(x + i))));
     if (i < n) {
-        const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        const __mmask16 m = myelin_lanes(n - i);
         _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, g + i),
                                                       gelu_slope16(_mm512_maskz_loadu_ps(m, x + i))));
     }
@@ -156,7 +156,7 @@ static T void log_softmax_row_avx512(const float *x, float *y, int64_t n) {
     __m512 mx = splat(-INFINITY);
     int64_t j = 0;
     for (; j + 16 <= n; j += 16) mx = _mm512_max_ps(mx, _mm512_loadu_ps(x + j));
-    const __mmask16 tail = (__mmask16)((1u << (n - j)) - 1);
+    const __mmask16 tail = myelin_lanes(n - j);
     if (j < n) mx = _mm512_mask_max_ps(mx, tail, mx, _mm512_maskz_loadu_ps(tail, x + j));
     const float m = _mm512_reduce_max_ps(mx);
     const __m512 vm = splat(m);
