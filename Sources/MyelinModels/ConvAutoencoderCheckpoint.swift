@@ -39,13 +39,10 @@ extension ConvAutoencoder {
     /// The trained model of an autoencoder run's checkpoint at `url` (its optimizer state is left
     /// aside). Throws an error naming the file when it is not one, or its weights do not fit.
     public convenience init(checkpoint url: URL) throws {
-        let metadata = try TrainingCheckpoint.metadata(of: url, format: Self.checkpointFormat)
-        self.init(try Self.configuration(in: metadata, of: url))
-        let file = try SafeTensors.read(contentsOf: url)
-        var weights: [String: Tensor] = [:]
-        for (name, tensor) in file.tensors where name.hasPrefix("model.") { weights[String(name.dropFirst(6))] = tensor }
+        let file = try TrainingCheckpoint.read(url, format: Self.checkpointFormat)
+        self.init(try Self.configuration(in: file.metadata, of: url))
         do {
-            try loadStateDict(weights)
+            try loadStateDict(TrainingCheckpoint.modelTensors(of: file, prefix: "model"))
         } catch {
             throw CheckpointError(path: url.path, message: "its weights do not fit the model it describes: \(error)")
         }

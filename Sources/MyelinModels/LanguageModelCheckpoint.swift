@@ -16,8 +16,8 @@ public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
     /// Validation loss in nats per character at that step, if measured.
     public var validationLoss: Double?
 
-    /// The metadata key that marks a file as a checkpoint, and this model's value for it.
-    public static var formatKey: String { "myelin.format" }
+    /// The metadata key that marks a file as a checkpoint (TrainingCheckpoint's), and this model's value for it.
+    public static var formatKey: String { TrainingCheckpoint.formatKey }
     public static var format: String { Model.checkpointFormat }
 
     public init(model: Model, vocabulary: CharacterVocabulary, step: Int, validationLoss: Double? = nil) {
@@ -61,20 +61,24 @@ public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
     /// Reads a checkpoint, rebuilding the model from its configuration. Throws an error naming the
     /// file when it is not a readable checkpoint of this kind of model.
     public init(contentsOf url: URL) throws {
-        let file = try SafeTensors.read(contentsOf: url)
-        func problem(_ message: String) -> CheckpointError { CheckpointError(path: url.path, message: message) }
+        try self.init(file: SafeTensors.read(contentsOf: url), path: url.path)
+    }
+
+    /// `init(contentsOf:)` for a file already read from `path`.
+    public init(file: SafeTensorsFile, path: String) throws {
+        func problem(_ message: String) -> CheckpointError { CheckpointError(path: path, message: message) }
         guard file.metadata[Self.formatKey] == Self.format else {
             throw problem("not a \(Model.displayName) checkpoint (its metadata has no \(Self.formatKey) = \(Self.format)); make one with `myelin train \(Model.commandName)`")
         }
         let configuration = try CheckpointMetadata.value(Model.Configuration.self, key: "myelin.configuration",
-                                                         in: file.metadata, path: url.path, what: "model configuration")
+                                                         in: file.metadata, path: path, what: "model configuration")
         guard Model.isValid(configuration) else {
             throw problem("its model configuration (metadata myelin.configuration) is invalid")
         }
         guard let vocabularyText = file.metadata["myelin.vocabulary"] else {
             throw problem("it has no vocabulary (metadata myelin.vocabulary)")
         }
-        let vocabulary = try CharacterVocabulary(jsonData: Data(vocabularyText.utf8), path: url.path)
+        let vocabulary = try CharacterVocabulary(jsonData: Data(vocabularyText.utf8), path: path)
         // Its initial weights are overwritten at once; a generator of its own leaves the global one untouched.
         let model = Model(configuration, generator: RandomGenerator(seed: 0))
         guard vocabulary.count == model.vocabularySize else {

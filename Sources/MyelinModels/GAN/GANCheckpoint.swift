@@ -32,27 +32,32 @@ extension GANTrainer {
     /// metadata. The file must hold a GAN of this configuration; nothing changes unless all fits.
     @discardableResult
     public func restore(from url: URL, generators: [(name: String, generator: RandomGenerator)] = []) throws -> [String: String] {
-        let saved = try Self.configuration(in: url)
+        let file = try TrainingCheckpoint.read(url, format: Self.checkpointFormat)
+        let saved = try Self.configuration(in: file.metadata, path: url.path)
         guard saved == configuration else {
             throw CheckpointError(path: url.path, message: "it holds a GAN configured as \(saved.summary), this one is \(configuration.summary)")
         }
         // Adam's betas are not among the optimizer's saved state; other betas would not resume exactly.
-        let betas = try Self.betas(in: url)
+        let betas = try Self.betas(in: file.metadata, path: url.path)
         let own = [generatorOptimizer.beta1, generatorOptimizer.beta2]
         guard betas == own else {
             throw CheckpointError(path: url.path, message: "it was trained with Adam betas \(betas), this trainer uses \(own)")
         }
-        return try trainingCheckpoint(generators: generators).restore(from: url)
+        return try trainingCheckpoint(generators: generators).restore(from: file, path: url.path)
     }
 
     /// The configuration of the GAN saved at `url`; an error names the file if it is not a GAN
     /// checkpoint or its configuration is unreadable.
     public static func configuration(in url: URL) throws -> GANConfiguration {
-        let metadata = try TrainingCheckpoint.metadata(of: url, format: checkpointFormat)
+        try configuration(in: TrainingCheckpoint.metadata(of: url, format: checkpointFormat), path: url.path)
+    }
+
+    /// The configuration in a GAN checkpoint's `metadata`; errors name the file at `path`.
+    static func configuration(in metadata: [String: String], path: String) throws -> GANConfiguration {
         let configuration = try CheckpointMetadata.value(GANConfiguration.self, key: configurationKey, in: metadata,
-                                                         path: url.path, what: "GAN configuration")
+                                                         path: path, what: "GAN configuration")
         if let problem = configuration.problem {
-            throw CheckpointError(path: url.path, message: "its GAN configuration is invalid: \(problem)")
+            throw CheckpointError(path: path, message: "its GAN configuration is invalid: \(problem)")
         }
         return configuration
     }
@@ -60,18 +65,18 @@ extension GANTrainer {
     /// The trainer saved at `url`, rebuilt from its configuration and betas and restored (its
     /// random generators are not: sample from it, or restore into a trainer of your own to go on).
     public convenience init(contentsOf url: URL) throws {
-        let configuration = try Self.configuration(in: url)
-        let betas = try Self.betas(in: url)
+        let file = try TrainingCheckpoint.read(url, format: Self.checkpointFormat)
+        let configuration = try Self.configuration(in: file.metadata, path: url.path)
+        let betas = try Self.betas(in: file.metadata, path: url.path)
         self.init(configuration, beta1: betas[0], beta2: betas[1], random: RandomGenerator(seed: 0))
-        try trainingCheckpoint().restore(from: url)
+        try trainingCheckpoint().restore(from: file, path: url.path)
     }
 
-    /// The Adam betas the GAN at `url` was trained with.
-    static func betas(in url: URL) throws -> [Float] {
-        let metadata = try TrainingCheckpoint.metadata(of: url, format: checkpointFormat)
+    /// The Adam betas in a GAN checkpoint's `metadata`; errors name the file at `path`.
+    static func betas(in metadata: [String: String], path: String) throws -> [Float] {
         let betas = (metadata[betasKey] ?? "").split(separator: " ").map { Float($0) }
         guard betas.count == 2, let beta1 = betas[0], let beta2 = betas[1], (0..<1).contains(beta1), (0..<1).contains(beta2) else {
-            throw CheckpointError(path: url.path, message: "its Adam betas (metadata \(betasKey)) are missing or invalid")
+            throw CheckpointError(path: path, message: "its Adam betas (metadata \(betasKey)) are missing or invalid")
         }
         return [beta1, beta2]
     }

@@ -29,9 +29,16 @@ public struct TrainingCheckpoint {
     public static let runTensorPrefix = "run."
 
     /// The file's tensors less the training state (optimizer and run tensors): what a model loads
-    /// to be used rather than trained further.
-    public static func modelTensors(of file: SafeTensorsFile) -> [String: Tensor] {
-        file.tensors.filter { !$0.key.hasPrefix(optimizerPrefix) && !$0.key.hasPrefix(runTensorPrefix) }
+    /// to be used rather than trained further. With a `prefix`, only the tensors of the module saved
+    /// under it, named as in its state dict.
+    public static func modelTensors(of file: SafeTensorsFile, prefix: String = "") -> [String: Tensor] {
+        var tensors: [String: Tensor] = [:]
+        let lead = prefix.isEmpty ? "" : prefix + "."
+        for (name, tensor) in file.tensors
+        where name.hasPrefix(lead) && !name.hasPrefix(optimizerPrefix) && !name.hasPrefix(runTensorPrefix) {
+            tensors[String(name.dropFirst(lead.count))] = tensor
+        }
+        return tensors
     }
 
     public init(format: String, modules: [(prefix: String, module: Module)],
@@ -69,7 +76,15 @@ public struct TrainingCheckpoint {
     /// The metadata of the checkpoint at `url`, checked to be of this format — to read a run's
     /// configuration before building the models it describes.
     public static func metadata(of url: URL, format: String) throws -> [String: String] {
-        try checkedFile(url, format: format).metadata
+        try read(url, format: format).metadata
+    }
+
+    /// The checkpoint file at `url`, checked to be of `format`: read it once to take its
+    /// configuration from the metadata and then `restore(from:path:)` from it.
+    public static func read(_ url: URL, format: String) throws -> SafeTensorsFile {
+        let file = try SafeTensors.read(contentsOf: url)
+        try check(file, path: url.path, format: format)
+        return file
     }
 
     /// Loads the file at `url` into the modules, optimizers and generators this checkpoint names and
@@ -77,8 +92,14 @@ public struct TrainingCheckpoint {
     /// fit leaves the run as it was; the error names the file and what did not fit.
     @discardableResult
     public func restore(from url: URL) throws -> [String: String] {
-        let file = try Self.checkedFile(url, format: format)
-        func problem(_ message: String) -> CheckpointError { CheckpointError(path: url.path, message: message) }
+        try restore(from: SafeTensors.read(contentsOf: url), path: url.path)
+    }
+
+    /// `restore(from:)` for a file already read from `path`.
+    @discardableResult
+    public func restore(from file: SafeTensorsFile, path: String) throws -> [String: String] {
+        try Self.check(file, path: path, format: format)
+        func problem(_ message: String) -> CheckpointError { CheckpointError(path: path, message: message) }
 
         var moduleValues: [[String: Tensor]] = []
         var claimed = Set<String>()
@@ -153,15 +174,13 @@ public struct TrainingCheckpoint {
         return file.metadata
     }
 
-    private static func checkedFile(_ url: URL, format: String) throws -> SafeTensorsFile {
-        let file = try SafeTensors.read(contentsOf: url)
+    private static func check(_ file: SafeTensorsFile, path: String, format: String) throws {
         guard let found = file.metadata[formatKey] else {
-            throw CheckpointError(path: url.path, message: "not a Myelin training checkpoint (its metadata has no \(formatKey))")
+            throw CheckpointError(path: path, message: "not a Myelin training checkpoint (its metadata has no \(formatKey))")
         }
         guard found == format else {
-            throw CheckpointError(path: url.path, message: "it is a \(found) checkpoint, not \(format)")
+            throw CheckpointError(path: path, message: "it is a \(found) checkpoint, not \(format)")
         }
-        return file
     }
 
     private static func join(_ prefix: String, _ name: String) -> String { prefix.isEmpty ? name : "\(prefix).\(name)" }
