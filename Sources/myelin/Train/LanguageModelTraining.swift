@@ -126,15 +126,15 @@ struct LanguageModelStart<Recipe: LanguageModelRecipe> {
     var resuming: URL?
 
     /// `fresh` makes a new run's recipe for the text; `settings` lists the options that shape a
-    /// run beside a saved recipe's values (a resumed run refuses changes to them); `adjust` applies
-    /// the options that may change on resume (steps, learning rate).
+    /// run beside a saved recipe's values (a resumed run refuses changes to them); `steps` and
+    /// `learningRate`, the options that may change on resume, apply to either.
     init(options: RunOptions, checkpointName: String, command: String, text: String?,
          fresh: (TextCorpus, String) throws -> Recipe, settings: (Recipe) -> [ResumedSetting],
-         adjust: (inout Recipe) -> Void) throws {
+         steps: Int?, learningRate: Float?) throws {
         if let url = try options.resumeCheckpoint(named: checkpointName, command: command) {
-            let saved = try LanguageModelCheckpoint<Recipe.Model>(contentsOf: url)
-            recipe = try Recipe(metadata: TrainingCheckpoint.metadata(of: url, format: LanguageModelCheckpoint<Recipe.Model>.format),
-                                path: url.path)
+            let file = try SafeTensors.read(contentsOf: url)
+            let saved = try LanguageModelCheckpoint<Recipe.Model>(file: file, path: url.path)
+            recipe = try Recipe(metadata: file.metadata, path: url.path)
             try options.refuseChangedSettings(
                 [ResumedSetting("--text", given: text.map { URL(fileURLWithPath: $0).path }, saved: recipe.text ?? "")] + settings(recipe),
                 savedSeed: recipe.seed, of: url)
@@ -150,16 +150,20 @@ struct LanguageModelStart<Recipe: LanguageModelRecipe> {
             recipe = try fresh(corpus, textURL.path)
             recipe.text = textURL.path
         }
-        adjust(&recipe)
+        recipe.steps = steps ?? recipe.steps
+        recipe.learningRate = learningRate ?? recipe.learningRate
         print("Text \(textURL.path): \(corpus.ids.count) characters, \(corpus.vocabulary.count) distinct; \(corpus.trainingIDs.count) to train on, \(corpus.validationIDs.count) to validate.")
     }
 }
 
-/// The end of a language-model run: a sample, then the curve, the sample and the settings written
-/// beside the checkpoint and in report.html.
-func finishLanguageModelRun<Model>(_ checkpoint: LanguageModelCheckpoint<Model>, history: LanguageModelHistory,
-                                   textURL: URL, characters: Int, folder: URL, checkpointURL: URL,
-                                   summary: String, settings: [(String, String)], seed: UInt64) throws {
+/// The end of a language-model run: a sample, then the curve, the sample and the settings
+/// (`settings`, then the run's steps and seed) written beside the checkpoint and in report.html.
+func finishLanguageModelRun<Recipe: LanguageModelRecipe>(_ checkpoint: LanguageModelCheckpoint<Recipe.Model>,
+                                                         history: LanguageModelHistory, start: LanguageModelStart<Recipe>,
+                                                         folder: URL, checkpointURL: URL, summary: String,
+                                                         settings: [(String, String)]) throws {
+    typealias Model = Recipe.Model
+    let recipe = start.recipe, textURL = start.textURL, characters = start.corpus.ids.count, seed = recipe.seed
     let vocabulary = checkpoint.vocabulary
     let prime = defaultPrime("ROMEO:", vocabulary: vocabulary)
     let sample = try sampleText(from: checkpoint, prime: prime, length: 400, sampler: TokenSampler(temperature: 0.8),
@@ -169,7 +173,7 @@ func finishLanguageModelRun<Model>(_ checkpoint: LanguageModelCheckpoint<Model>,
     let outputs = RunOutputs(
         title: "myelin train \(Model.commandName)",
         summary: "\(summary) learns to write like \(textURL.lastPathComponent) (\(characters) characters).",
-        settings: settings,
+        settings: settings + [("steps", String(recipe.steps)), ("seed", String(seed))],
         metrics: [("validation loss", String(format: "%.4f nats/char = %.3f bits/char", validation, validation / log(2)))],
         plots: [languageModelCurve(history, title: "\(Model.displayName) loss")],
         texts: [(caption: "A sample (temperature 0.8)", text: prime + sample)])

@@ -78,22 +78,17 @@ struct TrainCharRNN: ParsableCommand {
                         ResumedSetting("--layers", given: layers, saved: c.layers),
                         ResumedSetting("--batch-size", given: batchSize, saved: recipe.batchSize)]
             },
-            adjust: { recipe in
-                recipe.steps = steps ?? recipe.steps
-                recipe.learningRate = learningRate ?? recipe.learningRate
-            })
+            steps: steps, learningRate: learningRate)
         let recipe = start.recipe, c = recipe.configuration
         print("Model charrnn: Embedding(\(c.vocabularySize), \(c.embeddingSize)) → \(c.cell.rawValue.uppercased())(\(c.hiddenSize))×\(c.layers) → Linear(\(c.hiddenSize), \(c.vocabularySize)); Adam lr \(recipe.learningRate), gradient norm clipped at \(recipe.clipNorm); \(recipe.batchSize) streams × \(recipe.window) characters per step, \(recipe.steps) steps.")
         let (history, checkpoint) = try trainCharRNN(on: start.corpus, recipe: recipe, resuming: start.resuming,
                                                      checkpointURL: checkpointURL)
         try finishLanguageModelRun(
-            checkpoint, history: history, textURL: start.textURL, characters: start.corpus.ids.count, folder: folder,
-            checkpointURL: checkpointURL, summary: "A character-level \(c.cell.rawValue.uppercased())",
+            checkpoint, history: history, start: start, folder: folder, checkpointURL: checkpointURL,
+            summary: "A character-level \(c.cell.rawValue.uppercased())",
             settings: [("model", "Embedding(\(c.vocabularySize), \(c.embeddingSize)) → \(c.cell.rawValue.uppercased())(\(c.hiddenSize))×\(c.layers) → Linear; \(checkpoint.model.parameterCount) parameters"),
                        ("optimizer", "Adam lr \(recipe.learningRate), gradient norm clipped at \(recipe.clipNorm)"),
-                       ("batch", "\(recipe.batchSize) streams × \(recipe.window) characters (truncated BPTT)"),
-                       ("steps", String(recipe.steps)), ("seed", String(recipe.seed))],
-            seed: recipe.seed)
+                       ("batch", "\(recipe.batchSize) streams × \(recipe.window) characters (truncated BPTT)")])
     }
 }
 

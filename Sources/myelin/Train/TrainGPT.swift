@@ -81,22 +81,17 @@ struct TrainGPT: ParsableCommand {
                         ResumedSetting("--layers", given: layers, saved: c.layers),
                         ResumedSetting("--batch-size", given: batchSize, saved: recipe.batchSize)]
             },
-            adjust: { recipe in
-                recipe.steps = steps ?? recipe.steps
-                recipe.learningRate = learningRate ?? recipe.learningRate
-            })
+            steps: steps, learningRate: learningRate)
         let recipe = start.recipe, c = recipe.configuration
         print("Model gpt: Embedding(\(c.vocabularySize), \(c.embedDim)) + positions(\(c.context)) → \(c.layers) pre-LN blocks (\(c.heads) heads, MLP \(c.feedForward)) → LayerNorm → Linear(\(c.embedDim), \(c.vocabularySize)); AdamW lr \(recipe.learningRate), weight decay \(recipe.weightDecay); \(recipe.batchSize) windows × \(c.context) characters per step, \(recipe.steps) steps.")
         let (history, checkpoint) = try trainGPT(on: start.corpus, recipe: recipe, resuming: start.resuming,
                                                  checkpointURL: checkpointURL)
         try finishLanguageModelRun(
-            checkpoint, history: history, textURL: start.textURL, characters: start.corpus.ids.count, folder: folder,
-            checkpointURL: checkpointURL, summary: "A character-level transformer",
+            checkpoint, history: history, start: start, folder: folder, checkpointURL: checkpointURL,
+            summary: "A character-level transformer",
             settings: [("model", "\(c.layers) pre-LN blocks, \(c.heads) heads, width \(c.embedDim), MLP \(c.feedForward), context \(c.context); \(checkpoint.model.parameterCount) parameters"),
                        ("optimizer", "AdamW lr \(recipe.learningRate), weight decay \(recipe.weightDecay)"),
-                       ("batch", "\(recipe.batchSize) random windows × \(c.context) characters"),
-                       ("steps", String(recipe.steps)), ("seed", String(recipe.seed))],
-            seed: recipe.seed)
+                       ("batch", "\(recipe.batchSize) random windows × \(c.context) characters")])
     }
 }
 
