@@ -66,13 +66,12 @@ final class AutoencoderRun {
         self.init(configuration: configuration, recipe: recipe)
         let metadata = try model.trainingCheckpoint(optimizer: optimizer, shuffling: shuffling).restore(from: url)
         optimizer.learningRate = recipe.learningRate  // --learning-rate may change on resume
-        guard let epoch = metadata["myelin.epoch"].flatMap(Int.init), epoch >= 0,
-              let history = metadata["myelin.history"].flatMap({ try? JSONDecoder().decode(AutoencoderHistory.self, from: Data($0.utf8)) })
-        else {
-            throw CheckpointError(path: url.path, message: "its progress (metadata myelin.epoch and myelin.history) is missing or unreadable")
+        guard let epoch = metadata["myelin.epoch"].flatMap(Int.init), epoch >= 0 else {
+            throw CheckpointError(path: url.path, message: "its progress (metadata myelin.epoch) is missing or unreadable")
         }
         self.epoch = epoch
-        self.history = history
+        history = try CheckpointMetadata.value(AutoencoderHistory.self, key: "myelin.history", in: metadata, path: url.path,
+                                               what: "training history")
     }
 
     /// Writes the whole run to `url` (atomically).

@@ -52,6 +52,8 @@ struct TrainImageModel: ParsableCommand {
         var seed: UInt64
 
         static let metadataKey = "myelin.recipe"
+        /// The `myelin.format` of an image model's training checkpoint.
+        static let checkpointFormat = "myelin.classifier"
     }
 
     func run() throws {
@@ -62,7 +64,7 @@ struct TrainImageModel: ParsableCommand {
                             learningRate: model.learningRate, augment: augment, seed: runOptions.seed)
         let resuming = try runOptions.resumeCheckpoint(named: checkpointURL.lastPathComponent, command: model.rawValue)
         if let resuming {
-            let metadata = try TrainingCheckpoint.metadata(of: resuming, format: "myelin.classifier")
+            let metadata = try TrainingCheckpoint.metadata(of: resuming, format: Recipe.checkpointFormat)
             let saved = try CheckpointMetadata.value(Recipe.self, key: Recipe.metadataKey, in: metadata, path: resuming.path,
                                                      what: "training recipe")
             guard saved.model == model.rawValue else {
@@ -87,7 +89,7 @@ struct TrainImageModel: ParsableCommand {
         print("Model \(model.rawValue): \(model.summary); \(network.parameterCount) parameters; \(optimizerSummary), batch \(batchSize)\(recipe.augment ? ", shifted ±2 px" : "").")
         let shuffling = RandomGenerator(seed: seed)
         // Dropout draws from the global generator, so the checkpoint keeps its state too.
-        let state = TrainingCheckpoint(format: "myelin.classifier", modules: [("", network)], optimizers: [("model", optimizer)],
+        let state = TrainingCheckpoint(format: Recipe.checkpointFormat, modules: [("", network)], optimizers: [("model", optimizer)],
                                        generators: [("shuffling", shuffling), ("global", .global)])
         let history = try trainClassifier(model: network, optimizer: optimizer, train: train, test: test,
                                           epochs: epochs, batchSize: batchSize,
