@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Every dependency points down: CMyelinKernels ← MyelinTensor ← {NN, Optim, Data, Vision} ← Myelin ← tools;
-/// MyelinModels (the zoo and its training recipes) sits on NN, Optim and Data.
+/// Every dependency points down: CMyelinKernels ← MyelinTensor ← {NN, Optim, Data, Vision} ← MyelinTraining ← Myelin ← tools;
+/// MyelinModels (the zoo and its training tasks) sits on MyelinTraining.
 let package = Package(
     name: "Myelin",
     products: [
@@ -22,13 +22,16 @@ let package = Package(
 
         .target(name: "MyelinTensor", dependencies: ["CMyelinKernels"]),
         .target(name: "MyelinNN", dependencies: ["MyelinTensor"]),
-        .target(name: "MyelinOptim", dependencies: ["CMyelinKernels", "MyelinTensor", "MyelinNN"]),
+        .target(name: "MyelinOptim", dependencies: ["CMyelinKernels", "MyelinTensor"]),
         .target(name: "MyelinData", dependencies: ["MyelinTensor", "CZlib"],
                 resources: [.copy("Resources/digits.csv.gz")]),
         .target(name: "MyelinVision", dependencies: ["MyelinTensor", "CZlib"]),
-        .target(name: "Myelin", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision"]),
-        // The model zoo: LeNet, the MNIST ConvNet, VGG-mini, … (each a few lines of layers).
-        .target(name: "MyelinModels", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData"]),
+        // The one training loop: Trainer, fit, callbacks, checkpoints and resume, metrics, the report.
+        .target(name: "MyelinTraining", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision"]),
+        .target(name: "Myelin", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision",
+                                               "MyelinTraining"]),
+        // The model zoo: LeNet, the MNIST ConvNet, VGG-mini, … (each a few lines of layers) and their training tasks.
+        .target(name: "MyelinModels", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinTraining"]),
 
         .executableTarget(name: "myelin", dependencies: [
             "Myelin", "MyelinModels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -54,14 +57,15 @@ let package = Package(
         .testTarget(name: "MyelinKernelsTests", dependencies: ["CMyelinKernels"]),
         .testTarget(name: "MyelinTensorTests", dependencies: ["MyelinTensor", "MyelinTestSupport"]),
         .testTarget(name: "MyelinNNTests", dependencies: ["MyelinNN", "MyelinTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "MyelinOptimTests", dependencies: ["MyelinOptim", "checkpoint-writer"]),
+        .testTarget(name: "MyelinOptimTests", dependencies: ["MyelinOptim", "MyelinNN"]),
+        .testTarget(name: "MyelinTrainingTests", dependencies: ["MyelinTraining", "checkpoint-writer"]),
         // The child process that the checkpoint kill test kills while it writes.
         .executableTarget(name: "checkpoint-writer", dependencies: ["Myelin"], path: "Tests/CheckpointWriter"),
         .testTarget(name: "MyelinDataTests", dependencies: ["MyelinData"]),
         .testTarget(name: "MyelinVisionTests", dependencies: ["MyelinVision"]),
         .testTarget(name: "MyelinModelsTests", dependencies: ["MyelinModels", "Myelin"], exclude: ["Fixtures"]),
         // Runs the `myelin` executable as a user would: resume, bad files, info.
-        .testTarget(name: "MyelinCommandTests", dependencies: ["myelin", "MyelinTensor"]),
+        .testTarget(name: "MyelinCommandTests", dependencies: ["myelin", "MyelinTensor", "MyelinTraining"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -167,3 +167,26 @@ public struct ConfusionMatrix: Equatable, CustomStringConvertible {
 
     public var description: String { table }
 }
+
+/// Saved with a run's history (checked on reading: a file may hold anything).
+extension ConfusionMatrix: Codable {
+    private enum CodingKeys: String, CodingKey { case classNames, counts }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let names = try container.decode([String].self, forKey: .classNames)
+        let counts = try container.decode([[Int]].self, forKey: .counts)
+        guard counts.count == names.count, counts.allSatisfy({ $0.count == names.count && $0.allSatisfy { $0 >= 0 } }) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "a confusion matrix needs one row and column of counts ≥ 0 per class"))
+        }
+        self.init(classes: names.count, names: names)
+        self.counts = counts
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(classNames, forKey: .classNames)
+        try container.encode(counts, forKey: .counts)
+    }
+}

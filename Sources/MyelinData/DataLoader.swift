@@ -57,12 +57,18 @@ public struct DataLoader<Base: Dataset>: Sequence {
 
     /// Starts an epoch: the example order and the augmentation seed are fixed here, on the
     /// caller's thread.
-    public func makeIterator() -> Iterator {
+    public func makeIterator() -> Iterator { makeIterator(startingAt: 0) }
+
+    /// Starts an epoch as `makeIterator()` does — the same draws from the generator — but gives
+    /// its batches from batch `start` on, never assembling the ones before: how a run resumed in
+    /// the middle of an epoch goes on with exactly the batches it had left.
+    public func makeIterator(startingAt start: Int) -> Iterator {
+        precondition(start >= 0 && start <= count, "DataLoader.makeIterator(startingAt:): batch \(start) is outside 0...\(count)")
         let random = generator ?? RandomGenerator.global
         let order = shuffle ? random.permutation(dataset.count) : Array(0..<dataset.count)
         let augmentationSeed = augmentation == nil ? 0 : random.next()
         return Iterator(dataset: dataset, order: order, batchSize: batchSize, batchCount: count, prefetch: prefetch,
-                        augmentation: augmentation, augmentationSeed: augmentationSeed)
+                        augmentation: augmentation, augmentationSeed: augmentationSeed, start: start)
     }
 
     /// One epoch's batches. A class so that dropping it (a `break` out of the loop) waits for the
@@ -80,8 +86,9 @@ public struct DataLoader<Base: Dataset>: Sequence {
         private var pending: PendingBatch?
 
         init(dataset: Base, order: [Int], batchSize: Int, batchCount: Int, prefetch: Bool,
-             augmentation: ImageAugmentation?, augmentationSeed: UInt64) {
+             augmentation: ImageAugmentation?, augmentationSeed: UInt64, start: Int) {
             self.dataset = dataset
+            nextIndex = start
             self.order = order
             self.batchSize = batchSize
             self.batchCount = batchCount

@@ -1,6 +1,7 @@
 import MyelinData
 import MyelinNN
 import MyelinTensor
+import MyelinTraining
 
 /// A character-level language model — ids [N, T] → logits [N, T, V] for the next character at every
 /// position — that a checkpoint can rebuild from its configuration alone.
@@ -38,5 +39,14 @@ extension CharacterLanguageModel {
             }
             return (total / Double(max(count, 1)), windows)
         }
+    }
+}
+
+extension CharacterLanguageModel {
+    /// The validation figures of a language model's run: "validation loss" in nats per character
+    /// (`meanLoss`) and the same in bits.
+    public func validationEvaluation(on ids: [Int32], window: Int) -> Evaluation {
+        let nats = meanLoss(on: ids, window: window).nats
+        return ["validation loss": nats, "validation bits per character": nats / 0.6931471805599453]
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import MyelinNN
 import MyelinOptim
+import MyelinTraining
 import MyelinTensor
 
 /// How an autoencoder's training run is saved: one `TrainingCheckpoint` file whose tensors are the

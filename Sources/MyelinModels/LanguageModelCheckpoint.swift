@@ -2,60 +2,50 @@ import Foundation
 import MyelinData
 import MyelinNN
 import MyelinOptim
+import MyelinTraining
 import MyelinTensor
 
 /// A trained character-level language model in one safetensors file: the weights under their
 /// PyTorch names, and in the header's metadata what it takes to use them — the model's
-/// configuration and its vocabulary — plus how far training got. `myelin train` writes it;
-/// `myelin sample` reads it. `CharRNNCheckpoint` and `CharGPTCheckpoint` are its two kinds.
+/// configuration and its vocabulary. `myelin train` writes it (with the run's training state
+/// beside: a Trainer checkpoint whose metadata includes `metadata()`); `myelin sample` reads it.
+/// `CharRNNCheckpoint` and `CharGPTCheckpoint` are its two kinds.
 public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
     public var model: Model
     public var vocabulary: CharacterVocabulary
-    /// Training steps taken when it was saved.
-    public var step: Int
-    /// Validation loss in nats per character at that step, if measured.
-    public var validationLoss: Double?
 
     /// The metadata key that marks a file as a checkpoint (TrainingCheckpoint's), and this model's value for it.
     public static var formatKey: String { TrainingCheckpoint.formatKey }
     public static var format: String { Model.checkpointFormat }
 
-    public init(model: Model, vocabulary: CharacterVocabulary, step: Int, validationLoss: Double? = nil) {
+    public init(model: Model, vocabulary: CharacterVocabulary) {
         precondition(vocabulary.count == model.vocabularySize,
                      "\(Model.self)Checkpoint: the vocabulary has \(vocabulary.count) characters, the model \(model.vocabularySize)")
         self.model = model
         self.vocabulary = vocabulary
-        self.step = step
-        self.validationLoss = validationLoss
     }
 
-    /// What the header records beside the weights: the format, configuration, vocabulary, step
-    /// and validation loss.
+    /// What the header records beside the weights: the format, configuration and vocabulary.
     public func metadata() throws -> [String: String] {
-        var metadata = [
+        [
             Self.formatKey: Self.format,
             "myelin.configuration": try CheckpointMetadata.json(model.configuration),
             "myelin.vocabulary": String(decoding: vocabulary.jsonData(), as: UTF8.self),
-            "myelin.step": String(step),
         ]
-        if let validationLoss { metadata["myelin.validation_loss"] = String(validationLoss) }
-        return metadata
     }
 
-    /// The training state that goes with the model in one file: the model itself, `optimizer`
-    /// and the run's random `generators` (see `TrainingCheckpoint`).
-    public func trainingState(optimizer: Optimizer?, generators: [(name: String, generator: RandomGenerator)] = [])
-        -> TrainingCheckpoint {
+    /// The training state that goes with the model in one file: the model itself, `optimizer`,
+    /// the run's random `generators` and carried `tensors` (see `TrainingCheckpoint`).
+    public func trainingState(optimizer: Optimizer?, generators: [(name: String, generator: RandomGenerator)] = [],
+                              tensors: [(name: String, tensor: Tensor)] = []) -> TrainingCheckpoint {
         TrainingCheckpoint(format: Self.format, modules: [("", model)],
-                           optimizers: optimizer.map { [("model", $0)] } ?? [], generators: generators)
+                           optimizers: optimizer.map { [("model", $0)] } ?? [], generators: generators, tensors: tensors)
     }
 
-    /// Writes the checkpoint atomically (a crash leaves the previous file whole). With an optimizer
-    /// and generators the file also holds what `--resume` needs to continue the run exactly;
-    /// sampling ignores that part.
-    public func save(to url: URL, optimizer: Optimizer? = nil,
-                     generators: [(name: String, generator: RandomGenerator)] = []) throws {
-        try trainingState(optimizer: optimizer, generators: generators).save(to: url, metadata: try metadata())
+    /// Writes the model alone atomically (a crash leaves the previous file whole); `myelin train`
+    /// saves it with its whole run instead, through the Trainer.
+    public func save(to url: URL) throws {
+        try trainingState(optimizer: nil).save(to: url, metadata: try metadata())
     }
 
     /// Reads a checkpoint, rebuilding the model from its configuration. Throws an error naming the
@@ -90,7 +80,6 @@ public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
         } catch {
             throw problem("its weights do not fit the model it describes: \(error)")
         }
-        self.init(model: model, vocabulary: vocabulary, step: Int(file.metadata["myelin.step"] ?? "") ?? 0,
-                  validationLoss: file.metadata["myelin.validation_loss"].flatMap(Double.init))
+        self.init(model: model, vocabulary: vocabulary)
     }
 }

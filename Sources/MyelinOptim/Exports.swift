@@ -1,2 +1,2 @@
-// Optimisers update a module's parameters: importing MyelinOptim brings MyelinNN and MyelinTensor along.
-@_exported import MyelinNN
+// Optimisers update tensors: importing MyelinOptim brings MyelinTensor along.
+@_exported import MyelinTensor

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MyelinNN
 import MyelinOptim
 
 // Each optimizer is run for a few steps on a small parameter and compared with the update rule

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MyelinNN
 import MyelinOptim
 
 @Suite struct LearningRateScheduleTests {

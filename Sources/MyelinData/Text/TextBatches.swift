@@ -73,7 +73,7 @@ public struct TruncatedBPTTBatches: Sequence {
 
     public struct Iterator: IteratorProtocol {
         let batches: TruncatedBPTTBatches
-        var k = 0
+        var k: Int
 
         public mutating func next() -> (input: Tensor, target: Tensor)? {
             guard k < batches.count else { return nil }
@@ -82,7 +82,13 @@ public struct TruncatedBPTTBatches: Sequence {
         }
     }
 
-    public func makeIterator() -> Iterator { Iterator(batches: self) }
+    public func makeIterator() -> Iterator { makeIterator(startingAt: 0) }
+
+    /// The windows from window `start` on: how a run resumed in the middle of a pass goes on.
+    public func makeIterator(startingAt start: Int) -> Iterator {
+        precondition(start >= 0 && start <= count, "TruncatedBPTTBatches.makeIterator(startingAt:): window \(start) is outside 0...\(count)")
+        return Iterator(batches: self, k: start)
+    }
     public var underestimatedCount: Int { count }
 }
 

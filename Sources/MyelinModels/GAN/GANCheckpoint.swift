@@ -1,6 +1,7 @@
 import Foundation
 import MyelinNN
 import MyelinOptim
+import MyelinTraining
 import MyelinTensor
 
 /// A GAN's training state in one `TrainingCheckpoint` file: modules `generator` and
@@ -19,13 +20,31 @@ extension GANTrainer {
                            generators: generators)
     }
 
-    /// Writes the whole training state, with `metadata` (the caller's: epoch, history, …), atomically.
+    /// What the checkpoint's metadata must hold to rebuild this GAN: its configuration and Adam's betas.
+    public var checkpointMetadata: [String: String] {
+        // Encoding a struct of integers and strings cannot fail.
+        [Self.configurationKey: try! CheckpointMetadata.json(configuration),
+         Self.betasKey: "\(generatorOptimizer.beta1) \(generatorOptimizer.beta2)"]
+    }
+
+    /// Writes the whole training state, with `metadata` (the caller's), atomically.
     public func save(to url: URL, generators: [(name: String, generator: RandomGenerator)] = [],
                      metadata: [String: String] = [:]) throws {
-        var header = metadata
-        header[Self.configurationKey] = try CheckpointMetadata.json(configuration)
-        header[Self.betasKey] = "\(generatorOptimizer.beta1) \(generatorOptimizer.beta2)"
-        try trainingCheckpoint(generators: generators).save(to: url, metadata: header)
+        try trainingCheckpoint(generators: generators).save(to: url, metadata: metadata.merging(checkpointMetadata) { $1 })
+    }
+
+    /// Throws unless the checkpoint `file` (read from `path`) holds a GAN of this configuration,
+    /// trained with these betas (they are not among Adam's saved state; others would not resume exactly).
+    public func checkCompatible(with file: SafeTensorsFile, path: String) throws {
+        let saved = try Self.configuration(in: file.metadata, path: path)
+        guard saved == configuration else {
+            throw CheckpointError(path: path, message: "it holds a GAN configured as \(saved.summary), this one is \(configuration.summary)")
+        }
+        let betas = try Self.betas(in: file.metadata, path: path)
+        let own = [generatorOptimizer.beta1, generatorOptimizer.beta2]
+        guard betas == own else {
+            throw CheckpointError(path: path, message: "it was trained with Adam betas \(betas), this trainer uses \(own)")
+        }
     }
 
     /// Loads the state saved at `url` into this trainer and `generators` and returns the file's
@@ -33,16 +52,7 @@ extension GANTrainer {
     @discardableResult
     public func restore(from url: URL, generators: [(name: String, generator: RandomGenerator)] = []) throws -> [String: String] {
         let file = try TrainingCheckpoint.read(url, format: Self.checkpointFormat)
-        let saved = try Self.configuration(in: file.metadata, path: url.path)
-        guard saved == configuration else {
-            throw CheckpointError(path: url.path, message: "it holds a GAN configured as \(saved.summary), this one is \(configuration.summary)")
-        }
-        // Adam's betas are not among the optimizer's saved state; other betas would not resume exactly.
-        let betas = try Self.betas(in: file.metadata, path: url.path)
-        let own = [generatorOptimizer.beta1, generatorOptimizer.beta2]
-        guard betas == own else {
-            throw CheckpointError(path: url.path, message: "it was trained with Adam betas \(betas), this trainer uses \(own)")
-        }
+        try checkCompatible(with: file, path: url.path)
         return try trainingCheckpoint(generators: generators).restore(from: file, path: url.path)
     }
 
@@ -53,7 +63,7 @@ extension GANTrainer {
     }
 
     /// The configuration in a GAN checkpoint's `metadata`; errors name the file at `path`.
-    static func configuration(in metadata: [String: String], path: String) throws -> GANConfiguration {
+    public static func configuration(in metadata: [String: String], path: String) throws -> GANConfiguration {
         let configuration = try CheckpointMetadata.value(GANConfiguration.self, key: configurationKey, in: metadata,
                                                          path: path, what: "GAN configuration")
         if let problem = configuration.problem {

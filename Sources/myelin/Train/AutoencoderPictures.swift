@@ -80,11 +80,10 @@ func histogramPlot(_ groups: [(name: String, scores: [Float])], title: String, x
 
 /// The training loss per step and the test loss after each epoch (on `testName`), on a log scale:
 /// most of the fall comes in the first few hundred steps.
-func autoencoderLossPlot(_ history: AutoencoderHistory, stepsPerEpoch: Int, loss: ConvAutoencoder.Loss, testName: String) -> LinePlot {
-    let epochEnds = history.testLosses.indices.map { Double(($0 + 1) * stepsPerEpoch) }
-    return LinePlot(title: "Autoencoder reconstruction loss", xLabel: "step", yLabel: "\(loss.rawValue.uppercased()) per pixel",
-                    logY: true, series: [
-        LinePlot.Series(name: "training (per batch)", values: history.stepLosses),
-        LinePlot.Series(name: "\(testName) (after each epoch)", points: zip(epochEnds, history.testLosses).map { (x: $0, y: $1) }),
+func autoencoderLossPlot(_ history: TrainingHistory, loss: ConvAutoencoder.Loss, testName: String) -> LinePlot {
+    LinePlot(title: "Autoencoder reconstruction loss", xLabel: "step", yLabel: "\(loss.rawValue.uppercased()) per pixel",
+             logY: true, series: [
+        LinePlot.Series(name: "training (per batch)", values: history.values("loss")),
+        LinePlot.Series(name: "\(testName) (after each epoch)", points: history.points("test loss").map { (x: Double($0.step), y: $0.value) }),
     ])
 }

@@ -107,18 +107,20 @@ func evenlyChosen<T>(_ values: [T], count: Int) -> [T] {
 }
 
 /// D's and G's loss per step (means over 50 steps: single steps are too noisy to read) and per epoch.
-func ganCurves(_ history: GANHistory, stepsPerEpoch: Int) -> RunPlot {
-    func chunkMeans(_ values: [Float], _ size: Int) -> [(x: Double, y: Double)] {
+func ganCurves(_ history: TrainingHistory) -> RunPlot {
+    func chunkMeans(_ values: [Double], _ size: Int) -> [(x: Double, y: Double)] {
         stride(from: 0, to: values.count, by: size).map { start in
             let chunk = values[start..<min(start + size, values.count)]
-            return (Double(start + chunk.count), Double(chunk.reduce(0, +)) / Double(chunk.count))
+            return (Double(start + chunk.count), chunk.reduce(0, +) / Double(chunk.count))
         }
     }
-    let epochEnds = history.epochs.indices.map { Double(($0 + 1) * stepsPerEpoch) }
+    func epochMeans(_ name: String) -> [(x: Double, y: Double)] {
+        history.points(name).map { (x: Double($0.step), y: $0.value) }
+    }
     return RunPlot(name: "loss", plot: LinePlot(title: "GAN losses", xLabel: "step", yLabel: "binary cross-entropy", series: [
-        LinePlot.Series(name: "D (mean of 50 steps)", points: chunkMeans(history.discriminatorLosses, 50)),
-        LinePlot.Series(name: "G (mean of 50 steps)", points: chunkMeans(history.generatorLosses, 50)),
-        LinePlot.Series(name: "D (epoch mean)", points: zip(epochEnds, history.epochs).map { ($0, $1.discriminatorLoss) }),
-        LinePlot.Series(name: "G (epoch mean)", points: zip(epochEnds, history.epochs).map { ($0, $1.generatorLoss) }),
+        LinePlot.Series(name: "D (mean of 50 steps)", points: chunkMeans(history.values("D loss"), 50)),
+        LinePlot.Series(name: "G (mean of 50 steps)", points: chunkMeans(history.values("G loss"), 50)),
+        LinePlot.Series(name: "D (epoch mean)", points: epochMeans("mean D loss")),
+        LinePlot.Series(name: "G (epoch mean)", points: epochMeans("mean G loss")),
     ]))
 }

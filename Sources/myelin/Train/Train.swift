@@ -86,3 +86,52 @@ func requirePositive(learningRate: Float?) throws {
         throw ValidationError("--learning-rate must be a positive number")
     }
 }
+
+/// The callbacks every `myelin train` run has: `progress`, the stop on a non-finite loss, `extra`
+/// (pictures after each epoch, say), the checkpoint at `checkpoint` every `interval`, the metrics
+/// log `metrics.csv` and `report` (report.html), in that order.
+func runCallbacks(progress: ProgressLogger, checkpoint: URL, every interval: TrainingInterval, report: ReportWriter,
+                  extra: [TrainingCallback] = []) -> [TrainingCallback] {
+    [progress, TerminateOnNaN(advice: "Try a smaller learning rate (--learning-rate).")] + extra
+        + [ModelCheckpoint(checkpoint, every: interval),
+           MetricsLogger(report.folder.appendingPathComponent("metrics.csv")), report]
+}
+
+/// Restores `trainer` from the checkpoint `file` read from `url`, saying where the run goes on from;
+/// a run that already reached its length asks for a larger `lengthOption`. The optimizers keep the
+/// learning rate they have now when `newLearningRate` (given on the command line), else take the saved one.
+func resume(_ trainer: Trainer, from file: SafeTensorsFile, at url: URL, newLearningRate: Bool, lengthOption: String) throws {
+    do {
+        try trainer.resume(from: file, path: url.path, keepingLearningRate: newLearningRate)
+    } catch TrainingError.alreadyComplete(let path, let done) {
+        throw CommandError("\(path) already trained for \(done); pass \(lengthOption) with a larger total to go on")
+    }
+    let progress = trainer.progress
+    var place = "step \(progress.step)"
+    if case .epochs = trainer.length {
+        place = progress.stepInEpoch == 0 ? "epoch \(progress.epoch)" : "step \(progress.stepInEpoch) of epoch \(progress.epoch + 1)"
+    }
+    print("Resuming from \(url.path) after \(place).")
+}
+
+/// Prints the files a run wrote, one a line.
+func printWritten(_ paths: [String]) {
+    print("Wrote:\n" + paths.map { "  \($0)" }.joined(separator: "\n"))
+}
+
+/// Creates `path` (and its parents) if needed, with an error that says which folder failed.
+func makeOutputDirectory(_ path: String) throws -> URL {
+    let url = URL(fileURLWithPath: path, isDirectory: true)
+    do {
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    } catch {
+        throw CommandError("cannot create the output folder \(path): \(error.localizedDescription)")
+    }
+    return url
+}
+
+/// A failure to report to the user in one line.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

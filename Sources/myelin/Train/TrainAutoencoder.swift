@@ -76,14 +76,17 @@ struct TrainAutoencoder: ParsableCommand {
         return digits.sorted()
     }
 
+    static let checkpointName = "autoencoder.safetensors"
+
     func run() throws {
         let directory = data.map { URL(fileURLWithPath: $0) }
         let train = try MNIST(split: .train, directory: directory)
         let test = try MNIST(split: .test, directory: directory)
-        let trainingRun = try startOrResume()
+        let resuming = try runOptions.resumeCheckpoint(named: Self.checkpointName, command: "autoencoder")
+        let saved = try resuming.map { try TrainingCheckpoint.read($0, format: ConvAutoencoder.checkpointFormat) }
+        let (configuration, recipe) = try settings(resuming: resuming.flatMap { url in saved.map { (url, $0) } })
         let folder = try runOptions.folder(defaultName: "autoencoder")
-        let checkpointURL = folder.appendingPathComponent(AutoencoderRun.checkpointName)
-        let recipe = trainingRun.recipe, model = trainingRun.model
+        let checkpointURL = folder.appendingPathComponent(Self.checkpointName)
 
         let normal = Set(recipe.normalDigits ?? Array(0...9))
         let trainLabels = train.labels, testLabels = test.labels
@@ -96,79 +99,84 @@ struct TrainAutoencoder: ParsableCommand {
         } else {
             print("MNIST from \(train.directory.path): \(train.count) training and \(test.count) test images.")
         }
+        manualSeed(recipe.seed)
+        let model = ConvAutoencoder(configuration, generator: RandomGenerator(seed: recipe.seed))
+        let task = ConvAutoencoderTask(model, optimizer: Adam(model.parameters, learningRate: recipe.learningRate), loss: recipe.loss,
+                                       on: DataLoader(trainSet, batchSize: recipe.batchSize, shuffle: true,
+                                                      generator: RandomGenerator(seed: recipe.seed)),
+                                       test: normalTest, anomalies: recipe.normalDigits == nil ? nil : (test, unseen))
         let c = model.configuration
         print("Model autoencoder: 1×28×28 → conv /2 → \(c.channels[0])×14×14 → conv /2 → \(c.channels[1])×7×7 → conv 7×7 → code of \(c.codeSize) → transposed convolutions back; \(model.parameterCount) parameters; Adam lr \(recipe.learningRate), batch \(recipe.batchSize), \(recipe.loss.rawValue.uppercased()) loss, \(recipe.epochs) epochs.")
 
-        try trainingRun.train(on: trainSet, normalTest: normalTest, anomalyTest: recipe.normalDigits == nil ? nil : (test, unseen),
-                              checkpointURL: checkpointURL)
-        print(String(format: "Trained %d epochs in %.1f s; test loss %.4f.", trainingRun.epoch, trainingRun.history.seconds,
-                     trainingRun.history.testLosses.last ?? .nan))
-        // A run resumed at its last epoch into another --out folder trained nothing: its checkpoint goes there too.
-        if !FileManager.default.fileExists(atPath: checkpointURL.path) { try trainingRun.save(to: checkpointURL) }
-
-        model.eval()
         let firstTest = recipe.normalDigits == nil
             ? [Array(0..<16), Array(16..<32)]
             : [Array(unseen.indices.filter { !unseen[$0] }.prefix(16)), Array(unseen.indices.filter { unseen[$0] }.prefix(16))]
-        let stepsPerEpoch = (trainSet.count + recipe.batchSize - 1) / recipe.batchSize
         let testName = recipe.normalDigits.map { "test, digits \(list($0))" } ?? "test"
-        var outputs = RunOutputs(
-            title: "myelin train autoencoder",
-            summary: recipe.normalDigits.map { "A convolutional autoencoder learns MNIST digits \(list($0)) only; reconstruction error then tells the other digits apart." }
-                ?? "A convolutional autoencoder squeezes MNIST digits into \(c.codeSize) numbers and rebuilds them.",
-            settings: [("model", "conv /2 → \(c.channels[0]) → conv /2 → \(c.channels[1]) → conv 7×7 → code \(c.codeSize) → transposed convolutions back; \(model.parameterCount) parameters"),
-                       ("loss", recipe.loss.rawValue.uppercased()), ("optimizer", "Adam lr \(recipe.learningRate)"),
-                       ("batch size", String(recipe.batchSize)), ("epochs", String(recipe.epochs)),
-                       ("training digits", recipe.normalDigits.map(list) ?? "all ten"), ("seed", String(recipe.seed))],
-            metrics: [("test reconstruction loss", String(format: "%.4f", trainingRun.history.testLosses.last ?? .nan))],
-            plots: [RunPlot(name: "loss", plot: autoencoderLossPlot(trainingRun.history, stepsPerEpoch: stepsPerEpoch,
-                                                                     loss: recipe.loss, testName: testName))],
-            pictures: [RunPicture(name: "reconstructions",
-                                  caption: recipe.normalDigits == nil ? "test digits, each row above its reconstructions"
-                                      : "seen digits (left) and unseen ones (right), each row above its reconstructions",
-                                  image: reconstructionPicture(of: model, blocks: firstTest.map { test.batch(at: $0).inputs }))])
-        if let digits = recipe.normalDigits {
-            let anomalies = reportAnomalies(model: model, test: test, normalDigits: digits)
-            outputs.metrics += anomalies.metrics
-            outputs.plots += anomalies.plots
-            outputs.pictures += anomalies.pictures
+        let report = ReportWriter(to: folder) { [self] trainer in
+            model.eval()
+            var outputs = RunOutputs(
+                title: "myelin train autoencoder",
+                summary: recipe.normalDigits.map { "A convolutional autoencoder learns MNIST digits \(list($0)) only; reconstruction error then tells the other digits apart." }
+                    ?? "A convolutional autoencoder squeezes MNIST digits into \(c.codeSize) numbers and rebuilds them.",
+                settings: [("model", "conv /2 → \(c.channels[0]) → conv /2 → \(c.channels[1]) → conv 7×7 → code \(c.codeSize) → transposed convolutions back; \(model.parameterCount) parameters"),
+                           ("loss", recipe.loss.rawValue.uppercased()), ("optimizer", "Adam lr \(recipe.learningRate)"),
+                           ("batch size", String(recipe.batchSize)), ("epochs", String(recipe.epochs)),
+                           ("training digits", recipe.normalDigits.map(list) ?? "all ten"), ("seed", String(recipe.seed))],
+                metrics: [("test reconstruction loss", String(format: "%.4f", trainer.history.last("test loss") ?? .nan))],
+                plots: [RunPlot(name: "loss", plot: autoencoderLossPlot(trainer.history, loss: recipe.loss, testName: testName))],
+                pictures: [RunPicture(name: "reconstructions",
+                                      caption: recipe.normalDigits == nil ? "test digits, each row above its reconstructions"
+                                          : "seen digits (left) and unseen ones (right), each row above its reconstructions",
+                                      image: reconstructionPicture(of: model, blocks: firstTest.map { test.batch(at: $0).inputs }))])
+            if let digits = recipe.normalDigits {
+                let anomalies = reportAnomalies(model: model, test: test, normalDigits: digits)
+                outputs.metrics += anomalies.metrics
+                outputs.plots += anomalies.plots
+                outputs.pictures += anomalies.pictures
+            }
+            return outputs
         }
-        print("Wrote:\n" + ([checkpointURL.path] + (try outputs.write(to: folder))).map { "  \($0)" }.joined(separator: "\n"))
+        var metadata = model.checkpointMetadata
+        metadata["myelin.recipe"] = try CheckpointMetadata.json(recipe)
+        let trainer = Trainer(.epochs(recipe.epochs), state: task.state, metadata: metadata,
+                              callbacks: runCallbacks(progress: ProgressLogger(speed: .samples("images")), checkpoint: checkpointURL,
+                                                      every: .epoch, report: report))
+        if let resuming, let saved {
+            try resume(trainer, from: saved, at: resuming, newLearningRate: learningRate != nil, lengthOption: "--epochs")
+        }
+        let history = try trainer.run(task)
+        print(String(format: "Trained %d epochs in %.1f s; test loss %.4f.", trainer.progress.epoch, trainer.progress.seconds,
+                     history.last("test loss") ?? .nan))
+        printWritten([checkpointURL.path, folder.appendingPathComponent("metrics.csv").path] + report.written)
     }
 
-    /// A fresh run with the options' settings, or the --resume folder's run, which keeps its own.
-    private func startOrResume() throws -> AutoencoderRun {
-        if let resumeURL = try runOptions.resumeCheckpoint(named: AutoencoderRun.checkpointName, command: "autoencoder") {
-            let (configuration, saved) = try AutoencoderRun.savedSettings(at: resumeURL)
-            try checkAgreement(with: saved, configuration, of: resumeURL)
-            var recipe = saved
-            recipe.epochs = epochs ?? saved.epochs
-            recipe.learningRate = learningRate ?? saved.learningRate
-            let resumed = try AutoencoderRun(resumingFrom: resumeURL, configuration: configuration, recipe: recipe)
-            print(resumed.epoch < recipe.epochs
-                  ? "Resuming \(resumeURL.path) after epoch \(resumed.epoch), to stop after epoch \(recipe.epochs)."
-                  : "\(resumeURL.path) has trained \(resumed.epoch) epochs already (raise --epochs to go on); drawing its pictures.")
-            return resumed
+    /// The model's configuration and the recipe: a fresh run's from the options, a resumed run's
+    /// from its checkpoint (whose settings an option may not contradict), with a new length and
+    /// learning rate applied.
+    private func settings(resuming: (url: URL, file: SafeTensorsFile)?) throws -> (ConvAutoencoder.Configuration, AutoencoderRecipe) {
+        guard let (url, file) = resuming else {
+            var recipe = AutoencoderRecipe(normalDigits: try normalDigits.map(Self.parseDigits), seed: runOptions.seed)
+            recipe.loss = loss ?? recipe.loss
+            recipe.epochs = epochs ?? recipe.epochs
+            recipe.batchSize = batchSize ?? recipe.batchSize
+            recipe.learningRate = learningRate ?? recipe.learningRate
+            var configuration = ConvAutoencoder.Configuration()
+            configuration.codeSize = codeSize ?? configuration.codeSize
+            return (configuration, recipe)
         }
-        var recipe = AutoencoderRecipe(normalDigits: try normalDigits.map(Self.parseDigits), seed: runOptions.seed)
-        recipe.loss = loss ?? recipe.loss
-        recipe.epochs = epochs ?? recipe.epochs
-        recipe.batchSize = batchSize ?? recipe.batchSize
-        recipe.learningRate = learningRate ?? recipe.learningRate
-        var configuration = ConvAutoencoder.Configuration()
-        configuration.codeSize = codeSize ?? configuration.codeSize
-        return AutoencoderRun(configuration: configuration, recipe: recipe)
-    }
-
-    /// Throws when an option given with --resume differs from the saved run's setting.
-    private func checkAgreement(with saved: AutoencoderRecipe, _ configuration: ConvAutoencoder.Configuration, of url: URL) throws {
+        let configuration = try ConvAutoencoder.configuration(in: file.metadata, of: url)
+        var recipe = try CheckpointMetadata.value(AutoencoderRecipe.self, key: "myelin.recipe", in: file.metadata, path: url.path,
+                                                  what: "training settings")
         try runOptions.refuseChangedSettings([
             ResumedSetting("--code-size", given: codeSize, saved: configuration.codeSize),
-            ResumedSetting("--loss", given: loss?.rawValue, saved: saved.loss.rawValue),
-            ResumedSetting("--batch-size", given: batchSize, saved: saved.batchSize),
-            ResumedSetting("--normal-digits", given: try normalDigits.map { list(try Self.parseDigits($0) ?? Array(0...9)) },
-                           saved: list(saved.normalDigits ?? Array(0...9))),
-        ], savedSeed: saved.seed, of: url)
+            ResumedSetting("--loss", given: loss?.rawValue, saved: recipe.loss.rawValue),
+            ResumedSetting("--batch-size", given: batchSize, saved: recipe.batchSize),
+            ResumedSetting("--normal-digits", given: try normalDigits.map { list(try Self.parseDigits($0)) },
+                           saved: list(recipe.normalDigits ?? Array(0...9))),
+        ], savedSeed: recipe.seed, of: url)
+        recipe.epochs = epochs ?? recipe.epochs
+        recipe.learningRate = learningRate ?? recipe.learningRate
+        return (configuration, recipe)
     }
 
     /// Scores every test image by reconstruction error, prints how well that finds the digits
@@ -230,3 +238,18 @@ struct TrainAutoencoder: ParsableCommand {
 private func list(_ digits: [Int]) -> String { digits.map(String.init).joined(separator: ", ") }
 
 extension ConvAutoencoder.Loss: ExpressibleByArgument {}
+
+/// How `myelin train autoencoder` trains. The checkpoint keeps it (metadata `myelin.recipe`), so a
+/// resumed run goes on with the settings it started with.
+struct AutoencoderRecipe: Codable, Equatable {
+    // MSE trains on exactly what the anomaly score measures; BCE found the unseen digits no better
+    // (AUC 0.895 against 0.906 at code size 8, 10 epochs, digits 0–4).
+    var loss: ConvAutoencoder.Loss = .mse
+    /// The digits it learns from; nil for all ten (and no anomaly report).
+    var normalDigits: [Int]? = nil
+    /// The epoch to stop after (a resumed run may be given a later one).
+    var epochs = 10
+    var batchSize = 128
+    var learningRate: Float = 1e-3
+    var seed: UInt64 = 0
+}

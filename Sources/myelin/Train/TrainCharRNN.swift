@@ -9,7 +9,7 @@ struct TrainCharRNN: ParsableCommand {
         commandName: "charrnn",
         abstract: "Train a character-level LSTM (or GRU, or plain RNN) to write like a text.",
         discussion: """
-            The network is Embedding 64 → LSTM 256 → Linear, as W4. It learns its text (default: \
+            The network is Embedding 64 → LSTM 256 → Linear, as in the char-LSTM benchmark. It learns its text (default: \
             Data/text/shakespeare.txt; --text names another) by truncated backpropagation through time, \
             reports the validation loss in nats and bits per character, saves OUT/charrnn.safetensors at \
             every evaluation (with everything --resume needs) and ends with a sample. Continue it with \
@@ -81,14 +81,40 @@ struct TrainCharRNN: ParsableCommand {
             steps: steps, learningRate: learningRate)
         let recipe = start.recipe, c = recipe.configuration
         print("Model charrnn: Embedding(\(c.vocabularySize), \(c.embeddingSize)) → \(c.cell.rawValue.uppercased())(\(c.hiddenSize))×\(c.layers) → Linear(\(c.hiddenSize), \(c.vocabularySize)); Adam lr \(recipe.learningRate), gradient norm clipped at \(recipe.clipNorm); \(recipe.batchSize) streams × \(recipe.window) characters per step, \(recipe.steps) steps.")
-        let (history, checkpoint) = try trainCharRNN(on: start.corpus, recipe: recipe, resuming: start.resuming,
-                                                     checkpointURL: checkpointURL)
-        try finishLanguageModelRun(
-            checkpoint, history: history, start: start, folder: folder, checkpointURL: checkpointURL,
-            summary: "A character-level \(c.cell.rawValue.uppercased())",
-            settings: [("model", "Embedding(\(c.vocabularySize), \(c.embeddingSize)) → \(c.cell.rawValue.uppercased())(\(c.hiddenSize))×\(c.layers) → Linear; \(checkpoint.model.parameterCount) parameters"),
+        manualSeed(recipe.seed)
+        let modelGenerator = RandomGenerator(seed: recipe.seed)  // initial weights, then dropout between layers
+        let model = CharRNN(c, generator: modelGenerator)
+        let task = CharRNNTask(model, optimizer: Adam(model.parameters, learningRate: recipe.learningRate), generator: modelGenerator,
+                               trainingIDs: start.corpus.trainingIDs, validationIDs: start.corpus.validationIDs,
+                               batchSize: recipe.batchSize, window: recipe.window, clipNorm: recipe.clipNorm)
+        try trainLanguageModel(
+            task, checkpoint: CharRNNCheckpoint(model: model, vocabulary: start.corpus.vocabulary), start: start, folder: folder,
+            checkpointURL: checkpointURL, summary: "A character-level \(c.cell.rawValue.uppercased())",
+            settings: [("model", "Embedding(\(c.vocabularySize), \(c.embeddingSize)) → \(c.cell.rawValue.uppercased())(\(c.hiddenSize))×\(c.layers) → Linear; \(model.parameterCount) parameters"),
                        ("optimizer", "Adam lr \(recipe.learningRate), gradient norm clipped at \(recipe.clipNorm)"),
                        ("batch", "\(recipe.batchSize) streams × \(recipe.window) characters (truncated BPTT)")])
+    }
+}
+
+/// How `myelin train charrnn` trains: truncated backpropagation through time over `batchSize`
+/// parallel streams of the text, `window` characters at a time, the state carried from one window
+/// to the next; Adam with the gradient norm clipped at 5 (the char-LSTM benchmark's recipe). Saved
+/// in the checkpoint so that --resume continues with the same settings.
+struct CharRNNRecipe: LanguageModelRecipe {
+    typealias Model = CharRNN
+    var configuration: CharRNN.Configuration
+    var steps = 2_000
+    var batchSize = 32
+    var window = 64
+    var learningRate: Float = 2e-3
+    var clipNorm: Float = 5
+    var evaluationInterval = 500
+    var seed: UInt64 = 0
+    var text: String?
+
+    init(configuration: CharRNN.Configuration, seed: UInt64) {
+        self.configuration = configuration
+        self.seed = seed
     }
 }
 

@@ -10,14 +10,14 @@ struct TrainGAN: ParsableCommand {
         commandName: "gan",
         abstract: "Train a GAN to draw handwritten digits from noise.",
         discussion: """
-            mlp is W5's pair of 3-layer perceptrons; dcgan a small convolutional pair (transposed \
+            mlp is the GAN benchmark's pair of 3-layer perceptrons; dcgan a small convolutional pair (transposed \
             convolutions with batch norm up to 28×28). Both train with Adam (betas 0.5, 0.999) on MNIST \
             scaled to [-1, 1]. After every epoch OUT/samples/epoch-NNN.png shows G on the same 64 noise \
             vectors and OUT/gan.safetensors is saved; at the end OUT/evolution.png (and the animation \
             OUT/evolution.gif) shows how those samples changed, and OUT/loss.png the losses. --resume OUT continues a run with its saved settings.
             """)
 
-    @Option(help: "Network pair: mlp (W5) or dcgan (default mlp).")
+    @Option(help: "Network pair: mlp (the GAN benchmark's) or dcgan (default mlp).")
     var variant: GANConfiguration.Variant?
 
     @Option(help: "Passes over the 60,000 training digits (default 20 for mlp, 5 for dcgan; with --resume, the saved plan).")
@@ -39,78 +39,92 @@ struct TrainGAN: ParsableCommand {
         try requirePositive(learningRate: learningRate)
     }
 
-    func run() throws {
-        var train = try MNIST(split: .train, directory: data.map { URL(fileURLWithPath: $0) }, scaling: .symmetric)
-        let (gan, randomness, start) = try prepare()
-        let folder = try runOptions.folder(defaultName: "gan")
-        train.imageShape = gan.configuration.imageShape
-        guard train.count >= start.batchSize else {
-            throw CommandError("\(train.directory.path): \(train.count) training digits are fewer than one batch of \(start.batchSize)")
-        }
-        let c = gan.configuration
-        print("MNIST from \(train.directory.path): \(train.count) training digits in [-1, 1].")
-        print("GAN \(c.summary): G \(gan.generator.parameterCount) parameters, D \(gan.discriminator.parameterCount); Adam lr \(start.learningRate), betas (\(gan.generatorOptimizer.beta1), \(gan.generatorOptimizer.beta2)); batch \(start.batchSize), \(train.count / start.batchSize) steps per epoch.")
-        if start.epoch > 0 { print("Resuming after epoch \(start.epoch) (step \(start.step)) of \(start.epochs).") }
+    /// What a GAN run was started with, saved in its checkpoint (metadata `myelin.recipe`) so that
+    /// --resume goes on the same way.
+    struct Recipe: Codable {
+        var variant: GANConfiguration.Variant
+        /// Epochs planned; a resumed run goes on to this many unless told otherwise.
+        var epochs: Int
+        var batchSize: Int
+        var learningRate: Float
+        /// Draws the initial weights, the data order, the noise and the fixed noise of the sample grids.
+        var seed: UInt64
 
-        let finished = try trainGAN(gan, on: train, run: start, randomness: randomness, folder: folder)
-
-        let folders = [folder] + (runOptions.resume.map { [URL(fileURLWithPath: $0, isDirectory: true)] } ?? [])
-        let evolution = try writeEvolution(epochs: finished.epoch, from: folders, to: folder)
-        let last = finished.history.epochs.last
-        var outputs = RunOutputs(
-            title: "myelin train gan",
-            summary: "A generator learns to turn 64 numbers of noise into handwritten digits by fooling a discriminator that learns to tell them from MNIST's.",
-            settings: [("networks", "\(c.summary): G \(gan.generator.parameterCount) parameters, D \(gan.discriminator.parameterCount)"),
-                       ("optimizers", "Adam lr \(finished.learningRate), betas (\(gan.generatorOptimizer.beta1), \(gan.generatorOptimizer.beta2)), one each"),
-                       ("batch size", String(finished.batchSize)), ("epochs", String(finished.epoch)), ("seed", String(finished.seed))],
-            metrics: last.map { [("D loss, last epoch", String(format: "%.4f", $0.discriminatorLoss)),
-                                 ("G loss, last epoch", String(format: "%.4f", $0.generatorLoss)),
-                                 ("D(x): D's belief in real digits", String(format: "%.3f", $0.realScore)),
-                                 ("D(G(z)): D's belief in G's digits", String(format: "%.3f", $0.fakeScore))] } ?? [],
-            plots: [ganCurves(finished.history, stepsPerEpoch: train.count / finished.batchSize)])
-        if let grid = try sampleGrids(epochs: [finished.epoch], folders: folders).grids.first {
-            outputs.pictures.append(RunPicture(name: "samples/\(epochSampleName(finished.epoch).replacingOccurrences(of: ".png", with: ""))",
-                                               caption: "G's digits after epoch \(finished.epoch), from the same 64 noise vectors every epoch",
-                                               image: grid.image))
-        }
-        if let evolution { outputs.pictures.append(evolution.strip) }
-        let written = [folder.appendingPathComponent("gan.safetensors").path] + (try outputs.write(to: folder))
-            + (evolution.map { [$0.gif] } ?? [])
-        print("Wrote:\n" + written.map { "  \($0)" }.joined(separator: "\n"))
-        print("Walk between two digits: swift run -c release gan-interpolation \(folder.appendingPathComponent("gan.safetensors").path)")
+        static let metadataKey = "myelin.recipe"
     }
 
-    /// The GAN, its random generators and its run record: fresh from the options, or restored
-    /// from the --resume folder, whose settings win (an option that contradicts them is an error).
-    private func prepare() throws -> (GANTrainer, GANRandomness, GANRun) {
-        guard let url = try runOptions.resumeCheckpoint(named: "gan.safetensors", command: "gan") else {
-            let variant = self.variant ?? .mlp
-            let start = GANRun(epochs: epochs ?? (variant == .mlp ? 20 : 5), batchSize: batchSize ?? 64,
-                               learningRate: learningRate ?? 2e-4, seed: runOptions.seed)
-            manualSeed(start.seed)
-            let gan = GANTrainer(GANConfiguration(variant: variant), learningRate: start.learningRate,
-                                 random: RandomGenerator(seed: start.seed))
-            return (gan, GANRandomness(seed: start.seed), start)
+    func run() throws {
+        var train = try MNIST(split: .train, directory: data.map { URL(fileURLWithPath: $0) }, scaling: .symmetric)
+        let folder = try runOptions.folder(defaultName: "gan")
+        let checkpointURL = folder.appendingPathComponent("gan.safetensors")
+        let resuming = try runOptions.resumeCheckpoint(named: "gan.safetensors", command: "gan")
+        let saved = try resuming.map { try TrainingCheckpoint.read($0, format: GANTrainer.checkpointFormat) }
+        var recipe = Recipe(variant: variant ?? .mlp, epochs: epochs ?? (variant == .dcgan ? 5 : 20), batchSize: batchSize ?? 64,
+                            learningRate: learningRate ?? 2e-4, seed: runOptions.seed)
+        var configuration = GANConfiguration(variant: recipe.variant)
+        if let resuming, let saved {
+            configuration = try GANTrainer.configuration(in: saved.metadata, path: resuming.path)
+            recipe = try CheckpointMetadata.value(Recipe.self, key: Recipe.metadataKey, in: saved.metadata, path: resuming.path,
+                                                  what: "training recipe")
+            try runOptions.refuseChangedSettings([
+                ResumedSetting("--variant", given: variant?.rawValue, saved: configuration.variant.rawValue),
+                ResumedSetting("--batch-size", given: batchSize, saved: recipe.batchSize),
+            ], savedSeed: recipe.seed, of: resuming)
+            recipe.epochs = epochs ?? recipe.epochs
+            recipe.learningRate = learningRate ?? recipe.learningRate
         }
-        let configuration = try GANTrainer.configuration(in: url)
-        var start = try GANRun(checkpoint: url)
-        try runOptions.refuseChangedSettings([
-            ResumedSetting("--variant", given: variant?.rawValue, saved: configuration.variant.rawValue),
-            ResumedSetting("--batch-size", given: batchSize, saved: start.batchSize),
-        ], savedSeed: start.seed, of: url)
-        start.epochs = epochs ?? start.epochs
-        guard start.epochs > start.epoch else {
-            throw CommandError("\(url.path) has already trained \(start.epoch) epochs; pass --epochs \(start.epoch + 1) or more to go on")
+        train.imageShape = configuration.imageShape
+        guard train.count >= recipe.batchSize else {
+            throw CommandError("\(train.directory.path): \(train.count) training digits are fewer than one batch of \(recipe.batchSize)")
         }
-        manualSeed(start.seed)
-        let gan = GANTrainer(configuration, learningRate: start.learningRate, random: RandomGenerator(seed: start.seed))
-        let randomness = GANRandomness(seed: start.seed)
-        try gan.restore(from: url, generators: randomness.named)
-        // --learning-rate may change on resume.
-        start.learningRate = learningRate ?? start.learningRate
-        gan.generatorOptimizer.learningRate = start.learningRate
-        gan.discriminatorOptimizer.learningRate = start.learningRate
-        return (gan, randomness, start)
+        manualSeed(recipe.seed)
+        let gan = GANTrainer(configuration, learningRate: recipe.learningRate, random: RandomGenerator(seed: recipe.seed))
+        let task = GANTask(gan, on: train, batchSize: recipe.batchSize, seed: recipe.seed)
+        print("MNIST from \(train.directory.path): \(train.count) training digits in [-1, 1].")
+        print("GAN \(configuration.summary): G \(gan.generator.parameterCount) parameters, D \(gan.discriminator.parameterCount); Adam lr \(recipe.learningRate), betas (\(gan.generatorOptimizer.beta1), \(gan.generatorOptimizer.beta2)); batch \(recipe.batchSize), \(task.batches.count) steps per epoch.")
+
+        // After each epoch, G's digits for the same 64 noise vectors (before the checkpoint that follows).
+        let fixedNoise = Tensor.randn([64, configuration.noiseSize], generator: RandomGenerator(seed: recipe.seed &+ 3))
+        let samples = try makeOutputDirectory(folder.appendingPathComponent("samples").path)
+        let drawSamples = LambdaCallback(epochDidEnd: { trainer in
+            try sampleGrid(gan.generate(fixedNoise)).writePNG(to: samples.appendingPathComponent(epochSampleName(trainer.progress.epoch)))
+        })
+        let folders = [folder] + (runOptions.resume.map { [URL(fileURLWithPath: $0, isDirectory: true)] } ?? [])
+        var evolution: (strip: RunPicture, gif: String)?
+        let report = ReportWriter(to: folder) { trainer in
+            let epoch = trainer.progress.epoch, history = trainer.history
+            evolution = try writeEvolution(epochs: epoch, from: folders, to: folder)
+            var outputs = RunOutputs(
+                title: "myelin train gan",
+                summary: "A generator learns to turn 64 numbers of noise into handwritten digits by fooling a discriminator that learns to tell them from MNIST's.",
+                settings: [("networks", "\(configuration.summary): G \(gan.generator.parameterCount) parameters, D \(gan.discriminator.parameterCount)"),
+                           ("optimizers", "Adam lr \(recipe.learningRate), betas (\(gan.generatorOptimizer.beta1), \(gan.generatorOptimizer.beta2)), one each"),
+                           ("batch size", String(recipe.batchSize)), ("epochs", String(epoch)), ("seed", String(recipe.seed))],
+                metrics: [("D loss, last epoch", "mean D loss", "%.4f"), ("G loss, last epoch", "mean G loss", "%.4f"),
+                          ("D(x): D's belief in real digits", "mean D(x)", "%.3f"),
+                          ("D(G(z)): D's belief in G's digits", "mean D(G(z))", "%.3f")].compactMap { label, name, format in
+                    history.last(name).map { (label, String(format: format, $0)) }
+                },
+                plots: [ganCurves(history)])
+            if let grid = try sampleGrids(epochs: [epoch], folders: folders).grids.first {
+                outputs.pictures.append(RunPicture(name: "samples/\(epochSampleName(epoch).replacingOccurrences(of: ".png", with: ""))",
+                                                   caption: "G's digits after epoch \(epoch), from the same 64 noise vectors every epoch",
+                                                   image: grid.image))
+            }
+            if let evolution { outputs.pictures.append(evolution.strip) }
+            return outputs
+        }
+        let trainer = Trainer(.epochs(recipe.epochs), state: task.state,
+                              metadata: gan.checkpointMetadata.merging([Recipe.metadataKey: try CheckpointMetadata.json(recipe)]) { $1 },
+                              callbacks: runCallbacks(progress: ProgressLogger(speed: .steps, shown: ["D loss", "G loss"]),
+                                                      checkpoint: checkpointURL, every: .epoch, report: report, extra: [drawSamples]))
+        if let resuming, let saved {
+            try gan.checkCompatible(with: saved, path: resuming.path)
+            try resume(trainer, from: saved, at: resuming, newLearningRate: learningRate != nil, lengthOption: "--epochs")
+        }
+        try trainer.run(task)
+        printWritten([checkpointURL.path, folder.appendingPathComponent("metrics.csv").path] + report.written + (evolution.map { [$0.gif] } ?? []))
+        print("Walk between two digits: swift run -c release gan-interpolation \(checkpointURL.path)")
     }
 }
 

@@ -9,7 +9,7 @@ struct TrainGPT: ParsableCommand {
         commandName: "gpt",
         abstract: "Train a small character-level transformer (GPT) to write like a text.",
         discussion: """
-            The network is W6's: token and learned position embeddings (128), 4 pre-LN transformer blocks \
+            The network is the char-transformer benchmark's: token and learned position embeddings (128), 4 pre-LN transformer blocks \
             with 4 causal attention heads and a 512-wide GELU MLP, a final LayerNorm and a linear head. \
             Each step takes --batch-size random windows of --context characters of the text (default: \
             Data/text/shakespeare.txt), AdamW lr 0.001. Every 500 steps it reports the validation loss \
@@ -84,18 +84,21 @@ struct TrainGPT: ParsableCommand {
             steps: steps, learningRate: learningRate)
         let recipe = start.recipe, c = recipe.configuration
         print("Model gpt: Embedding(\(c.vocabularySize), \(c.embedDim)) + positions(\(c.context)) → \(c.layers) pre-LN blocks (\(c.heads) heads, MLP \(c.feedForward)) → LayerNorm → Linear(\(c.embedDim), \(c.vocabularySize)); AdamW lr \(recipe.learningRate), weight decay \(recipe.weightDecay); \(recipe.batchSize) windows × \(c.context) characters per step, \(recipe.steps) steps.")
-        let (history, checkpoint) = try trainGPT(on: start.corpus, recipe: recipe, resuming: start.resuming,
-                                                 checkpointURL: checkpointURL)
-        try finishLanguageModelRun(
-            checkpoint, history: history, start: start, folder: folder, checkpointURL: checkpointURL,
-            summary: "A character-level transformer",
-            settings: [("model", "\(c.layers) pre-LN blocks, \(c.heads) heads, width \(c.embedDim), MLP \(c.feedForward), context \(c.context); \(checkpoint.model.parameterCount) parameters"),
+        manualSeed(recipe.seed)
+        let model = CharGPT(c, generator: RandomGenerator(seed: recipe.seed))
+        let task = CharGPTTask(model, optimizer: AdamW(model.parameters, learningRate: recipe.learningRate, weightDecay: recipe.weightDecay),
+                               windowGenerator: RandomGenerator(seed: recipe.seed &+ 1), trainingIDs: start.corpus.trainingIDs,
+                               validationIDs: start.corpus.validationIDs, batchSize: recipe.batchSize)
+        try trainLanguageModel(
+            task, checkpoint: CharGPTCheckpoint(model: model, vocabulary: start.corpus.vocabulary), start: start, folder: folder,
+            checkpointURL: checkpointURL, summary: "A character-level transformer",
+            settings: [("model", "\(c.layers) pre-LN blocks, \(c.heads) heads, width \(c.embedDim), MLP \(c.feedForward), context \(c.context); \(model.parameterCount) parameters"),
                        ("optimizer", "AdamW lr \(recipe.learningRate), weight decay \(recipe.weightDecay)"),
                        ("batch", "\(recipe.batchSize) random windows × \(c.context) characters")])
     }
 }
 
-/// How `myelin train gpt` trains (W6's recipe): random windows of the text, AdamW. Saved in the
+/// How `myelin train gpt` trains (the char-transformer benchmark's recipe): random windows of the text, AdamW. Saved in the
 /// checkpoint so that --resume continues with the same settings.
 struct GPTRecipe: LanguageModelRecipe {
     typealias Model = CharGPT
@@ -112,31 +115,5 @@ struct GPTRecipe: LanguageModelRecipe {
     init(configuration: CharGPT.Configuration, seed: UInt64) {
         self.configuration = configuration
         self.seed = seed
-    }
-}
-
-/// Trains a char-GPT on `corpus` (see `trainLanguageModel`): every step a batch of random windows.
-/// The window generator is saved with the checkpoint, so a resumed run draws the same windows.
-func trainGPT(on corpus: TextCorpus, recipe: GPTRecipe, resuming: URL?, checkpointURL: URL) throws
-    -> (LanguageModelHistory, CharGPTCheckpoint) {
-    manualSeed(recipe.seed)
-    let model = CharGPT(recipe.configuration, generator: RandomGenerator(seed: recipe.seed))
-    let optimizer = AdamW(model.parameters, learningRate: recipe.learningRate, weightDecay: recipe.weightDecay)
-    let windowGenerator = RandomGenerator(seed: recipe.seed &+ 1)
-    let windows = RandomWindows(corpus.trainingIDs, batchSize: recipe.batchSize, window: recipe.window,
-                                generator: windowGenerator)
-    let checkpoint = CharGPTCheckpoint(model: model, vocabulary: corpus.vocabulary, step: 0)
-    return try trainLanguageModel(checkpoint, state: checkpoint.trainingState(optimizer: optimizer, generators: [("windows", windowGenerator)]),
-                                  recipe: recipe, corpus: corpus, label: "gpt", resuming: resuming,
-                                  checkpointURL: checkpointURL) { _ in
-        let batch = windows.next()
-        let loss = crossEntropy(model(batch.input).reshaped([-1, corpus.vocabulary.count]), batch.target.reshaped([-1]))
-        let value = loss.item
-        if value.isFinite {
-            optimizer.zeroGrad()
-            loss.backward()
-            optimizer.step()
-        }
-        return (value, batch.target.count, "")
     }
 }

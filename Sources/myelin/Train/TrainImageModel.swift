@@ -63,18 +63,18 @@ struct TrainImageModel: ParsableCommand {
         var recipe = Recipe(model: model.rawValue, epochs: model.epochs, batchSize: batchSize ?? model.batchSize,
                             learningRate: model.learningRate, augment: augment, seed: runOptions.seed)
         let resuming = try runOptions.resumeCheckpoint(named: checkpointURL.lastPathComponent, command: model.rawValue)
-        if let resuming {
-            let metadata = try TrainingCheckpoint.metadata(of: resuming, format: Recipe.checkpointFormat)
-            let saved = try CheckpointMetadata.value(Recipe.self, key: Recipe.metadataKey, in: metadata, path: resuming.path,
-                                                     what: "training recipe")
-            guard saved.model == model.rawValue else {
-                throw CommandError("\(resuming.path) is a run of \(saved.model), not \(model.rawValue): resume it with `myelin train \(saved.model) --resume \(runOptions.resume!)`")
+        let saved = try resuming.map { try TrainingCheckpoint.read($0, format: Recipe.checkpointFormat) }
+        if let resuming, let saved {
+            let savedRecipe = try CheckpointMetadata.value(Recipe.self, key: Recipe.metadataKey, in: saved.metadata, path: resuming.path,
+                                                           what: "training recipe")
+            guard savedRecipe.model == model.rawValue else {
+                throw CommandError("\(resuming.path) is a run of \(savedRecipe.model), not \(model.rawValue): resume it with `myelin train \(savedRecipe.model) --resume \(runOptions.resume!)`")
             }
             try runOptions.refuseChangedSettings([
-                ResumedSetting("--batch-size", given: batchSize, saved: saved.batchSize),
-                ResumedSetting("--augment", given: augment ? true : nil, saved: saved.augment),
-            ], savedSeed: saved.seed, of: resuming)
-            recipe = saved
+                ResumedSetting("--batch-size", given: batchSize, saved: savedRecipe.batchSize),
+                ResumedSetting("--augment", given: augment ? true : nil, saved: savedRecipe.augment),
+            ], savedSeed: savedRecipe.seed, of: resuming)
+            recipe = savedRecipe
         }
         recipe.epochs = epochs ?? recipe.epochs
         recipe.learningRate = learningRate ?? recipe.learningRate
@@ -87,36 +87,36 @@ struct TrainImageModel: ParsableCommand {
         let network = model.make(generator: RandomGenerator(seed: seed))
         let (optimizer, optimizerSummary) = model.makeOptimizer(network.parameters, learningRate: recipe.learningRate)
         print("Model \(model.rawValue): \(model.summary); \(network.parameterCount) parameters; \(optimizerSummary), batch \(batchSize)\(recipe.augment ? ", shifted ±2 px" : "").")
-        let shuffling = RandomGenerator(seed: seed)
-        // Dropout draws from the global generator, so the checkpoint keeps its state too.
-        let state = TrainingCheckpoint(format: Recipe.checkpointFormat, modules: [("", network)], optimizers: [("model", optimizer)],
-                                       generators: [("shuffling", shuffling), ("global", .global)])
-        let history = try trainClassifier(model: network, optimizer: optimizer, train: train, test: test,
-                                          epochs: epochs, batchSize: batchSize,
-                                          augmentation: recipe.augment ? [.shift(maxPixels: 2)] : nil,
-                                          loss: model.loss, generator: shuffling,
-                                          checkpointing: ClassifierCheckpointing(
-                                            state: state, url: checkpointURL,
-                                            metadata: [Recipe.metadataKey: try CheckpointMetadata.json(recipe)],
-                                            resume: resuming))
+        let loader = DataLoader(train, batchSize: batchSize, shuffle: true,
+                                augmentation: recipe.augment ? [.shift(maxPixels: 2)] : nil, generator: RandomGenerator(seed: seed))
+        let task = SupervisedTask(network, optimizer: optimizer, loss: model.loss, on: loader,
+                                  validation: DataLoader(test, batchSize: 1000), metrics: [.accuracy, .confusionMatrix],
+                                  prefix: "test ", format: Recipe.checkpointFormat)
+        let report = ReportWriter(to: folder) { trainer in
+            var outputs = RunOutputs(
+                title: "myelin train \(model.rawValue)",
+                summary: "\(model.summary), trained on \(train.count) MNIST digits and tested on \(test.count).",
+                settings: [("model", "\(model.rawValue): \(network.parameterCount) parameters"), ("optimizer", optimizerSummary),
+                           ("batch size", String(batchSize)), ("epochs", String(epochs)),
+                           ("augmentation", recipe.augment ? "random shifts of up to 2 pixels" : "none"), ("seed", String(seed))],
+                metrics: [("test accuracy", String(format: "%.4f", trainer.history.last("test accuracy")!)),
+                          ("mean training loss, last epoch", String(format: "%.4f", trainer.history.last("mean loss")!))],
+                plots: trainer.history.standardPlots(),
+                pictures: firstConvolutionPictures(of: network, on: test))
+            outputs.texts = [(caption: "Confusion matrix of the test set (rows: true digit, columns: predicted)",
+                              text: trainer.history.confusionMatrix!.table)]
+            return outputs
+        }
+        let trainer = Trainer(.epochs(epochs), state: task.state, metadata: [Recipe.metadataKey: try CheckpointMetadata.json(recipe)],
+                              callbacks: runCallbacks(progress: ProgressLogger(), checkpoint: checkpointURL, every: .epoch, report: report))
+        if let resuming, let saved {
+            try resume(trainer, from: saved, at: resuming, newLearningRate: learningRate != nil, lengthOption: "--epochs")
+        }
+        let history = try trainer.run(task)
         print("Confusion matrix of the test set (rows: true digit, columns: predicted):")
-        print(history.confusion!.table)
-        print(String(format: "Test accuracy: %.4f", history.testAccuracies.last!))
-
-        var outputs = RunOutputs(
-            title: "myelin train \(model.rawValue)",
-            summary: "\(model.summary), trained on \(train.count) MNIST digits and tested on \(test.count).",
-            settings: [("model", "\(model.rawValue): \(network.parameterCount) parameters"), ("optimizer", optimizerSummary),
-                       ("batch size", String(batchSize)), ("epochs", String(epochs)),
-                       ("augmentation", recipe.augment ? "random shifts of up to 2 pixels" : "none"), ("seed", String(seed))],
-            metrics: [("test accuracy", String(format: "%.4f", history.testAccuracies.last!)),
-                      ("mean training loss, last epoch", String(format: "%.4f", history.epochLosses.last!))],
-            plots: trainingCurves(history, stepsPerEpoch: (train.count + batchSize - 1) / batchSize),
-            pictures: firstConvolutionPictures(of: network, on: test))
-        outputs.texts = [(caption: "Confusion matrix of the test set (rows: true digit, columns: predicted)",
-                          text: history.confusion!.table)]
-        let written = try outputs.write(to: folder)
-        print("Wrote:\n" + ([checkpointURL.path] + written).map { "  \($0)" }.joined(separator: "\n"))
+        print(history.confusionMatrix!.table)
+        print(String(format: "Test accuracy: %.4f", history.last("test accuracy")!))
+        printWritten([checkpointURL.path, folder.appendingPathComponent("metrics.csv").path] + report.written)
         print("Train further with: myelin train \(model.rawValue) --resume \(folder.path) --epochs \(epochs + 1)")
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import MyelinNN
-import MyelinOptim
+import MyelinTraining
 
 /// A checkpoint taken mid-run and restored into a fresh run must continue bit for bit: weights,
 /// optimizer moments and step counts, and the random stream all come back.

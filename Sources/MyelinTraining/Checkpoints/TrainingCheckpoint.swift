@@ -1,5 +1,6 @@
 import Foundation
 import MyelinNN
+import MyelinOptim
 import MyelinTensor
 
 /// Everything a training run needs to go on exactly where it stopped — the models' weights and
@@ -90,14 +91,18 @@ public struct TrainingCheckpoint {
     /// Loads the file at `url` into the modules, optimizers and generators this checkpoint names and
     /// returns its metadata. Everything is checked before anything changes, so a file that does not
     /// fit leaves the run as it was; the error names the file and what did not fit.
+    ///
+    /// The optimizers take the learning rate they were saved with (a schedule may have changed it),
+    /// unless `keepingLearningRate`: then each keeps the rate it has now, so a run resumed with a new
+    /// learning rate uses it.
     @discardableResult
-    public func restore(from url: URL) throws -> [String: String] {
-        try restore(from: SafeTensors.read(contentsOf: url), path: url.path)
+    public func restore(from url: URL, keepingLearningRate: Bool = false) throws -> [String: String] {
+        try restore(from: SafeTensors.read(contentsOf: url), path: url.path, keepingLearningRate: keepingLearningRate)
     }
 
-    /// `restore(from:)` for a file already read from `path`.
+    /// `restore(from:keepingLearningRate:)` for a file already read from `path`.
     @discardableResult
-    public func restore(from file: SafeTensorsFile, path: String) throws -> [String: String] {
+    public func restore(from file: SafeTensorsFile, path: String, keepingLearningRate: Bool = false) throws -> [String: String] {
         try Self.check(file, path: path, format: format)
         func problem(_ message: String) -> CheckpointError { CheckpointError(path: path, message: message) }
 
@@ -125,6 +130,9 @@ public struct TrainingCheckpoint {
             }
             let kind = String(describing: type(of: optimizer))
             guard saved.kind == kind else { throw problem("optimizer \(name) was \(saved.kind), this run uses \(kind)") }
+            guard saved.learningRate >= 0 && saved.learningRate.isFinite else {
+                throw problem("optimizer \(name)'s learning rate is \(saved.learningRate); a learning rate is a number ≥ 0")
+            }
             if let (counter, value) = saved.counters.first(where: { $0.value < 0 }) {
                 throw problem("optimizer \(name)'s counter \(counter) is \(value); counters are never negative")
             }
@@ -167,7 +175,7 @@ public struct TrainingCheckpoint {
         for ((_, module), values) in zip(modules, moduleValues) { try module.loadStateDict(values) }
         for ((_, optimizer), values) in zip(optimizers, optimizerValues) {
             try optimizer.loadState(tensors: values.tensors, counters: values.saved.counters)
-            optimizer.learningRate = values.saved.learningRate
+            if !keepingLearningRate { optimizer.learningRate = values.saved.learningRate }
         }
         for ((_, generator), words) in zip(generators, snapshots) { generator.snapshot = words }
         for ((_, tensor), value) in zip(tensors, runValues) { tensor.assign(value) }

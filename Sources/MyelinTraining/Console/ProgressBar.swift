@@ -4,23 +4,29 @@ import Foundation
 ///
 /// On a terminal it redraws in place; when stdout is a file or pipe it prints a plain line at every
 /// tenth of the way and at `finish()` instead, so logs stay readable.
-struct ProgressBar {
-    let total: Int
-    let label: String
+public struct ProgressBar {
+    public let total: Int
+    public let label: String
     private let width = 24
     private let start = Date()
-    private let isTerminal = isatty(STDOUT_FILENO) != 0
     private var lastDraw = Date.distantPast
     private var lastTenth = 0
+    /// Where the bar started (a resumed run's bar starts part of the way), for the time left.
+    private let first: Int
 
-    init(total: Int, label: String) {
+    /// Whether standard output is a terminal (bars redraw in place) rather than a file or pipe.
+    public static let isTerminal = isatty(STDOUT_FILENO) != 0
+
+    public init(total: Int, label: String, startingAt done: Int = 0) {
         self.total = max(total, 1)
         self.label = label
+        first = done
+        lastTenth = done * 10 / self.total
     }
 
     /// Shows `done` of `total` with extra fields (e.g. "loss 0.2134"). Redraws at most 20 times a second.
-    mutating func update(_ done: Int, _ fields: String = "") {
-        guard isTerminal else {
+    public mutating func update(_ done: Int, _ fields: String = "") {
+        guard Self.isTerminal else {
             let tenth = done * 10 / total
             if tenth > lastTenth && done < total {
                 lastTenth = tenth
@@ -36,15 +42,15 @@ struct ProgressBar {
         fflush(stdout)
     }
 
-    /// Prints a line of its own (an evaluation result, say) where the bar was; the next update redraws the bar.
-    func log(_ message: String) {
-        print((isTerminal ? "\r\u{1B}[2K" : "") + message)
-        fflush(stdout)
+    /// Ends the bar with a final line.
+    public func finish(_ fields: String = "") {
+        Self.printLine(line(total, fields))
     }
 
-    /// Ends the bar with a final line.
-    func finish(_ fields: String = "") {
-        print((isTerminal ? "\r\u{1B}[2K" : "") + line(total, fields))
+    /// Prints a line of its own where a bar may be drawn (an evaluation result, say); the next
+    /// update redraws the bar below it.
+    public static func printLine(_ message: String) {
+        print((isTerminal ? "\r\u{1B}[2K" : "") + message)
         fflush(stdout)
     }
 
@@ -53,8 +59,8 @@ struct ProgressBar {
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         let elapsed = Date().timeIntervalSince(start)
-        let remaining = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+        let remaining = done > first ? elapsed / Double(done - first) * Double(total - done) : 0
         let time = done >= total ? String(format: "%.1fs", elapsed) : String(format: "%.0fs left", remaining)
-        return "\(label) [\(bar)] \(done)/\(total) \(fields) \(time)"
+        return [label, "[\(bar)]", "\(done)/\(total)", fields, time].filter { !$0.isEmpty }.joined(separator: " ")
     }
 }

@@ -1,0 +1,41 @@
+import MyelinData
+import MyelinOptim
+import MyelinTensor
+import MyelinTraining
+
+/// A char-GPT's training for the Trainer: every step learns from a batch of random windows of the
+/// text, drawn from `windowGenerator` (which the checkpoint keeps, so a resumed run draws the same
+/// windows). Evaluations give the validation loss (see `CharacterLanguageModel`).
+public final class CharGPTTask: TrainingTask {
+    public let model: CharGPT
+    public let optimizer: Optimizer
+    public let windows: RandomWindows
+    public let validationIDs: [Int32]
+    public let state: TrainingCheckpoint
+
+    public init(_ model: CharGPT, optimizer: Optimizer, windowGenerator: RandomGenerator, trainingIDs: [Int32],
+                validationIDs: [Int32], batchSize: Int) {
+        self.model = model
+        self.optimizer = optimizer
+        self.validationIDs = validationIDs
+        windows = RandomWindows(trainingIDs, batchSize: batchSize, window: model.configuration.context, generator: windowGenerator)
+        state = TrainingCheckpoint(format: CharGPT.checkpointFormat, modules: [("", model)], optimizers: [("model", optimizer)],
+                                   generators: [("windows", windowGenerator)])
+    }
+
+    public var batches: EndlessBatches<(input: Tensor, target: Tensor)> { EndlessBatches { [windows] in windows.next() } }
+
+    public func step(_ batch: (input: Tensor, target: Tensor), context: StepContext) throws -> StepOutput {
+        let loss = crossEntropy(model(batch.input).reshaped([-1, model.vocabularySize]), batch.target.reshaped([-1]))
+        let value = loss.item
+        try context.beforeUpdate(["loss": value])
+        optimizer.zeroGrad()
+        loss.backward()
+        optimizer.step()
+        return StepOutput(["loss": value], samples: batch.target.count)
+    }
+
+    public func evaluate() throws -> Evaluation {
+        model.validationEvaluation(on: validationIDs, window: model.configuration.context)
+    }
+}

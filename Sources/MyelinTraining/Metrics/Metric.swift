@@ -1,0 +1,155 @@
+import MyelinData
+import MyelinNN
+import MyelinTensor
+
+/// A loss as the losses of MyelinNN are written: (outputs, targets, reduction) → loss, so that
+/// `crossEntropy`, `nllLoss`, `mseLoss` and the binary cross-entropies can be passed by name.
+public typealias LossFunction = (Tensor, Tensor, Reduction) -> Tensor
+
+/// A figure measured over a whole evaluation set, batch by batch: pass them to `fit` or
+/// `evaluate` (`metrics: [.accuracy, .topK(5)]`). Outputs are scores with the classes on their
+/// last axis ([N, C], or [N, T, C] with labels [N, T]).
+public struct Metric {
+    /// The figure's name in an evaluation, after the evaluation's prefix ("validation accuracy").
+    public let name: String
+    let makeAccumulator: () -> MetricAccumulator
+
+    init(name: String, _ makeAccumulator: @escaping () -> MetricAccumulator) {
+        self.name = name
+        self.makeAccumulator = makeAccumulator
+    }
+
+    /// A metric that is a mean over examples: `perBatch` gives a batch's total and how many examples
+    /// it counted; the metric is Σ total / Σ count.
+    public init(name: String, perBatch: @escaping (_ outputs: Tensor, _ labels: Tensor) -> (total: Double, count: Int)) {
+        self.init(name: name) { MeanAccumulator(perBatch) }
+    }
+
+    /// The fraction of examples whose highest score is their label's.
+    public static let accuracy = topK(1, name: "accuracy")
+
+    /// The fraction of examples whose label is among their `k` highest scores ("top-5 accuracy").
+    public static func topK(_ k: Int) -> Metric { topK(k, name: "top-\(k) accuracy") }
+
+    /// The loss's mean over the examples (the loss `fit` or `evaluate` is given). `fit` always measures it.
+    public static let meanLoss = Metric(name: "loss") { LossAccumulator() }
+
+    /// The confusion matrix of the arg-max predictions: no figure, but `Evaluation.confusionMatrix`
+    /// (and the history's `confusionMatrix`, from the last evaluation).
+    public static let confusionMatrix = Metric(name: "confusion matrix") { ConfusionAccumulator() }
+
+    /// The area under the ROC curve of a binary classifier: scores are the logit of class 1 (one
+    /// output per example, or the difference of two), positives the examples labelled 1.
+    public static let rocAUC = Metric(name: "ROC AUC") { ROCAccumulator() }
+
+    private static func topK(_ k: Int, name: String) -> Metric {
+        precondition(k > 0, "Metric.topK: k must be positive, got \(k)")
+        return Metric(name: name, perBatch: { outputs, labels in
+            let (scores, classes) = scoreRows(outputs, labels, "Metric \(name)")
+            let ids = labels.integers
+            var hits = 0
+            for (row, label) in ids.enumerated() {
+                precondition(label >= 0 && label < classes, "Metric \(name): label \(label) is outside the \(classes) classes")
+                let own = scores[row * classes + label]
+                var above = 0
+                for c in 0..<classes where scores[row * classes + c] > own { above += 1 }
+                if above < k { hits += 1 }
+            }
+            return (Double(hits), ids.count)
+        })
+    }
+}
+
+/// Measures `model` on every batch of `data` in evaluation mode, recording nothing: the mean
+/// `loss` (when given) and each metric, named with `prefix` ("validation loss", "validation accuracy").
+public func evaluate(_ model: Module, on data: any Sequence<(inputs: Tensor, labels: Tensor)>, loss: LossFunction? = nil,
+                     metrics: [Metric] = [], prefix: String = "validation ") -> Evaluation {
+    var all = metrics
+    if loss != nil && !all.contains(where: { $0.name == Metric.meanLoss.name }) { all.insert(.meanLoss, at: 0) }
+    let accumulators = all.map { $0.makeAccumulator() }
+    model.evaluating {
+        for (inputs, labels) in data {
+            let outputs = model(inputs)
+            let lossSum = loss.map { Double($0(outputs, labels, .sum).item) }
+            for accumulator in accumulators { accumulator.add(outputs: outputs, labels: labels, lossSum: lossSum) }
+        }
+    }
+    var evaluation = Evaluation()
+    for (metric, accumulator) in zip(all, accumulators) {
+        if let value = accumulator.value { evaluation.append(prefix + metric.name, value) }
+        if let matrix = (accumulator as? ConfusionAccumulator)?.matrix { evaluation.confusionMatrix = matrix }
+    }
+    return evaluation
+}
+
+/// Scores as rows of classes (the last axis), with the labels one per row.
+private func scoreRows(_ outputs: Tensor, _ labels: Tensor, _ what: String) -> (scores: [Float], classes: Int) {
+    precondition(outputs.rank >= 1 && Array(outputs.shape.dropLast()) == labels.shape,
+                 "\(what): scores \(outputs.shape) need labels of shape \(Array(outputs.shape.dropLast())), got \(labels.shape)")
+    return (outputs.scalars, outputs.shape.last!)
+}
+
+// MARK: Accumulators
+
+protocol MetricAccumulator: AnyObject {
+    func add(outputs: Tensor, labels: Tensor, lossSum: Double?)
+    /// The figure, or nil when there was nothing to measure.
+    var value: Double? { get }
+}
+
+private final class MeanAccumulator: MetricAccumulator {
+    let perBatch: (Tensor, Tensor) -> (total: Double, count: Int)
+    var total = 0.0, count = 0
+
+    init(_ perBatch: @escaping (Tensor, Tensor) -> (total: Double, count: Int)) { self.perBatch = perBatch }
+
+    func add(outputs: Tensor, labels: Tensor, lossSum: Double?) {
+        let (t, c) = perBatch(outputs, labels)
+        total += t
+        count += c
+    }
+
+    var value: Double? { count > 0 ? total / Double(count) : nil }
+}
+
+/// The loss summed over the batches, divided by the labels counted (so a mean per label, as the
+/// losses' `.mean` reduction).
+private final class LossAccumulator: MetricAccumulator {
+    var total = 0.0, count = 0
+
+    func add(outputs: Tensor, labels: Tensor, lossSum: Double?) {
+        precondition(lossSum != nil, "Metric.meanLoss: evaluate was given no loss")
+        total += lossSum!
+        count += labels.count
+    }
+
+    var value: Double? { count > 0 ? total / Double(count) : nil }
+}
+
+private final class ConfusionAccumulator: MetricAccumulator {
+    var matrix: ConfusionMatrix?
+
+    func add(outputs: Tensor, labels: Tensor, lossSum: Double?) {
+        let (_, classes) = scoreRows(outputs, labels, "Metric.confusionMatrix")
+        if matrix == nil { matrix = ConfusionMatrix(classes: classes) }
+        matrix!.add(predictions: outputs.reshaped([-1, classes]), labels: labels.reshaped([-1]))
+    }
+
+    var value: Double? { nil }
+}
+
+private final class ROCAccumulator: MetricAccumulator {
+    var scores: [Float] = [], positives: [Bool] = []
+
+    func add(outputs: Tensor, labels: Tensor, lossSum: Double?) {
+        let n = labels.count
+        precondition(outputs.count == n || outputs.count == 2 * n,
+                     "Metric.rocAUC: scores \(outputs.shape) need one or two outputs per label (labels \(labels.shape))")
+        let values = outputs.scalars
+        // Two outputs: the logit of class 1 against class 0, which orders examples as softmax's p₁ does.
+        scores += outputs.count == n ? values : (0..<n).map { values[2 * $0 + 1] - values[2 * $0] }
+        positives += labels.dtype.isFloatingPoint ? labels.scalars.map { $0 > 0.5 } : labels.integers.map { $0 == 1 }
+    }
+
+    var value: Double? { scores.isEmpty ? nil : rocAUC(scores: scores, positives: positives) }
+}

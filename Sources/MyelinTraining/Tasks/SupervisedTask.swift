@@ -1,0 +1,65 @@
+import MyelinData
+import MyelinNN
+import MyelinOptim
+import MyelinTensor
+
+/// The common case: a model learns to map inputs to labels by one loss, one optimizer, on the
+/// batches of a `DataLoader`, and is evaluated on held-out batches by its loss and `metrics`.
+/// `fit` trains one; so do `myelin train mlp|lenet|cnn|vgg-mini` and `myelin demo`.
+public final class SupervisedTask<Train: Dataset>: TrainingTask {
+    public let model: Module
+    public let optimizer: Optimizer
+    public let loss: LossFunction
+    public let batches: DataLoader<Train>
+    public let validation: (any Sequence<(inputs: Tensor, labels: Tensor)>)?
+    public let metrics: [Metric]
+    /// How the evaluation's figures are named: "validation loss", "test accuracy".
+    public let prefix: String
+    public let state: TrainingCheckpoint
+
+    /// The checkpoint keeps the model (under its own names), the optimizer (`optimizer.model.…`),
+    /// the loader's generator and the global one (dropout draws from it) — all an exact resume needs.
+    public init(_ model: Module, optimizer: Optimizer, loss: @escaping LossFunction, on batches: DataLoader<Train>,
+                validation: (any Sequence<(inputs: Tensor, labels: Tensor)>)? = nil, metrics: [Metric] = [],
+                prefix: String = "validation ", format: String = "myelin.supervised") {
+        self.model = model
+        self.optimizer = optimizer
+        self.loss = loss
+        self.batches = batches
+        self.validation = validation
+        self.metrics = metrics
+        self.prefix = prefix
+        var generators: [(name: String, generator: RandomGenerator)] = [("global", .global)]
+        if let data = batches.generator, data !== RandomGenerator.global { generators.insert(("data", data), at: 0) }
+        state = TrainingCheckpoint(format: format, modules: [("", model)], optimizers: [("model", optimizer)], generators: generators)
+    }
+
+    public func step(_ batch: (inputs: Tensor, labels: Tensor), context: StepContext) throws -> StepOutput {
+        if !model.isTraining { model.train() }
+        let loss = self.loss(model(batch.inputs), batch.labels, .mean)
+        let value = loss.item
+        try context.beforeUpdate(["loss": value])
+        optimizer.zeroGrad()
+        loss.backward()
+        optimizer.step()
+        return StepOutput(["loss": value], samples: batch.labels.shape.first ?? 1)
+    }
+
+    public func evaluate() throws -> Evaluation {
+        guard let validation else { return Evaluation() }
+        return MyelinTraining.evaluate(model, on: validation, loss: loss, metrics: metrics, prefix: prefix)
+    }
+}
+
+/// A loss written for two arguments, as a `LossFunction`: its mean, or the mean times the labels
+/// counted for `.sum` (what `evaluate` sums).
+public func lossFunction(_ loss: @escaping (Tensor, Tensor) -> Tensor) -> LossFunction {
+    { outputs, labels, reduction in
+        let mean = loss(outputs, labels)
+        switch reduction {
+        case .mean: return mean
+        case .sum: return mean * Float(labels.count)
+        case .none: preconditionFailure("a loss of two arguments gives only its mean; write it with a Reduction for .none")
+        }
+    }
+}
