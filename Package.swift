@@ -51,19 +51,20 @@ let package = Package(
         .executableTarget(name: "autoencoder-interpolation", dependencies: ["Myelin", "MyelinModels"],
                           path: "Examples/AutoencoderInterpolation"),
 
-        // Shared by the test targets: the finite-difference gradient checker and its inputs.
-        .target(name: "MyelinTestSupport", dependencies: ["MyelinTensor"], path: "Tests/MyelinTestSupport"),
+        // Shared by the test targets: the finite-difference gradient checker and its inputs, and
+        // the straight-against-resumed check of a training task.
+        .target(name: "MyelinTestSupport", dependencies: ["MyelinTensor", "MyelinTraining"], path: "Tests/MyelinTestSupport"),
 
         .testTarget(name: "MyelinKernelsTests", dependencies: ["CMyelinKernels"]),
         .testTarget(name: "MyelinTensorTests", dependencies: ["MyelinTensor", "MyelinTestSupport"]),
         .testTarget(name: "MyelinNNTests", dependencies: ["MyelinNN", "MyelinTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MyelinOptimTests", dependencies: ["MyelinOptim", "MyelinNN"]),
-        .testTarget(name: "MyelinTrainingTests", dependencies: ["MyelinTraining", "checkpoint-writer"]),
+        .testTarget(name: "MyelinTrainingTests", dependencies: ["MyelinTraining", "MyelinTestSupport", "checkpoint-writer"]),
         // The child process that the checkpoint kill test kills while it writes.
         .executableTarget(name: "checkpoint-writer", dependencies: ["Myelin"], path: "Tests/CheckpointWriter"),
         .testTarget(name: "MyelinDataTests", dependencies: ["MyelinData"]),
         .testTarget(name: "MyelinVisionTests", dependencies: ["MyelinVision"]),
-        .testTarget(name: "MyelinModelsTests", dependencies: ["MyelinModels", "Myelin"], exclude: ["Fixtures"]),
+        .testTarget(name: "MyelinModelsTests", dependencies: ["MyelinModels", "Myelin", "MyelinTestSupport"], exclude: ["Fixtures"]),
         // Runs the `myelin` executable as a user would: resume, bad files, info.
         .testTarget(name: "MyelinCommandTests", dependencies: ["myelin", "MyelinTensor", "MyelinTraining"]),
     ],

@@ -1,7 +1,7 @@
 import Foundation
 import Myelin
 
-// The child process of the checkpoint kill test (Tests/MyelinOptimTests/CheckpointKillTests.swift).
+// The child process of the checkpoint kill test (Tests/MyelinTrainingTests/CheckpointKillTests.swift).
 //
 //   checkpoint-writer FILE           trains a small network and checkpoints it after every step,
 //                                    forever, printing "saved STEP" once each checkpoint is durable;
@@ -12,22 +12,28 @@ import Myelin
 // defined only here, so writer and verifier cannot disagree about its shape.
 
 /// A 3 MB run (weights and Adam moments), so that a kill often lands in the middle of a write.
-final class Run {
-    let model = Sequential { Linear(256, 512); ReLU(); Linear(512, 256) }
-    lazy var optimizer = Adam(model.parameters, learningRate: 1e-3)
-    let data = RandomGenerator(seed: 1)
+/// It trains through the Trainer, whose `ModelCheckpoint` saves after every step.
+let model = Sequential { Linear(256, 512); ReLU(); Linear(512, 256) }
+let optimizer = Adam(model.parameters, learningRate: 1e-3)
+let data = RandomGenerator(seed: 1)
+let state = TrainingCheckpoint(format: "myelin.kill-test", modules: [("model", model)], optimizers: [("model", optimizer)],
+                               generators: [("data", data)])
 
-    var checkpoint: TrainingCheckpoint {
-        TrainingCheckpoint(format: "myelin.kill-test", modules: [("model", model)],
-                           optimizers: [("model", optimizer)], generators: [("data", data)])
-    }
+func step(_ context: StepContext) throws -> StepOutput {
+    let x = Tensor.randn([16, 256], generator: data)
+    let loss = mseLoss(model(x), x)
+    try context.beforeUpdate(["loss": loss.item])
+    optimizer.zeroGrad()
+    loss.backward()
+    optimizer.step()
+    return StepOutput(["loss": loss.item], samples: 16)
+}
 
-    func step() {
-        let x = Tensor.randn([16, 256], generator: data)
-        let loss = mseLoss(model(x), x)
-        optimizer.zeroGrad()
-        loss.backward()
-        optimizer.step()
+/// Announces each checkpoint once it is durable (it runs after `ModelCheckpoint`).
+final class Announcer: TrainingCallback {
+    func stateDidSettle(_ trainer: Trainer) throws {
+        print("saved \(trainer.progress.step)")
+        fflush(stdout)
     }
 }
 
@@ -37,31 +43,24 @@ func fail(_ message: String) -> Never {
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-let run = Run()
 switch (arguments.first, arguments.count) {
 case ("--verify", 2):
     do {
-        let metadata = try run.checkpoint.restore(from: URL(fileURLWithPath: arguments[1]))
-        guard let step = metadata["step"].flatMap(Int.init), step == run.optimizer.stepCount else {
-            fail("the step in the metadata (\(metadata["step"] ?? "none")) is not the optimizer's \(run.optimizer.stepCount)")
+        let trainer = Trainer(.steps(Int.max), state: state)
+        try trainer.resume(from: URL(fileURLWithPath: arguments[1]))
+        guard trainer.progress.step == optimizer.stepCount, trainer.history.values("loss").count == optimizer.stepCount else {
+            fail("the progress record (step \(trainer.progress.step)) disagrees with the optimizer's \(optimizer.stepCount) steps")
         }
-        print("ok \(step)")
+        print("ok \(trainer.progress.step)")
     } catch {
         fail("\(error)")
     }
 case (_, 1):
-    let url = URL(fileURLWithPath: arguments[0])
-    var step = 0
-    while true {
-        step += 1
-        run.step()
-        do {
-            try run.checkpoint.save(to: url, metadata: ["step": String(step)])
-        } catch {
-            fail("\(error)")
-        }
-        print("saved \(step)")
-        fflush(stdout)
+    do {
+        try Trainer(.steps(Int.max), state: state,
+                    callbacks: [ModelCheckpoint(URL(fileURLWithPath: arguments[0]), every: .steps(1)), Announcer()]).run(step: step)
+    } catch {
+        fail("\(error)")
     }
 default:
     fail("usage: checkpoint-writer FILE | checkpoint-writer --verify FILE")

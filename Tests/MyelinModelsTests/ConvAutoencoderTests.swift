@@ -5,7 +5,7 @@ import MyelinModels
 
 /// `count` 28×28 images of one bright bar each (rows or columns at seeded places): structure an
 /// autoencoder can learn in a few steps, unlike noise.
-private func barImages(_ count: Int, seed: UInt64) -> Tensor {
+func barImages(_ count: Int, seed: UInt64) -> Tensor {
     let random = RandomGenerator(seed: seed)
     var pixels = [Float](repeating: 0, count: count * 784)
     for n in 0..<count {
@@ -77,74 +77,31 @@ private final class Identity: Module {
         }
     }
 
-    @Test func aFewStepsLearnMoreThanTheMeanImage() {
-        manualSeed(7)
+    @Test func aFewStepsLearnMoreThanTheMeanImage() throws {
         let model = ConvAutoencoder(.init(codeSize: 8, channels: [8, 16]), generator: RandomGenerator(seed: 7))
-        let optimizer = Adam(model.parameters, learningRate: 1e-2)
         let images = barImages(16, seed: 8)
         // What a model that knows only the average image would score: no code at all.
         let meanImage = images.mean(axis: 0, keepingDimensions: true).expanded(to: images.shape)
         let baseline = mseLoss(meanImage, images).item
         let first = model.reconstructionLoss(images, .mse).item
-        for _ in 0..<100 {
-            let loss = model.reconstructionLoss(images, .mse)
-            optimizer.zeroGrad()
-            loss.backward()
-            optimizer.step()
-        }
-        let last = model.reconstructionLoss(images, .mse).item
+        let data = TensorDataset(inputs: images, labels: Tensor(integers: Array(0..<16)))
+        let task = ConvAutoencoderTask(model, optimizer: Adam(model.parameters, learningRate: 1e-2), loss: .mse,
+                                       on: DataLoader(data, batchSize: 16, generator: RandomGenerator(seed: 1)), test: data)
+        let history = try Trainer(.epochs(100), state: task.state, evaluateEvery: .epochs(100)).run(task)
+        let last = model.evaluating { model.reconstructionLoss(images, .mse).item }
+        #expect(history.last("test loss").map { abs($0 - Double(last)) < 1e-6 } == true)
         // After 100 steps it scores about 0.007; a model that learned no code would stay near 0.107.
         #expect(last < 0.25 * baseline, "MSE went from \(first) to \(last) in 100 steps; the mean image scores \(baseline)")
     }
 
-    /// A training run of a few epochs over 24 bar images in shuffled batches of 8.
-    final class Run {
-        let model = ConvAutoencoder(.init(codeSize: 4, channels: [4, 8]), generator: RandomGenerator(seed: 9))
-        lazy var optimizer: Optimizer = Adam(model.parameters, learningRate: 1e-2)
-        let shuffling = RandomGenerator(seed: 10)
-        let data = TensorDataset(inputs: barImages(24, seed: 11), labels: Tensor(integers: Array(0..<24)))
-
-        func train(epochs: Int) {
-            for _ in 0..<epochs {
-                for (images, _) in DataLoader(data, batchSize: 8, shuffle: true, generator: shuffling) {
-                    let loss = model.reconstructionLoss(images, .mse)
-                    optimizer.zeroGrad()
-                    loss.backward()
-                    optimizer.step()
-                }
-            }
-        }
-
-        var checkpoint: TrainingCheckpoint { model.trainingCheckpoint(optimizer: optimizer, shuffling: shuffling) }
-    }
-
-    @Test func resumingFromACheckpointIsBitIdentical() throws {
+    @Test func theCheckpointRebuildsTheTrainedModel() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("autoencoder-\(UUID()).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
-        let straight = Run()
-        straight.train(epochs: 4)
-
-        let first = Run()
-        first.train(epochs: 2)
-        try first.checkpoint.save(to: url, metadata: first.model.checkpointMetadata.merging(["epoch": "2"]) { $1 })
-        let resumed = Run()
-        let metadata = try resumed.checkpoint.restore(from: url)
-        #expect(metadata["epoch"] == "2" && resumed.optimizer.stepCount == 6)
-        resumed.train(epochs: 2)
-        #expect(zip(straight.model.parameters, resumed.model.parameters).allSatisfy { $0.scalars == $1.scalars },
-                "4 epochs straight differ from 2 + save + restore + 2")
-
-        // Without the shuffling generator's state the batches would differ, and so would the weights.
-        let forgetful = Run()
-        try TrainingCheckpoint(format: ConvAutoencoder.checkpointFormat, modules: [("model", forgetful.model)],
-                               optimizers: [("model", forgetful.optimizer)], generators: []).restore(from: url)
-        forgetful.train(epochs: 2)
-        #expect(zip(straight.model.parameters, forgetful.model.parameters).contains { $0.scalars != $1.scalars })
-
-        // The trained model alone comes back from the file with its configuration.
+        let task = autoencoderTask(seed: 9)
+        try Trainer(.epochs(1), state: task.state, metadata: task.model.checkpointMetadata, callbacks: [ModelCheckpoint(url)]).run(task)
         let loaded = try ConvAutoencoder(checkpoint: url)
-        #expect(loaded.configuration == first.model.configuration)
-        #expect(zip(loaded.parameters, first.model.parameters).allSatisfy { $0.scalars == $1.scalars })
+        #expect(loaded.configuration == task.model.configuration)
+        #expect(zip(loaded.parameters, task.model.parameters).allSatisfy { $0.scalars == $1.scalars })
     }
 
     @Test func anotherKindOfCheckpointIsRefusedByName() throws {
@@ -161,4 +118,13 @@ private final class Identity: Module {
             "\(error)".hasPrefix(url.path) && "\(error)".contains("configuration (metadata myelin.configuration) is missing")
         }
     }
+}
+
+/// An autoencoder's training on 24 bar images in shuffled batches of 8 (3 steps an epoch).
+func autoencoderTask(seed: UInt64) -> ConvAutoencoderTask<TensorDataset> {
+    let model = ConvAutoencoder(.init(codeSize: 4, channels: [4, 8]), generator: RandomGenerator(seed: seed))
+    let data = TensorDataset(inputs: barImages(24, seed: 11), labels: Tensor(integers: Array(0..<24)))
+    return ConvAutoencoderTask(model, optimizer: Adam(model.parameters, learningRate: 1e-2), loss: .mse,
+                               on: DataLoader(data, batchSize: 8, shuffle: true, generator: RandomGenerator(seed: seed &+ 1)),
+                               test: data.subset(Array(0..<8)))
 }

@@ -123,58 +123,12 @@ import MyelinModels
         #expect(moved)
     }
 
-    /// A run of a few steps whose batches and noise come from a generator that the checkpoint keeps.
-    final class Run {
-        let gan: GANTrainer
-        let data = RandomGenerator(seed: 9)
-
-        init(_ configuration: GANConfiguration, weightSeed: UInt64) {
-            gan = GANTrainer(configuration, random: RandomGenerator(seed: weightSeed))
-        }
-
-        func train(steps: Int) {
-            for _ in 0..<steps {
-                let real = Tensor.uniform([4] + gan.configuration.imageShape, low: -1, high: 1, generator: data)
-                gan.step(real: real, noise: Tensor.randn([4, gan.configuration.noiseSize], generator: data))
-            }
-        }
-    }
-
-    @Test(arguments: GANConfiguration.Variant.allCases)
-    func checkpointResumesBitIdentically(_ variant: GANConfiguration.Variant) throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gan-\(UUID()).safetensors")
-        defer { try? FileManager.default.removeItem(at: url) }
-        let straight = Run(Self.tiny(variant), weightSeed: 10)
-        straight.train(steps: 6)
-
-        let first = Run(Self.tiny(variant), weightSeed: 10)
-        first.train(steps: 3)
-        try first.gan.save(to: url, generators: [("data", first.data)], metadata: ["epoch": "1"])
-        // Fresh objects with other weights and another data stream: all must come from the file.
-        let resumed = Run(Self.tiny(variant), weightSeed: 11)
-        resumed.data.reseed(12)
-        let metadata = try resumed.gan.restore(from: url, generators: [("data", resumed.data)])
-        #expect(metadata["epoch"] == "1")
-        resumed.train(steps: 3)
-
-        for (a, b) in [(straight.gan.generator, resumed.gan.generator), (straight.gan.discriminator, resumed.gan.discriminator)] {
-            #expect(a.stateDict.map(\.0) == b.stateDict.map(\.0))
-            let same = a.stateDict.map(\.1.scalars) == b.stateDict.map(\.1.scalars)
-            #expect(same, "weights and buffers differ after resume")
-        }
-        // And the test can fail: without the restore the run goes elsewhere.
-        let unrestored = Run(Self.tiny(variant), weightSeed: 10)
-        unrestored.train(steps: 3)
-        let differs = unrestored.gan.generator.parameters.map(\.scalars) != straight.gan.generator.parameters.map(\.scalars)
-        #expect(differs)
-    }
-
     @Test func checkpointFileHoldsBothNetworksUnderTheirNames() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("gan-\(UUID()).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
-        let run = Run(Self.tiny(.dcgan), weightSeed: 13)
-        run.train(steps: 2)
-        try run.gan.save(to: url)
+        let task = ganTask(.dcgan, seed: 13)
+        try Trainer(.steps(2), state: task.state).run(task)
+        try task.gan.save(to: url)
         let file = try SafeTensors.read(contentsOf: url)
         for name in ["generator.0.weight", "generator.2.running_mean", "discriminator.6.bias",
                      "optimizer.generator.exp_avg.0", "optimizer.discriminator.exp_avg_sq.0"] {
@@ -185,7 +139,7 @@ import MyelinModels
         // Loaded on its own, it generates what the trainer that wrote it generates.
         let loaded = try GANTrainer(contentsOf: url)
         let noise = Tensor.randn([5, 8], generator: RandomGenerator(seed: 14))
-        let same = loaded.generate(noise).scalars == run.gan.generate(noise).scalars
+        let same = loaded.generate(noise).scalars == task.gan.generate(noise).scalars
         #expect(same)
         #expect(loaded.generate(noise).shape == [5, 1, 28, 28])
     }
@@ -234,4 +188,11 @@ import MyelinModels
         let line = interpolateLatents(from: a, to: a * 2, steps: 3, path: .spherical).narrowed(axis: 0, start: 1, length: 1)
         for (m, x) in zip(line.scalars, a.scalars) { #expect(Swift.abs(m - 1.5 * x) < 1e-5) }
     }
+}
+
+/// A tiny GAN's training on 12 random images in batches of 4 (3 steps an epoch).
+func ganTask(_ variant: GANConfiguration.Variant, seed: UInt64) -> GANTask<TensorDataset> {
+    let gan = GANTrainer(GANTests.tiny(variant), random: RandomGenerator(seed: seed))
+    let images = Tensor.uniform([12] + gan.configuration.imageShape, low: -1, high: 1, generator: RandomGenerator(seed: 9))
+    return GANTask(gan, on: TensorDataset(inputs: images, labels: Tensor(integers: Array(0..<12))), batchSize: 4, seed: seed)
 }

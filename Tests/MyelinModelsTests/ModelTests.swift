@@ -50,16 +50,13 @@ import MyelinModels
         let g = RandomGenerator(seed: 5)
         let model: Module = name == "lenet" ? LeNet(generator: g)
             : name == "cnn" ? MNISTConvNet(generator: g) : VGGMini(widths: [4, 8, 8], generator: g)
-        let loss: (Tensor) -> Tensor = { name == "cnn" ? nllLoss($0, y) : crossEntropy($0, y) }
+        let loss: LossFunction = name == "cnn" ? nllLoss : crossEntropy
         let optimizer = Adam(model.parameters, learningRate: name == "vgg" ? 1e-2 : 3e-3)  // batch norm takes a larger step
-        let first = loss(model(x)).item
-        for _ in 0..<20 {
-            let l = loss(model(x))
-            optimizer.zeroGrad()
-            l.backward()
-            optimizer.step()
-        }
-        let last = loss(model(x)).item
+        let first = loss(model(x), y, .mean).item
+        let task = SupervisedTask(model, optimizer: optimizer, loss: loss,
+                                  on: DataLoader(TensorDataset(inputs: x, labels: y), batchSize: 32))
+        try Trainer(.epochs(20), state: task.state).run(task)
+        let last = loss(model(x), y, .mean).item
         #expect(last < 0.5 * first, "\(name): loss \(first) → \(last)")
     }
 }

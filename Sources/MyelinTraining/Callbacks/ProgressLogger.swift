@@ -16,7 +16,7 @@ public final class ProgressLogger: TrainingCallback {
 
     public let label: String?
     public let speed: Speed
-    /// The step figures shown on the bar (nil: all).
+    /// The step figures shown on the bar while it runs (nil: all); an epoch's last line shows every mean.
     public let shown: [String]?
     /// For a length in steps: each figure shown is an exponential moving average with this weight on the newest step.
     public let averagingWeight: Double
@@ -83,8 +83,7 @@ public final class ProgressLogger: TrainingCallback {
 
     public func epochDidEnd(_ trainer: Trainer) throws {
         guard case .epochs = trainer.length else { return }
-        let means = trainer.lastEpochMeans.filter { shown?.contains(String($0.name.dropFirst("mean ".count))) ?? true }
-        bar?.finish(describe(means + (trainer.lastEvaluation?.values ?? [])))
+        bar?.finish(describe(trainer.lastEpochMeans + (trainer.lastEvaluation?.values ?? [])))
         bar = nil
     }
 

@@ -32,6 +32,20 @@ public struct DivergedError: Error, Equatable, CustomStringConvertible {
     public let beforeUpdate: Bool
     public let advice: String
 
+    public init(step: Int, name: String, value: Float, beforeUpdate: Bool, advice: String) {
+        self.step = step
+        self.name = name
+        self.value = value
+        self.beforeUpdate = beforeUpdate
+        self.advice = advice
+    }
+
+    /// Equal when they tell the same story: one NaN is as good as another.
+    public static func == (a: DivergedError, b: DivergedError) -> Bool {
+        a.step == b.step && a.name == b.name && (a.value == b.value || a.value.isNaN && b.value.isNaN)
+            && a.beforeUpdate == b.beforeUpdate && a.advice == b.advice
+    }
+
     public var description: String {
         "the \(name) became \(value) at step \(step)\(beforeUpdate ? ", before the weights changed" : ""): training diverged. \(advice)"
     }

@@ -18,10 +18,12 @@ public final class SupervisedTask<Train: Dataset>: TrainingTask {
     public let state: TrainingCheckpoint
 
     /// The checkpoint keeps the model (under its own names), the optimizer (`optimizer.model.…`),
-    /// the loader's generator and the global one (dropout draws from it) — all an exact resume needs.
+    /// the loader's generator, the global one (dropout draws from it unless given its own) and
+    /// `generators` (the model's own, say) — all an exact resume needs.
     public init(_ model: Module, optimizer: Optimizer, loss: @escaping LossFunction, on batches: DataLoader<Train>,
                 validation: (any Sequence<(inputs: Tensor, labels: Tensor)>)? = nil, metrics: [Metric] = [],
-                prefix: String = "validation ", format: String = "myelin.supervised") {
+                prefix: String = "validation ", generators: [(name: String, generator: RandomGenerator)] = [],
+                format: String = "myelin.supervised") {
         self.model = model
         self.optimizer = optimizer
         self.loss = loss
@@ -29,9 +31,9 @@ public final class SupervisedTask<Train: Dataset>: TrainingTask {
         self.validation = validation
         self.metrics = metrics
         self.prefix = prefix
-        var generators: [(name: String, generator: RandomGenerator)] = [("global", .global)]
-        if let data = batches.generator, data !== RandomGenerator.global { generators.insert(("data", data), at: 0) }
-        state = TrainingCheckpoint(format: format, modules: [("", model)], optimizers: [("model", optimizer)], generators: generators)
+        var saved = generators + [("global", .global)]
+        if let data = batches.generator, data !== RandomGenerator.global { saved.insert(("data", data), at: 0) }
+        state = TrainingCheckpoint(format: format, modules: [("", model)], optimizers: [("model", optimizer)], generators: saved)
     }
 
     public func step(_ batch: (inputs: Tensor, labels: Tensor), context: StepContext) throws -> StepOutput {

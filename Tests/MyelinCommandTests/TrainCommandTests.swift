@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import MyelinTraining
+
+/// Every `myelin train` subcommand and `myelin demo`, run as a user runs them, on a small MNIST
+/// (the first 512 training and 200 test digits, written as IDX files), for seconds each: what they
+/// print and the files they leave; and resumes through the executable.
+@Suite(.serialized) struct TrainCommandTests {
+    /// Writes `train` training and `test` test digits of the project's MNIST as raw IDX files into `folder`.
+    static func writeSmallMNIST(to folder: URL, train: Int = 512, test: Int = 200) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let project = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Data/mnist")
+        for (split, count) in [(MNIST.Split.train, train), (.test, test)] {
+            let data = try MNIST(split: split, directory: project)
+            let (images, labels) = data.batch(at: Array(0..<count))
+            func header(_ magic: UInt8, _ dims: [Int]) -> Data {
+                Data([0, 0, 8, magic]) + dims.flatMap { d in (0..<4).reversed().map { UInt8((d >> (8 * $0)) & 255) } }
+            }
+            try (header(3, [count, 28, 28]) + Data(images.scalars.map { UInt8(($0 * 255).rounded()) }))
+                .write(to: folder.appendingPathComponent(split.imagesFileName))
+            try (header(1, [count]) + Data(labels.integers.map { UInt8($0) })).write(to: folder.appendingPathComponent(split.labelsFileName))
+        }
+    }
+
+    func expectFiles(_ names: [String], in folder: URL, _ command: String) {
+        for name in names {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), "\(command) left no \(name)")
+        }
+    }
+
+    @Test(arguments: ["mlp", "lenet", "cnn", "vgg-mini"])
+    func imageModels(_ model: String) throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        try Self.writeSmallMNIST(to: runner.url("mnist"))
+        let result = try runner.run(["train", model, "--data", runner.url("mnist").path, "--epochs", "1", "--out", "run"])
+        try #require(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("epoch 1/1 [████████████████████████]") && result.output.contains("test accuracy"))
+        #expect(result.output.contains("Test accuracy: 0.") && result.output.contains("Confusion matrix of the test set"))
+        var files = ["\(model).safetensors", "metrics.csv", "report.html", "loss.png", "loss.svg", "accuracy.png"]
+        if model != "mlp" { files += ["filters.png", "feature-maps.png"] }
+        expectFiles(files, in: runner.url("run"), model)
+        let log = try String(contentsOf: runner.url("run/metrics.csv"), encoding: .utf8)
+        #expect(log.hasPrefix("step,epoch,loss,mean loss,test loss,test accuracy\n"), "\(log.prefix(80))")
+    }
+
+    @Test func demo() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        let result = try runner.run(["demo", "--epochs", "3", "--out", "demo"])
+        try #require(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("epoch 3/3 [") && result.output.contains("Test accuracy: 0."))
+        expectFiles(["first-layer-weights.png", "loss.png", "accuracy.png", "report.html", "metrics.csv"], in: runner.url("demo"), "demo")
+    }
+
+    @Test(arguments: ["mlp", "dcgan"])
+    func gan(_ variant: String) throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        try Self.writeSmallMNIST(to: runner.url("mnist"), train: 256)
+        let result = try runner.run(["train", "gan", "--variant", variant, "--data", runner.url("mnist").path, "--epochs", "2",
+                                     "--out", "gan"])
+        try #require(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("epoch 2/2 [") && result.output.contains("mean D(G(z))"))
+        expectFiles(["gan.safetensors", "samples/epoch-001.png", "samples/epoch-002.png", "evolution.png", "evolution.gif",
+                     "loss.png", "report.html"], in: runner.url("gan"), "gan \(variant)")
+    }
+
+    @Test func autoencoderFindsTheDigitsItNeverSaw() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        try Self.writeSmallMNIST(to: runner.url("mnist"))
+        let result = try runner.run(["train", "autoencoder", "--normal-digits", "0-4", "--epochs", "1", "--data", runner.url("mnist").path,
+                                     "--out", "ae"])
+        try #require(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("unseen-digit AUC") && result.output.contains("ROC AUC of reconstruction error"))
+        expectFiles(["autoencoder.safetensors", "reconstructions.png", "anomalies.png", "roc.png", "scores.png", "report.html"],
+                    in: runner.url("ae"), "autoencoder")
+    }
+
+    /// Two epochs straight against one, then `--resume` for the second: the same bits, and the
+    /// resumed process trains only the second epoch.
+    @Test(arguments: [["mlp"], ["gan", "--batch-size", "32"], ["autoencoder"]])
+    func epochRunsResumeBitIdentically(_ command: [String]) throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        try Self.writeSmallMNIST(to: runner.url("mnist"), train: 256, test: 100)
+        let data = ["--data", runner.url("mnist").path]
+        let name = command[0]
+        let straight = try runner.run(["train"] + command + data + ["--epochs", "2", "--out", "straight"])
+        try #require(straight.status == 0, "\(straight.errors)")
+        let first = try runner.run(["train"] + command + data + ["--epochs", "1", "--out", "halves"])
+        try #require(first.status == 0, "\(first.errors)")
+        let second = try runner.run(["train", name] + data + ["--resume", "halves", "--epochs", "2"])
+        try #require(second.status == 0, "\(second.errors)")
+        #expect(second.output.contains("Resuming from") && second.output.contains("after epoch 1."))
+        #expect(!second.output.contains("epoch 1/2") && second.output.contains("epoch 2/2"))
+        let differing = try CommandRunner.differingTensors(runner.url("straight/\(name).safetensors"), runner.url("halves/\(name).safetensors"))
+        #expect(differing.isEmpty, "\(name): tensors that differ: \(differing)")
+    }
+}
