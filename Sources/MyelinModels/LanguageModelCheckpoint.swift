@@ -42,6 +42,13 @@ public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
                            optimizers: optimizer.map { [("model", $0)] } ?? [], generators: generators, tensors: tensors)
     }
 
+    /// `length` characters that continue `prime`, drawn by `sampler`; throws a `DataError` when the
+    /// prime has a character outside the vocabulary.
+    public func continuation(of prime: String, length: Int, sampler: TokenSampler, generator: RandomGenerator) throws -> String {
+        let ids = model.generate(prime: try vocabulary.encode(prime).map(Int.init), length: length, sampler: sampler, generator: generator)
+        return vocabulary.decode(ids)
+    }
+
     /// Writes the model alone atomically (a crash leaves the previous file whole); `myelin train`
     /// saves it with its whole run instead, through the Trainer.
     public func save(to url: URL) throws {

@@ -31,6 +31,15 @@ package enum BitmapFont {
     }
 
     /// Width in pixels of `text` at `scale`, without the trailing blank column.
+    /// The cells `text` sets, as (x, y) from its top-left corner in font pixels, line by line of glyphs.
+    package static func setCells(of text: String) -> [(x: Int, y: Int)] {
+        text.enumerated().flatMap { k, character in
+            (0..<cellHeight).flatMap { y in
+                (0..<glyphWidth).compactMap { x in isSet(character, x: x, y: y) ? (k * advance + x, y) : nil }
+            }
+        }
+    }
+
     package static func width(of text: String, scale: Int) -> Int {
         text.isEmpty ? 0 : (text.count * advance - 1) * scale
     }

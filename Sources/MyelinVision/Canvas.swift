@@ -112,13 +112,8 @@ package struct Canvas {
 
     /// Draws `text` with its top-left corner at (x, y), each font cell a `scale`×`scale` block.
     package mutating func drawText(_ text: String, x: Int, y: Int, scale: Int, _ color: RGB) {
-        for (k, character) in text.enumerated() {
-            let left = x + k * BitmapFont.advance * scale
-            for gy in 0..<BitmapFont.cellHeight {
-                for gx in 0..<BitmapFont.glyphWidth where BitmapFont.isSet(character, x: gx, y: gy) {
-                    fill(PixelRect(x: left + gx * scale, y: y + gy * scale, width: scale, height: scale), color)
-                }
-            }
+        for cell in BitmapFont.setCells(of: text) {
+            fill(PixelRect(x: x + cell.x * scale, y: y + cell.y * scale, width: scale, height: scale), color)
         }
     }
 

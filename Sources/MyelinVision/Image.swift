@@ -100,3 +100,20 @@ public struct Image: Equatable, Sendable {
         return Image(width: width, height: height, channels: 3, pixels: out)
     }
 }
+
+extension Image {
+    /// Writes `text` in the plots' bitmap font, each font pixel a `scale`×`scale` block of `value`
+    /// in every channel, its top-left corner at (x, y); what falls outside the image is left out.
+    public mutating func drawText(_ text: String, x: Int, y: Int, scale: Int = 1, value: UInt8 = 255) {
+        precondition(scale > 0, "Image.drawText: scale must be positive, got \(scale)")
+        for cell in BitmapFont.setCells(of: text) {
+            for dy in 0..<scale {
+                for dx in 0..<scale {
+                    let px = x + cell.x * scale + dx, py = y + cell.y * scale + dy
+                    guard px >= 0 && px < width && py >= 0 && py < height else { continue }
+                    for c in 0..<channels { pixels[(py * width + px) * channels + c] = value }
+                }
+            }
+        }
+    }
+}

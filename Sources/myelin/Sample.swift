@@ -55,12 +55,11 @@ struct Sample: ParsableCommand {
     }
 
     private func continueText<Model>(with loaded: LanguageModelCheckpoint<Model>) throws {
-        let prime = self.prime ?? defaultPrime("\n", vocabulary: loaded.vocabulary)
+        let prime = self.prime ?? loaded.vocabulary.prime(preferring: "\n")
         guard !prime.isEmpty else { throw ValidationError("--prime must not be empty") }
         let sampler = greedy ? TokenSampler.greedy : TokenSampler(temperature: temperature, topK: topK)
         do {
-            let text = try sampleText(from: loaded, prime: prime, length: length, sampler: sampler,
-                                      generator: RandomGenerator(seed: seed))
+            let text = try loaded.continuation(of: prime, length: length, sampler: sampler, generator: RandomGenerator(seed: seed))
             print(prime + text)
         } catch let error as DataError {
             throw CommandError("the prime cannot be fed to this model: \(error.message)")

@@ -61,6 +61,13 @@ public struct CharacterVocabulary: Equatable, Sendable {
         return otherIDs[s]
     }
 
+    /// A text to start a sample from: `preferred` if every character of it is in the vocabulary,
+    /// else a line break, else the first character.
+    public func prime(preferring preferred: String) -> String {
+        if preferred.unicodeScalars.allSatisfy({ lookUp($0) != nil }) && !preferred.isEmpty { return preferred }
+        return lookUp("\n") != nil ? "\n" : String(Character(characters[0]))
+    }
+
     /// The ids of `text`'s characters. Throws a `DataError` naming the first character that is not
     /// in the vocabulary, with its line and column.
     public func encode(_ text: String) throws -> [Int32] {

@@ -151,6 +151,13 @@ public final class Trainer {
         }
     }
 
+    /// Where the run stands, in words: "epoch 3" (at an epoch's end, for a length in epochs), "step 5
+    /// of epoch 4", or "step 500".
+    public var position: String {
+        guard case .epochs = length else { return "step \(progress.step)" }
+        return progress.stepInEpoch == 0 ? "epoch \(progress.epoch)" : "step \(progress.stepInEpoch) of epoch \(progress.epoch + 1)"
+    }
+
     /// Prints a line without breaking a progress bar drawn on the terminal.
     public func log(_ message: String) {
         ProgressBar.printLine(message)

@@ -40,44 +40,6 @@ func differencePicture(of model: ConvAutoencoder, groups: [Tensor]) -> Image {
     return stacked(panels)
 }
 
-/// At most ~`resolution` points of a curve: each kept point is at least 1/resolution from the
-/// previous one in one of the rates (the full curve of 10,000 test images has up to 10,001).
-private func thinned(_ curve: ROCCurve, resolution: Double = 400) -> [(x: Double, y: Double)] {
-    var kept: [(x: Double, y: Double)] = []
-    for (i, p) in curve.points.enumerated() {
-        let point = (x: p.falsePositiveRate, y: p.truePositiveRate)
-        if let last = kept.last, i < curve.points.count - 1,
-           max(abs(point.x - last.x), abs(point.y - last.y)) < 1 / resolution { continue }
-        kept.append(point)
-    }
-    return kept
-}
-
-/// The ROC curves (named, with their areas in the legend) and the chance diagonal.
-func rocPlot(_ curves: [(name: String, curve: ROCCurve)]) -> LinePlot {
-    let series = curves.map { LinePlot.Series(name: "\($0.name): AUC \(String(format: "%.3f", $0.curve.area))", points: thinned($0.curve)) }
-    return LinePlot(title: "Finding unseen digits", xLabel: "false-positive rate (seen digits flagged)",
-                    yLabel: "true-positive rate (unseen digits flagged)",
-                    series: series + [LinePlot.Series(name: "chance: AUC 0.5", points: [(0, 0), (1, 1)])])
-}
-
-/// The distribution of `scores` for each group, as the share of the group's images in each of
-/// `bins` equal bins up to the 99.5th percentile of all scores (drawn as steps).
-func histogramPlot(_ groups: [(name: String, scores: [Float])], title: String, xLabel: String, bins: Int = 40) -> LinePlot {
-    let all = groups.flatMap(\.scores).sorted()
-    let high = Double(all[min(all.count - 1, Int(Double(all.count) * 0.995))]), width = high / Double(bins)
-    let series = groups.map { name, scores -> LinePlot.Series in
-        var counts = [Int](repeating: 0, count: bins)
-        for s in scores { counts[min(bins - 1, max(0, Int(Double(s) / width)))] += 1 }
-        let points = counts.enumerated().flatMap { i, count -> [(x: Double, y: Double)] in
-            let share = Double(count) / Double(scores.count)
-            return [(Double(i) * width, share), (Double(i + 1) * width, share)]
-        }
-        return LinePlot.Series(name: name, points: points)
-    }
-    return LinePlot(title: title, xLabel: xLabel, yLabel: "share of the group's test images", series: series)
-}
-
 /// The training loss per step and the test loss after each epoch (on `testName`), on a log scale:
 /// most of the fall comes in the first few hundred steps.
 func autoencoderLossPlot(_ history: TrainingHistory, loss: ConvAutoencoder.Loss, testName: String) -> LinePlot {

@@ -68,7 +68,7 @@ func evolutionStrip(_ grids: [(epoch: Int, image: Image)]) -> Image {
             let target = (top + y) * strip.width + labelWidth
             strip.pixels.replaceSubrange(target..<(target + width), with: grid.image.pixels[(y * width)..<((y + 1) * width)])
         }
-        drawLabel("epoch \(grid.epoch)", into: &strip, x: 6, y: top + (rowHeight - 14) / 2, scale: 2)
+        strip.drawText("epoch \(grid.epoch)", x: 6, y: top + (rowHeight - 14) / 2, scale: 2, value: 230)
     }
     return strip
 }
@@ -79,24 +79,8 @@ func evolutionFrames(_ grids: [(epoch: Int, image: Image)]) -> [Image] {
     return grids.map { grid in
         var frame = Image(width: grid.image.width, height: band + grid.image.height, channels: 1, fill: 0)
         frame.pixels.replaceSubrange((band * frame.width)..., with: grid.image.pixels)
-        drawLabel("epoch \(grid.epoch)", into: &frame, x: 6, y: 5, scale: 2)
+        frame.drawText("epoch \(grid.epoch)", x: 6, y: 5, scale: 2, value: 230)
         return frame
-    }
-}
-
-/// Writes `text` in the plots' bitmap font, light gray, its top-left corner at (x, y) of a gray image.
-private func drawLabel(_ text: String, into image: inout Image, x: Int, y: Int, scale: Int) {
-    for (k, character) in text.enumerated() {
-        for gy in 0..<BitmapFont.cellHeight {
-            for gx in 0..<BitmapFont.glyphWidth where BitmapFont.isSet(character, x: gx, y: gy) {
-                for dy in 0..<scale {
-                    for dx in 0..<scale {
-                        let px = x + (k * BitmapFont.advance + gx) * scale + dx, py = y + gy * scale + dy
-                        if px < image.width && py < image.height { image.pixels[py * image.width + px] = 230 }
-                    }
-                }
-            }
-        }
     }
 }
 

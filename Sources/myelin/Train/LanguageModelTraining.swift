@@ -2,29 +2,17 @@ import Foundation
 import Myelin
 import MyelinModels
 
-/// What the language-model commands share about a recipe: saved in the checkpoint as JSON, so
-/// that --resume continues with the same settings.
-protocol LanguageModelRecipe: Codable {
+/// What the language-model commands share about a recipe.
+protocol LanguageModelRecipe: RunRecipe {
     associatedtype Model: CharacterLanguageModel
     var configuration: Model.Configuration { get }
     var steps: Int { get set }
-    var learningRate: Float { get set }
     /// Validation loss and a checkpoint every this many steps (and at the end).
     var evaluationInterval: Int { get set }
-    var seed: UInt64 { get }
     /// Characters per validation window.
     var window: Int { get }
     /// The text's path, so that --resume reads the same one.
     var text: String? { get set }
-}
-
-extension LanguageModelRecipe {
-    static var metadataKey: String { "myelin.recipe" }
-
-    /// The recipe a checkpoint was trained with.
-    init(metadata: [String: String], path: String) throws {
-        self = try CheckpointMetadata.value(Self.self, key: Self.metadataKey, in: metadata, path: path, what: "training recipe")
-    }
 }
 
 /// Trains a language model's `task` as `recipe` says, through the Trainer: one progress bar for
@@ -38,11 +26,12 @@ func trainLanguageModel<Recipe: LanguageModelRecipe, Task: TrainingTask>(
 ) throws {
     typealias Model = Recipe.Model
     let recipe = start.recipe, seed = recipe.seed
-    let prime = defaultPrime("ROMEO:", vocabulary: checkpoint.vocabulary)
+    print("Model \(Model.commandName): " + settings.map(\.1).joined(separator: "; ") + "; \(recipe.steps) steps.")
+    let prime = checkpoint.vocabulary.prime(preferring: "ROMEO:")
     var sample = ""
     let report = ReportWriter(to: folder) { trainer in
-        sample = try sampleText(from: checkpoint, prime: prime, length: 400, sampler: TokenSampler(temperature: 0.8),
-                                generator: RandomGenerator(seed: seed))
+        sample = try checkpoint.continuation(of: prime, length: 400, sampler: TokenSampler(temperature: 0.8),
+                                             generator: RandomGenerator(seed: seed))
         let validation = trainer.history.last("validation loss") ?? .nan
         return RunOutputs(
             title: "myelin train \(Model.commandName)",
@@ -52,35 +41,15 @@ func trainLanguageModel<Recipe: LanguageModelRecipe, Task: TrainingTask>(
             plots: [languageModelCurve(trainer.history, title: "\(Model.displayName) loss")],
             texts: [(caption: "A sample (temperature 0.8)", text: prime + sample)])
     }
-    let interval = TrainingInterval.steps(recipe.evaluationInterval)
-    var metadata = try checkpoint.metadata()
-    metadata[Recipe.metadataKey] = try CheckpointMetadata.json(recipe)
-    let trainer = Trainer(.steps(recipe.steps), state: task.state, evaluateEvery: interval, metadata: metadata,
-                          callbacks: runCallbacks(progress: ProgressLogger(label: Model.commandName, speed: .samples("chars")),
-                                                  checkpoint: checkpointURL, every: interval, report: report))
-    if let resuming = start.resuming, let saved = start.saved {
-        try resume(trainer, from: saved, at: resuming, newLearningRate: start.learningRateGiven, lengthOption: "--steps")
-    }
-    try trainer.run(task)
+    let (_, written) = try trainRun(task, length: .steps(recipe.steps), every: .steps(recipe.evaluationInterval), recipe: recipe,
+                                    metadata: try checkpoint.metadata(), checkpoint: checkpointURL,
+                                    progress: ProgressLogger(label: Model.commandName, speed: .samples("chars")), report: report,
+                                    resuming: start.saved, newLearningRate: start.learningRateGiven)
     print("\nA sample (temperature 0.8):\n\n\(prime)\(sample)\n")
-    printWritten([checkpointURL.path, folder.appendingPathComponent("metrics.csv").path] + report.written)
-    let next = defaultPrime("JULIET:", vocabulary: checkpoint.vocabulary)
+    printWritten(written)
+    let next = checkpoint.vocabulary.prime(preferring: "JULIET:")
     print("Sample more with: myelin sample \(Model.commandName) \(checkpointURL.path)\(next == "JULIET:" ? " --prime \"JULIET:\"" : "") --length 500")
     print("Train further with: myelin train \(Model.commandName) --resume \(folder.path) --steps \(recipe.steps * 2)")
-}
-
-/// A prime for samples: `preferred` if the vocabulary has all its characters, else the text's first line break or character.
-func defaultPrime(_ preferred: String, vocabulary: CharacterVocabulary) -> String {
-    if (try? vocabulary.encode(preferred)) != nil { return preferred }
-    return vocabulary.id(of: "\n") != nil ? "\n" : String(Character(vocabulary.characters[0]))
-}
-
-/// Continues `prime` by `length` characters with `sampler`.
-func sampleText<Model>(from checkpoint: LanguageModelCheckpoint<Model>, prime: String, length: Int, sampler: TokenSampler,
-                       generator: RandomGenerator) throws -> String {
-    let primeIDs = try checkpoint.vocabulary.encode(prime).map(Int.init)
-    let ids = checkpoint.model.generate(prime: primeIDs, length: length, sampler: sampler, generator: generator)
-    return checkpoint.vocabulary.decode(ids)
 }
 
 /// The training loss per step and the validation loss per evaluation, in bits per character.
@@ -98,9 +67,8 @@ struct LanguageModelStart<Recipe: LanguageModelRecipe> {
     var recipe: Recipe
     var corpus: TextCorpus
     var textURL: URL
-    /// The checkpoint to continue from, for a resumed run, and its contents.
-    var resuming: URL?
-    var saved: SafeTensorsFile?
+    /// The checkpoint to continue from, for a resumed run.
+    var saved: SavedRun?
     /// Whether --learning-rate was given (on resume it replaces the saved rate).
     var learningRateGiven: Bool
 
@@ -111,28 +79,25 @@ struct LanguageModelStart<Recipe: LanguageModelRecipe> {
          fresh: (TextCorpus, String) throws -> Recipe, settings: (Recipe) -> [ResumedSetting],
          steps: Int?, learningRate: Float?) throws {
         learningRateGiven = learningRate != nil
-        if let url = try options.resumeCheckpoint(named: checkpointName, command: command) {
-            let file = try SafeTensors.read(contentsOf: url)
-            let saved = try LanguageModelCheckpoint<Recipe.Model>(file: file, path: url.path)
-            recipe = try Recipe(metadata: file.metadata, path: url.path)
-            try options.refuseChangedSettings(
-                [ResumedSetting("--text", given: text.map { URL(fileURLWithPath: $0).path }, saved: recipe.text ?? "")] + settings(recipe),
-                savedSeed: recipe.seed, of: url)
+        saved = try options.savedRun(named: checkpointName, format: Recipe.Model.checkpointFormat, command: command)
+        if let saved {
+            let model = try LanguageModelCheckpoint<Recipe.Model>(file: saved.file, path: saved.url.path)
+            recipe = try options.resumedRecipe(Recipe.self, of: saved, settings: { recipe in
+                [ResumedSetting("--text", given: text.map { URL(fileURLWithPath: $0).path }, saved: recipe.text ?? "")] + settings(recipe)
+            }, learningRate: learningRate)
             textURL = try recipe.text.map { URL(fileURLWithPath: $0) } ?? TextCorpus.locateShakespeare()
             corpus = try TextCorpus(contentsOf: textURL, minimumLength: recipe.window + 1)
-            guard saved.vocabulary == corpus.vocabulary else {
-                throw CommandError("\(textURL.path) no longer has the characters the run in \(url.path) was trained on; resume with the same text")
+            guard model.vocabulary == corpus.vocabulary else {
+                throw CommandError("\(textURL.path) no longer has the characters the run in \(saved.url.path) was trained on; resume with the same text")
             }
-            resuming = url
-            self.saved = file
         } else {
             textURL = try text.map { URL(fileURLWithPath: $0) } ?? TextCorpus.locateShakespeare()
             corpus = try TextCorpus(contentsOf: textURL, minimumLength: 2)
             recipe = try fresh(corpus, textURL.path)
             recipe.text = textURL.path
+            recipe.learningRate = learningRate ?? recipe.learningRate
         }
         recipe.steps = steps ?? recipe.steps
-        recipe.learningRate = learningRate ?? recipe.learningRate
         print("Text \(textURL.path): \(corpus.ids.count) characters, \(corpus.vocabulary.count) distinct; \(corpus.trainingIDs.count) to train on, \(corpus.validationIDs.count) to validate.")
     }
 }

@@ -34,16 +34,44 @@ struct RunOptions: ParsableArguments {
         try makeOutputDirectory(out ?? resume ?? "runs/\(defaultName)")
     }
 
-    /// The checkpoint to resume from, or nil for a fresh run; an error says what to do when the
-    /// folder has none.
-    func resumeCheckpoint(named fileName: String, command: String) throws -> URL? {
+    /// The run saved in the --resume folder as `fileName`, read once and checked to be a `format`
+    /// checkpoint, or nil for a fresh run; an error says what to do when the folder has none.
+    func savedRun(named fileName: String, format: String, command: String) throws -> SavedRun? {
         guard let resume else { return nil }
         let url = URL(fileURLWithPath: resume, isDirectory: true).appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw CommandError("\(url.path) does not exist: --resume needs the folder of an earlier `myelin train \(command)` run")
         }
-        return url
+        return SavedRun(url: url, file: try TrainingCheckpoint.read(url, format: format))
     }
+
+    /// The recipe `saved` was trained with, once no option given contradicts it (`settings` pairs
+    /// each such option with the recipe's value); a new `learningRate` applies.
+    func resumedRecipe<Recipe: RunRecipe>(_ type: Recipe.Type, of saved: SavedRun, settings: (Recipe) throws -> [ResumedSetting],
+                                          learningRate: Float?) throws -> Recipe {
+        var recipe = try CheckpointMetadata.value(Recipe.self, key: Recipe.metadataKey, in: saved.file.metadata, path: saved.url.path,
+                                                  what: "training recipe")
+        try refuseChangedSettings(try settings(recipe), savedSeed: recipe.seed, of: saved.url)
+        recipe.learningRate = learningRate ?? recipe.learningRate
+        return recipe
+    }
+}
+
+/// What a subcommand's run was started with, saved in its checkpoint (metadata `myelin.recipe`)
+/// so that --resume goes on the same way.
+protocol RunRecipe: Codable {
+    var seed: UInt64 { get }
+    var learningRate: Float { get set }
+}
+
+extension RunRecipe {
+    static var metadataKey: String { "myelin.recipe" }
+}
+
+/// A checkpoint to resume from, read once.
+struct SavedRun {
+    let url: URL
+    let file: SafeTensorsFile
 }
 
 /// One setting of a run being resumed: the option, the value given on the command line (nil when
@@ -87,31 +115,32 @@ func requirePositive(learningRate: Float?) throws {
     }
 }
 
-/// The callbacks every `myelin train` run has: `progress`, the stop on a non-finite loss, `extra`
-/// (pictures after each epoch, say), the checkpoint at `checkpoint` every `interval`, the metrics
-/// log `metrics.csv` and `report` (report.html), in that order.
-func runCallbacks(progress: ProgressLogger, checkpoint: URL, every interval: TrainingInterval, report: ReportWriter,
-                  extra: [TrainingCallback] = []) -> [TrainingCallback] {
-    [progress, TerminateOnNaN(advice: "Try a smaller learning rate (--learning-rate).")] + extra
-        + [ModelCheckpoint(checkpoint, every: interval),
-           MetricsLogger(report.folder.appendingPathComponent("metrics.csv")), report]
-}
-
-/// Restores `trainer` from the checkpoint `file` read from `url`, saying where the run goes on from;
-/// a run that already reached its length asks for a larger `lengthOption`. The optimizers keep the
-/// learning rate they have now when `newLearningRate` (given on the command line), else take the saved one.
-func resume(_ trainer: Trainer, from file: SafeTensorsFile, at url: URL, newLearningRate: Bool, lengthOption: String) throws {
-    do {
-        try trainer.resume(from: file, path: url.path, keepingLearningRate: newLearningRate)
-    } catch TrainingError.alreadyComplete(let path, let done) {
-        throw CommandError("\(path) already trained for \(done); pass \(lengthOption) with a larger total to go on")
+/// Trains `task` for `length` through the Trainer, as every `myelin train` run does: `progress`, the
+/// stop on a non-finite loss, `extra` (pictures after each epoch, say), the checkpoint at
+/// `checkpoint` every `interval` with `recipe` and `metadata`, the metrics log `metrics.csv` and
+/// `report`; resumed from `saved` (keeping the optimizers' new learning rate if one was given).
+/// Returns the trainer and the files written, with what each shows.
+func trainRun<Task: TrainingTask, Recipe: RunRecipe>(
+    _ task: Task, length: TrainingLength, every interval: TrainingInterval = .epoch, recipe: Recipe,
+    metadata: [String: String] = [:], checkpoint: URL, progress: ProgressLogger, report: ReportWriter,
+    extra: [TrainingCallback] = [], resuming saved: SavedRun?, newLearningRate: Bool
+) throws -> (trainer: Trainer, written: [String]) {
+    let log = MetricsLogger(report.folder.appendingPathComponent("metrics.csv"))
+    let trainer = Trainer(length, state: task.state, evaluateEvery: interval,
+                          metadata: metadata.merging([Recipe.metadataKey: try CheckpointMetadata.json(recipe)]) { $1 },
+                          callbacks: [progress, TerminateOnNaN(advice: "Try a smaller learning rate (--learning-rate).")] + extra
+                              + [ModelCheckpoint(checkpoint, every: interval), log, report])
+    if let saved {
+        do {
+            try trainer.resume(from: saved.file, path: saved.url.path, keepingLearningRate: newLearningRate)
+        } catch TrainingError.alreadyComplete(let path, let done) {
+            let option = if case .epochs = length { "--epochs" } else { "--steps" }
+            throw CommandError("\(path) already trained for \(done); pass \(option) with a larger total to go on")
+        }
+        print("Resuming from \(saved.url.path) after \(trainer.position).")
     }
-    let progress = trainer.progress
-    var place = "step \(progress.step)"
-    if case .epochs = trainer.length {
-        place = progress.stepInEpoch == 0 ? "epoch \(progress.epoch)" : "step \(progress.stepInEpoch) of epoch \(progress.epoch + 1)"
-    }
-    print("Resuming from \(url.path) after \(place).")
+    try trainer.run(task)
+    return (trainer, [checkpoint.path, log.url.path] + report.written)
 }
 
 /// Prints the files a run wrote, one a line.

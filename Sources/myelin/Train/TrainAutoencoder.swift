@@ -82,11 +82,9 @@ struct TrainAutoencoder: ParsableCommand {
         let directory = data.map { URL(fileURLWithPath: $0) }
         let train = try MNIST(split: .train, directory: directory)
         let test = try MNIST(split: .test, directory: directory)
-        let resuming = try runOptions.resumeCheckpoint(named: Self.checkpointName, command: "autoencoder")
-        let saved = try resuming.map { try TrainingCheckpoint.read($0, format: ConvAutoencoder.checkpointFormat) }
-        let (configuration, recipe) = try settings(resuming: resuming.flatMap { url in saved.map { (url, $0) } })
+        let saved = try runOptions.savedRun(named: Self.checkpointName, format: ConvAutoencoder.checkpointFormat, command: "autoencoder")
+        let (configuration, recipe) = try settings(resuming: saved)
         let folder = try runOptions.folder(defaultName: "autoencoder")
-        let checkpointURL = folder.appendingPathComponent(Self.checkpointName)
 
         let normal = Set(recipe.normalDigits ?? Array(0...9))
         let trainLabels = train.labels, testLabels = test.labels
@@ -136,25 +134,20 @@ struct TrainAutoencoder: ParsableCommand {
             }
             return outputs
         }
-        var metadata = model.checkpointMetadata
-        metadata["myelin.recipe"] = try CheckpointMetadata.json(recipe)
-        let trainer = Trainer(.epochs(recipe.epochs), state: task.state, metadata: metadata,
-                              callbacks: runCallbacks(progress: ProgressLogger(speed: .samples("images")), checkpoint: checkpointURL,
-                                                      every: .epoch, report: report))
-        if let resuming, let saved {
-            try resume(trainer, from: saved, at: resuming, newLearningRate: learningRate != nil, lengthOption: "--epochs")
-        }
-        let history = try trainer.run(task)
+        let (trainer, written) = try trainRun(task, length: .epochs(recipe.epochs), recipe: recipe, metadata: model.checkpointMetadata,
+                                              checkpoint: folder.appendingPathComponent(Self.checkpointName),
+                                              progress: ProgressLogger(speed: .samples("images")), report: report, resuming: saved,
+                                              newLearningRate: learningRate != nil)
         print(String(format: "Trained %d epochs in %.1f s; test loss %.4f.", trainer.progress.epoch, trainer.progress.seconds,
-                     history.last("test loss") ?? .nan))
-        printWritten([checkpointURL.path, folder.appendingPathComponent("metrics.csv").path] + report.written)
+                     trainer.history.last("test loss") ?? .nan))
+        printWritten(written)
     }
 
     /// The model's configuration and the recipe: a fresh run's from the options, a resumed run's
     /// from its checkpoint (whose settings an option may not contradict), with a new length and
     /// learning rate applied.
-    private func settings(resuming: (url: URL, file: SafeTensorsFile)?) throws -> (ConvAutoencoder.Configuration, AutoencoderRecipe) {
-        guard let (url, file) = resuming else {
+    private func settings(resuming saved: SavedRun?) throws -> (ConvAutoencoder.Configuration, AutoencoderRecipe) {
+        guard let saved else {
             var recipe = AutoencoderRecipe(normalDigits: try normalDigits.map(Self.parseDigits), seed: runOptions.seed)
             recipe.loss = loss ?? recipe.loss
             recipe.epochs = epochs ?? recipe.epochs
@@ -164,18 +157,15 @@ struct TrainAutoencoder: ParsableCommand {
             configuration.codeSize = codeSize ?? configuration.codeSize
             return (configuration, recipe)
         }
-        let configuration = try ConvAutoencoder.configuration(in: file.metadata, of: url)
-        var recipe = try CheckpointMetadata.value(AutoencoderRecipe.self, key: "myelin.recipe", in: file.metadata, path: url.path,
-                                                  what: "training settings")
-        try runOptions.refuseChangedSettings([
-            ResumedSetting("--code-size", given: codeSize, saved: configuration.codeSize),
-            ResumedSetting("--loss", given: loss?.rawValue, saved: recipe.loss.rawValue),
-            ResumedSetting("--batch-size", given: batchSize, saved: recipe.batchSize),
-            ResumedSetting("--normal-digits", given: try normalDigits.map { list(try Self.parseDigits($0)) },
-                           saved: list(recipe.normalDigits ?? Array(0...9))),
-        ], savedSeed: recipe.seed, of: url)
+        let configuration = try ConvAutoencoder.configuration(in: saved.file.metadata, of: saved.url)
+        var recipe = try runOptions.resumedRecipe(AutoencoderRecipe.self, of: saved, settings: { [self] other in
+            [ResumedSetting("--code-size", given: codeSize, saved: configuration.codeSize),
+             ResumedSetting("--loss", given: loss?.rawValue, saved: other.loss.rawValue),
+             ResumedSetting("--batch-size", given: batchSize, saved: other.batchSize),
+             ResumedSetting("--normal-digits", given: try normalDigits.map { list(try Self.parseDigits($0)) },
+                            saved: list(other.normalDigits ?? Array(0...9)))]
+        }, learningRate: learningRate)
         recipe.epochs = epochs ?? recipe.epochs
-        recipe.learningRate = learningRate ?? recipe.learningRate
         return (configuration, recipe)
     }
 
@@ -184,43 +174,31 @@ struct TrainAutoencoder: ParsableCommand {
     /// histogram and the worst- and best-reconstructed test images.
     private func reportAnomalies(model: ConvAutoencoder, test: MNIST, normalDigits: [Int])
         -> (metrics: [(String, String)], plots: [RunPlot], pictures: [RunPicture]) {
-        let scores = reconstructionErrors(of: model, on: test)
-        let labels = test.labels
-        let unseenDigits = (0...9).filter { !normalDigits.contains($0) }
-        let unseen = labels.map { unseenDigits.contains($0) }
-        let overall = ROCCurve(scores: scores, positives: unseen)
-        // Each unseen digit against the seen ones alone.
-        let perDigit = unseenDigits.map { digit -> (digit: Int, curve: ROCCurve) in
-            let indices = labels.indices.filter { labels[$0] == digit || !unseen[$0] }
-            return (digit, ROCCurve(scores: indices.map { scores[$0] }, positives: indices.map { labels[$0] == digit }))
-        }
-        print("ROC AUC of reconstruction error, unseen digits (\(list(unseenDigits))) against seen (\(list(normalDigits))): \(String(format: "%.4f", overall.area))")
+        let report = AnomalyReport(scores: reconstructionErrors(of: model, on: test), labels: test.labels, seen: normalDigits)
+        let unseenDigits = report.unseenClasses
+        print("ROC AUC of reconstruction error, unseen digits (\(list(unseenDigits))) against seen (\(list(normalDigits))): \(String(format: "%.4f", report.overall.area))")
         print("Per digit — mean reconstruction error (MSE per pixel) and, for unseen digits, AUC against the seen ones:")
         for digit in 0...9 {
-            let own = labels.indices.filter { labels[$0] == digit }.map { Double(scores[$0]) }
-            let auc = perDigit.first { $0.digit == digit }.map { String(format: "  AUC %.4f", $0.curve.area) } ?? ""
-            let mean = String(format: "%.5f", own.reduce(0, +) / Double(own.count))
-            print("  \(digit) \(normalDigits.contains(digit) ? "seen  " : "unseen")  \(mean)\(auc)")
+            let auc = report.perClass.first { $0.label == digit }.map { String(format: "  AUC %.4f", $0.curve.area) } ?? ""
+            print("  \(digit) \(normalDigits.contains(digit) ? "seen  " : "unseen")  \(String(format: "%.5f", report.meanScore(of: digit)))\(auc)")
         }
-
         // Square, as ROC curves are drawn: both axes are rates from 0 to 1.
-        let roc = RunPlot(name: "roc", plot: rocPlot([("all unseen", overall)] + perDigit.map { ("digit \($0.digit)", $0.curve) }),
-                          width: 800, height: 800)
-        let seenAndUnseen = [(name: "seen digits \(list(normalDigits))", scores: labels.indices.filter { !unseen[$0] }.map { scores[$0] }),
-                             (name: "unseen digits \(list(unseenDigits))", scores: labels.indices.filter { unseen[$0] }.map { scores[$0] })]
-        let histogram = RunPlot(name: "scores", plot: histogramPlot(seenAndUnseen, title: "Anomaly scores of the test images",
-                                                                    xLabel: "reconstruction error, MSE per pixel (last bin: all above)"))
-
+        let roc = RunPlot(name: "roc", plot: .roc([("all unseen", report.overall)] + report.perClass.map { ("digit \($0.label)", $0.curve) },
+                                                  title: "Finding unseen digits", xLabel: "false-positive rate (seen digits flagged)",
+                                                  yLabel: "true-positive rate (unseen digits flagged)"), width: 800, height: 800)
+        let (seen, unseen) = report.seenAndUnseenScores
+        let histogram = RunPlot(name: "scores", plot: .histogram([("seen digits \(list(normalDigits))", seen),
+                                                                  ("unseen digits \(list(unseenDigits))", unseen)],
+                                                                 title: "Anomaly scores of the test images",
+                                                                 xLabel: "reconstruction error, MSE per pixel (last bin: all above)"))
         // The 12 highest scores, the unseen digits that scored lowest (the anomalies it misses) and
         // the 12 lowest scores overall, for contrast.
-        let ranked = scores.indices.sorted { scores[$0] > scores[$1] }
-        let groups = [Array(ranked.prefix(12)), Array(ranked.filter { unseen[$0] }.suffix(12).reversed()),
-                      Array(ranked.suffix(12).reversed())]
+        let groups = [report.highest(12), report.missed(12), report.lowest(12)]
         let anomalies = RunPicture(name: "anomalies",
                                    caption: "test images above their reconstructions and |difference| (heat map): top, the highest scores; middle, the unseen digits scored lowest; bottom, the lowest scores",
                                    image: differencePicture(of: model, groups: groups.map { test.batch(at: $0).inputs }))
         func describe(_ indices: [Int]) -> String {
-            indices.map { "\(labels[$0])\(unseen[$0] ? "" : "*")" }.joined(separator: " ")
+            indices.map { "\(report.labels[$0])\(report.unseen[$0] ? "" : "*")" }.joined(separator: " ")
         }
         print("""
             anomalies.png (each test image above its reconstruction and |difference|; * marks a seen digit):
@@ -228,8 +206,8 @@ struct TrainAutoencoder: ParsableCommand {
               middle, the unseen digits scored lowest: \(describe(groups[1]))
               bottom, the lowest scores:               \(describe(groups[2]))
             """)
-        let metrics = [("ROC AUC, unseen digits \(list(unseenDigits)) against seen", String(format: "%.4f", overall.area))]
-            + perDigit.map { ("ROC AUC, digit \($0.digit) against seen", String(format: "%.4f", $0.curve.area)) }
+        let metrics = [("ROC AUC, unseen digits \(list(unseenDigits)) against seen", String(format: "%.4f", report.overall.area))]
+            + report.perClass.map { ("ROC AUC, digit \($0.label) against seen", String(format: "%.4f", $0.curve.area)) }
         return (metrics, [roc, histogram], [anomalies])
     }
 }
@@ -241,7 +219,7 @@ extension ConvAutoencoder.Loss: ExpressibleByArgument {}
 
 /// How `myelin train autoencoder` trains. The checkpoint keeps it (metadata `myelin.recipe`), so a
 /// resumed run goes on with the settings it started with.
-struct AutoencoderRecipe: Codable, Equatable {
+struct AutoencoderRecipe: RunRecipe, Equatable {
     // MSE trains on exactly what the anomaly score measures; BCE found the unseen digits no better
     // (AUC 0.895 against 0.906 at code size 8, 10 epochs, digits 0–4).
     var loss: ConvAutoencoder.Loss = .mse

@@ -80,7 +80,6 @@ struct TrainCharRNN: ParsableCommand {
             },
             steps: steps, learningRate: learningRate)
         let recipe = start.recipe, c = recipe.configuration
-        print("Model charrnn: Embedding(\(c.vocabularySize), \(c.embeddingSize)) → \(c.cell.rawValue.uppercased())(\(c.hiddenSize))×\(c.layers) → Linear(\(c.hiddenSize), \(c.vocabularySize)); Adam lr \(recipe.learningRate), gradient norm clipped at \(recipe.clipNorm); \(recipe.batchSize) streams × \(recipe.window) characters per step, \(recipe.steps) steps.")
         manualSeed(recipe.seed)
         let modelGenerator = RandomGenerator(seed: recipe.seed)  // initial weights, then dropout between layers
         let model = CharRNN(c, generator: modelGenerator)

@@ -41,7 +41,7 @@ struct TrainGAN: ParsableCommand {
 
     /// What a GAN run was started with, saved in its checkpoint (metadata `myelin.recipe`) so that
     /// --resume goes on the same way.
-    struct Recipe: Codable {
+    struct Recipe: RunRecipe {
         var variant: GANConfiguration.Variant
         /// Epochs planned; a resumed run goes on to this many unless told otherwise.
         var epochs: Int
@@ -49,29 +49,23 @@ struct TrainGAN: ParsableCommand {
         var learningRate: Float
         /// Draws the initial weights, the data order, the noise and the fixed noise of the sample grids.
         var seed: UInt64
-
-        static let metadataKey = "myelin.recipe"
     }
 
     func run() throws {
         var train = try MNIST(split: .train, directory: data.map { URL(fileURLWithPath: $0) }, scaling: .symmetric)
         let folder = try runOptions.folder(defaultName: "gan")
         let checkpointURL = folder.appendingPathComponent("gan.safetensors")
-        let resuming = try runOptions.resumeCheckpoint(named: "gan.safetensors", command: "gan")
-        let saved = try resuming.map { try TrainingCheckpoint.read($0, format: GANTrainer.checkpointFormat) }
+        let saved = try runOptions.savedRun(named: "gan.safetensors", format: GANTrainer.checkpointFormat, command: "gan")
         var recipe = Recipe(variant: variant ?? .mlp, epochs: epochs ?? (variant == .dcgan ? 5 : 20), batchSize: batchSize ?? 64,
                             learningRate: learningRate ?? 2e-4, seed: runOptions.seed)
         var configuration = GANConfiguration(variant: recipe.variant)
-        if let resuming, let saved {
-            configuration = try GANTrainer.configuration(in: saved.metadata, path: resuming.path)
-            recipe = try CheckpointMetadata.value(Recipe.self, key: Recipe.metadataKey, in: saved.metadata, path: resuming.path,
-                                                  what: "training recipe")
-            try runOptions.refuseChangedSettings([
-                ResumedSetting("--variant", given: variant?.rawValue, saved: configuration.variant.rawValue),
-                ResumedSetting("--batch-size", given: batchSize, saved: recipe.batchSize),
-            ], savedSeed: recipe.seed, of: resuming)
+        if let saved {
+            configuration = try GANTrainer.configuration(in: saved.file.metadata, path: saved.url.path)
+            recipe = try runOptions.resumedRecipe(Recipe.self, of: saved, settings: { [self] other in
+                [ResumedSetting("--variant", given: variant?.rawValue, saved: configuration.variant.rawValue),
+                 ResumedSetting("--batch-size", given: batchSize, saved: other.batchSize)]
+            }, learningRate: learningRate)
             recipe.epochs = epochs ?? recipe.epochs
-            recipe.learningRate = learningRate ?? recipe.learningRate
         }
         train.imageShape = configuration.imageShape
         guard train.count >= recipe.batchSize else {
@@ -114,16 +108,11 @@ struct TrainGAN: ParsableCommand {
             if let evolution { outputs.pictures.append(evolution.strip) }
             return outputs
         }
-        let trainer = Trainer(.epochs(recipe.epochs), state: task.state,
-                              metadata: gan.checkpointMetadata.merging([Recipe.metadataKey: try CheckpointMetadata.json(recipe)]) { $1 },
-                              callbacks: runCallbacks(progress: ProgressLogger(speed: .steps, shown: ["D loss", "G loss"]),
-                                                      checkpoint: checkpointURL, every: .epoch, report: report, extra: [drawSamples]))
-        if let resuming, let saved {
-            try gan.checkCompatible(with: saved, path: resuming.path)
-            try resume(trainer, from: saved, at: resuming, newLearningRate: learningRate != nil, lengthOption: "--epochs")
-        }
-        try trainer.run(task)
-        printWritten([checkpointURL.path, folder.appendingPathComponent("metrics.csv").path] + report.written + (evolution.map { [$0.gif] } ?? []))
+        if let saved { try gan.checkCompatible(with: saved.file, path: saved.url.path) }
+        let (_, written) = try trainRun(task, length: .epochs(recipe.epochs), recipe: recipe, metadata: gan.checkpointMetadata,
+                                        checkpoint: checkpointURL, progress: ProgressLogger(speed: .steps, shown: ["D loss", "G loss"]),
+                                        report: report, extra: [drawSamples], resuming: saved, newLearningRate: learningRate != nil)
+        printWritten(written + (evolution.map { [$0.gif] } ?? []))
         print("Walk between two digits: swift run -c release gan-interpolation \(checkpointURL.path)")
     }
 }

@@ -83,7 +83,6 @@ struct TrainGPT: ParsableCommand {
             },
             steps: steps, learningRate: learningRate)
         let recipe = start.recipe, c = recipe.configuration
-        print("Model gpt: Embedding(\(c.vocabularySize), \(c.embedDim)) + positions(\(c.context)) → \(c.layers) pre-LN blocks (\(c.heads) heads, MLP \(c.feedForward)) → LayerNorm → Linear(\(c.embedDim), \(c.vocabularySize)); AdamW lr \(recipe.learningRate), weight decay \(recipe.weightDecay); \(recipe.batchSize) windows × \(c.context) characters per step, \(recipe.steps) steps.")
         manualSeed(recipe.seed)
         let model = CharGPT(c, generator: RandomGenerator(seed: recipe.seed))
         let task = CharGPTTask(model, optimizer: AdamW(model.parameters, learningRate: recipe.learningRate, weightDecay: recipe.weightDecay),

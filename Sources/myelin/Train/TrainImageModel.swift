@@ -43,7 +43,7 @@ struct TrainImageModel: ParsableCommand {
     }
 
     /// What a run was started with, saved in its checkpoint so that --resume goes on the same way.
-    struct Recipe: Codable {
+    struct Recipe: RunRecipe {
         var model: String
         var epochs: Int
         var batchSize: Int
@@ -51,7 +51,6 @@ struct TrainImageModel: ParsableCommand {
         var augment: Bool
         var seed: UInt64
 
-        static let metadataKey = "myelin.recipe"
         /// The `myelin.format` of an image model's training checkpoint.
         static let checkpointFormat = "myelin.classifier"
     }
@@ -60,24 +59,19 @@ struct TrainImageModel: ParsableCommand {
         let model = self.model
         let folder = try runOptions.folder(defaultName: model.rawValue)
         let checkpointURL = folder.appendingPathComponent("\(model.rawValue).safetensors")
+        let saved = try runOptions.savedRun(named: checkpointURL.lastPathComponent, format: Recipe.checkpointFormat, command: model.rawValue)
         var recipe = Recipe(model: model.rawValue, epochs: model.epochs, batchSize: batchSize ?? model.batchSize,
-                            learningRate: model.learningRate, augment: augment, seed: runOptions.seed)
-        let resuming = try runOptions.resumeCheckpoint(named: checkpointURL.lastPathComponent, command: model.rawValue)
-        let saved = try resuming.map { try TrainingCheckpoint.read($0, format: Recipe.checkpointFormat) }
-        if let resuming, let saved {
-            let savedRecipe = try CheckpointMetadata.value(Recipe.self, key: Recipe.metadataKey, in: saved.metadata, path: resuming.path,
-                                                           what: "training recipe")
-            guard savedRecipe.model == model.rawValue else {
-                throw CommandError("\(resuming.path) is a run of \(savedRecipe.model), not \(model.rawValue): resume it with `myelin train \(savedRecipe.model) --resume \(runOptions.resume!)`")
-            }
-            try runOptions.refuseChangedSettings([
-                ResumedSetting("--batch-size", given: batchSize, saved: savedRecipe.batchSize),
-                ResumedSetting("--augment", given: augment ? true : nil, saved: savedRecipe.augment),
-            ], savedSeed: savedRecipe.seed, of: resuming)
-            recipe = savedRecipe
+                            learningRate: learningRate ?? model.learningRate, augment: augment, seed: runOptions.seed)
+        if let saved {
+            recipe = try runOptions.resumedRecipe(Recipe.self, of: saved, settings: { [self] other in
+                guard other.model == model.rawValue else {
+                    throw CommandError("\(saved.url.path) is a run of \(other.model), not \(model.rawValue): resume it with `myelin train \(other.model) --resume \(runOptions.resume!)`")
+                }
+                return [ResumedSetting("--batch-size", given: self.batchSize, saved: other.batchSize),
+                        ResumedSetting("--augment", given: augment ? true : nil, saved: other.augment)]
+            }, learningRate: learningRate)
         }
         recipe.epochs = epochs ?? recipe.epochs
-        recipe.learningRate = learningRate ?? recipe.learningRate
         let directory = data.map { URL(fileURLWithPath: $0) }
         let train = try MNIST(split: .train, directory: directory)
         let test = try MNIST(split: .test, directory: directory)
@@ -93,7 +87,7 @@ struct TrainImageModel: ParsableCommand {
                                   validation: DataLoader(test, batchSize: 1000), metrics: [.accuracy, .confusionMatrix],
                                   prefix: "test ", format: Recipe.checkpointFormat)
         let report = ReportWriter(to: folder) { trainer in
-            var outputs = RunOutputs(
+            RunOutputs(
                 title: "myelin train \(model.rawValue)",
                 summary: "\(model.summary), trained on \(train.count) MNIST digits and tested on \(test.count).",
                 settings: [("model", "\(model.rawValue): \(network.parameterCount) parameters"), ("optimizer", optimizerSummary),
@@ -101,22 +95,17 @@ struct TrainImageModel: ParsableCommand {
                            ("augmentation", recipe.augment ? "random shifts of up to 2 pixels" : "none"), ("seed", String(seed))],
                 metrics: [("test accuracy", String(format: "%.4f", trainer.history.last("test accuracy")!)),
                           ("mean training loss, last epoch", String(format: "%.4f", trainer.history.last("mean loss")!))],
-                plots: trainer.history.standardPlots(),
-                pictures: firstConvolutionPictures(of: network, on: test))
-            outputs.texts = [(caption: "Confusion matrix of the test set (rows: true digit, columns: predicted)",
-                              text: trainer.history.confusionMatrix!.table)]
-            return outputs
+                plots: trainer.history.standardPlots(), pictures: firstConvolutionPictures(of: network, on: test),
+                texts: [(caption: "Confusion matrix of the test set (rows: true digit, columns: predicted)",
+                         text: trainer.history.confusionMatrix!.table)])
         }
-        let trainer = Trainer(.epochs(epochs), state: task.state, metadata: [Recipe.metadataKey: try CheckpointMetadata.json(recipe)],
-                              callbacks: runCallbacks(progress: ProgressLogger(), checkpoint: checkpointURL, every: .epoch, report: report))
-        if let resuming, let saved {
-            try resume(trainer, from: saved, at: resuming, newLearningRate: learningRate != nil, lengthOption: "--epochs")
-        }
-        let history = try trainer.run(task)
+        let (trainer, written) = try trainRun(task, length: .epochs(epochs), recipe: recipe, checkpoint: checkpointURL,
+                                              progress: ProgressLogger(), report: report, resuming: saved,
+                                              newLearningRate: learningRate != nil)
         print("Confusion matrix of the test set (rows: true digit, columns: predicted):")
-        print(history.confusionMatrix!.table)
-        print(String(format: "Test accuracy: %.4f", history.last("test accuracy")!))
-        printWritten([checkpointURL.path, folder.appendingPathComponent("metrics.csv").path] + report.written)
+        print(trainer.history.confusionMatrix!.table)
+        print(String(format: "Test accuracy: %.4f", trainer.history.last("test accuracy")!))
+        printWritten(written)
         print("Train further with: myelin train \(model.rawValue) --resume \(folder.path) --epochs \(epochs + 1)")
     }
 }
