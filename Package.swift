@@ -42,6 +42,7 @@ let package = Package(
         .executableTarget(name: "perceptron", dependencies: ["Myelin"], path: "Examples/Perceptron"),
         .executableTarget(name: "xor", dependencies: ["Myelin"], path: "Examples/XOR"),
         .executableTarget(name: "mnist-mlp", dependencies: ["Myelin"], path: "Examples/MNISTMLP"),
+        .executableTarget(name: "mnist-fit", dependencies: ["Myelin"], path: "Examples/MNISTFit"),
         .executableTarget(name: "lenet", dependencies: ["Myelin", "MyelinModels"], path: "Examples/LeNet"),
         .executableTarget(name: "mnist-cnn", dependencies: ["Myelin", "MyelinModels"], path: "Examples/MNISTConvNet"),
         .executableTarget(name: "vgg-mini", dependencies: ["Myelin", "MyelinModels"], path: "Examples/VGGMini"),
