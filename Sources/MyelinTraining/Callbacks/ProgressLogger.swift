@@ -88,9 +88,9 @@ public final class ProgressLogger: TrainingCallback {
     }
 
     public func trainingDidEnd(_ trainer: Trainer) throws {
-        guard case .steps = trainer.length, trainer.progress.step > trainer.resumedAtStep else { return }
-        bar?.finish(describe(averages.isEmpty ? [] : (trainer.lastStep?.values ?? []).map { ($0.name, averages[$0.name] ?? .nan) }
-            .filter { shown?.contains($0.name) ?? true }))
+        guard case .steps = trainer.length, let last = trainer.lastStep else { return }
+        let figures = last.values.filter { shown?.contains($0.name) ?? true }
+        bar?.finish(describe(figures.map { ($0.name, averages[$0.name] ?? Double($0.value)) }))
         bar = nil
     }
 

@@ -64,7 +64,7 @@ public struct StepContext {
     public let step: Int
     /// This step's epoch, counted from 1.
     public let epoch: Int
-    /// This step's place in its epoch, from 0 (always 0.. for an endless source: steps counted).
+    /// This step's place in its epoch, from 0 (for an endless source, which has no epochs: the steps before it).
     public let indexInEpoch: Int
     unowned let trainer: Trainer
 
