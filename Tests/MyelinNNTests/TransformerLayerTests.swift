@@ -114,11 +114,12 @@ private final class TinyGPT: Module {
     @Test func layerNormIsTorchsLayerNorm() {
         let ln = LayerNorm(5)
         #expect(ln.stateDict.map(\.0) == ["weight", "bias"])
-        #expect(ln.weight.scalars == [1, 1, 1, 1, 1] && ln.bias.scalars == [0, 0, 0, 0, 0])
-        #expect(LayerNorm(5, elementwiseAffine: false).parameterCount == 0)
+        #expect(ln.weight!.scalars == [1, 1, 1, 1, 1] && ln.bias!.scalars == [0, 0, 0, 0, 0])
+        let plain = LayerNorm(5, elementwiseAffine: false)
+        #expect(plain.weight == nil && plain.bias == nil && plain.stateDict.isEmpty && !plain.elementwiseAffine)
         let x = uniform([3, 2, 5], g)
-        ln.weight.assign(uniform([5], g))
-        ln.bias.assign(uniform([5], g))
+        ln.weight!.assign(uniform([5], g))
+        ln.bias!.assign(uniform([5], g))
         #expect(ln(x).scalars == layerNorm(x, features: 5, weight: ln.weight, bias: ln.bias).scalars)
         GradientCheck().check(ln.parameters) { ln(x) }
     }

@@ -40,19 +40,20 @@ open class Module {
         }
     }
 
-    /// This module's own parameters (not its children's), with their names.
+    /// This module's own parameters (not its children's), with their names; an optional one that
+    /// is nil (`Linear(…, bias: false).bias`) is not listed.
     open var ownParameters: [(String, Tensor)] {
         Mirror(reflecting: self).allChildren.compactMap { child in
-            guard let label = child.label, let p = child.value as? Parameter else { return nil }
-            return (label.droppingWrapperPrefix, p.wrappedValue)
+            guard let label = child.label, let tensor = (child.value as? AnyParameter)?.tensor else { return nil }
+            return (label.droppingWrapperPrefix, tensor)
         }
     }
 
-    /// This module's own buffers (running statistics), with their names.
+    /// This module's own buffers (running statistics), with their names; nil ones are not listed.
     open var ownBuffers: [(String, Tensor)] {
         Mirror(reflecting: self).allChildren.compactMap { child in
-            guard let label = child.label, let b = child.value as? Buffer else { return nil }
-            return (label.droppingWrapperPrefix, b.wrappedValue)
+            guard let label = child.label, let tensor = (child.value as? AnyBuffer)?.tensor else { return nil }
+            return (label.droppingWrapperPrefix, tensor)
         }
     }
 

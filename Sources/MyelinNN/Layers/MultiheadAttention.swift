@@ -39,7 +39,7 @@ public final class MultiheadAttention: Module {
 
     public override var ownParameters: [(String, Tensor)] {
         guard names == .pytorch else { return [] }
-        return [("in_proj_weight", qkv.weight)] + (qkv.hasBias ? [("in_proj_bias", qkv.bias)] : [])
+        return [("in_proj_weight", qkv.weight)] + (qkv.bias.map { [("in_proj_bias", $0)] } ?? [])
     }
 
     /// Attention where every position sees every other.
