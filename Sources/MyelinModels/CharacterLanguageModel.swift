@@ -31,8 +31,7 @@ extension CharacterLanguageModel {
         evaluating {
             var total = 0.0, count = 0, windows = 0
             for (inputs, targets) in validationWindows(ids, window: window, batchSize: batchSize) {
-                let logits = self(inputs)
-                total += Double(crossEntropy(logits.reshaped([-1, vocabularySize]), targets.reshaped([-1]), reduction: .sum).item)
+                total += Double(crossEntropy(self(inputs), targets, reduction: .sum).item)
                 count += targets.count
                 windows += inputs.shape[0]
             }

@@ -40,7 +40,7 @@ import MyelinModels
         var loss: Float = .infinity
         for _ in 0..<150 {
             let (x, y) = windows.next()
-            let value = crossEntropy(model(x).reshaped([-1, vocabulary.count]), y.reshaped([-1]))
+            let value = crossEntropy(model(x), y)
             optimizer.zeroGrad()
             value.backward()
             clipGradientNorm(model.parameters, maxNorm: 5)
