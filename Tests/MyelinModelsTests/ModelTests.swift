@@ -63,3 +63,14 @@ import MyelinModels
         #expect(last < 0.5 * first, "\(name): loss \(first) → \(last)")
     }
 }
+
+@Suite struct ModelPreconditionMessages {
+    @Test func charGPTSizes() async {
+        // The message survives the optimised build (MyelinTensor's precondition, not Swift's).
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CharGPT(.init(vocabularySize: 0))
+        }
+        let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(message.contains("CharGPT: sizes must be positive, got"), "\(message)")
+    }
+}
