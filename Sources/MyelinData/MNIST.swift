@@ -19,9 +19,9 @@ public struct MNIST: Dataset {
 
     /// How pixel bytes 0…255 become floats (computed in float32, as PyTorch does).
     public enum Scaling: Sendable {
-        /// x / 255, in [0, 1] (W1–W3).
+        /// x / 255, in [0, 1] (the MNIST MLP, ConvNet and LeNet-5 benchmarks).
         case unitInterval
-        /// x / 127.5 − 1, in [−1, 1] (W5, for a tanh generator).
+        /// x / 127.5 − 1, in [−1, 1] (the GAN benchmark, for a tanh generator).
         case symmetric
         /// x, in [0, 255].
         case raw

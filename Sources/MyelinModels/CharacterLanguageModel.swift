@@ -25,7 +25,7 @@ public protocol CharacterLanguageModel: Module {
 
 extension CharacterLanguageModel {
     /// The mean cross-entropy per predicted character, in nats, over `ids` cut into non-overlapping
-    /// windows that each start afresh (W4's validation loss), in evaluation mode. Divide by ln 2 for
+    /// windows that each start afresh (the char-LSTM benchmark's validation loss), in evaluation mode. Divide by ln 2 for
     /// bits per character.
     public func meanLoss(on ids: [Int32], window: Int, batchSize: Int = 256) -> (nats: Double, windows: Int) {
         evaluating {

@@ -22,7 +22,7 @@ func rows(_ t: Tensor) -> [[Int]] {
 }
 
 @Suite struct CharacterVocabularyTests {
-    @Test func shakespeareHas76CharactersAndW4sSplit() throws {
+    @Test func shakespeareHas76CharactersAndTheCharLSTMBenchmarksSplit() throws {
         let corpus = try shakespeare.get()
         #expect(corpus.path == packageRoot.appendingPathComponent("Data/text/shakespeare.txt").standardizedFileURL.path)
         let v = corpus.vocabulary

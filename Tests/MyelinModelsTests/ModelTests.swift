@@ -5,7 +5,7 @@ import MyelinModels
 @Suite struct ModelTests {
     let images = Tensor.uniform([3, 1, 28, 28], generator: RandomGenerator(seed: 1))
 
-    @Test func leNetMatchesW3() {
+    @Test func leNetMatchesTheLeNetBenchmark() {
         let model = LeNet(generator: RandomGenerator(seed: 2))
         #expect(model(images).shape == [3, 10])
         #expect(model.features(images).shape == [3, 16, 5, 5])

@@ -38,7 +38,7 @@ private func sineWeights(_ shape: [Int]) -> Tensor {
     Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { Float(sin(Double($0))) })
 }
 
-/// W6's GPT assembled from the layers, under the names of the PyTorch module.
+/// The char-transformer benchmark's GPT assembled from the layers, under the names of the PyTorch module.
 private final class TinyGPT: Module {
     let tok: Embedding, pos: Embedding
     let blocks: [TransformerBlock]
@@ -151,7 +151,7 @@ private final class TinyGPT: Module {
         #expect(close(attention.forward(x, causal: true).scalars, expected.scalars, 1e-6))
     }
 
-    @Test func blockNamesFollowW6AndGradientsMatchFiniteDifferences() {
+    @Test func blockNamesFollowTheBenchmarkAndGradientsMatchFiniteDifferences() {
         let block = TransformerBlock(embedDim: 4, heads: 2, feedForward: 6, generator: RandomGenerator(seed: 5))
         #expect(block.stateDict.map(\.0) == ["ln1.weight", "ln1.bias", "qkv.weight", "qkv.bias", "proj.weight", "proj.bias",
                                              "ln2.weight", "ln2.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"])

@@ -4,7 +4,7 @@ import MyelinTensor
 /// A text as character ids, split into a training part followed by a validation part.
 ///
 /// The vocabulary is the sorted set of the text's characters (Unicode scalars). The first
-/// ⌊N·(1 − validationFraction)⌋ ids train and the rest validate: for Shakespeare (W4),
+/// ⌊N·(1 − validationFraction)⌋ ids train and the rest validate: for Shakespeare (the char-LSTM benchmark),
 /// N = 1,055,110, V = 76, 949,599 training and 105,511 validation characters.
 public struct TextCorpus: Sendable {
     /// The file the text came from, or `<text>`.
