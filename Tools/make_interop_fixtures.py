@@ -2,7 +2,7 @@
 Tests/MyelinModelsTests/Fixtures/:
 
   mlp.safetensors, mlp-io.safetensors      an MLP 64-32-16-10 (Flatten, Linear, ReLU, …) for 8×8 digits
-  lenet.safetensors, lenet-io.safetensors  LeNet-5 for 28×28 digits (W3's network)
+  lenet.safetensors, lenet-io.safetensors  LeNet-5 for 28×28 digits (the LeNet-5 benchmark's network)
 
 Each model file is PyTorch's own state_dict written by the `safetensors` package, exactly as a
 PyTorch user would save one; each -io file holds an input batch (`input`) and PyTorch's logits

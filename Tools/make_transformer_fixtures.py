@@ -1,4 +1,4 @@
-"""Writes Tests/MyelinNNTests/Fixtures/transformer.json: a tiny W6-style GPT (the same modules and
+"""Writes Tests/MyelinNNTests/Fixtures/transformer.json: a tiny GPT like the char-transformer benchmark's (the same modules and
 names as ../shared/bench/torch/w6_gpt.py, smaller sizes), one of its pre-LN blocks on its own, and a
 PyTorch nn.MultiheadAttention with a key padding mask — each with its state dict, an input, PyTorch's
 outputs and the gradients of a scalar loss — so the tests can check that Myelin's layers load
@@ -19,7 +19,7 @@ torch.manual_seed(0)
 V, CTX, D, H, L, FF = 11, 8, 12, 3, 2, 24
 
 
-class Block(nn.Module):  # W6's Block, sizes as parameters
+class Block(nn.Module):  # the char-transformer benchmark's Block, sizes as parameters
     def __init__(self):
         super().__init__()
         self.ln1 = nn.LayerNorm(D)
@@ -41,7 +41,7 @@ class Block(nn.Module):  # W6's Block, sizes as parameters
         return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
 
 
-class GPT(nn.Module):  # W6's GPT
+class GPT(nn.Module):  # the char-transformer benchmark's GPT
     def __init__(self):
         super().__init__()
         self.tok = nn.Embedding(V, D)

@@ -22,7 +22,7 @@ func charLSTMWorkload() -> [String: Any] {
         if step == warmupSteps { measuredStart = now() }
         let (inputs, targets) = windows.next()
         let logits = model(inputs)
-        let loss = crossEntropy(logits.reshaped([-1, corpus.vocabulary.count]), targets.reshaped([-1]))
+        let loss = crossEntropy(logits, targets)
         optimizer.zeroGrad()
         loss.backward()
         clipGradientNorm(model.parameters, maxNorm: clip)

@@ -21,7 +21,7 @@ func gptWorkload() -> [String: Any] {
     for step in 0..<(warmupSteps + measuredSteps) {
         if step == warmupSteps { measuredStart = now() }
         let (inputs, targets) = windows.next()
-        let loss = crossEntropy(model(inputs).reshaped([-1, vocabularySize]), targets.reshaped([-1]))
+        let loss = crossEntropy(model(inputs), targets)
         optimizer.zeroGrad()
         loss.backward()
         optimizer.step()

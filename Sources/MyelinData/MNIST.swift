@@ -19,9 +19,9 @@ public struct MNIST: Dataset {
 
     /// How pixel bytes 0…255 become floats (computed in float32, as PyTorch does).
     public enum Scaling: Sendable {
-        /// x / 255, in [0, 1] (W1–W3).
+        /// x / 255, in [0, 1] (the MNIST MLP, ConvNet and LeNet-5 benchmarks).
         case unitInterval
-        /// x / 127.5 − 1, in [−1, 1] (W5, for a tanh generator).
+        /// x / 127.5 − 1, in [−1, 1] (the GAN benchmark, for a tanh generator).
         case symmetric
         /// x, in [0, 255].
         case raw
@@ -43,7 +43,7 @@ public struct MNIST: Dataset {
     public init(split: Split, directory: URL? = nil, scaling: Scaling = .unitInterval) throws {
         guard let directory = directory ?? MNIST.defaultDirectory() else {
             throw DataError(.missingFile, path: "Data/mnist",
-                            "no MNIST folder found: looked for Data/mnist in \(FileManager.default.currentDirectoryPath) and every folder above it. \(MNIST.hint)")
+                            "not found in \(FileManager.default.currentDirectoryPath) or any folder above it. \(MNIST.hint)")
         }
         self.split = split
         self.scaling = scaling
@@ -109,9 +109,15 @@ public struct MNIST: Dataset {
         ProjectData.locate("mnist", startingAt: start) { (try? locate(Split.train.imagesFileName, in: $0)) != nil }
     }
 
-    /// What to do about missing files, said in every missing-file error.
-    static let hint = "Pass the folder holding the MNIST IDX files with --data DIR (or `directory:`), "
-        + "or copy them into the project's Data/mnist from the shared data (../shared/data/mnist, checked against its SHA256SUMS)."
+    /// What MNIST is, where the project keeps it and what to do, said in every missing-file error.
+    static let hint: String = {
+        let files: [String] = [Split.train, Split.test].flatMap { [$0.imagesFileName, $0.labelsFileName] }
+        return "MNIST is the data set of 70,000 handwritten digits (28×28 grey images labelled 0–9). "
+            + "Myelin keeps it in the repository's Data/mnist (looked for from the current folder upward), "
+            + "and a fresh clone has it: run from inside the repository (`git checkout -- Data/mnist` restores "
+            + "deleted files). To read another folder, pass it with --data DIR (or `directory:` in code); it must hold "
+            + files.joined(separator: ", ") + ", each raw or gzipped (with .gz added)."
+    }()
 
     /// `name.gz` if it exists, else `name`; an error naming both if neither does.
     static func locate(_ name: String, in directory: URL) throws -> String {

@@ -4,17 +4,17 @@ import MyelinTensor
 
 /// A character-level GPT: token embedding plus position embedding, pre-LN transformer blocks with
 /// causal self-attention, a final layer norm and a linear head that scores every character of the
-/// vocabulary as the next one. The defaults are W6's network (821,068 parameters for 76 characters).
+/// vocabulary as the next one. The defaults are the char-transformer benchmark's network (821,068 parameters for 76 characters).
 ///
 /// Shapes: character ids [N, T] (int32/int64, T ≤ context) → logits [N, T, V]. State-dict names
-/// follow W6's PyTorch module: `tok.weight`, `pos.weight`, `blocks.0.ln1.weight`, `blocks.0.qkv.weight`,
+/// follow the benchmark's PyTorch module: `tok.weight`, `pos.weight`, `blocks.0.ln1.weight`, `blocks.0.qkv.weight`,
 /// …, `lnf.weight`, `head.weight`, `head.bias` (the head is not tied to the embedding).
 public final class CharGPT: Module {
     /// What a checkpoint must record to rebuild the model.
     public struct Configuration: Codable, Equatable, Sendable {
         /// How positions are told apart.
         public enum Positions: String, Codable, CaseIterable, Sendable {
-            /// A learned table, `pos` (W6, GPT-2).
+            /// A learned table, `pos` (GPT-2, the char-transformer benchmark).
             case learned
             /// Fixed sinusoids (nothing learned, nothing saved).
             case sinusoidal

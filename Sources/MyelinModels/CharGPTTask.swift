@@ -26,7 +26,7 @@ public final class CharGPTTask: TrainingTask {
     public var batches: EndlessBatches<(input: Tensor, target: Tensor)> { EndlessBatches { [windows] in windows.next() } }
 
     public func step(_ batch: (input: Tensor, target: Tensor), context: StepContext) throws -> StepOutput {
-        let loss = crossEntropy(model(batch.input).reshaped([-1, model.vocabularySize]), batch.target.reshaped([-1]))
+        let loss = crossEntropy(model(batch.input), batch.target)
         let value = loss.item
         try context.beforeUpdate(["loss": value])
         optimizer.zeroGrad()

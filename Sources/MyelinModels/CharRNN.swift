@@ -3,10 +3,10 @@ import MyelinData
 import MyelinTensor
 
 /// A character-level language model (char-RNN): embedding → recurrent layers → a linear head that
-/// scores every character of the vocabulary as the next one. The defaults are W4's network:
+/// scores every character of the vocabulary as the next one. The defaults are the char-LSTM benchmark's network:
 /// Embedding(V, 64) – LSTM(64, 256) – Linear(256, V).
 ///
-/// Shapes: character ids [N, T] (int32/int64) → logits [N, T, V]. State-dict names follow W4's
+/// Shapes: character ids [N, T] (int32/int64) → logits [N, T, V]. State-dict names follow the benchmark's
 /// PyTorch module (`emb.weight`, `lstm.weight_ih_l0`, …, `head.weight`); the recurrent layer is
 /// named after its cell (`lstm`, `gru` or `rnn`).
 public final class CharRNN: Module {

@@ -39,7 +39,7 @@ public final class CharRNNTask: TrainingTask {
     public func step(_ batch: (input: Tensor, target: Tensor), context: StepContext) throws -> StepOutput {
         // Each pass over the text starts from a zero state; within one, the state carries on.
         let (logits, next) = model.forward(batch.input, state: context.indexInEpoch == 0 ? nil : carried)
-        let loss = crossEntropy(logits.reshaped([-1, model.vocabularySize]), batch.target.reshaped([-1]))
+        let loss = crossEntropy(logits, batch.target)
         let value = loss.item
         try context.beforeUpdate(["loss": value])
         optimizer.zeroGrad()

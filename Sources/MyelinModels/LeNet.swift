@@ -1,7 +1,7 @@
 import MyelinNN
 import MyelinTensor
 
-/// LeNet-5 (LeCun et al., 1998) for 28×28 digits, as the W3 workload defines it: two 5×5
+/// LeNet-5 (LeCun et al., 1998) for 28×28 digits, as the LeNet-5 benchmark defines it: two 5×5
 /// convolutions with max pooling, then three fully connected layers. 61,706 parameters.
 ///
 /// Shapes: [N, 1, 28, 28] → logits [N, 10].

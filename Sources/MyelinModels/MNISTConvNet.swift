@@ -1,7 +1,7 @@
 import MyelinNN
 import MyelinTensor
 
-/// The classic PyTorch MNIST example network (W2): two 3×3 convolutions, max pooling, dropout and
+/// The classic PyTorch MNIST example network (the MNIST ConvNet benchmark): two 3×3 convolutions, max pooling, dropout and
 /// a fully connected head, ending in log-probabilities (train it with `nllLoss`). 1,199,882 parameters.
 ///
 /// Shapes: [N, 1, 28, 28] → log-probabilities [N, 10].

@@ -2,8 +2,8 @@ import MyelinNN
 import MyelinTensor
 
 /// A multilayer perceptron: Flatten, then Linear layers of the given widths with ReLU between them
-/// (none after the last, which gives logits). `multilayerPerceptron([784, 256, 256, 10])` is W1's
-/// network. As a Sequential its state-dict names are PyTorch's for the same `nn.Sequential`
+/// (none after the last, which gives logits). `multilayerPerceptron([784, 256, 256, 10])` is the MNIST
+/// MLP benchmark's network. As a Sequential its state-dict names are PyTorch's for the same `nn.Sequential`
 /// (`1.weight`, `3.weight`, …), so its weights move between the two unchanged.
 ///
 /// Shapes: [N, …] with `widths[0]` values per example → [N, widths.last].

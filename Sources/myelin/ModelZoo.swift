@@ -9,9 +9,9 @@ enum ZooModel: String, ExpressibleByArgument, CaseIterable {
 
     var summary: String {
         switch self {
-        case .mlp: return "784 → 256 → 256 → 10 with ReLU (the MNIST MLP benchmark)"
-        case .lenet: return "LeNet-5: two 5×5 convolutions with max pooling, three linear layers (the LeNet benchmark)"
-        case .cnn: return "the PyTorch MNIST example ConvNet: two 3×3 convolutions, max pooling, dropout, log-softmax (the MNIST ConvNet benchmark)"
+        case .mlp: return "784 → 256 → 256 → 10 with ReLU (the MNIST MLP benchmark's network)"
+        case .lenet: return "LeNet-5: two 5×5 convolutions with max pooling, three linear layers (the LeNet-5 benchmark's network)"
+        case .cnn: return "the PyTorch MNIST example ConvNet: two 3×3 convolutions, max pooling, dropout, log-softmax (the MNIST ConvNet benchmark's network)"
         case .vggMini: return "VGG-style: three blocks of two 3×3 convolutions with batch norm, global average pooling"
         }
     }
@@ -35,8 +35,8 @@ enum ZooModel: String, ExpressibleByArgument, CaseIterable {
     var batchSize: Int { self == .mlp ? 128 : 64 }
     var epochs: Int { self == .mlp || self == .lenet ? 3 : 1 }
     /// The cnn ends in log-softmax, so it trains with the negative log-likelihood.
-    var loss: LossFunction {
-        self == .cnn ? nllLoss : crossEntropy
+    var loss: (Tensor, Tensor) -> Tensor {
+        self == .cnn ? { nllLoss($0, $1) } : { crossEntropy($0, $1) }
     }
 
     func makeOptimizer(_ parameters: [Tensor], learningRate: Float) -> (Optimizer, String) {

@@ -34,7 +34,8 @@ import Testing
             for command in [["sample", "gpt", url.path, "--length", "3"], ["info", url.path]] {
                 let result = try runner.run(command)
                 #expect(result.status == 1, "\(name), \(command[0]): exit status \(result.status)")
-                #expect(result.errors.hasPrefix("Error: \(url.path): "), "\(name), \(command[0]): \(result.errors)")
+                #expect(result.errors.hasPrefix("Error: \(url.path): ") || result.errors.hasPrefix("Error: \(url.path) is not a safetensors file: "),
+                        "\(name), \(command[0]): \(result.errors)")
                 #expect(result.errors.split(separator: "\n").count == 1 && result.errors.contains(problem),
                         "\(name): \(result.errors)")
             }
@@ -44,6 +45,17 @@ import Testing
         let resumed = try runner.run(["train", "gpt", "--resume", runner.url("run").path, "--steps", "4"])
         #expect(resumed.status == 1 && resumed.errors.contains(checkpoint.path), "\(resumed.errors)")
         #expect(try Data(contentsOf: checkpoint) == bytes.prefix(bytes.count - 1))
+    }
+
+    @Test func infoOfATextFileSaysItIsNotASafetensorsFile() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        let readme = try runner.write("# Myelin\n\nMyelin is a deep-learning framework written in Swift.\n", to: "README.md")
+        let result = try runner.run(["info", readme])
+        #expect(result.status == 1)
+        #expect(result.errors == "Error: \(readme) is not a safetensors file: its first 8 bytes (\"# Myelin\" as text), read as "
+                + "the header length a safetensors file starts with, say 7956009399809286179 bytes, over the format's limit "
+                + "of 100,000,000\n", "\(result.errors)")
     }
 
     @Test func aCheckpointOfAnotherModelIsNamedAsSuch() throws {

@@ -85,7 +85,12 @@ enum MNISTFixture {
         #expect(error?.kind == .missingFile)
         #expect(error?.description.contains("t10k-images-idx3-ubyte") == true)
         #expect(error?.description.contains("--data DIR") == true)
-        #expect(error?.description.contains("shared/data") == true)
+        // It says what MNIST is, where the project keeps it and which files a folder must hold.
+        #expect(error?.description.contains("MNIST is the data set of 70,000 handwritten digits") == true)
+        #expect(error?.description.contains("the repository's Data/mnist") == true)
+        #expect(error?.description.contains("a fresh clone has it") == true)
+        #expect(error?.description.contains("train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte") == true)
+        #expect(error?.description.contains("../shared") == false)
 
         try write(IDXFile.encode(shape: [3, 28, 28], payload: .init(repeating: 1, count: 3 * 784)), to: "t10k-images-idx3-ubyte", in: dir)
         error = dataError { try MNIST(split: .test, directory: dir) }
@@ -116,6 +121,7 @@ enum MNISTFixture {
         error = dataError { try MNIST(split: .train, directory: absent) }
         #expect(error?.kind == .missingFile)
         #expect(error?.path == absent.path)
+        #expect(error?.message.hasPrefix("MNIST folder does not exist. MNIST is the data set of 70,000 handwritten digits") == true)
         #expect(error?.description.contains("--data DIR") == true)
     }
 

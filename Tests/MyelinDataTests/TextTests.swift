@@ -22,7 +22,7 @@ func rows(_ t: Tensor) -> [[Int]] {
 }
 
 @Suite struct CharacterVocabularyTests {
-    @Test func shakespeareHas76CharactersAndW4sSplit() throws {
+    @Test func shakespeareHas76CharactersAndTheCharLSTMBenchmarksSplit() throws {
         let corpus = try shakespeare.get()
         #expect(corpus.path == packageRoot.appendingPathComponent("Data/text/shakespeare.txt").standardizedFileURL.path)
         let v = corpus.vocabulary
@@ -212,7 +212,8 @@ func rows(_ t: Tensor) -> [[Int]] {
         let elsewhere = try makeTemporaryDirectory()
         let error = dataError { try TextCorpus.locateShakespeare(startingAt: elsewhere) }
         #expect(error?.kind == .missingFile && error?.path == "Data/text/shakespeare.txt")
-        #expect(error?.message.contains(elsewhere.path) == true && error?.message.contains("SHA256SUMS") == true)
+        #expect(error?.message.contains(elsewhere.path) == true && error?.message.contains("the repository's Data/text") == true)
+        #expect(error?.message.contains("--text FILE") == true && error?.message.contains("../shared") == false)
         #expect(ProjectData.locate("mnist", startingAt: below)?.standardizedFileURL.path == mnistDirectory.standardizedFileURL.path)
         #expect(ProjectData.locate("mnist", startingAt: below) { _ in false } == nil)
     }

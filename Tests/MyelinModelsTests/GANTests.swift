@@ -86,10 +86,10 @@ import MyelinModels
     }
 
     /// `step` skips D's weight gradients in the G step, and without batch norm (mlp) runs D's real
-    /// and fake batches as one; the result must still be W5's step as PyTorch's script writes it:
+    /// and fake batches as one; the result must still be the MLP GAN benchmark's step as PyTorch's script writes it:
     /// bit for bit for dcgan, to float rounding for mlp (one sum over 2N rows instead of two over N).
     @Test(arguments: GANConfiguration.Variant.allCases)
-    func stepIsW5sRecipeWrittenOut(_ variant: GANConfiguration.Variant) {
+    func stepIsTheGANBenchmarksRecipeWrittenOut(_ variant: GANConfiguration.Variant) {
         let configuration = Self.tiny(variant)
         let gan = GANTrainer(configuration, random: RandomGenerator(seed: 7))
         let reference = GANTrainer(configuration, random: RandomGenerator(seed: 7))
@@ -116,7 +116,7 @@ import MyelinModels
             let difference = zip(ours.stateDict, theirs.stateDict).map { a, b in
                 zip(a.1.scalars, b.1.scalars).map { Swift.abs($0 - $1) }.max() ?? 0
             }.max() ?? 0
-            #expect(difference <= tolerance, "differs from W5's step written out by up to \(difference)")
+            #expect(difference <= tolerance, "differs from the GAN benchmark's step written out by up to \(difference)")
         }
         // The steps did move the weights (so the comparison is not between two untouched networks).
         let moved = gan.generator.parameters[0].scalars != GANTrainer(configuration, random: RandomGenerator(seed: 7)).generator.parameters[0].scalars

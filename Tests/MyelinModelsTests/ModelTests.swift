@@ -5,7 +5,7 @@ import MyelinModels
 @Suite struct ModelTests {
     let images = Tensor.uniform([3, 1, 28, 28], generator: RandomGenerator(seed: 1))
 
-    @Test func leNetMatchesW3() {
+    @Test func leNetMatchesTheLeNetBenchmark() {
         let model = LeNet(generator: RandomGenerator(seed: 2))
         #expect(model(images).shape == [3, 10])
         #expect(model.features(images).shape == [3, 16, 5, 5])
@@ -58,5 +58,16 @@ import MyelinModels
         try Trainer(.epochs(20), state: task.state).run(task)
         let last = loss(model(x), y, .mean).item
         #expect(last < 0.5 * first, "\(name): loss \(first) → \(last)")
+    }
+}
+
+@Suite struct ModelPreconditionMessages {
+    @Test func charGPTSizes() async {
+        // The message survives the optimised build (MyelinTensor's precondition, not Swift's).
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CharGPT(.init(vocabularySize: 0))
+        }
+        let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(message.contains("CharGPT: sizes must be positive, got"), "\(message)")
     }
 }

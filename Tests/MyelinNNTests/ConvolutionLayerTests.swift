@@ -53,14 +53,13 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
     @Test func conv2dParameterShapesAndNames() {
         let layer = Conv2d(6, 8, kernelSize: [3, 2], groups: 2)
         #expect(layer.weight.shape == [8, 3, 3, 2])
-        #expect(layer.bias.shape == [8])
-        #expect(layer.hasBias)
+        #expect(layer.bias!.shape == [8])
         #expect(layer.namedParameters.map(\.0) == ["weight", "bias"])
         #expect(layer.stateDict.map(\.0) == ["weight", "bias"])
         #expect(layer.parameterCount == 8 * 3 * 3 * 2 + 8)
 
         let plain = Conv2d(3, 4, kernelSize: 3, bias: false)
-        #expect(!plain.hasBias)
+        #expect(plain.bias == nil)
         #expect(plain.parameters.count == 1)
         #expect(plain.stateDict.map(\.0) == ["weight"])
         #expect(plain.parameterCount == 4 * 3 * 9)
@@ -70,12 +69,12 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
         // The weight is [inChannels, outChannels/groups, kH, kW], as PyTorch's.
         let layer = ConvTranspose2d(6, 8, kernelSize: [3, 2], groups: 2)
         #expect(layer.weight.shape == [6, 4, 3, 2])
-        #expect(layer.bias.shape == [8])
+        #expect(layer.bias!.shape == [8])
         #expect(layer.stateDict.map(\.0) == ["weight", "bias"])
         #expect(layer.parameterCount == 6 * 4 * 3 * 2 + 8)
 
         let plain = ConvTranspose2d(3, 4, kernelSize: 2, stride: 2, bias: false)
-        #expect(!plain.hasBias)
+        #expect(plain.bias == nil)
         #expect(plain.stateDict.map(\.0) == ["weight"])
         #expect(plain.parameterCount == 3 * 4 * 4)
     }
@@ -93,15 +92,15 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
         let conv = Conv2d(6, 8, kernelSize: [3, 2], groups: 2, generator: RandomGenerator(seed: 1))
         let convBound = 1 / Float(18).squareRoot()
         expectUniform(conv.weight, bound: convBound)
-        #expect(conv.bias.scalars.allSatisfy { Swift.abs($0) <= convBound })
+        #expect(conv.bias!.scalars.allSatisfy { Swift.abs($0) <= convBound })
         // ConvTranspose2d: fanIn from its weight [in, out/groups, kH, kW] = 16/2 · 3 · 3 = 72.
         let up = ConvTranspose2d(6, 16, kernelSize: 3, groups: 2, generator: RandomGenerator(seed: 2))
         let upBound = 1 / Float(72).squareRoot()
         expectUniform(up.weight, bound: upBound)
-        #expect(up.bias.scalars.allSatisfy { Swift.abs($0) <= upBound })
+        #expect(up.bias!.scalars.allSatisfy { Swift.abs($0) <= upBound })
         // Biases are drawn with the same bound; with 64 of them the largest comes close to it.
         let wide = Conv2d(1, 64, kernelSize: 5, generator: RandomGenerator(seed: 3))
-        expectUniform(wide.bias, bound: 1 / 5)
+        expectUniform(wide.bias!, bound: 1 / 5)
         // The same seed gives the same layer.
         #expect(Conv2d(6, 8, kernelSize: [3, 2], groups: 2, generator: RandomGenerator(seed: 1)).weight.scalars == conv.weight.scalars)
     }
@@ -131,7 +130,7 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
         #expect(y.shape == [2, 6, 10, 8]) // (5 − 1)·2 − 2 + 2 + 1 + 1 = 10, (4 − 1)·2 − 2 + 2 + 1 + 1 = 8
         #expect(y.scalars == convTranspose2d(x, weight: layer.weight, bias: layer.bias, stride: 2, padding: 1,
                                              outputPadding: 1, groups: 2).scalars)
-        let reference = referenceConvTranspose(x, layer.weight, layer.bias.scalars, stride: 2, padding: 1,
+        let reference = referenceConvTranspose(x, layer.weight, layer.bias!.scalars, stride: 2, padding: 1,
                                                outputPadding: 1, dilation: 1, groups: 2)
         #expect(reference.shape == y.shape)
         #expect(close(y.scalars, reference.values.map(Float.init), 1e-5))
@@ -163,13 +162,13 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
 
         let fused = net(x)
         fused.backward(upstream)
-        let fusedGrads = [x.grad!.scalars, conv.weight.grad!.scalars, conv.bias.grad!.scalars]
+        let fusedGrads = [x.grad!.scalars, conv.weight.grad!.scalars, conv.bias!.grad!.scalars]
         x.zeroGrad()
         net.zeroGrad()
 
         let plain = conv2d(x, weight: conv.weight, bias: conv.bias, padding: 1).relu()
         plain.backward(upstream)
-        let plainGrads = [x.grad!.scalars, conv.weight.grad!.scalars, conv.bias.grad!.scalars]
+        let plainGrads = [x.grad!.scalars, conv.weight.grad!.scalars, conv.bias!.grad!.scalars]
 
         #expect(fused.scalars == plain.scalars)
         #expect(fused.scalars.contains { $0 == 0 } && fused.scalars.contains { $0 > 0 })
@@ -243,7 +242,7 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
         let conv = Conv2d(5, 3, kernelSize: 1, generator: g)
         let dense = Linear(5, 3)
         dense.weight.assign(conv.weight.reshaped([3, 5]))
-        dense.bias.assign(conv.bias)
+        dense.bias!.assign(conv.bias!)
         let x = Tensor.uniform([2, 5, 4, 3], low: -1, high: 1, generator: g)
         let perPixel = dense(x.permuted([0, 2, 3, 1])).permuted([0, 3, 1, 2])
         let y = conv(x)
@@ -277,7 +276,7 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
         let y = layer(x)
         #expect(y.shape == [1, 3, 3, 6])
         // Row 0 of the output reads input rows −3…−1 only: every column of it is the bias.
-        for o in 0..<3 { #expect((0..<6).allSatisfy { y[0, o, 0, $0] == layer.bias[o] }) }
+        for o in 0..<3 { #expect((0..<6).allSatisfy { y[0, o, 0, $0] == layer.bias![o] }) }
         checker.check([x] + layer.parameters) { layer(x) }
     }
 
@@ -290,8 +289,8 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
         let y = up(conv(none))
         #expect(y.shape == [0, 2, 8, 8])
         y.sum().backward()
-        #expect(conv.weight.grad!.scalars.allSatisfy { $0 == 0 } && conv.bias.grad!.scalars.allSatisfy { $0 == 0 })
-        #expect(up.weight.grad!.scalars.allSatisfy { $0 == 0 } && up.bias.grad!.scalars.allSatisfy { $0 == 0 })
+        #expect(conv.weight.grad!.scalars.allSatisfy { $0 == 0 } && conv.bias!.grad!.scalars.allSatisfy { $0 == 0 })
+        #expect(up.weight.grad!.scalars.allSatisfy { $0 == 0 } && up.bias!.grad!.scalars.allSatisfy { $0 == 0 })
         #expect(none.grad!.shape == [0, 2, 4, 4])
         conv.zeroGrad()
         up.zeroGrad()
@@ -307,7 +306,7 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
         let layer = ConvTranspose2d(3, 2, kernelSize: 1, outputPadding: 1, dilation: 2, generator: g)
         let x = leaf(uniform([2, 3, 3, 4], g))
         let y = layer(x)
-        let reference = referenceConvTranspose(x, layer.weight, layer.bias.scalars, stride: 1, padding: 0,
+        let reference = referenceConvTranspose(x, layer.weight, layer.bias!.scalars, stride: 1, padding: 0,
                                                outputPadding: 1, dilation: 2, groups: 1)
         #expect(y.shape == [2, 2, 4, 5])
         #expect(reference.shape == y.shape)

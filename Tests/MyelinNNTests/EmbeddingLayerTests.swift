@@ -52,7 +52,7 @@ import MyelinNN
         try layer.loadStateDict(["weight": values])
         #expect(layer.weight.scalars == values.scalars)
         #expect(layer(Tensor(integers: [3, 0])).scalars == [7, 8, 1, 2])
-        #expect(throws: StateDictError.shapeMismatch(name: "weight", expected: [4, 2], found: [2, 4])) {
+        #expect(throws: StateDictError(receiver: "Embedding", name: "weight", problem: .shapeMismatch(expected: [4, 2], found: [2, 4]))) {
             try layer.loadStateDict(["weight": Tensor.zeros([2, 4])])
         }
     }

@@ -8,7 +8,7 @@ import MyelinTestSupport
     @Test func forwardMatchesHandComputation() {
         let layer = Linear(3, 2)
         layer.weight.assign(Tensor([[1, 2, 3], [-1, 0, 0.5]]))
-        layer.bias.assign(Tensor([0.5, -1]))
+        layer.bias!.assign(Tensor([0.5, -1]))
         let x = Tensor([[1, 1, 1], [2, 0, -2]])
         // Row 1: [1+2+3+0.5, −1+0+0.5−1] ; row 2: [2−6+0.5, −2−1−1].
         #expect(layer(x).scalars == [6.5, -1.5, -3.5, -4])
@@ -25,7 +25,7 @@ import MyelinTestSupport
         // A 1-D input is a single example.
         #expect(layer(Tensor([1, 2, 3, 4])).shape == [3])
         // By hand, in double.
-        let w = layer.weight, b = layer.bias
+        let w = layer.weight, b = layer.bias!
         for n in 0..<2 {
             for t in 0..<5 {
                 for o in 0..<3 {
@@ -54,13 +54,13 @@ import MyelinTestSupport
         let x = leaf([1, -1, 2, 0.5], shape: [2, 2])
         layer(x).sum().backward()
         #expect(layer.weight.grad!.scalars == [3, -0.5, 3, -0.5, 3, -0.5])
-        #expect(layer.bias.grad!.scalars == [2, 2, 2])
+        #expect(layer.bias!.grad!.scalars == [2, 2, 2])
         #expect(x.grad!.scalars == [9, 12, 9, 12])
     }
 
     @Test func withoutBias() {
         let layer = Linear(3, 2, bias: false)
-        #expect(!layer.hasBias)
+        #expect(layer.bias == nil)
         #expect(layer.parameters.count == 1)
         #expect(layer.namedParameters.map(\.0) == ["weight"])
         #expect(layer.stateDict.map(\.0) == ["weight"])
@@ -73,9 +73,8 @@ import MyelinTestSupport
 
     @Test func withBiasNamesAndCounts() {
         let layer = Linear(3, 2)
-        #expect(layer.hasBias)
         #expect(layer.namedParameters.map(\.0) == ["weight", "bias"])
-        #expect(layer.weight.shape == [2, 3] && layer.bias.shape == [2])
+        #expect(layer.weight.shape == [2, 3] && layer.bias!.shape == [2])
         #expect(layer.inFeatures == 3 && layer.outFeatures == 2)
         #expect(layer.parameterCount == 8)
         #expect(layer.parameters.allSatisfy { $0.requiresGrad })
@@ -85,7 +84,7 @@ import MyelinTestSupport
         let inFeatures = 64
         let layer = Linear(inFeatures, 200, generator: RandomGenerator(seed: 45))
         let bound: Float = 1 / 8
-        let w = layer.weight.scalars, b = layer.bias.scalars
+        let w = layer.weight.scalars, b = layer.bias!.scalars
         #expect(w.allSatisfy { Swift.abs($0) <= bound })
         #expect(b.allSatisfy { Swift.abs($0) <= bound })
         // 12 800 uniform draws: the extremes come within 1% of the bound (the chance that none

@@ -33,6 +33,22 @@ let allReductions: [Reduction] = [.mean, .sum, .none]
     }
 
     @Test(arguments: allReductions)
+    func crossEntropyWithTheClassesLastGradient(reduction: Reduction) {
+        // A language model's shapes: [B, T, V] logits with [B, T] targets.
+        let logits = leaf(uniform([2, 3, 5], RandomGenerator(seed: 35), -3, 3))
+        let labels = Tensor(shape: [2, 3], integers: [4, 0, 2, 1, 1, 3])
+        checker.check([logits]) { crossEntropy(logits, labels, reduction: reduction) }
+        // One unbatched row of logits [V] with a scalar label.
+        let row = leaf(uniform([5], RandomGenerator(seed: 36), -3, 3))
+        checker.check([row]) { crossEntropy(row, Tensor(shape: [], integers: [2]), reduction: reduction) }
+        // A label tensor that is a strided view (every other column of [2, 6]).
+        let wide = Tensor(shape: [2, 6], integers: [4, 9, 0, 9, 2, 9, 1, 9, 1, 9, 3, 9])
+        let strided = wide.sliced(axis: 1, 0..<6, step: 2)
+        #expect(strided.integers == labels.integers)
+        checker.check([logits]) { crossEntropy(logits, strided, reduction: reduction) }
+    }
+
+    @Test(arguments: allReductions)
     func nllLossGradient(reduction: Reduction) {
         let logProbabilities = leaf(uniform([3, 4], RandomGenerator(seed: 26), -4, 0))
         let labels = Tensor(integers: [2, 2, 0])
@@ -88,6 +104,36 @@ let allReductions: [Reduction] = [.mean, .sum, .none]
         let logits = leaf([1, 2, 3], shape: [1, 3])
         crossEntropy(logits, Tensor(integers: [2])).backward()
         #expect(close(logits.grad!.scalars, [0.09003057, 0.24472847, 0.66524096 - 1], 1e-6))
+    }
+
+    @Test func crossEntropyOverATrailingClassAxisIsTheFlattenedOne() {
+        // [B, T, V] with [B, T] targets gives what the rows flattened to [B·T, V] give, per row too.
+        let logits = Tensor.uniform([2, 3, 4], low: -3, high: 3, generator: RandomGenerator(seed: 37))
+        let labels = Tensor(shape: [2, 3], integers: [3, 0, 1, 2, 2, 0])
+        let rows = logits.reshaped([6, 4]), flat = labels.reshaped([6])
+        for reduction in [Reduction.mean, .sum] {
+            #expect(crossEntropy(logits, labels, reduction: reduction).item == crossEntropy(rows, flat, reduction: reduction).item)
+        }
+        let perPosition = crossEntropy(logits, labels, reduction: .none)
+        #expect(perPosition.shape == [2, 3] && perPosition.scalars == crossEntropy(rows, flat, reduction: .none).scalars)
+        // By hand: −log softmax(row)[label], in Double.
+        let values = logits.scalars.map(Double.init)
+        for (position, label) in labels.integers.enumerated() {
+            let row = values[(position * 4)..<(position * 4 + 4)]
+            let expected = log(row.map { exp($0) }.reduce(0, +)) - row[row.startIndex + label]
+            #expect(Swift.abs(Double(perPosition.scalars[position]) - expected) < 2e-6)
+        }
+        // A single row of logits [C] and a scalar label: PyTorch's unbatched form.
+        #expect(Swift.abs(crossEntropy(Tensor([1, 2, 3]), Tensor(shape: [], integers: [2])).item - 0.40760596) < 1e-6)
+    }
+
+    @Test func nllLossLabelsMustDropTheClassAxis() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = nllLoss(Tensor.zeros([2, 3, 5]), Tensor(shape: [6], integers: [0, 0, 0, 0, 0, 0]))
+        }
+        let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(message.contains("nllLoss: labels must be integers of shape [2, 3] for log-probabilities [2, 3, 5] (classes last), got int64 of shape [6]"),
+                "\(message)")
     }
 
     @Test func nllLossPicksTheLabelledEntry() {

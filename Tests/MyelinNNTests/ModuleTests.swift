@@ -173,12 +173,12 @@ final class RunningStatistics: Module {
         let before = values(target)
         var dict = dictionary(source)
         dict["blocks.2.bias"] = nil
-        #expect(throws: StateDictError.missing(name: "blocks.2.bias")) { try target.loadStateDict(dict) }
+        #expect(throws: StateDictError(receiver: "Network", name: "blocks.2.bias", problem: .missing)) { try target.loadStateDict(dict) }
         #expect(values(target) == before)
         // Buffers are required too.
         var noBuffer = dictionary(source)
         noBuffer["runningMean"] = nil
-        #expect(throws: StateDictError.missing(name: "runningMean")) { try target.loadStateDict(noBuffer) }
+        #expect(throws: StateDictError(receiver: "Network", name: "runningMean", problem: .missing)) { try target.loadStateDict(noBuffer) }
         #expect(values(target) == before)
     }
 
@@ -187,7 +187,7 @@ final class RunningStatistics: Module {
         let before = values(target)
         var dict = dictionary(source)
         dict["blocks.3.weight"] = Tensor.zeros([2, 2])
-        #expect(throws: StateDictError.unexpected(name: "blocks.3.weight")) { try target.loadStateDict(dict) }
+        #expect(throws: StateDictError(receiver: "Network", name: "blocks.3.weight", problem: .unexpected)) { try target.loadStateDict(dict) }
         #expect(values(target) == before)
     }
 
@@ -196,13 +196,18 @@ final class RunningStatistics: Module {
         let before = values(target)
         var dict = dictionary(source)
         dict["encoder.layers.2.weight"] = Tensor.zeros([4, 2])
-        #expect(throws: StateDictError.shapeMismatch(name: "encoder.layers.2.weight", expected: [2, 4], found: [4, 2])) {
+        #expect(throws: StateDictError(receiver: "Network", name: "encoder.layers.2.weight",
+                                       problem: .shapeMismatch(expected: [2, 4], found: [4, 2]))) {
             try target.loadStateDict(dict)
         }
         #expect(values(target) == before)
-        // The message names the tensor and both shapes.
-        let message = StateDictError.shapeMismatch(name: "a.b", expected: [2, 4], found: [4, 2]).description
-        #expect(message.contains("a.b") && message.contains("[2, 4]") && message.contains("[4, 2]"))
+        // The messages name the tensor, the receiver and both shapes.
+        let error = { (problem: StateDictError.Problem) in "\(StateDictError(receiver: "LeNet", name: "a.b", problem: problem))" }
+        #expect(error(.shapeMismatch(expected: [2, 4], found: [4, 2]))
+                == "tensor 'a.b' has shape [4, 2] in the state dict, but LeNet needs [2, 4]")
+        #expect(error(.missing) == "LeNet needs tensor 'a.b', which the state dict does not have")
+        #expect(error(.unexpected) == "the state dict has a tensor 'a.b' that LeNet does not have")
+        #expect(error(.missingCounter) == "LeNet needs counter 'a.b', which the state dict does not have")
     }
 
     @Test func bufferRoundTrip() throws {

@@ -34,6 +34,7 @@ private func channelStatistics(_ x: Tensor) -> (mean: [Float], biased: [Float], 
         #expect(BatchNorm2d(3).namedParameters.map(\.0) == ["weight", "bias"])
         #expect(BatchNorm2d(3, affine: false).stateDict.map(\.0) == ["running_mean", "running_var", "num_batches_tracked"])
         #expect(BatchNorm2d(3, affine: false).parameters.isEmpty)
+        #expect(BatchNorm2d(3, affine: false).weight == nil && BatchNorm2d(3, affine: false).bias == nil)
         #expect(BatchNorm2d(3, trackRunningStatistics: false).stateDict.map(\.0) == ["weight", "bias"])
         let model = Sequential { Linear(4, 3); BatchNorm1d(3) }
         #expect(model.stateDict.map(\.0) == ["0.weight", "0.bias"] + names.map { "1.\($0)" })
@@ -44,18 +45,18 @@ private func channelStatistics(_ x: Tensor) -> (mean: [Float], biased: [Float], 
         for _ in 0..<3 { _ = trained(Tensor.randn([4, 2, 3, 3], generator: g)) }
         let copy = BatchNorm2d(2)
         try copy.loadStateDict(Dictionary(uniqueKeysWithValues: trained.stateDict))
-        #expect(copy.numBatchesTracked.integers == [3] && copy.numBatchesTracked.dtype == .int64)
-        #expect(copy.runningMean.scalars == trained.runningMean.scalars)
-        #expect(copy.runningVariance.scalars == trained.runningVariance.scalars)
+        #expect(copy.numBatchesTracked!.integers == [3] && copy.numBatchesTracked!.dtype == .int64)
+        #expect(copy.runningMean!.scalars == trained.runningMean!.scalars)
+        #expect(copy.runningVariance!.scalars == trained.runningVariance!.scalars)
     }
 
     @Test func initialValues() {
         let layer = BatchNorm2d(3)
-        #expect(layer.weight.scalars == [1, 1, 1] && layer.bias.scalars == [0, 0, 0])
-        #expect(layer.runningMean.scalars == [0, 0, 0] && layer.runningVariance.scalars == [1, 1, 1])
-        #expect(layer.numBatchesTracked.dtype == .int64 && layer.numBatchesTracked.shape == [])
-        #expect(layer.numBatchesTracked.integers == [0])
-        #expect(layer.weight.requiresGrad && layer.bias.requiresGrad && !layer.runningMean.requiresGrad)
+        #expect(layer.weight!.scalars == [1, 1, 1] && layer.bias!.scalars == [0, 0, 0])
+        #expect(layer.runningMean!.scalars == [0, 0, 0] && layer.runningVariance!.scalars == [1, 1, 1])
+        #expect(layer.numBatchesTracked!.dtype == .int64 && layer.numBatchesTracked!.shape == [])
+        #expect(layer.numBatchesTracked!.integers == [0])
+        #expect(layer.weight!.requiresGrad && layer.bias!.requiresGrad && !layer.runningMean!.requiresGrad)
         #expect(layer.epsilon == 1e-5 && layer.momentum == 0.1 && layer.features == 3)
     }
 
@@ -67,21 +68,21 @@ private func channelStatistics(_ x: Tensor) -> (mean: [Float], biased: [Float], 
         let s0 = 1 / (1.25 + 1e-5 as Float).squareRoot(), s1 = 1 / (1 + 1e-5 as Float).squareRoot()
         #expect(close(y.scalars, [-1.5 * s0, -s1, -0.5 * s0, -s1, 0.5 * s0, s1, 1.5 * s0, s1], 1e-5))
         // …and moves the running variance toward the unbiased one (5/3 and 4/3).
-        #expect(close(layer.runningMean.scalars, [0.25, 0.1]))
+        #expect(close(layer.runningMean!.scalars, [0.25, 0.1]))
         let firstVariances: [Float] = [0.9 + 0.1 * 5 / 3, 0.9 + 0.1 * 4 / 3]
-        #expect(close(layer.runningVariance.scalars, firstVariances))
-        #expect(layer.numBatchesTracked.integers == [1])
+        #expect(close(layer.runningVariance!.scalars, firstVariances))
+        #expect(layer.numBatchesTracked!.integers == [1])
         _ = layer(Tensor([[10, -1], [20, 1]]))
-        #expect(close(layer.runningMean.scalars, [0.225 + 1.5, 0.09]))
+        #expect(close(layer.runningMean!.scalars, [0.225 + 1.5, 0.09]))
         let variances: [Float] = [0.9 * (0.9 + 0.1 * 5 / 3) + 5, 0.9 * (0.9 + 0.1 * 4 / 3) + 0.2]
-        #expect(close(layer.runningVariance.scalars, variances, 1e-5))
-        #expect(layer.numBatchesTracked.integers == [2])
+        #expect(close(layer.runningVariance!.scalars, variances, 1e-5))
+        #expect(layer.numBatchesTracked!.integers == [2])
         // Evaluation uses the running statistics and changes nothing.
         layer.eval()
         let state = layer.stateDict.map { $0.1.scalars }
         let x = Tensor([[1, 2], [3, -4]])
-        #expect(close(layer(x).scalars, normalized(x, mean: layer.runningMean.scalars,
-                                                   variance: layer.runningVariance.scalars), 1e-5))
+        #expect(close(layer(x).scalars, normalized(x, mean: layer.runningMean!.scalars,
+                                                   variance: layer.runningVariance!.scalars), 1e-5))
         #expect(layer.stateDict.map { $0.1.scalars } == state)
     }
 
@@ -97,27 +98,27 @@ private func channelStatistics(_ x: Tensor) -> (mean: [Float], biased: [Float], 
             _ = layer(x)
         }
         let average = { (rows: [[Float]]) in (0..<3).map { k in rows.map { $0[k] }.reduce(0, +) / 3 } }
-        #expect(close(layer.runningMean.scalars, average(means), 1e-5))
-        #expect(close(layer.runningVariance.scalars, average(variances), 1e-5))
-        #expect(layer.numBatchesTracked.integers == [3])
+        #expect(close(layer.runningMean!.scalars, average(means), 1e-5))
+        #expect(close(layer.runningVariance!.scalars, average(variances), 1e-5))
+        #expect(layer.numBatchesTracked!.integers == [3])
     }
 
     @Test func trainingAndEvaluationOfImages() {
         let layer = BatchNorm2d(2, momentum: 0.3)
-        layer.weight.assign(Tensor([2, -1]))
-        layer.bias.assign(Tensor([0.5, 1]))
+        layer.weight!.assign(Tensor([2, -1]))
+        layer.bias!.assign(Tensor([0.5, 1]))
         let x = uniform([4, 2, 3, 3], g, -2, 4)
         let stats = channelStatistics(x)
         let affine = { (values: [Float]) in
             values.enumerated().map { i, v in (i / 9) % 2 == 0 ? 2 * v + 0.5 : -v + 1 }
         }
         #expect(close(layer(x).scalars, affine(normalized(x, mean: stats.mean, variance: stats.biased)), 1e-4))
-        #expect(close(layer.runningMean.scalars, stats.mean.map { 0.3 * $0 }, 1e-5))
-        #expect(close(layer.runningVariance.scalars, stats.unbiased.map { 0.7 + 0.3 * $0 }, 1e-5))
+        #expect(close(layer.runningMean!.scalars, stats.mean.map { 0.3 * $0 }, 1e-5))
+        #expect(close(layer.runningVariance!.scalars, stats.unbiased.map { 0.7 + 0.3 * $0 }, 1e-5))
         layer.eval()
-        #expect(close(layer(x).scalars, affine(normalized(x, mean: layer.runningMean.scalars,
-                                                             variance: layer.runningVariance.scalars)), 1e-4))
-        #expect(layer.numBatchesTracked.integers == [1])
+        #expect(close(layer(x).scalars, affine(normalized(x, mean: layer.runningMean!.scalars,
+                                                             variance: layer.runningVariance!.scalars)), 1e-4))
+        #expect(layer.numBatchesTracked!.integers == [1])
         // A single example is fine in evaluation.
         #expect(layer(Tensor.ones([1, 2, 1, 1])).shape == [1, 2, 1, 1])
     }
@@ -130,17 +131,19 @@ private func channelStatistics(_ x: Tensor) -> (mean: [Float], biased: [Float], 
         #expect(layer(x).scalars == training)
         let stats = channelStatistics(x)
         #expect(close(training, normalized(x, mean: stats.mean, variance: stats.biased), 1e-5))
-        #expect(layer.numBatchesTracked.integers == [0])
+        // Nothing is tracked, so there is nothing to save (PyTorch's buffers are None then).
+        #expect(layer.runningMean == nil && layer.runningVariance == nil && layer.numBatchesTracked == nil)
+        #expect(layer.stateDict.map(\.0) == ["weight", "bias"])
     }
 
     @Test func gradients() {
         let checker = GradientCheck()
         for training in [true, false] {
             let layer = BatchNorm2d(3)
-            layer.weight.assign(awayFromZero([3], g, 0.5, 2))
-            layer.bias.assign(uniform([3], g))
-            layer.runningMean.assign(uniform([3], g))
-            layer.runningVariance.assign(uniform([3], g, 0.5, 2))
+            layer.weight!.assign(awayFromZero([3], g, 0.5, 2))
+            layer.bias!.assign(uniform([3], g))
+            layer.runningMean!.assign(uniform([3], g))
+            layer.runningVariance!.assign(uniform([3], g, 0.5, 2))
             if !training { layer.eval() }
             let x = leaf(uniform([2, 3, 2, 3], g))
             checker.check([x] + layer.parameters, "BatchNorm2d training \(training)") { layer(x) }

@@ -76,7 +76,7 @@ func accuracy(logits: Tensor, targets: Tensor) -> Float {
             withoutGrad {
                 let error = targets - model(xorInputs)
                 layer.weight.assign(layer.weight + (error.T.matmul(xorInputs)) * 0.1)
-                layer.bias.assign(layer.bias + error.sum(axis: 0) * 0.1)
+                layer.bias!.assign(layer.bias! + error.sum(axis: 0) * 0.1)
             }
         }
         #expect(model(xorInputs).scalars == [0, 0, 0, 1])

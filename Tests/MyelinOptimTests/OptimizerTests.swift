@@ -425,6 +425,38 @@ func runSquare(_ optimizer: Optimizer, _ p: Tensor, steps: Int) -> [Float] {
         #expect(close(rmsprop.state[0].1.scalars, g.map { 0.01 * $0 * $0 }, 1e-6))
     }
 
+    @Test func loadStateRefusesStateThatDoesNotFitWithTheStateDictError() throws {
+        let a = makeParameter(), b = makeParameter([1, 2])
+        let source = Adam([a, b])
+        loss(a).backward()
+        source.step()
+        let tensors = Dictionary(uniqueKeysWithValues: source.state), counters = Dictionary(uniqueKeysWithValues: source.counters)
+        let target = Adam([makeParameter(), makeParameter([1, 2])])
+        let before = target.state.map { $0.1.scalars }
+        func refused(_ tensors: [String: Tensor], _ counters: [String: Int], _ expected: StateDictError) {
+            #expect(throws: expected) { try target.loadState(tensors: tensors, counters: counters) }
+            #expect(target.state.map { $0.1.scalars } == before && target.stepCount == 0, "\(expected)")
+        }
+        var missing = tensors
+        missing["exp_avg_sq.1"] = nil
+        refused(missing, counters, StateDictError(receiver: "Adam", name: "exp_avg_sq.1", problem: .missing))
+        var extra = tensors
+        extra["exp_avg.2"] = Tensor.zeros([4])
+        refused(extra, counters, StateDictError(receiver: "Adam", name: "exp_avg.2", problem: .unexpected))
+        var misshapen = tensors
+        misshapen["exp_avg.0"] = Tensor.zeros([2])
+        refused(misshapen, counters, StateDictError(receiver: "Adam", name: "exp_avg.0",
+                                                    problem: .shapeMismatch(expected: [4], found: [2])))
+        var noStep = counters
+        noStep["step.1"] = nil
+        refused(tensors, noStep, StateDictError(receiver: "Adam", name: "step.1", problem: .missingCounter))
+        #expect("\(StateDictError(receiver: "Adam", name: "step.1", problem: .missingCounter))"
+                == "Adam needs counter 'step.1', which the state dict does not have")
+        // What fits loads.
+        try target.loadState(tensors: tensors, counters: counters)
+        #expect(target.state.map { $0.1.scalars } == source.state.map { $0.1.scalars } && target.stepCount == 1)
+    }
+
     @Test func modelParametersTrainWithEveryOptimizer() {
         for (name, make) in Self.makers {
             let g = RandomGenerator(seed: 5)

@@ -140,11 +140,14 @@ import MyelinOptim
 
 @Suite struct PreconditionTests {
     @Test func negativeLearningRateIsRejected() async {
-        await #expect(processExitsWith: .failure) {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let p = Tensor([1])
             p.requiresGrad = true
             _ = SGD([p], learningRate: -0.1)
         }
+        // The message survives the optimised build (MyelinTensor's precondition, not Swift's).
+        let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(message.contains("SGD: learning rate -0.1 is negative"), "\(message)")
     }
 
     @Test func adamBetaOfOneIsRejected() async {

@@ -211,4 +211,32 @@ import MyelinTestSupport
         // Nothing is recorded when no input requires a gradient.
         #expect(cube(Tensor([2])).gradFn == nil)
     }
+
+    @Test func anOptionalInputThatIsNilGetsNoGradient() {
+        // x·s (+ b): the closure returns one gradient per input, b's too; a nil b is not recorded.
+        func scaled(_ x: Tensor, _ s: Tensor, plus b: Tensor?) -> Tensor {
+            let xd = x.detached(), sd = s.detached()
+            let y = withoutGrad { b.map { xd * sd + $0 } ?? xd * sd }
+            return differentiable("scaled", [x, s, b], result: y) { g in
+                [g * sd, (g * xd).sum(), b.map { _ in g }]
+            }
+        }
+        let x = leaf([1, -2, 3]), s = leaf([2], shape: [])
+        let y = scaled(x, s, plus: nil)
+        #expect(y.gradFn?.inputs.count == 2 && y.gradFn?.inputs[1] === s)
+        y.sum().backward()
+        #expect(x.grad?.scalars == [2, 2, 2] && s.grad?.scalars == [2])
+        let b = leaf([0.5, 0.5, 0.5])
+        let withBias = scaled(x, s, plus: b)
+        #expect(withBias.gradFn?.inputs.count == 3)
+        withBias.sum().backward()
+        #expect(b.grad?.scalars == [1, 1, 1])
+        let g = RandomGenerator(seed: 12)
+        checkGradients([uniform([3], g), uniform([], g)], "scaled without b") { scaled($0[0], $0[1], plus: nil) }
+        checkGradients([uniform([3], g), uniform([], g), uniform([3], g)], "scaled with b") {
+            scaled($0[0], $0[1], plus: $0[2])
+        }
+        // Nothing requires a gradient: nothing is recorded, with or without b.
+        #expect(scaled(Tensor([1]), Tensor([2]), plus: nil).gradFn == nil)
+    }
 }

@@ -35,7 +35,8 @@ private func expectFailure(_ data: Data, _ problem: SafeTensorsError.Problem, te
         #expect(error.problem == problem, sourceLocation: sourceLocation)
         #expect(error.tensor == tensor, sourceLocation: sourceLocation)
         #expect(error.path == "bad.safetensors", sourceLocation: sourceLocation)
-        #expect(error.description.hasPrefix("bad.safetensors: "), "\(error)", sourceLocation: sourceLocation)
+        #expect(error.description.hasPrefix("bad.safetensors: ") || error.description.hasPrefix("bad.safetensors is not a safetensors file: "),
+                "\(error)", sourceLocation: sourceLocation)
         if let tensor {
             #expect(error.description.contains("tensor \"\(tensor)\""), "\(error)", sourceLocation: sourceLocation)
         }
@@ -293,6 +294,38 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
 // MARK: - Bad files
 
 @Suite struct SafeTensorsErrorTests {
+    /// The message decoding `data` as the file `path` throws.
+    private func message(_ data: Data, path: String) -> String {
+        do {
+            _ = try SafeTensors.decode(data, path: path)
+            return "decoded"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func aFileOfAnotherKindIsSaidToBeOneThenWhy() {
+        // `myelin info README.md`: the first 8 bytes of a text, read as a header length.
+        #expect(message(Data("# Myelin\n\nMyelin is a deep-learning framework".utf8), path: "README.md")
+                == "README.md is not a safetensors file: its first 8 bytes (\"# Myelin\" as text), read as the header "
+                + "length a safetensors file starts with, say 7956009399809286179 bytes, over the format's limit of 100,000,000")
+        // Quotes and line ends are shown escaped; bytes that are not text are not shown.
+        #expect(message(Data("a\"b\\\n\r\tc-rest".utf8), path: "t.txt").hasPrefix(#"t.txt is not a safetensors file: its first 8 bytes ("a\"b\\\n\r\tc" as text), read"#))
+        #expect(message(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0]), path: "a.png")
+                == "a.png is not a safetensors file: its first 8 bytes, read as the header length a safetensors file "
+                + "starts with, say 727905341920923785 bytes, over the format's limit of 100,000,000")
+        // A plausible length whose header is not JSON, not UTF-8, or not an object.
+        #expect(message(file("[1, 2"), path: "list.bin")
+                == "list.bin is not a safetensors file: its header is not JSON: expected ',' or ']' but found end at byte 5 of the header")
+        #expect(message(Data(littleEndian(UInt64(2)) + [0x7b, 0xff]), path: "b.bin")
+                == "b.bin is not a safetensors file: its header is not UTF-8 (bad byte at 1 of the header)")
+        #expect(message(file("[]"), path: "c.bin").hasPrefix("c.bin is not a safetensors file: its header is "))
+        // A length that runs past the end may be a cut-short file: both are said.
+        #expect(message(file("{}", length: 10), path: "d.safetensors")
+                == "d.safetensors: header length 10 runs past the end of the file (2 bytes follow the length): "
+                + "the file is cut short, or is not a safetensors file")
+    }
+
     @Test func badFraming() {
         expectFailure(Data(), .tooShort(byteCount: 0))
         expectFailure(Data([8, 0, 0, 0, 0, 0, 0]), .tooShort(byteCount: 7))

@@ -3,7 +3,7 @@ import MyelinTensor
 // Batches of character windows for next-character prediction. Every batch is a pair of int64
 // tensors [batch, window]: input[b, t] = ids[s_b + t] and target[b, t] = ids[s_b + t + 1].
 
-/// Training windows at random starts, as in W4: each batch draws `batchSize` starts
+/// Training windows at random starts, as in the char-LSTM benchmark: each batch draws `batchSize` starts
 /// s ~ U{0 … n − window − 1} from a seeded generator.
 ///
 /// Shapes: input and target [batchSize, window] int64, the target shifted by one character.
@@ -92,7 +92,7 @@ public struct TruncatedBPTTBatches: Sequence {
     public var underestimatedCount: Int { count }
 }
 
-/// W4's evaluation windows: non-overlapping windows j = 0 ..< (n − 1) / window, input
+/// The char-LSTM benchmark's evaluation windows: non-overlapping windows j = 0 ..< (n − 1) / window, input
 /// ids[window·j ..< window·j + window] and target shifted by one, in batches of up to `batchSize`
 /// windows. Shapes: input and target [≤ batchSize, window] int64.
 public func validationWindows(_ ids: [Int32], window: Int, batchSize: Int = 256) -> [(input: Tensor, target: Tensor)] {

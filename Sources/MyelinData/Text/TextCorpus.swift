@@ -4,7 +4,7 @@ import MyelinTensor
 /// A text as character ids, split into a training part followed by a validation part.
 ///
 /// The vocabulary is the sorted set of the text's characters (Unicode scalars). The first
-/// ⌊N·(1 − validationFraction)⌋ ids train and the rest validate: for Shakespeare (W4),
+/// ⌊N·(1 − validationFraction)⌋ ids train and the rest validate: for Shakespeare (the char-LSTM benchmark),
 /// N = 1,055,110, V = 76, 949,599 training and 105,511 validation characters.
 public struct TextCorpus: Sendable {
     /// The file the text came from, or `<text>`.
@@ -87,8 +87,10 @@ public struct TextCorpus: Sendable {
     public static func locateShakespeare(startingAt start: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> URL {
         guard let url = ProjectData.locate("text/shakespeare.txt", startingAt: start) else {
             throw DataError(.missingFile, path: "Data/text/shakespeare.txt",
-                            "not found in \(start.path) or any folder above it. Pass the text file's path, or copy "
-                            + "../shared/data/text/shakespeare.txt into the project's Data/text (checked against its SHA256SUMS).")
+                            "not found in \(start.path) or any folder above it. Myelin keeps the complete works of "
+                            + "Shakespeare (1 MB of plain text) in the repository's Data/text, and a fresh clone has it: run from "
+                            + "inside the repository (`git checkout -- Data/text` restores a deleted file), or pass any UTF-8 text "
+                            + "file's path instead (--text FILE).")
         }
         return url
     }

@@ -1,7 +1,7 @@
 /// What it takes to rebuild a GAN's two networks for 28×28 digits: which architecture, the size of
 /// the noise vector z, and the widths of the hidden layers. A checkpoint stores it as JSON.
 ///
-/// - `mlp` is W5's network (`../shared/bench/WORKLOADS.md`): G = Linear(z, 256)–LeakyReLU(0.2)–
+/// - `mlp` is the MLP GAN benchmark's network (`../shared/bench/WORKLOADS.md`): G = Linear(z, 256)–LeakyReLU(0.2)–
 ///   Linear(256, 512)–LeakyReLU(0.2)–Linear(512, 784)–Tanh, D = Linear(784, 512)–LeakyReLU(0.2)–
 ///   Linear(512, 256)–LeakyReLU(0.2)–Linear(256, 1); images are flat rows [N, 784].
 /// - `dcgan` is a small DCGAN: G maps z to `generatorWidths[0]` maps of 7×7, then each transposed
@@ -20,7 +20,7 @@ public struct GANConfiguration: Codable, Equatable, Sendable {
     /// mlp: D's hidden layer sizes, first to last. dcgan: D's channels at 14×14 and at 7×7.
     public var discriminatorWidths: [Int]
 
-    /// nil widths take the variant's defaults: W5's for `mlp`; 128/64 (G) and 64/128 (D) channels for `dcgan`.
+    /// nil widths take the variant's defaults: the benchmark's for `mlp`; 128/64 (G) and 64/128 (D) channels for `dcgan`.
     public init(variant: Variant = .mlp, noiseSize: Int = 64, generatorWidths: [Int]? = nil, discriminatorWidths: [Int]? = nil) {
         self.variant = variant
         self.noiseSize = noiseSize
@@ -28,7 +28,7 @@ public struct GANConfiguration: Codable, Equatable, Sendable {
         self.discriminatorWidths = discriminatorWidths ?? (variant == .mlp ? [512, 256] : [64, 128])
     }
 
-    /// The W5 networks.
+    /// The MLP GAN benchmark's networks.
     public static let w5 = GANConfiguration(variant: .mlp)
 
     /// Side of the square images both variants make.

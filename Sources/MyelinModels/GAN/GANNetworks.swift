@@ -5,7 +5,7 @@ extension GANConfiguration {
     /// The generator G: noise [N, noiseSize] → images in [−1, 1] of shape [N] + `imageShape`.
     ///
     /// A `Sequential`, so its state dict reads `0.weight`, `0.bias`, `2.weight`, … as PyTorch's
-    /// `nn.Sequential` does. `mlp` starts as PyTorch's defaults (W5); `dcgan` as the DCGAN paper,
+    /// `nn.Sequential` does. `mlp` starts as PyTorch's defaults (as the MLP GAN benchmark); `dcgan` as the DCGAN paper,
     /// weights ~ N(0, 0.02) and batch-norm scales ~ N(1, 0.02), biases 0. `random` draws the weights.
     public func makeGenerator(random: RandomGenerator = .global) -> Sequential {
         precondition(problem == nil, "GANConfiguration.makeGenerator: \(problem ?? "")")

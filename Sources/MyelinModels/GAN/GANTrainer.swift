@@ -28,8 +28,8 @@ public struct GANStepResult: Equatable, Sendable {
 }
 
 /// A generator G and a discriminator D trained against each other, with an Adam optimizer each
-/// (lr 2e-4, betas 0.5/0.999 by default, as DCGAN and W5). `myelin train gan` and MyelinBench's
-/// W5 both train through `step(real:noise:)`.
+/// (lr 2e-4, betas 0.5/0.999 by default, as DCGAN and the MLP GAN benchmark). `myelin train gan` and
+/// MyelinBench's GAN benchmark both train through `step(real:noise:)`.
 ///
 /// ```swift
 /// let gan = GANTrainer(.w5)
@@ -60,7 +60,7 @@ public final class GANTrainer {
         discriminatorOptimizer = Adam(discriminator.parameters, learningRate: learningRate, beta1: beta1, beta2: beta2)
     }
 
-    /// One GAN step, W5's (the PyTorch DCGAN example's):
+    /// One GAN step, the benchmark's (the PyTorch DCGAN example's):
     /// 1. fake = G(noise), once;
     /// 2. D step on BCE(D(real), 1) + BCE(D(fake.detach()), 0);
     /// 3. G step on BCE(D(fake), 1) through the just-updated D.
@@ -84,7 +84,7 @@ public final class GANTrainer {
             fakeLogits = logits.narrowed(axis: 0, start: n, length: n)
             discriminatorLoss = binaryCrossEntropyWithLogits(logits, joint, reduction: .sum) / Float(n)
         } else {
-            // Batch norm normalises each batch by its own statistics: real and fake go separately, as in W5.
+            // Batch norm normalises each batch by its own statistics: real and fake go separately, as in the benchmark.
             realLogits = discriminator(real)
             fakeLogits = discriminator(fake.detached())
             discriminatorLoss = binaryCrossEntropyWithLogits(realLogits, ones) + binaryCrossEntropyWithLogits(fakeLogits, zeros)

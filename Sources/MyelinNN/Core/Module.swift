@@ -40,19 +40,20 @@ open class Module {
         }
     }
 
-    /// This module's own parameters (not its children's), with their names.
+    /// This module's own parameters (not its children's), with their names; an optional one that
+    /// is nil (`Linear(…, bias: false).bias`) is not listed.
     open var ownParameters: [(String, Tensor)] {
         Mirror(reflecting: self).allChildren.compactMap { child in
-            guard let label = child.label, let p = child.value as? Parameter else { return nil }
-            return (label.droppingWrapperPrefix, p.wrappedValue)
+            guard let label = child.label, let tensor = (child.value as? AnyParameter)?.tensor else { return nil }
+            return (label.droppingWrapperPrefix, tensor)
         }
     }
 
-    /// This module's own buffers (running statistics), with their names.
+    /// This module's own buffers (running statistics), with their names; nil ones are not listed.
     open var ownBuffers: [(String, Tensor)] {
         Mirror(reflecting: self).allChildren.compactMap { child in
-            guard let label = child.label, let b = child.value as? Buffer else { return nil }
-            return (label.droppingWrapperPrefix, b.wrappedValue)
+            guard let label = child.label, let tensor = (child.value as? AnyBuffer)?.tensor else { return nil }
+            return (label.droppingWrapperPrefix, tensor)
         }
     }
 
@@ -85,19 +86,9 @@ open class Module {
         for (name, tensor) in stateDict { tensor.assign(values[name]!) }
     }
 
-    /// Throws what `loadStateDict` would: a missing, misshapen or unexpected name.
+    /// Throws what `loadStateDict` would: a `StateDictError` for a missing, misshapen or unexpected name.
     public func checkStateDict(_ values: [String: Tensor]) throws {
-        let targets = stateDict
-        for (name, tensor) in targets {
-            guard let value = values[name] else { throw StateDictError.missing(name: name) }
-            guard value.shape == tensor.shape else {
-                throw StateDictError.shapeMismatch(name: name, expected: tensor.shape, found: value.shape)
-            }
-        }
-        let known = Set(targets.map(\.0))
-        if let extra = values.keys.sorted().first(where: { !known.contains($0) }) {
-            throw StateDictError.unexpected(name: extra)
-        }
+        try StateDictError.check(values, fit: stateDict, receiver: "\(type(of: self))")
     }
 
     /// Switches this module and its descendants to training mode.
@@ -128,22 +119,6 @@ open class Module {
 
     /// Total number of trainable scalars.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
-}
-
-/// Why a state dict could not be loaded.
-public enum StateDictError: Error, CustomStringConvertible, Equatable {
-    case missing(name: String)
-    case unexpected(name: String)
-    case shapeMismatch(name: String, expected: [Int], found: [Int])
-
-    public var description: String {
-        switch self {
-        case .missing(let name): return "state dict has no tensor '\(name)', which the model needs"
-        case .unexpected(let name): return "state dict has a tensor '\(name)' that the model does not have"
-        case let .shapeMismatch(name, expected, found):
-            return "tensor '\(name)' has shape \(found), but the model needs \(expected)"
-        }
-    }
 }
 
 extension Mirror {

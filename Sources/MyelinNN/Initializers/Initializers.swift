@@ -24,13 +24,13 @@ public enum Initializers {
     }
 
     /// PyTorch's default for `Linear` and the convolutions: weight and bias ~ U(−1/√fanIn, 1/√fanIn),
-    /// drawn in that order, with fanIn from `fans(weightShape)`. No bias (`biasCount` 0) gives an
-    /// empty tensor.
-    public static func pytorchDefault(weightShape: [Int], biasCount: Int,
-                                      generator: RandomGenerator = .global) -> (weight: Tensor, bias: Tensor) {
+    /// drawn in that order, with fanIn from `fans(weightShape)`; the bias has `biasCount` elements,
+    /// or is nil when `biasCount` is nil.
+    public static func pytorchDefault(weightShape: [Int], biasCount: Int?,
+                                      generator: RandomGenerator = .global) -> (weight: Tensor, bias: Tensor?) {
         let bound = 1 / Float(fans(weightShape).fanIn).squareRoot()
         let weight = Tensor.uniform(weightShape, low: -bound, high: bound, generator: generator)
-        let bias = biasCount > 0 ? Tensor.uniform([biasCount], low: -bound, high: bound, generator: generator) : Tensor.zeros([0])
+        let bias = biasCount.map { Tensor.uniform([$0], low: -bound, high: bound, generator: generator) }
         return (weight, bias)
     }
 

@@ -3,11 +3,10 @@
 ///
 /// Shapes: input [N, inChannels, H, W] → [N, outChannels, OH, OW], OH = (H + 2·padding −
 /// dilation·(kernel − 1) − 1) / stride + 1; weight [outChannels, inChannels/groups, kH, kW], bias
-/// [outChannels]. Initialised as PyTorch's: W, b ~ U(−1/√fanIn, 1/√fanIn), fanIn = inChannels/groups·kH·kW.
+/// [outChannels] (nil with `bias: false`). Initialised as PyTorch's: W, b ~ U(−1/√fanIn, 1/√fanIn), fanIn = inChannels/groups·kH·kW.
 public final class Conv2d: Module, ActivationFusing {
     @Parameter public var weight: Tensor
-    @Parameter public var bias: Tensor
-    public let hasBias: Bool
+    @Parameter public var bias: Tensor?
     public let stride: Size2D
     public let padding: Size2D
     public let dilation: Size2D
@@ -20,22 +19,17 @@ public final class Conv2d: Module, ActivationFusing {
         precondition(kernelSize.height > 0 && kernelSize.width > 0, "Conv2d: kernel size \(kernelSize) must be positive")
         let shape = [outChannels, inChannels / groups, kernelSize.height, kernelSize.width]
         (weight, self.bias) = Initializers.pytorchDefault(weightShape: shape,
-                                                          biasCount: bias ? outChannels : 0, generator: generator)
-        hasBias = bias
+                                                          biasCount: bias ? outChannels : nil, generator: generator)
         self.stride = stride
         self.padding = padding
         self.dilation = dilation
         self.groups = groups
     }
 
-    public override var ownParameters: [(String, Tensor)] {
-        hasBias ? [("weight", weight), ("bias", bias)] : [("weight", weight)]
-    }
-
     public override func forward(_ input: Tensor) -> Tensor { forward(input, activation: .none) }
 
     public func forward(_ input: Tensor, activation: FusedActivation) -> Tensor {
-        conv2d(input, weight: weight, bias: hasBias ? bias : nil, stride: stride, padding: padding,
+        conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding,
                dilation: dilation, groups: groups, activation: activation)
     }
 }
@@ -45,11 +39,10 @@ public final class Conv2d: Module, ActivationFusing {
 ///
 /// Shapes: input [N, inChannels, H, W] → [N, outChannels, OH, OW], OH = (H − 1)·stride − 2·padding +
 /// dilation·(kH − 1) + outputPadding + 1; weight [inChannels, outChannels/groups, kH, kW], bias
-/// [outChannels]. Initialised as PyTorch's, with fanIn = outChannels/groups·kH·kW.
+/// [outChannels] (nil with `bias: false`). Initialised as PyTorch's, with fanIn = outChannels/groups·kH·kW.
 public final class ConvTranspose2d: Module {
     @Parameter public var weight: Tensor
-    @Parameter public var bias: Tensor
-    public let hasBias: Bool
+    @Parameter public var bias: Tensor?
     public let stride: Size2D
     public let padding: Size2D
     public let outputPadding: Size2D
@@ -64,8 +57,7 @@ public final class ConvTranspose2d: Module {
         precondition(kernelSize.height > 0 && kernelSize.width > 0, "ConvTranspose2d: kernel size \(kernelSize) must be positive")
         let shape = [inChannels, outChannels / groups, kernelSize.height, kernelSize.width]
         (weight, self.bias) = Initializers.pytorchDefault(weightShape: shape,
-                                                          biasCount: bias ? outChannels : 0, generator: generator)
-        hasBias = bias
+                                                          biasCount: bias ? outChannels : nil, generator: generator)
         self.stride = stride
         self.padding = padding
         self.outputPadding = outputPadding
@@ -73,12 +65,8 @@ public final class ConvTranspose2d: Module {
         self.groups = groups
     }
 
-    public override var ownParameters: [(String, Tensor)] {
-        hasBias ? [("weight", weight), ("bias", bias)] : [("weight", weight)]
-    }
-
     public override func forward(_ input: Tensor) -> Tensor {
-        convTranspose2d(input, weight: weight, bias: hasBias ? bias : nil, stride: stride, padding: padding,
+        convTranspose2d(input, weight: weight, bias: bias, stride: stride, padding: padding,
                         outputPadding: outputPadding, dilation: dilation, groups: groups)
     }
 }

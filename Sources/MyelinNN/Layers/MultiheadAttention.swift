@@ -3,7 +3,7 @@
 /// (scaled dot product, one fused kernel) and `proj` mixes their outputs.
 ///
 /// Shapes: input [B, T, embedDim] → [B, T, embedDim]; keyPaddingMask bool [B, T], true where a
-/// position is padding. State-dict names are W6's and nanoGPT's (`qkv.weight` [3·embedDim, embedDim],
+/// position is padding. State-dict names are nanoGPT's and the char-transformer benchmark's (`qkv.weight` [3·embedDim, embedDim],
 /// `proj.weight`), or with `names: .pytorch` those of PyTorch's `nn.MultiheadAttention`
 /// (`in_proj_weight`, `in_proj_bias`, `out_proj.weight`, `out_proj.bias`), which packs q, k, v the
 /// same way. Initialised as two PyTorch `Linear` layers.
@@ -39,7 +39,7 @@ public final class MultiheadAttention: Module {
 
     public override var ownParameters: [(String, Tensor)] {
         guard names == .pytorch else { return [] }
-        return [("in_proj_weight", qkv.weight)] + (qkv.hasBias ? [("in_proj_bias", qkv.bias)] : [])
+        return [("in_proj_weight", qkv.weight)] + (qkv.bias.map { [("in_proj_bias", $0)] } ?? [])
     }
 
     /// Attention where every position sees every other.

@@ -4,24 +4,23 @@
 /// In training it normalises with the batch's statistics and updates the running ones; in
 /// evaluation it uses the running statistics (or the batch's, without `trackRunningStatistics`).
 /// State-dict names are PyTorch's: `weight`, `bias`, `running_mean`, `running_var`,
-/// `num_batches_tracked` (an int64 scalar).
+/// `num_batches_tracked` (an int64 scalar); without `affine` there is no weight and bias, without
+/// `trackRunningStatistics` no running statistics (nil, as PyTorch's None).
 public class BatchNorm: Module {
-    /// γ, initially 1 (empty without `affine`).
-    @Parameter public var weight: Tensor
-    /// β, initially 0 (empty without `affine`).
-    @Parameter public var bias: Tensor
-    /// Running statistics, initially 0 and 1 (empty without `trackRunningStatistics`).
-    @Buffer public var runningMean: Tensor
-    @Buffer public var runningVariance: Tensor
-    /// Training batches seen so far (an int64 scalar).
-    @Buffer public var numBatchesTracked: Tensor
+    /// γ, initially 1 (nil without `affine`).
+    @Parameter public var weight: Tensor?
+    /// β, initially 0 (nil without `affine`).
+    @Parameter public var bias: Tensor?
+    /// Running statistics, initially 0 and 1 (nil without `trackRunningStatistics`).
+    @Buffer public var runningMean: Tensor?
+    @Buffer public var runningVariance: Tensor?
+    /// Training batches seen so far (an int64 scalar; nil without `trackRunningStatistics`).
+    @Buffer public var numBatchesTracked: Tensor?
 
     public let features: Int
     public let epsilon: Float
     /// The weight of each new batch in the running statistics; nil for a cumulative average.
     public let momentum: Float?
-    public let affine: Bool
-    public let trackRunningStatistics: Bool
 
     /// The subclass's name, for messages.
     private let name: String
@@ -32,23 +31,23 @@ public class BatchNorm: Module {
         self.features = features
         self.epsilon = epsilon
         self.momentum = momentum
-        self.affine = affine
-        self.trackRunningStatistics = trackRunningStatistics
-        weight = affine ? Tensor.ones([features]) : Tensor.zeros([0])
-        bias = Tensor.zeros([affine ? features : 0])
-        runningMean = Tensor.zeros([trackRunningStatistics ? features : 0])
-        runningVariance = trackRunningStatistics ? Tensor.ones([features]) : Tensor.zeros([0])
-        numBatchesTracked = Tensor.zeros([], dtype: .int64)
+        weight = affine ? Tensor.ones([features]) : nil
+        bias = affine ? Tensor.zeros([features]) : nil
+        let track = trackRunningStatistics
+        runningMean = track ? Tensor.zeros([features]) : nil
+        runningVariance = track ? Tensor.ones([features]) : nil
+        numBatchesTracked = track ? Tensor.zeros([], dtype: .int64) : nil
     }
 
-    public override var ownParameters: [(String, Tensor)] {
-        affine ? [("weight", weight), ("bias", bias)] : []
-    }
+    /// Whether the layer scales and shifts its output (has `weight` and `bias`).
+    public var affine: Bool { weight != nil }
+    /// Whether the layer keeps running statistics for evaluation.
+    public var trackRunningStatistics: Bool { runningMean != nil }
 
+    /// PyTorch's names for the buffers.
     public override var ownBuffers: [(String, Tensor)] {
-        trackRunningStatistics
-            ? [("running_mean", runningMean), ("running_var", runningVariance), ("num_batches_tracked", numBatchesTracked)]
-            : []
+        [("running_mean", runningMean), ("running_var", runningVariance), ("num_batches_tracked", numBatchesTracked)]
+            .compactMap { name, tensor in tensor.map { (name, $0) } }
     }
 
     /// Stops unless `shape` is an input this layer accepts (the subclasses' rank check).
@@ -62,14 +61,12 @@ public class BatchNorm: Module {
         precondition(!useBatchStatistics || input.count / features > 1,
                      "\(name): expected more than 1 value per channel when training, got input shape \(input.shape)")
         var factor = momentum ?? 0
-        if isTraining && trackRunningStatistics {
+        if isTraining, let numBatchesTracked {
             let count = numBatchesTracked.storage.base.assumingMemoryBound(to: Int64.self) + numBatchesTracked.offset
             count.pointee += 1
             if momentum == nil { factor = 1 / Float(count.pointee) }
         }
-        let running = trackRunningStatistics
-        return batchNorm(input, runningMean: running ? runningMean : nil, runningVariance: running ? runningVariance : nil,
-                         weight: affine ? weight : nil, bias: affine ? bias : nil,
+        return batchNorm(input, runningMean: runningMean, runningVariance: runningVariance, weight: weight, bias: bias,
                          training: useBatchStatistics, momentum: factor, epsilon: epsilon)
     }
 }

@@ -1,6 +1,6 @@
-/// A pre-LN transformer block (GPT-2, W6): x + attention(ln1(x)), then that + fc2(GELU(fc1(ln2(·)))).
+/// A pre-LN transformer block (GPT-2, as in the char-transformer benchmark): x + attention(ln1(x)), then that + fc2(GELU(fc1(ln2(·)))).
 ///
-/// Shapes: [B, T, embedDim] → the same. The state dict is that of W6's PyTorch `Block`, which holds
+/// Shapes: [B, T, embedDim] → the same. The state dict is that of the benchmark's PyTorch `Block`, which holds
 /// the attention's projections itself: `ln1`, `qkv`, `proj`, `ln2`, `fc1`, `fc2` (each `.weight`,
 /// `.bias`). GELU is the exact (erf) one.
 public final class TransformerBlock: Module {
@@ -18,7 +18,7 @@ public final class TransformerBlock: Module {
         fc2 = Linear(feedForward, embedDim, generator: generator)
     }
 
-    // W6's names: the attention's qkv and proj sit directly in the block.
+    // The benchmark's names: the attention's qkv and proj sit directly in the block.
     public override var namedChildren: [(String, Module)] {
         [("ln1", ln1)] + attention.namedChildren + [("ln2", ln2), ("fc1", fc1), ("fc2", fc2)]
     }

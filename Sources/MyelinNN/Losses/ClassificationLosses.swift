@@ -1,19 +1,25 @@
 /// Cross-entropy between logits and integer class labels: `nllLoss(logSoftmax(logits), labels)`.
 ///
-/// Shapes: logits [N, C], labels [N] (int32 or int64, values in 0..<C) → scalar (or [N] with `.none`).
+/// The classes are the last axis, so a language model's [B, T, V] logits take its [B, T] targets
+/// as they are (PyTorch's `F.cross_entropy` wants the classes second, [N, C, d…]).
+///
+/// Shapes: logits [..., C], labels [...] (int32 or int64, values in 0..<C) → scalar (or [...]
+/// with `.none`); [N, C] with [N] labels is the common case.
 public func crossEntropy(_ logits: Tensor, _ labels: Tensor, reduction: Reduction = .mean) -> Tensor {
-    precondition(logits.rank == 2, "crossEntropy: logits must be [N, C], got shape \(logits.shape)")
-    return nllLoss(logits.logSoftmax(axis: 1), labels, reduction: reduction)
+    precondition(logits.rank >= 1, "crossEntropy: logits must be [..., C], got a scalar")
+    return nllLoss(logits.logSoftmax(axis: -1), labels, reduction: reduction)
 }
 
-/// Negative log-likelihood of the labelled class, given log-probabilities.
+/// Negative log-likelihood of the labelled class, given log-probabilities over the last axis (the
+/// classes; see `crossEntropy`).
 ///
-/// Shapes: logProbabilities [N, C], labels [N] (integers in 0..<C) → scalar (or [N] with `.none`).
+/// Shapes: logProbabilities [..., C], labels [...] (integers in 0..<C) → scalar (or [...] with `.none`).
 public func nllLoss(_ logProbabilities: Tensor, _ labels: Tensor, reduction: Reduction = .mean) -> Tensor {
-    precondition(logProbabilities.rank == 2, "nllLoss: log-probabilities must be [N, C], got shape \(logProbabilities.shape)")
-    precondition(labels.rank == 1 && labels.shape[0] == logProbabilities.shape[0] && !labels.dtype.isFloatingPoint,
-                 "nllLoss: labels must be [N] integers for input \(logProbabilities.shape), got \(labels.dtype) of shape \(labels.shape)")
-    let picked = logProbabilities.gather(axis: 1, indices: labels.reshaped([-1, 1])).reshaped([-1])
+    let shape = logProbabilities.shape
+    precondition(shape.count >= 1, "nllLoss: log-probabilities must be [..., C], got a scalar")
+    precondition(labels.shape == Array(shape.dropLast()) && !labels.dtype.isFloatingPoint,
+                 "nllLoss: labels must be integers of shape \(Array(shape.dropLast())) for log-probabilities \(shape) (classes last), got \(labels.dtype) of shape \(labels.shape)")
+    let picked = logProbabilities.gather(axis: -1, indices: labels.reshaped(labels.shape + [1])).reshaped(labels.shape)
     return reduction.apply(-picked)
 }
 

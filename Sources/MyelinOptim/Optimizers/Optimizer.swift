@@ -60,25 +60,18 @@ open class Optimizer {
         for (name, tensor) in state { tensor.assign(tensors[name]!) }
     }
 
-    /// Throws what `loadState` would: a missing or misshapen tensor, an unexpected one, a missing counter.
+    /// Throws what `loadState` would: a `StateDictError` for a missing, misshapen or unexpected
+    /// tensor, or a missing counter.
     public func checkState(tensors: [String: Tensor], counters: [String: Int]) throws {
-        let targets = state
-        for (name, tensor) in targets {
-            guard let value = tensors[name] else { throw OptimizerStateError.missing(name: name) }
-            guard value.shape == tensor.shape else {
-                throw OptimizerStateError.shapeMismatch(name: name, expected: tensor.shape, found: value.shape)
-            }
+        try StateDictError.check(tensors, fit: state, receiver: "\(type(of: self))")
+        for (name, _) in self.counters where counters[name] == nil {
+            throw StateDictError(receiver: "\(type(of: self))", name: name, problem: .missingCounter)
         }
-        let known = Set(targets.map(\.0))
-        if let extra = tensors.keys.sorted().first(where: { !known.contains($0) }) {
-            throw OptimizerStateError.unexpected(name: extra)
-        }
-        for (name, _) in self.counters where counters[name] == nil { throw OptimizerStateError.missing(name: name) }
     }
 
     /// `values[name]`, or an error naming the missing counter.
     static func counter(_ name: String, in values: [String: Int]) throws -> Int {
-        guard let value = values[name] else { throw OptimizerStateError.missing(name: name) }
+        guard let value = values[name] else { throw StateDictError(receiver: "\(self)", name: name, problem: .missingCounter) }
         return value
     }
 
@@ -89,20 +82,4 @@ open class Optimizer {
 
     /// A zero-filled state slot per parameter, shaped like the parameters.
     func makeSlots() -> [Tensor] { parameters.map { Tensor.zeros($0.shape) } }
-}
-
-/// Saved optimizer state that does not fit the optimizer it is loaded into.
-public enum OptimizerStateError: Error, Equatable, CustomStringConvertible {
-    case missing(name: String)
-    case unexpected(name: String)
-    case shapeMismatch(name: String, expected: [Int], found: [Int])
-
-    public var description: String {
-        switch self {
-        case .missing(let name): return "optimizer state \(name) is missing"
-        case .unexpected(let name): return "optimizer state \(name) does not belong to this optimizer"
-        case .shapeMismatch(let name, let expected, let found):
-            return "optimizer state \(name) has shape \(found), the parameter needs \(expected)"
-        }
-    }
 }

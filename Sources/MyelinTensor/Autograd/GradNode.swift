@@ -45,14 +45,27 @@ public final class GradNode {
 /// This is how every op in Myelin is made differentiable, and how a user defines their own:
 /// compute the result without autograd, then give the derivative right beside it.
 /// `backward` receives the gradient of the result (same shape) and returns one gradient per input
-/// (same shape as that input, or nil). Nothing is recorded when no input requires a gradient or
-/// inside `withoutGrad`. The closure must not capture `result` itself (capture
-/// `result.detached()` instead), or the graph would keep itself alive.
+/// (same shape as that input, or nil). An input may be nil — an optional operand that was not
+/// given, such as a missing bias — and its gradient is then ignored, so the closure can return
+/// `bias.map { … }` in its place. Nothing is recorded when no input requires a gradient or inside
+/// `withoutGrad`. The closure must not capture `result` itself (capture `result.detached()`
+/// instead), or the graph would keep itself alive.
 @discardableResult
-public func differentiable(_ name: String, _ inputs: [Tensor], result: Tensor,
+public func differentiable(_ name: String, _ inputs: [Tensor?], result: Tensor,
                            backward: @escaping (_ gradient: Tensor) -> [Tensor?]) -> Tensor {
-    guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return result }
-    result.gradFn = GradNode(name: name, inputs: inputs, backward: backward)
+    guard GradMode.isEnabled, inputs.contains(where: { $0?.requiresGrad == true }) else { return result }
+    let present = inputs.compactMap { $0 }
+    var recorded = backward
+    if present.count < inputs.count {
+        // The node holds the given inputs only; drop the gradients of the missing ones.
+        let kept = inputs.indices.filter { inputs[$0] != nil }, count = inputs.count
+        recorded = { gradient in
+            let all = backward(gradient)
+            precondition(all.count == count, "backward of \(name): returned \(all.count) gradients for \(count) inputs")
+            return kept.map { all[$0] }
+        }
+    }
+    result.gradFn = GradNode(name: name, inputs: present, backward: recorded)
     result.requiresGrad = true
     return result
 }

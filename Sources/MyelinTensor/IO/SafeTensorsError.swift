@@ -62,15 +62,27 @@ public struct SafeTensorsError: Error, Equatable, Sendable, CustomStringConverti
 
     public var description: String {
         let what: String
+        // A header that cannot be one means the file is of another kind: that is said first.
+        var notSafeTensors = false
         switch problem {
         case .tooShort(let n):
             what = "\(n) bytes is too short for a safetensors file (the header length alone takes 8)"
-        case .headerTooLarge(let n): what = "header length \(n) is over the 100,000,000-byte limit"
+        case .headerTooLarge(let n):
+            notSafeTensors = true
+            what = "its first 8 bytes\(Self.asText(n)), read as the header length a safetensors file starts with, "
+                + "say \(n) bytes, over the format's limit of 100,000,000"
         case .headerPastEnd(let n, let available):
-            what = "header length \(n) runs past the end of the file (\(available) bytes follow the length)"
-        case .headerNotUTF8(let at): what = "header is not UTF-8 (bad byte at \(at) of the header)"
-        case .headerNotJSON(let why): what = "header is not JSON: \(why)"
-        case .headerNotObject(let kind): what = "header is \(kind), not a JSON object"
+            what = "header length \(n) runs past the end of the file (\(available) bytes follow the length): "
+                + "the file is cut short, or is not a safetensors file"
+        case .headerNotUTF8(let at):
+            notSafeTensors = true
+            what = "its header is not UTF-8 (bad byte at \(at) of the header)"
+        case .headerNotJSON(let why):
+            notSafeTensors = true
+            what = "its header is not JSON: \(why)"
+        case .headerNotObject(let kind):
+            notSafeTensors = true
+            what = "its header is \(kind), not a JSON object"
         case .duplicateName: what = "the name appears twice in the header"
         case .badMetadata(let why): what = "__metadata__ \(why)"
         case .badEntry(let why): what = "entry \(why)"
@@ -91,6 +103,16 @@ public struct SafeTensorsError: Error, Equatable, Sendable, CustomStringConverti
         case .badBool(let element, let value): what = "BOOL element \(element) is \(value), not 0 or 1"
         case .readFailed(let why): what = "cannot read: \(why)"
         }
+        if notSafeTensors { return "\(path) is not a safetensors file: \(what)" }
         return tensor.map { "\(path): tensor \"\($0)\": \(what)" } ?? "\(path): \(what)"
+    }
+
+    /// ` ("# Myelin" as text)` when the 8 little-endian bytes of `length` are printable ASCII (a
+    /// text file read as safetensors), else nothing.
+    private static func asText(_ length: UInt64) -> String {
+        let bytes = withUnsafeBytes(of: length.littleEndian) { Array($0) }
+        let escapes: [UInt8: String] = [0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x22: "\\\"", 0x5C: "\\\\"]
+        guard bytes.allSatisfy({ (0x20...0x7E).contains($0) || escapes[$0] != nil }) else { return "" }
+        return " (\"" + bytes.map { escapes[$0] ?? String(UnicodeScalar($0)) }.joined() + "\" as text)"
     }
 }

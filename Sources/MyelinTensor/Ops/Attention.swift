@@ -51,7 +51,7 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
 }
 
 /// Multi-head self-attention on a packed projection, as a fused `qkv` linear layer makes it
-/// (W6, nanoGPT): the queries, keys and values of every position side by side, each split into
+/// (nanoGPT, the char-transformer benchmark): the queries, keys and values of every position side by side, each split into
 /// `heads` heads of D features.
 ///
 /// Shapes: qkv [B, T, 3·H·D] → [B, T, H·D], the heads' outputs side by side (what the output

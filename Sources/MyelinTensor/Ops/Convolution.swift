@@ -32,12 +32,12 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
     myelin_conv2d_forward(&geometry, x.floatPointer, w.floatPointer, b?.floatPointer, y.storage.floats,
                           activation.kernelValue)
     let yd = y.detached()
-    let result = differentiable("conv2d", [batched, weight] + (bias.map { [$0] } ?? []), result: y) { g in
+    let result = differentiable("conv2d", [batched, weight, bias], result: y) { g in
         let (dx, dw, db) = kernel.backward(&geometry, input: x, weight: w, gradOutput: g.denseData(for: "conv2d"),
                                            reluOutput: activation == .relu ? yd : nil,
                                            inputGradientShape: batched.requiresGrad ? x.shape : nil,
                                            weightGradient: weight.requiresGrad, biasGradient: bias?.requiresGrad == true)
-        return [dx, dw] + (bias == nil ? [] : [db])
+        return [dx, dw, db]
     }
     return input.rank == 3 ? result.squeezed(axis: 0) : result
 }
@@ -85,7 +85,7 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
             }
         }
     }
-    let result = differentiable("convTranspose2d", [batched, weight] + (bias.map { [$0] } ?? []), result: y) { g in
+    let result = differentiable("convTranspose2d", [batched, weight, bias], result: y) { g in
         let gy = g.denseData(for: "convTranspose2d")
         var dx: Tensor?
         if batched.requiresGrad {
@@ -95,7 +95,7 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
         }
         let dw = weight.requiresGrad ? kernel.backward(&geometry, input: gy, weight: nil, gradOutput: x, weightGradient: true).weight : nil
         let db = bias?.requiresGrad == true ? gy.sum(axes: [0, 2, 3]) : nil
-        return [dx, dw] + (bias == nil ? [] : [db])
+        return [dx, dw, db]
     }
     return input.rank == 3 ? result.squeezed(axis: 0) : result
 }

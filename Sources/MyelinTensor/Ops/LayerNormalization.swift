@@ -27,8 +27,7 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil
     myelin_layer_norm_forward(Int64(rows), Int64(cols), input.floatPointer, gamma?.floatPointer, beta?.floatPointer,
                               epsilon, y.storage.floats, mean.storage.floats, rstd.storage.floats)
 
-    let inputs = [x] + [weight, bias].compactMap { $0 }
-    return differentiable("layerNorm", inputs, result: y) { g in
+    return differentiable("layerNorm", [x, weight, bias], result: y) { g in
         let g = dense(g)
         let dx = x.requiresGrad ? Tensor(empty: x.shape) : nil
         let dWeight = weight?.requiresGrad == true ? Tensor(empty: normalizedShape) : nil
@@ -36,7 +35,7 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil
         myelin_layer_norm_backward(Int64(rows), Int64(cols), input.floatPointer, gamma?.floatPointer,
                                    mean.storage.floats, rstd.storage.floats, g.floatPointer, dx?.storage.floats,
                                    dWeight?.storage.floats, dBias?.storage.floats)
-        return [dx] + (weight == nil ? [] : [dWeight]) + (bias == nil ? [] : [dBias])
+        return [dx, dWeight, dBias]
     }
 }
 

@@ -58,7 +58,7 @@ extension Tensor {
 
 /// The affine map of a fully connected layer: y = x·Wᵀ + b, then `activation`, in one GEMM pass.
 ///
-/// Shapes: x [..., in], weight [out, in], bias [out] → y [..., out].
+/// Shapes: x [..., in], weight [out, in], bias [out] (or nil) → y [..., out].
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: FusedActivation = .none) -> Tensor {
     precondition(weight.rank == 2, "linear: weight must be 2-D [out, in], got shape \(weight.shape)")
     let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
@@ -75,13 +75,11 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: Fused
     let y = Tensor(empty: [x2.shape[0], outFeatures])
     gemm(x2, wT, aOffset: x2.offset, bOffset: wT.offset, into: y.storage.floats, bias: denseBias, activation: activation)
     let yd = y.detached()
-    var inputs = [x2, weight]
-    if let bias { inputs.append(bias) }
-    let result = differentiable("linear", inputs, result: y) { g in
+    let result = differentiable("linear", [x2, weight, bias], result: y) { g in
         let gz = activation.backward(g, output: yd)
         return [x2.requiresGrad ? matmul(gz, weight.detached()) : nil,
-                weight.requiresGrad ? matmul(gz.T, x2.detached()) : nil]
-            + (bias == nil ? [] : [bias!.requiresGrad ? gz.sum(axis: 0) : nil])
+                weight.requiresGrad ? matmul(gz.T, x2.detached()) : nil,
+                bias?.requiresGrad == true ? gz.sum(axis: 0) : nil]
     }
     return x.rank == 2 ? result : result.reshaped(outShape)
 }

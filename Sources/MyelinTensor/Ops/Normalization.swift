@@ -65,8 +65,7 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVariance: Te
     let scale = (0..<c).map { gamma[$0] * invStd[$0] }
     layout.combine(px, minus: mean, times: scale, plus: beta, into: y.storage.floats)
 
-    let inputs = [input] + [weight, bias].compactMap { $0 }
-    return differentiable("batchNorm", inputs, result: y) { g in
+    return differentiable("batchNorm", [input, weight, bias], result: y) { g in
         let g = g.isContiguous ? g : g.contiguousCopy()
         // The closure holds `x` itself (not only its pointer): a contiguous copy lives as long as the graph.
         let pg = UnsafePointer(g.floatPointer), px = UnsafePointer(x.floatPointer)
@@ -86,7 +85,7 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVariance: Te
         }
         let dGamma = weight?.requiresGrad == true ? Tensor((0..<c).map { Float(sumGD[$0]) * invStd[$0] }) : nil
         let dBeta = bias?.requiresGrad == true ? Tensor(sumG.map { Float($0) }) : nil
-        return [dx] + (weight == nil ? [] : [dGamma]) + (bias == nil ? [] : [dBeta])
+        return [dx, dGamma, dBeta]
     }
 }
 

@@ -94,7 +94,7 @@ public func recurrence(_ input: Tensor, cell: RecurrentCell, weightIH: Tensor, w
                               gates.storage.floats, states?.storage.floats, hidden, hidden + rows * hiddenSize,
                               cell.hasCellState ? hidden + (rows * hiddenSize + stateSize) : nil)
 
-    let inputs = [input, weightIH, weightHH] + [biasIH, biasHH, initialHidden, initialCell].compactMap { $0 }
+    let inputs = [input, weightIH, weightHH, biasIH, biasHH, initialHidden, initialCell]
     let result = differentiable("recurrence(\(cell))", inputs, result: packed) { g in
         let gd = g.contiguous()
         let gradGates = Tensor(empty: [rows, width])
@@ -113,17 +113,10 @@ public func recurrence(_ input: Tensor, cell: RecurrentCell, weightIH: Tensor, w
             needed: (weightIH.requiresGrad, weightHH.requiresGrad))
         let gradBiasIH = biasIH?.requiresGrad == true || (recurrentGates === gradGates && biasHH?.requiresGrad == true)
             ? gradGates.sum(axis: 0) : nil
-        var grads: [Tensor?] = [
-            input.requiresGrad ? matmul(gradGates, weightIH.detached()).reshaped(input.shape) : nil,
-            gradWeightIH, gradWeightHH,
-        ]
-        if let biasIH { grads.append(biasIH.requiresGrad ? gradBiasIH : nil) }
-        if let biasHH {
-            grads.append(!biasHH.requiresGrad ? nil : recurrentGates === gradGates ? gradBiasIH : recurrentGates.sum(axis: 0))
-        }
-        if initialHidden != nil { grads.append(gradH0) }
-        if initialCell != nil { grads.append(gradC0) }
-        return grads
+        let gradBiasHH = biasHH?.requiresGrad != true ? nil
+            : recurrentGates === gradGates ? gradBiasIH : recurrentGates.sum(axis: 0)
+        return [input.requiresGrad ? matmul(gradGates, weightIH.detached()).reshaped(input.shape) : nil,
+                gradWeightIH, gradWeightHH, biasIH?.requiresGrad == true ? gradBiasIH : nil, gradBiasHH, gradH0, gradC0]
     }
     let finalState = { (slot: Int) in result.narrowed(axis: 0, start: slot, length: 1).reshaped([batch, hiddenSize]) }
     return (result.narrowed(axis: 0, start: 0, length: steps), finalState(steps),
