@@ -35,8 +35,8 @@ enum ZooModel: String, ExpressibleByArgument, CaseIterable {
     var batchSize: Int { self == .mlp ? 128 : 64 }
     var epochs: Int { self == .mlp || self == .lenet ? 3 : 1 }
     /// The cnn ends in log-softmax, so it trains with the negative log-likelihood.
-    var loss: (Tensor, Tensor) -> Tensor {
-        self == .cnn ? { nllLoss($0, $1) } : { crossEntropy($0, $1) }
+    var loss: LossFunction {
+        self == .cnn ? nllLoss : crossEntropy
     }
 
     func makeOptimizer(_ parameters: [Tensor], learningRate: Float) -> (Optimizer, String) {
