@@ -37,63 +37,6 @@ enum {
     GEMV_PARALLEL_MIN_MACS = 1 << 17,
 };
 
-// MARK: - Path selection
-
-static int cpu_has(myelin_gemm_path path) {
-#if MYELIN_X86
-    __builtin_cpu_init();
-    if (path == MYELIN_GEMM_AVX512)
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
-               __builtin_cpu_supports("fma");
-    if (path == MYELIN_GEMM_AVX2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
-    return path == MYELIN_GEMM_PORTABLE;
-}
-
-int myelin_gemm_path_supported(myelin_gemm_path path) {
-    return path == MYELIN_GEMM_AUTO || cpu_has(path);
-}
-
-static const myelin_gemm_family *family_for(myelin_gemm_path path) {
-#if MYELIN_X86
-    if (path == MYELIN_GEMM_AUTO) path = cpu_has(MYELIN_GEMM_AVX512) ? MYELIN_GEMM_AVX512 : MYELIN_GEMM_AVX2;
-    if (path == MYELIN_GEMM_AVX512 && cpu_has(path)) return &myelin_family_avx512;
-    if (path != MYELIN_GEMM_PORTABLE && cpu_has(MYELIN_GEMM_AVX2)) return &myelin_family_avx2;
-#else
-    (void)path;
-#endif
-    return &myelin_family_portable;
-}
-
-static _Atomic(const myelin_gemm_family *) current_family;
-
-static const myelin_gemm_family *family(void) {
-    const myelin_gemm_family *f = atomic_load_explicit(&current_family, memory_order_acquire);
-    if (f == NULL) {
-        f = family_for(MYELIN_GEMM_AUTO);
-        atomic_store_explicit(&current_family, f, memory_order_release);
-    }
-    return f;
-}
-
-myelin_gemm_path myelin_gemm_set_path(myelin_gemm_path path) {
-    const myelin_gemm_family *f = family_for(path);
-    atomic_store(&current_family, f);
-    return f->path;
-}
-
-myelin_gemm_path myelin_gemm_current_path(void) { return family()->path; }
-
-const char *myelin_gemm_path_name(myelin_gemm_path path) {
-    switch (path) {
-    case MYELIN_GEMM_AVX512: return "avx512";
-    case MYELIN_GEMM_AVX2: return "avx2";
-    case MYELIN_GEMM_PORTABLE: return "portable";
-    default: return "auto";
-    }
-}
-
 // MARK: - Epilogue-only products
 
 typedef struct {
@@ -344,7 +287,7 @@ void myelin_sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *A, 
         scale_only(&p);
         return;
     }
-    const myelin_gemm_family *f = family();
+    const myelin_gemm_family *f = MYELIN_BY_PATH(myelin_gemm_family);
     if (M == 1) {
         // One row of C: output j reads column j of B.
         gemv(f, &p, N, B, csB, rsB, A, csA, C, 1, 1);

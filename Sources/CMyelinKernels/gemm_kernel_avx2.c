@@ -166,8 +166,7 @@ static T void gemv_axpy(int64_t n, int64_t k, const float *W, int64_t ldw, const
     generic_gemv_axpy(n, k, W, ldw, x, y);
 }
 
-const myelin_gemm_family myelin_family_avx2 = {
-    .path = MYELIN_GEMM_AVX2,
+const myelin_gemm_family myelin_gemm_family_avx2 = {
     .mr = MR,
     .nr = NR,
     .n_granule = NR,

@@ -332,8 +332,7 @@ static T void gemv_axpy(int64_t n, int64_t k, const float *W, int64_t ldw, const
     }
 }
 
-const myelin_gemm_family myelin_family_avx512 = {
-    .path = MYELIN_GEMM_AVX512,
+const myelin_gemm_family myelin_gemm_family_avx512 = {
     .mr = MR,
     .nr = NR,
     .n_granule = 16,

@@ -32,8 +32,7 @@ static void gemv_axpy(int64_t n, int64_t k, const float *W, int64_t ldw, const f
     generic_gemv_axpy(n, k, W, ldw, x, y);
 }
 
-const myelin_gemm_family myelin_family_portable = {
-    .path = MYELIN_GEMM_PORTABLE,
+const myelin_gemm_family myelin_gemm_family_portable = {
     .mr = MR,
     .nr = NR,
     .n_granule = NR,

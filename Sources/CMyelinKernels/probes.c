@@ -11,12 +11,6 @@
 
 #include "internal.h"
 
-static double now_seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 int myelin_cpu_family(void) {
     FILE *f = fopen("/proc/cpuinfo", "r");
     if (f == NULL) return -1;
@@ -35,6 +29,13 @@ int myelin_cpu_family(void) {
 
 #if MYELIN_X86
 #include <immintrin.h>
+
+static double now_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 
 // Independent chains a_i = a_i·m + c. The empty asm statements pin the chains in registers and
 // stop the compiler from folding the loop; each iteration is exactly CHAINS register FMAs.
@@ -137,7 +138,7 @@ static int compare_doubles(const void *a, const void *b) {
 double myelin_fma_peak_gflops(int threads, double seconds, int width) {
     const int wide = width == 512;
     if (width != 512 && width != 256) return 0;
-    if (!myelin_gemm_path_supported(wide ? MYELIN_GEMM_AVX512 : MYELIN_GEMM_AVX2)) return 0;
+    if (!myelin_cpu_path_supported(wide ? MYELIN_CPU_AVX512 : MYELIN_CPU_AVX2)) return 0;
     if (threads < 1) threads = 1;
     if (threads > 64) threads = 64;
     if (seconds <= 0) seconds = 0.1;

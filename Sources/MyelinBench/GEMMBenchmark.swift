@@ -1,5 +1,6 @@
 import CMyelinKernels
 import Foundation
+import MyelinTensor
 
 // W8 gemm: float32 C = A·B, square n ∈ {128 … 2048}, 2n³ flops, as torch/w8_gemm.py measures
 // torch.mm: per size a warm-up, then 7 batches of k calls (k chosen so a batch takes ~0.1 s); the
@@ -116,7 +117,7 @@ func gemmWorkload() -> [String: Any] {
         "mlp_shapes_gflops": shapesTwo,
         "mlp_shapes_gflops_1thread": shapesOne,
         "cpu_family": Int(myelin_cpu_family()),
-        "gemm_kernel": String(cString: myelin_gemm_path_name(myelin_gemm_current_path())),
+        "gemm_kernel": KernelPath.current.rawValue,
         "wall_s": rounded(now() - start, 2),
         "settings": [
             "sizes": gemmSizes, "dtype": "float32", "flops": "2*n^3",

@@ -111,9 +111,9 @@ extension KernelTests {
         @Test func fmaPeakAndCPUFamily() {
             let family = myelin_cpu_family()
             #expect(family == -1 || family > 0)
-            let width: Int32 = myelin_gemm_path_supported(MYELIN_GEMM_AVX512) != 0 ? 512 : 256
+            let width: Int32 = myelin_cpu_path_supported(MYELIN_CPU_AVX512) != 0 ? 512 : 256
             let peak = myelin_fma_peak_gflops(1, 0.05, width)
-            if myelin_gemm_path_supported(MYELIN_GEMM_AVX2) != 0 {
+            if myelin_cpu_path_supported(MYELIN_CPU_AVX2) != 0 {
                 #expect(peak > 1) // a real number of GFLOP/s, however busy the machine
             }
             #expect(myelin_fma_peak_gflops(1, 0.05, 128) == 0) // no such width
