@@ -22,12 +22,16 @@ func rounded(_ x: Double, _ places: Int = 1) -> Double {
     return (x * scale).rounded() / scale
 }
 
-/// Runs one workload and prints its result as one JSON line, with the machine state probed just
-/// before it (two-thread AVX-512 FMA GFLOP/s: ≈ 450 idle on Zen 5, 230–330 when the vCPUs contend).
+/// Runs one workload and prints its result as one JSON line, with the kernel path it ran on (`isa`)
+/// and that path's two-thread FMA peak probed just before it (`probe_fma_2t_gflops`; on the
+/// AVX-512 path also under its old name, `probe_avx512_2t_gflops`).
 func runAndEmit(_ workload: () -> [String: Any]) {
-    let probe = probeAVX512TwoThreads()
+    let path = KernelPath.current
+    let probe = probeFMATwoThreads(path)
     var line = workload()
-    line["probe_avx512_2t_gflops"] = rounded(probe)
+    line["isa"] = path.rawValue
+    line["probe_fma_2t_gflops"] = rounded(probe)
+    if path == .avx512 { line["probe_avx512_2t_gflops"] = rounded(probe) }
     line["threads"] = Threads.count
     line["cpu_family"] = Int(myelin_cpu_family())
     let data = try! JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes])

@@ -266,8 +266,10 @@ void myelin_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
 // MARK: - Machine probes
 
 /// Measures the FMA peak in GFLOP/s: `threads` threads each running independent FMA chains on
-/// 512-bit (width 512: 16 chains) or 256-bit (width 256: 12 chains) registers for about `seconds`
-/// (the median of five trials of seconds/5). Returns 0 where the width is unsupported.
+/// 512-bit (width 512: AVX-512, 16 chains), 256-bit (width 256: AVX2+FMA, 12 chains) or 128-bit
+/// registers (width 128: the portable path's baseline ISA, 12 chains; a multiply and an add where it
+/// has no FMA, as on SSE2) for about `seconds` (the median of five trials of seconds/5). Returns 0
+/// where the width is unsupported.
 double myelin_fma_peak_gflops(int threads, double seconds, int width);
 /// /proc/cpuinfo's "cpu family" (26 = Zen 5, 25 = Zen 4), or -1 where unknown.
 int myelin_cpu_family(void);
