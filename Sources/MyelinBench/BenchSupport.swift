@@ -16,6 +16,27 @@ func nowNanoseconds() -> UInt64 {
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
+/// Times a workload's measured steps. With MYELIN_PERF_CONTROL set to the control FIFO of a
+/// `perf record --control fifo:PATH -D -1` (Tools/where_the_time_goes.sh), it also switches perf's
+/// sampling on for exactly that stretch, so a profile holds the measured steps and nothing else.
+struct Stopwatch {
+    private static let perfControl: FileHandle? = ProcessInfo.processInfo.environment["MYELIN_PERF_CONTROL"]
+        .flatMap { FileHandle(forWritingAtPath: $0) }
+    private var started = 0.0
+
+    mutating func start() {
+        Self.perfControl?.write(Data("enable\n".utf8))
+        started = now()
+    }
+
+    /// Seconds since start().
+    func stop() -> Double {
+        let seconds = now() - started
+        Self.perfControl?.write(Data("disable\n".utf8))
+        return seconds
+    }
+}
+
 /// Rounds to `places` decimals so JSON lines stay short and readable.
 func rounded(_ x: Double, _ places: Int = 1) -> Double {
     let scale = Foundation.pow(10, Double(places))
