@@ -71,7 +71,6 @@ typedef void (*myelin_gemv_axpy_fn)(int64_t n, int64_t k, const float *W, int64_
 
 typedef struct {
     int mr, nr;
-    int n_granule; // columns are split between threads in multiples of this (one vector)
     int direct_a;  // the kernel may read row-major A in place (its panels go row by row)
     int direct_b;  // the kernel may read B's rows in place (it never loads past column n)
     myelin_pack_a_fn pack_a;

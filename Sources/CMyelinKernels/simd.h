@@ -44,12 +44,17 @@ SIMD vi vlanes(int64_t count) {
     return i < (int32_t)(count < LANES ? count : LANES);
 }
 
-// Loads the first `count` floats (count may be ≥ LANES: a whole vector); the other lanes are 0 and
-// their memory is not read.
+#if defined(MYELIN_SIMD_AVX512)
+SIMD __mmask16 lane_mask(int64_t count) {
+    return count >= 16 ? (__mmask16)0xFFFF : count <= 0 ? (__mmask16)0 : (__mmask16)((1u << count) - 1);
+}
+#endif
+
+// Loads the first `count` floats (count may be ≥ LANES: a whole vector, or ≤ 0: none); the other
+// lanes are 0 and their memory is not read.
 SIMD vf vload_first(const float *p, int64_t count) {
 #if defined(MYELIN_SIMD_AVX512)
-    const __mmask16 m = count >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << count) - 1);
-    return (vf)_mm512_maskz_loadu_ps(m, p);
+    return (vf)_mm512_maskz_loadu_ps(lane_mask(count), p);
 #elif defined(MYELIN_SIMD_AVX2)
     if (count >= LANES) return vload(p); // a masked load or store costs more than a plain one here
     return (vf)_mm256_maskload_ps(p, (__m256i)vlanes(count));
@@ -61,11 +66,11 @@ SIMD vf vload_first(const float *p, int64_t count) {
 #endif
 }
 
-// Stores the first `count` lanes (all when count ≥ LANES); memory past them is not touched.
+// Stores the first `count` lanes (all when count ≥ LANES, none when ≤ 0); memory past them is
+// not touched.
 SIMD void vstore_first(float *p, vf v, int64_t count) {
 #if defined(MYELIN_SIMD_AVX512)
-    const __mmask16 m = count >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << count) - 1);
-    _mm512_mask_storeu_ps(p, m, (__m512)v);
+    _mm512_mask_storeu_ps(p, lane_mask(count), (__m512)v);
 #elif defined(MYELIN_SIMD_AVX2)
     if (count >= LANES) {
         vstore(p, v);
@@ -130,6 +135,61 @@ SIMD vf vsplit(vf x, vf *e) {
     const vi high = m >= 1.5f;
     *e = high ? exponent + 1.0f : exponent;
     return high ? m * 0.5f : m;
+#endif
+}
+
+// Transposes a LANES×LANES block in place: r[i][j] becomes r[j][i].
+SIMD void vtranspose(vf r[LANES]) {
+#if defined(MYELIN_SIMD_AVX512)
+    __m512 t[16], *x = (__m512 *)r;
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(x[i], x[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(x[i], x[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        x[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        x[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        x[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        x[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    // Now x[4g + s] holds, in its 128-bit lane L, column 4L + s of rows 4g..4g+3: gather the lanes.
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(x[i], x[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_f32x4(x[i], x[i + 4], 0xDD);
+        t[i + 8] = _mm512_shuffle_f32x4(x[i + 8], x[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_f32x4(x[i + 8], x[i + 12], 0xDD);
+    }
+    for (int i = 0; i < 4; i++) {
+        x[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        x[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
+        x[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
+        x[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xDD);
+    }
+#elif defined(MYELIN_SIMD_AVX2)
+    __m256 t[8], *x = (__m256 *)r;
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(x[i], x[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(x[i], x[i + 1]);
+    }
+    // x[4g + s] holds, in its 128-bit lane L, column 4L + s of rows 4g..4g+3.
+    for (int i = 0; i < 8; i += 4) {
+        x[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        x[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        x[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        x[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int s = 0; s < 4; s++) {
+        t[s] = _mm256_permute2f128_ps(x[s], x[s + 4], 0x20);
+        t[s + 4] = _mm256_permute2f128_ps(x[s], x[s + 4], 0x31);
+    }
+    for (int i = 0; i < 8; i++) x[i] = t[i];
+#else
+    const vf t0 = __builtin_shufflevector(r[0], r[1], 0, 4, 1, 5), t1 = __builtin_shufflevector(r[0], r[1], 2, 6, 3, 7);
+    const vf t2 = __builtin_shufflevector(r[2], r[3], 0, 4, 1, 5), t3 = __builtin_shufflevector(r[2], r[3], 2, 6, 3, 7);
+    r[0] = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+    r[1] = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+    r[2] = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+    r[3] = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
 #endif
 }
 
