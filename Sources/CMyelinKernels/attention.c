@@ -7,10 +7,11 @@
 // row of 0/−inf added to the scores. Queries are taken in blocks of QUERY_BLOCK rows, so the
 // scores of one block (QUERY_BLOCK × keys) stay in L1/L2 between the three steps, and a causal block
 // multiplies only by the keys its last row sees. The products are the SGEMM's (reading Q, K, V in
-// place through their strides); the row softmax runs on the vector math.
+// place through their strides); the rows' softmax and its gradient are the vector kernels' (masked
+// partial vectors: a causal row of the char-transformer benchmark holds 1 to 64 scores).
 //
 // The backward pass recomputes P from the scores and the saved log Σ exp rather than storing P in
-// the forward pass: storing it costs batch·heads·queries·keys floats (2 MiB per W6 layer, quadratic
+// the forward pass: storing it costs batch·heads·queries·keys floats (2 MiB per layer of the char-transformer benchmark, quadratic
 // in the context), while recomputing costs one block product per block — about what reading the
 // stored block back from memory would cost at these sizes. Σⱼ P·dP is taken from the recomputed P
 // and dP, so the backward pass does not need the output either.
@@ -24,139 +25,11 @@ enum { SCRATCH_SCORES = 8 };
 // of the masked half, larger ones make longer products.
 enum { QUERY_BLOCK = 32 };
 
-// MARK: - Row kernels (AVX-512 and portable, chosen as the vector math is)
-//
-// Rows are short (a causal row of W6 holds 1 to 64 scores), so the AVX-512 versions handle a
-// row's last, partial vector with masks rather than scalar loops.
-
-typedef struct {
-    // Softmax over the first n scores of a row of `width`, the padding-masked ones (bias −inf)
-    // left out; columns n..width are zeroed. Returns log Σ exp, or +inf when the row sees no key
-    // (it is then all zero).
-    float (*softmax)(float *s, int64_t n, int64_t width, const float *bias);
-    // The forward pass's probabilities again, from the scores and the saved log Σ exp.
-    void (*probabilities)(float *s, int64_t n, int64_t width, const float *bias, float logsumexp);
-    // dS = P ⊙ (dP − Σⱼ P·dP), in place of dP.
-    void (*score_gradient)(const float *p, float *dp, int64_t n);
-} row_kernels;
-
-static float softmax_portable(float *s, int64_t n, int64_t width, const float *bias) {
-    float m = -INFINITY;
-    for (int64_t j = 0; j < n; j++) {
-        if (bias) s[j] += bias[j];
-        m = s[j] > m ? s[j] : m;
-    }
-    if (m == -INFINITY) {
-        memset(s, 0, (size_t)width * sizeof(float));
-        return INFINITY;
-    }
-    float sum = 0;
-    for (int64_t j = 0; j < n; j++) {
-        s[j] = bias && bias[j] != 0 ? 0.0f : expf(s[j] - m); // exactly 0 for a hidden key
-        sum += s[j];
-    }
-    for (int64_t j = 0; j < n; j++) s[j] /= sum;
-    for (int64_t j = n; j < width; j++) s[j] = 0;
-    return m + logf(sum);
-}
-
-static void probabilities_portable(float *s, int64_t n, int64_t width, const float *bias, float logsumexp) {
-    if (logsumexp == INFINITY) n = 0;
-    for (int64_t j = 0; j < n; j++) s[j] = bias && bias[j] != 0 ? 0.0f : expf(s[j] - logsumexp);
-    for (int64_t j = n; j < width; j++) s[j] = 0;
-}
-
-static void score_gradient_portable(const float *p, float *dp, int64_t n) {
-    float d = 0;
-    for (int64_t j = 0; j < n; j++) d += p[j] * dp[j];
-    for (int64_t j = 0; j < n; j++) dp[j] = p[j] * (dp[j] - d);
-}
-
-#if MYELIN_X86
-#include "avx512_math.h"
-
-#define T MYELIN_TARGET_AVX512
-
-// The lanes of a padding row's vector whose keys are visible (bias 0, not −inf).
-MYELIN_INLINE T __mmask16 visible_keys(const float *bias, int64_t j, __mmask16 lanes) {
-    return bias ? _mm512_mask_cmp_ps_mask(lanes, _mm512_maskz_loadu_ps(lanes, bias + j), _mm512_setzero_ps(), _CMP_EQ_OQ)
-                : lanes;
-}
-
-MYELIN_INLINE T void zero_columns(float *s, int64_t from, int64_t width) {
-    for (int64_t j = from; j < width; j += 16) _mm512_mask_storeu_ps(s + j, myelin_lanes(width - j), _mm512_setzero_ps());
-}
-
-static T float softmax_avx512(float *s, int64_t n, int64_t width, const float *bias) {
-    __m512 top = splat(-INFINITY);
-    for (int64_t j = 0; j < n; j += 16) {
-        const __mmask16 keys = visible_keys(bias, j, myelin_lanes(n - j));
-        top = _mm512_mask_max_ps(top, keys, top, _mm512_maskz_loadu_ps(keys, s + j));
-    }
-    const float m = _mm512_reduce_max_ps(top);
-    if (m == -INFINITY) {
-        zero_columns(s, 0, width);
-        return INFINITY;
-    }
-    __m512 sum = _mm512_setzero_ps();
-    const __m512 vm = splat(m);
-    for (int64_t j = 0; j < n; j += 16) {
-        const __mmask16 lanes = myelin_lanes(n - j), keys = visible_keys(bias, j, lanes);
-        const __m512 e = _mm512_maskz_mov_ps(keys, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, s + j), vm)));
-        sum = _mm512_add_ps(sum, e);
-        _mm512_mask_storeu_ps(s + j, lanes, e);
-    }
-    const float total = _mm512_reduce_add_ps(sum);
-    const __m512 inverse = splat(1.0f / total);
-    for (int64_t j = 0; j < n; j += 16) {
-        const __mmask16 lanes = myelin_lanes(n - j);
-        _mm512_mask_storeu_ps(s + j, lanes, _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, s + j), inverse));
-    }
-    zero_columns(s, n, width);
-    return m + logf(total);
-}
-
-static T void probabilities_avx512(float *s, int64_t n, int64_t width, const float *bias, float logsumexp) {
-    if (logsumexp == INFINITY) n = 0;
-    const __m512 shift = splat(logsumexp);
-    for (int64_t j = 0; j < n; j += 16) {
-        const __mmask16 lanes = myelin_lanes(n - j), keys = visible_keys(bias, j, lanes);
-        const __m512 p = exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, s + j), shift));
-        _mm512_mask_storeu_ps(s + j, lanes, _mm512_maskz_mov_ps(keys, p));
-    }
-    zero_columns(s, n, width);
-}
-
-static T void score_gradient_avx512(const float *p, float *dp, int64_t n) {
-    __m512 sum = _mm512_setzero_ps();
-    for (int64_t j = 0; j < n; j += 16) {
-        const __mmask16 lanes = myelin_lanes(n - j);
-        sum = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, p + j), _mm512_maskz_loadu_ps(lanes, dp + j), sum);
-    }
-    const __m512 d = splat(_mm512_reduce_add_ps(sum));
-    for (int64_t j = 0; j < n; j += 16) {
-        const __mmask16 lanes = myelin_lanes(n - j);
-        const __m512 g = _mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, dp + j), d);
-        _mm512_mask_storeu_ps(dp + j, lanes, _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, p + j), g));
-    }
-}
-
-#undef T
-#endif
-
-static row_kernels pick_row_kernels(void) {
-#if MYELIN_X86
-    if (myelin_vector_math_uses_avx512()) // AVX-512 where the CPU has it, unless a test turned it off
-        return (row_kernels){softmax_avx512, probabilities_avx512, score_gradient_avx512};
-#endif
-    return (row_kernels){softmax_portable, probabilities_portable, score_gradient_portable};
-}
-
 // MARK: - One (batch, head) pair
 
 typedef struct {
     const myelin_attention_shape *s;
-    row_kernels rows;
+    const myelin_vector_kernels *kernels; // softmax_row, probabilities_row, score_gradient_row
     myelin_heads q, k, v, o, dout, dq, dk, dv;
     const uint8_t *mask;
     float *logsumexp;
@@ -202,7 +75,8 @@ static void forward_pair(const attention_job *job, int64_t pair) {
         myelin_sgemm(rows, keys, s->head_dim, s->scale, q + i0 * job->q.position, job->q.position, 1,
                      k, 1, job->k.position, 0, scratch.scores, keys, NULL, MYELIN_ACTIVATION_NONE);
         for (int64_t r = 0; r < rows; r++)
-            lse[i0 + r] = job->rows.softmax(scratch.scores + r * keys, visible(s, i0 + r), keys, scratch.bias);
+            lse[i0 + r] = job->kernels->softmax_row(scratch.scores + r * keys, scratch.scores + r * keys, visible(s, i0 + r),
+                                                 keys, scratch.bias);
         myelin_sgemm(rows, s->value_dim, keys, 1, scratch.scores, keys, 1, v, job->v.position, 1,
                      0, o + i0 * job->o.position, job->o.position, NULL, MYELIN_ACTIVATION_NONE);
     }
@@ -230,14 +104,14 @@ static void backward_pair(const attention_job *job, int64_t pair) {
         myelin_sgemm(rows, keys, s->head_dim, s->scale, qb, job->q.position, 1, k, 1, job->k.position,
                      0, p, keys, NULL, MYELIN_ACTIVATION_NONE);
         for (int64_t r = 0; r < rows; r++)
-            job->rows.probabilities(p + r * keys, visible(s, i0 + r), keys, scratch.bias, lse[i0 + r]);
+            job->kernels->probabilities_row(p + r * keys, visible(s, i0 + r), keys, scratch.bias, lse[i0 + r]);
         if (dv)
             myelin_sgemm(keys, s->value_dim, rows, 1, p, 1, keys, dob, job->dout.position, 1,
                          1, dv, job->dv.position, NULL, MYELIN_ACTIVATION_NONE);
         if (!dq && !dk) continue;
         myelin_sgemm(rows, keys, s->value_dim, 1, dob, job->dout.position, 1, v, 1, job->v.position,
                      0, ds, keys, NULL, MYELIN_ACTIVATION_NONE);
-        for (int64_t r = 0; r < rows; r++) job->rows.score_gradient(p + r * keys, ds + r * keys, keys);
+        for (int64_t r = 0; r < rows; r++) job->kernels->score_gradient_row(p + r * keys, ds + r * keys, keys);
         if (dq)
             myelin_sgemm(rows, s->head_dim, keys, s->scale, ds, keys, 1, k, job->k.position, 1,
                          0, dq + i0 * job->dq.position, job->dq.position, NULL, MYELIN_ACTIVATION_NONE);
@@ -259,7 +133,7 @@ void myelin_attention_forward(const myelin_attention_shape *shape, myelin_heads 
                               myelin_heads value, const uint8_t *key_padding_mask, myelin_heads output,
                               float *logsumexp) {
     if (shape->batch <= 0 || shape->heads <= 0 || shape->queries <= 0) return;
-    attention_job job = {.s = shape, .rows = pick_row_kernels(), .q = query, .k = key, .v = value, .o = output,
+    attention_job job = {.s = shape, .kernels = myelin_vector_kernels_current(), .q = query, .k = key, .v = value, .o = output,
                          .mask = key_padding_mask, .logsumexp = logsumexp};
     myelin_parallel_for(shape->batch * shape->heads, 1, forward_slice, &job);
 }
@@ -269,7 +143,7 @@ void myelin_attention_backward(const myelin_attention_shape *shape, myelin_heads
                                myelin_heads grad_output, myelin_heads grad_query, myelin_heads grad_key,
                                myelin_heads grad_value) {
     if (shape->batch <= 0 || shape->heads <= 0) return;
-    attention_job job = {.s = shape, .rows = pick_row_kernels(), .q = query, .k = key, .v = value,
+    attention_job job = {.s = shape, .kernels = myelin_vector_kernels_current(), .q = query, .k = key, .v = value,
                          .dout = grad_output, .dq = grad_query, .dk = grad_key, .dv = grad_value,
                          .mask = key_padding_mask, .logsumexp = (float *)logsumexp};
     myelin_parallel_for(shape->batch * shape->heads, 1, backward_slice, &job);

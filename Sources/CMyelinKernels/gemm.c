@@ -15,15 +15,18 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
 // Cache blocking, measured on Zen 5 (48 KiB L1, 1 MiB L2 per core). KC·MR·4 bytes (the A panel,
 // 24 KiB at KC = 512) sits in L1 next to the B panel being streamed; KC·NC·4 (the B block, 512 KiB
 // at NC = 256) takes half of L2, leaving the rest to the A panels and C tiles passing through.
-// (NC = 512, filling L2, ran 3-5% slower; larger KC means fewer passes over C.)
+// (NC = 512, filling L2, ran 3-5% slower; larger KC means fewer passes over C.) On a CPU with a
+// smaller L2 (Zen 1 and 2: 512 KiB) KC shrinks so that the B block still takes half of it.
 enum {
-    KC_MAX = 512,
+    KC_LARGEST = 512,
+    KC_SMALLEST = 128,
     NC_MAX = 256,
     // A is packed in units of at most this many panels.
     PACK_GROUP_PANELS = 8,
@@ -35,64 +38,9 @@ enum {
     DIRECT_B_MAX_M = 256,
     // Matrix-vector products this large are split over threads.
     GEMV_PARALLEL_MIN_MACS = 1 << 17,
+    // An A block up to this size is multiplied B panel by B panel (see multiply_block).
+    SMALL_A_BYTES = 24 << 10,
 };
-
-// MARK: - Path selection
-
-static int cpu_has(myelin_gemm_path path) {
-#if MYELIN_X86
-    __builtin_cpu_init();
-    if (path == MYELIN_GEMM_AVX512)
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
-               __builtin_cpu_supports("fma");
-    if (path == MYELIN_GEMM_AVX2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
-    return path == MYELIN_GEMM_PORTABLE;
-}
-
-int myelin_gemm_path_supported(myelin_gemm_path path) {
-    return path == MYELIN_GEMM_AUTO || cpu_has(path);
-}
-
-static const myelin_gemm_family *family_for(myelin_gemm_path path) {
-#if MYELIN_X86
-    if (path == MYELIN_GEMM_AUTO) path = cpu_has(MYELIN_GEMM_AVX512) ? MYELIN_GEMM_AVX512 : MYELIN_GEMM_AVX2;
-    if (path == MYELIN_GEMM_AVX512 && cpu_has(path)) return &myelin_family_avx512;
-    if (path != MYELIN_GEMM_PORTABLE && cpu_has(MYELIN_GEMM_AVX2)) return &myelin_family_avx2;
-#else
-    (void)path;
-#endif
-    return &myelin_family_portable;
-}
-
-static _Atomic(const myelin_gemm_family *) current_family;
-
-static const myelin_gemm_family *family(void) {
-    const myelin_gemm_family *f = atomic_load_explicit(&current_family, memory_order_acquire);
-    if (f == NULL) {
-        f = family_for(MYELIN_GEMM_AUTO);
-        atomic_store_explicit(&current_family, f, memory_order_release);
-    }
-    return f;
-}
-
-myelin_gemm_path myelin_gemm_set_path(myelin_gemm_path path) {
-    const myelin_gemm_family *f = family_for(path);
-    atomic_store(&current_family, f);
-    return f->path;
-}
-
-myelin_gemm_path myelin_gemm_current_path(void) { return family()->path; }
-
-const char *myelin_gemm_path_name(myelin_gemm_path path) {
-    switch (path) {
-    case MYELIN_GEMM_AVX512: return "avx512";
-    case MYELIN_GEMM_AVX2: return "avx2";
-    case MYELIN_GEMM_PORTABLE: return "portable";
-    default: return "auto";
-    }
-}
 
 // MARK: - Epilogue-only products
 
@@ -241,13 +189,18 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
     const int last = pc + kc == p->K;
     if (last) ep.relu = p->relu;
     const int64_t lda = job->direct_a ? p->rsA : kc;
-    for (int64_t ir = m0; ir < m1; ir += mr) {
-        const int m = m1 - ir < mr ? (int)(m1 - ir) : mr;
-        float *Crow = p->C + ir * p->ldc + n0;
-        const float *Apanel = job->direct_a ? p->A + ir * p->rsA + pc : Ap + (ir - m0) * kc;
-        for (int64_t jr = 0, q = 0; jr < nc; jr += nr, q++) {
+    // Where the A block fits in L1 beside a B panel (a few panels, as in a recurrence's per-step
+    // product), each B panel is read once and used by every A panel while it is in L1; otherwise
+    // each A panel stays in L1 while the B panels stream past it from L2.
+    const int b_outer = (m1 - m0) * kc * (int64_t)sizeof(float) <= SMALL_A_BYTES;
+    const int64_t panels = (m1 - m0 + mr - 1) / mr, columns = (nc + nr - 1) / nr;
+    for (int64_t outer = 0; outer < (b_outer ? columns : panels); outer++) {
+        for (int64_t inner = 0; inner < (b_outer ? panels : columns); inner++) {
+            const int64_t q = b_outer ? outer : inner, ir = m0 + (b_outer ? inner : outer) * mr, jr = q * nr;
+            const int m = m1 - ir < mr ? (int)(m1 - ir) : mr;
+            const float *Apanel = job->direct_a ? p->A + ir * p->rsA + pc : Ap + (ir - m0) * kc;
             if (last && p->bias) ep.bias = p->bias + n0 + jr;
-            f->kernel(kc, Apanel, lda, Bp + q * panel_stride, ldb, Crow + jr, p->ldc, m,
+            f->kernel(kc, Apanel, lda, Bp + q * panel_stride, ldb, p->C + ir * p->ldc + n0 + jr, p->ldc, m,
                       nc - jr < nr ? (int)(nc - jr) : nr, &ep);
         }
     }
@@ -296,10 +249,28 @@ static void gemm_run(void *context) {
     }
 }
 
+// The largest K block: KC·NC floats fill half of this core's L2 (1 MiB assumed where unknown).
+static int64_t kc_max(void) {
+    static atomic_int cached;
+    int kc = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (kc == 0) {
+        long l2 = 0;
+#ifdef _SC_LEVEL2_CACHE_SIZE // glibc
+        l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+        if (l2 <= 0) l2 = 1 << 20;
+        kc = (int)(l2 / 2 / (NC_MAX * (long)sizeof(float))) / 16 * 16;
+        kc = kc > KC_LARGEST ? KC_LARGEST : kc < KC_SMALLEST ? KC_SMALLEST : kc;
+        atomic_store_explicit(&cached, kc, memory_order_relaxed);
+    }
+    return kc;
+}
+
 static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     gemm_job job = {.p = p, .f = f};
     // Equal K blocks: 784 runs as 2 × 392 rather than 512 + 272.
-    job.k_blocks = (p->K + KC_MAX - 1) / KC_MAX;
+    const int64_t kc_largest = kc_max();
+    job.k_blocks = (p->K + kc_largest - 1) / kc_largest;
     job.kc_block = (p->K + job.k_blocks - 1) / job.k_blocks;
     job.m_padded = (p->M + f->mr - 1) / f->mr * f->mr;
 
@@ -344,7 +315,7 @@ void myelin_sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *A, 
         scale_only(&p);
         return;
     }
-    const myelin_gemm_family *f = family();
+    const myelin_gemm_family *f = MYELIN_BY_PATH(myelin_gemm_family);
     if (M == 1) {
         // One row of C: output j reads column j of B.
         gemv(f, &p, N, B, csB, rsB, A, csA, C, 1, 1);

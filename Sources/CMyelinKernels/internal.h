@@ -15,6 +15,28 @@
 
 #define MYELIN_INLINE static inline __attribute__((always_inline))
 
+// MARK: - Kernel paths
+
+/// X(suffix, target attribute) for every path this architecture has: a kernel written once as
+/// plain C (inlined into each) is compiled for every instruction set, and the compiler vectorises it
+/// for each.
+#if MYELIN_X86
+#define MYELIN_FOR_EACH_PATH(X) X(portable, ) X(avx2, MYELIN_TARGET_AVX2) X(avx512, MYELIN_TARGET_AVX512)
+#else
+#define MYELIN_FOR_EACH_PATH(X) X(portable, )
+#endif
+
+/// The address of NAME##_avx512, NAME##_avx2 or NAME##_portable (a function or a table): the one
+/// for the path this thread runs on.
+#if MYELIN_X86
+#define MYELIN_BY_PATH(NAME)                                                                            \
+    (myelin_cpu_current_path() == MYELIN_CPU_AVX512 ? &NAME##_avx512                                    \
+     : myelin_cpu_current_path() == MYELIN_CPU_AVX2 ? &NAME##_avx2                                      \
+                                                    : &NAME##_portable)
+#else
+#define MYELIN_BY_PATH(NAME) (&NAME##_portable)
+#endif
+
 // MARK: - GEMM families
 
 /// What the micro-kernel does with its tile once the K loop is done: C = alpha·acc + beta·C
@@ -48,9 +70,7 @@ typedef void (*myelin_gemv_dot_fn)(int64_t n, int64_t k, const float *W, int64_t
 typedef void (*myelin_gemv_axpy_fn)(int64_t n, int64_t k, const float *W, int64_t ldw, const float *x, float *y);
 
 typedef struct {
-    myelin_gemm_path path;
     int mr, nr;
-    int n_granule; // columns are split between threads in multiples of this (one vector)
     int direct_a;  // the kernel may read row-major A in place (its panels go row by row)
     int direct_b;  // the kernel may read B's rows in place (it never loads past column n)
     myelin_pack_a_fn pack_a;
@@ -60,10 +80,10 @@ typedef struct {
     myelin_gemv_axpy_fn gemv_axpy;
 } myelin_gemm_family;
 
-extern const myelin_gemm_family myelin_family_portable;
+extern const myelin_gemm_family myelin_gemm_family_portable;
 #if MYELIN_X86
-extern const myelin_gemm_family myelin_family_avx2;
-extern const myelin_gemm_family myelin_family_avx512;
+extern const myelin_gemm_family myelin_gemm_family_avx2;
+extern const myelin_gemm_family myelin_gemm_family_avx512;
 #endif
 
 // MARK: - Sliding windows
@@ -80,11 +100,35 @@ MYELIN_INLINE void myelin_valid_columns(int64_t first, int64_t stride, int64_t w
     *hi = b;
 }
 
-// MARK: - Vector math
+// MARK: - Vector kernels
 
-/// Whether the vector math runs its AVX-512 polynomials (myelin_vector_math_set_avx512); kernels
-/// that apply the same functions in place (attention's softmax rows) follow it.
-int myelin_vector_math_uses_avx512(void);
+/// One path's vector kernels (simd_kernels.h). Arrays and rows are contiguous; y may equal x.
+typedef struct {
+    void (*exp)(const float *x, float *y, int64_t n);
+    void (*log)(const float *x, float *y, int64_t n);
+    void (*tanh)(const float *x, float *y, int64_t n);
+    void (*sigmoid)(const float *x, float *y, int64_t n);
+    void (*erf)(const float *x, float *y, int64_t n);
+    void (*gelu)(const float *x, float *y, int64_t n);
+    void (*gelu_backward)(const float *x, const float *g, float *y, int64_t n);
+    /// Softmax over the first n of `width` columns, the keys whose bias (NULL: none) is −inf left
+    /// out; columns past n zeroed. Returns log Σ exp, +inf (and a zero row) when no key is visible.
+    float (*softmax_row)(const float *x, float *y, int64_t n, int64_t width, const float *bias);
+    void (*log_softmax_row)(const float *x, float *y, int64_t n);
+    /// softmax_row's probabilities again, in place, from the scores and the log Σ exp it returned.
+    void (*probabilities_row)(float *s, int64_t n, int64_t width, const float *bias, float logsumexp);
+    /// dS = P ⊙ (dP − Σ P·dP), in place of dP.
+    void (*score_gradient_row)(const float *p, float *dp, int64_t n);
+} myelin_vector_kernels;
+
+extern const myelin_vector_kernels myelin_vector_kernels_portable;
+#if MYELIN_X86
+extern const myelin_vector_kernels myelin_vector_kernels_avx2;
+extern const myelin_vector_kernels myelin_vector_kernels_avx512;
+#endif
+
+/// The vector kernels of the path this thread runs on.
+#define myelin_vector_kernels_current() MYELIN_BY_PATH(myelin_vector_kernels)
 
 // MARK: - Thread pool internals
 

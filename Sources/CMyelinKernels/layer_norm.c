@@ -47,12 +47,13 @@ MYELIN_INLINE float row_squared_deviations(const float *restrict x, int64_t n, f
     return s;
 }
 
-typedef struct {
+typedef struct layer_norm_job {
     int64_t rows, cols, chunk_rows;
     float epsilon;
     const float *x, *weight, *bias, *grad_output;
     float *y, *mean, *rstd;
     float *grad_input, *partials; // partials: per chunk, Σ g·x̂ then Σ g (2·cols floats), or NULL
+    void (*backward)(const struct layer_norm_job *job, int64_t r0, int64_t r1); // the path's
 } layer_norm_job;
 
 MYELIN_INLINE void forward_rows(const layer_norm_job *job, int64_t r0, int64_t r1) {
@@ -117,48 +118,18 @@ MYELIN_INLINE void backward_rows(const layer_norm_job *job, int64_t r0, int64_t 
 }
 
 #define LAYER_NORM_KERNELS(suffix, target)                                                         \
-    target static void forward_##suffix(const layer_norm_job *job, int64_t r0, int64_t r1) {       \
-        forward_rows(job, r0, r1);                                                                  \
-    }                                                                                               \
+    target static void forward_##suffix(void *job, int64_t r0, int64_t r1) { forward_rows(job, r0, r1); } \
     target static void backward_##suffix(const layer_norm_job *job, int64_t r0, int64_t r1) {      \
         backward_rows(job, r0, r1);                                                                 \
     }
-
-LAYER_NORM_KERNELS(portable, )
-#if MYELIN_X86
-LAYER_NORM_KERNELS(avx512, MYELIN_TARGET_AVX512)
-#endif
-
-static int avx512(void) {
-#if MYELIN_X86
-    return myelin_gemm_path_supported(MYELIN_GEMM_AVX512); // the features MYELIN_TARGET_AVX512 compiles for
-#else
-    return 0;
-#endif
-}
-
-static void forward_slice(void *context, int64_t r0, int64_t r1) {
-#if MYELIN_X86
-    if (avx512()) {
-        forward_avx512(context, r0, r1);
-        return;
-    }
-#endif
-    forward_portable(context, r0, r1);
-}
+MYELIN_FOR_EACH_PATH(LAYER_NORM_KERNELS)
 
 // A slice is a range of chunks; each chunk's column sums go to its own slot of the partials.
 static void backward_slice(void *context, int64_t c0, int64_t c1) {
     const layer_norm_job *job = context;
     for (int64_t c = c0; c < c1; c++) {
         const int64_t r0 = c * job->chunk_rows, r1 = r0 + job->chunk_rows < job->rows ? r0 + job->chunk_rows : job->rows;
-#if MYELIN_X86
-        if (avx512()) {
-            backward_avx512(job, r0, r1);
-            continue;
-        }
-#endif
-        backward_portable(job, r0, r1);
+        job->backward(job, r0, r1);
     }
 }
 
@@ -170,7 +141,7 @@ void myelin_layer_norm_forward(int64_t rows, int64_t cols, const float *x, const
     if (rows <= 0 || cols <= 0) return;
     layer_norm_job job = {.rows = rows, .cols = cols, .epsilon = epsilon, .x = x, .weight = weight, .bias = bias,
                           .y = y, .mean = mean, .rstd = rstd};
-    myelin_parallel_for(rows, row_grain(cols), forward_slice, &job);
+    myelin_parallel_for(rows, row_grain(cols), MYELIN_BY_PATH(forward), &job);
 }
 
 void myelin_layer_norm_backward(int64_t rows, int64_t cols, const float *x, const float *weight, const float *mean,
@@ -188,7 +159,7 @@ void myelin_layer_norm_backward(int64_t rows, int64_t cols, const float *x, cons
     const int64_t chunks = (rows + chunk_rows - 1) / chunk_rows;
     const int sums = grad_weight || grad_bias;
     layer_norm_job job = {.rows = rows, .cols = cols, .chunk_rows = chunk_rows, .x = x, .weight = weight, .mean = (float *)mean, .rstd = (float *)rstd,
-                          .grad_output = grad_output, .grad_input = grad_input,
+                          .grad_output = grad_output, .grad_input = grad_input, .backward = MYELIN_BY_PATH(backward),
                           .partials = sums ? myelin_scratch(SCRATCH_PARTIALS, (size_t)(chunks * 2 * cols)) : NULL};
     const int64_t grain = (row_grain(cols) + chunk_rows - 1) / chunk_rows;
     myelin_parallel_for(chunks, grain, backward_slice, &job);

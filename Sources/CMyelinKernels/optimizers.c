@@ -1,5 +1,5 @@
 // Optimiser updates: long, memory-bound loops whose square roots and divisions want wide vectors.
-// One body, compiled for AVX-512 and for the baseline ISA and chosen at run time; contraction to
+// One body, compiled for every path and chosen at run time; contraction to
 // FMA is off so every path (and the formula as written in Swift) gives the same bits.
 #include "internal.h"
 
@@ -32,26 +32,15 @@ typedef struct {
         p[i] = p[i] * s->decay_factor - s->step_size * m[i] / (MYELIN_SQRTF(v[i]) / s->root_correction2 + s->epsilon); \
     }
 
-static void adam_portable(void *context, int64_t begin, int64_t end) {
-    const adam_job *job = context;
-    ADAM_BODY
-}
-
-#if MYELIN_X86
-MYELIN_TARGET_AVX512 static void adam_avx512(void *context, int64_t begin, int64_t end) {
-    const adam_job *job = context;
-    ADAM_BODY
-}
-#endif
+#define ADAM_KERNEL(suffix, target)                                                                 \
+    target static void adam_##suffix(void *context, int64_t begin, int64_t end) {                   \
+        const adam_job *job = context;                                                              \
+        ADAM_BODY                                                                                   \
+    }
+MYELIN_FOR_EACH_PATH(ADAM_KERNEL)
 
 void myelin_adam_update(int64_t count, float *weights, const float *gradient, float *first_moment,
                         float *second_moment, const myelin_adam_settings *settings) {
     adam_job job = {settings, weights, first_moment, second_moment, gradient};
-    myelin_task task = adam_portable;
-#if MYELIN_X86
-    static int avx512 = -1;
-    if (avx512 < 0) avx512 = myelin_gemm_path_supported(MYELIN_GEMM_AVX512); // the features the target needs
-    if (avx512) task = adam_avx512;
-#endif
-    myelin_parallel_for(count, 1 << 14, task, &job);
+    myelin_parallel_for(count, 1 << 14, MYELIN_BY_PATH(adam), &job);
 }

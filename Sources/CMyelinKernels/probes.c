@@ -1,6 +1,6 @@
-// Machine probes: the FMA peak (as in shared/bench/torch/fma_peak.c, but with target attributes
-// instead of -m flags) and the CPU family, so every benchmark can state how close to the hardware
-// it got on the machine it ran on.
+// Machine probes: the FMA peak of each path's vector width (as in shared/bench/torch/fma_peak.c,
+// but with target attributes instead of -m flags) and the CPU family, so every benchmark can state
+// how close to the hardware it got on the machine it ran on.
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
@@ -10,12 +10,6 @@
 #include <time.h>
 
 #include "internal.h"
-
-static double now_seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 int myelin_cpu_family(void) {
     FILE *f = fopen("/proc/cpuinfo", "r");
@@ -35,6 +29,13 @@ int myelin_cpu_family(void) {
 
 #if MYELIN_X86
 #include <immintrin.h>
+#endif
+
+static double now_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 // Independent chains a_i = a_i·m + c. The empty asm statements pin the chains in registers and
 // stop the compiler from folding the loop; each iteration is exactly CHAINS register FMAs.
@@ -49,6 +50,7 @@ int myelin_cpu_family(void) {
     __asm__ volatile("" : "+" C(a0), "+" C(a1), "+" C(a2), "+" C(a3), "+" C(a4), "+" C(a5));                \
     __asm__ volatile("" : "+" C(a6), "+" C(a7), "+" C(a8), "+" C(a9), "+" C(a10), "+" C(a11))
 
+#if MYELIN_X86
 // 16 chains of 16 floats on zmm registers.
 static MYELIN_TARGET_AVX512 float run512(long iters) {
     CHAIN_DECL(__m512, _mm512_set1_ps);
@@ -84,12 +86,34 @@ static MYELIN_TARGET_AVX2 float run256(long iters) {
     _mm256_storeu_ps(out, s);
     return out[0] + out[1] + out[2] + out[3] + out[4] + out[5] + out[6] + out[7];
 }
+#endif
+
+// 12 chains of 4 floats in plain C, as the portable kernels compile: on baseline x86-64 (SSE2) a
+// multiply and an add per step, on Arm one fused multiply-add (NEON). Either way 2 flops per lane.
+typedef float v4 __attribute__((ext_vector_type(4)));
+#define MUL_ADD(a, m, c) ((a) * (m) + (c))
+#if defined(__aarch64__)
+#define VECTOR_REGISTER "w"
+#else
+#define VECTOR_REGISTER "x"
+#endif
+
+static float run128(long iters) {
+    CHAIN_DECL(v4, (v4));
+    const v4 m = 0.9999999f, c = 1e-7f;
+    for (long i = 0; i < iters; i++) {
+        CHAIN_STEP(MUL_ADD);
+        CHAIN_KEEP(VECTOR_REGISTER);
+    }
+    const v4 s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11));
+    return s.x + s.y + s.z + s.w;
+}
 
 typedef struct {
     atomic_int *ready; // threads wait for each other here, then start together
     int threads;
     long iters;
-    int wide;
+    int width;
     double seconds;
     float sink;
 } probe_job;
@@ -99,19 +123,23 @@ static void *probe_thread(void *arg) {
     atomic_fetch_add(j->ready, 1);
     for (unsigned spins = 0; atomic_load(j->ready) < j->threads; spins++) myelin_spin_pause(spins);
     double t = now_seconds();
-    j->sink = j->wide ? run512(j->iters) : run256(j->iters);
+#if MYELIN_X86
+    j->sink = j->width == 512 ? run512(j->iters) : j->width == 256 ? run256(j->iters) : run128(j->iters);
+#else
+    j->sink = run128(j->iters);
+#endif
     j->seconds = now_seconds() - t;
     return NULL;
 }
 
 // GFLOP/s of `threads` threads each running `iters` iterations: total flops over the slowest.
-static double trial(int threads, int wide, long iters) {
+static double trial(int threads, int width, long iters) {
     pthread_t th[64];
     probe_job jobs[64];
     atomic_int ready = 0;
     int started = 0;
     for (int i = 0; i < threads; i++) {
-        jobs[i] = (probe_job){&ready, threads, iters, wide, 0, 0};
+        jobs[i] = (probe_job){&ready, threads, iters, width, 0, 0};
         if (i == 0) continue; // the calling thread is thread 0
         if (pthread_create(&th[i], NULL, probe_thread, &jobs[i]) != 0) abort();
         started++;
@@ -124,8 +152,9 @@ static double trial(int threads, int wide, long iters) {
     }
     float sink = 0;
     for (int i = 0; i < threads; i++) sink += jobs[i].sink;
-    __asm__ volatile("" ::"x"(sink));
-    const double lanes = wide ? 16 : 8, chains = wide ? 16 : 12;
+    volatile float keep = sink; // the chains' results are used
+    (void)keep;
+    const double lanes = width / 32, chains = width == 512 ? 16 : 12;
     return 2.0 * lanes * chains * (double)iters * threads / slowest / 1e9;
 }
 
@@ -135,30 +164,22 @@ static int compare_doubles(const void *a, const void *b) {
 }
 
 double myelin_fma_peak_gflops(int threads, double seconds, int width) {
-    const int wide = width == 512;
-    if (width != 512 && width != 256) return 0;
-    if (!myelin_gemm_path_supported(wide ? MYELIN_GEMM_AVX512 : MYELIN_GEMM_AVX2)) return 0;
+    if (width != 512 && width != 256 && width != 128) return 0;
+    if (width == 512 && !myelin_cpu_path_supported(MYELIN_CPU_AVX512)) return 0;
+    if (width == 256 && !myelin_cpu_path_supported(MYELIN_CPU_AVX2)) return 0;
     if (threads < 1) threads = 1;
     if (threads > 64) threads = 64;
     if (seconds <= 0) seconds = 0.1;
     // Calibrate on one thread, then take the median of five trials of seconds/5 each.
     long iters = 100000;
     double t = now_seconds();
-    trial(1, wide, iters);
+    trial(1, width, iters);
     double dt = now_seconds() - t;
     iters = (long)((double)iters * (seconds / 5) / (dt > 1e-6 ? dt : 1e-6));
     if (iters < 1000) iters = 1000;
     double rates[5];
-    for (int i = 0; i < 5; i++) rates[i] = trial(threads, wide, iters);
+    for (int i = 0; i < 5; i++) rates[i] = trial(threads, width, iters);
     qsort(rates, 5, sizeof rates[0], compare_doubles);
     return rates[2];
 }
 
-#else
-
-double myelin_fma_peak_gflops(int threads, double seconds, int width) {
-    (void)threads, (void)seconds, (void)width;
-    return 0;
-}
-
-#endif

@@ -13,9 +13,9 @@
 
 // MARK: - Gate arithmetic, one block of rows of one step
 //
-// Activations come from the vector-math functions on row segments (all in L1); the products and
-// sums around them are plain loops, inlined into one function compiled for AVX-512 and one for the
-// baseline ISA (chosen at run time), so the compiler vectorises them for each.
+// Activations come from the path's vector kernels on row segments (all in L1); the products and
+// sums around them are plain loops, inlined into one function per path (chosen at run time), so
+// the compiler vectorises them for each instruction set.
 
 typedef struct {
     myelin_cell cell;
@@ -26,6 +26,7 @@ typedef struct {
     const float *prev_c;      // LSTM: [rows, H] (NULL: zeros)
     float *h;                 // [rows, H]: the new hidden state
     float *scratch;           // H floats
+    const myelin_vector_kernels *math; // the path's sigmoid and tanh
 } cell_step;
 
 // LSTM: i, f, o = σ(·), g = tanh(·); c = f ⊙ c' + i ⊙ g; h = o ⊙ tanh(c).
@@ -33,15 +34,15 @@ MYELIN_INLINE void lstm_forward_rows(const cell_step *s) {
     const int64_t H = s->hidden;
     for (int64_t r = 0; r < s->rows; r++) {
         float *gate = s->gates + r * 4 * H;
-        myelin_vsigmoid(gate, gate, 2 * H);
-        myelin_vtanh(gate + 2 * H, gate + 2 * H, H);
-        myelin_vsigmoid(gate + 3 * H, gate + 3 * H, H);
+        s->math->sigmoid(gate, gate, 2 * H);
+        s->math->tanh(gate + 2 * H, gate + 2 * H, H);
+        s->math->sigmoid(gate + 3 * H, gate + 3 * H, H);
         const float *restrict i = gate, *restrict f = gate + H, *restrict g = gate + 2 * H, *restrict o = gate + 3 * H;
         const float *restrict cp = s->prev_c ? s->prev_c + r * H : NULL;
         float *restrict c = s->states + r * H, *restrict t = s->scratch, *restrict h = s->h + r * H;
         if (cp) for (int64_t j = 0; j < H; j++) c[j] = f[j] * cp[j] + i[j] * g[j];
         else for (int64_t j = 0; j < H; j++) c[j] = i[j] * g[j];
-        myelin_vtanh(c, t, H);
+        s->math->tanh(c, t, H);
         for (int64_t j = 0; j < H; j++) h[j] = o[j] * t[j];
     }
 }
@@ -53,9 +54,9 @@ MYELIN_INLINE void gru_forward_rows(const cell_step *s) {
         float *restrict gate = s->gates + row * 3 * H;
         const float *restrict hg = s->states + row * 3 * H;
         for (int64_t j = 0; j < 2 * H; j++) gate[j] += hg[j];
-        myelin_vsigmoid(gate, gate, 2 * H);
+        s->math->sigmoid(gate, gate, 2 * H);
         for (int64_t j = 0; j < H; j++) gate[2 * H + j] += gate[j] * hg[2 * H + j];
-        myelin_vtanh(gate + 2 * H, gate + 2 * H, H);
+        s->math->tanh(gate + 2 * H, gate + 2 * H, H);
         const float *restrict z = gate + H, *restrict n = gate + 2 * H;
         const float *restrict hp = s->prev_h ? s->prev_h + row * H : NULL;
         float *restrict h = s->h + row * H;
@@ -69,7 +70,7 @@ MYELIN_INLINE void rnn_forward_rows(const cell_step *s) {
     const int64_t n = s->rows * s->hidden;
     float *restrict x = s->gates;
     if (s->cell == MYELIN_CELL_RNN_RELU) for (int64_t j = 0; j < n; j++) x[j] = x[j] > 0 ? x[j] : 0.0f;
-    else myelin_vtanh(x, x, n);
+    else s->math->tanh(x, x, n);
     memcpy(s->h, x, (size_t)n * sizeof(float));
 }
 
@@ -82,6 +83,7 @@ typedef struct {
     float *grad_gates;        // [rows, G·H]: dL/d(pre-activations), input side
     float *grad_hidden_gates; // GRU: [rows, 3H], recurrent side
     float *scratch;           // H floats
+    const myelin_vector_kernels *math; // the path's sigmoid and tanh
 } cell_gradient;
 
 MYELIN_INLINE void lstm_backward_rows(const cell_gradient *s) {
@@ -92,7 +94,7 @@ MYELIN_INLINE void lstm_backward_rows(const cell_gradient *s) {
         const float *restrict cp = s->prev_c ? s->prev_c + r * H : NULL;
         const float *restrict dh = s->dh + r * H;
         float *restrict t = s->scratch, *restrict dc = s->dc + r * H, *restrict dg = s->grad_gates + r * 4 * H;
-        myelin_vtanh(s->states + r * H, t, H);
+        s->math->tanh(s->states + r * H, t, H);
         for (int64_t j = 0; j < H; j++) {
             const float ct = dc[j] + dh[j] * o[j] * (1 - t[j] * t[j]); // dL/dc_t in full
             dg[j] = ct * g[j] * i[j] * (1 - i[j]);
@@ -146,10 +148,7 @@ MYELIN_INLINE void rnn_backward_rows(const cell_gradient *s) {
         else rnn_backward_rows(s);                                                                  \
     }
 
-CELL_KERNELS(portable, )
-#if MYELIN_X86
-CELL_KERNELS(avx512, MYELIN_TARGET_AVX512)
-#endif
+MYELIN_FOR_EACH_PATH(CELL_KERNELS)
 
 typedef struct {
     void (*forward)(const cell_step *);
@@ -157,12 +156,7 @@ typedef struct {
 } cell_kernels;
 
 static cell_kernels kernels(void) {
-#if MYELIN_X86
-    // The features MYELIN_TARGET_AVX512 compiles for, as the GEMM checks them.
-    if (myelin_gemm_path_supported(MYELIN_GEMM_AVX512))
-        return (cell_kernels){cell_forward_avx512, cell_backward_avx512};
-#endif
-    return (cell_kernels){cell_forward_portable, cell_backward_portable};
+    return (cell_kernels){MYELIN_BY_PATH(cell_forward), MYELIN_BY_PATH(cell_backward)};
 }
 
 // MARK: - The recurrence
@@ -196,7 +190,7 @@ static void forward_slice(void *context, int64_t b0, int64_t b1) {
     const int64_t H = s->hidden, G = job->gates_per_row, S = job->states_per_row, rows = b1 - b0;
     const int gru = s->cell == MYELIN_CELL_GRU;
     cell_step step = {s->cell, rows, H, NULL, NULL, offset_or_null(job->h0, b0 * H), offset_or_null(job->c0, b0 * H),
-                      NULL, myelin_scratch(7, (size_t)H)};
+                      NULL, myelin_scratch(7, (size_t)H), myelin_vector_kernels_current()};
     for (int64_t k = 0; k < s->steps; k++) {
         const int64_t row = row_at(s, k, b0);
         step.gates = job->gates + row * G;
@@ -227,7 +221,8 @@ static void backward_slice(void *context, int64_t b0, int64_t b1) {
     else memset(dh, 0, bytes);
     if (job->grad_last_cell && lstm) memcpy(dc, job->grad_last_cell + b0 * H, bytes);
     else memset(dc, 0, bytes);
-    cell_gradient step = {s->cell, rows, H, NULL, NULL, NULL, NULL, dh, dc, NULL, NULL, dc + rows * H};
+    cell_gradient step = {s->cell, rows, H, NULL, NULL, NULL, NULL, dh, dc, NULL, NULL, dc + rows * H,
+                          myelin_vector_kernels_current()};
     for (int64_t k = s->steps - 1; k >= 0; k--) {
         const int64_t row = row_at(s, k, b0), prev_row = k > 0 ? row_at(s, k - 1, b0) : -1;
         if (job->grad_hidden) {

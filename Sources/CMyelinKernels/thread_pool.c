@@ -45,6 +45,7 @@ static struct {
     _Atomic(void *) context;
     atomic_uint_fast64_t generation;
     atomic_int helpers; // how many workers may join
+    atomic_int path;    // the caller's kernel path, which the workers run the job on
     _Alignas(64) atomic_uint_fast64_t word;
     _Alignas(64) atomic_int sleepers;
     pthread_mutex_t lock; // guards sleeping
@@ -139,10 +140,12 @@ static void *worker_main(void *arg) {
         void *const context = atomic_load_explicit(&pool.context, memory_order_relaxed);
         const uint64_t generation = atomic_load_explicit(&pool.generation, memory_order_relaxed);
         const int helpers = atomic_load_explicit(&pool.helpers, memory_order_relaxed);
+        const myelin_cpu_path path = (myelin_cpu_path)atomic_load_explicit(&pool.path, memory_order_relaxed);
         atomic_thread_fence(memory_order_acquire);
         if (atomic_load_explicit(&pool.sequence, memory_order_relaxed) != seq) continue;
         seen = seq;
         if (try_join(generation, helpers)) {
+            myelin_cpu_set_thread_path(path);
             fn(context);
             atomic_fetch_sub_explicit(&pool.word, 1, memory_order_release);
         }
@@ -195,6 +198,7 @@ void myelin_pool_run(int helpers, myelin_job_fn fn, void *context) {
     atomic_store_explicit(&pool.context, context, memory_order_relaxed);
     atomic_store_explicit(&pool.generation, generation, memory_order_relaxed);
     atomic_store_explicit(&pool.helpers, helpers, memory_order_relaxed);
+    atomic_store_explicit(&pool.path, (int)myelin_cpu_current_path(), memory_order_relaxed);
     atomic_store(&pool.word, (generation & 0xFFFFFFFFu) << 32);
     atomic_fetch_add(&pool.sequence, 1); // seq_cst: publishes, then we look for sleepers
     if (atomic_load(&pool.sleepers) > 0) {

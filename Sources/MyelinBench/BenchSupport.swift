@@ -16,18 +16,43 @@ func nowNanoseconds() -> UInt64 {
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
+/// Times a workload's measured steps. With MYELIN_PERF_CONTROL set to the control FIFO of a
+/// `perf record --control fifo:PATH -D -1` (Tools/where_the_time_goes.sh), it also switches perf's
+/// sampling on for exactly that stretch, so a profile holds the measured steps and nothing else.
+struct Stopwatch {
+    private static let perfControl: FileHandle? = ProcessInfo.processInfo.environment["MYELIN_PERF_CONTROL"]
+        .flatMap { FileHandle(forWritingAtPath: $0) }
+    private var started = 0.0
+
+    mutating func start() {
+        Self.perfControl?.write(Data("enable\n".utf8))
+        started = now()
+    }
+
+    /// Seconds since start().
+    func stop() -> Double {
+        let seconds = now() - started
+        Self.perfControl?.write(Data("disable\n".utf8))
+        return seconds
+    }
+}
+
 /// Rounds to `places` decimals so JSON lines stay short and readable.
 func rounded(_ x: Double, _ places: Int = 1) -> Double {
     let scale = Foundation.pow(10, Double(places))
     return (x * scale).rounded() / scale
 }
 
-/// Runs one workload and prints its result as one JSON line, with the machine state probed just
-/// before it (two-thread AVX-512 FMA GFLOP/s: ≈ 450 idle on Zen 5, 230–330 when the vCPUs contend).
+/// Runs one workload and prints its result as one JSON line, with the kernel path it ran on (`isa`)
+/// and that path's two-thread FMA peak probed just before it (`probe_fma_2t_gflops`; on the
+/// AVX-512 path also under its old name, `probe_avx512_2t_gflops`).
 func runAndEmit(_ workload: () -> [String: Any]) {
-    let probe = probeAVX512TwoThreads()
+    let path = KernelPath.current
+    let probe = probeFMATwoThreads(path)
     var line = workload()
-    line["probe_avx512_2t_gflops"] = rounded(probe)
+    line["isa"] = path.rawValue
+    line["probe_fma_2t_gflops"] = rounded(probe)
+    if path == .avx512 { line["probe_avx512_2t_gflops"] = rounded(probe) }
     line["threads"] = Threads.count
     line["cpu_family"] = Int(myelin_cpu_family())
     let data = try! JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes])

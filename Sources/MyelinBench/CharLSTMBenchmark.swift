@@ -16,10 +16,10 @@ func charLSTMWorkload() -> [String: Any] {
     let optimizer = Adam(model.parameters, learningRate: Float(learningRate))
     let windows = RandomWindows(corpus.trainingIDs, batchSize: batchSize, window: window,
                                 generator: RandomGenerator(seed: 0))
-    var lastLoss: Float = 0, measuredStart = 0.0, measuredSeconds = 0.0
+    var lastLoss: Float = 0, measured = Stopwatch(), measuredSeconds = 0.0
     let start = now()
     for step in 0..<totalSteps {
-        if step == warmupSteps { measuredStart = now() }
+        if step == warmupSteps { measured.start() }
         let (inputs, targets) = windows.next()
         let logits = model(inputs)
         let loss = crossEntropy(logits, targets)
@@ -29,7 +29,7 @@ func charLSTMWorkload() -> [String: Any] {
         optimizer.step()
         if step == warmupSteps + measuredSteps - 1 {
             lastLoss = loss.item
-            measuredSeconds = now() - measuredStart
+            measuredSeconds = measured.stop()
         } else if step == totalSteps - 1 {
             lastLoss = loss.item
         }

@@ -16,12 +16,12 @@ func lenetWorkload() -> [String: Any] {
     let model = LeNet()
     let optimizer = SGD(model.parameters, learningRate: 0.05, momentum: 0.9)
     let order = RandomGenerator(seed: 0).permutation(train.count)
-    var lastLoss: Float = 0
-    let start = now()
+    var lastLoss: Float = 0, epoch = Stopwatch()
+    epoch.start()
     for begin in stride(from: 0, to: train.count, by: batchSize) {
         lastLoss = trainingStep(model, optimizer, train, Array(order[begin..<min(begin + batchSize, train.count)]))
     }
-    let seconds = now() - start
+    let seconds = epoch.stop()
     return [
         "workload": "lenet",
         "train_samples_per_sec": rounded(Double(train.count) / seconds),
@@ -45,13 +45,13 @@ func cnnWorkload() -> [String: Any] {
     let optimizer = Adam(model.parameters, learningRate: 1e-3)
     let order = RandomGenerator(seed: 0).permutation(train.count)
     let steps = (train.count + batchSize - 1) / batchSize
-    var lastLoss: Float = 0, measuredStart = 0.0, measuredSeconds = 0.0, stepsDone = 0
+    var lastLoss: Float = 0, measured = Stopwatch(), measuredSeconds = 0.0, stepsDone = 0
     let start = now()
     for step in 0..<steps {
-        if step == warmupSteps { measuredStart = now() }
+        if step == warmupSteps { measured.start() }
         let indices = Array(order[step * batchSize..<min((step + 1) * batchSize, train.count)])
         lastLoss = trainingStep(model, optimizer, train, indices, loss: { nllLoss($0, $1) })
-        if step == warmupSteps + measuredSteps - 1 { measuredSeconds = now() - measuredStart }
+        if step == warmupSteps + measuredSteps - 1 { measuredSeconds = measured.stop() }
         stepsDone = step + 1
         if now() - start > timeBudget { break }
     }

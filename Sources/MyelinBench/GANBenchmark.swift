@@ -16,14 +16,14 @@ func ganWorkload() -> [String: Any] {
     let wrap = train.count / batchSize * batchSize   // 59,968
     var last = GANStepResult(discriminatorLoss: .nan, generatorLoss: .nan, realScore: .nan, fakeScore: .nan,
                              fakeScoreAfterUpdate: .nan)
-    var start = 0.0
+    var measured = Stopwatch()
     for step in 0..<(warmupSteps + measuredSteps) {
-        if step == warmupSteps { start = now() }
+        if step == warmupSteps { measured.start() }
         let begin = step * batchSize % wrap
         let real = train.batch(at: Array(order[begin..<begin + batchSize])).inputs
         last = gan.step(real: real, noise: Tensor.randn([batchSize, GANConfiguration.w5.noiseSize]))
     }
-    let seconds = now() - start
+    let seconds = measured.stop()
     return [
         "workload": "gan",
         "gan_steps_per_sec": rounded(Double(measuredSteps) / seconds, 2),

@@ -1,5 +1,6 @@
 import CMyelinKernels
 import Foundation
+import MyelinTensor
 
 // W8 gemm: float32 C = A·B, square n ∈ {128 … 2048}, 2n³ flops, as torch/w8_gemm.py measures
 // torch.mm: per size a warm-up, then 7 batches of k calls (k chosen so a batch takes ~0.1 s); the
@@ -10,12 +11,19 @@ import Foundation
 
 private let gemmSizes = [128, 256, 512, 1024, 2048]
 
-/// One product to time: C[m×n] = A[m×k]·B[k×n], each operand row-major or transposed.
+/// One product to time: C[m×n] = A[m×k]·B[k×n] + beta·C, each operand row-major or transposed
+/// (B's rows `ldb` floats apart when given).
 private struct GEMMShape {
     let name: String
     let m: Int, n: Int, k: Int
     var transposeA = false, transposeB = false
+    var ldb: Int? = nil
+    var beta: Float = 0
 }
+
+/// W4's per-step recurrent product on one thread's half of the batch: h[16×256]·W_hhᵀ[256×1024]
+/// added onto the gates, W_hhᵀ's rows padded to 1040 floats as the recurrence lays them out.
+private let lstmStepShape = GEMMShape(name: "lstm_step_16x256_x_256x1024", m: 16, n: 1024, k: 256, ldb: 1040, beta: 1)
 
 /// The MLP of W1 (784-256-256-10, batch 128): forward x·Wᵀ, the input gradient dY·W, the
 /// weight gradient dYᵀ·X.
@@ -32,10 +40,10 @@ private let mlpShapes = [
 private func timeShape(_ s: GEMMShape, threads: Int32) -> (median: Double, best: Double) {
     myelin_set_thread_count(threads)
     let a = (0..<(s.m * s.k)).map { Float(($0 * 7) % 23) / 23 - 0.5 }
-    let b = (0..<(s.k * s.n)).map { Float(($0 * 5) % 19) / 19 - 0.5 }
-    var c = [Float](repeating: 0, count: s.m * s.n)
     let (rsA, csA) = s.transposeA ? (1, s.m) : (s.k, 1)
-    let (rsB, csB) = s.transposeB ? (1, s.k) : (s.n, 1)
+    let (rsB, csB) = s.transposeB ? (1, s.k) : (s.ldb ?? s.n, 1)
+    let b = (0..<(s.transposeB ? s.k * s.n : s.k * rsB)).map { Float(($0 * 5) % 19) / 19 - 0.5 }
+    var c = [Float](repeating: 0, count: s.m * s.n)
     let flops = 2.0 * Double(s.m) * Double(s.n) * Double(s.k)
     return a.withUnsafeBufferPointer { a in
         b.withUnsafeBufferPointer { b in
@@ -43,7 +51,7 @@ private func timeShape(_ s: GEMMShape, threads: Int32) -> (median: Double, best:
                 let out = c.baseAddress
                 let call = {
                     myelin_sgemm(Int64(s.m), Int64(s.n), Int64(s.k), 1, a.baseAddress, Int64(rsA), Int64(csA),
-                                 b.baseAddress, Int64(rsB), Int64(csB), 0, out, Int64(s.n), nil,
+                                 b.baseAddress, Int64(rsB), Int64(csB), s.beta, out, Int64(s.n), nil,
                                  MYELIN_ACTIVATION_NONE)
                 }
                 call()
@@ -65,65 +73,72 @@ private func timeShape(_ s: GEMMShape, threads: Int32) -> (median: Double, best:
     }
 }
 
-/// W8: Myelin's SGEMM at 2 and 1 threads, with the FMA peak measured in the same run.
+/// W8: Myelin's SGEMM at 2 and 1 threads on the kernel path in use, with that path's FMA peak
+/// measured in the same run.
 func gemmWorkload() -> [String: Any] {
     let threadsBefore = myelin_thread_count()
     defer { myelin_set_thread_count(threadsBefore) }
     let start = now()
+    let path = KernelPath.current, width = fmaWidth(of: path)
 
-    // Peaks first (as W9 measures them, shorter: 5 trials of 0.1 s), then a 2-thread probe right
-    // before each size's 2-thread run, since contention between the vCPUs comes and goes.
-    let peak512One = myelin_fma_peak_gflops(1, 0.5, 512)
-    let peak256One = myelin_fma_peak_gflops(1, 0.5, 256)
-    let peak256Two = myelin_fma_peak_gflops(2, 0.5, 256)
+    // The 1-thread peak first (as W9 measures it, shorter: 5 trials of 0.1 s), then a 2-thread
+    // probe right before each size's 2-thread run, since contention between the vCPUs comes and goes.
+    let peakOne = myelin_fma_peak_gflops(1, 0.5, width)
     var twoThreads: [String: Double] = [:], oneThread: [String: Double] = [:]
     var bestTwo: [String: Double] = [:], bestOne: [String: Double] = [:]
     var probes: [String: Double] = [:]
     var percentTwo: [String: Double] = [:], percentOne: [String: Double] = [:]
     for n in gemmSizes {
         let key = String(n), shape = GEMMShape(name: key, m: n, n: n, k: n)
-        let probe = myelin_fma_peak_gflops(2, 0.25, 512)
+        let probe = myelin_fma_peak_gflops(2, 0.25, width)
         let two = timeShape(shape, threads: 2)
         let one = timeShape(shape, threads: 1)
         probes[key] = rounded(probe)
         (twoThreads[key], bestTwo[key]) = (rounded(two.median), rounded(two.best))
         (oneThread[key], bestOne[key]) = (rounded(one.median), rounded(one.best))
         if probe > 0 { percentTwo[key] = rounded(100 * two.median / probe) }
-        if peak512One > 0 { percentOne[key] = rounded(100 * one.median / peak512One) }
+        if peakOne > 0 { percentOne[key] = rounded(100 * one.median / peakOne) }
     }
     var shapesTwo: [String: Double] = [:], shapesOne: [String: Double] = [:]
     for shape in mlpShapes {
         shapesTwo[shape.name] = rounded(timeShape(shape, threads: 2).median)
         shapesOne[shape.name] = rounded(timeShape(shape, threads: 1).median)
     }
-    let peak512Two = myelin_fma_peak_gflops(2, 0.5, 512)
+    let lstmStep = timeShape(lstmStepShape, threads: 1).median
+    let peakTwoAtEnd = myelin_fma_peak_gflops(2, 0.5, width)
     let sortedProbes = probes.values.sorted()
-    let medianProbe = sortedProbes.isEmpty ? peak512Two : sortedProbes[sortedProbes.count / 2]
+    let medianProbe = sortedProbes.isEmpty ? peakTwoAtEnd : sortedProbes[sortedProbes.count / 2]
 
-    return [
+    var result: [String: Any] = [
         "workload": "gemm",
         "myelin_gflops": twoThreads,
         "myelin_gflops_1thread": oneThread,
         "best_batch_gflops": ["myelin": bestTwo, "myelin_1thread": bestOne],
-        "peak_avx512_1t_gflops": rounded(peak512One),
-        "peak_avx512_2t_gflops": rounded(medianProbe),
-        "peak_avx512_2t_gflops_at_end": rounded(peak512Two),
-        "peak_avx512_2t_gflops_before_size": probes,
-        "peak_avx2_1t_gflops": rounded(peak256One),
-        "peak_avx2_2t_gflops": rounded(peak256Two),
+        "peak_fma_1t_gflops": rounded(peakOne),
+        "peak_fma_2t_gflops": rounded(medianProbe),
+        "peak_fma_2t_gflops_at_end": rounded(peakTwoAtEnd),
+        "peak_fma_2t_gflops_before_size": probes,
         "percent_of_peak_2t": percentTwo,
         "percent_of_peak_1t": percentOne,
         "mlp_shapes_gflops": shapesTwo,
         "mlp_shapes_gflops_1thread": shapesOne,
+        "lstm_step_gflops_1thread": rounded(lstmStep),
+        "lstm_step_percent_of_peak_1t": peakOne > 0 ? rounded(100 * lstmStep / peakOne) : 0,
         "cpu_family": Int(myelin_cpu_family()),
-        "gemm_kernel": String(cString: myelin_gemm_path_name(myelin_gemm_current_path())),
+        "gemm_kernel": path.rawValue,
         "wall_s": rounded(now() - start, 2),
         "settings": [
             "sizes": gemmSizes, "dtype": "float32", "flops": "2*n^3",
             "timing": "median of 7 batches of ~0.1 s", "threads": [2, 1],
-            "percent_of_peak_2t": "median 2-thread GFLOP/s over a 2-thread AVX-512 probe taken just before that size",
-            "percent_of_peak_1t": "median 1-thread GFLOP/s over the 1-thread AVX-512 peak",
+            "peak": "FMA peak of the kernel path in use (\(width)-bit vectors)",
+            "percent_of_peak_2t": "median 2-thread GFLOP/s over a 2-thread probe taken just before that size",
+            "percent_of_peak_1t": "median 1-thread GFLOP/s over the 1-thread peak",
             "mlp_shapes": "W1's GEMMs (batch 128); _Bt / _At: that operand transposed, read through strides",
+            "lstm_step": "W4's recurrent GEMM per step and thread: 16x256 · 256x1024 (rows 1040 apart), beta 1, 1 thread",
         ] as [String: Any],
     ]
+    // The peaks under the path's own name too (peak_avx512_* as before on the AVX-512 path).
+    result["peak_\(path.rawValue)_1t_gflops"] = rounded(peakOne)
+    result["peak_\(path.rawValue)_2t_gflops"] = rounded(medianProbe)
+    return result
 }

@@ -17,9 +17,9 @@ func gptWorkload() -> [String: Any] {
     let optimizer = AdamW(model.parameters, learningRate: Float(learningRate), weightDecay: Float(weightDecay))
     let windows = RandomWindows(corpus.trainingIDs, batchSize: batchSize, window: context,
                                 generator: RandomGenerator(seed: 0))
-    var firstLoss: Float = 0, lastLoss = Tensor(scalar: 0), measuredStart = 0.0
+    var firstLoss: Float = 0, lastLoss = Tensor(scalar: 0), measured = Stopwatch()
     for step in 0..<(warmupSteps + measuredSteps) {
-        if step == warmupSteps { measuredStart = now() }
+        if step == warmupSteps { measured.start() }
         let (inputs, targets) = windows.next()
         let loss = crossEntropy(model(inputs), targets)
         optimizer.zeroGrad()
@@ -28,7 +28,7 @@ func gptWorkload() -> [String: Any] {
         if step == 0 { firstLoss = loss.item }
         lastLoss = loss.detached()
     }
-    let measuredSeconds = now() - measuredStart
+    let measuredSeconds = measured.stop()
     return [
         "workload": "gpt",
         "train_tokens_per_sec": rounded(Double(measuredSteps * batchSize * context) / measuredSeconds),

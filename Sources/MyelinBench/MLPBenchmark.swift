@@ -26,11 +26,12 @@ func mlpWorkload() -> [String: Any] {
     for _ in 0..<epochs {
         let order = generator.permutation(train.count)
         var lastLoss: Float = 0
-        let start = now()
+        var epoch = Stopwatch()
+        epoch.start()
         for begin in stride(from: 0, to: train.count, by: batchSize) {
             lastLoss = step(model, optimizer, Array(order[begin..<min(begin + batchSize, train.count)]))
         }
-        samplesPerSecond.append(Double(train.count) / (now() - start))
+        samplesPerSecond.append(Double(train.count) / epoch.stop())
         lastLosses.append(rounded(Double(lastLoss), 4))
         accuracies.append(accuracy(of: model, on: test, flatten: true))
     }

@@ -1,13 +1,26 @@
 import CMyelinKernels
 import Foundation
+import MyelinTensor
 
 // W9 peak: the single-precision FMA throughput of this machine (CMyelinKernels' probe: independent
-// FMA chains, 16 on zmm and 12 on ymm registers, median of 5 trials), the yardstick for W8.
+// FMA chains, 16 on zmm and 12 on ymm or 128-bit registers, median of 5 trials), the yardstick
+// for W8 on each kernel path.
 
-/// The ~0.5 s 2-thread AVX-512 FMA probe every workload line carries (the reference's
-/// `fma_peak 2 0.1 512`: 5 trials of 0.1 s): about 450 = the two vCPUs are not contending.
-func probeAVX512TwoThreads() -> Double {
-    myelin_fma_peak_gflops(2, 0.5, 512)
+/// The vector width in bits whose FMA peak bounds a kernel path: 512 for AVX-512, 256 for AVX2,
+/// 128 for the portable path (SSE2's multiply and add, NEON's FMA).
+func fmaWidth(of path: KernelPath) -> Int32 {
+    switch path {
+    case .avx512: 512
+    case .avx2: 256
+    case .portable: 128
+    }
+}
+
+/// The ~0.5 s 2-thread FMA probe of the path in use that every workload line carries (as the
+/// reference's `fma_peak 2 0.1 512`: 5 trials of 0.1 s). On Zen 5 AVX-512 gives about 450 when the
+/// two vCPUs are not contending, 230–330 when they are.
+func probeFMATwoThreads(_ path: KernelPath = .current) -> Double {
+    myelin_fma_peak_gflops(2, 0.5, fmaWidth(of: path))
 }
 
 /// W9: the FMA peak on 1 and 2 threads for 512-bit and 256-bit vectors, next to /proc/cpuinfo.
@@ -18,6 +31,7 @@ func peakWorkload() -> [String: Any] {
     }
     let avx512One = measure(1, 512), avx512Two = measure(2, 512)
     let avx2One = measure(1, 256), avx2Two = measure(2, 256)
+    let portableOne = measure(1, 128), portableTwo = measure(2, 128)
     let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
     let mhz = cpuinfoValues(cpuinfo, key: "cpu MHz").compactMap(Double.init)
     let model = cpuinfoValues(cpuinfo, key: "model name").first ?? "unknown"
@@ -27,12 +41,15 @@ func peakWorkload() -> [String: Any] {
         "avx512_gflops_2cores_threads": avx512Two,
         "avx2_gflops_1core": avx2One,
         "avx2_gflops_2cores_threads": avx2Two,
+        "portable_gflops_1core": portableOne,
+        "portable_gflops_2cores_threads": portableTwo,
         "cpuinfo_mhz": mhz,
         "implied_ghz_if_64_flops_per_cycle": rounded(avx512One / 64, 2),
         "cpu_family": Int(myelin_cpu_family()),
         "settings": [
             "probe": "CMyelinKernels myelin_fma_peak_gflops (target attributes, no -m flags)",
-            "chains": ["avx512": 16, "avx2": 12],
+            "chains": ["avx512": 16, "avx2": 12, "portable": 12],
+            "portable": "128-bit vectors in plain C: multiply + add on SSE2, fused on NEON",
             "trial_s": trialSeconds, "trials": Int(trials), "stat": "median of 5 trials",
             "cpu_model": model,
             "not_measured": "avx*_gflops_2cores_processes_sum (needs two processes)",

@@ -19,12 +19,16 @@ struct CommandRunner {
         return products.appendingPathComponent("myelin")
     }
 
-    /// Runs `myelin ARGUMENTS` in the folder; returns its exit status and what it printed.
+    /// Runs `myelin ARGUMENTS` in the folder (with `environment` added to this process's);
+    /// returns its exit status and what it printed.
     @discardableResult
-    func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String, errors: String) {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = folder
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output

@@ -3,18 +3,16 @@ import Foundation
 import Testing
 
 extension KernelTests {
-    /// GELU and its derivative against double precision, on both vector-math paths. The tolerance
+    /// GELU and its derivative against double precision, on every path. The tolerance
     /// is absolute (2e-7·max(1, |x|)): for x ≪ 0, Φ(x) = ½(1 + erf(x/√2)) cancels (as in PyTorch),
     /// so a relative bound would measure that cancellation, not the kernel.
     @Suite struct GELUKernel {
         @Test func forwardAndBackward() {
-            defer { _ = myelin_vector_math_set_avx512(1) }
             let count = 200_003 // odd, so the masked tail runs too
             let x = (0..<count).map { Float(-10 + 20 * Double($0) / Double(count - 1)) }
             let g = (0..<count).map { Float(sin(Double($0))) }
             func cdf(_ x: Double) -> Double { 0.5 * (1 + erf(x / 2.0.squareRoot())) }
-            for path in VectorMath.paths {
-                _ = myelin_vector_math_set_avx512(path)
+            onEveryPath { path in
                 var y = [Float](repeating: .nan, count: count), dx = [Float](repeating: .nan, count: count)
                 myelin_vgelu(x, &y, Int64(count))
                 myelin_vgelu_backward(x, g, &dx, Int64(count))
@@ -25,7 +23,7 @@ extension KernelTests {
                     worst.forward = max(worst.forward, abs(Double(y[i]) - v * cdf(v)) / scale)
                     worst.backward = max(worst.backward, abs(Double(dx[i]) - Double(g[i]) * slope) / scale)
                 }
-                #expect(worst.forward <= 2e-7 && worst.backward <= 2e-7, "avx512 \(path): \(worst)")
+                #expect(worst.forward <= 2e-7 && worst.backward <= 2e-7, "\(name(path)): \(worst)")
             }
         }
     }

@@ -116,12 +116,9 @@ extension KernelTests {
             }
 
             let threadsBefore = myelin_thread_count()
-            defer {
-                myelin_set_thread_count(threadsBefore)
-                _ = myelin_gemm_set_path(MYELIN_GEMM_AUTO)
-            }
-            for path in supportedGEMMPaths {
-                #expect(myelin_gemm_set_path(path) == path)
+            defer { myelin_set_thread_count(threadsBefore) }
+            onEveryPath { path in
+                #expect(myelin_cpu_current_path() == path)
                 for threads: Int32 in [1, 2] {
                     myelin_set_thread_count(threads)
                     // beta == 0 must not read C: fill it with NaN. Padding past column n holds a
@@ -159,8 +156,7 @@ extension KernelTests {
                             if scale > 0 { worst = max(worst, error / scale) }
                         }
                     }
-                    let name = String(cString: myelin_gemm_path_name(path))
-                    #expect(failures == 0, "\(name), \(threads) thread(s): \(failures) wrong; worst |error|/scale \(worst)")
+                    #expect(failures == 0, "\(name(path)), \(threads) thread(s): \(failures) wrong; worst |error|/scale \(worst)")
                 }
             }
         }
@@ -175,31 +171,16 @@ extension KernelTests {
             let (rsB, csB) = transposeB ? (1, k) : (n, 1)
             let threadsBefore = myelin_thread_count()
             defer { myelin_set_thread_count(threadsBefore) }
-            var results: [[Float]] = []
-            for threads: Int32 in [1, 2] {
-                myelin_set_thread_count(threads)
-                var c = [Float](repeating: 0, count: m * n)
-                myelin_sgemm(Int64(m), Int64(n), Int64(k), 0.75, a, Int64(k), 1, b, Int64(rsB), Int64(csB), 0, &c, Int64(n),
-                             nil, MYELIN_ACTIVATION_NONE)
-                results.append(c)
-            }
-            #expect(results[0] == results[1])
-        }
-
-        @Test func pathSelection() {
-            defer { _ = myelin_gemm_set_path(MYELIN_GEMM_AUTO) }
-            #expect(myelin_gemm_path_supported(MYELIN_GEMM_PORTABLE) != 0)
-            let best = myelin_gemm_set_path(MYELIN_GEMM_AUTO)
-            #expect(best != MYELIN_GEMM_AUTO)
-            #expect(myelin_gemm_current_path() == best)
-            #expect(supportedGEMMPaths.contains(best))
-            #expect(myelin_gemm_set_path(MYELIN_GEMM_PORTABLE) == MYELIN_GEMM_PORTABLE)
-            #expect(String(cString: myelin_gemm_path_name(MYELIN_GEMM_PORTABLE)) == "portable")
-            #expect(String(cString: myelin_gemm_path_name(MYELIN_GEMM_AVX2)) == "avx2")
-            #expect(String(cString: myelin_gemm_path_name(MYELIN_GEMM_AVX512)) == "avx512")
-            // Asking for a family the CPU lacks falls back to the best it has.
-            for path in [MYELIN_GEMM_AVX2, MYELIN_GEMM_AVX512] where myelin_gemm_path_supported(path) == 0 {
-                #expect(myelin_gemm_set_path(path) == best)
+            onEveryPath { path in
+                var results: [[Float]] = []
+                for threads: Int32 in [1, 2] {
+                    myelin_set_thread_count(threads)
+                    var c = [Float](repeating: 0, count: m * n)
+                    myelin_sgemm(Int64(m), Int64(n), Int64(k), 0.75, a, Int64(k), 1, b, Int64(rsB), Int64(csB), 0, &c,
+                                 Int64(n), nil, MYELIN_ACTIVATION_NONE)
+                    results.append(c)
+                }
+                #expect(results[0] == results[1], "\(name(path))")
             }
         }
 

@@ -6,7 +6,7 @@ import MyelinModels
 @Suite struct CharGPTTests {
     @Test func matchesW6() {
         let model = CharGPT(.init(vocabularySize: 76), generator: RandomGenerator(seed: 1))
-        // W6's PyTorch module has exactly this many parameters, under these names.
+        // The char-transformer benchmark's PyTorch module has exactly this many parameters, under these names.
         #expect(model.parameterCount == 821_068)
         let names = model.stateDict.map(\.0)
         #expect(Array(names.prefix(8)) == ["tok.weight", "pos.weight", "blocks.0.ln1.weight", "blocks.0.ln1.bias",
@@ -20,7 +20,7 @@ import MyelinModels
     }
 
     @Test func matchesPyTorchOnTheFixture() throws {
-        // The tiny W6 GPT of Tests/MyelinNNTests/Fixtures/transformer.json (Tools/make_transformer_fixtures.py).
+        // The tiny GPT (like the char-transformer benchmark's) of Tests/MyelinNNTests/Fixtures/transformer.json (Tools/make_transformer_fixtures.py).
         struct Values: Decodable { let shape: [Int]; let values: [Float] }
         struct GPT: Decodable {
             let vocabulary, context, embed_dim, heads, layers, feed_forward, batch, steps: Int

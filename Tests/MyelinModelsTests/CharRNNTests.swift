@@ -6,7 +6,7 @@ import MyelinModels
 @Suite struct CharRNNTests {
     @Test func matchesW4() {
         let model = CharRNN(.init(vocabularySize: 76), generator: RandomGenerator(seed: 1))
-        // W4's PyTorch module names, so its state dict loads name for name.
+        // the char-LSTM benchmark's PyTorch module names, so its state dict loads name for name.
         #expect(model.stateDict.map(\.0) == ["emb.weight", "lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0",
                                              "lstm.bias_hh_l0", "head.weight", "head.bias"])
         // 76·64 + 4·256·(64 + 256 + 2) + 256·76 + 76.

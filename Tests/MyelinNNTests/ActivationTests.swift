@@ -75,10 +75,13 @@ import MyelinTestSupport
 }
 
 @Suite struct ActivationValueTests {
-    @Test func geluMatchesPyTorch() {
-        // torch.nn.functional.gelu (exact, erf form).
-        let y = gelu(Tensor([1, -1, 0, 2, -3])).scalars
-        #expect(close(y, [0.8413447, -0.15865526, 0, 1.9544997, -0.0040496941], 2e-6))
+    @Test(arguments: KernelPath.supported)
+    func geluMatchesPyTorch(path: KernelPath) {
+        KernelPath.withPath(path) {
+            // torch.nn.functional.gelu (exact, erf form).
+            let y = gelu(Tensor([1, -1, 0, 2, -3])).scalars
+            #expect(close(y, [0.8413447, -0.15865526, 0, 1.9544997, -0.0040496941], 2e-6))
+        }
     }
 
     @Test func eluMatchesPyTorch() {
@@ -92,28 +95,34 @@ import MyelinTestSupport
         #expect(close(Tensor([-2, 3]).leakyRelu(slope: 0.2).scalars, [-0.4, 3]))
     }
 
-    @Test func softsignSigmoidTanh() {
-        #expect(close(Tensor([3, -1, 0]).softsign().scalars, [0.75, -0.5, 0]))
-        #expect(close(Tensor([0, 2, -2]).sigmoid().scalars, [0.5, 0.880797078, 0.119202922], 1e-6))
-        #expect(close(Tensor([0.5, -1]).tanh().scalars, [0.46211716, -0.76159416], 1e-6))
-        // Saturation stays finite.
-        #expect(close(Tensor([-100, 100]).sigmoid().scalars, [0, 1], 1e-6))
-        #expect(close(Tensor([-100, 100]).tanh().scalars, [-1, 1], 1e-6))
+    @Test(arguments: KernelPath.supported)
+    func softsignSigmoidTanh(path: KernelPath) {
+        KernelPath.withPath(path) {
+            #expect(close(Tensor([3, -1, 0]).softsign().scalars, [0.75, -0.5, 0]))
+            #expect(close(Tensor([0, 2, -2]).sigmoid().scalars, [0.5, 0.880797078, 0.119202922], 1e-6))
+            #expect(close(Tensor([0.5, -1]).tanh().scalars, [0.46211716, -0.76159416], 1e-6))
+            // Saturation stays finite.
+            #expect(close(Tensor([-100, 100]).sigmoid().scalars, [0, 1], 1e-6))
+            #expect(close(Tensor([-100, 100]).tanh().scalars, [-1, 1], 1e-6))
+        }
     }
 
-    @Test func softmaxAndLogSoftmaxValues() {
-        let x = Tensor([[1, 2, 3]])
-        #expect(close(x.softmax().scalars, [0.09003057, 0.24472847, 0.66524096], 1e-6))
-        #expect(close(x.logSoftmax().scalars, [-2.40760596, -1.40760596, -0.40760596], 2e-6))
-        // Shift-invariant: moderate logits are as accurate as small ones.
-        #expect(close(Tensor([[21, 22, 23]]).softmax().scalars, [0.09003057, 0.24472847, 0.66524096], 2e-6))
-        #expect(close(Tensor([[-31, -30, -29]]).logSoftmax().scalars, [-2.40760596, -1.40760596, -0.40760596], 1e-5))
-        // Stable for huge logits: no overflow, no NaN. (The kernels compute x − (max + log Σ),
-        // whose float32 rounding at |max| = 1000 is ulp(1000)/2 ≈ 3e-5, hence 1e-4 here.)
-        let huge = Tensor([[1000, 1001], [-1000, -1001]])
-        #expect(huge.softmax().scalars.allSatisfy { $0.isFinite })
-        #expect(close(huge.softmax().scalars, [0.26894142, 0.73105858, 0.73105858, 0.26894142], 1e-4))
-        #expect(close(huge.logSoftmax().scalars, [-1.31326169, -0.31326169, -0.31326169, -1.31326169], 1e-4))
+    @Test(arguments: KernelPath.supported)
+    func softmaxAndLogSoftmaxValues(path: KernelPath) {
+        KernelPath.withPath(path) {
+            let x = Tensor([[1, 2, 3]])
+            #expect(close(x.softmax().scalars, [0.09003057, 0.24472847, 0.66524096], 1e-6))
+            #expect(close(x.logSoftmax().scalars, [-2.40760596, -1.40760596, -0.40760596], 2e-6))
+            // Shift-invariant: moderate logits are as accurate as small ones.
+            #expect(close(Tensor([[21, 22, 23]]).softmax().scalars, [0.09003057, 0.24472847, 0.66524096], 2e-6))
+            #expect(close(Tensor([[-31, -30, -29]]).logSoftmax().scalars, [-2.40760596, -1.40760596, -0.40760596], 1e-5))
+            // Stable for huge logits: no overflow, no NaN. (The kernels compute x − (max + log Σ),
+            // whose float32 rounding at |max| = 1000 is ulp(1000)/2 ≈ 3e-5, hence 1e-4 here.)
+            let huge = Tensor([[1000, 1001], [-1000, -1001]])
+            #expect(huge.softmax().scalars.allSatisfy { $0.isFinite })
+            #expect(close(huge.softmax().scalars, [0.26894142, 0.73105858, 0.73105858, 0.26894142], 1e-4))
+            #expect(close(huge.logSoftmax().scalars, [-1.31326169, -0.31326169, -0.31326169, -1.31326169], 1e-4))
+        }
     }
 
     @Test(arguments: [0, 1, -1])
@@ -129,17 +138,20 @@ import MyelinTestSupport
         #expect(close(x.logSoftmax(axis: axis).exp().scalars, s.scalars, 1e-6))
     }
 
-    @Test func softmaxAlongTheMiddleAxisOf3D() {
-        let x = Tensor.uniform([2, 3, 4], low: -2, high: 2, generator: RandomGenerator(seed: 12))
-        let s = x.softmax(axis: 1)
-        // By hand: for each (i, k), exp over j, normalised.
-        for i in 0..<2 {
-            for k in 0..<4 {
-                let column = (0..<3).map { Double(x[i, $0, k]) }
-                let m = column.max()!
-                let total = column.reduce(0) { $0 + Foundation.exp($1 - m) }
-                for j in 0..<3 {
-                    #expect(Swift.abs(Double(s[i, j, k]) - Foundation.exp(column[j] - m) / total) < 1e-6)
+    @Test(arguments: KernelPath.supported)
+    func softmaxAlongTheMiddleAxisOf3D(path: KernelPath) {
+        KernelPath.withPath(path) {
+            let x = Tensor.uniform([2, 3, 4], low: -2, high: 2, generator: RandomGenerator(seed: 12))
+            let s = x.softmax(axis: 1)
+            // By hand: for each (i, k), exp over j, normalised.
+            for i in 0..<2 {
+                for k in 0..<4 {
+                    let column = (0..<3).map { Double(x[i, $0, k]) }
+                    let m = column.max()!
+                    let total = column.reduce(0) { $0 + Foundation.exp($1 - m) }
+                    for j in 0..<3 {
+                        #expect(Swift.abs(Double(s[i, j, k]) - Foundation.exp(column[j] - m) / total) < 1e-6)
+                    }
                 }
             }
         }

@@ -87,17 +87,20 @@ let allReductions: [Reduction] = [.mean, .sum, .none]
 }
 
 @Suite struct LossValueTests {
-    @Test func crossEntropyMatchesPyTorch() {
-        // F.cross_entropy(torch.tensor([[1., 2., 3.]]), torch.tensor([2])) = 0.40760596
-        #expect(Swift.abs(crossEntropy(Tensor([[1, 2, 3]]), Tensor(integers: [2])).item - 0.40760596) < 1e-6)
-        let logits = Tensor([[1, 2, 3], [1, 2, 3]])
-        let labels = Tensor(integers: [2, 0])
-        // −log softmax: 0.40760596 and 2.40760596.
-        #expect(close(crossEntropy(logits, labels, reduction: .none).scalars, [0.40760596, 2.40760596], 2e-6))
-        #expect(Swift.abs(crossEntropy(logits, labels).item - 1.40760596) < 2e-6)
-        #expect(Swift.abs(crossEntropy(logits, labels, reduction: .sum).item - 2.81521192) < 4e-6)
-        // Large logits stay finite.
-        #expect(Swift.abs(crossEntropy(Tensor([[1000, 0]]), Tensor(integers: [1])).item - 1000) < 1e-3)
+    @Test(arguments: KernelPath.supported)
+    func crossEntropyMatchesPyTorch(path: KernelPath) {
+        KernelPath.withPath(path) {
+            // F.cross_entropy(torch.tensor([[1., 2., 3.]]), torch.tensor([2])) = 0.40760596
+            #expect(Swift.abs(crossEntropy(Tensor([[1, 2, 3]]), Tensor(integers: [2])).item - 0.40760596) < 1e-6)
+            let logits = Tensor([[1, 2, 3], [1, 2, 3]])
+            let labels = Tensor(integers: [2, 0])
+            // −log softmax: 0.40760596 and 2.40760596.
+            #expect(close(crossEntropy(logits, labels, reduction: .none).scalars, [0.40760596, 2.40760596], 2e-6))
+            #expect(Swift.abs(crossEntropy(logits, labels).item - 1.40760596) < 2e-6)
+            #expect(Swift.abs(crossEntropy(logits, labels, reduction: .sum).item - 2.81521192) < 4e-6)
+            // Large logits stay finite.
+            #expect(Swift.abs(crossEntropy(Tensor([[1000, 0]]), Tensor(integers: [1])).item - 1000) < 1e-3)
+        }
     }
 
     @Test func crossEntropyGradientIsSoftmaxMinusOneHot() {
@@ -195,18 +198,21 @@ let allReductions: [Reduction] = [.mean, .sum, .none]
         #expect(p.grad!.scalars.allSatisfy { $0.isFinite })
     }
 
-    @Test func binaryCrossEntropyWithLogitsIsStableAtPlusMinus100() {
-        let logits = leaf([100, -100, 100, -100])
-        let targets = Tensor([1, 1, 0, 0])
-        let losses = binaryCrossEntropyWithLogits(logits, targets, reduction: .none)
-        // log(1 + e^−100) ≈ 3.7e-44: the exact losses are [0, 100, 100, 0].
-        #expect(losses.scalars.allSatisfy { $0.isFinite })
-        #expect(close(losses.scalars, [0, 100, 100, 0], 1e-5))
-        let mean = binaryCrossEntropyWithLogits(logits, targets)
-        #expect(Swift.abs(mean.item - 50) < 1e-5)
-        mean.backward()
-        // d/dx = (sigmoid(x) − t) / N.
-        #expect(close(logits.grad!.scalars, [0, -0.25, 0.25, 0], 1e-6))
+    @Test(arguments: KernelPath.supported)
+    func binaryCrossEntropyWithLogitsIsStableAtPlusMinus100(path: KernelPath) {
+        KernelPath.withPath(path) {
+            let logits = leaf([100, -100, 100, -100])
+            let targets = Tensor([1, 1, 0, 0])
+            let losses = binaryCrossEntropyWithLogits(logits, targets, reduction: .none)
+            // log(1 + e^−100) ≈ 3.7e-44: the exact losses are [0, 100, 100, 0].
+            #expect(losses.scalars.allSatisfy { $0.isFinite })
+            #expect(close(losses.scalars, [0, 100, 100, 0], 1e-5))
+            let mean = binaryCrossEntropyWithLogits(logits, targets)
+            #expect(Swift.abs(mean.item - 50) < 1e-5)
+            mean.backward()
+            // d/dx = (sigmoid(x) − t) / N.
+            #expect(close(logits.grad!.scalars, [0, -0.25, 0.25, 0], 1e-6))
+        }
     }
 
     @Test func binaryCrossEntropyWithLogitsAgreesWithTheTwoStepForm() {

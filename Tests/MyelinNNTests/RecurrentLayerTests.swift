@@ -42,23 +42,26 @@ private struct TorchCase: Decodable {
 }
 
 @Suite struct RecurrentLayerTests {
-    @Test func matchesPyTorchOutputsStatesAndGradients() throws {
-        for c in try TorchCase.all() {
-            let layer = c.makeLayer()
-            try layer.loadStateDict(c.state_dict.mapValues(\.tensor))
-            let x = leaf(c.input.tensor)
-            let state = c.h0.map { RecurrentState(hidden: $0.tensor, cell: c.c0?.tensor) }
-            let (output, final) = layer(x, state: state)
-            #expect(output.shape == c.output.shape, "\(c.name)")
-            #expect(close(output.scalars, c.output.values, 1e-5), "\(c.name): output")
-            #expect(close(final.hidden.scalars, c.h_n.values, 1e-5), "\(c.name): h_n")
-            if let cn = c.c_n { #expect(close(final.cell!.scalars, cn.values, 1e-5), "\(c.name): c_n") }
-            // L = Σ sin(k)·output_k, as the script did.
-            let weights = Tensor(shape: output.shape, scalars: (0..<output.count).map { Float(sin(Double($0))) })
-            (output * weights).sum().backward()
-            #expect(close(x.grad!.scalars, c.grad_input.values, 1e-5), "\(c.name): input gradient")
-            for (name, p) in layer.namedParameters {
-                #expect(close(p.grad!.scalars, c.grads[name]!.values, 1e-5), "\(c.name): gradient of \(name)")
+    @Test(arguments: KernelPath.supported)
+    func matchesPyTorchOutputsStatesAndGradients(path: KernelPath) throws {
+        try KernelPath.withPath(path) {
+            for c in try TorchCase.all() {
+                let layer = c.makeLayer()
+                try layer.loadStateDict(c.state_dict.mapValues(\.tensor))
+                let x = leaf(c.input.tensor)
+                let state = c.h0.map { RecurrentState(hidden: $0.tensor, cell: c.c0?.tensor) }
+                let (output, final) = layer(x, state: state)
+                #expect(output.shape == c.output.shape, "\(c.name)")
+                #expect(close(output.scalars, c.output.values, 1e-5), "\(c.name): output")
+                #expect(close(final.hidden.scalars, c.h_n.values, 1e-5), "\(c.name): h_n")
+                if let cn = c.c_n { #expect(close(final.cell!.scalars, cn.values, 1e-5), "\(c.name): c_n") }
+                // L = Σ sin(k)·output_k, as the script did.
+                let weights = Tensor(shape: output.shape, scalars: (0..<output.count).map { Float(sin(Double($0))) })
+                (output * weights).sum().backward()
+                #expect(close(x.grad!.scalars, c.grad_input.values, 1e-5), "\(c.name): input gradient")
+                for (name, p) in layer.namedParameters {
+                    #expect(close(p.grad!.scalars, c.grads[name]!.values, 1e-5), "\(c.name): gradient of \(name)")
+                }
             }
         }
     }
@@ -138,21 +141,23 @@ private struct TorchCase: Decodable {
 
     @Test(arguments: [RecurrentCell.rnnTanh, .lstm, .gru])
     func cellStepsMatchTheSequenceLayer(cell: RecurrentCell) throws {
-        let g = RandomGenerator(seed: 4)
-        let layer = RecurrentLayer(cell: cell, inputSize: 3, hiddenSize: 5, generator: g)
-        let stepper = RecurrentCellLayer(cell: cell, inputSize: 3, hiddenSize: 5)
-        try stepper.loadStateDict(Dictionary(uniqueKeysWithValues: layer.stateDict.map {
-            (String($0.0.dropLast(3)), $0.1)  // weight_ih_l0 → weight_ih
-        }))
-        let x = uniform([6, 2, 3], g, -1, 1)
-        let (output, final) = layer(x, state: nil)
-        var state: RecurrentState? = nil
-        for t in 0..<6 {
-            state = stepper(x.narrowed(axis: 0, start: t, length: 1).reshaped([2, 3]), state: state)
-            #expect(close(state!.hidden.scalars, output.narrowed(axis: 0, start: t, length: 1).scalars), "step \(t)")
+        try onEveryKernelPath { _ in
+            let g = RandomGenerator(seed: 4)
+            let layer = RecurrentLayer(cell: cell, inputSize: 3, hiddenSize: 5, generator: g)
+            let stepper = RecurrentCellLayer(cell: cell, inputSize: 3, hiddenSize: 5)
+            try stepper.loadStateDict(Dictionary(uniqueKeysWithValues: layer.stateDict.map {
+                (String($0.0.dropLast(3)), $0.1)  // weight_ih_l0 → weight_ih
+            }))
+            let x = uniform([6, 2, 3], g, -1, 1)
+            let (output, final) = layer(x, state: nil)
+            var state: RecurrentState? = nil
+            for t in 0..<6 {
+                state = stepper(x.narrowed(axis: 0, start: t, length: 1).reshaped([2, 3]), state: state)
+                #expect(close(state!.hidden.scalars, output.narrowed(axis: 0, start: t, length: 1).scalars), "step \(t)")
+            }
+            #expect(close(state!.hidden.scalars, final.hidden.scalars))
+            #expect(stepper(Tensor([0.1, 0.2, 0.3])).shape == [5])
         }
-        #expect(close(state!.hidden.scalars, final.hidden.scalars))
-        #expect(stepper(Tensor([0.1, 0.2, 0.3])).shape == [5])
     }
 }
 

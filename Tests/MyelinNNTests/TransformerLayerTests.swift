@@ -61,49 +61,58 @@ private final class TinyGPT: Module {
 }
 
 @Suite struct TransformerFixtureTests {
-    @Test func gptMatchesPyTorchLogitsLossAndGradients() throws {
-        let f = try TransformerFixture.load().gpt
-        let model = TinyGPT(f)
-        // The state dict maps 1:1 (loading fails on any missing, extra or misshapen name).
-        try model.loadStateDict(f.state_dict.mapValues(\.tensor))
-        let logits = model(Tensor(shape: [f.batch, f.steps], integers: f.ids))
-        #expect(logits.shape == f.logits.shape)
-        #expect(close(logits.scalars, f.logits.values, 1e-5), "logits")
-        let loss = crossEntropy(logits, Tensor(shape: [f.batch, f.steps], integers: f.targets))
-        #expect(abs(loss.item - f.loss) < 1e-5)
-        loss.backward()
-        #expect(model.namedParameters.count == f.grads.count)
-        for (name, p) in model.namedParameters {
-            #expect(close(p.grad!.scalars, f.grads[name]!.values, 1e-4), "gradient of \(name)")
+    @Test(arguments: KernelPath.supported)
+    func gptMatchesPyTorchLogitsLossAndGradients(path: KernelPath) throws {
+        try KernelPath.withPath(path) {
+            let f = try TransformerFixture.load().gpt
+            let model = TinyGPT(f)
+            // The state dict maps 1:1 (loading fails on any missing, extra or misshapen name).
+            try model.loadStateDict(f.state_dict.mapValues(\.tensor))
+            let logits = model(Tensor(shape: [f.batch, f.steps], integers: f.ids))
+            #expect(logits.shape == f.logits.shape)
+            #expect(close(logits.scalars, f.logits.values, 1e-5), "logits")
+            let loss = crossEntropy(logits, Tensor(shape: [f.batch, f.steps], integers: f.targets))
+            #expect(abs(loss.item - f.loss) < 1e-5)
+            loss.backward()
+            #expect(model.namedParameters.count == f.grads.count)
+            for (name, p) in model.namedParameters {
+                #expect(close(p.grad!.scalars, f.grads[name]!.values, 1e-4), "gradient of \(name)")
+            }
         }
     }
 
-    @Test func blockMatchesPyTorch() throws {
-        let f = try TransformerFixture.load().block
-        let block = TransformerBlock(embedDim: 12, heads: 3, feedForward: 24)
-        try block.loadStateDict(f.state_dict.mapValues(\.tensor))
-        let x = leaf(f.input.tensor)
-        let y = block.forward(x, causal: true)
-        #expect(close(y.scalars, f.output.values, 1e-5), "output")
-        (y * sineWeights(y.shape)).sum().backward()
-        #expect(close(x.grad!.scalars, f.grad_input.values, 1e-4), "input gradient")
-        for (name, p) in block.namedParameters {
-            #expect(close(p.grad!.scalars, f.grads[name]!.values, 1e-4), "gradient of \(name)")
+    @Test(arguments: KernelPath.supported)
+    func blockMatchesPyTorch(path: KernelPath) throws {
+        try KernelPath.withPath(path) {
+            let f = try TransformerFixture.load().block
+            let block = TransformerBlock(embedDim: 12, heads: 3, feedForward: 24)
+            try block.loadStateDict(f.state_dict.mapValues(\.tensor))
+            let x = leaf(f.input.tensor)
+            let y = block.forward(x, causal: true)
+            #expect(close(y.scalars, f.output.values, 1e-5), "output")
+            (y * sineWeights(y.shape)).sum().backward()
+            #expect(close(x.grad!.scalars, f.grad_input.values, 1e-4), "input gradient")
+            for (name, p) in block.namedParameters {
+                #expect(close(p.grad!.scalars, f.grads[name]!.values, 1e-4), "gradient of \(name)")
+            }
         }
     }
 
-    @Test func multiheadAttentionWithPaddingMatchesPyTorchsModule() throws {
-        let f = try TransformerFixture.load().multihead_attention
-        let attention = MultiheadAttention(embedDim: 12, heads: 3, names: .pytorch)
-        try attention.loadStateDict(f.state_dict.mapValues(\.tensor))
-        let x = leaf(f.input.tensor)
-        let mask = Tensor(shape: [2, 6], integers: f.key_padding_mask!.map { $0 ? 1 : 0 }, dtype: .bool)
-        let y = attention.forward(x, causal: false, keyPaddingMask: mask)
-        #expect(close(y.scalars, f.output.values, 1e-5), "output")
-        (y * sineWeights(y.shape)).sum().backward()
-        #expect(close(x.grad!.scalars, f.grad_input.values, 1e-4), "input gradient")
-        for (name, p) in attention.namedParameters {
-            #expect(close(p.grad!.scalars, f.grads[name]!.values, 1e-4), "gradient of \(name)")
+    @Test(arguments: KernelPath.supported)
+    func multiheadAttentionWithPaddingMatchesPyTorchsModule(path: KernelPath) throws {
+        try KernelPath.withPath(path) {
+            let f = try TransformerFixture.load().multihead_attention
+            let attention = MultiheadAttention(embedDim: 12, heads: 3, names: .pytorch)
+            try attention.loadStateDict(f.state_dict.mapValues(\.tensor))
+            let x = leaf(f.input.tensor)
+            let mask = Tensor(shape: [2, 6], integers: f.key_padding_mask!.map { $0 ? 1 : 0 }, dtype: .bool)
+            let y = attention.forward(x, causal: false, keyPaddingMask: mask)
+            #expect(close(y.scalars, f.output.values, 1e-5), "output")
+            (y * sineWeights(y.shape)).sum().backward()
+            #expect(close(x.grad!.scalars, f.grad_input.values, 1e-4), "input gradient")
+            for (name, p) in attention.namedParameters {
+                #expect(close(p.grad!.scalars, f.grads[name]!.values, 1e-4), "gradient of \(name)")
+            }
         }
     }
 }
@@ -111,17 +120,20 @@ private final class TinyGPT: Module {
 @Suite struct TransformerLayerTests {
     let g = RandomGenerator(seed: 31)
 
-    @Test func layerNormIsTorchsLayerNorm() {
-        let ln = LayerNorm(5)
-        #expect(ln.stateDict.map(\.0) == ["weight", "bias"])
-        #expect(ln.weight!.scalars == [1, 1, 1, 1, 1] && ln.bias!.scalars == [0, 0, 0, 0, 0])
-        let plain = LayerNorm(5, elementwiseAffine: false)
-        #expect(plain.weight == nil && plain.bias == nil && plain.stateDict.isEmpty && !plain.elementwiseAffine)
-        let x = uniform([3, 2, 5], g)
-        ln.weight!.assign(uniform([5], g))
-        ln.bias!.assign(uniform([5], g))
-        #expect(ln(x).scalars == layerNorm(x, features: 5, weight: ln.weight, bias: ln.bias).scalars)
-        GradientCheck().check(ln.parameters) { ln(x) }
+    @Test(arguments: KernelPath.supported)
+    func layerNormIsTorchsLayerNorm(path: KernelPath) {
+        KernelPath.withPath(path) {
+            let ln = LayerNorm(5)
+            #expect(ln.stateDict.map(\.0) == ["weight", "bias"])
+            #expect(ln.weight!.scalars == [1, 1, 1, 1, 1] && ln.bias!.scalars == [0, 0, 0, 0, 0])
+            let plain = LayerNorm(5, elementwiseAffine: false)
+            #expect(plain.weight == nil && plain.bias == nil && plain.stateDict.isEmpty && !plain.elementwiseAffine)
+            let x = uniform([3, 2, 5], g)
+            ln.weight!.assign(uniform([5], g))
+            ln.bias!.assign(uniform([5], g))
+            #expect(ln(x).scalars == layerNorm(x, features: 5, weight: ln.weight, bias: ln.bias).scalars)
+            GradientCheck().check(ln.parameters) { ln(x) }
+        }
     }
 
     @Test func multiheadAttentionNamesAndShapes() {
@@ -135,20 +147,23 @@ private final class TinyGPT: Module {
         #expect(fused(uniform([2, 3, 8], g)).shape == [2, 3, 8])
     }
 
-    @Test func multiheadAttentionIsItsDefinition() {
-        // Causal self-attention spelled out with linear, per-head softmax and matmul.
-        let attention = MultiheadAttention(embedDim: 6, heads: 2, generator: RandomGenerator(seed: 3))
-        let x = uniform([2, 4, 6], g)
-        let qkv = attention.qkv(x)
-        var heads: [Tensor] = []
-        for h in 0..<2 {
-            let part = { (i: Int) in qkv.narrowed(axis: 2, start: 6 * i + 3 * h, length: 3) }
-            let scores = matmul(part(0), part(1).transposed(1, 2)) / Float(3).squareRoot()
-            let causal = Tensor(shape: [4, 4], scalars: (0..<16).map { $0 % 4 > $0 / 4 ? -Float.infinity : 0 })
-            heads.append(matmul((scores + causal).softmax(axis: -1), part(2)))
+    @Test(arguments: KernelPath.supported)
+    func multiheadAttentionIsItsDefinition(path: KernelPath) {
+        KernelPath.withPath(path) {
+            // Causal self-attention spelled out with linear, per-head softmax and matmul.
+            let attention = MultiheadAttention(embedDim: 6, heads: 2, generator: RandomGenerator(seed: 3))
+            let x = uniform([2, 4, 6], g)
+            let qkv = attention.qkv(x)
+            var heads: [Tensor] = []
+            for h in 0..<2 {
+                let part = { (i: Int) in qkv.narrowed(axis: 2, start: 6 * i + 3 * h, length: 3) }
+                let scores = matmul(part(0), part(1).transposed(1, 2)) / Float(3).squareRoot()
+                let causal = Tensor(shape: [4, 4], scalars: (0..<16).map { $0 % 4 > $0 / 4 ? -Float.infinity : 0 })
+                heads.append(matmul((scores + causal).softmax(axis: -1), part(2)))
+            }
+            let expected = attention.proj(concatenate(heads, axis: 2))
+            #expect(close(attention.forward(x, causal: true).scalars, expected.scalars, 1e-6))
         }
-        let expected = attention.proj(concatenate(heads, axis: 2))
-        #expect(close(attention.forward(x, causal: true).scalars, expected.scalars, 1e-6))
     }
 
     @Test func blockNamesFollowTheBenchmarkAndGradientsMatchFiniteDifferences() {

@@ -28,48 +28,56 @@ private func boolMask(_ rows: [[Bool]]) -> Tensor {
 
     @Test(arguments: [false, true], [false, true])
     func matchesTheDefinition(causal: Bool, padded: Bool) {
-        // Cross-attention sizes (T = 5 queries, S = 6 keys, Dv ≠ D) on [B, H, ·, ·].
-        let (b, h, t, s, d, dv) = (2, 3, 5, 6, 4, 3)
-        let q = uniform([b, h, t, d], g), k = uniform([b, h, s, d], g), v = uniform([b, h, s, dv], g)
-        let padding = padded ? [[false, true, false, false, true, false], [false, false, false, false, false, true]] : nil
-        let y = scaledDotProductAttention(query: q, key: k, value: v, causal: causal, keyPaddingMask: padding.map(boolMask))
-        let reference = referenceAttention(q.reshaped([b * h, t, d]), k.reshaped([b * h, s, d]), v.reshaped([b * h, s, dv]),
-                                           hidden: hiddenKeys(heads: h, causal: causal, padding: padding),
-                                           scale: 1 / Float(d).squareRoot())
-        expectTensor(y, shape: [b, h, t, dv], reference.scalars, tolerance: 2e-6)
-    }
-
-    @Test func lowerRanksAndAGivenScale() {
-        let q = uniform([3, 4, 5], g), k = uniform([3, 7, 5], g), v = uniform([3, 7, 2], g)
-        let reference = referenceAttention(q, k, v, hidden: { _, i, j in j > i }, scale: 0.3)
-        expectTensor(scaledDotProductAttention(query: q, key: k, value: v, causal: true, scale: 0.3), shape: [3, 4, 2],
-                     reference.scalars, tolerance: 2e-6)
-        // [T, D]: one problem; its padding mask is [S].
-        let mask = Tensor(shape: [7], integers: [0, 0, 1, 0, 0, 0, 1], dtype: .bool)
-        let (q0, k0, v0) = (q.narrowed(axis: 0, start: 0, length: 1), k.narrowed(axis: 0, start: 0, length: 1),
-                            v.narrowed(axis: 0, start: 0, length: 1))
-        let single = scaledDotProductAttention(query: q0.squeezed(axis: 0), key: k0.squeezed(axis: 0),
-                                               value: v0.squeezed(axis: 0), keyPaddingMask: mask)
-        let expected = referenceAttention(q0, k0, v0,
-                                          hidden: { _, _, j in j == 2 || j == 6 }, scale: 1 / Float(5).squareRoot())
-        expectTensor(single, shape: [4, 2], expected.scalars, tolerance: 2e-6)
-    }
-
-    @Test func longerThanOneBlockOfQueries() {
-        // 70 queries: three blocks, the causal ones each reading a different number of keys.
-        let (n, t, d) = (2, 70, 8)
-        let inputs = [uniform([n, t, d], g), uniform([n, t, d], g), uniform([n, t, d], g)]
-        let weights = uniform([n, t, d], g)
-        for causal in [false, true] {
-            let fused = inputs.map { leaf($0.contiguousCopy()) }, plain = inputs.map { leaf($0.contiguousCopy()) }
-            let y = scaledDotProductAttention(query: fused[0], key: fused[1], value: fused[2], causal: causal)
-            let reference = referenceAttention(plain[0], plain[1], plain[2], hidden: { _, i, j in causal && j > i },
+        onEveryKernelPath { _ in
+            // Cross-attention sizes (T = 5 queries, S = 6 keys, Dv ≠ D) on [B, H, ·, ·].
+            let (b, h, t, s, d, dv) = (2, 3, 5, 6, 4, 3)
+            let q = uniform([b, h, t, d], g), k = uniform([b, h, s, d], g), v = uniform([b, h, s, dv], g)
+            let padding = padded ? [[false, true, false, false, true, false], [false, false, false, false, false, true]] : nil
+            let y = scaledDotProductAttention(query: q, key: k, value: v, causal: causal, keyPaddingMask: padding.map(boolMask))
+            let reference = referenceAttention(q.reshaped([b * h, t, d]), k.reshaped([b * h, s, d]), v.reshaped([b * h, s, dv]),
+                                               hidden: hiddenKeys(heads: h, causal: causal, padding: padding),
                                                scale: 1 / Float(d).squareRoot())
-            expectTensor(y, shape: [n, t, d], reference.scalars, tolerance: 2e-6, "causal: \(causal)")
-            // The gradients against autograd through the reference's ops.
-            y.backward(weights)
-            reference.backward(weights)
-            for (a, b) in zip(fused, plain) { expectClose(a.grad!.scalars, b.grad!.scalars, tolerance: 1e-5, "causal: \(causal)") }
+            expectTensor(y, shape: [b, h, t, dv], reference.scalars, tolerance: 2e-6)
+        }
+    }
+
+    @Test(arguments: KernelPath.supported)
+    func lowerRanksAndAGivenScale(path: KernelPath) {
+        KernelPath.withPath(path) {
+            let q = uniform([3, 4, 5], g), k = uniform([3, 7, 5], g), v = uniform([3, 7, 2], g)
+            let reference = referenceAttention(q, k, v, hidden: { _, i, j in j > i }, scale: 0.3)
+            expectTensor(scaledDotProductAttention(query: q, key: k, value: v, causal: true, scale: 0.3), shape: [3, 4, 2],
+                         reference.scalars, tolerance: 2e-6)
+            // [T, D]: one problem; its padding mask is [S].
+            let mask = Tensor(shape: [7], integers: [0, 0, 1, 0, 0, 0, 1], dtype: .bool)
+            let (q0, k0, v0) = (q.narrowed(axis: 0, start: 0, length: 1), k.narrowed(axis: 0, start: 0, length: 1),
+                                v.narrowed(axis: 0, start: 0, length: 1))
+            let single = scaledDotProductAttention(query: q0.squeezed(axis: 0), key: k0.squeezed(axis: 0),
+                                                   value: v0.squeezed(axis: 0), keyPaddingMask: mask)
+            let expected = referenceAttention(q0, k0, v0,
+                                              hidden: { _, _, j in j == 2 || j == 6 }, scale: 1 / Float(5).squareRoot())
+            expectTensor(single, shape: [4, 2], expected.scalars, tolerance: 2e-6)
+        }
+    }
+
+    @Test(arguments: KernelPath.supported)
+    func longerThanOneBlockOfQueries(path: KernelPath) {
+        KernelPath.withPath(path) {
+            // 70 queries: three blocks, the causal ones each reading a different number of keys.
+            let (n, t, d) = (2, 70, 8)
+            let inputs = [uniform([n, t, d], g), uniform([n, t, d], g), uniform([n, t, d], g)]
+            let weights = uniform([n, t, d], g)
+            for causal in [false, true] {
+                let fused = inputs.map { leaf($0.contiguousCopy()) }, plain = inputs.map { leaf($0.contiguousCopy()) }
+                let y = scaledDotProductAttention(query: fused[0], key: fused[1], value: fused[2], causal: causal)
+                let reference = referenceAttention(plain[0], plain[1], plain[2], hidden: { _, i, j in causal && j > i },
+                                                   scale: 1 / Float(d).squareRoot())
+                expectTensor(y, shape: [n, t, d], reference.scalars, tolerance: 2e-6, "causal: \(causal)")
+                // The gradients against autograd through the reference's ops.
+                y.backward(weights)
+                reference.backward(weights)
+                for (a, b) in zip(fused, plain) { expectClose(a.grad!.scalars, b.grad!.scalars, tolerance: 1e-5, "causal: \(causal)") }
+            }
         }
     }
 
@@ -96,39 +104,44 @@ private func boolMask(_ rows: [[Bool]]) -> Tensor {
         }
     }
 
-    @Test func queriesThatSeeNoKeyGiveZerosNotNaN() {
-        // Batch 0 hides every key; batch 1 hides key 0, which causal query 0 alone would see.
-        let mask = boolMask([[true, true, true], [true, false, false]])
-        let q = leaf(uniform([2, 1, 3, 4], g)), k = leaf(uniform([2, 1, 3, 4], g)), v = leaf(uniform([2, 1, 3, 4], g))
-        let y = scaledDotProductAttention(query: q, key: k, value: v, causal: true, keyPaddingMask: mask)
-        let values = y.scalars
-        #expect(values.allSatisfy { $0.isFinite })
-        #expect(values[0..<12].allSatisfy { $0 == 0 } && values[12..<16].allSatisfy { $0 == 0 })
-        #expect(values[16..<24].contains { $0 != 0 })
-        // Query 1 of batch 1 sees key 1 only: its output is that key's value.
-        #expect(Array(values[16..<20]) == Array(v.scalars[16..<20]))
-        y.backward(Tensor.ones(y.shape))
-        for t in [q, k, v] { #expect(t.grad!.scalars.allSatisfy { $0.isFinite }) }
-        #expect(k.grad!.scalars[0..<12].allSatisfy { $0 == 0 } && v.grad!.scalars[0..<12].allSatisfy { $0 == 0 })
+    @Test(arguments: KernelPath.supported)
+    func queriesThatSeeNoKeyGiveZerosNotNaN(path: KernelPath) {
+        KernelPath.withPath(path) {
+            // Batch 0 hides every key; batch 1 hides key 0, which causal query 0 alone would see.
+            let mask = boolMask([[true, true, true], [true, false, false]])
+            let q = leaf(uniform([2, 1, 3, 4], g)), k = leaf(uniform([2, 1, 3, 4], g)), v = leaf(uniform([2, 1, 3, 4], g))
+            let y = scaledDotProductAttention(query: q, key: k, value: v, causal: true, keyPaddingMask: mask)
+            let values = y.scalars
+            #expect(values.allSatisfy { $0.isFinite })
+            #expect(values[0..<12].allSatisfy { $0 == 0 } && values[12..<16].allSatisfy { $0 == 0 })
+            #expect(values[16..<24].contains { $0 != 0 })
+            // Query 1 of batch 1 sees key 1 only: its output is that key's value.
+            #expect(Array(values[16..<20]) == Array(v.scalars[16..<20]))
+            y.backward(Tensor.ones(y.shape))
+            for t in [q, k, v] { #expect(t.grad!.scalars.allSatisfy { $0.isFinite }) }
+            #expect(k.grad!.scalars[0..<12].allSatisfy { $0 == 0 } && v.grad!.scalars[0..<12].allSatisfy { $0 == 0 })
+        }
     }
 
     @Test(arguments: [false, true])
     func packedProjectionMatchesSeparateHeads(causal: Bool) {
-        let (b, t, heads, d) = (2, 5, 3, 4), c = heads * d
-        let mask = boolMask([[false, false, false, true, false], [false, true, false, false, false]])
-        let qkv = leaf(uniform([b, t, 3 * c], g)), copy = leaf(qkv.contiguousCopy())
-        let weights = uniform([b, t, c], g)
-        let y = scaledDotProductAttention(packed: qkv, heads: heads, causal: causal, keyPaddingMask: mask)
-        // The same through views: split, one [B, H, T, D] per part, attention, heads merged again.
-        let parts = copy.split(size: c, axis: 2).map { $0.reshaped([b, t, heads, d]).transposed(1, 2) }
-        let separate = scaledDotProductAttention(query: parts[0], key: parts[1], value: parts[2], causal: causal,
-                                                 keyPaddingMask: mask).transposed(1, 2).reshaped([b, t, c])
-        expectTensor(y, shape: [b, t, c], separate.scalars, tolerance: 1e-6)
-        y.backward(weights)
-        separate.backward(weights)
-        expectClose(qkv.grad!.scalars, copy.grad!.scalars, tolerance: 1e-6)
-        checkGradients([uniform([b, t, 3 * c], g)], "packed, causal: \(causal)") {
-            scaledDotProductAttention(packed: $0[0], heads: heads, causal: causal, keyPaddingMask: mask)
+        onEveryKernelPath { _ in
+            let (b, t, heads, d) = (2, 5, 3, 4), c = heads * d
+            let mask = boolMask([[false, false, false, true, false], [false, true, false, false, false]])
+            let qkv = leaf(uniform([b, t, 3 * c], g)), copy = leaf(qkv.contiguousCopy())
+            let weights = uniform([b, t, c], g)
+            let y = scaledDotProductAttention(packed: qkv, heads: heads, causal: causal, keyPaddingMask: mask)
+            // The same through views: split, one [B, H, T, D] per part, attention, heads merged again.
+            let parts = copy.split(size: c, axis: 2).map { $0.reshaped([b, t, heads, d]).transposed(1, 2) }
+            let separate = scaledDotProductAttention(query: parts[0], key: parts[1], value: parts[2], causal: causal,
+                                                     keyPaddingMask: mask).transposed(1, 2).reshaped([b, t, c])
+            expectTensor(y, shape: [b, t, c], separate.scalars, tolerance: 1e-6)
+            y.backward(weights)
+            separate.backward(weights)
+            expectClose(qkv.grad!.scalars, copy.grad!.scalars, tolerance: 1e-6)
+            checkGradients([uniform([b, t, 3 * c], g)], "packed, causal: \(causal)") {
+                scaledDotProductAttention(packed: $0[0], heads: heads, causal: causal, keyPaddingMask: mask)
+            }
         }
     }
 
@@ -138,21 +151,24 @@ private func boolMask(_ rows: [[Bool]]) -> Tensor {
         #expect(y.transposed(1, 2).isContiguous)
     }
 
-    @Test func sameBitsOnOneAndTwoThreads() {
-        let inputs = [uniform([4, 4, 40, 16], g), uniform([4, 4, 40, 16], g), uniform([4, 4, 40, 16], g)]
-        let weights = uniform([4, 4, 40, 16], g)
-        func run() -> [[Float]] {
-            let leaves = inputs.map { leaf($0.contiguousCopy()) }
-            let y = scaledDotProductAttention(query: leaves[0], key: leaves[1], value: leaves[2], causal: true)
-            y.backward(weights)
-            return [y.scalars] + leaves.map { $0.grad!.scalars }
+    @Test(arguments: KernelPath.supported)
+    func sameBitsOnOneAndTwoThreads(path: KernelPath) {
+        KernelPath.withPath(path) {
+            let inputs = [uniform([4, 4, 40, 16], g), uniform([4, 4, 40, 16], g), uniform([4, 4, 40, 16], g)]
+            let weights = uniform([4, 4, 40, 16], g)
+            func run() -> [[Float]] {
+                let leaves = inputs.map { leaf($0.contiguousCopy()) }
+                let y = scaledDotProductAttention(query: leaves[0], key: leaves[1], value: leaves[2], causal: true)
+                y.backward(weights)
+                return [y.scalars] + leaves.map { $0.grad!.scalars }
+            }
+            let saved = Threads.count
+            defer { Threads.count = saved }
+            Threads.count = 1
+            let one = run()
+            Threads.count = 2
+            #expect(run() == one)
         }
-        let saved = Threads.count
-        defer { Threads.count = saved }
-        Threads.count = 1
-        let one = run()
-        Threads.count = 2
-        #expect(run() == one)
     }
 }
 

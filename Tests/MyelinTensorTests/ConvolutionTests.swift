@@ -113,16 +113,19 @@ private func referenceConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ c: ConvCase
         kinkFree.check([x, w, b!]) { conv2d(x, weight: w, bias: b, padding: 1, activation: .relu) }
     }
 
-    @Test func handComputedValues() {
-        // 3×3 image, 2×2 kernel [[1, 0], [0, −1]]: each output is the top-left minus the bottom-right.
-        let x = Tensor(shape: [1, 1, 3, 3], scalars: [1, 2, 3, 4, 5, 6, 7, 8, 9])
-        let w = Tensor(shape: [1, 1, 2, 2], scalars: [1, 0, 0, -1])
-        expectTensor(conv2d(x, weight: w), shape: [1, 1, 2, 2], [-4, -4, -4, -4])
-        // Padding 1, stride 2: windows at (−1,−1), (−1,1), (1,−1), (1,1).
-        expectTensor(conv2d(x, weight: w, bias: Tensor([10]), stride: 2, padding: 1), shape: [1, 1, 2, 2],
-                     [10 - 1, 10 - 3, 10 - 7, 10 + 5 - 9])
-        // An unbatched [C, H, W] input gives an unbatched output.
-        #expect(conv2d(x.squeezed(axis: 0), weight: w).shape == [1, 2, 2])
+    @Test(arguments: KernelPath.supported)
+    func handComputedValues(path: KernelPath) {
+        KernelPath.withPath(path) {
+            // 3×3 image, 2×2 kernel [[1, 0], [0, −1]]: each output is the top-left minus the bottom-right.
+            let x = Tensor(shape: [1, 1, 3, 3], scalars: [1, 2, 3, 4, 5, 6, 7, 8, 9])
+            let w = Tensor(shape: [1, 1, 2, 2], scalars: [1, 0, 0, -1])
+            expectTensor(conv2d(x, weight: w), shape: [1, 1, 2, 2], [-4, -4, -4, -4])
+            // Padding 1, stride 2: windows at (−1,−1), (−1,1), (1,−1), (1,1).
+            expectTensor(conv2d(x, weight: w, bias: Tensor([10]), stride: 2, padding: 1), shape: [1, 1, 2, 2],
+                         [10 - 1, 10 - 3, 10 - 7, 10 + 5 - 9])
+            // An unbatched [C, H, W] input gives an unbatched output.
+            #expect(conv2d(x.squeezed(axis: 0), weight: w).shape == [1, 2, 2])
+        }
     }
 
     @Test func stridedInputsAreRead() {
@@ -134,20 +137,23 @@ private func referenceConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ c: ConvCase
         #expect(conv2d(xt, weight: w, bias: b, padding: 1).scalars == conv2d(x, weight: w, bias: b, padding: 1).scalars)
     }
 
-    @Test func sameBitsOnAnyThreadCount() {
-        let c = ConvCase(batch: 9, inChannels: 8, outChannels: 16, height: 12, width: 12, padding: 1)
-        let saved = Threads.count
-        defer { Threads.count = saved }
-        func run() -> [[Float]] {
-            let (x, w, b) = operands(c, seed: 5)
-            let y = conv2d(x, weight: w, bias: b, padding: 1)
-            (y * y).sum().backward()
-            return [y.scalars, x.grad!.scalars, w.grad!.scalars, b!.grad!.scalars]
+    @Test(arguments: KernelPath.supported)
+    func sameBitsOnAnyThreadCount(path: KernelPath) {
+        KernelPath.withPath(path) {
+            let c = ConvCase(batch: 9, inChannels: 8, outChannels: 16, height: 12, width: 12, padding: 1)
+            let saved = Threads.count
+            defer { Threads.count = saved }
+            func run() -> [[Float]] {
+                let (x, w, b) = operands(c, seed: 5)
+                let y = conv2d(x, weight: w, bias: b, padding: 1)
+                (y * y).sum().backward()
+                return [y.scalars, x.grad!.scalars, w.grad!.scalars, b!.grad!.scalars]
+            }
+            Threads.count = 1
+            let one = run()
+            Threads.count = 2
+            #expect(run() == one)
         }
-        Threads.count = 1
-        let one = run()
-        Threads.count = 2
-        #expect(run() == one)
     }
 
     // MARK: - Transposed
@@ -174,20 +180,23 @@ private func referenceConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ c: ConvCase
         #expect(Swift.abs(lhs - rhs) <= 1e-4 * Swift.max(1, Swift.abs(lhs)))
     }
 
-    @Test func transposedHandComputedValues() {
-        // Stride 2 scatters a copy of the 2×2 kernel per input pixel, without overlap.
-        let x = Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4])
-        let w = Tensor(shape: [1, 1, 2, 2], scalars: [1, 10, 100, 1000])
-        expectTensor(convTranspose2d(x, weight: w, bias: Tensor([0.5]), stride: 2), shape: [1, 1, 4, 4], [
-            1, 10, 2, 20,
-            100, 1000, 200, 2000,
-            3, 30, 4, 40,
-            300, 3000, 400, 4000,
-        ].map { $0 + 0.5 })
-        // Output padding adds a row and a column (zeros, plus the bias) at the bottom and right.
-        let padded = convTranspose2d(x, weight: w, stride: 2, outputPadding: 1)
-        #expect(padded.shape == [1, 1, 5, 5])
-        #expect((0..<5).map { padded[0, 0, 4, $0] } == [0, 0, 0, 0, 0])
+    @Test(arguments: KernelPath.supported)
+    func transposedHandComputedValues(path: KernelPath) {
+        KernelPath.withPath(path) {
+            // Stride 2 scatters a copy of the 2×2 kernel per input pixel, without overlap.
+            let x = Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4])
+            let w = Tensor(shape: [1, 1, 2, 2], scalars: [1, 10, 100, 1000])
+            expectTensor(convTranspose2d(x, weight: w, bias: Tensor([0.5]), stride: 2), shape: [1, 1, 4, 4], [
+                1, 10, 2, 20,
+                100, 1000, 200, 2000,
+                3, 30, 4, 40,
+                300, 3000, 400, 4000,
+            ].map { $0 + 0.5 })
+            // Output padding adds a row and a column (zeros, plus the bias) at the bottom and right.
+            let padded = convTranspose2d(x, weight: w, stride: 2, outputPadding: 1)
+            #expect(padded.shape == [1, 1, 5, 5])
+            #expect((0..<5).map { padded[0, 0, 4, $0] } == [0, 0, 0, 0, 0])
+        }
     }
 
     @Test(arguments: [

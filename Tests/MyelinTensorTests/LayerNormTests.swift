@@ -16,31 +16,39 @@ private func referenceLayerNorm(_ x: Tensor, dimensions: Int, weight: Tensor?, b
 @Suite struct LayerNormTests {
     let g = RandomGenerator(seed: 7)
 
-    @Test func valuesByHand() {
-        // Row [1, 2, 3, 4]: mean 2.5, biased variance 1.25, so x̂ = (x − 2.5)/√(1.25 + 1e-5).
-        let x = Tensor(shape: [2, 4], scalars: [1, 2, 3, 4, -2, -2, -2, -2])
-        let y = layerNorm(x, features: 4, weight: Tensor([1, 2, 1, 1]), bias: Tensor([0, 0, 1, 0]))
-        let s = Float(1.25 + 1e-5).squareRoot()
-        // A constant row normalises to 0 (its variance is 0; ε keeps the division finite).
-        expectTensor(y, shape: [2, 4], [-1.5 / s, -1 / s, 1 + 0.5 / s, 1.5 / s, 0, 0, 1, 0], tolerance: 1e-6)
+    @Test(arguments: KernelPath.supported)
+    func valuesByHand(path: KernelPath) {
+        KernelPath.withPath(path) {
+            // Row [1, 2, 3, 4]: mean 2.5, biased variance 1.25, so x̂ = (x − 2.5)/√(1.25 + 1e-5).
+            let x = Tensor(shape: [2, 4], scalars: [1, 2, 3, 4, -2, -2, -2, -2])
+            let y = layerNorm(x, features: 4, weight: Tensor([1, 2, 1, 1]), bias: Tensor([0, 0, 1, 0]))
+            let s = Float(1.25 + 1e-5).squareRoot()
+            // A constant row normalises to 0 (its variance is 0; ε keeps the division finite).
+            expectTensor(y, shape: [2, 4], [-1.5 / s, -1 / s, 1 + 0.5 / s, 1.5 / s, 0, 0, 1, 0], tolerance: 1e-6)
+        }
     }
 
     @Test(arguments: [[[3, 8], [8]], [[2, 3, 20], [20]], [[2, 3, 4, 5], [4, 5]], [[4, 130], [130]]])
     func matchesTheDefinition(shapes: [[Int]]) {
-        let (shape, normalized) = (shapes[0], shapes[1])
-        let x = uniform(shape, g, -3, 5), w = uniform(normalized, g), b = uniform(normalized, g)
-        let reference = referenceLayerNorm(x, dimensions: normalized.count, weight: w, bias: b)
-        expectTensor(layerNorm(x, normalizedShape: normalized, weight: w, bias: b), shape: shape, reference.scalars,
-                     tolerance: 2e-6)
-        let plain = referenceLayerNorm(x, dimensions: normalized.count, weight: nil, bias: nil)
-        expectTensor(layerNorm(x, normalizedShape: normalized), shape: shape, plain.scalars, tolerance: 2e-6)
+        onEveryKernelPath { _ in
+            let (shape, normalized) = (shapes[0], shapes[1])
+            let x = uniform(shape, g, -3, 5), w = uniform(normalized, g), b = uniform(normalized, g)
+            let reference = referenceLayerNorm(x, dimensions: normalized.count, weight: w, bias: b)
+            expectTensor(layerNorm(x, normalizedShape: normalized, weight: w, bias: b), shape: shape, reference.scalars,
+                         tolerance: 2e-6)
+            let plain = referenceLayerNorm(x, dimensions: normalized.count, weight: nil, bias: nil)
+            expectTensor(layerNorm(x, normalizedShape: normalized), shape: shape, plain.scalars, tolerance: 2e-6)
+        }
     }
 
-    @Test func aLargeMeanDoesNotCancelTheVariance() {
-        // Values 1000 + {−1, 0, 1, 2}: a one-pass Σx² − (Σx)²/n loses every digit of the variance.
-        let y = layerNorm(Tensor(shape: [1, 4], scalars: [999, 1000, 1001, 1002]), features: 4)
-        let s = Float(1.25 + 1e-5).squareRoot()
-        expectTensor(y, shape: [1, 4], [-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s], tolerance: 1e-5)
+    @Test(arguments: KernelPath.supported)
+    func aLargeMeanDoesNotCancelTheVariance(path: KernelPath) {
+        KernelPath.withPath(path) {
+            // Values 1000 + {−1, 0, 1, 2}: a one-pass Σx² − (Σx)²/n loses every digit of the variance.
+            let y = layerNorm(Tensor(shape: [1, 4], scalars: [999, 1000, 1001, 1002]), features: 4)
+            let s = Float(1.25 + 1e-5).squareRoot()
+            expectTensor(y, shape: [1, 4], [-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s], tolerance: 1e-5)
+        }
     }
 
     @Test(arguments: [[[3, 5], [5]], [[2, 3, 4], [4]], [[2, 2, 3, 4], [3, 4]], [[3, 19], [19]]])
@@ -61,17 +69,20 @@ private func referenceLayerNorm(_ x: Tensor, dimensions: Int, weight: Tensor?, b
         }
     }
 
-    @Test func noRowsGiveZeroParameterGradients() {
-        // A batch of zero rows: the weight and bias gradients are exact zeros, not leftover memory.
-        let weight = Tensor([1, 2, 3, 4]), bias = Tensor([0, 0, 0, 0])
-        weight.requiresGrad = true
-        bias.requiresGrad = true
-        let x = Tensor.zeros([0, 4])
-        let y = layerNorm(x, features: 4, weight: weight, bias: bias)
-        #expect(y.shape == [0, 4])
-        y.sum().backward()
-        #expect(weight.grad?.scalars == [0, 0, 0, 0])
-        #expect(bias.grad?.scalars == [0, 0, 0, 0])
+    @Test(arguments: KernelPath.supported)
+    func noRowsGiveZeroParameterGradients(path: KernelPath) {
+        KernelPath.withPath(path) {
+            // A batch of zero rows: the weight and bias gradients are exact zeros, not leftover memory.
+            let weight = Tensor([1, 2, 3, 4]), bias = Tensor([0, 0, 0, 0])
+            weight.requiresGrad = true
+            bias.requiresGrad = true
+            let x = Tensor.zeros([0, 4])
+            let y = layerNorm(x, features: 4, weight: weight, bias: bias)
+            #expect(y.shape == [0, 4])
+            y.sum().backward()
+            #expect(weight.grad?.scalars == [0, 0, 0, 0])
+            #expect(bias.grad?.scalars == [0, 0, 0, 0])
+        }
     }
 
     @Test func gradientsThroughAView() {
@@ -85,21 +96,23 @@ private func referenceLayerNorm(_ x: Tensor, dimensions: Int, weight: Tensor?, b
     @Test(arguments: [300, 10_000])
     func parameterGradientsSumOverManyRowsTheSameOnOneAndTwoThreads(rows: Int) {
         let x = uniform([rows, 24], g), w = uniform([24], g), b = uniform([24], g), weights = uniform([rows, 24], g)
-        func run() -> [[Float]] {
-            let leaves = [x, w, b].map { leaf($0.contiguousCopy()) }
-            layerNorm(leaves[0], features: 24, weight: leaves[1], bias: leaves[2]).backward(weights)
-            return leaves.map { $0.grad!.scalars }
+        onEveryKernelPath { _ in
+            func run() -> [[Float]] {
+                let leaves = [x, w, b].map { leaf($0.contiguousCopy()) }
+                layerNorm(leaves[0], features: 24, weight: leaves[1], bias: leaves[2]).backward(weights)
+                return leaves.map { $0.grad!.scalars }
+            }
+            let saved = Threads.count
+            defer { Threads.count = saved }
+            Threads.count = 1
+            let one = run()
+            Threads.count = 2
+            #expect(run() == one)
+            // dβ = Σ_rows g: the column sums of the output weights; dγ = Σ_rows g·x̂.
+            expectClose(one[2], weights.sum(axis: 0).scalars, tolerance: 1e-5 * Float(rows) / 300)
+            let normalized = referenceLayerNorm(x, dimensions: 1, weight: nil, bias: nil)
+            expectClose(one[1], (weights * normalized).sum(axis: 0).scalars, tolerance: 1e-4 * Float(rows) / 300)
         }
-        let saved = Threads.count
-        defer { Threads.count = saved }
-        Threads.count = 1
-        let one = run()
-        Threads.count = 2
-        #expect(run() == one)
-        // dβ = Σ_rows g: the column sums of the output weights; dγ = Σ_rows g·x̂.
-        expectClose(one[2], weights.sum(axis: 0).scalars, tolerance: 1e-5 * Float(rows) / 300)
-        let normalized = referenceLayerNorm(x, dimensions: 1, weight: nil, bias: nil)
-        expectClose(one[1], (weights * normalized).sum(axis: 0).scalars, tolerance: 1e-4 * Float(rows) / 300)
     }
 }
 

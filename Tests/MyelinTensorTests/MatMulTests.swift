@@ -23,52 +23,61 @@ private func naiveMatMul(_ a: Tensor, _ b: Tensor) -> [Float] {
 @Suite struct MatMulValues {
     let g = RandomGenerator(seed: 21)
 
-    @Test func awkwardShapesAgainstTheTripleLoop() {
-        for (m, k, n) in [(1, 1, 1), (7, 13, 5), (1, 9, 1), (5, 1, 6), (16, 16, 16), (33, 65, 17), (3, 200, 2), (130, 70, 90)] {
-            let a = uniform([m, k], g, -1, 1), b = uniform([k, n], g, -1, 1)
+    @Test(arguments: KernelPath.supported)
+    func awkwardShapesAgainstTheTripleLoop(path: KernelPath) {
+        KernelPath.withPath(path) {
+            for (m, k, n) in [(1, 1, 1), (7, 13, 5), (1, 9, 1), (5, 1, 6), (16, 16, 16), (33, 65, 17), (3, 200, 2), (130, 70, 90)] {
+                let a = uniform([m, k], g, -1, 1), b = uniform([k, n], g, -1, 1)
+                let c = matmul(a, b)
+                #expect(c.shape == [m, n])
+                expectClose(c.scalars, naiveMatMul(a, b), tolerance: 1e-4, "\(m)×\(k)·\(k)×\(n)")
+            }
+            expectTensor(matmul(Tensor([[1, 2], [3, 4]]), Tensor([[5, 6], [7, 8]])), shape: [2, 2], [19, 22, 43, 50])
+        }
+    }
+
+    @Test(arguments: KernelPath.supported)
+    func nonContiguousInputs(path: KernelPath) {
+        KernelPath.withPath(path) {
+            let a = uniform([13, 7], g), b = uniform([5, 13], g)
+            expectClose(matmul(a.T, b.T).scalars, naiveMatMul(a.T, b.T), tolerance: 1e-4, "transposes")
+            let wide = uniform([7, 26], g), tall = uniform([15, 5], g)
+            let aStep = wide.sliced(axis: 1, 0..<26, step: 2)      // 7×13, column stride 2
+            let bStep = tall.sliced(axis: 0, 1..<15, step: 1).narrowed(axis: 0, start: 0, length: 13)
+            expectClose(matmul(aStep, bStep).scalars, naiveMatMul(aStep, bStep), tolerance: 1e-4, "strided views")
+            let broadcastRow = Tensor([1, 2, 3]).expanded(to: [4, 3])  // stride 0 rows
+            expectClose(matmul(broadcastRow, Tensor.eye(3)).scalars, [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3])
+        }
+    }
+
+    @Test(arguments: KernelPath.supported)
+    func batchedAndVectorCases(path: KernelPath) {
+        KernelPath.withPath(path) {
+            let a = uniform([3, 4, 5], g), b = uniform([3, 5, 2], g), w = uniform([5, 2], g)
             let c = matmul(a, b)
-            #expect(c.shape == [m, n])
-            expectClose(c.scalars, naiveMatMul(a, b), tolerance: 1e-4, "\(m)×\(k)·\(k)×\(n)")
+            #expect(c.shape == [3, 4, 2])
+            for i in 0..<3 {
+                expectClose(c[i].scalars, naiveMatMul(a[i], b[i]), tolerance: 1e-4, "batch \(i)")
+            }
+            let cw = matmul(a, w)
+            #expect(cw.shape == [3, 4, 2])
+            for i in 0..<3 { expectClose(cw[i].scalars, naiveMatMul(a[i], w), tolerance: 1e-4, "3-D × 2-D batch \(i)") }
+            let left = uniform([4, 5], g)
+            let cl = matmul(left, b)
+            #expect(cl.shape == [3, 4, 2])
+            for i in 0..<3 { expectClose(cl[i].scalars, naiveMatMul(left, b[i]), tolerance: 1e-4, "2-D × 3-D batch \(i)") }
+            let bt = matmul(a.transposed(), a)  // [3, 5, 4] × [3, 4, 5]
+            for i in 0..<3 { expectClose(bt[i].scalars, naiveMatMul(a[i].T, a[i]), tolerance: 1e-4, "batched transposes") }
+
+            let v = Tensor([1, -1, 2])
+            let mat = Tensor([[1, 2], [3, 4], [5, 6]])
+            expectTensor(matmul(v, mat), shape: [2], [8, 10])                      // row vector
+            expectTensor(matmul(mat.T, v), shape: [2], [8, 10])                    // column vector
+            expectTensor(matmul(v, Tensor([4, 5, 6])), shape: [], [11])            // dot product
+            expectTensor(matmul(Tensor([1, 2]), Tensor(shape: [2, 2, 1], scalars: [1, 1, 2, 3])), shape: [2, 1], [3, 8])
+            expectTensor(matmul(Tensor(shape: [2, 1, 2], scalars: [1, 2, 3, 4]), Tensor([1, 1])), shape: [2, 1], [3, 7])
+            expectTensor(mat.T.matmul(mat), shape: [2, 2], [35, 44, 44, 56])
         }
-        expectTensor(matmul(Tensor([[1, 2], [3, 4]]), Tensor([[5, 6], [7, 8]])), shape: [2, 2], [19, 22, 43, 50])
-    }
-
-    @Test func nonContiguousInputs() {
-        let a = uniform([13, 7], g), b = uniform([5, 13], g)
-        expectClose(matmul(a.T, b.T).scalars, naiveMatMul(a.T, b.T), tolerance: 1e-4, "transposes")
-        let wide = uniform([7, 26], g), tall = uniform([15, 5], g)
-        let aStep = wide.sliced(axis: 1, 0..<26, step: 2)      // 7×13, column stride 2
-        let bStep = tall.sliced(axis: 0, 1..<15, step: 1).narrowed(axis: 0, start: 0, length: 13)
-        expectClose(matmul(aStep, bStep).scalars, naiveMatMul(aStep, bStep), tolerance: 1e-4, "strided views")
-        let broadcastRow = Tensor([1, 2, 3]).expanded(to: [4, 3])  // stride 0 rows
-        expectClose(matmul(broadcastRow, Tensor.eye(3)).scalars, [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3])
-    }
-
-    @Test func batchedAndVectorCases() {
-        let a = uniform([3, 4, 5], g), b = uniform([3, 5, 2], g), w = uniform([5, 2], g)
-        let c = matmul(a, b)
-        #expect(c.shape == [3, 4, 2])
-        for i in 0..<3 {
-            expectClose(c[i].scalars, naiveMatMul(a[i], b[i]), tolerance: 1e-4, "batch \(i)")
-        }
-        let cw = matmul(a, w)
-        #expect(cw.shape == [3, 4, 2])
-        for i in 0..<3 { expectClose(cw[i].scalars, naiveMatMul(a[i], w), tolerance: 1e-4, "3-D × 2-D batch \(i)") }
-        let left = uniform([4, 5], g)
-        let cl = matmul(left, b)
-        #expect(cl.shape == [3, 4, 2])
-        for i in 0..<3 { expectClose(cl[i].scalars, naiveMatMul(left, b[i]), tolerance: 1e-4, "2-D × 3-D batch \(i)") }
-        let bt = matmul(a.transposed(), a)  // [3, 5, 4] × [3, 4, 5]
-        for i in 0..<3 { expectClose(bt[i].scalars, naiveMatMul(a[i].T, a[i]), tolerance: 1e-4, "batched transposes") }
-
-        let v = Tensor([1, -1, 2])
-        let mat = Tensor([[1, 2], [3, 4], [5, 6]])
-        expectTensor(matmul(v, mat), shape: [2], [8, 10])                      // row vector
-        expectTensor(matmul(mat.T, v), shape: [2], [8, 10])                    // column vector
-        expectTensor(matmul(v, Tensor([4, 5, 6])), shape: [], [11])            // dot product
-        expectTensor(matmul(Tensor([1, 2]), Tensor(shape: [2, 2, 1], scalars: [1, 1, 2, 3])), shape: [2, 1], [3, 8])
-        expectTensor(matmul(Tensor(shape: [2, 1, 2], scalars: [1, 2, 3, 4]), Tensor([1, 1])), shape: [2, 1], [3, 7])
-        expectTensor(mat.T.matmul(mat), shape: [2, 2], [35, 44, 44, 56])
     }
 
     @Test func emptyDimensions() {
@@ -84,21 +93,24 @@ private func naiveMatMul(_ a: Tensor, _ b: Tensor) -> [Float] {
         #expect(x.grad?.shape == [3, 0] && w.grad?.shape == [0, 4])
     }
 
-    @Test func linearMatchesItsDefinition() {
-        let x = uniform([6, 5], g), w = uniform([4, 5], g), b = uniform([4], g)
-        let expected = zip(naiveMatMul(x, w.T), (0..<24).map { b.scalars[$0 % 4] }).map { $0 + $1 }
-        expectClose(linear(x, weight: w, bias: b).scalars, expected, tolerance: 1e-5)
-        expectClose(linear(x, weight: w, bias: nil).scalars, naiveMatMul(x, w.T), tolerance: 1e-5)
-        expectClose(linear(x, weight: w, bias: b, activation: .relu).scalars, expected.map { Swift.max($0, 0) }, tolerance: 1e-5)
-        let y3 = linear(x.reshaped(2, 3, 5), weight: w, bias: b)
-        #expect(y3.shape == [2, 3, 4])
-        expectClose(y3.scalars, expected, tolerance: 1e-5)
-        let y1 = linear(x[0], weight: w, bias: b)
-        #expect(y1.shape == [4])
-        expectClose(y1.scalars, Array(expected[0..<4]), tolerance: 1e-5)
-        // A non-contiguous input and bias.
-        expectClose(linear(x.T.contiguous().T, weight: w, bias: b.expanded(to: [4])).scalars, expected, tolerance: 1e-5)
-        let stepped = Tensor([b.scalars[0], 9, b.scalars[1], 9, b.scalars[2], 9, b.scalars[3]]).sliced(axis: 0, 0..<7, step: 2)
-        expectClose(linear(x, weight: w, bias: stepped).scalars, expected, tolerance: 1e-5)
+    @Test(arguments: KernelPath.supported)
+    func linearMatchesItsDefinition(path: KernelPath) {
+        KernelPath.withPath(path) {
+            let x = uniform([6, 5], g), w = uniform([4, 5], g), b = uniform([4], g)
+            let expected = zip(naiveMatMul(x, w.T), (0..<24).map { b.scalars[$0 % 4] }).map { $0 + $1 }
+            expectClose(linear(x, weight: w, bias: b).scalars, expected, tolerance: 1e-5)
+            expectClose(linear(x, weight: w, bias: nil).scalars, naiveMatMul(x, w.T), tolerance: 1e-5)
+            expectClose(linear(x, weight: w, bias: b, activation: .relu).scalars, expected.map { Swift.max($0, 0) }, tolerance: 1e-5)
+            let y3 = linear(x.reshaped(2, 3, 5), weight: w, bias: b)
+            #expect(y3.shape == [2, 3, 4])
+            expectClose(y3.scalars, expected, tolerance: 1e-5)
+            let y1 = linear(x[0], weight: w, bias: b)
+            #expect(y1.shape == [4])
+            expectClose(y1.scalars, Array(expected[0..<4]), tolerance: 1e-5)
+            // A non-contiguous input and bias.
+            expectClose(linear(x.T.contiguous().T, weight: w, bias: b.expanded(to: [4])).scalars, expected, tolerance: 1e-5)
+            let stepped = Tensor([b.scalars[0], 9, b.scalars[1], 9, b.scalars[2], 9, b.scalars[3]]).sliced(axis: 0, 0..<7, step: 2)
+            expectClose(linear(x, weight: w, bias: stepped).scalars, expected, tolerance: 1e-5)
+        }
     }
 }

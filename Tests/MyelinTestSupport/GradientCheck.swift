@@ -65,13 +65,27 @@ public struct GradientCheck {
     /// (inputs, or a module's `parameters`), the others must not, and must not get one. Their
     /// gradients are cleared before and after.
     ///
-    /// Returns the largest excess |autograd − fd| − tolerance seen: ≤ 0 when everything passes,
-    /// +∞ when a gradient is missing or misshapen. Unless `recordingIssues` is false, every failing
-    /// leaf is also recorded as an issue at `sourceLocation`.
+    /// The check runs once on every kernel path this CPU supports (AVX-512, AVX2, portable), each
+    /// failure naming its path. Returns the largest excess |autograd − fd| − tolerance seen: ≤ 0
+    /// when everything passes, +∞ when a gradient is missing or misshapen. Unless `recordingIssues`
+    /// is false, every failing leaf is also recorded as an issue at `sourceLocation`.
     @discardableResult
     public func check(_ leaves: [Tensor], wrt: Set<Int>? = nil, recordingIssues: Bool = true,
                       _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
                       _ compute: () -> Tensor) -> Double {
+        var worst = -Double.infinity
+        for path in KernelPath.supported {
+            let label: Comment = comment.map { "\(path): \($0.rawValue)" } ?? "\(path)"
+            let excess = KernelPath.withPath(path) {
+                checkOnePath(leaves, wrt: wrt, recordingIssues: recordingIssues, label, sourceLocation: sourceLocation, compute)
+            }
+            worst = Swift.max(worst, excess)
+        }
+        return worst
+    }
+
+    private func checkOnePath(_ leaves: [Tensor], wrt: Set<Int>?, recordingIssues: Bool, _ comment: Comment,
+                              sourceLocation: SourceLocation, _ compute: () -> Tensor) -> Double {
         let differentiated = wrt ?? Set(leaves.indices)
         for (i, t) in leaves.enumerated() {
             precondition(t.gradFn == nil && t.isContiguous && t.dtype == .float32,
@@ -82,7 +96,7 @@ public struct GradientCheck {
         }
         defer { for t in leaves { t.zeroGrad() } }
 
-        let label = comment.map { "\($0): " } ?? ""
+        let label = "\(comment.rawValue): "
         func fail(_ message: String) {
             if recordingIssues { Issue.record("\(label)\(message)", sourceLocation: sourceLocation) }
         }
@@ -207,4 +221,16 @@ public func leaf(_ t: Tensor) -> Tensor {
 /// A leaf that requires a gradient, from values (shape [values.count] unless given).
 public func leaf(_ values: [Float], shape: [Int]? = nil) -> Tensor {
     leaf(Tensor(shape: shape ?? [values.count], scalars: values))
+}
+
+// MARK: - Every kernel path
+
+/// Runs `body` once on every kernel path this CPU supports (AVX-512, AVX2, portable), with this
+/// thread's kernels (and the pool work they start) on that path: for value tests that take other
+/// arguments already. Tests without arguments take `KernelPath.supported` as theirs instead, so a
+/// failure names its path.
+public func onEveryKernelPath(_ body: (KernelPath) throws -> Void) rethrows {
+    for path in KernelPath.supported {
+        try KernelPath.withPath(path) { try body(path) }
+    }
 }

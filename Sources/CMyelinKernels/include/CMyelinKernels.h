@@ -12,6 +12,39 @@
 extern "C" {
 #endif
 
+// MARK: - Kernel paths
+
+/// The families of implementations every kernel has: AVX-512, AVX2+FMA, and portable C (which the
+/// compiler vectorises for the baseline ISA: SSE2 on x86-64, NEON on Arm).
+typedef enum {
+    MYELIN_CPU_AUTO = 0, // as a request: the process default (MYELIN_CPU, or the best the CPU has)
+    MYELIN_CPU_PORTABLE = 1,
+    MYELIN_CPU_AVX2 = 2,
+    MYELIN_CPU_AVX512 = 3,
+} myelin_cpu_path;
+
+/// The path kernels called from this thread run on: this thread's override (see
+/// myelin_cpu_set_thread_path) or else the process path. The process path is read when the program
+/// starts from the environment variable MYELIN_CPU (avx512, avx2 or portable, capped at what the CPU
+/// supports; unset or empty: the best it supports); an unknown value ends the process with a message
+/// that names it (exit status 2).
+myelin_cpu_path myelin_cpu_current_path(void);
+/// Sets the process path (capped at what the CPU supports; AUTO: back to MYELIN_CPU or the best).
+/// Returns the path now in use on this thread.
+myelin_cpu_path myelin_cpu_set_path(myelin_cpu_path path);
+/// Overrides the path for kernels called from this thread and for the pool work they start
+/// (capped; AUTO: follow the process path again). Returns the previous override (AUTO for none),
+/// so a caller can put it back.
+myelin_cpu_path myelin_cpu_set_thread_path(myelin_cpu_path path);
+/// The best path this CPU supports.
+myelin_cpu_path myelin_cpu_best_path(void);
+/// Whether this CPU can run the path (AUTO: always).
+int myelin_cpu_path_supported(myelin_cpu_path path);
+/// A short name: "avx512", "avx2", "portable" ("auto" for AUTO).
+const char *myelin_cpu_path_name(myelin_cpu_path path);
+/// The path a name spells ("avx512", "avx2", "portable"); returns 0, leaving *path alone, for any other.
+int myelin_cpu_parse_path(const char *name, myelin_cpu_path *path);
+
 // MARK: - SGEMM
 
 /// Activation applied by the GEMM epilogue, after the bias.
@@ -34,24 +67,6 @@ void myelin_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
                   const float *B, int64_t rsB, int64_t csB,
                   float beta, float *C, int64_t ldc,
                   const float *bias, myelin_activation activation);
-
-/// The micro-kernel families. AUTO picks the best the CPU supports.
-typedef enum {
-    MYELIN_GEMM_AUTO = 0,
-    MYELIN_GEMM_PORTABLE = 1,
-    MYELIN_GEMM_AVX2 = 2,
-    MYELIN_GEMM_AVX512 = 3,
-} myelin_gemm_path;
-
-/// Forces a kernel family (tests use this to check every path). Returns the family now in use:
-/// asking for one the CPU lacks falls back to the best it has.
-myelin_gemm_path myelin_gemm_set_path(myelin_gemm_path path);
-/// The kernel family in use.
-myelin_gemm_path myelin_gemm_current_path(void);
-/// Whether this CPU can run the family.
-int myelin_gemm_path_supported(myelin_gemm_path path);
-/// A short name: "avx512", "avx2", "portable".
-const char *myelin_gemm_path_name(myelin_gemm_path path);
 
 // MARK: - Convolution (NCHW, through the SGEMM)
 
@@ -228,9 +243,10 @@ void myelin_parallel_for(int64_t count, int64_t grain, myelin_task task, void *c
 
 // MARK: - Vector math (contiguous arrays; y may equal x)
 //
-// With AVX-512: polynomials, within 3e-7 relative error (2.5 ulp) of the exact result wherever it
-// is a normal float; exp overflows to inf and underflows to 0, log(0) = −inf, log(x < 0) = NaN,
-// NaN stays NaN, tanh and erf keep the sign of ±0 and saturate to ±1. Elsewhere: the C library.
+// On every path the same polynomials (simd_math.h), 16, 8 or 4 lanes at a time, within 3e-7
+// relative error (2.5 ulp) of the exact result wherever it is a normal float; exp overflows to inf
+// and underflows gradually to 0, log(0) = −inf, log(x < 0) = NaN, NaN stays NaN, tanh and erf keep
+// the sign of ±0 and saturate to ±1, sigmoid to 0 and 1. An array's last, partial vector is masked.
 
 void myelin_vexp(const float *x, float *y, int64_t n);
 void myelin_vlog(const float *x, float *y, int64_t n);
@@ -244,17 +260,16 @@ void myelin_vgelu_backward(const float *x, const float *g, float *y, int64_t n);
 
 /// Row-wise log-softmax of an rows×cols row-major matrix (y may equal x).
 void myelin_log_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
-
-/// Whether the vector functions above (and attention's softmax rows) use their AVX-512 polynomials
-/// (1) or the C library's expf/logf/tanhf/erff (0); tests use this to check both. Returns the setting now in use: AVX-512
-/// only where the CPU has it. The default is AVX-512 where available.
-int myelin_vector_math_set_avx512(int enabled);
+/// Row-wise softmax of an rows×cols row-major matrix (y may equal x).
+void myelin_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
 
 // MARK: - Machine probes
 
 /// Measures the FMA peak in GFLOP/s: `threads` threads each running independent FMA chains on
-/// 512-bit (width 512: 16 chains) or 256-bit (width 256: 12 chains) registers for about `seconds`
-/// (the median of five trials of seconds/5). Returns 0 where the width is unsupported.
+/// 512-bit (width 512: AVX-512, 16 chains), 256-bit (width 256: AVX2+FMA, 12 chains) or 128-bit
+/// registers (width 128: the portable path's baseline ISA, 12 chains; a multiply and an add where it
+/// has no FMA, as on SSE2) for about `seconds` (the median of five trials of seconds/5). Returns 0
+/// where the width is unsupported.
 double myelin_fma_peak_gflops(int threads, double seconds, int width);
 /// /proc/cpuinfo's "cpu family" (26 = Zen 5, 25 = Zen 4), or -1 where unknown.
 int myelin_cpu_family(void);

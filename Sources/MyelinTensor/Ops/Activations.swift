@@ -77,9 +77,21 @@ extension Tensor {
         }
     }
 
-    /// exp(x) / Σ exp(x) along `axis`.
+    /// exp(x) / Σ exp(x) along `axis`, computed stably (the row's max subtracted first).
     public func softmax(axis: Int = -1) -> Tensor {
-        logSoftmax(axis: axis).exp()
+        let a = normalizedAxis(axis, for: "softmax")
+        if a != rank - 1 {
+            return transposed(a, rank - 1).softmax(axis: -1).transposed(a, rank - 1)
+        }
+        let x = contiguous().detached()
+        let cols = shape.last ?? 1
+        let y = Tensor(empty: shape)
+        myelin_softmax_rows(x.floatPointer, y.storage.floats, Int64(count / Swift.max(cols, 1)), Int64(cols))
+        let yd = y.detached()
+        return differentiable("softmax", [self], result: y) { g in
+            // dx = y ⊙ (g − Σ g·y)
+            [yd * (g - (g * yd).sum(axis: -1, keepingDimensions: true))]
+        }
     }
 }
 

@@ -1,0 +1,13 @@
+// The vector kernels compiled for AVX2+FMA.
+#include "internal.h"
+
+#if MYELIN_X86
+#include <immintrin.h> // before the target pragma: the system headers keep their own targets
+#include <math.h>
+
+#define MYELIN_SIMD_AVX2 1
+#define MYELIN_VECTOR_KERNELS myelin_vector_kernels_avx2
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#include "simd_kernels.h"
+#pragma clang attribute pop
+#endif
