@@ -12,7 +12,7 @@ let package = Package(
         .executable(name: "MyelinBench", targets: ["MyelinBench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         // C: the hot loops that need SIMD by hand (SGEMM, vector math, thread pool).
@@ -23,19 +23,26 @@ let package = Package(
         .target(name: "MyelinTensor", dependencies: ["CMyelinKernels"]),
         .target(name: "MyelinNN", dependencies: ["MyelinTensor"]),
         .target(name: "MyelinOptim", dependencies: ["CMyelinKernels", "MyelinTensor"]),
-        .target(name: "MyelinData", dependencies: ["MyelinTensor", "CZlib"],
-                resources: [.copy("Resources/digits.csv.gz")]),
+        .target(
+            name: "MyelinData", dependencies: ["MyelinTensor", "CZlib"],
+            resources: [.copy("Resources/digits.csv.gz")]),
         .target(name: "MyelinVision", dependencies: ["MyelinTensor", "CZlib"]),
         // The one training loop: Trainer, fit, callbacks, checkpoints and resume, metrics, the report.
         .target(name: "MyelinTraining", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision"]),
-        .target(name: "Myelin", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision",
-                                               "MyelinTraining"]),
+        .target(
+            name: "Myelin",
+            dependencies: [
+                "MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision",
+                "MyelinTraining",
+            ]),
         // The model zoo: LeNet, the MNIST ConvNet, VGG-mini, … (each a few lines of layers) and their training tasks.
         .target(name: "MyelinModels", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinTraining"]),
 
-        .executableTarget(name: "myelin", dependencies: [
-            "Myelin", "MyelinModels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "myelin",
+            dependencies: [
+                "Myelin", "MyelinModels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(name: "MyelinBench", dependencies: ["Myelin", "MyelinModels", "CMyelinKernels"]),
 
         // Examples: `swift run -c release NAME`.
@@ -49,8 +56,9 @@ let package = Package(
         .executableTarget(name: "filtering", dependencies: ["Myelin"], path: "Examples/Filtering"),
         .executableTarget(name: "vanishing-gradient", dependencies: ["Myelin"], path: "Examples/VanishingGradient"),
         .executableTarget(name: "gan-interpolation", dependencies: ["Myelin", "MyelinModels"], path: "Examples/GANInterpolation"),
-        .executableTarget(name: "autoencoder-interpolation", dependencies: ["Myelin", "MyelinModels"],
-                          path: "Examples/AutoencoderInterpolation"),
+        .executableTarget(
+            name: "autoencoder-interpolation", dependencies: ["Myelin", "MyelinModels"],
+            path: "Examples/AutoencoderInterpolation"),
 
         // Shared by the test targets: the finite-difference gradient checker and its inputs, and
         // the straight-against-resumed check of a training task.

@@ -24,7 +24,9 @@ let indices = arguments.compactMap { Int($0) }
 
 do {
     guard FileManager.default.fileExists(atPath: checkpointPath) else {
-        print("No autoencoder at \(checkpointPath): train one first with `swift run -c release myelin train autoencoder` (it writes runs/autoencoder/autoencoder.safetensors), or name a checkpoint.")
+        print(
+            "No autoencoder at \(checkpointPath): train one first with `swift run -c release myelin train autoencoder` (it writes runs/autoencoder/autoencoder.safetensors), or name a checkpoint."
+        )
         exit(1)
     }
     let checkpoint = URL(fileURLWithPath: checkpointPath)
@@ -47,23 +49,23 @@ do {
     }
 
     let steps = 10
-    let weights = (0..<steps).map { Float($0) / Float(steps - 1) }         // 0, 1/9, …, 1
+    let weights = (0..<steps).map { Float($0) / Float(steps - 1) }  // 0, 1/9, …, 1
     var panels: [Image] = []
     for (a, b) in pairs {
-        let ends = test.batch(at: [a, b]).inputs                             // [2, 1, 28, 28]
-        let (imageA, imageB) = (ends[0 ..< 1], ends[1 ..< 2])
-        let codes = withoutGrad { model.encode(ends) }                        // [2, code]
-        let (codeA, codeB) = (codes[0 ..< 1], codes[1 ..< 2])
+        let ends = test.batch(at: [a, b]).inputs  // [2, 1, 28, 28]
+        let (imageA, imageB) = (ends[0..<1], ends[1..<2])
+        let codes = withoutGrad { model.encode(ends) }  // [2, code]
+        let (codeA, codeB) = (codes[0..<1], codes[1..<2])
         // Each step's code is (1 − t)·a + t·b: one row of `steps` codes, decoded in one batch.
         let path = concatenate(weights.map { t in codeA * (1 - t) + codeB * t })
-        let decoded = withoutGrad { model.decode(path) }                      // [steps, 1, 28, 28]
+        let decoded = withoutGrad { model.decode(path) }  // [steps, 1, 28, 28]
         let blended = concatenate(weights.map { t in imageA * (1 - t) + imageB * t })
         // Each row: the first image, the steps, the last image; the code-space row above the pixel blend.
         let rows = concatenate([imageA, decoded, imageB, imageA, blended, imageB])
         panels.append(Image.grid(rows, columns: steps + 2, padding: 2, background: 64, scaling: .range(0, 1), upscale: 3))
         print("Test images \(a) (a \(labels[a])) → \(b) (a \(labels[b])): codes \(codes.shape[1]) numbers each, \(steps) steps.")
     }
-    let picture = Image.grid(panels, columns: 1, padding: 12, background: 255)   // the pairs on white, apart
+    let picture = Image.grid(panels, columns: 1, padding: 12, background: 255)  // the pairs on white, apart
     let output = checkpoint.deletingLastPathComponent().appendingPathComponent("interpolation.png")
     try picture.writePNG(to: output)
     print("Wrote \(output.path): for each pair, decoded codes along the line between them, then the pixels cross-faded.")

@@ -9,24 +9,30 @@ import Foundation
 import Myelin
 
 let kernels: [(name: String, about: String, weights: [Float])] = [
-    ("identity", "the centre pixel, unchanged", [0, 0, 0,   0, 1, 0,   0, 0, 0]),
-    ("blur", "Gaussian: a weighted average of the neighbourhood (sums to 1)",
-     [1, 2, 1,   2, 4, 2,   1, 2, 1].map { $0 / 16 }),
-    ("edge", "Laplacian: the neighbours minus the centre; 0 where the image is flat",
-     [0, 1, 0,   1, -4, 1,   0, 1, 0]),
-    ("emboss", "below-right minus above-left: strokes look raised, lit from one side",
-     [-2, -1, 0,   -1, 1, 1,   0, 1, 2]),
+    ("identity", "the centre pixel, unchanged", [0, 0, 0, 0, 1, 0, 0, 0, 0]),
+    (
+        "blur", "Gaussian: a weighted average of the neighbourhood (sums to 1)",
+        [1, 2, 1, 2, 4, 2, 1, 2, 1].map { $0 / 16 }
+    ),
+    (
+        "edge", "Laplacian: the neighbours minus the centre; 0 where the image is flat",
+        [0, 1, 0, 1, -4, 1, 0, 1, 0]
+    ),
+    (
+        "emboss", "below-right minus above-left: strokes look raised, lit from one side",
+        [-2, -1, 0, -1, 1, 1, 0, 1, 2]
+    ),
 ]
 
 let outDirectory = URL(fileURLWithPath: CommandLine.arguments.dropFirst().first ?? "runs/filtering", isDirectory: true)
 do {
-    let digit = try MNIST(split: .test).batch(at: [0]).inputs      // the first test image: [1, 1, 28, 28] in [0, 1]
+    let digit = try MNIST(split: .test).batch(at: [0]).inputs  // the first test image: [1, 1, 28, 28] in [0, 1]
     try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)
 
     // One input channel, one output channel per kernel; padding 1 keeps the output 28×28.
     let conv = Conv2d(1, kernels.count, kernelSize: 3, padding: 1, bias: false)
     conv.weight.assign(Tensor(shape: [kernels.count, 1, 3, 3], scalars: kernels.flatMap(\.weights)))
-    let filtered = withoutGrad { conv(digit) }                       // [1, 4, 28, 28]
+    let filtered = withoutGrad { conv(digit) }  // [1, 4, 28, 28]
 
     var written: [String] = []
     func write(_ image: Image, _ name: String) throws {
@@ -46,7 +52,7 @@ do {
         for row in 0..<3 {
             print((0..<3).map { String(format: "%8.4f", weights[row * 3 + $0]) }.joined())
         }
-        let map = filtered[0][k]                                    // [28, 28]
+        let map = filtered[0][k]  // [28, 28]
         let limit = map.abs().max().item
         let image: Image
         switch kernel.name {
@@ -60,8 +66,9 @@ do {
     // Side by side: the input, then identity, blur, edge and emboss.
     try write(Image.grid(tiles.map { $0.rgb() }, columns: tiles.count, padding: 8, background: 96), "all.png")
     // The four kernels themselves, red positive, blue negative, in the same order.
-    try write(Image.filterGrid(conv.weight.reshaped([kernels.count, 9]), columns: kernels.count, upscale: 24),
-              "kernels.png")
+    try write(
+        Image.filterGrid(conv.weight.reshaped([kernels.count, 9]), columns: kernels.count, upscale: 24),
+        "kernels.png")
     print("\nwrote:")
     for path in written { print("  \(path)") }
 } catch {

@@ -15,7 +15,9 @@ let path = arguments.first ?? "runs/gan/gan.safetensors"
 let seed = arguments.dropFirst().first.flatMap { UInt64($0) } ?? 1
 let url = URL(fileURLWithPath: path)
 guard FileManager.default.fileExists(atPath: url.path) else {
-    print("\(path) does not exist. Train a GAN first: `swift run -c release myelin train gan` writes runs/gan/gan.safetensors (or pass the path of another gan.safetensors).")
+    print(
+        "\(path) does not exist. Train a GAN first: `swift run -c release myelin train gan` writes runs/gan/gan.safetensors (or pass the path of another gan.safetensors)."
+    )
     exit(1)
 }
 do {
@@ -26,11 +28,14 @@ do {
     let end = Tensor.randn([gan.configuration.noiseSize], generator: random)
     // One row of 10 images per path: [10, 64] noise → [10, 1, 28, 28] digits in [−1, 1].
     let rows = LatentPath.allCases.map { gan.generate(interpolateLatents(from: start, to: end, steps: 10, path: $0)) }
-    let picture = Image.grid(concatenate(rows), columns: 10, padding: 2, scaling: .range(-1, 1),
-                             normalization: .together, upscale: 3)
+    let picture = Image.grid(
+        concatenate(rows), columns: 10, padding: 2, scaling: .range(-1, 1),
+        normalization: .together, upscale: 3)
     let output = url.deletingLastPathComponent().appendingPathComponent("interpolation.png")
     try picture.writePNG(to: output)
-    print("Wrote \(output.path): top row \(LatentPath.allCases[0].rawValue), bottom row \(LatentPath.allCases[1].rawValue) (slerp), from z₁ (left) to z₂ (right), seed \(seed).")
+    print(
+        "Wrote \(output.path): top row \(LatentPath.allCases[0].rawValue), bottom row \(LatentPath.allCases[1].rawValue) (slerp), from z₁ (left) to z₂ (right), seed \(seed)."
+    )
 } catch {
     print("gan-interpolation: \(error)")
     exit(1)

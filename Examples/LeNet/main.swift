@@ -11,7 +11,7 @@ import MyelinModels
 
 let dataDirectory = CommandLine.arguments.dropFirst().first.map { URL(fileURLWithPath: $0) }
 do {
-    let data = try MNIST(split: .train, directory: dataDirectory)       // images [1, 28, 28] in [0, 1]
+    let data = try MNIST(split: .train, directory: dataDirectory)  // images [1, 28, 28] in [0, 1]
     let testData = try MNIST(split: .test, directory: dataDirectory)
 
     manualSeed(0)
@@ -24,7 +24,7 @@ do {
     let loader = DataLoader(data, batchSize: 64, shuffle: true)
     let start = Date()
     var step = 0, lossSum: Float = 0
-    for (images, labels) in loader {                  // images [64, 1, 28, 28], labels [64]
+    for (images, labels) in loader {  // images [64, 1, 28, 28], labels [64]
         let loss = crossEntropy(model(images), labels)
         optimizer.zeroGrad()
         loss.backward()

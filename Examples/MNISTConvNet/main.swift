@@ -14,7 +14,7 @@ import MyelinModels
 
 let dataDirectory = CommandLine.arguments.dropFirst().first.map { URL(fileURLWithPath: $0) }
 do {
-    let data = try MNIST(split: .train, directory: dataDirectory)       // images [1, 28, 28] in [0, 1]
+    let data = try MNIST(split: .train, directory: dataDirectory)  // images [1, 28, 28] in [0, 1]
     let testData = try MNIST(split: .test, directory: dataDirectory)
 
     manualSeed(0)
@@ -27,8 +27,8 @@ do {
     let loader = DataLoader(data, batchSize: 64, shuffle: true)
     let start = Date()
     var step = 0, lossSum: Float = 0
-    model.train()                                     // dropout on (a new module starts in training mode)
-    for (images, labels) in loader {                  // images [64, 1, 28, 28], labels [64]
+    model.train()  // dropout on (a new module starts in training mode)
+    for (images, labels) in loader {  // images [64, 1, 28, 28], labels [64]
         // The model already outputs log-probabilities, so the loss is nllLoss, not crossEntropy
         // (which would apply logSoftmax a second time).
         let loss = nllLoss(model(images), labels)

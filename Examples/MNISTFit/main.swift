@@ -13,10 +13,11 @@ do {
         Linear(784, 256); ReLU()
         Linear(256, 10)
     }
-    let history = try fit(model, optimizer: Adam(model.parameters, learningRate: 1e-3), loss: crossEntropy,
-                          on: DataLoader(train, batchSize: 64, shuffle: true), epochs: 5,
-                          validation: DataLoader(test, batchSize: 500), metrics: [.accuracy],
-                          callbacks: [EarlyStopping(monitor: "validation loss", patience: 2)])
+    let history = try fit(
+        model, optimizer: Adam(model.parameters, learningRate: 1e-3), loss: crossEntropy,
+        on: DataLoader(train, batchSize: 64, shuffle: true), epochs: 5,
+        validation: DataLoader(test, batchSize: 500), metrics: [.accuracy],
+        callbacks: [EarlyStopping(monitor: "validation loss", patience: 2)])
     print(history.last("validation accuracy")!)
 } catch {
     print("mnist-fit: \(error)")

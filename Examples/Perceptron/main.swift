@@ -26,7 +26,7 @@ for epoch in 1...100 {
     for i in 0..<x.shape[0] {
         let input = x[i]
         let output = (matmul(input, weights) + bias).heaviside()
-        let error = targets[i].item - output.item     // +1, 0 or −1
+        let error = targets[i].item - output.item  // +1, 0 or −1
         if error != 0 {
             mistakes += 1
             weights.assign(weights + input * (learningRate * error))

@@ -17,7 +17,7 @@ import MyelinModels
 
 let dataDirectory = CommandLine.arguments.dropFirst().first.map { URL(fileURLWithPath: $0) }
 do {
-    let data = try MNIST(split: .train, directory: dataDirectory)       // images [1, 28, 28] in [0, 1]
+    let data = try MNIST(split: .train, directory: dataDirectory)  // images [1, 28, 28] in [0, 1]
     let testData = try MNIST(split: .test, directory: dataDirectory)
 
     manualSeed(0)
@@ -30,8 +30,8 @@ do {
     let loader = DataLoader(data, batchSize: 64, shuffle: true, augmentation: [.shift(maxPixels: 2)])
     let start = Date()
     var step = 0, lossSum: Float = 0
-    model.train()                                     // BatchNorm uses batch statistics
-    for (images, labels) in loader {                  // images [64, 1, 28, 28], shifted; labels [64]
+    model.train()  // BatchNorm uses batch statistics
+    for (images, labels) in loader {  // images [64, 1, 28, 28], shifted; labels [64]
         let loss = crossEntropy(model(images), labels)
         optimizer.zeroGrad()
         loss.backward()
@@ -44,7 +44,7 @@ do {
     }
     let seconds = Date().timeIntervalSince(start)
 
-    model.eval()                                      // BatchNorm uses its running averages
+    model.eval()  // BatchNorm uses its running averages
     let confusion = ConfusionMatrix(of: { model($0) }, on: testData, batchSize: 1000)
     print(String(format: "epoch 1: test accuracy %.4f in eval mode (trained in %.0f s)", confusion.accuracy, seconds))
 
@@ -57,10 +57,12 @@ do {
     model.train()
     let mixed = ConfusionMatrix(of: { model($0) }, on: testData, batchSize: 1000)
     let labels = testData.labels
-    let byDigit = testData.subset(labels.indices.sorted { labels[$0] < labels[$1] })   // all 0s, then all 1s, …
+    let byDigit = testData.subset(labels.indices.sorted { labels[$0] < labels[$1] })  // all 0s, then all 1s, …
     let oneDigit = ConfusionMatrix(of: { model($0) }, on: byDigit, batchSize: 100)
-    print(String(format: "in train mode (forgot eval()): %.4f on mixed batches of 1000, %.4f on batches of one digit\n",
-                 mixed.accuracy, oneDigit.accuracy))
+    print(
+        String(
+            format: "in train mode (forgot eval()): %.4f on mixed batches of 1000, %.4f on batches of one digit\n",
+            mixed.accuracy, oneDigit.accuracy))
     print(confusion.table)
 } catch {
     print("vgg-mini: \(error)")

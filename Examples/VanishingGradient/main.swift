@@ -59,24 +59,29 @@ print(row(header))
 for k in [0, 1, 2, 3, 5, 10, 15, 20, 30, 40, 59] {
     print(row(["\(k)"] + reach.map { String(format: "%.2e", $0[k]) }))
 }
-print("""
+print(
+    """
 
-The RNN's signal falls by orders of magnitude within a few steps. The LSTM's falls too as
-initialised (its forget gate starts near σ(0) = 0.5), but with the forget gate open it still
-carries a usable gradient across all \(steps) steps: that is what lets it learn long dependencies.
-""")
+    The RNN's signal falls by orders of magnitude within a few steps. The LSTM's falls too as
+    initialised (its forget gate starts near σ(0) = 0.5), but with the forget gate open it still
+    carries a usable gradient across all \(steps) steps: that is what lets it learn long dependencies.
+    """)
 
-let outDirectory = URL(fileURLWithPath: CommandLine.arguments.dropFirst().first ?? "runs/vanishing-gradient",
-                       isDirectory: true)
+let outDirectory = URL(
+    fileURLWithPath: CommandLine.arguments.dropFirst().first ?? "runs/vanishing-gradient",
+    isDirectory: true)
 do {
     try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)
-    let plot = LinePlot(title: "Gradient reaching back k steps", xLabel: "k (steps back)",
-                        yLabel: "relative gradient norm", logY: true,
-                        series: zip(layers, reach).map { entry, values in
-                            LinePlot.Series(name: entry.name, points: values.enumerated().map {
-                                (x: Double($0.offset), y: max($0.element, 1e-30))
-                            })
-                        })
+    let plot = LinePlot(
+        title: "Gradient reaching back k steps", xLabel: "k (steps back)",
+        yLabel: "relative gradient norm", logY: true,
+        series: zip(layers, reach).map { entry, values in
+            LinePlot.Series(
+                name: entry.name,
+                points: values.enumerated().map {
+                    (x: Double($0.offset), y: max($0.element, 1e-30))
+                })
+        })
     let file = outDirectory.appendingPathComponent("gradient-reach.png")
     try plot.writePNG(to: file)
     try plot.writeSVG(to: outDirectory.appendingPathComponent("gradient-reach.svg"))

@@ -1,5 +1,5 @@
-import Foundation
 import CMyelinKernels
+import Foundation
 import Myelin
 
 /// Monotonic time in seconds.
@@ -67,11 +67,13 @@ func loadMNIST(_ split: MNIST.Split, scaling: MNIST.Scaling = .unitInterval) -> 
     do {
         return try MNIST(split: split, directory: directory, scaling: scaling)
     } catch {
-        FileHandle.standardError.write(Data("""
-            MyelinBench: \(error)
-            MyelinBench reads MNIST from Data/mnist: run it from the project's folder, or set MNIST_DIR to the folder of the IDX files.
+        FileHandle.standardError.write(
+            Data(
+                """
+                MyelinBench: \(error)
+                MyelinBench reads MNIST from Data/mnist: run it from the project's folder, or set MNIST_DIR to the folder of the IDX files.
 
-            """.utf8))
+                """.utf8))
         exit(1)
     }
 }
@@ -85,8 +87,10 @@ func accuracy(of model: Module, on data: MNIST, flatten: Bool) -> Double {
 
 /// One training step of a classifier on the examples at `indices` (batch assembly included, as the
 /// reference scripts time it); returns the loss.
-func trainingStep(_ model: Module, _ optimizer: Optimizer, _ data: MNIST, _ indices: [Int],
-                  prepare: (Tensor) -> Tensor = { $0 }, loss: (Tensor, Tensor) -> Tensor = { crossEntropy($0, $1) }) -> Float {
+func trainingStep(
+    _ model: Module, _ optimizer: Optimizer, _ data: MNIST, _ indices: [Int],
+    prepare: (Tensor) -> Tensor = { $0 }, loss: (Tensor, Tensor) -> Tensor = { crossEntropy($0, $1) }
+) -> Float {
     let (images, labels) = data.batch(at: indices)
     let value = loss(model(prepare(images)), labels)
     optimizer.zeroGrad()

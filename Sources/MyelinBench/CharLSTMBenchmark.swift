@@ -14,8 +14,9 @@ func charLSTMWorkload() -> [String: Any] {
     manualSeed(0)
     let model = CharRNN(.init(vocabularySize: corpus.vocabulary.count))
     let optimizer = Adam(model.parameters, learningRate: Float(learningRate))
-    let windows = RandomWindows(corpus.trainingIDs, batchSize: batchSize, window: window,
-                                generator: RandomGenerator(seed: 0))
+    let windows = RandomWindows(
+        corpus.trainingIDs, batchSize: batchSize, window: window,
+        generator: RandomGenerator(seed: 0))
     var lastLoss: Float = 0, measured = Stopwatch(), measuredSeconds = 0.0
     let start = now()
     for step in 0..<totalSteps {
@@ -42,11 +43,13 @@ func charLSTMWorkload() -> [String: Any] {
         "val_loss_nats_per_char_after_500_steps": rounded(validationLoss, 4),
         "last_train_batch_loss": rounded(Double(lastLoss), 4),
         "train_time_500_steps_s": rounded(trainSeconds, 2),
-        "settings": ["vocab": corpus.vocabulary.count, "seq": window, "batch": batchSize, "emb": 64, "hidden": 256,
-                     "optimizer": "Adam", "lr": learningRate, "clip_grad_norm": Double(clip),
-                     "train_chars": corpus.trainingIDs.count, "val_chars": corpus.validationIDs.count,
-                     "val_windows": validationWindows, "warmup_steps": warmupSteps, "measured_steps": measuredSteps,
-                     "total_steps": totalSteps] as [String: Any],
+        "settings": [
+            "vocab": corpus.vocabulary.count, "seq": window, "batch": batchSize, "emb": 64, "hidden": 256,
+            "optimizer": "Adam", "lr": learningRate, "clip_grad_norm": Double(clip),
+            "train_chars": corpus.trainingIDs.count, "val_chars": corpus.validationIDs.count,
+            "val_windows": validationWindows, "warmup_steps": warmupSteps, "measured_steps": measuredSteps,
+            "total_steps": totalSteps,
+        ] as [String: Any],
     ]
 }
 

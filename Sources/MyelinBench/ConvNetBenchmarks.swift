@@ -28,9 +28,11 @@ func lenetWorkload() -> [String: Any] {
         "test_acc_epoch1": accuracy(of: model, on: test, flatten: false),
         "epoch_train_time_s": rounded(seconds, 2),
         "last_batch_loss": rounded(Double(lastLoss), 4),
-        "settings": ["batch": batchSize, "optimizer": "SGD", "lr": 0.05, "momentum": 0.9, "epochs": 1,
-                     "input_scale": "[0,1]", "shuffle": "seeded permutation, last partial batch kept (938 steps)",
-                     "warmup": "\(warmupSteps) full + 1 partial steps on a separate throw-away model"] as [String: Any],
+        "settings": [
+            "batch": batchSize, "optimizer": "SGD", "lr": 0.05, "momentum": 0.9, "epochs": 1,
+            "input_scale": "[0,1]", "shuffle": "seeded permutation, last partial batch kept (938 steps)",
+            "warmup": "\(warmupSteps) full + 1 partial steps on a separate throw-away model",
+        ] as [String: Any],
     ]
 }
 
@@ -65,8 +67,10 @@ func cnnWorkload() -> [String: Any] {
         "epoch_train_time_s": rounded(seconds, 2),
         "epoch_samples_per_sec": rounded(Double(min(train.count, stepsDone * batchSize)) / seconds),
         "last_batch_loss": rounded(Double(lastLoss), 4),
-        "settings": ["batch": batchSize, "optimizer": "Adam", "lr": 1e-3, "loss": "log_softmax+nll",
-                     "input_scale": "[0,1]", "warmup_steps": warmupSteps, "measured_steps": measuredSteps,
-                     "time_budget_s": timeBudget] as [String: Any],
+        "settings": [
+            "batch": batchSize, "optimizer": "Adam", "lr": 1e-3, "loss": "log_softmax+nll",
+            "input_scale": "[0,1]", "warmup_steps": warmupSteps, "measured_steps": measuredSteps,
+            "time_budget_s": timeBudget,
+        ] as [String: Any],
     ]
 }

@@ -13,9 +13,10 @@ func ganWorkload() -> [String: Any] {
     manualSeed(0)
     let gan = GANTrainer(.w5)
     let order = RandomGenerator(seed: 0).permutation(train.count)
-    let wrap = train.count / batchSize * batchSize   // 59,968
-    var last = GANStepResult(discriminatorLoss: .nan, generatorLoss: .nan, realScore: .nan, fakeScore: .nan,
-                             fakeScoreAfterUpdate: .nan)
+    let wrap = train.count / batchSize * batchSize  // 59,968
+    var last = GANStepResult(
+        discriminatorLoss: .nan, generatorLoss: .nan, realScore: .nan, fakeScore: .nan,
+        fakeScoreAfterUpdate: .nan)
     var measured = Stopwatch()
     for step in 0..<(warmupSteps + measuredSteps) {
         if step == warmupSteps { measured.start() }
@@ -29,8 +30,10 @@ func ganWorkload() -> [String: Any] {
         "gan_steps_per_sec": rounded(Double(measuredSteps) / seconds, 2),
         "final_lossD": rounded(Double(last.discriminatorLoss), 4),
         "final_lossG": rounded(Double(last.generatorLoss), 4),
-        "settings": ["batch": batchSize, "zdim": GANConfiguration.w5.noiseSize, "optimizer": "Adam", "lr": 2e-4,
-                     "betas": [0.5, 0.999], "input_scale": "[-1,1]", "z": "N(0,1)", "warmup_steps": warmupSteps,
-                     "measured_steps": measuredSteps] as [String: Any],
+        "settings": [
+            "batch": batchSize, "zdim": GANConfiguration.w5.noiseSize, "optimizer": "Adam", "lr": 2e-4,
+            "betas": [0.5, 0.999], "input_scale": "[-1,1]", "z": "N(0,1)", "warmup_steps": warmupSteps,
+            "measured_steps": measuredSteps,
+        ] as [String: Any],
     ]
 }

@@ -50,9 +50,10 @@ private func timeShape(_ s: GEMMShape, threads: Int32) -> (median: Double, best:
             c.withUnsafeMutableBufferPointer { c in
                 let out = c.baseAddress
                 let call = {
-                    myelin_sgemm(Int64(s.m), Int64(s.n), Int64(s.k), 1, a.baseAddress, Int64(rsA), Int64(csA),
-                                 b.baseAddress, Int64(rsB), Int64(csB), s.beta, out, Int64(s.n), nil,
-                                 MYELIN_ACTIVATION_NONE)
+                    myelin_sgemm(
+                        Int64(s.m), Int64(s.n), Int64(s.k), 1, a.baseAddress, Int64(rsA), Int64(csA),
+                        b.baseAddress, Int64(rsB), Int64(csB), s.beta, out, Int64(s.n), nil,
+                        MYELIN_ACTIVATION_NONE)
                 }
                 call()
                 var start = now()

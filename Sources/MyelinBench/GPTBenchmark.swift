@@ -15,8 +15,9 @@ func gptWorkload() -> [String: Any] {
     manualSeed(0)
     let model = CharGPT(.init(vocabularySize: vocabularySize, context: context))
     let optimizer = AdamW(model.parameters, learningRate: Float(learningRate), weightDecay: Float(weightDecay))
-    let windows = RandomWindows(corpus.trainingIDs, batchSize: batchSize, window: context,
-                                generator: RandomGenerator(seed: 0))
+    let windows = RandomWindows(
+        corpus.trainingIDs, batchSize: batchSize, window: context,
+        generator: RandomGenerator(seed: 0))
     var firstLoss: Float = 0, lastLoss = Tensor(scalar: 0), measured = Stopwatch()
     for step in 0..<(warmupSteps + measuredSteps) {
         if step == warmupSteps { measured.start() }
@@ -33,9 +34,11 @@ func gptWorkload() -> [String: Any] {
         "workload": "gpt",
         "train_tokens_per_sec": rounded(Double(measuredSteps * batchSize * context) / measuredSeconds),
         "loss_step1_and_step105": [rounded(Double(firstLoss), 4), rounded(Double(lastLoss.item), 4)],
-        "settings": ["vocab": vocabularySize, "params": model.parameterCount, "ctx": context, "d_model": 128, "heads": 4,
-                     "layers": 4, "ff": 512, "batch": batchSize, "optimizer": "AdamW", "lr": learningRate,
-                     "weight_decay": weightDecay, "gelu": "erf", "dropout": 0, "warmup_steps": warmupSteps,
-                     "measured_steps": measuredSteps] as [String: Any],
+        "settings": [
+            "vocab": vocabularySize, "params": model.parameterCount, "ctx": context, "d_model": 128, "heads": 4,
+            "layers": 4, "ff": 512, "batch": batchSize, "optimizer": "AdamW", "lr": learningRate,
+            "weight_decay": weightDecay, "gelu": "erf", "dropout": 0, "warmup_steps": warmupSteps,
+            "measured_steps": measuredSteps,
+        ] as [String: Any],
     ]
 }

@@ -6,7 +6,9 @@ func mlpWorkload() -> [String: Any] {
     let batchSize = 128, epochs = 3, warmupSteps = 50
     let train = loadMNIST(.train), test = loadMNIST(.test)
     func makeModel() -> Sequential {
-        Sequential { Linear(784, 256); ReLU(); Linear(256, 256); ReLU(); Linear(256, 10) }
+        Sequential {
+            Linear(784, 256); ReLU(); Linear(256, 256); ReLU(); Linear(256, 10)
+        }
     }
     func step(_ model: Sequential, _ optimizer: SGD, _ indices: [Int]) -> Float {
         trainingStep(model, optimizer, train, indices, prepare: { $0.reshaped([indices.count, 784]) })
@@ -44,8 +46,10 @@ func mlpWorkload() -> [String: Any] {
         "test_acc_epoch3": accuracies[2],
         "test_acc_per_epoch": accuracies,
         "last_batch_loss_per_epoch": lastLosses,
-        "settings": ["batch": batchSize, "optimizer": "SGD", "lr": 0.1, "momentum": 0.9, "epochs": epochs,
-                     "input_scale": "[0,1]", "shuffle": "seeded permutation per epoch, last partial batch kept (469 steps/epoch)",
-                     "warmup": "\(warmupSteps) full + 1 partial steps on a separate throw-away model"] as [String: Any],
+        "settings": [
+            "batch": batchSize, "optimizer": "SGD", "lr": 0.1, "momentum": 0.9, "epochs": epochs,
+            "input_scale": "[0,1]", "shuffle": "seeded permutation per epoch, last partial batch kept (469 steps/epoch)",
+            "warmup": "\(warmupSteps) full + 1 partial steps on a separate throw-away model",
+        ] as [String: Any],
     ]
 }

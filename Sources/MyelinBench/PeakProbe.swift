@@ -69,4 +69,3 @@ private func cpuinfoValues(_ text: String, key: String) -> [String] {
         return parts[1].trimmingCharacters(in: .whitespaces)
     }
 }
-

@@ -23,7 +23,10 @@ if requested.contains(where: { $0 == "-h" || $0 == "--help" }) {
 }
 let unknown = requested.filter { name in !workloads.contains { $0.name == name } }
 if !unknown.isEmpty {
-    FileHandle.standardError.write(Data("MyelinBench: unknown workload \(unknown.joined(separator: ", ")); known: \(workloads.map(\.name).joined(separator: ", "))\n".utf8))
+    FileHandle.standardError.write(
+        Data(
+            "MyelinBench: unknown workload \(unknown.joined(separator: ", ")); known: \(workloads.map(\.name).joined(separator: ", "))\n"
+                .utf8))
     exit(2)
 }
 for workload in workloads where requested.isEmpty || requested.contains(workload.name) {

@@ -51,8 +51,9 @@ public struct ImageAugmentation: Equatable, Sendable, CustomStringConvertible, E
 
         /// A random `height` × `width` window of the image padded with `padding` zeros on every side.
         public static func randomCrop(height: Int, width: Int, padding: Int = 0) -> Step {
-            precondition(height > 0 && width > 0 && padding >= 0,
-                         "randomCrop: needs a positive size and padding ≥ 0, got \(height)×\(width), padding \(padding)")
+            precondition(
+                height > 0 && width > 0 && padding >= 0,
+                "randomCrop: needs a positive size and padding ≥ 0, got \(height)×\(width), padding \(padding)")
             return Step(kind: .crop(height: height, width: width, padding: padding))
         }
 
@@ -114,8 +115,9 @@ public struct ImageAugmentation: Equatable, Sendable, CustomStringConvertible, E
                 for (i, map) in maps.enumerated() {
                     for channel in 0..<c {
                         let plane = i * c + channel
-                        map.copy(from: input.baseAddress! + plane * h * w, width: w,
-                                 to: output.baseAddress! + plane * outH * outW, height: outH, width: outW)
+                        map.copy(
+                            from: input.baseAddress! + plane * h * w, width: w,
+                            to: output.baseAddress! + plane * outH * outW, height: outH, width: outW)
                     }
                 }
             }
@@ -135,8 +137,9 @@ public struct ImageAugmentation: Equatable, Sendable, CustomStringConvertible, E
                 precondition(h == w, "ImageAugmentation: \(step) needs square images, but they are \(h)×\(w) here (input shape \(shape))")
                 frames.append((h, w))
             case .crop(let ch, let cw, let p):
-                precondition(ch <= h + 2 * p && cw <= w + 2 * p,
-                             "ImageAugmentation: \(step) does not fit in \(h)×\(w) images padded by \(p) (input shape \(shape))")
+                precondition(
+                    ch <= h + 2 * p && cw <= w + 2 * p,
+                    "ImageAugmentation: \(step) does not fit in \(h)×\(w) images padded by \(p) (input shape \(shape))")
                 frames.append((ch, cw))
             }
         }
@@ -195,8 +198,10 @@ struct PixelMap {
 
     /// Follows this map with a step whose output (y, x), in a `height` × `width` image, reads the
     /// current image at (rowFromY·y + rowFromX·x + rowOffset, colFromY·y + colFromX·x + colOffset).
-    mutating func then(rowFromY p: Int, rowFromX q: Int, colFromY r: Int, colFromX s: Int,
-                       rowOffset t: Int, colOffset u: Int, height: Int, width: Int) {
+    mutating func then(
+        rowFromY p: Int, rowFromX q: Int, colFromY r: Int, colFromX s: Int,
+        rowOffset t: Int, colOffset u: Int, height: Int, width: Int
+    ) {
         // The valid rectangle, pulled back through the step: its corners map to corners because
         // the step's matrix is a signed permutation (its inverse is its transpose).
         if rows.isEmpty || cols.isEmpty {
@@ -213,13 +218,17 @@ struct PixelMap {
             cols = x0 < x1 ? x0..<x1 : 0..<0
         }
         // source = M · (P · out + offset) + (c, f)
-        (a, b, c, d, e, f) = (a * p + b * r, a * q + b * s, a * t + b * u + c,
-                              d * p + e * r, d * q + e * s, d * t + e * u + f)
+        (a, b, c, d, e, f) = (
+            a * p + b * r, a * q + b * s, a * t + b * u + c,
+            d * p + e * r, d * q + e * s, d * t + e * u + f
+        )
     }
 
     /// Writes one `height` × `width` output plane from a source plane whose rows are `sourceWidth` long.
-    func copy(from source: UnsafePointer<Float>, width sourceWidth: Int,
-              to output: UnsafeMutablePointer<Float>, height: Int, width: Int) {
+    func copy(
+        from source: UnsafePointer<Float>, width sourceWidth: Int,
+        to output: UnsafeMutablePointer<Float>, height: Int, width: Int
+    ) {
         let step = b * sourceWidth + e  // source elements between horizontally adjacent outputs
         for y in 0..<height {
             let row = output + y * width

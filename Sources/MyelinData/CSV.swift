@@ -54,7 +54,8 @@ public struct CSVTable {
     /// Parses CSV bytes (already decompressed); `name` is the file named in errors.
     public init(bytes: [UInt8], name: String, hasHeader: Bool = false, delimiter: Character = ",") throws {
         guard let separator = delimiter.asciiValue, delimiter != "\n", delimiter != "\r", delimiter != "\"" else {
-            preconditionFailure("CSVTable: delimiter \(delimiter.debugDescription) must be an ASCII character other than a quote or line end")
+            preconditionFailure(
+                "CSVTable: delimiter \(delimiter.debugDescription) must be an ASCII character other than a quote or line end")
         }
         path = name
         var header: [String]? = nil
@@ -77,8 +78,9 @@ public struct CSVTable {
 
             let fields = line.split(separator: separator, omittingEmptySubsequences: false).map(CSVTable.trimmed)
             if let width, fields.count != width {
-                throw DataError(.raggedRow, path: name, line: lineNumber,
-                                "ragged row: \(fields.count) fields, expected \(width) as in line \(widthLine)")
+                throw DataError(
+                    .raggedRow, path: name, line: lineNumber,
+                    "ragged row: \(fields.count) fields, expected \(width) as in line \(widthLine)")
             }
             if width == nil {
                 width = fields.count
@@ -92,9 +94,11 @@ public struct CSVTable {
                 guard let value = CSVTable.number(field) else {
                     let text = String(decoding: field, as: UTF8.self)
                     let columnName = header.map { " (\"\($0[c])\")" } ?? ""
-                    throw DataError(.invalidValue, path: name, line: lineNumber, column: c + 1,
-                                    text.isEmpty ? "empty field in column \(c + 1)\(columnName)"
-                                                 : "\"\(text)\" in column \(c + 1)\(columnName) is not a number")
+                    throw DataError(
+                        .invalidValue, path: name, line: lineNumber, column: c + 1,
+                        text.isEmpty
+                            ? "empty field in column \(c + 1)\(columnName)"
+                            : "\"\(text)\" in column \(c + 1)\(columnName) is not a number")
                 }
                 values.append(value)
             }
@@ -118,10 +122,12 @@ public struct CSVTable {
             return resolved
         case .name(let n):
             guard let header else {
-                throw DataError(.invalidValue, path: path, "\(column) asked by name, but the table was read without a header row (hasHeader: false)")
+                throw DataError(
+                    .invalidValue, path: path, "\(column) asked by name, but the table was read without a header row (hasHeader: false)")
             }
             guard let i = header.firstIndex(of: n) else {
-                throw DataError(.invalidValue, path: path, "no \(column) in the header; it has \(header.map { "\"\($0)\"" }.joined(separator: ", "))")
+                throw DataError(
+                    .invalidValue, path: path, "no \(column) in the header; it has \(header.map { "\"\($0)\"" }.joined(separator: ", "))")
             }
             return i
         }
@@ -158,8 +164,9 @@ public struct CSVTable {
             let upper = classCount.map(Float.init) ?? Float(Int32.max)
             guard v == v.rounded(), v >= 0, v < upper else {
                 let expected = classCount.map { "a whole number in 0..<\($0)" } ?? "a whole number ≥ 0"
-                throw DataError(.invalidValue, path: path, line: lineNumbers[r], column: c + 1,
-                                "label \(v) is not a class label (expected \(expected))")
+                throw DataError(
+                    .invalidValue, path: path, line: lineNumbers[r], column: c + 1,
+                    "label \(v) is not a class label (expected \(expected))")
             }
             return Int(v)
         }
@@ -188,9 +195,10 @@ public struct CSVTable {
         let c = try columnIndex(column)
         guard columnCount >= 2 else {
             let name = header.map { " (\"\($0[c])\")" } ?? ""
-            throw DataError(.invalidValue, path: path,
-                            "\(dataset) dataset needs at least one feature column besides the \(role) column \(c)\(name), "
-                            + "but the table has only \(columnCount) column\(columnCount == 1 ? "" : "s")")
+            throw DataError(
+                .invalidValue, path: path,
+                "\(dataset) dataset needs at least one feature column besides the \(role) column \(c)\(name), "
+                    + "but the table has only \(columnCount) column\(columnCount == 1 ? "" : "s")")
         }
     }
 

@@ -22,8 +22,9 @@ public struct ConfusionMatrix: Equatable, CustomStringConvertible {
     /// An empty matrix for `classes` classes, named `names` in tables when given.
     public init(classes: Int, names: [String]? = nil) {
         precondition(classes >= 0, "ConfusionMatrix: classes must be ≥ 0, got \(classes)")
-        precondition(names == nil || names!.count == classes,
-                     "ConfusionMatrix: \(names?.count ?? 0) names for \(classes) classes")
+        precondition(
+            names == nil || names!.count == classes,
+            "ConfusionMatrix: \(names?.count ?? 0) names for \(classes) classes")
         classNames = names ?? (0..<classes).map(String.init)
         counts = Array(repeating: Array(repeating: 0, count: classes), count: classes)
     }
@@ -40,7 +41,8 @@ public struct ConfusionMatrix: Equatable, CustomStringConvertible {
             for start in stride(from: 0, to: data.count, by: batchSize) {
                 let (inputs, labels) = data.batch(at: start..<Swift.min(start + batchSize, data.count))
                 let scores = predict(inputs)
-                precondition(scores.rank == 2, "ConfusionMatrix(of:on:): predictions must be scores [B, classes], got shape \(scores.shape)")
+                precondition(
+                    scores.rank == 2, "ConfusionMatrix(of:on:): predictions must be scores [B, classes], got shape \(scores.shape)")
                 if matrix == nil { matrix = ConfusionMatrix(classes: scores.shape[1]) }
                 matrix!.add(predictions: scores, labels: labels)
             }
@@ -58,8 +60,9 @@ public struct ConfusionMatrix: Equatable, CustomStringConvertible {
     /// Counts one example.
     public mutating func add(prediction: Int, label: Int) {
         precondition(label >= 0 && label < classCount, "ConfusionMatrix.add: label \(label) is out of range for \(classCount) classes")
-        precondition(prediction >= 0 && prediction < classCount,
-                     "ConfusionMatrix.add: prediction \(prediction) is out of range for \(classCount) classes")
+        precondition(
+            prediction >= 0 && prediction < classCount,
+            "ConfusionMatrix.add: prediction \(prediction) is out of range for \(classCount) classes")
         counts[label][prediction] += 1
     }
 
@@ -69,16 +72,19 @@ public struct ConfusionMatrix: Equatable, CustomStringConvertible {
         let predicted: [Int]
         switch predictions.rank {
         case 2:
-            precondition(predictions.shape[1] == classCount,
-                         "ConfusionMatrix.add: scores of shape \(predictions.shape) for \(classCount) classes")
+            precondition(
+                predictions.shape[1] == classCount,
+                "ConfusionMatrix.add: scores of shape \(predictions.shape) for \(classCount) classes")
             predicted = predictions.argmax(axis: 1).integers
         case 1:
             predicted = ConfusionMatrix.classIndices(predictions, what: "prediction")
         default:
-            preconditionFailure("ConfusionMatrix.add: predictions must be scores [N, \(classCount)] or class indices [N], got shape \(predictions.shape)")
+            preconditionFailure(
+                "ConfusionMatrix.add: predictions must be scores [N, \(classCount)] or class indices [N], got shape \(predictions.shape)")
         }
-        precondition(labels.rank == 1 && labels.shape[0] == predicted.count,
-                     "ConfusionMatrix.add: predictions of shape \(predictions.shape) need labels [\(predicted.count)], got shape \(labels.shape)")
+        precondition(
+            labels.rank == 1 && labels.shape[0] == predicted.count,
+            "ConfusionMatrix.add: predictions of shape \(predictions.shape) need labels [\(predicted.count)], got shape \(labels.shape)")
         for (p, l) in zip(predicted, ConfusionMatrix.classIndices(labels, what: "label")) {
             add(prediction: p, label: l)
         }
@@ -88,8 +94,9 @@ public struct ConfusionMatrix: Equatable, CustomStringConvertible {
     private static func classIndices(_ t: Tensor, what: String) -> [Int] {
         guard t.dtype == .float32 else { return t.integers }
         return t.scalars.map { v in
-            precondition(v == v.rounded() && Swift.abs(v) < 0x1p31,
-                         "ConfusionMatrix.add: \(what) \(v) is not a class index (scores go in as [N, classes])")
+            precondition(
+                v == v.rounded() && Swift.abs(v) < 0x1p31,
+                "ConfusionMatrix.add: \(what) \(v) is not a class index (scores go in as [N, classes])")
             return Int(v)
         }
     }
@@ -155,8 +162,10 @@ public struct ConfusionMatrix: Equatable, CustomStringConvertible {
         }
         var lines = [line(corner, classNames, padLeft("total", totalWidth) + "  " + padLeft("recall", recallWidth))]
         for c in 0..<classCount {
-            lines.append(line(classNames[c], counts[c].map(String.init),
-                              padLeft(rowTotals[c], totalWidth) + "  " + padLeft(recalls[c], recallWidth)))
+            lines.append(
+                line(
+                    classNames[c], counts[c].map(String.init),
+                    padLeft(rowTotals[c], totalWidth) + "  " + padLeft(recalls[c], recallWidth)))
         }
         let leftWidth = labelWidth + classCount * (cellWidth + 2)
         lines.append(String(repeating: "─", count: leftWidth + 1) + "┼" + String(repeating: "─", count: totalWidth + recallWidth + 3))
@@ -177,8 +186,10 @@ extension ConfusionMatrix: Codable {
         let names = try container.decode([String].self, forKey: .classNames)
         let counts = try container.decode([[Int]].self, forKey: .counts)
         guard counts.count == names.count, counts.allSatisfy({ $0.count == names.count && $0.allSatisfy { $0 >= 0 } }) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "a confusion matrix needs one row and column of counts ≥ 0 per class"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "a confusion matrix needs one row and column of counts ≥ 0 per class"))
         }
         self.init(classes: names.count, names: names)
         self.counts = counts

@@ -35,8 +35,10 @@ public struct DataLoader<Base: Dataset>: Sequence {
     /// epoch starts.
     public let generator: RandomGenerator?
 
-    public init(_ dataset: Base, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false,
-                augmentation: ImageAugmentation? = nil, generator: RandomGenerator? = nil, prefetch: Bool = true) {
+    public init(
+        _ dataset: Base, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false,
+        augmentation: ImageAugmentation? = nil, generator: RandomGenerator? = nil, prefetch: Bool = true
+    ) {
         precondition(batchSize > 0, "DataLoader: batchSize must be positive, got \(batchSize)")
         self.dataset = dataset
         self.batchSize = batchSize
@@ -67,8 +69,9 @@ public struct DataLoader<Base: Dataset>: Sequence {
         let random = generator ?? RandomGenerator.global
         let order = shuffle ? random.permutation(dataset.count) : Array(0..<dataset.count)
         let augmentationSeed = augmentation == nil ? 0 : random.next()
-        return Iterator(dataset: dataset, order: order, batchSize: batchSize, batchCount: count, prefetch: prefetch,
-                        augmentation: augmentation, augmentationSeed: augmentationSeed, start: start)
+        return Iterator(
+            dataset: dataset, order: order, batchSize: batchSize, batchCount: count, prefetch: prefetch,
+            augmentation: augmentation, augmentationSeed: augmentationSeed, start: start)
     }
 
     /// One epoch's batches. A class so that dropping it (a `break` out of the loop) waits for the
@@ -85,8 +88,10 @@ public struct DataLoader<Base: Dataset>: Sequence {
         private var nextIndex = 0
         private var pending: PendingBatch?
 
-        init(dataset: Base, order: [Int], batchSize: Int, batchCount: Int, prefetch: Bool,
-             augmentation: ImageAugmentation?, augmentationSeed: UInt64, start: Int) {
+        init(
+            dataset: Base, order: [Int], batchSize: Int, batchCount: Int, prefetch: Bool,
+            augmentation: ImageAugmentation?, augmentationSeed: UInt64, start: Int
+        ) {
             self.dataset = dataset
             nextIndex = start
             self.order = order

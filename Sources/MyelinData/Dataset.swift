@@ -48,7 +48,8 @@ extension Dataset {
     private static func stack(_ tensors: [Tensor], what: String) -> Tensor {
         let first = tensors[0]
         for t in tensors where t.shape != first.shape || t.dtype != first.dtype {
-            preconditionFailure("Dataset.batch(at:): \(what) differ in shape or dtype: \(first.shape) \(first.dtype) vs \(t.shape) \(t.dtype)")
+            preconditionFailure(
+                "Dataset.batch(at:): \(what) differ in shape or dtype: \(first.shape) \(first.dtype) vs \(t.shape) \(t.dtype)")
         }
         let shape = [tensors.count] + first.shape
         if first.dtype == .float32 {
@@ -108,8 +109,9 @@ struct ExampleColumn {
     var rowSize: Int { rowShape.reduce(1, *) }
 
     init(floats: [Float], count: Int, rowShape: [Int]) {
-        precondition(floats.count == count * rowShape.reduce(1, *),
-                     "dataset: \(floats.count) values do not make \(count) rows of shape \(rowShape)")
+        precondition(
+            floats.count == count * rowShape.reduce(1, *),
+            "dataset: \(floats.count) values do not make \(count) rows of shape \(rowShape)")
         values = .floats(floats)
         self.count = count
         self.rowShape = rowShape
@@ -117,8 +119,9 @@ struct ExampleColumn {
 
     init(integers: [Int], dtype: DType, count: Int, rowShape: [Int]) {
         precondition(dtype != .float32, "dataset: integer values need an integer dtype, not float32")
-        precondition(integers.count == count * rowShape.reduce(1, *),
-                     "dataset: \(integers.count) values do not make \(count) rows of shape \(rowShape)")
+        precondition(
+            integers.count == count * rowShape.reduce(1, *),
+            "dataset: \(integers.count) values do not make \(count) rows of shape \(rowShape)")
         values = .integers(integers, dtype)
         self.count = count
         self.rowShape = rowShape
@@ -144,8 +147,9 @@ struct ExampleColumn {
 
     /// Reshapes each row, keeping its size (e.g. [784] ↔ [1, 28, 28]).
     mutating func setRowShape(_ shape: [Int], what: String) {
-        precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == rowSize,
-                     "\(what): shape \(shape) does not hold \(rowSize) values per example (was \(rowShape))")
+        precondition(
+            shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == rowSize,
+            "\(what): shape \(shape) does not hold \(rowSize) values per example (was \(rowShape))")
         rowShape = shape
     }
 
@@ -229,8 +233,9 @@ public struct TensorDataset: Dataset {
 
     /// Copies the values of `inputs` and `labels` (any layout) into row-major storage.
     public init(inputs: Tensor, labels: Tensor) {
-        precondition(inputs.rank >= 1 && labels.rank >= 1 && inputs.shape[0] == labels.shape[0],
-                     "TensorDataset: inputs \(inputs.shape) and labels \(labels.shape) need the same first (example) dimension")
+        precondition(
+            inputs.rank >= 1 && labels.rank >= 1 && inputs.shape[0] == labels.shape[0],
+            "TensorDataset: inputs \(inputs.shape) and labels \(labels.shape) need the same first (example) dimension")
         inputColumn = ExampleColumn(inputs)
         labelColumn = ExampleColumn(labels)
     }

@@ -29,14 +29,16 @@ public struct Digits: Dataset {
     public init(contentsOf path: String) throws {
         let table = try CSVTable(contentsOf: path, hasHeader: false)
         guard table.columnCount == Digits.pixelCount + 1 else {
-            throw DataError(.badHeader, path: path, line: 1,
-                            "expected \(Digits.pixelCount + 1) columns (64 pixels and a label), found \(table.columnCount)")
+            throw DataError(
+                .badHeader, path: path, line: 1,
+                "expected \(Digits.pixelCount + 1) columns (64 pixels and a label), found \(table.columnCount)")
         }
         let labels = try table.classLabels(-1, classCount: Digits.classCount)
         var (features, _, _) = try table.features(excluding: -1)
         if let bad = features.firstIndex(where: { !($0 >= 0 && $0 <= Digits.maximumPixel) }) {
-            throw DataError(.invalidValue, path: path, line: table.lineNumbers[bad / 64], column: bad % 64 + 1,
-                            "pixel value \(features[bad]) is outside 0…16")
+            throw DataError(
+                .invalidValue, path: path, line: table.lineNumbers[bad / 64], column: bad % 64 + 1,
+                "pixel value \(features[bad]) is outside 0…16")
         }
         for i in features.indices { features[i] /= Digits.maximumPixel }
         self.init(features: features, labels: labels)

@@ -91,20 +91,23 @@ public enum GZip {
                     } else if rest.allSatisfy({ $0 == 0 }) {
                         return  // zero padding after the stream (tape blocks); gunzip ignores it too
                     } else {
-                        throw DataError(.trailingData, path: name,
-                                        "\(inputLeft) bytes of trailing garbage after the compressed stream")
+                        throw DataError(
+                            .trailingData, path: name,
+                            "\(inputLeft) bytes of trailing garbage after the compressed stream")
                     }
                 case Z_OK:
                     continue
                 case Z_BUF_ERROR where inputLeft == 0:
-                    throw DataError(.truncatedCompression, path: name,
-                                    "compressed stream is truncated (ends after \(input.count) bytes, before its end marker)")
+                    throw DataError(
+                        .truncatedCompression, path: name,
+                        "compressed stream is truncated (ends after \(input.count) bytes, before its end marker)")
                 case Z_BUF_ERROR:
                     continue  // no progress this call but input remains; next call gets more room
                 case Z_DATA_ERROR, Z_NEED_DICT:
                     let reason = stream.msg.map { String(cString: $0) } ?? "invalid data"
-                    throw DataError(.corruptCompression, path: name,
-                                    "corrupt compressed stream (\(reason)) near input byte \(input.count - inputLeft)")
+                    throw DataError(
+                        .corruptCompression, path: name,
+                        "corrupt compressed stream (\(reason)) near input byte \(input.count - inputLeft)")
                 case Z_MEM_ERROR:
                     throw DataError(.unreadable, path: name, "out of memory while decompressing")
                 default:
@@ -121,8 +124,9 @@ public enum GZip {
         precondition((0...9).contains(level), "GZip.compress: level \(level) is not in 0...9")
         var stream = z_stream()
         // 15 + 16: a 32 KB window with a gzip (not zlib) wrapper.
-        let initStatus = deflateInit2_(&stream, Int32(level), Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
-                                       zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        let initStatus = deflateInit2_(
+            &stream, Int32(level), Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
+            zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         precondition(initStatus == Z_OK, "GZip.compress: deflateInit2 failed with status \(initStatus)")
         defer { deflateEnd(&stream) }
 

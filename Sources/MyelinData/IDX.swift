@@ -29,8 +29,9 @@ public struct IDXFile {
 
     /// Reads an IDX file, gzip or raw. `expectedRank` and `expectedType`, when given, are checked.
     public init(contentsOf path: String, expectedRank: Int? = nil, expectedType: ElementType? = nil) throws {
-        try self.init(bytes: try GZip.readFile(at: path), name: path,
-                      expectedRank: expectedRank, expectedType: expectedType)
+        try self.init(
+            bytes: try GZip.readFile(at: path), name: path,
+            expectedRank: expectedRank, expectedType: expectedType)
     }
 
     /// Reads an IDX file, gzip or raw.
@@ -41,13 +42,17 @@ public struct IDXFile {
     /// Parses IDX bytes (already decompressed); `name` is the file named in errors.
     public init(bytes: [UInt8], name: String, expectedRank: Int? = nil, expectedType: ElementType? = nil) throws {
         guard bytes.count >= 4 else {
-            throw DataError(.truncatedData, path: name, "IDX header is truncated: the file has \(bytes.count) bytes, the magic number alone needs 4")
+            throw DataError(
+                .truncatedData, path: name, "IDX header is truncated: the file has \(bytes.count) bytes, the magic number alone needs 4")
         }
         guard bytes[0] == 0, bytes[1] == 0 else {
-            throw DataError(.badHeader, path: name, String(format: "not an IDX file: magic number starts %02x %02x, expected 00 00", bytes[0], bytes[1]))
+            throw DataError(
+                .badHeader, path: name, String(format: "not an IDX file: magic number starts %02x %02x, expected 00 00", bytes[0], bytes[1])
+            )
         }
         guard let type = ElementType(rawValue: bytes[2]) else {
-            throw DataError(.badHeader, path: name, String(format: "not an IDX file: unknown element type 0x%02x in the magic number", bytes[2]))
+            throw DataError(
+                .badHeader, path: name, String(format: "not an IDX file: unknown element type 0x%02x in the magic number", bytes[2]))
         }
         let rank = Int(bytes[3])
         if let expectedType, type != expectedType {
@@ -58,7 +63,9 @@ public struct IDXFile {
         }
         let headerSize = 4 + 4 * rank
         guard bytes.count >= headerSize else {
-            throw DataError(.truncatedData, path: name, "IDX header is truncated: rank \(rank) needs \(headerSize) header bytes, the file has \(bytes.count)")
+            throw DataError(
+                .truncatedData, path: name,
+                "IDX header is truncated: rank \(rank) needs \(headerSize) header bytes, the file has \(bytes.count)")
         }
         var shape = [Int]()
         var elements = 1
@@ -78,12 +85,15 @@ public struct IDXFile {
         }
         let available = bytes.count - headerSize
         if available < expectedBytes {
-            throw DataError(.truncatedData, path: name,
-                            "IDX data is truncated: shape \(shape) of \(type) needs \(expectedBytes) bytes after the header, the file has \(available)")
+            throw DataError(
+                .truncatedData, path: name,
+                "IDX data is truncated: shape \(shape) of \(type) needs \(expectedBytes) bytes after the header, the file has \(available)")
         }
         if available > expectedBytes {
-            throw DataError(.trailingData, path: name,
-                            "IDX file has \(available - expectedBytes) bytes of trailing garbage after the \(expectedBytes) bytes that shape \(shape) of \(type) needs")
+            throw DataError(
+                .trailingData, path: name,
+                "IDX file has \(available - expectedBytes) bytes of trailing garbage after the \(expectedBytes) bytes that shape \(shape) of \(type) needs"
+            )
         }
         elementType = type
         self.shape = shape
@@ -104,7 +114,9 @@ public struct IDXFile {
             case .float32:
                 return (0..<n).map { Float(bitPattern: UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
             case .float64:
-                return (0..<n).map { Float(Double(bitPattern: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)))) }
+                return (0..<n).map {
+                    Float(Double(bitPattern: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))))
+                }
             }
         }
     }
@@ -113,12 +125,16 @@ public struct IDXFile {
     public static func encode(shape: [Int], elementType: ElementType = .uint8, payload: [UInt8]) -> [UInt8] {
         precondition(shape.count < 256, "IDXFile.encode: rank \(shape.count) does not fit in one byte")
         precondition(shape.allSatisfy { $0 >= 0 && $0 <= Int(UInt32.max) }, "IDXFile.encode: sizes \(shape) do not fit in 32 bits")
-        precondition(shape.reduce(1, *) * elementType.byteSize == payload.count,
-                     "IDXFile.encode: shape \(shape) of \(elementType) needs \(shape.reduce(1, *) * elementType.byteSize) bytes, got \(payload.count)")
+        precondition(
+            shape.reduce(1, *) * elementType.byteSize == payload.count,
+            "IDXFile.encode: shape \(shape) of \(elementType) needs \(shape.reduce(1, *) * elementType.byteSize) bytes, got \(payload.count)"
+        )
         var bytes: [UInt8] = [0, 0, elementType.rawValue, UInt8(shape.count)]
         for size in shape {
-            bytes += [UInt8(truncatingIfNeeded: size >> 24), UInt8(truncatingIfNeeded: size >> 16),
-                      UInt8(truncatingIfNeeded: size >> 8), UInt8(truncatingIfNeeded: size)]
+            bytes += [
+                UInt8(truncatingIfNeeded: size >> 24), UInt8(truncatingIfNeeded: size >> 16),
+                UInt8(truncatingIfNeeded: size >> 8), UInt8(truncatingIfNeeded: size),
+            ]
         }
         return bytes + payload
     }

@@ -42,8 +42,9 @@ public struct MNIST: Dataset {
     /// `Data/mnist`). Throws a `DataError` naming the file that is missing or malformed.
     public init(split: Split, directory: URL? = nil, scaling: Scaling = .unitInterval) throws {
         guard let directory = directory ?? MNIST.defaultDirectory() else {
-            throw DataError(.missingFile, path: "Data/mnist",
-                            "not found in \(FileManager.default.currentDirectoryPath) or any folder above it. \(MNIST.hint)")
+            throw DataError(
+                .missingFile, path: "Data/mnist",
+                "not found in \(FileManager.default.currentDirectoryPath) or any folder above it. \(MNIST.hint)")
         }
         self.split = split
         self.scaling = scaling
@@ -57,17 +58,20 @@ public struct MNIST: Dataset {
 
         let images = try IDXFile(contentsOf: imagesPath, expectedRank: 3, expectedType: .uint8)
         guard images.shape[1] == MNIST.imageSide && images.shape[2] == MNIST.imageSide else {
-            throw DataError(.badHeader, path: imagesPath,
-                            "MNIST images must be 28×28, this file's are \(images.shape[1])×\(images.shape[2])")
+            throw DataError(
+                .badHeader, path: imagesPath,
+                "MNIST images must be 28×28, this file's are \(images.shape[1])×\(images.shape[2])")
         }
         let labels = try IDXFile(contentsOf: labelsPath, expectedRank: 1, expectedType: .uint8)
         guard images.shape[0] == labels.shape[0] else {
-            throw DataError(.mismatch, path: labelsPath,
-                            "\(labels.shape[0]) labels for \(images.shape[0]) images in \(imagesPath)")
+            throw DataError(
+                .mismatch, path: labelsPath,
+                "\(labels.shape[0]) labels for \(images.shape[0]) images in \(imagesPath)")
         }
         if let bad = labels.payload.firstIndex(where: { Int($0) >= MNIST.classCount }) {
-            throw DataError(.invalidValue, path: labelsPath,
-                            "label \(labels.payload[bad]) of image \(bad) is not a digit 0…9")
+            throw DataError(
+                .invalidValue, path: labelsPath,
+                "label \(labels.payload[bad]) of image \(bad) is not a digit 0…9")
         }
         let count = images.shape[0]
         inputColumn = ExampleColumn(floats: MNIST.scale(images.payload, scaling), count: count, rowShape: [1, 28, 28])

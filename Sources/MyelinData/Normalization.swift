@@ -57,7 +57,8 @@ private func affine(_ values: inout [Float], shift: [Float], divisor: [Float], w
 
 /// Per-feature (or global) sums in double precision: (count per feature, sum, min, max).
 private func columnStatistics(_ values: [Float], featureCount k: Int, what: String)
-    -> (n: Int, sum: [Double], minimum: [Float], maximum: [Float]) {
+    -> (n: Int, sum: [Double], minimum: [Float], maximum: [Float])
+{
     precondition(k > 0, "\(what): featureCount must be positive")
     precondition(values.count % k == 0, "\(what): \(values.count) values are not rows of \(k) features")
     precondition(!values.isEmpty, "\(what): cannot fit statistics on no data")
@@ -100,14 +101,16 @@ public struct MinMaxScaling: FeatureNormalizer {
 
     /// Fits on a tensor [N, ...] (features = non-leading dimensions).
     public init(fitting tensor: Tensor, perFeature: Bool = true, range: ClosedRange<Float> = 0...1) {
-        self.init(fitting: tensor.scalars, featureCount: featuresPerRow(tensor, what: "MinMaxScaling"),
-                  perFeature: perFeature, range: range)
+        self.init(
+            fitting: tensor.scalars, featureCount: featuresPerRow(tensor, what: "MinMaxScaling"),
+            perFeature: perFeature, range: range)
     }
 
     /// Known bounds (e.g. 0 and 255 for image bytes).
     public init(minimum: [Float], maximum: [Float], range: ClosedRange<Float> = 0...1) {
-        precondition(minimum.count == maximum.count && !minimum.isEmpty,
-                     "MinMaxScaling: \(minimum.count) minima and \(maximum.count) maxima")
+        precondition(
+            minimum.count == maximum.count && !minimum.isEmpty,
+            "MinMaxScaling: \(minimum.count) minima and \(maximum.count) maxima")
         self.minimum = minimum
         self.maximum = maximum
         self.range = range
@@ -191,14 +194,16 @@ public struct Standardization: FeatureNormalizer {
 
     /// Fits on a tensor [N, ...] (features = non-leading dimensions).
     public init(fitting tensor: Tensor, perFeature: Bool = true) {
-        self.init(fitting: tensor.scalars, featureCount: featuresPerRow(tensor, what: "Standardization"),
-                  perFeature: perFeature)
+        self.init(
+            fitting: tensor.scalars, featureCount: featuresPerRow(tensor, what: "Standardization"),
+            perFeature: perFeature)
     }
 
     /// Known statistics (e.g. MNIST's usual 0.1307 and 0.3081).
     public init(mean: [Float], standardDeviation: [Float]) {
-        precondition(mean.count == standardDeviation.count && !mean.isEmpty,
-                     "Standardization: \(mean.count) means and \(standardDeviation.count) standard deviations")
+        precondition(
+            mean.count == standardDeviation.count && !mean.isEmpty,
+            "Standardization: \(mean.count) means and \(standardDeviation.count) standard deviations")
         precondition(standardDeviation.allSatisfy { $0 >= 0 }, "Standardization: a standard deviation is negative")
         self.mean = mean
         self.standardDeviation = standardDeviation

@@ -5,9 +5,11 @@ import Foundation
 public enum ProjectData {
     /// The first `Data/<relativePath>` in `start` or a folder above it that `accept` takes (by
     /// default: that exists). Nil if there is none.
-    public static func locate(_ relativePath: String,
-                              startingAt start: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                              where accept: (URL) -> Bool = { FileManager.default.fileExists(atPath: $0.path) }) -> URL? {
+    public static func locate(
+        _ relativePath: String,
+        startingAt start: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+        where accept: (URL) -> Bool = { FileManager.default.fileExists(atPath: $0.path) }
+    ) -> URL? {
         var folder = start.standardizedFileURL
         while true {
             let candidate = folder.appendingPathComponent("Data").appendingPathComponent(relativePath)

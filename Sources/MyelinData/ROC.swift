@@ -40,8 +40,10 @@ public struct ROCCurve: Sendable {
         for group in groups.reversed() {
             truePositives += group.positives
             falsePositives += group.negatives
-            points.append(Point(falsePositiveRate: Double(falsePositives) / Double(negativeCount),
-                                truePositiveRate: Double(truePositives) / Double(positiveCount), threshold: group.score))
+            points.append(
+                Point(
+                    falsePositiveRate: Double(falsePositives) / Double(negativeCount),
+                    truePositiveRate: Double(truePositives) / Double(positiveCount), threshold: group.score))
         }
         self.points = points
         area = MyelinData.area(of: groups)
@@ -63,13 +65,16 @@ private func area(of groups: [(score: Double, positives: Int, negatives: Int)]) 
 
 /// The distinct scores in increasing order, with how many positives and negatives have each.
 private func tiedGroups<S: BinaryFloatingPoint>(scores: [S], positives: [Bool], caller: String)
-    -> [(score: Double, positives: Int, negatives: Int)] {
-    precondition(scores.count == positives.count,
-                 "\(caller): \(scores.count) scores for \(positives.count) positive/negative labels")
+    -> [(score: Double, positives: Int, negatives: Int)]
+{
+    precondition(
+        scores.count == positives.count,
+        "\(caller): \(scores.count) scores for \(positives.count) positive/negative labels")
     if let bad = scores.firstIndex(where: { $0.isNaN }) { preconditionFailure("\(caller): score \(bad) is NaN") }
     let positiveCount = positives.filter { $0 }.count
-    precondition(positiveCount > 0 && positiveCount < positives.count,
-                 "\(caller): needs at least one positive and one negative, got \(positiveCount) positives among \(positives.count) examples")
+    precondition(
+        positiveCount > 0 && positiveCount < positives.count,
+        "\(caller): needs at least one positive and one negative, got \(positiveCount) positives among \(positives.count) examples")
     let order = scores.indices.sorted { scores[$0] < scores[$1] }
     var groups: [(score: Double, positives: Int, negatives: Int)] = []
     for i in order {

@@ -1,3 +1,4 @@
+import Foundation
 import MyelinData
 
 /// How well an anomaly score (an autoencoder's reconstruction error, say) tells the classes a
@@ -57,5 +58,31 @@ public struct AnomalyReport {
         (labels.indices.filter { !unseen[$0] }.map { scores[$0] }, labels.indices.filter { unseen[$0] }.map { scores[$0] })
     }
 
+    /// The areas under the ROC curves, named for a table of results: every unseen class together,
+    /// then each alone. `noun` names one class ("digit").
+    public func areas(classNoun noun: String) -> [(name: String, area: Double)] {
+        [("ROC AUC, unseen \(noun)s \(listed(unseenClasses)) against seen", overall.area)]
+            + perClass.map { ("ROC AUC, \(noun) \($0.label) against seen", $0.curve.area) }
+    }
+
+    /// The report in words, one line each: the AUC of every unseen class against the seen ones,
+    /// then each class's mean score and, for an unseen class, its own AUC. `score` names the score
+    /// ("reconstruction error"), `unit` its unit, `noun` one class ("digit").
+    public func summary(score: String, unit: String, classNoun noun: String) -> [String] {
+        let rows = Set(labels).sorted().map { label in
+            let auc = perClass.first { $0.label == label }.map { String(format: "  AUC %.4f", $0.curve.area) } ?? ""
+            let kind = seenClasses.contains(label) ? "seen  " : "unseen"
+            return "  \(label) \(kind)  \(String(format: "%.5f", meanScore(of: label)))\(auc)"
+        }
+        return [
+            "ROC AUC of \(score), unseen \(noun)s (\(listed(unseenClasses))) against seen (\(listed(seenClasses))): "
+                + String(format: "%.4f", overall.area),
+            "Per \(noun) — mean \(score) (\(unit)) and, for unseen \(noun)s, AUC against the seen ones:",
+        ] + rows
+    }
+
     private var ranked: [Int] { scores.indices.sorted { scores[$0] > scores[$1] } }
 }
+
+/// Classes as "0, 1, 2".
+private func listed(_ classes: [Int]) -> String { classes.map(String.init).joined(separator: ", ") }

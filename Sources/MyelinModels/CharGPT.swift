@@ -1,5 +1,5 @@
-import MyelinNN
 import MyelinData
+import MyelinNN
 import MyelinTensor
 
 /// A character-level GPT: token embedding plus position embedding, pre-LN transformer blocks with
@@ -30,8 +30,10 @@ public final class CharGPT: Module {
         public var feedForward: Int
         public var positions: Positions
 
-        public init(vocabularySize: Int, context: Int = 64, embedDim: Int = 128, heads: Int = 4, layers: Int = 4,
-                    feedForward: Int = 512, positions: Positions = .learned) {
+        public init(
+            vocabularySize: Int, context: Int = 64, embedDim: Int = 128, heads: Int = 4, layers: Int = 4,
+            feedForward: Int = 512, positions: Positions = .learned
+        ) {
             self.vocabularySize = vocabularySize
             self.context = context
             self.embedDim = embedDim
@@ -53,11 +55,14 @@ public final class CharGPT: Module {
     /// Initialised as PyTorch's defaults: embeddings N(0, 1), linear layers U(±1/√fanIn), layer norms 1 and 0.
     public init(_ configuration: Configuration, generator: RandomGenerator = .global) {
         let c = configuration
-        precondition(c.vocabularySize > 0 && c.context > 0 && c.layers >= 0 && c.feedForward > 0,
-                     "CharGPT: sizes must be positive, got \(c)")
+        precondition(
+            c.vocabularySize > 0 && c.context > 0 && c.layers >= 0 && c.feedForward > 0,
+            "CharGPT: sizes must be positive, got \(c)")
         self.configuration = c
         tok = Embedding(c.vocabularySize, c.embedDim, generator: generator)
-        pos = c.positions == .learned ? Embedding(c.context, c.embedDim, generator: generator)
+        pos =
+            c.positions == .learned
+            ? Embedding(c.context, c.embedDim, generator: generator)
             : SinusoidalPositionalEncoding(c.context, c.embedDim)
         blocks = (0..<c.layers).map { _ in
             TransformerBlock(embedDim: c.embedDim, heads: c.heads, feedForward: c.feedForward, generator: generator)
@@ -68,8 +73,9 @@ public final class CharGPT: Module {
 
     /// Logits for the next character at every position; position i sees characters 0…i only.
     public override func forward(_ ids: Tensor) -> Tensor {
-        precondition(ids.rank == 2 && ids.shape[1] <= configuration.context,
-                     "CharGPT: ids must be [batch, steps] with at most \(configuration.context) steps (the context), got shape \(ids.shape)")
+        precondition(
+            ids.rank == 2 && ids.shape[1] <= configuration.context,
+            "CharGPT: ids must be [batch, steps] with at most \(configuration.context) steps (the context), got shape \(ids.shape)")
         var x = tok(ids) + pos(Tensor(integers: Array(0..<ids.shape[1])))
         for block in blocks { x = block.forward(x, causal: true) }
         return head(lnf(x))
@@ -77,8 +83,10 @@ public final class CharGPT: Module {
 
     /// Continues `prime` (character ids, at least one) by `length` characters, each drawn by
     /// `sampler` from the model's prediction given the last `context` characters. Returns only the new ids.
-    public func generate(prime: [Int], length: Int, sampler: TokenSampler,
-                         generator: RandomGenerator = .global) -> [Int] {
+    public func generate(
+        prime: [Int], length: Int, sampler: TokenSampler,
+        generator: RandomGenerator = .global
+    ) -> [Int] {
         precondition(!prime.isEmpty, "CharGPT.generate: the prime must hold at least one character")
         precondition(length >= 0, "CharGPT.generate: length \(length) is negative")
         return evaluating {

@@ -13,14 +13,17 @@ public final class CharGPTTask: TrainingTask {
     public let validationIDs: [Int32]
     public let state: TrainingCheckpoint
 
-    public init(_ model: CharGPT, optimizer: Optimizer, windowGenerator: RandomGenerator, trainingIDs: [Int32],
-                validationIDs: [Int32], batchSize: Int) {
+    public init(
+        _ model: CharGPT, optimizer: Optimizer, windowGenerator: RandomGenerator, trainingIDs: [Int32],
+        validationIDs: [Int32], batchSize: Int
+    ) {
         self.model = model
         self.optimizer = optimizer
         self.validationIDs = validationIDs
         windows = RandomWindows(trainingIDs, batchSize: batchSize, window: model.configuration.context, generator: windowGenerator)
-        state = TrainingCheckpoint(format: CharGPT.checkpointFormat, modules: [("", model)], optimizers: [("model", optimizer)],
-                                   generators: [("windows", windowGenerator)])
+        state = TrainingCheckpoint(
+            format: CharGPT.checkpointFormat, modules: [("", model)], optimizers: [("model", optimizer)],
+            generators: [("windows", windowGenerator)])
     }
 
     public var batches: EndlessBatches<(input: Tensor, target: Tensor)> { EndlessBatches { [windows] in windows.next() } }

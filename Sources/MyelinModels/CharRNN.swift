@@ -1,5 +1,5 @@
-import MyelinNN
 import MyelinData
+import MyelinNN
 import MyelinTensor
 
 /// A character-level language model (char-RNN): embedding → recurrent layers → a linear head that
@@ -26,8 +26,10 @@ public final class CharRNN: Module {
         /// Between recurrent layers (only with layers > 1).
         public var dropout: Float
 
-        public init(vocabularySize: Int, embeddingSize: Int = 64, hiddenSize: Int = 256, layers: Int = 1,
-                    cell: Cell = .lstm, dropout: Float = 0) {
+        public init(
+            vocabularySize: Int, embeddingSize: Int = 64, hiddenSize: Int = 256, layers: Int = 1,
+            cell: Cell = .lstm, dropout: Float = 0
+        ) {
             self.vocabularySize = vocabularySize
             self.embeddingSize = embeddingSize
             self.hiddenSize = hiddenSize
@@ -46,8 +48,9 @@ public final class CharRNN: Module {
         let c = configuration
         self.configuration = c
         emb = Embedding(c.vocabularySize, c.embeddingSize, generator: generator)
-        recurrent = RecurrentLayer(cell: c.cell.recurrentCell, inputSize: c.embeddingSize, hiddenSize: c.hiddenSize,
-                                   layers: c.layers, batchFirst: true, dropout: c.dropout, generator: generator)
+        recurrent = RecurrentLayer(
+            cell: c.cell.recurrentCell, inputSize: c.embeddingSize, hiddenSize: c.hiddenSize,
+            layers: c.layers, batchFirst: true, dropout: c.dropout, generator: generator)
         head = Linear(c.hiddenSize, c.vocabularySize, generator: generator)
     }
 
@@ -67,8 +70,10 @@ public final class CharRNN: Module {
 
     /// Continues `prime` (character ids, at least one) by `length` characters, each drawn by
     /// `sampler` from the model's prediction and fed back in. Returns only the new ids.
-    public func generate(prime: [Int], length: Int, sampler: TokenSampler,
-                         generator: RandomGenerator = .global) -> [Int] {
+    public func generate(
+        prime: [Int], length: Int, sampler: TokenSampler,
+        generator: RandomGenerator = .global
+    ) -> [Int] {
         precondition(!prime.isEmpty, "CharRNN.generate: the prime must hold at least one character")
         precondition(length >= 0, "CharRNN.generate: length \(length) is negative")
         return evaluating {

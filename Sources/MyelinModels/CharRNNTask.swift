@@ -20,20 +20,24 @@ public final class CharRNNTask: TrainingTask {
     public let state: TrainingCheckpoint
 
     /// `generator` is the model's own (its dropout between layers draws from it): the checkpoint keeps it.
-    public init(_ model: CharRNN, optimizer: Optimizer, generator: RandomGenerator, trainingIDs: [Int32], validationIDs: [Int32],
-                batchSize: Int, window: Int, clipNorm: Float?) {
+    public init(
+        _ model: CharRNN, optimizer: Optimizer, generator: RandomGenerator, trainingIDs: [Int32], validationIDs: [Int32],
+        batchSize: Int, window: Int, clipNorm: Float?
+    ) {
         self.model = model
         self.optimizer = optimizer
         self.validationIDs = validationIDs
         self.clipNorm = clipNorm
         batches = TruncatedBPTTBatches(trainingIDs, batchSize: batchSize, window: window)
         let c = model.configuration
-        carried = RecurrentState(hidden: Tensor.zeros([c.layers, batchSize, c.hiddenSize]),
-                                 cell: c.cell == .lstm ? Tensor.zeros([c.layers, batchSize, c.hiddenSize]) : nil)
+        carried = RecurrentState(
+            hidden: Tensor.zeros([c.layers, batchSize, c.hiddenSize]),
+            cell: c.cell == .lstm ? Tensor.zeros([c.layers, batchSize, c.hiddenSize]) : nil)
         var tensors = [(name: "hidden", tensor: carried.hidden)]
         if let cell = carried.cell { tensors.append((name: "cell", tensor: cell)) }
-        state = TrainingCheckpoint(format: CharRNN.checkpointFormat, modules: [("", model)], optimizers: [("model", optimizer)],
-                                   generators: [("model", generator)], tensors: tensors)
+        state = TrainingCheckpoint(
+            format: CharRNN.checkpointFormat, modules: [("", model)], optimizers: [("model", optimizer)],
+            generators: [("model", generator)], tensors: tensors)
     }
 
     public func step(_ batch: (input: Tensor, target: Tensor), context: StepContext) throws -> StepOutput {

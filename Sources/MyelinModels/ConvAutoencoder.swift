@@ -49,18 +49,20 @@ public final class ConvAutoencoder: Module {
     public let decoder: Sequential
 
     public init(_ configuration: Configuration = Configuration(), generator: RandomGenerator = .global) {
-        precondition(configuration.isValid,
-                     "ConvAutoencoder: code size \(configuration.codeSize) and channels \(configuration.channels) must be positive, two channel counts")
+        precondition(
+            configuration.isValid,
+            "ConvAutoencoder: code size \(configuration.codeSize) and channels \(configuration.channels) must be positive, two channel counts"
+        )
         self.configuration = configuration
         let (code, c1, c2) = (configuration.codeSize, configuration.channels[0], configuration.channels[1])
         encoder = Sequential {
-            Conv2d(1, c1, kernelSize: 3, stride: 2, padding: 1, generator: generator); ReLU()     // → c1×14×14
-            Conv2d(c1, c2, kernelSize: 3, stride: 2, padding: 1, generator: generator); ReLU()    // → c2×7×7
-            Conv2d(c2, code, kernelSize: 7, generator: generator)                                 // → code×1×1
+            Conv2d(1, c1, kernelSize: 3, stride: 2, padding: 1, generator: generator); ReLU()  // → c1×14×14
+            Conv2d(c1, c2, kernelSize: 3, stride: 2, padding: 1, generator: generator); ReLU()  // → c2×7×7
+            Conv2d(c2, code, kernelSize: 7, generator: generator)  // → code×1×1
         }
         // Output padding 1 makes each stride-2 layer exactly double the side (7 → 14 → 28).
         decoder = Sequential {
-            ConvTranspose2d(code, c2, kernelSize: 7, generator: generator); ReLU()                // → c2×7×7
+            ConvTranspose2d(code, c2, kernelSize: 7, generator: generator); ReLU()  // → c2×7×7
             ConvTranspose2d(c2, c1, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, generator: generator); ReLU()
             ConvTranspose2d(c1, 1, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, generator: generator)
         }
@@ -70,15 +72,17 @@ public final class ConvAutoencoder: Module {
 
     /// The codes of `images` [N, 1, 28, 28]: [N, codeSize].
     public func encode(_ images: Tensor) -> Tensor {
-        precondition(images.rank == 4 && Array(images.shape.dropFirst()) == [1, 28, 28],
-                     "ConvAutoencoder.encode: images must be [N, 1, 28, 28], got shape \(images.shape)")
+        precondition(
+            images.rank == 4 && Array(images.shape.dropFirst()) == [1, 28, 28],
+            "ConvAutoencoder.encode: images must be [N, 1, 28, 28], got shape \(images.shape)")
         return encoder(images).flattened(startAxis: 1)
     }
 
     /// The output before the sigmoid, [N, 1, 28, 28], for codes [N, codeSize].
     public func decodeLogits(_ codes: Tensor) -> Tensor {
-        precondition(codes.rank == 2 && codes.shape[1] == configuration.codeSize,
-                     "ConvAutoencoder.decodeLogits: codes must be [N, \(configuration.codeSize)], got shape \(codes.shape)")
+        precondition(
+            codes.rank == 2 && codes.shape[1] == configuration.codeSize,
+            "ConvAutoencoder.decodeLogits: codes must be [N, \(configuration.codeSize)], got shape \(codes.shape)")
         return decoder(codes.reshaped([codes.shape[0], configuration.codeSize, 1, 1]))
     }
 

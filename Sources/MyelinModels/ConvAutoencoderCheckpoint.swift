@@ -1,8 +1,8 @@
 import Foundation
 import MyelinNN
 import MyelinOptim
-import MyelinTraining
 import MyelinTensor
+import MyelinTraining
 
 /// How an autoencoder's training run is saved: one `TrainingCheckpoint` file whose tensors are the
 /// model's under `model.` (`model.encoder.0.weight`, …) and its optimizer's, whose generators are
@@ -17,8 +17,9 @@ extension ConvAutoencoder {
     /// The state of a training run of this model: itself, its `optimizer` and the generator that
     /// shuffles its data. Save it with `checkpointMetadata` among the metadata.
     public func trainingCheckpoint(optimizer: Optimizer, shuffling: RandomGenerator) -> TrainingCheckpoint {
-        TrainingCheckpoint(format: Self.checkpointFormat, modules: [("model", self)], optimizers: [("model", optimizer)],
-                           generators: [("shuffling", shuffling)])
+        TrainingCheckpoint(
+            format: Self.checkpointFormat, modules: [("model", self)], optimizers: [("model", optimizer)],
+            generators: [("shuffling", shuffling)])
     }
 
     /// The metadata that lets `init(checkpoint:)` rebuild this model.
@@ -29,8 +30,9 @@ extension ConvAutoencoder {
 
     /// The configuration stored in `metadata` of the checkpoint at `url`; the error names the file.
     public static func configuration(in metadata: [String: String], of url: URL) throws -> Configuration {
-        let configuration = try CheckpointMetadata.value(Configuration.self, key: configurationKey, in: metadata,
-                                                         path: url.path, what: "model configuration")
+        let configuration = try CheckpointMetadata.value(
+            Configuration.self, key: configurationKey, in: metadata,
+            path: url.path, what: "model configuration")
         guard configuration.isValid else {
             throw CheckpointError(path: url.path, message: "its model configuration (metadata \(configurationKey)) is invalid")
         }

@@ -17,8 +17,10 @@ public final class ConvAutoencoderTask<Train: Dataset>: TrainingTask {
     public let anomalies: (images: any Dataset, unseen: [Bool])?
     public let state: TrainingCheckpoint
 
-    public init(_ model: ConvAutoencoder, optimizer: Optimizer, loss: ConvAutoencoder.Loss, on batches: DataLoader<Train>,
-                test: any Dataset, anomalies: (images: any Dataset, unseen: [Bool])? = nil) {
+    public init(
+        _ model: ConvAutoencoder, optimizer: Optimizer, loss: ConvAutoencoder.Loss, on batches: DataLoader<Train>,
+        test: any Dataset, anomalies: (images: any Dataset, unseen: [Bool])? = nil
+    ) {
         precondition(batches.generator != nil, "ConvAutoencoderTask: the loader needs a generator of its own, for the checkpoint")
         self.model = model
         self.optimizer = optimizer

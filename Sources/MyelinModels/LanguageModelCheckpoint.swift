@@ -2,8 +2,8 @@ import Foundation
 import MyelinData
 import MyelinNN
 import MyelinOptim
-import MyelinTraining
 import MyelinTensor
+import MyelinTraining
 
 /// A trained character-level language model in one safetensors file: the weights under their
 /// PyTorch names, and in the header's metadata what it takes to use them — the model's
@@ -19,8 +19,9 @@ public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
     public static var format: String { Model.checkpointFormat }
 
     public init(model: Model, vocabulary: CharacterVocabulary) {
-        precondition(vocabulary.count == model.vocabularySize,
-                     "\(Model.self)Checkpoint: the vocabulary has \(vocabulary.count) characters, the model \(model.vocabularySize)")
+        precondition(
+            vocabulary.count == model.vocabularySize,
+            "\(Model.self)Checkpoint: the vocabulary has \(vocabulary.count) characters, the model \(model.vocabularySize)")
         self.model = model
         self.vocabulary = vocabulary
     }
@@ -36,10 +37,13 @@ public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
 
     /// The training state that goes with the model in one file: the model itself, `optimizer`,
     /// the run's random `generators` and carried `tensors` (see `TrainingCheckpoint`).
-    public func trainingState(optimizer: Optimizer?, generators: [(name: String, generator: RandomGenerator)] = [],
-                              tensors: [(name: String, tensor: Tensor)] = []) -> TrainingCheckpoint {
-        TrainingCheckpoint(format: Self.format, modules: [("", model)],
-                           optimizers: optimizer.map { [("model", $0)] } ?? [], generators: generators, tensors: tensors)
+    public func trainingState(
+        optimizer: Optimizer?, generators: [(name: String, generator: RandomGenerator)] = [],
+        tensors: [(name: String, tensor: Tensor)] = []
+    ) -> TrainingCheckpoint {
+        TrainingCheckpoint(
+            format: Self.format, modules: [("", model)],
+            optimizers: optimizer.map { [("model", $0)] } ?? [], generators: generators, tensors: tensors)
     }
 
     /// `length` characters that continue `prime`, drawn by `sampler`; throws a `DataError` when the
@@ -65,10 +69,13 @@ public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
     public init(file: SafeTensorsFile, path: String) throws {
         func problem(_ message: String) -> CheckpointError { CheckpointError(path: path, message: message) }
         guard file.metadata[Self.formatKey] == Self.format else {
-            throw problem("not a \(Model.displayName) checkpoint (its metadata has no \(Self.formatKey) = \(Self.format)); make one with `myelin train \(Model.commandName)`")
+            throw problem(
+                "not a \(Model.displayName) checkpoint (its metadata has no \(Self.formatKey) = \(Self.format)); make one with `myelin train \(Model.commandName)`"
+            )
         }
-        let configuration = try CheckpointMetadata.value(Model.Configuration.self, key: "myelin.configuration",
-                                                         in: file.metadata, path: path, what: "model configuration")
+        let configuration = try CheckpointMetadata.value(
+            Model.Configuration.self, key: "myelin.configuration",
+            in: file.metadata, path: path, what: "model configuration")
         guard Model.isValid(configuration) else {
             throw problem("its model configuration (metadata myelin.configuration) is invalid")
         }

@@ -11,8 +11,8 @@ public final class LeNet: Module {
 
     public init(classes: Int = 10, generator: RandomGenerator = .global) {
         features = Sequential {
-            Conv2d(1, 6, kernelSize: 5, padding: 2, generator: generator); ReLU(); MaxPool2d(2)   // → 6×14×14
-            Conv2d(6, 16, kernelSize: 5, generator: generator); ReLU(); MaxPool2d(2)              // → 16×5×5
+            Conv2d(1, 6, kernelSize: 5, padding: 2, generator: generator); ReLU(); MaxPool2d(2)  // → 6×14×14
+            Conv2d(6, 16, kernelSize: 5, generator: generator); ReLU(); MaxPool2d(2)  // → 16×5×5
         }
         classifier = Sequential {
             Flatten()

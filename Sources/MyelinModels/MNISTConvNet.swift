@@ -21,9 +21,9 @@ public final class MNISTConvNet: Module {
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        var x = conv1.forward(input, activation: .relu)   // → 32×26×26
-        x = conv2.forward(x, activation: .relu)           // → 64×24×24
-        x = dropout1(maxPool2d(x, kernelSize: 2))         // → 64×12×12
+        var x = conv1.forward(input, activation: .relu)  // → 32×26×26
+        x = conv2.forward(x, activation: .relu)  // → 64×24×24
+        x = dropout1(maxPool2d(x, kernelSize: 2))  // → 64×12×12
         x = dropout2(fc1.forward(x.flattened(startAxis: 1), activation: .relu))
         return fc2(x).logSoftmax(axis: 1)
     }

@@ -8,8 +8,9 @@ import MyelinTensor
 ///
 /// Shapes: [N, …] with `widths[0]` values per example → [N, widths.last].
 public func multilayerPerceptron(_ widths: [Int], generator: RandomGenerator = .global) -> Sequential {
-    precondition(widths.count >= 2 && widths.allSatisfy { $0 > 0 },
-                 "multilayerPerceptron: needs at least an input and an output width, all positive; got \(widths)")
+    precondition(
+        widths.count >= 2 && widths.allSatisfy { $0 > 0 },
+        "multilayerPerceptron: needs at least an input and an output width, all positive; got \(widths)")
     return Sequential {
         Flatten()
         for (index, (inputs, outputs)) in zip(widths, widths.dropFirst()).enumerated() {

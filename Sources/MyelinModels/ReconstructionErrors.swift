@@ -8,12 +8,14 @@ import MyelinTensor
 ///
 /// Runs in evaluation mode without recording gradients, and leaves the model in the mode it found.
 public func reconstructionErrors(of autoencoder: Module, images: Tensor) -> [Float] {
-    precondition(images.rank >= 2 && images.shape[0] > 0,
-                 "reconstructionErrors: images must be [N, …] with N ≥ 1, got shape \(images.shape)")
+    precondition(
+        images.rank >= 2 && images.shape[0] > 0,
+        "reconstructionErrors: images must be [N, …] with N ≥ 1, got shape \(images.shape)")
     return autoencoder.evaluating {
         let reconstructions = autoencoder(images)
-        precondition(reconstructions.shape == images.shape,
-                     "reconstructionErrors: reconstructions \(reconstructions.shape) differ in shape from images \(images.shape)")
+        precondition(
+            reconstructions.shape == images.shape,
+            "reconstructionErrors: reconstructions \(reconstructions.shape) differ in shape from images \(images.shape)")
         let difference = reconstructions - images
         return (difference * difference).reshaped([images.shape[0], -1]).mean(axis: 1).scalars
     }

@@ -19,7 +19,7 @@ public final class VGGMini: Module {
                 BatchNorm2d(width); ReLU()
                 Conv2d(width, width, kernelSize: 3, padding: 1, bias: false, generator: generator)
                 BatchNorm2d(width); ReLU()
-                MaxPool2d(2)                                  // 28 → 14 → 7 → 3
+                MaxPool2d(2)  // 28 → 14 → 7 → 3
             }
         }
         classifier = Sequential {

@@ -15,8 +15,9 @@ package enum BitmapFont {
     package static let glyphs: [[UInt8]] = rows.map { art in
         var lines = art.split(separator: " ")
         if lines.count == glyphHeight { lines.append(".....") }
-        precondition(lines.count == cellHeight && lines.allSatisfy { $0.count == glyphWidth },
-                     "BitmapFont: glyph \(art) is not 7 or 8 rows of 5")
+        precondition(
+            lines.count == cellHeight && lines.allSatisfy { $0.count == glyphWidth },
+            "BitmapFont: glyph \(art) is not 7 or 8 rows of 5")
         return lines.map { row in row.reduce(UInt8(0)) { ($0 << 1) | ($1 == "#" ? 1 : 0) } }
     }
 

@@ -11,12 +11,14 @@ extension Image {
         precondition(!frames.isEmpty, "Image.animatedGIFData: no frames")
         let (width, height) = (frames[0].width, frames[0].height)
         for (i, frame) in frames.enumerated() {
-            precondition(frame.channels == 1 && frame.width == width && frame.height == height,
-                         "Image.animatedGIFData: frame \(i) is \(frame.width)x\(frame.height)x\(frame.channels), needs \(width)x\(height) gray")
+            precondition(
+                frame.channels == 1 && frame.width == width && frame.height == height,
+                "Image.animatedGIFData: frame \(i) is \(frame.width)x\(frame.height)x\(frame.channels), needs \(width)x\(height) gray")
         }
         precondition(width <= 0xFFFF && height <= 0xFFFF, "Image.animatedGIFData: \(width)x\(height) is over GIF's 65535")
-        precondition((0...0xFFFF).contains(delay) && (0...0xFFFF).contains(loops),
-                     "Image.animatedGIFData: delay \(delay) and loops \(loops) must be in 0...65535")
+        precondition(
+            (0...0xFFFF).contains(delay) && (0...0xFFFF).contains(loops),
+            "Image.animatedGIFData: delay \(delay) and loops \(loops) must be in 0...65535")
         var out = Array("GIF89a".utf8)
         func append16(_ value: Int) { out += [UInt8(value & 0xFF), UInt8(value >> 8)] }
         // Logical screen: a global colour table of 2^(7+1) entries, 8 bits per primary.
@@ -34,7 +36,7 @@ extension Image {
             out.append(0x2C)
             append16(0); append16(0); append16(width); append16(height)
             out.append(0)
-            out.append(8)   // LZW minimum code size: 8-bit pixels
+            out.append(8)  // LZW minimum code size: 8-bit pixels
             let compressed = gifLZW(frame.pixels)
             for start in stride(from: 0, to: compressed.count, by: 255) {
                 let block = compressed[start..<min(start + 255, compressed.count)]
@@ -70,8 +72,8 @@ package func gifLZW(_ indices: [UInt8]) -> [UInt8] {
     }
     // The table as a trie: child[code << 8 | byte] is the code of (string of code) + byte, 0 if none.
     var child = [UInt16](repeating: 0, count: 4096 << 8)
-    var used: [Int] = []   // slots to zero on a reset, cheaper than clearing the whole table
-    var last = end         // the highest code in use
+    var used: [Int] = []  // slots to zero on a reset, cheaper than clearing the whole table
+    var last = end  // the highest code in use
     emit(clear)
     guard var current = indices.first.map(Int.init) else {
         emit(end)

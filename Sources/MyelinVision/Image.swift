@@ -14,12 +14,16 @@ public struct Image: Equatable, Sendable {
 
     /// Wraps existing pixel bytes; their count must be `width * height * channels`.
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
-        precondition(width > 0 && height > 0,
-                     "Image(width:height:channels:pixels:): width \(width) and height \(height) must be positive")
-        precondition((1...4).contains(channels),
-                     "Image(width:height:channels:pixels:): channels must be 1...4, got \(channels)")
-        precondition(pixels.count == width * height * channels,
-                     "Image(width:height:channels:pixels:): \(pixels.count) bytes for \(width)x\(height)x\(channels) (expected \(width * height * channels))")
+        precondition(
+            width > 0 && height > 0,
+            "Image(width:height:channels:pixels:): width \(width) and height \(height) must be positive")
+        precondition(
+            (1...4).contains(channels),
+            "Image(width:height:channels:pixels:): channels must be 1...4, got \(channels)")
+        precondition(
+            pixels.count == width * height * channels,
+            "Image(width:height:channels:pixels:): \(pixels.count) bytes for \(width)x\(height)x\(channels) (expected \(width * height * channels))"
+        )
         self.width = width
         self.height = height
         self.channels = channels
@@ -28,30 +32,35 @@ public struct Image: Equatable, Sendable {
 
     /// An image with every channel of every pixel set to `value`.
     public init(width: Int, height: Int, channels: Int, fill value: UInt8 = 0) {
-        precondition(width > 0 && height > 0 && width.multipliedReportingOverflow(by: height).overflow == false,
-                     "Image(width:height:channels:fill:): width \(width) and height \(height) must be positive")
-        self.init(width: width, height: height, channels: channels,
-                  pixels: [UInt8](repeating: value, count: width * height * channels))
+        precondition(
+            width > 0 && height > 0 && width.multipliedReportingOverflow(by: height).overflow == false,
+            "Image(width:height:channels:fill:): width \(width) and height \(height) must be positive")
+        self.init(
+            width: width, height: height, channels: channels,
+            pixels: [UInt8](repeating: value, count: width * height * channels))
     }
 
     /// The byte of `channel` at column `x`, row `y` (row 0 at the top).
     public subscript(x x: Int, y y: Int, channel channel: Int) -> UInt8 {
         get {
-            precondition(x >= 0 && x < width && y >= 0 && y < height && channel >= 0 && channel < channels,
-                         "Image[x:y:channel:]: (\(x), \(y), \(channel)) outside \(width)x\(height)x\(channels)")
+            precondition(
+                x >= 0 && x < width && y >= 0 && y < height && channel >= 0 && channel < channels,
+                "Image[x:y:channel:]: (\(x), \(y), \(channel)) outside \(width)x\(height)x\(channels)")
             return pixels[(y * width + x) * channels + channel]
         }
         set {
-            precondition(x >= 0 && x < width && y >= 0 && y < height && channel >= 0 && channel < channels,
-                         "Image[x:y:channel:]: (\(x), \(y), \(channel)) outside \(width)x\(height)x\(channels)")
+            precondition(
+                x >= 0 && x < width && y >= 0 && y < height && channel >= 0 && channel < channels,
+                "Image[x:y:channel:]: (\(x), \(y), \(channel)) outside \(width)x\(height)x\(channels)")
             pixels[(y * width + x) * channels + channel] = newValue
         }
     }
 
     /// All channels of the pixel at column `x`, row `y`.
     public func pixel(x: Int, y: Int) -> [UInt8] {
-        precondition(x >= 0 && x < width && y >= 0 && y < height,
-                     "Image.pixel(x:y:): (\(x), \(y)) outside \(width)x\(height)")
+        precondition(
+            x >= 0 && x < width && y >= 0 && y < height,
+            "Image.pixel(x:y:): (\(x), \(y)) outside \(width)x\(height)")
         let start = (y * width + x) * channels
         return Array(pixels[start..<start + channels])
     }

@@ -19,15 +19,21 @@ extension Image {
     ///
     /// Non-finite values are ignored by `.minMax` and drawn as the low end. A `colormap` turns a
     /// one-channel picture into RGB. `upscale` repeats each pixel as a block (nearest neighbour).
-    public init(floats: [Float], channels: Int = 1, height: Int, width: Int,
-                scaling: PixelScaling = .minMax, colormap: Colormap? = nil, upscale: Int = 1) {
-        precondition(channels == 1 || channels == 3,
-                     "Image(floats:channels:height:width:): channels must be 1 or 3, got \(channels)")
-        precondition(height > 0 && width > 0 && floats.count == channels * height * width,
-                     "Image(floats:channels:height:width:): \(floats.count) floats for \(channels)x\(height)x\(width)")
+    public init(
+        floats: [Float], channels: Int = 1, height: Int, width: Int,
+        scaling: PixelScaling = .minMax, colormap: Colormap? = nil, upscale: Int = 1
+    ) {
+        precondition(
+            channels == 1 || channels == 3,
+            "Image(floats:channels:height:width:): channels must be 1 or 3, got \(channels)")
+        precondition(
+            height > 0 && width > 0 && floats.count == channels * height * width,
+            "Image(floats:channels:height:width:): \(floats.count) floats for \(channels)x\(height)x\(width)")
         let (low, high) = valueRange(floats[...], scaling)
-        self = planarToImage(floats[...], channels: channels, height: height, width: width,
-                             low: low, high: high, colormap: colormap).upscaled(by: upscale)
+        self = planarToImage(
+            floats[...], channels: channels, height: height, width: width,
+            low: low, high: high, colormap: colormap
+        ).upscaled(by: upscale)
     }
 
     /// Equal-size images in rows of `columns` (fewer if there are fewer images), `padding` pixels
@@ -37,12 +43,15 @@ extension Image {
     /// `c = min(columns, images.count)` and `r = ceil(images.count / c)`.
     public static func grid(_ images: [Image], columns: Int = 8, padding: Int = 2, background: UInt8 = 0) -> Image {
         precondition(!images.isEmpty, "Image.grid: no images")
-        precondition(columns >= 1 && padding >= 0,
-                     "Image.grid: columns \(columns) must be >= 1 and padding \(padding) >= 0")
+        precondition(
+            columns >= 1 && padding >= 0,
+            "Image.grid: columns \(columns) must be >= 1 and padding \(padding) >= 0")
         let first = images[0]
         for (i, tile) in images.enumerated() {
-            precondition(tile.width == first.width && tile.height == first.height && tile.channels == first.channels,
-                         "Image.grid: image \(i) is \(tile.width)x\(tile.height)x\(tile.channels), image 0 is \(first.width)x\(first.height)x\(first.channels)")
+            precondition(
+                tile.width == first.width && tile.height == first.height && tile.channels == first.channels,
+                "Image.grid: image \(i) is \(tile.width)x\(tile.height)x\(tile.channels), image 0 is \(first.width)x\(first.height)x\(first.channels)"
+            )
         }
         let columns = min(columns, images.count)
         let rows = (images.count + columns - 1) / columns
@@ -59,8 +68,9 @@ extension Image {
             let top = padding + (i / columns) * (first.height + padding)
             for y in 0..<first.height {
                 let dst = ((top + y) * outWidth + left) * channels
-                out.pixels.replaceSubrange(dst..<(dst + tileRowBytes),
-                                           with: tile.pixels[(y * tileRowBytes)..<((y + 1) * tileRowBytes)])
+                out.pixels.replaceSubrange(
+                    dst..<(dst + tileRowBytes),
+                    with: tile.pixels[(y * tileRowBytes)..<((y + 1) * tileRowBytes)])
             }
         }
         return out
@@ -70,21 +80,27 @@ extension Image {
     ///
     /// Each tile is scaled on its own or with all the others (`normalization`), optionally coloured
     /// (`colormap`, one channel only) and enlarged by `upscale`, then laid out as `grid(_:columns:padding:background:)`.
-    public static func grid(floats: [Float], count: Int, channels: Int = 1, height: Int, width: Int,
-                            columns: Int = 8, padding: Int = 2, background: UInt8 = 0,
-                            scaling: PixelScaling = .minMax, normalization: TileNormalization = .perTile,
-                            colormap: Colormap? = nil, upscale: Int = 1) -> Image {
-        precondition(count > 0 && (channels == 1 || channels == 3) && height > 0 && width > 0,
-                     "Image.grid(floats:count:channels:height:width:): bad shape \(count)x\(channels)x\(height)x\(width)")
+    public static func grid(
+        floats: [Float], count: Int, channels: Int = 1, height: Int, width: Int,
+        columns: Int = 8, padding: Int = 2, background: UInt8 = 0,
+        scaling: PixelScaling = .minMax, normalization: TileNormalization = .perTile,
+        colormap: Colormap? = nil, upscale: Int = 1
+    ) -> Image {
+        precondition(
+            count > 0 && (channels == 1 || channels == 3) && height > 0 && width > 0,
+            "Image.grid(floats:count:channels:height:width:): bad shape \(count)x\(channels)x\(height)x\(width)")
         let tileSize = channels * height * width
-        precondition(floats.count == count * tileSize,
-                     "Image.grid(floats:count:channels:height:width:): \(floats.count) floats for \(count)x\(channels)x\(height)x\(width)")
+        precondition(
+            floats.count == count * tileSize,
+            "Image.grid(floats:count:channels:height:width:): \(floats.count) floats for \(count)x\(channels)x\(height)x\(width)")
         let shared = valueRange(floats[...], scaling)
         let tiles = (0..<count).map { n -> Image in
             let slice = floats[(n * tileSize)..<((n + 1) * tileSize)]
             let (low, high) = normalization == .together ? shared : valueRange(slice, scaling)
-            return planarToImage(slice, channels: channels, height: height, width: width,
-                                 low: low, high: high, colormap: colormap).upscaled(by: upscale)
+            return planarToImage(
+                slice, channels: channels, height: height, width: width,
+                low: low, high: high, colormap: colormap
+            ).upscaled(by: upscale)
         }
         return grid(tiles, columns: columns, padding: padding, background: background)
     }
@@ -94,12 +110,15 @@ extension Image {
     ///
     /// Each tile's limit is its largest |weight| (`.perTile`) or the largest of all (`.together`).
     /// `columns` nil makes the grid as square as it can be.
-    public static func filterGrid(weights: [Float], units: Int, tileHeight: Int, tileWidth: Int,
-                                  columns: Int? = nil, padding: Int = 1, background: UInt8 = 128,
-                                  normalization: TileNormalization = .perTile, upscale: Int = 4) -> Image {
+    public static func filterGrid(
+        weights: [Float], units: Int, tileHeight: Int, tileWidth: Int,
+        columns: Int? = nil, padding: Int = 1, background: UInt8 = 128,
+        normalization: TileNormalization = .perTile, upscale: Int = 4
+    ) -> Image {
         let inputs = tileHeight * tileWidth
-        precondition(units > 0 && tileHeight > 0 && tileWidth > 0 && weights.count == units * inputs,
-                     "Image.filterGrid: \(weights.count) weights for \(units) units x \(tileHeight)x\(tileWidth) inputs")
+        precondition(
+            units > 0 && tileHeight > 0 && tileWidth > 0 && weights.count == units * inputs,
+            "Image.filterGrid: \(weights.count) weights for \(units) units x \(tileHeight)x\(tileWidth) inputs")
         let globalLimit = maxAbsolute(weights[...])
         let tiles = (0..<units).map { u -> Image in
             let row = weights[(u * inputs)..<((u + 1) * inputs)]
@@ -140,8 +159,10 @@ private func maxAbsolute(_ values: ArraySlice<Float>) -> Float {
 }
 
 /// Planar C×H×W floats to interleaved bytes, `low`→0 and `high`→255 (all 0 when high <= low).
-private func planarToImage(_ values: ArraySlice<Float>, channels: Int, height: Int, width: Int,
-                           low: Float, high: Float, colormap: Colormap?) -> Image {
+private func planarToImage(
+    _ values: ArraySlice<Float>, channels: Int, height: Int, width: Int,
+    low: Float, high: Float, colormap: Colormap?
+) -> Image {
     let plane = height * width
     let base = values.startIndex
     let span = high - low

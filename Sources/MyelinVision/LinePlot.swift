@@ -66,36 +66,45 @@ public struct LinePlot: Sendable {
     public func svg(width: Int = 800, height: Int = 500) -> String {
         precondition(width >= 64 && height >= 64, "LinePlot.svg(width:height:): \(width)x\(height) is below 64x64")
         let fontSize = 12.0, titleSize = 16.0
-        let metrics = TextMetrics(charWidth: fontSize * 0.6, charHeight: fontSize * 0.75,
-                                  titleCharWidth: titleSize * 0.6, titleCharHeight: titleSize * 0.75, lineWidth: 2)
+        let metrics = TextMetrics(
+            charWidth: fontSize * 0.6, charHeight: fontSize * 0.75,
+            titleCharWidth: titleSize * 0.6, titleCharHeight: titleSize * 0.75, lineWidth: 2)
         let layout = PlotLayout(self, width: Double(width), height: Double(height), metrics: metrics)
         let f = layout.frame
         var s = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" \
-        font-family="Helvetica, Arial, sans-serif" font-size="\(svgNumber(fontSize))">
+            <?xml version="1.0" encoding="UTF-8"?>
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" \
+            font-family="Helvetica, Arial, sans-serif" font-size="\(svgNumber(fontSize))">
 
-        """
+            """
         s += "<rect width=\"\(width)\" height=\"\(height)\" fill=\"white\"/>\n"
         s += "<g class=\"grid\" stroke=\"#e6e6e6\" stroke-width=\"1\">\n"
-        for x in layout.xTickPixels { s += "<line x1=\"\(svgNumber(x))\" y1=\"\(svgNumber(f.y))\" x2=\"\(svgNumber(x))\" y2=\"\(svgNumber(f.maxY))\"/>\n" }
-        for y in layout.yTickPixels { s += "<line x1=\"\(svgNumber(f.x))\" y1=\"\(svgNumber(y))\" x2=\"\(svgNumber(f.maxX))\" y2=\"\(svgNumber(y))\"/>\n" }
-        s += "</g>\n<g class=\"ticks\" stroke=\"#4d4d4d\" stroke-width=\"1\">\n"
         for x in layout.xTickPixels {
-            s += "<line x1=\"\(svgNumber(x))\" y1=\"\(svgNumber(f.maxY))\" x2=\"\(svgNumber(x))\" y2=\"\(svgNumber(f.maxY + layout.tickLength))\"/>\n"
+            s += "<line x1=\"\(svgNumber(x))\" y1=\"\(svgNumber(f.y))\" x2=\"\(svgNumber(x))\" y2=\"\(svgNumber(f.maxY))\"/>\n"
         }
         for y in layout.yTickPixels {
-            s += "<line x1=\"\(svgNumber(f.x - layout.tickLength))\" y1=\"\(svgNumber(y))\" x2=\"\(svgNumber(f.x))\" y2=\"\(svgNumber(y))\"/>\n"
+            s += "<line x1=\"\(svgNumber(f.x))\" y1=\"\(svgNumber(y))\" x2=\"\(svgNumber(f.maxX))\" y2=\"\(svgNumber(y))\"/>\n"
+        }
+        s += "</g>\n<g class=\"ticks\" stroke=\"#4d4d4d\" stroke-width=\"1\">\n"
+        for x in layout.xTickPixels {
+            s +=
+                "<line x1=\"\(svgNumber(x))\" y1=\"\(svgNumber(f.maxY))\" x2=\"\(svgNumber(x))\" y2=\"\(svgNumber(f.maxY + layout.tickLength))\"/>\n"
+        }
+        for y in layout.yTickPixels {
+            s +=
+                "<line x1=\"\(svgNumber(f.x - layout.tickLength))\" y1=\"\(svgNumber(y))\" x2=\"\(svgNumber(f.x))\" y2=\"\(svgNumber(y))\"/>\n"
         }
         s += "</g>\n"
-        s += "<rect class=\"frame\" x=\"\(svgNumber(f.x))\" y=\"\(svgNumber(f.y))\" width=\"\(svgNumber(f.width))\" height=\"\(svgNumber(f.height))\" fill=\"none\" stroke=\"#4d4d4d\"/>\n"
+        s +=
+            "<rect class=\"frame\" x=\"\(svgNumber(f.x))\" y=\"\(svgNumber(f.y))\" width=\"\(svgNumber(f.width))\" height=\"\(svgNumber(f.height))\" fill=\"none\" stroke=\"#4d4d4d\"/>\n"
         for text in layout.texts { s += svgText(text, metrics: metrics, titleSize: titleSize) }
 
         for (i, curve) in layout.curves.enumerated() where !curve.isEmpty {
             let color = LinePlot.color(ofSeries: i).hex
             let points = curve.map { "\(svgNumber($0.x)),\(svgNumber($0.y))" }.joined(separator: " ")
             s += "<polyline class=\"series\" data-series=\"\(xmlEscaped(series[i].name))\" fill=\"none\" stroke=\"\(color)\" "
-            s += "stroke-width=\"\(svgNumber(metrics.lineWidth))\" stroke-linejoin=\"round\" stroke-linecap=\"round\" points=\"\(points)\"/>\n"
+            s +=
+                "stroke-width=\"\(svgNumber(metrics.lineWidth))\" stroke-linejoin=\"round\" stroke-linecap=\"round\" points=\"\(points)\"/>\n"
             if curve.count == 1 {
                 s += "<circle cx=\"\(svgNumber(curve[0].x))\" cy=\"\(svgNumber(curve[0].y))\" r=\"3\" fill=\"\(color)\"/>\n"
             }
@@ -107,7 +116,8 @@ public struct LinePlot: Sendable {
             s += "<rect x=\"\(svgNumber(b.x))\" y=\"\(svgNumber(b.y))\" width=\"\(svgNumber(b.width))\" height=\"\(svgNumber(b.height))\" "
             s += "fill=\"white\" fill-opacity=\"0.9\" stroke=\"#b3b3b3\"/>\n"
             for (i, entry) in legend.entries.enumerated() {
-                s += "<line x1=\"\(svgNumber(entry.from.x))\" y1=\"\(svgNumber(entry.from.y))\" x2=\"\(svgNumber(entry.to.x))\" y2=\"\(svgNumber(entry.to.y))\" "
+                s +=
+                    "<line x1=\"\(svgNumber(entry.from.x))\" y1=\"\(svgNumber(entry.from.y))\" x2=\"\(svgNumber(entry.to.x))\" y2=\"\(svgNumber(entry.to.y))\" "
                 s += "stroke=\"\(LinePlot.color(ofSeries: i).hex)\" stroke-width=\"\(svgNumber(metrics.lineWidth))\"/>\n"
                 s += svgText(entry.label, metrics: metrics, titleSize: titleSize)
             }
@@ -129,7 +139,8 @@ public struct LinePlot: Sendable {
         if t.vertical {
             // Rotate about the baseline point: after a −90° turn the baseline is the right edge of the box.
             let bx = t.x + m.charHeight, by = t.y
-            return "<text x=\"\(svgNumber(bx))\" y=\"\(svgNumber(by))\" text-anchor=\"\(anchor)\" transform=\"rotate(-90 \(svgNumber(bx)) \(svgNumber(by)))\"\(size)>\(body)</text>\n"
+            return
+                "<text x=\"\(svgNumber(bx))\" y=\"\(svgNumber(by))\" text-anchor=\"\(anchor)\" transform=\"rotate(-90 \(svgNumber(bx)) \(svgNumber(by)))\"\(size)>\(body)</text>\n"
         }
         let baseline = t.y + (t.isTitle ? m.titleCharHeight : m.charHeight)
         return "<text x=\"\(svgNumber(t.x))\" y=\"\(svgNumber(baseline))\" text-anchor=\"\(anchor)\"\(size)>\(body)</text>\n"
@@ -144,16 +155,18 @@ public struct LinePlot: Sendable {
         precondition(width >= 64 && height >= 64, "LinePlot.image(width:height:): \(width)x\(height) is below 64x64")
         let scale = max(1, min(width / 400, height / 250))
         let titleScale = scale + 1
-        let metrics = TextMetrics(charWidth: Double(BitmapFont.advance * scale), charHeight: Double(BitmapFont.glyphHeight * scale),
-                                  titleCharWidth: Double(BitmapFont.advance * titleScale),
-                                  titleCharHeight: Double(BitmapFont.glyphHeight * titleScale),
-                                  lineWidth: 1.5 * Double(scale))
+        let metrics = TextMetrics(
+            charWidth: Double(BitmapFont.advance * scale), charHeight: Double(BitmapFont.glyphHeight * scale),
+            titleCharWidth: Double(BitmapFont.advance * titleScale),
+            titleCharHeight: Double(BitmapFont.glyphHeight * titleScale),
+            lineWidth: 1.5 * Double(scale))
         let layout = PlotLayout(self, width: Double(width), height: Double(height), metrics: metrics)
         var canvas = Canvas(width: width, height: height, background: .white)
         // Whole pixels for the frame, so axes and gridlines are crisp rather than blurred over two rows.
         let f = layout.frame
-        let frame = PixelRect(x: Int(f.x.rounded()), y: Int(f.y.rounded()),
-                              width: Int(f.width.rounded()) + 1, height: Int(f.height.rounded()) + 1)
+        let frame = PixelRect(
+            x: Int(f.x.rounded()), y: Int(f.y.rounded()),
+            width: Int(f.width.rounded()) + 1, height: Int(f.height.rounded()) + 1)
         let grid = RGB(230, 230, 230), ink = RGB(77, 77, 77), text = RGB(26, 26, 26)
         let tick = Int(layout.tickLength.rounded())
         for x in layout.xTickPixels.map({ Int($0.rounded()) }) {
@@ -178,11 +191,13 @@ public struct LinePlot: Sendable {
 
         if let legend = layout.legend {
             let b = legend.box
-            let box = PixelRect(x: Int(b.x.rounded()), y: Int(b.y.rounded()), width: Int(b.width.rounded()), height: Int(b.height.rounded()))
+            let box = PixelRect(
+                x: Int(b.x.rounded()), y: Int(b.y.rounded()), width: Int(b.width.rounded()), height: Int(b.height.rounded()))
             canvas.fill(box, .white, alpha: 0.9)
             canvas.stroke(box, RGB(179, 179, 179))
             for (i, entry) in legend.entries.enumerated() {
-                canvas.strokePolyline([entry.from, entry.to], LinePlot.color(ofSeries: i), lineWidth: metrics.lineWidth, clip: canvas.bounds)
+                canvas.strokePolyline(
+                    [entry.from, entry.to], LinePlot.color(ofSeries: i), lineWidth: metrics.lineWidth, clip: canvas.bounds)
                 draw(entry.label, on: &canvas, scale: scale, color: text)
             }
         }

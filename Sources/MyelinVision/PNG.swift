@@ -1,5 +1,5 @@
-import Foundation
 import CZlib
+import Foundation
 
 /// A PNG row filter (PNG spec §9.2): what each byte of a row is stored relative to before compression.
 public enum PNGFilter: UInt8, CaseIterable, Sendable {
@@ -17,8 +17,9 @@ extension Image {
     /// `filter` nil picks, row by row, the filter with the smallest sum of absolute differences,
     /// the heuristic the PNG spec recommends; a fixed filter is mostly useful for tests.
     public func pngData(compressionLevel: Int = 6, filter: PNGFilter? = nil) -> Data {
-        precondition((0...9).contains(compressionLevel),
-                     "Image.pngData(compressionLevel:filter:): level must be 0...9, got \(compressionLevel)")
+        precondition(
+            (0...9).contains(compressionLevel),
+            "Image.pngData(compressionLevel:filter:): level must be 0...9, got \(compressionLevel)")
         var out = [UInt8]()
         out.reserveCapacity(pixels.count / 2 + 64)
         out += pngSignature
@@ -88,9 +89,9 @@ extension Image {
 /// PNG colour type for 8-bit images with this many channels.
 private func pngColorType(channels: Int) -> UInt8 {
     switch channels {
-    case 1: return 0   // gray
-    case 2: return 4   // gray + alpha
-    case 3: return 2   // RGB
+    case 1: return 0  // gray
+    case 2: return 4  // gray + alpha
+    case 3: return 2  // RGB
     default: return 6  // RGBA
     }
 }
@@ -104,8 +105,10 @@ private func paeth(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> UInt8 {
     return pb <= pc ? b : c
 }
 
-private func applyFilter(_ filter: PNGFilter, row: UnsafeBufferPointer<UInt8>, prior: UnsafeBufferPointer<UInt8>,
-                         bpp: Int, into out: UnsafeMutableBufferPointer<UInt8>) {
+private func applyFilter(
+    _ filter: PNGFilter, row: UnsafeBufferPointer<UInt8>, prior: UnsafeBufferPointer<UInt8>,
+    bpp: Int, into out: UnsafeMutableBufferPointer<UInt8>
+) {
     let n = row.count
     switch filter {
     case .none:
@@ -227,8 +230,10 @@ extension Image {
                 }
                 guard depth == 8 else {
                     let valid: Set<UInt8> = colorType == 0 ? [1, 2, 4, 8, 16] : [8, 16]
-                    throw fail(valid.contains(depth) ? .unsupported("bit depth \(depth)")
-                                                     : .badHeader("bit depth \(depth) for colour type \(colorType)"))
+                    throw fail(
+                        valid.contains(depth)
+                            ? .unsupported("bit depth \(depth)")
+                            : .badHeader("bit depth \(depth) for colour type \(colorType)"))
                 }
                 guard body[10] == 0 else { throw fail(.badHeader("compression method \(body[10])")) }
                 guard body[11] == 0 else { throw fail(.badHeader("filter method \(body[11])")) }
@@ -269,10 +274,11 @@ extension Image {
                     guard let filter = PNGFilter(rawValue: filterByte) else {
                         throw fail(.corruptImageData("row \(y) has filter type \(filterByte)"))
                     }
-                    unfilterRow(filter, src: src.baseAddress! + y * (stride + 1) + 1,
-                                dst: dst.baseAddress! + y * stride,
-                                prior: y == 0 ? nil : dst.baseAddress! + (y - 1) * stride,
-                                count: stride, bpp: channels)
+                    unfilterRow(
+                        filter, src: src.baseAddress! + y * (stride + 1) + 1,
+                        dst: dst.baseAddress! + y * stride,
+                        prior: y == 0 ? nil : dst.baseAddress! + (y - 1) * stride,
+                        count: stride, bpp: channels)
                 }
             }
         }
@@ -286,8 +292,10 @@ extension Image {
 }
 
 /// Reverses a row filter; `prior` nil is the row above the first, all zeros.
-private func unfilterRow(_ filter: PNGFilter, src: UnsafePointer<UInt8>, dst: UnsafeMutablePointer<UInt8>,
-                         prior: UnsafePointer<UInt8>?, count n: Int, bpp: Int) {
+private func unfilterRow(
+    _ filter: PNGFilter, src: UnsafePointer<UInt8>, dst: UnsafeMutablePointer<UInt8>,
+    prior: UnsafePointer<UInt8>?, count n: Int, bpp: Int
+) {
     @inline(__always) func up(_ i: Int) -> UInt8 { prior?[i] ?? 0 }
     switch filter {
     case .none:
@@ -311,8 +319,10 @@ private func unfilterRow(_ filter: PNGFilter, src: UnsafePointer<UInt8>, dst: Un
 }
 
 /// Inflates a zlib stream that must produce exactly `expected` bytes.
-private func zlibInflate(_ bytes: [UInt8], expected: Int,
-                         fail: (VisionError.Problem) -> VisionError) throws -> [UInt8] {
+private func zlibInflate(
+    _ bytes: [UInt8], expected: Int,
+    fail: (VisionError.Problem) -> VisionError
+) throws -> [UInt8] {
     // One spare byte tells "exactly right" from "longer than promised".
     var out = [UInt8](repeating: 0, count: expected + 1)
     var produced = uLong(out.count)

@@ -34,9 +34,10 @@ package struct PlotAxis: Equatable {
             let v = k * step
             return abs(v) < step * 1e-9 ? 0 : v
         }
-        return PlotAxis(low: tight ? lo : first * step, high: tight ? hi : last * step, ticks: ticks,
-                        labels: ticks.map { formatTick($0, step: step, largest: max(abs(first), abs(last)) * step) },
-                        isLogarithmic: false)
+        return PlotAxis(
+            low: tight ? lo : first * step, high: tight ? hi : last * step, ticks: ticks,
+            labels: ticks.map { formatTick($0, step: step, largest: max(abs(first), abs(last)) * step) },
+            isLogarithmic: false)
     }
 
     /// A log10 axis over positive `[minimum, maximum]`, widened to whole decades, ticks at powers of ten

@@ -59,8 +59,10 @@ struct PlotLayout {
         let xs = data.flatMap { $0.map(\.x) }, ys = data.flatMap { $0.map(\.y) }
         // x (steps, epochs) ends where the data ends; y widens to round ticks so curves never touch the frame's edge.
         xAxis = PlotAxis.linear(xs.min() ?? .nan, xs.max() ?? .nan, tight: true)
-        yAxis = plot.logY ? PlotAxis.logarithmic(ys.min() ?? .nan, ys.max() ?? .nan)
-                          : PlotAxis.linear(ys.min() ?? .nan, ys.max() ?? .nan)
+        yAxis =
+            plot.logY
+            ? PlotAxis.logarithmic(ys.min() ?? .nan, ys.max() ?? .nan)
+            : PlotAxis.linear(ys.min() ?? .nan, ys.max() ?? .nan)
 
         // Margins from the text they hold, so long tick labels never run off the picture.
         let pad = m.charHeight
@@ -92,8 +94,10 @@ struct PlotLayout {
             texts.append(PlotText(text: plot.title, x: frame.x + frame.width / 2, y: pad, anchor: .middle, isTitle: true))
         }
         if !plot.xLabel.isEmpty {
-            texts.append(PlotText(text: plot.xLabel, x: frame.x + frame.width / 2,
-                                  y: frame.maxY + tickLength + gap * 2.5 + m.charHeight, anchor: .middle))
+            texts.append(
+                PlotText(
+                    text: plot.xLabel, x: frame.x + frame.width / 2,
+                    y: frame.maxY + tickLength + gap * 2.5 + m.charHeight, anchor: .middle))
         }
         if !plot.yLabel.isEmpty {
             texts.append(PlotText(text: plot.yLabel, x: pad, y: frame.y + frame.height / 2, anchor: .middle, vertical: true))
@@ -103,8 +107,10 @@ struct PlotLayout {
     }
 
     /// A legend box in the corner of the frame that the curves cross least; nil when no series has a name.
-    private static func legend(names: [String], curves: [[(x: Double, y: Double)]], frame: PlotRect,
-                               metrics m: TextMetrics) -> Legend? {
+    private static func legend(
+        names: [String], curves: [[(x: Double, y: Double)]], frame: PlotRect,
+        metrics m: TextMetrics
+    ) -> Legend? {
         guard names.contains(where: { !$0.isEmpty }) else { return nil }
         let inset = m.charHeight * 0.8
         let rowHeight = m.charHeight * 1.8
@@ -135,8 +141,10 @@ struct PlotLayout {
         let entries = names.enumerated().map { (i, name) in
             let middle = box.y + inset + (Double(i) + 0.5) * rowHeight - inset / 2
             let from = (x: box.x + inset, y: middle), to = (x: box.x + inset + swatch, y: middle)
-            return (from: from, to: to,
-                    label: PlotText(text: name, x: to.x + m.charWidth, y: middle - m.charHeight / 2, anchor: .start))
+            return (
+                from: from, to: to,
+                label: PlotText(text: name, x: to.x + m.charWidth, y: middle - m.charHeight / 2, anchor: .start)
+            )
         }
         return Legend(box: box, entries: entries)
     }

@@ -33,8 +33,10 @@ public struct TrainingReport: Sendable {
     /// Generated text, each with a caption.
     public var texts: [(caption: String, text: String)]
 
-    public init(title: String, summary: String = "", settings: [(String, String)] = [], metrics: [(String, String)] = [],
-                plots: [(plot: LinePlot, width: Int, height: Int)] = [], figures: [Figure] = [], texts: [(caption: String, text: String)] = []) {
+    public init(
+        title: String, summary: String = "", settings: [(String, String)] = [], metrics: [(String, String)] = [],
+        plots: [(plot: LinePlot, width: Int, height: Int)] = [], figures: [Figure] = [], texts: [(caption: String, text: String)] = []
+    ) {
         self.title = title
         self.summary = summary
         self.settings = settings
@@ -47,29 +49,29 @@ public struct TrainingReport: Sendable {
     /// The page.
     public func html(generated date: Date = Date()) -> String {
         var page = """
-        <!DOCTYPE html>
-        <html xmlns="http://www.w3.org/1999/xhtml" lang="en">
-        <head>
-        <meta charset="utf-8"/>
-        <title>\(xmlEscaped(title))</title>
-        <style>
-        body { font-family: Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
-        h1 { margin-bottom: 0.2em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; }
-        .stamp { color: #777; font-size: 0.9em; }
-        table { border-collapse: collapse; } td, th { padding: 0.25em 1em 0.25em 0; text-align: left; vertical-align: top; }
-        th { color: #555; font-weight: normal; }
-        .metrics td { font-size: 1.3em; font-weight: bold; }
-        figure { display: inline-block; margin: 0 1.5em 1.5em 0; vertical-align: top; }
-        figcaption { color: #555; margin-top: 0.4em; max-width: 800px; }
-        img { image-rendering: pixelated; border: 1px solid #ddd; }
-        pre { background: #f6f6f6; padding: 1em; white-space: pre-wrap; }
-        </style>
-        </head>
-        <body>
-        <h1>\(xmlEscaped(title))</h1>
-        <p class="stamp">Written by Myelin on \(ISO8601DateFormatter().string(from: date)).</p>
+            <!DOCTYPE html>
+            <html xmlns="http://www.w3.org/1999/xhtml" lang="en">
+            <head>
+            <meta charset="utf-8"/>
+            <title>\(xmlEscaped(title))</title>
+            <style>
+            body { font-family: Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
+            h1 { margin-bottom: 0.2em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; }
+            .stamp { color: #777; font-size: 0.9em; }
+            table { border-collapse: collapse; } td, th { padding: 0.25em 1em 0.25em 0; text-align: left; vertical-align: top; }
+            th { color: #555; font-weight: normal; }
+            .metrics td { font-size: 1.3em; font-weight: bold; }
+            figure { display: inline-block; margin: 0 1.5em 1.5em 0; vertical-align: top; }
+            figcaption { color: #555; margin-top: 0.4em; max-width: 800px; }
+            img { image-rendering: pixelated; border: 1px solid #ddd; }
+            pre { background: #f6f6f6; padding: 1em; white-space: pre-wrap; }
+            </style>
+            </head>
+            <body>
+            <h1>\(xmlEscaped(title))</h1>
+            <p class="stamp">Written by Myelin on \(ISO8601DateFormatter().string(from: date)).</p>
 
-        """
+            """
         if !summary.isEmpty { page += "<p>\(xmlEscaped(summary))</p>\n" }
         if !metrics.isEmpty { page += "<h2>Results</h2>\n" + Self.table(metrics, className: "metrics") }
         if !settings.isEmpty { page += "<h2>Settings</h2>\n" + Self.table(settings, className: "settings") }
@@ -87,11 +89,11 @@ public struct TrainingReport: Sendable {
             for figure in figures {
                 let png = figure.image.pngData().base64EncodedString()
                 page += """
-                <figure><img src="data:image/png;base64,\(png)" width="\(figure.image.width * figure.pixelScale)" \
-                height="\(figure.image.height * figure.pixelScale)" alt="\(xmlEscaped(figure.caption))"/>\
-                <figcaption>\(xmlEscaped(figure.caption))</figcaption></figure>
+                    <figure><img src="data:image/png;base64,\(png)" width="\(figure.image.width * figure.pixelScale)" \
+                    height="\(figure.image.height * figure.pixelScale)" alt="\(xmlEscaped(figure.caption))"/>\
+                    <figcaption>\(xmlEscaped(figure.caption))</figcaption></figure>
 
-                """
+                    """
             }
         }
         for (caption, text) in texts {

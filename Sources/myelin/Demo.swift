@@ -33,27 +33,36 @@ struct Demo: ParsableCommand {
         print("Model: 64 → 64 (ReLU) → 10, \(model.parameterCount) parameters; SGD, learning rate 0.05, momentum 0.9, weight decay 0.001.")
         let optimizer = SGD(model.parameters, learningRate: 0.05, momentum: 0.9, weightDecay: 1e-3)
         let directory = try makeOutputDirectory(out)
-        let task = SupervisedTask(model, optimizer: optimizer, loss: crossEntropy,
-                                  on: DataLoader(train, batchSize: 32, shuffle: true, generator: RandomGenerator(seed: seed)),
-                                  validation: DataLoader(test, batchSize: 1000), metrics: [.accuracy], prefix: "test ",
-                                  format: "myelin.demo")
+        let task = SupervisedTask(
+            model, optimizer: optimizer, loss: crossEntropy,
+            on: DataLoader(train, batchSize: 32, shuffle: true, generator: RandomGenerator(seed: seed)),
+            validation: DataLoader(test, batchSize: 1000), metrics: [.accuracy], prefix: "test ",
+            format: "myelin.demo")
         let report = ReportWriter(to: directory) { trainer in
             RunOutputs(
                 title: "myelin demo",
                 summary: "A multilayer perceptron learns the built-in 8×8 digits: \(train.count) to train on, \(test.count) held back.",
-                settings: [("model", "64 → 64 (ReLU) → 10, \(model.parameterCount) parameters"),
-                           ("optimizer", "SGD, learning rate 0.05, momentum 0.9, weight decay 0.001"),
-                           ("batch size", "32"), ("epochs", String(epochs)), ("seed", String(seed))],
+                settings: [
+                    ("model", "64 → 64 (ReLU) → 10, \(model.parameterCount) parameters"),
+                    ("optimizer", "SGD, learning rate 0.05, momentum 0.9, weight decay 0.001"),
+                    ("batch size", "32"), ("epochs", String(epochs)), ("seed", String(seed)),
+                ],
                 metrics: [("test accuracy", String(format: "%.4f", trainer.history.last("test accuracy")!))],
                 plots: trainer.history.standardPlots(),
-                pictures: [RunPicture(name: "first-layer-weights",
-                                      caption: "the first layer's 64 weight patterns, one per hidden unit: red +, blue −",
-                                      image: Image.filterGrid((model[1] as! Linear).weight.detached(), tileHeight: 8, tileWidth: 8,
-                                                              upscale: 6))])
+                pictures: [
+                    RunPicture(
+                        name: "first-layer-weights",
+                        caption: "the first layer's 64 weight patterns, one per hidden unit: red +, blue −",
+                        image: Image.filterGrid(
+                            (model[1] as! Linear).weight.detached(), tileHeight: 8, tileWidth: 8,
+                            upscale: 6))
+                ])
         }
         let metrics = MetricsLogger(directory.appendingPathComponent("metrics.csv"))
-        let history = try Trainer(.epochs(epochs), state: task.state,
-                                  callbacks: [ProgressLogger(), TerminateOnNaN(), metrics, report]).run(task)
+        let history = try Trainer(
+            .epochs(epochs), state: task.state,
+            callbacks: [ProgressLogger(), TerminateOnNaN(), metrics, report]
+        ).run(task)
         print(String(format: "Test accuracy: %.4f (%d images never seen in training)", history.last("test accuracy")!, test.count))
         printWritten([metrics.url.path] + report.written)
     }

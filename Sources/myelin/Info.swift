@@ -22,8 +22,10 @@ struct Info: ParsableCommand {
         print("\(file): \(contents.names.count) tensors, \(formatBytes(bytes))")
         let rows = contents.names.map { name -> [String] in
             let tensor = contents.tensors[name]!
-            return [name, contents.storedTypes[name]!.rawValue, "[" + tensor.shape.map(String.init).joined(separator: ", ") + "]",
-                    String(tensor.count)]
+            return [
+                name, contents.storedTypes[name]!.rawValue, "[" + tensor.shape.map(String.init).joined(separator: ", ") + "]",
+                String(tensor.count),
+            ]
         }
         print(table(header: ["tensor", "dtype", "shape", "elements"], rows: rows, rightAligned: [3]))
         let counts = Dictionary(grouping: contents.names) { contents.storedTypes[$0]!.rawValue }
@@ -38,7 +40,7 @@ struct Info: ParsableCommand {
     }
 
     private func formatBytes(_ bytes: Int) -> String {
-        bytes < 1 << 20 ? String(format: "%.1f KiB", Double(bytes) / 1024) : String(format: "%.1f MiB", Double(bytes) / 1048576)
+        bytes < 1 << 20 ? String(format: "%.1f KiB", Double(bytes) / 1024) : String(format: "%.1f MiB", Double(bytes) / 1_048_576)
     }
 }
 

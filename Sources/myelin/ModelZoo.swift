@@ -11,7 +11,9 @@ enum ZooModel: String, ExpressibleByArgument, CaseIterable {
         switch self {
         case .mlp: return "784 → 256 → 256 → 10 with ReLU (the MNIST MLP benchmark's network)"
         case .lenet: return "LeNet-5: two 5×5 convolutions with max pooling, three linear layers (the LeNet-5 benchmark's network)"
-        case .cnn: return "the PyTorch MNIST example ConvNet: two 3×3 convolutions, max pooling, dropout, log-softmax (the MNIST ConvNet benchmark's network)"
+        case .cnn:
+            return
+                "the PyTorch MNIST example ConvNet: two 3×3 convolutions, max pooling, dropout, log-softmax (the MNIST ConvNet benchmark's network)"
         case .vggMini: return "VGG-style: three blocks of two 3×3 convolutions with batch norm, global average pooling"
         }
     }

@@ -13,11 +13,14 @@ import Myelin
 
 /// A 3 MB run (weights and Adam moments), so that a kill often lands in the middle of a write.
 /// It trains through the Trainer, whose `ModelCheckpoint` saves after every step.
-let model = Sequential { Linear(256, 512); ReLU(); Linear(512, 256) }
+let model = Sequential {
+    Linear(256, 512); ReLU(); Linear(512, 256)
+}
 let optimizer = Adam(model.parameters, learningRate: 1e-3)
 let data = RandomGenerator(seed: 1)
-let state = TrainingCheckpoint(format: "myelin.kill-test", modules: [("model", model)], optimizers: [("model", optimizer)],
-                               generators: [("data", data)])
+let state = TrainingCheckpoint(
+    format: "myelin.kill-test", modules: [("model", model)], optimizers: [("model", optimizer)],
+    generators: [("data", data)])
 
 func step(_ context: StepContext) throws -> StepOutput {
     let x = Tensor.randn([16, 256], generator: data)
@@ -57,8 +60,10 @@ case ("--verify", 2):
     }
 case (_, 1):
     do {
-        try Trainer(.steps(Int.max), state: state,
-                    callbacks: [ModelCheckpoint(URL(fileURLWithPath: arguments[0]), every: .steps(1)), Announcer()]).run(step: step)
+        try Trainer(
+            .steps(Int.max), state: state,
+            callbacks: [ModelCheckpoint(URL(fileURLWithPath: arguments[0]), every: .steps(1)), Announcer()]
+        ).run(step: step)
     } catch {
         fail("\(error)")
     }

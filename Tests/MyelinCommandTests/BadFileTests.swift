@@ -7,8 +7,10 @@ import Testing
     /// A small checkpoint to damage: two steps of a tiny GPT.
     func makeCheckpoint(_ runner: CommandRunner) throws -> URL {
         let text = try runner.write(ResumeTests.text, to: "text.txt")
-        let result = try runner.run(["train", "gpt", "--text", text, "--context", "8", "--embed-dim", "8", "--heads", "2",
-                                     "--layers", "1", "--batch-size", "2", "--steps", "2", "--out", "run"])
+        let result = try runner.run([
+            "train", "gpt", "--text", text, "--context", "8", "--embed-dim", "8", "--heads", "2",
+            "--layers", "1", "--batch-size", "2", "--steps", "2", "--out", "run",
+        ])
         try #require(result.status == 0, "\(result.errors)")
         return runner.url("run/gpt.safetensors")
     }
@@ -34,10 +36,13 @@ import Testing
             for command in [["sample", "gpt", url.path, "--length", "3"], ["info", url.path]] {
                 let result = try runner.run(command)
                 #expect(result.status == 1, "\(name), \(command[0]): exit status \(result.status)")
-                #expect(result.errors.hasPrefix("Error: \(url.path): ") || result.errors.hasPrefix("Error: \(url.path) is not a safetensors file: "),
-                        "\(name), \(command[0]): \(result.errors)")
-                #expect(result.errors.split(separator: "\n").count == 1 && result.errors.contains(problem),
-                        "\(name): \(result.errors)")
+                #expect(
+                    result.errors.hasPrefix("Error: \(url.path): ")
+                        || result.errors.hasPrefix("Error: \(url.path) is not a safetensors file: "),
+                    "\(name), \(command[0]): \(result.errors)")
+                #expect(
+                    result.errors.split(separator: "\n").count == 1 && result.errors.contains(problem),
+                    "\(name): \(result.errors)")
             }
         }
         // Resuming from a damaged checkpoint leaves it as it was.
@@ -53,7 +58,8 @@ import Testing
         let readme = try runner.write("# Myelin\n\nMyelin is a deep-learning framework written in Swift.\n", to: "README.md")
         let result = try runner.run(["info", readme])
         #expect(result.status == 1)
-        #expect(result.errors == "Error: \(readme) is not a safetensors file: its first 8 bytes (\"# Myelin\" as text), read as "
+        #expect(
+            result.errors == "Error: \(readme) is not a safetensors file: its first 8 bytes (\"# Myelin\" as text), read as "
                 + "the header length a safetensors file starts with, say 7956009399809286179 bytes, over the format's limit "
                 + "of 100,000,000\n", "\(result.errors)")
     }

@@ -14,7 +14,8 @@ struct CommandRunner {
     func removeFolder() { try? FileManager.default.removeItem(at: folder) }
 
     static var executable: URL {
-        let products = Bundle.main.executableURL?.deletingLastPathComponent()
+        let products =
+            Bundle.main.executableURL?.deletingLastPathComponent()
             ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         return products.appendingPathComponent("myelin")
     }

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import MyelinTensor
 import MyelinTraining
+import Testing
 
 /// `myelin train MODEL --resume DIR`: N steps straight and N/2 + resume + N/2 end with the same
 /// bits in every tensor of the checkpoint — weights, optimizer moments, carried state.
@@ -11,8 +11,10 @@ import MyelinTraining
 
     /// Trains `model` with `options` for `steps` in one run and in two halves with --resume, and
     /// returns the tensors whose values differ between the two final checkpoints.
-    func straightAndResumed(_ model: String, checkpoint: String, stepOption: String, steps: Int,
-                            options: [String]) throws -> [String] {
+    func straightAndResumed(
+        _ model: String, checkpoint: String, stepOption: String, steps: Int,
+        options: [String]
+    ) throws -> [String] {
         let runner = try CommandRunner()
         defer { runner.removeFolder() }
         let straight = try runner.run(["train", model] + options + [stepOption, String(steps), "--out", "straight"])
@@ -29,10 +31,13 @@ import MyelinTraining
         let runner = try CommandRunner()
         defer { runner.removeFolder() }
         let text = try runner.write(Self.text, to: "text.txt")
-        let options = ["--text", text, "--context", "16", "--embed-dim", "16", "--heads", "2", "--layers", "1",
-                       "--batch-size", "4"]
-        let differing = try straightAndResumed("gpt", checkpoint: "gpt.safetensors", stepOption: "--steps", steps: 8,
-                                               options: options)
+        let options = [
+            "--text", text, "--context", "16", "--embed-dim", "16", "--heads", "2", "--layers", "1",
+            "--batch-size", "4",
+        ]
+        let differing = try straightAndResumed(
+            "gpt", checkpoint: "gpt.safetensors", stepOption: "--steps", steps: 8,
+            options: options)
         #expect(differing.isEmpty, "tensors that differ: \(differing)")
     }
 
@@ -42,8 +47,9 @@ import MyelinTraining
         // 4 streams of about 670 characters, 16 at a time: an epoch is about 42 steps.
         let text = try runner.write(Self.text, to: "text.txt")
         let options = ["--text", text, "--window", "16", "--hidden-size", "16", "--batch-size", "4"]
-        let differing = try straightAndResumed("charrnn", checkpoint: "charrnn.safetensors", stepOption: "--steps",
-                                               steps: 100, options: options)
+        let differing = try straightAndResumed(
+            "charrnn", checkpoint: "charrnn.safetensors", stepOption: "--steps",
+            steps: 100, options: options)
         #expect(differing.isEmpty, "tensors that differ: \(differing)")
     }
 
@@ -51,13 +57,17 @@ import MyelinTraining
         let runner = try CommandRunner()
         defer { runner.removeFolder() }
         let text = try runner.write(Self.text, to: "text.txt")
-        let first = try runner.run(["train", "gpt", "--text", text, "--context", "8", "--embed-dim", "8", "--heads", "2",
-                                    "--layers", "1", "--batch-size", "2", "--steps", "2", "--out", "run"])
+        let first = try runner.run([
+            "train", "gpt", "--text", text, "--context", "8", "--embed-dim", "8", "--heads", "2",
+            "--layers", "1", "--batch-size", "2", "--steps", "2", "--out", "run",
+        ])
         try #require(first.status == 0, "\(first.errors)")
         let resumed = try runner.run(["train", "gpt", "--resume", "run", "--steps", "4", "--learning-rate", "0.0005"])
         try #require(resumed.status == 0, "\(resumed.errors)")
         let metadata = try SafeTensors.read(contentsOf: runner.url("run/gpt.safetensors")).metadata
-        #expect(metadata["myelin.optimizer.model"]?.contains("\"learningRate\":0.0005") == true, "\(metadata["myelin.optimizer.model"] ?? "none")")
+        #expect(
+            metadata["myelin.optimizer.model"]?.contains("\"learningRate\":0.0005") == true,
+            "\(metadata["myelin.optimizer.model"] ?? "none")")
         #expect(metadata["myelin.progress"].flatMap { CheckpointMetadata.decode(TrainingProgress.self, from: $0) }?.step == 4)
     }
 
@@ -81,8 +91,10 @@ import MyelinTraining
         #expect(missing.errors.contains("nowhere/gpt.safetensors does not exist"))
 
         let text = try runner.write(Self.text, to: "text.txt")
-        let first = try runner.run(["train", "gpt", "--text", text, "--context", "8", "--embed-dim", "8", "--heads", "2",
-                                    "--layers", "1", "--batch-size", "2", "--steps", "2", "--out", "run"])
+        let first = try runner.run([
+            "train", "gpt", "--text", text, "--context", "8", "--embed-dim", "8", "--heads", "2",
+            "--layers", "1", "--batch-size", "2", "--steps", "2", "--out", "run",
+        ])
         try #require(first.status == 0, "\(first.errors)")
         // Every option that would change the run is named at once; the file stays as it was.
         let before = try Data(contentsOf: runner.url("run/gpt.safetensors"))

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MyelinTraining
+import Testing
 
 /// Every `myelin train` subcommand and `myelin demo`, run as a user runs them, on a small MNIST
 /// (the first 512 training and 200 test digits, written as IDX files), for seconds each: what they
@@ -18,7 +18,8 @@ import MyelinTraining
             }
             try (header(3, [count, 28, 28]) + Data(images.scalars.map { UInt8(($0 * 255).rounded()) }))
                 .write(to: folder.appendingPathComponent(split.imagesFileName))
-            try (header(1, [count]) + Data(labels.integers.map { UInt8($0) })).write(to: folder.appendingPathComponent(split.labelsFileName))
+            try (header(1, [count]) + Data(labels.integers.map { UInt8($0) })).write(
+                to: folder.appendingPathComponent(split.labelsFileName))
         }
     }
 
@@ -58,24 +59,32 @@ import MyelinTraining
         let runner = try CommandRunner()
         defer { runner.removeFolder() }
         try Self.writeSmallMNIST(to: runner.url("mnist"), train: 256)
-        let result = try runner.run(["train", "gan", "--variant", variant, "--data", runner.url("mnist").path, "--epochs", "2",
-                                     "--out", "gan"])
+        let result = try runner.run([
+            "train", "gan", "--variant", variant, "--data", runner.url("mnist").path, "--epochs", "2",
+            "--out", "gan",
+        ])
         try #require(result.status == 0, "\(result.errors)")
         #expect(result.output.contains("epoch 2/2 [") && result.output.contains("mean D(G(z))"))
-        expectFiles(["gan.safetensors", "samples/epoch-001.png", "samples/epoch-002.png", "evolution.png", "evolution.gif",
-                     "loss.png", "report.html"], in: runner.url("gan"), "gan \(variant)")
+        expectFiles(
+            [
+                "gan.safetensors", "samples/epoch-001.png", "samples/epoch-002.png", "evolution.png", "evolution.gif",
+                "loss.png", "report.html",
+            ], in: runner.url("gan"), "gan \(variant)")
     }
 
     @Test func autoencoderFindsTheDigitsItNeverSaw() throws {
         let runner = try CommandRunner()
         defer { runner.removeFolder() }
         try Self.writeSmallMNIST(to: runner.url("mnist"))
-        let result = try runner.run(["train", "autoencoder", "--normal-digits", "0-4", "--epochs", "1", "--data", runner.url("mnist").path,
-                                     "--out", "ae"])
+        let result = try runner.run([
+            "train", "autoencoder", "--normal-digits", "0-4", "--epochs", "1", "--data", runner.url("mnist").path,
+            "--out", "ae",
+        ])
         try #require(result.status == 0, "\(result.errors)")
         #expect(result.output.contains("unseen-digit AUC") && result.output.contains("ROC AUC of reconstruction error"))
-        expectFiles(["autoencoder.safetensors", "reconstructions.png", "anomalies.png", "roc.png", "scores.png", "report.html"],
-                    in: runner.url("ae"), "autoencoder")
+        expectFiles(
+            ["autoencoder.safetensors", "reconstructions.png", "anomalies.png", "roc.png", "scores.png", "report.html"],
+            in: runner.url("ae"), "autoencoder")
     }
 
     /// Two epochs straight against one, then `--resume` for the second: the same bits, and the
@@ -95,7 +104,8 @@ import MyelinTraining
         try #require(second.status == 0, "\(second.errors)")
         #expect(second.output.contains("Resuming from") && second.output.contains("after epoch 1."))
         #expect(!second.output.contains("epoch 1/2") && second.output.contains("epoch 2/2"))
-        let differing = try CommandRunner.differingTensors(runner.url("straight/\(name).safetensors"), runner.url("halves/\(name).safetensors"))
+        let differing = try CommandRunner.differingTensors(
+            runner.url("straight/\(name).safetensors"), runner.url("halves/\(name).safetensors"))
         #expect(differing.isEmpty, "\(name): tensors that differ: \(differing)")
     }
 }

@@ -1,27 +1,30 @@
-import Testing
-import MyelinTensor
 import MyelinData
+import MyelinTensor
+import Testing
 
 /// `n` copies of one image [C, H, W] as a batch [n, C, H, W].
 private func batch(of image: [[[Float]]], copies n: Int = 1) -> Tensor {
     let values = image.flatMap { $0.flatMap { $0 } }
-    return Tensor(shape: [n, image.count, image[0].count, image[0][0].count],
-                  scalars: Array((0..<n).map { _ in values }.joined()))
+    return Tensor(
+        shape: [n, image.count, image[0].count, image[0][0].count],
+        scalars: Array((0..<n).map { _ in values }.joined()))
 }
 
 /// The images of a batch [N, 1, H, W] as rows of pixels.
 private func planes(_ t: Tensor) -> [[[Float]]] {
     let (h, w) = (t.shape[2], t.shape[3])
     let s = t.scalars
-    return (0..<t.shape[0]).map { i in (0..<h).map { y in Array(s[(i * h + y) * w ..< (i * h + y + 1) * w]) } }
+    return (0..<t.shape[0]).map { i in (0..<h).map { y in Array(s[(i * h + y) * w..<(i * h + y + 1) * w]) } }
 }
 
 /// `image` moved so that output (y, x) is image (y + dy, x + dx), 0 outside, in an h × w frame.
 private func window(_ image: [[Float]], dy: Int, dx: Int, height h: Int, width w: Int) -> [[Float]] {
-    (0..<h).map { y in (0..<w).map { x in
-        let (r, c) = (y + dy, x + dx)
-        return r >= 0 && r < image.count && c >= 0 && c < image[0].count ? image[r][c] : 0
-    } }
+    (0..<h).map { y in
+        (0..<w).map { x in
+            let (r, c) = (y + dy, x + dx)
+            return r >= 0 && r < image.count && c >= 0 && c < image[0].count ? image[r][c] : 0
+        }
+    }
 }
 
 /// The first seed whose generator's first draws satisfy `condition`.
@@ -46,7 +49,8 @@ private let turns3: [[[Float]]] = [
         #expect(horizontal(image, generator: g).shape == [1, 1, 2, 3])
         #expect(horizontal(image, generator: g).scalars == [3, 2, 1, 6, 5, 4])
         #expect(ImageAugmentation([.verticalFlip(probability: 1)])(image, generator: g).scalars == [4, 5, 6, 1, 2, 3])
-        #expect(ImageAugmentation([.horizontalFlip(probability: 1), .verticalFlip(probability: 1)])(image, generator: g).scalars
+        #expect(
+            ImageAugmentation([.horizontalFlip(probability: 1), .verticalFlip(probability: 1)])(image, generator: g).scalars
                 == [6, 5, 4, 3, 2, 1])
         #expect(ImageAugmentation([.horizontalFlip(probability: 0)])(image, generator: g).scalars == image.scalars)
         #expect(ImageAugmentation([])(image, generator: g).scalars == image.scalars)
@@ -100,7 +104,8 @@ private let turns3: [[[Float]]] = [
 
     @Test func shiftsStayWithinTheirBounds() {
         let image: [[Float]] = (0..<5).map { y in (0..<5).map { x in Float(1 + 5 * y + x) } }
-        let shifted = planes(ImageAugmentation([.shift(maxPixels: 2)])(batch(of: [image], copies: 500), generator: RandomGenerator(seed: 3)))
+        let shifted = planes(
+            ImageAugmentation([.shift(maxPixels: 2)])(batch(of: [image], copies: 500), generator: RandomGenerator(seed: 3)))
         let candidates = (0..<25).map { window(image, dy: $0 / 5 - 2, dx: $0 % 5 - 2, height: 5, width: 5) }
         #expect(shifted.allSatisfy { candidates.contains($0) })
         #expect(Set(shifted.map { candidates.firstIndex(of: $0)! }) == Set(0..<25))
@@ -129,9 +134,11 @@ private let turns3: [[[Float]]] = [
         // For one image the draws come in the same order either way; zeros from a shift must stay
         // zeros after a later shift back, as they would step by step.
         let image: [[Float]] = (0..<5).map { y in (0..<5).map { x in Float(1 + 5 * y + x) } }
-        let steps: [ImageAugmentation.Step] = [.shift(maxPixels: 2), .rotation90(), .randomCrop(size: 4, padding: 1),
-                                               .horizontalFlip(), .shift(maxPixels: 1), .verticalFlip(), .rotation90(),
-                                               .randomCrop(height: 3, width: 4, padding: 2)]
+        let steps: [ImageAugmentation.Step] = [
+            .shift(maxPixels: 2), .rotation90(), .randomCrop(size: 4, padding: 1),
+            .horizontalFlip(), .shift(maxPixels: 1), .verticalFlip(), .rotation90(),
+            .randomCrop(height: 3, width: 4, padding: 2),
+        ]
         for s in 0..<60 {
             let fused = ImageAugmentation(steps)(batch(of: [image]), generator: RandomGenerator(seed: UInt64(s)))
             let g = RandomGenerator(seed: UInt64(s))
@@ -150,14 +157,18 @@ private let turns3: [[[Float]]] = [
         // The input is untouched, and a strided view gives what its contiguous copy gives.
         #expect(images.scalars == (0..<576).map(Float.init))
         let view = Tensor(shape: [8, 6, 6, 2], scalars: (0..<576).map(Float.init)).permuted([0, 3, 1, 2])
-        #expect(augmentation(view, generator: RandomGenerator(seed: 1)).scalars
+        #expect(
+            augmentation(view, generator: RandomGenerator(seed: 1)).scalars
                 == augmentation(view.contiguousCopy(), generator: RandomGenerator(seed: 1)).scalars)
     }
 
     @Test func descriptionsSpellTheSteps() {
-        let augmentation: ImageAugmentation = [.horizontalFlip(), .randomCrop(size: 28, padding: 4), .shift(maxPixels: 2),
-                                               .rotation90(), .verticalFlip(probability: 0.25), .randomCrop(height: 2, width: 3)]
-        #expect(augmentation.description == "ImageAugmentation([horizontalFlip(probability: 0.5), randomCrop(size: 28, padding: 4), "
+        let augmentation: ImageAugmentation = [
+            .horizontalFlip(), .randomCrop(size: 28, padding: 4), .shift(maxPixels: 2),
+            .rotation90(), .verticalFlip(probability: 0.25), .randomCrop(height: 2, width: 3),
+        ]
+        #expect(
+            augmentation.description == "ImageAugmentation([horizontalFlip(probability: 0.5), randomCrop(size: 28, padding: 4), "
                 + "shift(maxPixels: 2), rotation90(), verticalFlip(probability: 0.25), randomCrop(height: 2, width: 3, padding: 0)])")
         #expect(augmentation == ImageAugmentation(augmentation.steps))
     }
@@ -168,8 +179,9 @@ private let turns3: [[[Float]]] = [
         let data = TensorDataset(features: features, featureShape: [1, 4, 4], labels: Array(0..<20))
         let augmentation: ImageAugmentation = [.randomCrop(size: 4, padding: 1), .horizontalFlip(), .rotation90()]
         func epochs(seed: UInt64, prefetch: Bool, augmentation: ImageAugmentation? = augmentation) -> [[Float]] {
-            let loader = DataLoader(data, batchSize: 6, shuffle: true, augmentation: augmentation,
-                                    generator: RandomGenerator(seed: seed), prefetch: prefetch)
+            let loader = DataLoader(
+                data, batchSize: 6, shuffle: true, augmentation: augmentation,
+                generator: RandomGenerator(seed: seed), prefetch: prefetch)
             return (0..<3).map { _ in loader.flatMap { $0.inputs.scalars } }
         }
         let a = epochs(seed: 1, prefetch: true)
@@ -194,8 +206,9 @@ private let turns3: [[[Float]]] = [
         }
 
         // A deterministic step shows the augmentation is applied to exactly the batch's images.
-        let mirrored = DataLoader(data, batchSize: 6, shuffle: true, augmentation: [.horizontalFlip(probability: 1)],
-                                  generator: RandomGenerator(seed: 1))
+        let mirrored = DataLoader(
+            data, batchSize: 6, shuffle: true, augmentation: [.horizontalFlip(probability: 1)],
+            generator: RandomGenerator(seed: 1))
         let flip: ImageAugmentation = [.horizontalFlip(probability: 1)]
         let unflipped = DataLoader(data, batchSize: 6, shuffle: true, generator: RandomGenerator(seed: 1))
         for ((inputs, _), (plainInputs, _)) in zip(mirrored, unflipped) {
@@ -208,7 +221,9 @@ private let turns3: [[[Float]]] = [
             _ = ImageAugmentation([.rotation90()])(Tensor.zeros([2, 1, 2, 3]), generator: RandomGenerator(seed: 0))
         }
         let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
-        #expect(message.contains("ImageAugmentation: rotation90() needs square images, but they are 2×3 here (input shape [2, 1, 2, 3])"), "\(message)")
+        #expect(
+            message.contains("ImageAugmentation: rotation90() needs square images, but they are 2×3 here (input shape [2, 1, 2, 3])"),
+            "\(message)")
     }
 
     @Test func aBatchThatIsNotNCHWIsAPreconditionFailure() async {

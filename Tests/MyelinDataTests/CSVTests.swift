@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MyelinData
+import Testing
 
 @Suite struct CSVTests {
     @Test func readsATableWithoutHeader() throws {
@@ -75,7 +75,8 @@ import MyelinData
         #expect(error?.line == 4)
         #expect(error?.column == 3)
         let fractional = try CSVTable(text: "1,0.5\n", name: "frac.csv")
-        #expect(dataError { try fractional.classificationDataset() }?.description
+        #expect(
+            dataError { try fractional.classificationDataset() }?.description
                 == "frac.csv:1:2: label 0.5 is not a class label (expected a whole number ≥ 0)")
         let regression = try table.regressionDataset(targetColumn: 0)
         #expect(regression.batch(at: [1]).labels.scalars == [0.25])
@@ -89,22 +90,30 @@ import MyelinData
         let regression = dataError { try single.regressionDataset() }
         #expect(regression?.kind == .invalidValue)
         #expect(regression?.path == "single.csv")
-        #expect(regression?.description
-                == "single.csv: a regression dataset needs at least one feature column besides the target column 0, but the table has only 1 column")
+        #expect(
+            regression?.description
+                == "single.csv: a regression dataset needs at least one feature column besides the target column 0, but the table has only 1 column"
+        )
         #expect(dataError { try single.regressionDataset(targetColumn: 0) } == regression)
         let classification = dataError { try single.classificationDataset() }
         #expect(classification?.kind == .invalidValue)
-        #expect(classification?.description
-                == "single.csv: a classification dataset needs at least one feature column besides the label column 0, but the table has only 1 column")
+        #expect(
+            classification?.description
+                == "single.csv: a classification dataset needs at least one feature column besides the label column 0, but the table has only 1 column"
+        )
         // The default text name, a header naming the column, and a header-only table.
         #expect(dataError { try CSVTable(text: "1\n2\n3\n").regressionDataset() }?.path == "<text>")
         let named = try CSVTable(text: "y\n0.5\n", name: "y.csv", hasHeader: true)
-        #expect(dataError { try named.regressionDataset(targetColumn: "y") }?.message
-                == "a regression dataset needs at least one feature column besides the target column 0 (\"y\"), but the table has only 1 column")
-        #expect(dataError { try CSVTable(text: "label\n", hasHeader: true).classificationDataset(labelColumn: "label") }?.kind
+        #expect(
+            dataError { try named.regressionDataset(targetColumn: "y") }?.message
+                == "a regression dataset needs at least one feature column besides the target column 0 (\"y\"), but the table has only 1 column"
+        )
+        #expect(
+            dataError { try CSVTable(text: "label\n", hasHeader: true).classificationDataset(labelColumn: "label") }?.kind
                 == .invalidValue)
         // A column that does not exist is still reported as such.
-        #expect(dataError { try single.regressionDataset(targetColumn: 3) }?.message
+        #expect(
+            dataError { try single.regressionDataset(targetColumn: 3) }?.message
                 == "column index 3 is out of range for a table of 1 columns")
         // Two columns are enough.
         let pair = try CSVTable(text: "1,2\n3,4\n")

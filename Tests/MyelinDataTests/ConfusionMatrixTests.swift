@@ -1,6 +1,6 @@
-import Testing
-import MyelinTensor
 import MyelinData
+import MyelinTensor
+import Testing
 
 /// Six examples of three classes: labels 0 0 1 1 1 2, predicted 0 1 1 1 0 1.
 private let labels = [0, 0, 1, 1, 1, 2]
@@ -56,15 +56,16 @@ private func handMatrix() -> ConfusionMatrix {
 
     @Test func tableShowsTheNumbersInTheirPlaces() {
         let table = handMatrix().table
-        #expect(table == """
-            actual \\ predicted      0      1      2 │ total  recall
-            0                       1      1      0 │     2   50.0%
-            1                       1      2      0 │     3   66.7%
-            2                       0      1      0 │     1    0.0%
-            ────────────────────────────────────────┼──────────────
-            total                   2      4      0 │     6
-            precision           50.0%  50.0%      - │ accuracy 50.0%
-            """)
+        #expect(
+            table == """
+                actual \\ predicted      0      1      2 │ total  recall
+                0                       1      1      0 │     2   50.0%
+                1                       1      2      0 │     3   66.7%
+                2                       0      1      0 │     1    0.0%
+                ────────────────────────────────────────┼──────────────
+                total                   2      4      0 │     6
+                precision           50.0%  50.0%      - │ accuracy 50.0%
+                """)
         #expect(handMatrix().description == table)
 
         // Names widen the columns; every row still puts its counts under the right class.

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
-import MyelinTensor
 import MyelinData
+import MyelinTensor
+import Testing
 
 @Suite struct DataLoaderTests {
     @Test func batchShapesAndTheLastPartialBatch() {
@@ -40,8 +40,9 @@ import MyelinData
 
     @Test func sameSeedSameOrderAndEachEpochANewOrder() {
         func epochs(seed: UInt64, prefetch: Bool) -> [[Int]] {
-            let loader = DataLoader(countingDataset(50), batchSize: 7, shuffle: true,
-                                    generator: RandomGenerator(seed: seed), prefetch: prefetch)
+            let loader = DataLoader(
+                countingDataset(50), batchSize: 7, shuffle: true,
+                generator: RandomGenerator(seed: seed), prefetch: prefetch)
             return (0..<3).map { _ in loader.flatMap { $0.labels.integers } }
         }
         let a = epochs(seed: 1, prefetch: true)

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
-import MyelinTensor
 import MyelinData
+import MyelinTensor
+import Testing
 
 /// A dataset that computes examples on demand: exercises the default `batch(at:)`.
 struct SquaresDataset: Dataset {

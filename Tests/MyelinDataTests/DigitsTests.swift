@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MyelinData
+import Testing
 
 @Suite struct DigitsTests {
     @Test func bundledDigitsHave1797RowsOf64Features() throws {

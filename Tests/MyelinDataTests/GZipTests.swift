@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MyelinData
+import Testing
 
 @Suite struct GZipTests {
     /// `printf 'Myelin gzip fixture: 0123456789\n' | gzip -9n`, made by the gzip tool, not by us.

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MyelinData
+import Testing
 
 @Suite struct IDXTests {
     /// A 2×3 uint8 IDX file, written byte by byte (not with `IDXFile.encode`).

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MyelinData
+import Testing
 
 /// Loaded once and shared: the tests only read them.
 enum MNISTFixture {
@@ -89,7 +89,9 @@ enum MNISTFixture {
         #expect(error?.description.contains("MNIST is the data set of 70,000 handwritten digits") == true)
         #expect(error?.description.contains("the repository's Data/mnist") == true)
         #expect(error?.description.contains("a fresh clone has it") == true)
-        #expect(error?.description.contains("train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte") == true)
+        #expect(
+            error?.description.contains("train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte")
+                == true)
         #expect(error?.description.contains("../shared") == false)
 
         try write(IDXFile.encode(shape: [3, 28, 28], payload: .init(repeating: 1, count: 3 * 784)), to: "t10k-images-idx3-ubyte", in: dir)
@@ -127,7 +129,8 @@ enum MNISTFixture {
 
     @Test func defaultDirectoryIsFoundFromBelowTheProjectRoot() throws {
         let below = packageRoot.appendingPathComponent("Tests/MyelinDataTests")
-        #expect(MNIST.defaultDirectory(startingAt: below)?.standardizedFileURL.path
+        #expect(
+            MNIST.defaultDirectory(startingAt: below)?.standardizedFileURL.path
                 == mnistDirectory.standardizedFileURL.path)
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

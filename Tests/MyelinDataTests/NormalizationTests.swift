@@ -1,13 +1,15 @@
 import Foundation
-import Testing
-import MyelinTensor
 import MyelinData
+import MyelinTensor
+import Testing
 
 @Suite struct NormalizationTests {
     /// Three rows of three features; the last feature is constant.
-    static let train: [Float] = [1, 10, 5,
-                                 2, 20, 5,
-                                 3, 60, 5]
+    static let train: [Float] = [
+        1, 10, 5,
+        2, 20, 5,
+        3, 60, 5,
+    ]
 
     @Test func minMaxPerFeature() {
         let scaling = MinMaxScaling(fitting: Self.train, featureCount: 3)

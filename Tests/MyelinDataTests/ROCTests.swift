@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MyelinData
+import Testing
 
 /// The trapezoids under a curve's points.
 private func trapezoidArea(_ curve: ROCCurve) -> Double {
@@ -43,7 +43,7 @@ private func trapezoidArea(_ curve: ROCCurve) -> Double {
         // A pseudo-random set with many ties: the rank statistic and the curve's trapezoids agree,
         // and a monotone rescaling of the scores changes nothing.
         var state: UInt64 = 12345
-        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        func next() -> UInt64 { state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; return state >> 33 }
         let scores = (0..<500).map { _ in Double(next() % 40) }
         let positives = scores.map { $0 + Double(next() % 30) > 35 }
         let auc = rocAUC(scores: scores, positives: positives)

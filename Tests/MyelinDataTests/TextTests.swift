@@ -1,7 +1,7 @@
 import Foundation
-import Testing
-import MyelinTensor
 import MyelinData
+import MyelinTensor
+import Testing
 
 /// The project's Shakespeare text (Data/text/shakespeare.txt), read once.
 let shakespeare: Result<TextCorpus, Error> = Result {
@@ -18,7 +18,7 @@ func textFile(_ text: String, name: String = "text.txt") throws -> URL {
 /// The ints of a tensor, row by row.
 func rows(_ t: Tensor) -> [[Int]] {
     let values = t.integers, width = t.shape[1]
-    return (0..<t.shape[0]).map { Array(values[$0 * width ..< ($0 + 1) * width]) }
+    return (0..<t.shape[0]).map { Array(values[$0 * width..<($0 + 1) * width]) }
 }
 
 @Suite struct CharacterVocabularyTests {
@@ -27,7 +27,8 @@ func rows(_ t: Tensor) -> [[Int]] {
         #expect(corpus.path == packageRoot.appendingPathComponent("Data/text/shakespeare.txt").standardizedFileURL.path)
         let v = corpus.vocabulary
         #expect(v.count == 76)
-        #expect(String(String.UnicodeScalarView(v.characters))
+        #expect(
+            String(String.UnicodeScalarView(v.characters))
                 == "\n !\"&'(),-./12345:;?ABCDEFGHIJKLMNOPQRSTUVWXYZ[]abcdefghijklmnopqrstuvwxyz{}")
         #expect(corpus.ids.count == 1_055_110)
         #expect(corpus.trainingIDs.count == 949_599 && corpus.validationIDs.count == 105_511)
@@ -65,7 +66,9 @@ func rows(_ t: Tensor) -> [[Int]] {
         let error = dataError { try v.encode("ab\nd\ncxa") }
         #expect(error?.kind == .invalidValue)
         #expect(error?.line == 3 && error?.column == 2)
-        #expect(error?.description == "<text>:3:2: character 'x' (U+0078) is not in the vocabulary of 5 characters", "\(String(describing: error))")
+        #expect(
+            error?.description == "<text>:3:2: character 'x' (U+0078) is not in the vocabulary of 5 characters",
+            "\(String(describing: error))")
         let tab = dataError { try v.encode("\t") }
         #expect(tab?.message == "character '\\t' (U+0009) is not in the vocabulary of 5 characters")
     }
@@ -73,15 +76,20 @@ func rows(_ t: Tensor) -> [[Int]] {
     @Test func saveAndLoadRoundTrip() throws {
         let v = CharacterVocabulary(text: "a/b\\c\"d\n\r\t\u{1}\u{1f}\u{7f} é😀")
         let json = String(decoding: v.jsonData(), as: UTF8.self)
-        #expect(json == #"{"format":"myelin.character-vocabulary","version":1,"characters":["\u0001","\t","\n","\r","\u001f"," ","\"","/","\\","a","b","c","d","\#u{7f}","é","😀"]}"# + "\n")
+        #expect(
+            json
+                == #"{"format":"myelin.character-vocabulary","version":1,"characters":["\u0001","\t","\n","\r","\u001f"," ","\"","/","\\","a","b","c","d","\#u{7f}","é","😀"]}"#
+                + "\n")
         let url = try textFile("stale contents", name: "vocabulary.json")
-        try v.save(to: url)   // replaces the file that is there
+        try v.save(to: url)  // replaces the file that is there
         let loaded = try CharacterVocabulary(contentsOf: url)
         #expect(loaded == v && loaded.characters == v.characters)
         #expect(try loaded.encode("é😀a") == v.encode("é😀a"))
         // Shakespeare's vocabulary, as the format's description shows it.
         let shakespeareJSON = String(decoding: try shakespeare.get().vocabulary.jsonData(), as: UTF8.self)
-        #expect(shakespeareJSON.hasPrefix(#"{"format":"myelin.character-vocabulary","version":1,"characters":["\n"," ","!","\"","&","'","(",")",","#))
+        #expect(
+            shakespeareJSON.hasPrefix(
+                #"{"format":"myelin.character-vocabulary","version":1,"characters":["\n"," ","!","\"","&","'","(",")",","#))
         #expect(try CharacterVocabulary(jsonData: Data(shakespeareJSON.utf8), path: "x") == shakespeare.get().vocabulary)
         // Another program's JSON writer, with other field order and spacing, reads the same.
         let foreign = Data(#"{ "characters": ["b", "\u00e9", "a"], "version": 1, "format": "myelin.character-vocabulary" }"#.utf8)
@@ -98,25 +106,42 @@ func rows(_ t: Tensor) -> [[Int]] {
     @Test(arguments: [
         ("not json at all", DataError.Kind.badHeader, "is not valid JSON"),
         (#"["a", "b"]"#, .badHeader, "is not a JSON object, so not a character vocabulary"),
-        (#"{"format":"myelin.tokenizer","version":1,"characters":["a"]}"#, .badHeader,
-         #"format is myelin.tokenizer, expected "myelin.character-vocabulary""#),
+        (
+            #"{"format":"myelin.tokenizer","version":1,"characters":["a"]}"#, .badHeader,
+            #"format is myelin.tokenizer, expected "myelin.character-vocabulary""#
+        ),
         (#"{"version":1,"characters":["a"]}"#, .badHeader, "format is missing"),
-        (#"{"format":"myelin.character-vocabulary","version":2,"characters":["a"]}"#, .badHeader,
-         "version 2 is not one this Myelin reads (1)"),
+        (
+            #"{"format":"myelin.character-vocabulary","version":2,"characters":["a"]}"#, .badHeader,
+            "version 2 is not one this Myelin reads (1)"
+        ),
         (#"{"format":"myelin.character-vocabulary","characters":["a"]}"#, .badHeader, "version missing"),
         (#"{"format":"myelin.character-vocabulary","version":1}"#, .badHeader, #""characters" is missing or not a list"#),
-        (#"{"format":"myelin.character-vocabulary","version":1,"characters":"abc"}"#, .badHeader, #""characters" is missing or not a list"#),
+        (
+            #"{"format":"myelin.character-vocabulary","version":1,"characters":"abc"}"#, .badHeader,
+            #""characters" is missing or not a list"#
+        ),
         (#"{"format":"myelin.character-vocabulary","version":1,"characters":[]}"#, .invalidValue, #"the "characters" list is empty"#),
-        (#"{"format":"myelin.character-vocabulary","version":1,"characters":["a",7]}"#, .invalidValue,
-         "character 1 is 7, not a string"),
-        (#"{"format":"myelin.character-vocabulary","version":1,"characters":["a",""]}"#, .invalidValue,
-         #"character 1 is 0 Unicode scalars (""), not one"#),
-        (#"{"format":"myelin.character-vocabulary","version":1,"characters":["a","bc"]}"#, .invalidValue,
-         #"character 1 is 2 Unicode scalars ("bc"), not one"#),
-        (#"{"format":"myelin.character-vocabulary","version":1,"characters":["e\u0301"]}"#, .invalidValue,
-         "character 0 is 2 Unicode scalars"),
-        (#"{"format":"myelin.character-vocabulary","version":1,"characters":["a","\n","b","\n"]}"#, .invalidValue,
-         "character 3 repeats character 1, '\\n' (U+000A)"),
+        (
+            #"{"format":"myelin.character-vocabulary","version":1,"characters":["a",7]}"#, .invalidValue,
+            "character 1 is 7, not a string"
+        ),
+        (
+            #"{"format":"myelin.character-vocabulary","version":1,"characters":["a",""]}"#, .invalidValue,
+            #"character 1 is 0 Unicode scalars (""), not one"#
+        ),
+        (
+            #"{"format":"myelin.character-vocabulary","version":1,"characters":["a","bc"]}"#, .invalidValue,
+            #"character 1 is 2 Unicode scalars ("bc"), not one"#
+        ),
+        (
+            #"{"format":"myelin.character-vocabulary","version":1,"characters":["e\u0301"]}"#, .invalidValue,
+            "character 0 is 2 Unicode scalars"
+        ),
+        (
+            #"{"format":"myelin.character-vocabulary","version":1,"characters":["a","\n","b","\n"]}"#, .invalidValue,
+            "character 3 repeats character 1, '\\n' (U+000A)"
+        ),
     ])
     func malformedVocabularyFiles(json: String, kind: DataError.Kind, message: String) throws {
         let url = try textFile(json, name: "vocabulary.json")
@@ -197,17 +222,21 @@ func rows(_ t: Tensor) -> [[Int]] {
         #expect(short?.kind == .truncatedData && short?.path == file.path)
         #expect(short?.message == "the text is 40 characters long, shorter than one training window of 65 characters")
         let training = dataError { try TextCorpus(text: String(repeating: "y", count: 100), validationFraction: 0.5, minimumLength: 65) }
-        #expect(training?.message == "its training part (the first 50 of 100 characters) is shorter than one training window of 65 characters")
+        #expect(
+            training?.message == "its training part (the first 50 of 100 characters) is shorter than one training window of 65 characters")
         let validation = dataError { try TextCorpus(text: String(repeating: "z", count: 100), minimumLength: 65, name: "z.txt") }
         #expect(validation?.path == "z.txt")
-        #expect(validation?.message == "its validation part (the last 10 of 100 characters) is shorter than one training window of 65 characters")
+        #expect(
+            validation?.message
+                == "its validation part (the last 10 of 100 characters) is shorter than one training window of 65 characters")
         // Exactly long enough is fine.
         #expect(dataError { try TextCorpus(text: String(repeating: "w", count: 130), validationFraction: 0.5, minimumLength: 65) } == nil)
     }
 
     @Test func shakespeareIsFoundFromBelowTheProjectRoot() throws {
         let below = packageRoot.appendingPathComponent("Sources/MyelinData/Text")
-        #expect(try TextCorpus.locateShakespeare(startingAt: below).standardizedFileURL.path
+        #expect(
+            try TextCorpus.locateShakespeare(startingAt: below).standardizedFileURL.path
                 == packageRoot.appendingPathComponent("Data/text/shakespeare.txt").standardizedFileURL.path)
         let elsewhere = try makeTemporaryDirectory()
         let error = dataError { try TextCorpus.locateShakespeare(startingAt: elsewhere) }
@@ -234,11 +263,11 @@ func rows(_ t: Tensor) -> [[Int]] {
                 let s = x[0]
                 // The starts are generator.integer(below: n − window) = 0 … 5, in order.
                 #expect(s == reference.integer(below: 6))
-                #expect(x == Array(s ..< s + 64) && y == Array(s + 1 ..< s + 65))
+                #expect(x == Array(s..<s + 64) && y == Array(s + 1..<s + 65))
                 seen.insert(s)
             }
         }
-        #expect(seen == Set(0...5))   // both ends of the range are reached, nothing beyond
+        #expect(seen == Set(0...5))  // both ends of the range are reached, nothing beyond
         // The same seed gives the same batches; another seed others.
         let a = RandomWindows(counting(1000), batchSize: 4, window: 10, generator: RandomGenerator(seed: 2))
         let b = RandomWindows(counting(1000), batchSize: 4, window: 10, generator: RandomGenerator(seed: 2))
@@ -299,21 +328,21 @@ func rows(_ t: Tensor) -> [[Int]] {
         }
         // Laid end to end, row b's windows are stream b: ids[b·L ..< b·L + L − 1], targets one later.
         for b in 0..<16 {
-            #expect(inputs[b] == ids[b * length ..< b * length + length - 1].map(Int.init))
-            #expect(targets[b] == ids[b * length + 1 ..< (b + 1) * length].map(Int.init))
+            #expect(inputs[b] == ids[b * length..<b * length + length - 1].map(Int.init))
+            #expect(targets[b] == ids[b * length + 1..<(b + 1) * length].map(Int.init))
         }
     }
 
     @Test func validationWindowsOfShakespeare() throws {
         let validation = try shakespeare.get().validationIDs
         let batches = validationWindows(validation, window: 64)
-        #expect(batches.map { $0.input.shape[0] } == [256, 256, 256, 256, 256, 256, 112])   // 1648 windows
+        #expect(batches.map { $0.input.shape[0] } == [256, 256, 256, 256, 256, 256, 112])  // 1648 windows
         #expect(batches.reduce(0) { $0 + $1.target.count } == 105_472)
         let first = rows(batches[0].input), firstTargets = rows(batches[0].target)
         #expect(first[0] == validation[0..<64].map(Int.init) && firstTargets[0] == validation[1..<65].map(Int.init))
         #expect(first[1] == validation[64..<128].map(Int.init))
         let last = rows(batches[6].target).last!
-        #expect(last == validation[1647 * 64 + 1 ..< 1648 * 64 + 1].map(Int.init))
+        #expect(last == validation[1647 * 64 + 1..<1648 * 64 + 1].map(Int.init))
     }
 
     @Test func validationWindowsSmall() {
@@ -333,31 +362,36 @@ func rows(_ t: Tensor) -> [[Int]] {
     }
 
     @Test func windowsThatDoNotFit() async {
-        let random = message(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = RandomWindows((0..<64).map(Int32.init), batchSize: 2, window: 64)
-        })
+        let random = message(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = RandomWindows((0..<64).map(Int32.init), batchSize: 2, window: 64)
+            })
         #expect(random.contains("RandomWindows: 64 ids cannot hold a window of 64 and its target (65 ids)"), "\(random)")
-        let streams = message(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = TruncatedBPTTBatches((0..<5).map(Int32.init), batchSize: 3, window: 2)
-        })
+        let streams = message(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = TruncatedBPTTBatches((0..<5).map(Int32.init), batchSize: 3, window: 2)
+            })
         #expect(streams.contains("TruncatedBPTTBatches: 5 ids cannot make 3 streams of at least 2"), "\(streams)")
-        let zero = message(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = validationWindows([1, 2, 3], window: 0)
-        })
+        let zero = message(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = validationWindows([1, 2, 3], window: 0)
+            })
         #expect(zero.contains("validationWindows: batchSize and window must be positive, got 256 and 0"), "\(zero)")
     }
 
     @Test func impossibleValidationFraction() async {
-        let text = message(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = try? TextCorpus(text: "abc", validationFraction: 1, minimumLength: 1)
-        })
+        let text = message(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = try? TextCorpus(text: "abc", validationFraction: 1, minimumLength: 1)
+            })
         #expect(text.contains("TextCorpus: validationFraction must be in [0, 1), got 1.0"), "\(text)")
     }
 
     @Test func decodingAnUnknownID() async {
-        let text = message(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = CharacterVocabulary(text: "ab").decode([0, 2])
-        })
+        let text = message(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = CharacterVocabulary(text: "ab").decode([0, 2])
+            })
         #expect(text.contains("CharacterVocabulary.decode: id 2 is out of range for a vocabulary of 2 characters"), "\(text)")
     }
 }

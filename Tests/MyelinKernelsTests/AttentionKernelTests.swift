@@ -33,18 +33,22 @@ extension KernelTests {
             }
             var results: [[Float]] = []
             onEveryPath { path in
-                var shape = myelin_attention_shape(batch: Int64(b), heads: Int64(h), queries: Int64(t), keys: Int64(s),
-                                                   head_dim: Int64(d), value_dim: Int64(d), scale: scale, causal: 1)
+                var shape = myelin_attention_shape(
+                    batch: Int64(b), heads: Int64(h), queries: Int64(t), keys: Int64(s),
+                    head_dim: Int64(d), value_dim: Int64(d), scale: scale, causal: 1)
                 var (qc, kc, vc, gc) = (q, k, v, gradOutput)
                 var output = [Float](repeating: .nan, count: q.count), logSumExp = [Float](repeating: .nan, count: b * h * t)
-                var (dq, dk, dv) = ([Float](repeating: .nan, count: q.count), [Float](repeating: .nan, count: k.count),
-                                    [Float](repeating: .nan, count: v.count))
+                var (dq, dk, dv) = (
+                    [Float](repeating: .nan, count: q.count), [Float](repeating: .nan, count: k.count),
+                    [Float](repeating: .nan, count: v.count)
+                )
                 func heads(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> myelin_heads {
                     myelin_heads(data: p, batch: Int64(h * n * d), head: Int64(n * d), position: Int64(d))
                 }
                 myelin_attention_forward(&shape, heads(&qc, t), heads(&kc, s), heads(&vc, s), mask, heads(&output, t), &logSumExp)
-                myelin_attention_backward(&shape, heads(&qc, t), heads(&kc, s), heads(&vc, s), mask, logSumExp,
-                                          heads(&gc, t), heads(&dq, t), heads(&dk, s), heads(&dv, s))
+                myelin_attention_backward(
+                    &shape, heads(&qc, t), heads(&kc, s), heads(&vc, s), mask, logSumExp,
+                    heads(&gc, t), heads(&dq, t), heads(&dk, s), heads(&dv, s))
                 let worst = zip(output, expected).map { abs($0 - $1) }.max()!
                 #expect(worst < 2e-6, "\(name(path)): output off by \(worst)")
                 #expect(output[(h * t * d)...].allSatisfy { $0 == 0 }, "\(name(path)): batch 1 sees no key")

@@ -8,7 +8,7 @@ extension KernelTests {
     /// so a relative bound would measure that cancellation, not the kernel.
     @Suite struct GELUKernel {
         @Test func forwardAndBackward() {
-            let count = 200_003 // odd, so the masked tail runs too
+            let count = 200_003  // odd, so the masked tail runs too
             let x = (0..<count).map { Float(-10 + 20 * Double($0) / Double(count - 1)) }
             let g = (0..<count).map { Float(sin(Double($0))) }
             func cdf(_ x: Double) -> Double { 0.5 * (1 + erf(x / 2.0.squareRoot())) }

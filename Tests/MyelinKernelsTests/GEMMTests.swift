@@ -4,9 +4,9 @@ import Testing
 /// How a matrix operand is laid out in memory.
 enum Layout: CustomStringConvertible {
     case rowMajor
-    case transposed     // stored as its transpose, row-major: column-major
-    case strided        // row stride larger than the width, column stride 2
-    case transposedGaps // column-major with gaps: neither stride is 1
+    case transposed  // stored as its transpose, row-major: column-major
+    case strided  // row stride larger than the width, column stride 2
+    case transposedGaps  // column-major with gaps: neither stride is 1
 
     /// (row stride, column stride, floats of storage) for a rows×cols matrix.
     func strides(rows: Int, cols: Int) -> (rs: Int, cs: Int, count: Int) {
@@ -130,10 +130,11 @@ extension KernelTests {
                     a.withUnsafeBufferPointer { a in
                         b.withUnsafeBufferPointer { b in
                             bias.withUnsafeBufferPointer { bias in
-                                myelin_sgemm(Int64(c.m), Int64(c.n), Int64(c.k), c.alpha, a.baseAddress, Int64(rsA),
-                                             Int64(csA), b.baseAddress, Int64(rsB), Int64(csB), c.beta, &out,
-                                             Int64(ldc), c.bias ? bias.baseAddress : nil,
-                                             c.relu ? MYELIN_ACTIVATION_RELU : MYELIN_ACTIVATION_NONE)
+                                myelin_sgemm(
+                                    Int64(c.m), Int64(c.n), Int64(c.k), c.alpha, a.baseAddress, Int64(rsA),
+                                    Int64(csA), b.baseAddress, Int64(rsB), Int64(csB), c.beta, &out,
+                                    Int64(ldc), c.bias ? bias.baseAddress : nil,
+                                    c.relu ? MYELIN_ACTIVATION_RELU : MYELIN_ACTIVATION_NONE)
                             }
                         }
                     }
@@ -163,8 +164,10 @@ extension KernelTests {
 
         /// No product splits its K sum between threads, so the thread count never changes a result:
         /// 1 and 2 threads give the same bits.
-        @Test(arguments: [(1, 256, 784, true), (1, 301, 1000, true), (1, 300, 1000, false), (4000, 1, 200, false), (128, 256, 784, true),
-                          (256, 256, 256, false), (2000, 20, 40, false), (300, 700, 300, true)])
+        @Test(arguments: [
+            (1, 256, 784, true), (1, 301, 1000, true), (1, 300, 1000, false), (4000, 1, 200, false), (128, 256, 784, true),
+            (256, 256, 256, false), (2000, 20, 40, false), (300, 700, 300, true),
+        ])
         func sameBitsOnAnyThreadCount(m: Int, n: Int, k: Int, transposeB: Bool) {
             var rng = SeededFloats(seed: 3)
             let a = rng.array(m * k), b = rng.array(k * n)
@@ -176,8 +179,9 @@ extension KernelTests {
                 for threads: Int32 in [1, 2] {
                     myelin_set_thread_count(threads)
                     var c = [Float](repeating: 0, count: m * n)
-                    myelin_sgemm(Int64(m), Int64(n), Int64(k), 0.75, a, Int64(k), 1, b, Int64(rsB), Int64(csB), 0, &c,
-                                 Int64(n), nil, MYELIN_ACTIVATION_NONE)
+                    myelin_sgemm(
+                        Int64(m), Int64(n), Int64(k), 0.75, a, Int64(k), 1, b, Int64(rsB), Int64(csB), 0, &c,
+                        Int64(n), nil, MYELIN_ACTIVATION_NONE)
                     results.append(c)
                 }
                 #expect(results[0] == results[1], "\(name(path))")
@@ -190,15 +194,17 @@ extension KernelTests {
             var rng = SeededFloats(seed: 5)
             let a = rng.array(m * k), b = rng.array(k * n)
             var want = [Float](repeating: 0, count: m * n)
-            myelin_sgemm(Int64(m), Int64(n), Int64(k), 1, a, Int64(k), 1, b, Int64(n), 1, 0, &want, Int64(n), nil,
-                         MYELIN_ACTIVATION_NONE)
+            myelin_sgemm(
+                Int64(m), Int64(n), Int64(k), 1, a, Int64(k), 1, b, Int64(n), 1, 0, &want, Int64(n), nil,
+                MYELIN_ACTIVATION_NONE)
             let results = await withTaskGroup(of: [Float].self) { group in
                 for _ in 0..<8 {
                     group.addTask {
                         var c = [Float](repeating: 0, count: m * n)
                         for _ in 0..<20 {
-                            myelin_sgemm(Int64(m), Int64(n), Int64(k), 1, a, Int64(k), 1, b, Int64(n), 1, 0, &c,
-                                         Int64(n), nil, MYELIN_ACTIVATION_NONE)
+                            myelin_sgemm(
+                                Int64(m), Int64(n), Int64(k), 1, a, Int64(k), 1, b, Int64(n), 1, 0, &c,
+                                Int64(n), nil, MYELIN_ACTIVATION_NONE)
                         }
                         return c
                     }

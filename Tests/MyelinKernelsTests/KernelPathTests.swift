@@ -55,13 +55,13 @@ extension KernelTests {
             let process = myelin_cpu_current_path()
             var previous = MYELIN_CPU_AUTO
             for path in supportedPaths {
-                #expect(myelin_cpu_set_thread_path(path) == previous) // returns the override it replaces
+                #expect(myelin_cpu_set_thread_path(path) == previous)  // returns the override it replaces
                 previous = path
                 #expect(myelin_cpu_current_path() == path)
                 let log = PathLog()
                 let task: myelin_task = { context, _, _ in
                     Unmanaged<PathLog>.fromOpaque(context!).takeUnretainedValue().add(myelin_cpu_current_path())
-                    usleep(2000) // long enough for the worker to take a slice too
+                    usleep(2000)  // long enough for the worker to take a slice too
                 }
                 myelin_parallel_for(8, 1, task, Unmanaged.passUnretained(log).toOpaque())
                 #expect(log.paths.count == 2 && log.paths.allSatisfy { $0 == path }, "\(name(path)): \(log.paths.map(name))")

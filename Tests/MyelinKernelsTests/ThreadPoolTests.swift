@@ -51,8 +51,10 @@ extension KernelTests {
             let before = myelin_thread_count()
             defer { myelin_set_thread_count(before) }
             myelin_set_thread_count(threads)
-            for (count, grain) in [(Int64(0), Int64(1)), (1, 1), (2, 1), (7, 3), (1000, 1), (1000, 400), (100_003, 64),
-                                   (5, 0)] {
+            for (count, grain) in [
+                (Int64(0), Int64(1)), (1, 1), (2, 1), (7, 3), (1000, 1), (1000, 400), (100_003, 64),
+                (5, 0),
+            ] {
                 let log = SliceLog()
                 parallelFor(count, grain: grain, log)
                 #expect(log.coversExactlyOnce(count), "count \(count) grain \(grain) threads \(threads)")
@@ -116,7 +118,7 @@ extension KernelTests {
                 let peak = myelin_fma_peak_gflops(1, 0.02, width)
                 #expect(myelin_cpu_path_supported(path) != 0 ? peak > 1 : peak == 0, "\(name(path)): \(peak)")
             }
-            #expect(myelin_fma_peak_gflops(1, 0.02, 64) == 0) // no such width
+            #expect(myelin_fma_peak_gflops(1, 0.02, 64) == 0)  // no such width
         }
     }
 }

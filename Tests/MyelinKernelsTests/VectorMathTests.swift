@@ -16,17 +16,22 @@ struct VectorFunction: CustomTestStringConvertible, Sendable {
 }
 
 let vectorFunctions: [VectorFunction] = [
-    VectorFunction(name: "exp", apply: { myelin_vexp($0, $1, $2) }, truth: { Foundation.exp($0) },
-                   ranges: [(-87.3, 88.7, false), (-1e-3, 1e-3, false), (-103.9, -87.3, false)],
-                   denormalTolerance: Double(Float.leastNonzeroMagnitude)),
-    VectorFunction(name: "log", apply: { myelin_vlog($0, $1, $2) }, truth: { Foundation.log($0) },
-                   ranges: [(1e-45, 1e-37, true), (1e-37, 3e38, true), (0.5, 2, false)]),
-    VectorFunction(name: "tanh", apply: { myelin_vtanh($0, $1, $2) }, truth: { Foundation.tanh($0) },
-                   ranges: [(-12, 12, false), (1e-30, 1, true), (-1, -1e-30, false), (5, 1e30, true)]),
-    VectorFunction(name: "sigmoid", apply: { myelin_vsigmoid($0, $1, $2) }, truth: { 1 / (1 + Foundation.exp(-$0)) },
-                   ranges: [(-87, 40, false), (-1e-3, 1e-3, false), (10, 1e30, true)]),
-    VectorFunction(name: "erf", apply: { myelin_verf($0, $1, $2) }, truth: { Foundation.erf($0) },
-                   ranges: [(-6, 6, false), (1e-30, 1, true), (3, 1e30, true)]),
+    VectorFunction(
+        name: "exp", apply: { myelin_vexp($0, $1, $2) }, truth: { Foundation.exp($0) },
+        ranges: [(-87.3, 88.7, false), (-1e-3, 1e-3, false), (-103.9, -87.3, false)],
+        denormalTolerance: Double(Float.leastNonzeroMagnitude)),
+    VectorFunction(
+        name: "log", apply: { myelin_vlog($0, $1, $2) }, truth: { Foundation.log($0) },
+        ranges: [(1e-45, 1e-37, true), (1e-37, 3e38, true), (0.5, 2, false)]),
+    VectorFunction(
+        name: "tanh", apply: { myelin_vtanh($0, $1, $2) }, truth: { Foundation.tanh($0) },
+        ranges: [(-12, 12, false), (1e-30, 1, true), (-1, -1e-30, false), (5, 1e30, true)]),
+    VectorFunction(
+        name: "sigmoid", apply: { myelin_vsigmoid($0, $1, $2) }, truth: { 1 / (1 + Foundation.exp(-$0)) },
+        ranges: [(-87, 40, false), (-1e-3, 1e-3, false), (10, 1e30, true)]),
+    VectorFunction(
+        name: "erf", apply: { myelin_verf($0, $1, $2) }, truth: { Foundation.erf($0) },
+        ranges: [(-6, 6, false), (1e-30, 1, true), (3, 1e30, true)]),
 ]
 
 /// How far `got` is from the double-precision `want`, as the tests bound it: relative error where
@@ -49,7 +54,7 @@ extension KernelTests {
         /// function's absolute tolerance applies.
         @Test(arguments: vectorFunctions)
         func accuracy(_ f: VectorFunction) {
-            let count = 1_000_003 // odd, so the masked tail runs too
+            let count = 1_000_003  // odd, so the masked tail runs too
             onEveryPath { path in
                 for (low, high, logarithmic) in f.ranges {
                     let x = (0..<count).map { i -> Float in
@@ -72,9 +77,12 @@ extension KernelTests {
         /// the whole exponent range, ±inf and NaNs), against double precision with the same bounds.
         @Test(arguments: vectorFunctions)
         func wholeFloatRange(_ f: VectorFunction) {
-            let x = stride(from: UInt64(0), through: UInt64(UInt32.max), by: 4099).map { Float(bitPattern: UInt32($0)) }
-                + [.infinity, -.infinity, .nan, 0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
-                   .leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+            let x =
+                stride(from: UInt64(0), through: UInt64(UInt32.max), by: 4099).map { Float(bitPattern: UInt32($0)) }
+                + [
+                    .infinity, -.infinity, .nan, 0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+                    .leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                ]
             onEveryPath { path in
                 var y = [Float](repeating: 0, count: x.count)
                 f.apply(x, &y, Int64(x.count))
@@ -100,17 +108,24 @@ extension KernelTests {
             }
             onEveryPath { path in
                 let p = name(path)
-                #expect(same(run(myelin_vexp, [0, -0.0, inf, -inf, nan, 100, -110, 89, -104, tiny, -tiny]),
-                             [1, 1, inf, 0, nan, inf, 0, inf, 0, 1, 1]), "exp, \(p)")
-                #expect(same(run(myelin_vlog, [1, 0, -0.0, -1, inf, -inf, nan, -tiny]), [0, -inf, -inf, nan, inf, nan, nan, nan]),
-                        "log, \(p)")
-                #expect(same(run(myelin_vtanh, [0, -0.0, inf, -inf, nan, 20, -20, 1e-30, tiny, -tiny, 1e30]),
-                             [0, -0.0, 1, -1, nan, 1, -1, 1e-30, tiny, -tiny, 1]), "tanh, \(p)")
-                #expect(same(run(myelin_vsigmoid, [0, inf, -inf, nan, 100, -200, tiny, 1e30, -1e30]), [0.5, 1, 0, nan, 1, 0, 0.5, 1, 0]),
-                        "sigmoid, \(p)")
-                #expect(same(run(myelin_verf, [0, -0.0, inf, -inf, nan, 10, -10, 1e30]), [0, -0.0, 1, -1, nan, 1, -1, 1]),
-                        "erf, \(p)")
-                #expect(abs(run(myelin_verf, [1e-30])[0] / 1.1283791e-30 - 1) < 3e-7) // erf x ≈ 2x/√π
+                #expect(
+                    same(
+                        run(myelin_vexp, [0, -0.0, inf, -inf, nan, 100, -110, 89, -104, tiny, -tiny]),
+                        [1, 1, inf, 0, nan, inf, 0, inf, 0, 1, 1]), "exp, \(p)")
+                #expect(
+                    same(run(myelin_vlog, [1, 0, -0.0, -1, inf, -inf, nan, -tiny]), [0, -inf, -inf, nan, inf, nan, nan, nan]),
+                    "log, \(p)")
+                #expect(
+                    same(
+                        run(myelin_vtanh, [0, -0.0, inf, -inf, nan, 20, -20, 1e-30, tiny, -tiny, 1e30]),
+                        [0, -0.0, 1, -1, nan, 1, -1, 1e-30, tiny, -tiny, 1]), "tanh, \(p)")
+                #expect(
+                    same(run(myelin_vsigmoid, [0, inf, -inf, nan, 100, -200, tiny, 1e30, -1e30]), [0.5, 1, 0, nan, 1, 0, 0.5, 1, 0]),
+                    "sigmoid, \(p)")
+                #expect(
+                    same(run(myelin_verf, [0, -0.0, inf, -inf, nan, 10, -10, 1e30]), [0, -0.0, 1, -1, nan, 1, -1, 1]),
+                    "erf, \(p)")
+                #expect(abs(run(myelin_verf, [1e-30])[0] / 1.1283791e-30 - 1) < 3e-7)  // erf x ≈ 2x/√π
                 // The smallest denormal has a finite log, and exp of tiny arguments is 1.
                 let logTiny = run(myelin_vlog, [tiny])[0]
                 #expect(abs(Double(logTiny) - Foundation.log(Double(tiny))) < 1e-4, "\(p)")
@@ -138,7 +153,7 @@ extension KernelTests {
                 for cols in [1, 3, 8, 15, 16, 17, 77] {
                     let rows = 37
                     var x = rng.array(rows * cols).map { $0 * 30 }
-                    for j in 0..<cols { x[j] = 1000 + Float(j) } // would overflow exp without the max
+                    for j in 0..<cols { x[j] = 1000 + Float(j) }  // would overflow exp without the max
                     var y = [Float](repeating: 0, count: rows * cols), p = y
                     myelin_log_softmax_rows(x, &y, Int64(rows), Int64(cols))
                     myelin_softmax_rows(x, &p, Int64(rows), Int64(cols))
@@ -150,8 +165,10 @@ extension KernelTests {
                             let want = row[j] - lse
                             // Each output is x − (max + log Σ): a few roundings of values up to |max|.
                             #expect(abs(Double(y[r * cols + j]) - want) <= 4e-7 * (abs(m) + abs(want) + 1), "\(name(path)) \(cols)")
-                            #expect(abs(Double(p[r * cols + j]) - Foundation.exp(want)) <= Foundation.exp(want) * (1e-6 + 4e-7 * (abs(m) + abs(want))),
-                                    "\(name(path)) \(cols)")
+                            #expect(
+                                abs(Double(p[r * cols + j]) - Foundation.exp(want)) <= Foundation.exp(want)
+                                    * (1e-6 + 4e-7 * (abs(m) + abs(want))),
+                                "\(name(path)) \(cols)")
                         }
                         // Outputs near −|max| carry an absolute rounding error of about u·|max|.
                         let total = (0..<cols).map { Foundation.exp(Double(y[r * cols + $0])) }.reduce(0, +)

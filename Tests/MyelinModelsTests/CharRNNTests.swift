@@ -1,14 +1,17 @@
 import Foundation
-import Testing
 import Myelin
 import MyelinModels
+import Testing
 
 @Suite struct CharRNNTests {
     @Test func matchesW4() {
         let model = CharRNN(.init(vocabularySize: 76), generator: RandomGenerator(seed: 1))
         // the char-LSTM benchmark's PyTorch module names, so its state dict loads name for name.
-        #expect(model.stateDict.map(\.0) == ["emb.weight", "lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0",
-                                             "lstm.bias_hh_l0", "head.weight", "head.bias"])
+        #expect(
+            model.stateDict.map(\.0) == [
+                "emb.weight", "lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0",
+                "lstm.bias_hh_l0", "head.weight", "head.bias",
+            ])
         // 76·64 + 4·256·(64 + 256 + 2) + 256·76 + 76.
         #expect(model.parameterCount == 4_864 + 329_728 + 19_532)
         let ids = Tensor(shape: [2, 5], integers: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
@@ -35,8 +38,9 @@ import MyelinModels
         let ids = try vocabulary.encode(text)
         let generator = RandomGenerator(seed: 4)
         let model = CharRNN(.init(vocabularySize: vocabulary.count, embeddingSize: 8, hiddenSize: 32), generator: generator)
-        let task = CharRNNTask(model, optimizer: Adam(model.parameters, learningRate: 0.02), generator: generator, trainingIDs: ids,
-                               validationIDs: ids, batchSize: 8, window: 16, clipNorm: 5)
+        let task = CharRNNTask(
+            model, optimizer: Adam(model.parameters, learningRate: 0.02), generator: generator, trainingIDs: ids,
+            validationIDs: ids, batchSize: 8, window: 16, clipNorm: 5)
         let history = try Trainer(.steps(150), state: task.state).run(task)
         #expect(history.last("loss")! < 0.05)
         // Validation windows start from a zero state, so their first characters are guesses (about 0.14).
@@ -67,8 +71,9 @@ import MyelinModels
 
     func makeCheckpoint() -> CharRNNCheckpoint {
         let vocabulary = CharacterVocabulary(text: "to be or not to be")
-        let model = CharRNN(.init(vocabularySize: vocabulary.count, embeddingSize: 5, hiddenSize: 7, layers: 2, cell: .gru),
-                            generator: RandomGenerator(seed: 9))
+        let model = CharRNN(
+            .init(vocabularySize: vocabulary.count, embeddingSize: 5, hiddenSize: 7, layers: 2, cell: .gru),
+            generator: RandomGenerator(seed: 9))
         return CharRNNCheckpoint(model: model, vocabulary: vocabulary)
     }
 
@@ -98,8 +103,10 @@ import MyelinModels
 
         // A configuration that does not match the weights.
         let mismatched = folder.appendingPathComponent("mismatched.safetensors")
-        var metadata = [CharRNNCheckpoint.formatKey: CharRNNCheckpoint.format,
-                        "myelin.vocabulary": String(decoding: saved.vocabulary.jsonData(), as: UTF8.self)]
+        var metadata = [
+            CharRNNCheckpoint.formatKey: CharRNNCheckpoint.format,
+            "myelin.vocabulary": String(decoding: saved.vocabulary.jsonData(), as: UTF8.self),
+        ]
         var configuration = saved.model.configuration
         configuration.hiddenSize = 9
         metadata["myelin.configuration"] = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
@@ -111,7 +118,8 @@ import MyelinModels
         metadata["myelin.vocabulary"] = String(decoding: CharacterVocabulary(text: "ab").jsonData(), as: UTF8.self)
         try SafeTensors.write(saved.model.stateDict, metadata: metadata, to: mismatched)
         #expect { try CharRNNCheckpoint(contentsOf: mismatched) } throws: { "\($0)".contains("vocabulary has 2 characters") }
-        metadata["myelin.configuration"] = #"{"vocabularySize": -3, "embeddingSize": 5, "hiddenSize": 7, "layers": 2, "cell": "gru", "dropout": 0}"#
+        metadata["myelin.configuration"] =
+            #"{"vocabularySize": -3, "embeddingSize": 5, "hiddenSize": 7, "layers": 2, "cell": "gru", "dropout": 0}"#
         try SafeTensors.write(saved.model.stateDict, metadata: metadata, to: mismatched)
         #expect { try CharRNNCheckpoint(contentsOf: mismatched) } throws: { "\($0)".contains("configuration") }
 

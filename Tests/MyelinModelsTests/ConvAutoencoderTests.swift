@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import Myelin
 import MyelinModels
+import Testing
 
 /// `count` 28×28 images of one bright bar each (rows or columns at seeded places): structure an
 /// autoencoder can learn in a few steps, unlike noise.
@@ -36,10 +36,11 @@ private final class Identity: Module {
         #expect(model.decode(Tensor.zeros([5, 16])).shape == [5, 1, 28, 28])
         let output = model(images).scalars
         #expect(output.allSatisfy { $0 > 0 && $0 < 1 }, "the sigmoid output must lie in (0, 1)")
-        #expect(model.stateDict.map(\.0) == [
-            "encoder.0.weight", "encoder.0.bias", "encoder.2.weight", "encoder.2.bias", "encoder.4.weight", "encoder.4.bias",
-            "decoder.0.weight", "decoder.0.bias", "decoder.2.weight", "decoder.2.bias", "decoder.4.weight", "decoder.4.bias",
-        ])
+        #expect(
+            model.stateDict.map(\.0) == [
+                "encoder.0.weight", "encoder.0.bias", "encoder.2.weight", "encoder.2.bias", "encoder.4.weight", "encoder.4.bias",
+                "decoder.0.weight", "decoder.0.bias", "decoder.2.weight", "decoder.2.bias", "decoder.4.weight", "decoder.4.bias",
+            ])
         // Encoder 1·16·9 + 16, 16·32·9 + 32, 32·16·49 + 16; decoder 16·32·49 + 32, 32·16·9 + 16, 16·1·9 + 1.
         #expect(model.parameterCount == 160 + 4_640 + 25_104 + 25_120 + 4_624 + 145)
         #expect(ConvAutoencoder(.init(codeSize: 2, channels: [4, 8])).encode(images).shape == [3, 2])
@@ -85,8 +86,9 @@ private final class Identity: Module {
         let baseline = mseLoss(meanImage, images).item
         let first = model.reconstructionLoss(images, .mse).item
         let data = TensorDataset(inputs: images, labels: Tensor(integers: Array(0..<16)))
-        let task = ConvAutoencoderTask(model, optimizer: Adam(model.parameters, learningRate: 1e-2), loss: .mse,
-                                       on: DataLoader(data, batchSize: 16, generator: RandomGenerator(seed: 1)), test: data)
+        let task = ConvAutoencoderTask(
+            model, optimizer: Adam(model.parameters, learningRate: 1e-2), loss: .mse,
+            on: DataLoader(data, batchSize: 16, generator: RandomGenerator(seed: 1)), test: data)
         let history = try Trainer(.epochs(100), state: task.state, evaluateEvery: .epochs(100)).run(task)
         let last = model.evaluating { model.reconstructionLoss(images, .mse).item }
         #expect(history.last("test loss").map { abs($0 - Double(last)) < 1e-6 } == true)
@@ -124,7 +126,8 @@ private final class Identity: Module {
 func autoencoderTask(seed: UInt64) -> ConvAutoencoderTask<TensorDataset> {
     let model = ConvAutoencoder(.init(codeSize: 4, channels: [4, 8]), generator: RandomGenerator(seed: seed))
     let data = TensorDataset(inputs: barImages(24, seed: 11), labels: Tensor(integers: Array(0..<24)))
-    return ConvAutoencoderTask(model, optimizer: Adam(model.parameters, learningRate: 1e-2), loss: .mse,
-                               on: DataLoader(data, batchSize: 8, shuffle: true, generator: RandomGenerator(seed: seed &+ 1)),
-                               test: data.subset(Array(0..<8)))
+    return ConvAutoencoderTask(
+        model, optimizer: Adam(model.parameters, learningRate: 1e-2), loss: .mse,
+        on: DataLoader(data, batchSize: 8, shuffle: true, generator: RandomGenerator(seed: seed &+ 1)),
+        test: data.subset(Array(0..<8)))
 }

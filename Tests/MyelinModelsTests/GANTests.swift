@@ -1,12 +1,13 @@
 import Foundation
-import Testing
 import Myelin
 import MyelinModels
+import Testing
 
 @Suite struct GANTests {
     /// A GAN small enough to step in microseconds, in both variants (dcgan brings batch norm's buffers).
     static func tiny(_ variant: GANConfiguration.Variant) -> GANConfiguration {
-        variant == .mlp ? GANConfiguration(variant: .mlp, noiseSize: 8, generatorWidths: [16], discriminatorWidths: [16])
+        variant == .mlp
+            ? GANConfiguration(variant: .mlp, noiseSize: 8, generatorWidths: [16], discriminatorWidths: [16])
             : GANConfiguration(variant: .dcgan, noiseSize: 8, generatorWidths: [4, 2], discriminatorWidths: [2, 4])
     }
 
@@ -72,16 +73,16 @@ import MyelinModels
         let discriminatorBefore = gan.discriminator.parameters.map(\.scalars)
 
         let result = gan.step(real: real, noise: noise)
-        #expect(Swift.abs(result.discriminatorLoss - lossBefore) < 1e-6)   // one batch of 2N in D: rounding differs
+        #expect(Swift.abs(result.discriminatorLoss - lossBefore) < 1e-6)  // one batch of 2N in D: rounding differs
         #expect(result.isFinite)
         #expect(discriminatorLoss(fakeBefore) < lossBefore)
         // G's loss was measured through the updated D on the old fake; the new G fools that D more.
         let generatorLossAfter = withoutGrad { binaryCrossEntropyWithLogits(gan.discriminator(gan.generator(noise)), ones).item }
         #expect(generatorLossAfter < result.generatorLoss)
-        #expect(result.fakeScoreAfterUpdate < result.fakeScore)   // D's step made it doubt the fakes
+        #expect(result.fakeScoreAfterUpdate < result.fakeScore)  // D's step made it doubt the fakes
         #expect(zip(gan.generator.parameters.map(\.scalars), generatorBefore).allSatisfy { $0 != $1 })
         #expect(zip(gan.discriminator.parameters.map(\.scalars), discriminatorBefore).allSatisfy { $0 != $1 })
-        #expect(gan.discriminator.parameters.allSatisfy { $0.requiresGrad })   // unfrozen again
+        #expect(gan.discriminator.parameters.allSatisfy { $0.requiresGrad })  // unfrozen again
         #expect(gan.generatorOptimizer.stepCount == 1 && gan.discriminatorOptimizer.stepCount == 1)
     }
 
@@ -113,13 +114,16 @@ import MyelinModels
         }
         let tolerance: Float = variant == .mlp ? 1e-6 : 0
         for (ours, theirs) in [(gan.generator, reference.generator), (gan.discriminator, reference.discriminator)] {
-            let difference = zip(ours.stateDict, theirs.stateDict).map { a, b in
-                zip(a.1.scalars, b.1.scalars).map { Swift.abs($0 - $1) }.max() ?? 0
-            }.max() ?? 0
+            let difference =
+                zip(ours.stateDict, theirs.stateDict).map { a, b in
+                    zip(a.1.scalars, b.1.scalars).map { Swift.abs($0 - $1) }.max() ?? 0
+                }.max() ?? 0
             #expect(difference <= tolerance, "differs from the GAN benchmark's step written out by up to \(difference)")
         }
         // The steps did move the weights (so the comparison is not between two untouched networks).
-        let moved = gan.generator.parameters[0].scalars != GANTrainer(configuration, random: RandomGenerator(seed: 7)).generator.parameters[0].scalars
+        let moved =
+            gan.generator.parameters[0].scalars
+            != GANTrainer(configuration, random: RandomGenerator(seed: 7)).generator.parameters[0].scalars
         #expect(moved)
     }
 
@@ -130,8 +134,10 @@ import MyelinModels
         try Trainer(.steps(2), state: task.state).run(task)
         try task.gan.save(to: url)
         let file = try SafeTensors.read(contentsOf: url)
-        for name in ["generator.0.weight", "generator.2.running_mean", "discriminator.6.bias",
-                     "optimizer.generator.exp_avg.0", "optimizer.discriminator.exp_avg_sq.0"] {
+        for name in [
+            "generator.0.weight", "generator.2.running_mean", "discriminator.6.bias",
+            "optimizer.generator.exp_avg.0", "optimizer.discriminator.exp_avg_sq.0",
+        ] {
             #expect(file.names.contains(name), "\(name) missing")
         }
         #expect(try GANTrainer.configuration(in: url) == Self.tiny(.dcgan))
@@ -155,7 +161,7 @@ import MyelinModels
             "\(error)".hasPrefix(url.path) && "\(error)".contains("mlp") && "\(error)".contains("dcgan")
         }
         let unchanged = dcgan.generator.parameters.map(\.scalars) == before
-        #expect(unchanged)   // nothing changed
+        #expect(unchanged)  // nothing changed
 
         // A checkpoint of another kind of run.
         let other = Sequential { Linear(2, 2) }

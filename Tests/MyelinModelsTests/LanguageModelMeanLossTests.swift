@@ -1,6 +1,6 @@
-import Testing
 import Myelin
 import MyelinModels
+import Testing
 
 /// `meanLoss` (one implementation, on `CharacterLanguageModel`) is the cross-entropy of every
 /// non-overlapping window, each from a fresh start, for both language models.
@@ -24,7 +24,9 @@ import MyelinModels
     }
 
     @Test func charGPT() {
-        checkMeanLoss(CharGPT(.init(vocabularySize: 5, context: 4, embedDim: 4, heads: 2, layers: 1, feedForward: 8),
-                              generator: RandomGenerator(seed: 3)))
+        checkMeanLoss(
+            CharGPT(
+                .init(vocabularySize: 5, context: 4, embedDim: 4, heads: 2, layers: 1, feedForward: 8),
+                generator: RandomGenerator(seed: 3)))
     }
 }

@@ -1,6 +1,6 @@
-import Testing
 import Myelin
 import MyelinModels
+import Testing
 
 @Suite struct ModelTests {
     let images = Tensor.uniform([3, 1, 28, 28], generator: RandomGenerator(seed: 1))
@@ -17,8 +17,11 @@ import MyelinModels
     @Test func mnistConvNetMatchesThePyTorchExample() {
         let model = MNISTConvNet(generator: RandomGenerator(seed: 3))
         // The PyTorch example's state-dict names, so its checkpoints line up name for name.
-        #expect(model.stateDict.map(\.0) == ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
-                                             "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"])
+        #expect(
+            model.stateDict.map(\.0) == [
+                "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
+                "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias",
+            ])
         #expect(model.parameterCount == 1_199_882)
         model.eval()
         let out = model(images)
@@ -48,13 +51,16 @@ import MyelinModels
         let data = try MNIST(split: .test)
         let (x, y) = data.batch(at: Array(0..<32))
         let g = RandomGenerator(seed: 5)
-        let model: Module = name == "lenet" ? LeNet(generator: g)
+        let model: Module =
+            name == "lenet"
+            ? LeNet(generator: g)
             : name == "cnn" ? MNISTConvNet(generator: g) : VGGMini(widths: [4, 8, 8], generator: g)
         let loss: LossFunction = name == "cnn" ? nllLoss : crossEntropy
         let optimizer = Adam(model.parameters, learningRate: name == "vgg" ? 1e-2 : 3e-3)  // batch norm takes a larger step
         let first = loss(model(x), y, .mean).item
-        let task = SupervisedTask(model, optimizer: optimizer, loss: loss,
-                                  on: DataLoader(TensorDataset(inputs: x, labels: y), batchSize: 32))
+        let task = SupervisedTask(
+            model, optimizer: optimizer, loss: loss,
+            on: DataLoader(TensorDataset(inputs: x, labels: y), batchSize: 32))
         try Trainer(.epochs(20), state: task.state).run(task)
         let last = loss(model(x), y, .mean).item
         #expect(last < 0.5 * first, "\(name): loss \(first) → \(last)")

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import Myelin
 import MyelinModels
+import Testing
 
 /// PyTorch models saved with the `safetensors` package (Tools/make_interop_fixtures.py) load into
 /// the same Myelin architectures by name and give PyTorch's logits for PyTorch's input batch.
@@ -35,10 +35,14 @@ import MyelinModels
         let weights = try SafeTensors.read(contentsOf: Self.fixtures.appendingPathComponent("mlp.safetensors"))
         let wider = multilayerPerceptron([64, 40, 16, 10])
         let before = wider.parameters.map { $0.scalars }
-        #expect(throws: StateDictError(receiver: "Sequential", name: "1.weight", problem: .shapeMismatch(expected: [40, 64], found: [32, 64]))) {
+        #expect(
+            throws: StateDictError(receiver: "Sequential", name: "1.weight", problem: .shapeMismatch(expected: [40, 64], found: [32, 64]))
+        ) {
             try wider.loadStateDict(weights.tensors)
         }
         #expect(wider.parameters.map { $0.scalars } == before, "a refused load changed the weights")
-        #expect(throws: StateDictError(receiver: "LeNet", name: "features.0.weight", problem: .missing)) { try LeNet().loadStateDict(weights.tensors) }
+        #expect(throws: StateDictError(receiver: "LeNet", name: "features.0.weight", problem: .missing)) {
+            try LeNet().loadStateDict(weights.tensors)
+        }
     }
 }

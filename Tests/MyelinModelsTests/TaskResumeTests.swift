@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import Myelin
 import MyelinModels
 import MyelinTestSupport
+import Testing
 
 /// Every kind of task trains N steps straight to the same bits as N/2, a checkpoint, a fresh task
 /// resumed from it and the rest; the resumed session takes only the steps it had left, and a control
@@ -15,17 +15,23 @@ import MyelinTestSupport
     }
 
     @Test func classifier() throws {
-        let data = TensorDataset(inputs: Tensor.randn([30, 1, 8, 8], generator: RandomGenerator(seed: 1)),
-                                 labels: Tensor(integers: (0..<30).map { $0 % 3 }))
-        expectExact(try checkResume(total: .epochs(3), first: .steps(5)) {
-            let g = RandomGenerator(seed: 2), dropout = RandomGenerator(seed: 3)
-            let model = Sequential { Conv2d(1, 2, kernelSize: 3, generator: g); ReLU(); Flatten(); Dropout(0.3, generator: dropout)
-                                     Linear(72, 3, generator: g) }
-            return SupervisedTask(model, optimizer: SGD(model.parameters, learningRate: 0.1, momentum: 0.9), loss: crossEntropy,
-                                  on: DataLoader(data, batchSize: 7, shuffle: true, augmentation: [.shift(maxPixels: 1)],
-                                                 generator: RandomGenerator(seed: 4)),
-                                  validation: DataLoader(data, batchSize: 10), metrics: [.accuracy], generators: [("dropout", dropout)])
-        })
+        let data = TensorDataset(
+            inputs: Tensor.randn([30, 1, 8, 8], generator: RandomGenerator(seed: 1)),
+            labels: Tensor(integers: (0..<30).map { $0 % 3 }))
+        expectExact(
+            try checkResume(total: .epochs(3), first: .steps(5)) {
+                let g = RandomGenerator(seed: 2), dropout = RandomGenerator(seed: 3)
+                let model = Sequential {
+                    Conv2d(1, 2, kernelSize: 3, generator: g); ReLU(); Flatten(); Dropout(0.3, generator: dropout)
+                    Linear(72, 3, generator: g)
+                }
+                return SupervisedTask(
+                    model, optimizer: SGD(model.parameters, learningRate: 0.1, momentum: 0.9), loss: crossEntropy,
+                    on: DataLoader(
+                        data, batchSize: 7, shuffle: true, augmentation: [.shift(maxPixels: 1)],
+                        generator: RandomGenerator(seed: 4)),
+                    validation: DataLoader(data, batchSize: 10), metrics: [.accuracy], generators: [("dropout", dropout)])
+            })
     }
 
     @Test(arguments: [TrainingLength.epochs(2), .steps(4)])  // at an epoch's end, and in the middle of one
@@ -42,33 +48,42 @@ import MyelinTestSupport
         // 4 streams of about 170 characters, 16 at a time: a pass is 11 steps; the run makes 2 and a bit.
         let ids = try CharacterVocabulary(text: LanguageTaskText.text).encode(LanguageTaskText.text)
         let vocabulary = CharacterVocabulary(text: LanguageTaskText.text).count
-        expectExact(try checkResume(total: .steps(25), first: .steps(13), evaluateEvery: .steps(10)) {
-            let generator = RandomGenerator(seed: 5)
-            let model = CharRNN(.init(vocabularySize: vocabulary, embeddingSize: 4, hiddenSize: 8, layers: 2, dropout: 0.2),
-                                generator: generator)
-            return CharRNNTask(model, optimizer: Adam(model.parameters, learningRate: 0.01), generator: generator,
-                               trainingIDs: Array(ids.prefix(700)), validationIDs: Array(ids.suffix(60)), batchSize: 4, window: 16,
-                               clipNorm: 1)
-        })
+        expectExact(
+            try checkResume(total: .steps(25), first: .steps(13), evaluateEvery: .steps(10)) {
+                let generator = RandomGenerator(seed: 5)
+                let model = CharRNN(
+                    .init(vocabularySize: vocabulary, embeddingSize: 4, hiddenSize: 8, layers: 2, dropout: 0.2),
+                    generator: generator)
+                return CharRNNTask(
+                    model, optimizer: Adam(model.parameters, learningRate: 0.01), generator: generator,
+                    trainingIDs: Array(ids.prefix(700)), validationIDs: Array(ids.suffix(60)), batchSize: 4, window: 16,
+                    clipNorm: 1)
+            })
     }
 
     @Test func charGPT() throws {
         let ids = try CharacterVocabulary(text: LanguageTaskText.text).encode(LanguageTaskText.text)
         let vocabulary = CharacterVocabulary(text: LanguageTaskText.text).count
-        expectExact(try checkResume(total: .steps(8), first: .steps(3), evaluateEvery: .steps(4)) {
-            let model = CharGPT(.init(vocabularySize: vocabulary, context: 8, embedDim: 8, heads: 2, layers: 1, feedForward: 16),
-                                generator: RandomGenerator(seed: 6))
-            return CharGPTTask(model, optimizer: AdamW(model.parameters, learningRate: 0.01), windowGenerator: RandomGenerator(seed: 7),
-                               trainingIDs: Array(ids.prefix(700)), validationIDs: Array(ids.suffix(60)), batchSize: 4)
-        })
+        expectExact(
+            try checkResume(total: .steps(8), first: .steps(3), evaluateEvery: .steps(4)) {
+                let model = CharGPT(
+                    .init(vocabularySize: vocabulary, context: 8, embedDim: 8, heads: 2, layers: 1, feedForward: 16),
+                    generator: RandomGenerator(seed: 6))
+                return CharGPTTask(
+                    model, optimizer: AdamW(model.parameters, learningRate: 0.01), windowGenerator: RandomGenerator(seed: 7),
+                    trainingIDs: Array(ids.prefix(700)), validationIDs: Array(ids.suffix(60)), batchSize: 4)
+            })
     }
 
     @Test func theLanguageTasksReportTheValidationLossInNatsAndBits() throws {
         let ids = try CharacterVocabulary(text: LanguageTaskText.text).encode(LanguageTaskText.text)
-        let model = CharGPT(.init(vocabularySize: CharacterVocabulary(text: LanguageTaskText.text).count, context: 8, embedDim: 8,
-                                  heads: 2, layers: 1, feedForward: 16), generator: RandomGenerator(seed: 6))
-        let task = CharGPTTask(model, optimizer: AdamW(model.parameters, learningRate: 0.01), windowGenerator: RandomGenerator(seed: 7),
-                               trainingIDs: Array(ids.prefix(700)), validationIDs: Array(ids.suffix(60)), batchSize: 4)
+        let model = CharGPT(
+            .init(
+                vocabularySize: CharacterVocabulary(text: LanguageTaskText.text).count, context: 8, embedDim: 8,
+                heads: 2, layers: 1, feedForward: 16), generator: RandomGenerator(seed: 6))
+        let task = CharGPTTask(
+            model, optimizer: AdamW(model.parameters, learningRate: 0.01), windowGenerator: RandomGenerator(seed: 7),
+            trainingIDs: Array(ids.prefix(700)), validationIDs: Array(ids.suffix(60)), batchSize: 4)
         let evaluation = try task.evaluate()
         let nats = model.meanLoss(on: Array(ids.suffix(60)), window: 8).nats
         #expect(evaluation["validation loss"] == nats)

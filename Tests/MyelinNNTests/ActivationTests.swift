@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import MyelinNN
 import MyelinTestSupport
+import Testing
 
 /// Activation ops (MyelinTensor/Ops/Activations.swift) and the layers that wrap them.
 @Suite struct ActivationGradientTests {
@@ -68,8 +68,10 @@ import MyelinTestSupport
 
     @Test func activationLayersGradients() {
         let x = leaf(awayFromZero([2, 5], RandomGenerator(seed: 10)))
-        let layers: [Module] = [ReLU(), LeakyReLU(slope: 0.1), ELU(alpha: 0.7), GELU(), Sigmoid(), Tanh(),
-                                Softsign(), Softmax(axis: 0), LogSoftmax(), Identity()]
+        let layers: [Module] = [
+            ReLU(), LeakyReLU(slope: 0.1), ELU(alpha: 0.7), GELU(), Sigmoid(), Tanh(),
+            Softsign(), Softmax(axis: 0), LogSoftmax(), Identity(),
+        ]
         for layer in layers { checker.check([x]) { layer(x) } }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import MyelinNN
 import MyelinTestSupport
+import Testing
 
 /// Swift Testing runs tests in parallel, and a program may evaluate a model on one thread (or
 /// prepare data inside `withoutGrad`) while it trains on another. Like PyTorch's `no_grad`, the

@@ -1,6 +1,6 @@
-import Testing
 import MyelinNN
 import MyelinTestSupport
+import Testing
 
 /// What a child process wrote to stderr.
 private func text(_ result: ExitTest.Result?) -> String {
@@ -9,8 +9,10 @@ private func text(_ result: ExitTest.Result?) -> String {
 
 /// conv_transpose2d by its definition, in double: every input pixel scatters a weighted copy of
 /// the kernel, y[n, g·Cg + o, i·s − p + a·d, j·s − q + b·d] += x[n, c, i, j]·w[c, o, a, b].
-private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, stride: Size2D, padding: Size2D,
-                                    outputPadding: Size2D, dilation: Size2D, groups: Int) -> (shape: [Int], values: [Double]) {
+private func referenceConvTranspose(
+    _ x: Tensor, _ w: Tensor, _ bias: [Float]?, stride: Size2D, padding: Size2D,
+    outputPadding: Size2D, dilation: Size2D, groups: Int
+) -> (shape: [Int], values: [Double]) {
     let (n, cin, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (outPerGroup, kh, kw) = (w.shape[1], w.shape[2], w.shape[3])
     let cout = outPerGroup * groups, inPerGroup = cin / groups
@@ -113,8 +115,12 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
         let x = Tensor.uniform([2, 4, 9, 8], low: -1, high: 1, generator: g)
         let y = layer(x)
         #expect(y.shape == [2, 6, 5, 3])
-        #expect(y.scalars == conv2d(x, weight: layer.weight, bias: layer.bias, stride: 2, padding: 1, dilation: [1, 2],
-                                    groups: 2).scalars)
+        #expect(
+            y.scalars
+                == conv2d(
+                    x, weight: layer.weight, bias: layer.bias, stride: 2, padding: 1, dilation: [1, 2],
+                    groups: 2
+                ).scalars)
         // Without a bias, no bias is added.
         let plain = Conv2d(4, 6, kernelSize: 3, bias: false, generator: g)
         #expect(plain(x).scalars == conv2d(x, weight: plain.weight).scalars)
@@ -127,11 +133,16 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
         let layer = ConvTranspose2d(4, 6, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, groups: 2, generator: g)
         let x = Tensor.uniform([2, 4, 5, 4], low: -1, high: 1, generator: g)
         let y = layer(x)
-        #expect(y.shape == [2, 6, 10, 8]) // (5 − 1)·2 − 2 + 2 + 1 + 1 = 10, (4 − 1)·2 − 2 + 2 + 1 + 1 = 8
-        #expect(y.scalars == convTranspose2d(x, weight: layer.weight, bias: layer.bias, stride: 2, padding: 1,
-                                             outputPadding: 1, groups: 2).scalars)
-        let reference = referenceConvTranspose(x, layer.weight, layer.bias!.scalars, stride: 2, padding: 1,
-                                               outputPadding: 1, dilation: 1, groups: 2)
+        #expect(y.shape == [2, 6, 10, 8])  // (5 − 1)·2 − 2 + 2 + 1 + 1 = 10, (4 − 1)·2 − 2 + 2 + 1 + 1 = 8
+        #expect(
+            y.scalars
+                == convTranspose2d(
+                    x, weight: layer.weight, bias: layer.bias, stride: 2, padding: 1,
+                    outputPadding: 1, groups: 2
+                ).scalars)
+        let reference = referenceConvTranspose(
+            x, layer.weight, layer.bias!.scalars, stride: 2, padding: 1,
+            outputPadding: 1, dilation: 1, groups: 2)
         #expect(reference.shape == y.shape)
         #expect(close(y.scalars, reference.values.map(Float.init), 1e-5))
     }
@@ -147,8 +158,9 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
     @Test(arguments: [true, false])
     func convTranspose2dGradients(bias: Bool) {
         let g = RandomGenerator(seed: 7)
-        let layer = ConvTranspose2d(2, 4, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, groups: 2, bias: bias,
-                                    generator: g)
+        let layer = ConvTranspose2d(
+            2, 4, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, groups: 2, bias: bias,
+            generator: g)
         let x = leaf(uniform([2, 2, 3, 4], g))
         checker.check([x] + layer.parameters) { layer(x) }
     }
@@ -218,8 +230,8 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
     @Test func leNetShapes() {
         let g = RandomGenerator(seed: 11)
         let stages: [Module] = [
-            Conv2d(1, 6, kernelSize: 5, padding: 2, generator: g), Tanh(), AvgPool2d(2),   // 28 → 28 → 14
-            Conv2d(6, 16, kernelSize: 5, generator: g), Tanh(), AvgPool2d(2),              // 14 → 10 → 5
+            Conv2d(1, 6, kernelSize: 5, padding: 2, generator: g), Tanh(), AvgPool2d(2),  // 28 → 28 → 14
+            Conv2d(6, 16, kernelSize: 5, generator: g), Tanh(), AvgPool2d(2),  // 14 → 10 → 5
             Flatten(),
         ]
         var x = Tensor.uniform([3, 1, 28, 28], low: 0, high: 1, generator: g)
@@ -228,10 +240,16 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
             x = stage(x)
             shapes.append(x.shape)
         }
-        #expect(shapes == [[3, 6, 28, 28], [3, 6, 28, 28], [3, 6, 14, 14],
-                           [3, 16, 10, 10], [3, 16, 10, 10], [3, 16, 5, 5], [3, 400]])
-        let net = Sequential(stages + [Linear(400, 120, generator: g), Tanh(), Linear(120, 84, generator: g), Tanh(),
-                                       Linear(84, 10, generator: g)])
+        #expect(
+            shapes == [
+                [3, 6, 28, 28], [3, 6, 28, 28], [3, 6, 14, 14],
+                [3, 16, 10, 10], [3, 16, 10, 10], [3, 16, 5, 5], [3, 400],
+            ])
+        let net = Sequential(
+            stages + [
+                Linear(400, 120, generator: g), Tanh(), Linear(120, 84, generator: g), Tanh(),
+                Linear(84, 10, generator: g),
+            ])
         #expect(net(Tensor.zeros([3, 1, 28, 28])).shape == [3, 10])
         #expect(net.parameterCount == 61_706)
     }
@@ -253,11 +271,13 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
     @Test func poolingLayersAreTheirFunctions() {
         let x = Tensor.uniform([2, 3, 7, 6], low: -1, high: 1, generator: RandomGenerator(seed: 13))
         #expect(MaxPool2d(2)(x).scalars == maxPool2d(x, kernelSize: 2).scalars)
-        #expect(MaxPool2d(3, stride: 2, padding: 1, ceilMode: true)(x).scalars
+        #expect(
+            MaxPool2d(3, stride: 2, padding: 1, ceilMode: true)(x).scalars
                 == maxPool2d(x, kernelSize: 3, stride: 2, padding: 1, ceilMode: true).scalars)
         #expect(MaxPool2d([2, 3], stride: [1, 2])(x).shape == [2, 3, 6, 2])
         #expect(AvgPool2d(2)(x).scalars == avgPool2d(x, kernelSize: 2).scalars)
-        #expect(AvgPool2d(3, stride: 2, padding: 1, countIncludingPadding: false)(x).scalars
+        #expect(
+            AvgPool2d(3, stride: 2, padding: 1, countIncludingPadding: false)(x).scalars
                 == avgPool2d(x, kernelSize: 3, stride: 2, padding: 1, countIncludingPadding: false).scalars)
         #expect(AvgPool2d(2, ceilMode: true)(x).shape == [2, 3, 4, 3])
         #expect(AdaptiveAvgPool2d(1)(x).shape == [2, 3, 1, 1])
@@ -306,8 +326,9 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
         let layer = ConvTranspose2d(3, 2, kernelSize: 1, outputPadding: 1, dilation: 2, generator: g)
         let x = leaf(uniform([2, 3, 3, 4], g))
         let y = layer(x)
-        let reference = referenceConvTranspose(x, layer.weight, layer.bias!.scalars, stride: 1, padding: 0,
-                                               outputPadding: 1, dilation: 2, groups: 1)
+        let reference = referenceConvTranspose(
+            x, layer.weight, layer.bias!.scalars, stride: 1, padding: 0,
+            outputPadding: 1, dilation: 2, groups: 1)
         #expect(y.shape == [2, 2, 4, 5])
         #expect(reference.shape == y.shape)
         #expect(close(y.scalars, reference.values.map(Float.init), 1e-5))
@@ -327,13 +348,15 @@ private func referenceConvTranspose(_ x: Tensor, _ w: Tensor, _ bias: [Float]?, 
         #expect(viaView.scalars == viaCopy.scalars)
         // And conv2d likewise.
         let cw = uniform([6, 2, 3, 3], g, -1, 1)
-        #expect(conv2d(x, weight: cw, bias: bias, padding: 1).scalars == conv2d(x, weight: cw, bias: bias.contiguousCopy(), padding: 1).scalars)
+        #expect(
+            conv2d(x, weight: cw, bias: bias, padding: 1).scalars == conv2d(x, weight: cw, bias: bias.contiguousCopy(), padding: 1).scalars)
     }
 
     @Test func zeroStrideIsReportedByName() async {
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = Conv2d(1, 1, kernelSize: 3, stride: 0)(Tensor.zeros([1, 1, 5, 5]))
-        })
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = Conv2d(1, 1, kernelSize: 3, stride: 0)(Tensor.zeros([1, 1, 5, 5]))
+            })
         #expect(message.contains("conv2d: stride 0 and dilation 1 must be positive"), "\(message)")
     }
 }

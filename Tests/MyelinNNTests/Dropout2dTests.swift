@@ -1,5 +1,5 @@
-import Testing
 import MyelinNN
+import Testing
 
 // Dropout2d zeroes whole channels: one draw per (example, channel).
 
@@ -65,7 +65,8 @@ import MyelinNN
             _ = Dropout2d(0.5)(Tensor.ones([4, 8]))
         }
         let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
-        #expect(message.contains("Dropout2d: expected a 4-D input [N, C, H, W] (or 3-D [N, C, L]), got shape [4, 8]"),
-                "\(message)")
+        #expect(
+            message.contains("Dropout2d: expected a 4-D input [N, C, H, W] (or 3-D [N, C, L]), got shape [4, 8]"),
+            "\(message)")
     }
 }

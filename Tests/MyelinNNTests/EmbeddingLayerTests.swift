@@ -1,5 +1,5 @@
-import Testing
 import MyelinNN
+import Testing
 
 @Suite struct EmbeddingLayerTests {
     @Test func initialisedAsAStandardNormal() {
@@ -39,7 +39,7 @@ import MyelinNN
         y.sum().backward()
         let grad = layer.weight.grad!
         for r in 0..<6 {
-            let expected: Float = r == 0 || r == 1 ? 1 : 0   // the padding row's two uses add nothing
+            let expected: Float = r == 0 || r == 1 ? 1 : 0  // the padding row's two uses add nothing
             #expect((0..<5).allSatisfy { grad[r, $0] == expected }, "row \(r)")
         }
     }

@@ -1,5 +1,5 @@
-import Testing
 import MyelinNN
+import Testing
 
 /// Sample mean and standard deviation, in double.
 func statistics(_ values: [Float]) -> (mean: Double, std: Double) {
@@ -78,8 +78,9 @@ let statisticalShape = [256, 512]
 
     @Test func kaimingUniformWithPyTorchsLinearDefaultGivesOneOverSqrtFanIn() {
         let t = Tensor.zeros([64, 100])
-        Initializers.kaimingUniform(t, nonlinearity: .leakyRelu(slope: Float(5).squareRoot()),
-                                    generator: RandomGenerator(seed: 73))
+        Initializers.kaimingUniform(
+            t, nonlinearity: .leakyRelu(slope: Float(5).squareRoot()),
+            generator: RandomGenerator(seed: 73))
         let values = t.scalars
         #expect(values.allSatisfy { Swift.abs($0) <= 0.1 * (1 + 1e-6) })
         #expect(values.max()! > 0.099 && values.min()! < -0.099)

@@ -1,6 +1,6 @@
-import Testing
 import MyelinNN
 import MyelinTestSupport
+import Testing
 
 @Suite struct LinearTests {
     let checker = GradientCheck()
@@ -99,7 +99,9 @@ import MyelinTestSupport
     @Test func fusedLinearReluMatchesUnfusedExactly() {
         let first = Linear(6, 8, generator: RandomGenerator(seed: 46))
         let second = Linear(8, 3, generator: RandomGenerator(seed: 47))
-        let fused = Sequential { first; ReLU(); second }
+        let fused = Sequential {
+            first; ReLU(); second
+        }
         let x = Tensor.randn([5, 6], generator: RandomGenerator(seed: 48))
         x.requiresGrad = true
 
@@ -131,9 +133,13 @@ import MyelinTestSupport
         let x = leaf(uniform([3, 4], RandomGenerator(seed: 51)))
         let preActivations = withoutGrad { layer(x) }.scalars
         #expect(preActivations.allSatisfy { Swift.abs($0) > 0.1 })
-        let model = Sequential { layer; ReLU() }
+        let model = Sequential {
+            layer; ReLU()
+        }
         checker.check([x] + layer.parameters) { model(x) }
-        let deeper = Sequential { layer; ReLU(); Linear(5, 2, generator: RandomGenerator(seed: 52)) }
+        let deeper = Sequential {
+            layer; ReLU(); Linear(5, 2, generator: RandomGenerator(seed: 52))
+        }
         checker.check([x] + deeper.parameters) { deeper(x) }
     }
 
@@ -170,7 +176,9 @@ import MyelinTestSupport
 
     @Test func flattenAndReshapePassGradients() {
         let x = leaf(uniform([2, 3, 4], RandomGenerator(seed: 57)))
-        let model = Sequential { Flatten(); Linear(12, 6, generator: RandomGenerator(seed: 58)); Reshape([2, 3]) }
+        let model = Sequential {
+            Flatten(); Linear(12, 6, generator: RandomGenerator(seed: 58)); Reshape([2, 3])
+        }
         #expect(model(x).shape == [2, 2, 3])
         GradientCheck().check([x] + model.parameters) { model(x) }
         // Flatten of a non-contiguous view (copied, gradient still flows to the right elements).

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import MyelinNN
 import MyelinTestSupport
+import Testing
 
 let allReductions: [Reduction] = [.mean, .sum, .none]
 
@@ -135,8 +135,10 @@ let allReductions: [Reduction] = [.mean, .sum, .none]
             _ = nllLoss(Tensor.zeros([2, 3, 5]), Tensor(shape: [6], integers: [0, 0, 0, 0, 0, 0]))
         }
         let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
-        #expect(message.contains("nllLoss: labels must be integers of shape [2, 3] for log-probabilities [2, 3, 5] (classes last), got int64 of shape [6]"),
-                "\(message)")
+        #expect(
+            message.contains(
+                "nllLoss: labels must be integers of shape [2, 3] for log-probabilities [2, 3, 5] (classes last), got int64 of shape [6]"),
+            "\(message)")
     }
 
     @Test func nllLossPicksTheLabelledEntry() {
@@ -161,8 +163,10 @@ let allReductions: [Reduction] = [.mean, .sum, .none]
     @Test func reductionNoneKeepsTheShape() {
         let p = Tensor.uniform([2, 3], low: 0.1, high: 0.9, generator: RandomGenerator(seed: 33))
         let t = Tensor.uniform([2, 3], generator: RandomGenerator(seed: 34))
-        for loss in [mseLoss(p, t, reduction: .none), l1Loss(p, t, reduction: .none),
-                     binaryCrossEntropy(p, t, reduction: .none), binaryCrossEntropyWithLogits(p, t, reduction: .none)] {
+        for loss in [
+            mseLoss(p, t, reduction: .none), l1Loss(p, t, reduction: .none),
+            binaryCrossEntropy(p, t, reduction: .none), binaryCrossEntropyWithLogits(p, t, reduction: .none),
+        ] {
             #expect(loss.shape == [2, 3])
         }
         let none = binaryCrossEntropy(p, t, reduction: .none).scalars

@@ -1,5 +1,5 @@
-import Testing
 import MyelinNN
+import Testing
 
 // Small modules written the way a user writes them.
 
@@ -9,7 +9,9 @@ final class TwoLayer: Module {
 
     init(seed: UInt64 = 1) {
         let g = RandomGenerator(seed: seed)
-        layers = Sequential { Linear(3, 4, generator: g); ReLU(); Linear(4, 2, generator: g) }
+        layers = Sequential {
+            Linear(3, 4, generator: g); ReLU(); Linear(4, 2, generator: g)
+        }
     }
 
     override func forward(_ input: Tensor) -> Tensor { layers(input) }
@@ -62,7 +64,9 @@ final class RunningStatistics: Module {
         // named_parameters), both names in the state dict (as PyTorch's state_dict).
         let shared = Linear(1, 1, bias: false)
         shared.weight.assign(Tensor([[3]]))
-        let model = Sequential { shared; shared }
+        let model = Sequential {
+            shared; shared
+        }
         #expect(model.namedParameters.map(\.0) == ["0.weight"])
         #expect(model.parameters.count == 1 && model.parameters[0] === shared.weight)
         #expect(model.parameterCount == 1)
@@ -85,15 +89,20 @@ final class RunningStatistics: Module {
 
     @Test func nestedModulesArraysAndBuffers() {
         let model = Network()
-        let expected = ["scale",
-                        "encoder.layers.0.weight", "encoder.layers.0.bias", "encoder.layers.2.weight", "encoder.layers.2.bias",
-                        "blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.2.weight", "blocks.2.bias"]
+        let expected = [
+            "scale",
+            "encoder.layers.0.weight", "encoder.layers.0.bias", "encoder.layers.2.weight", "encoder.layers.2.bias",
+            "blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.2.weight", "blocks.2.bias",
+        ]
         #expect(model.namedParameters.map(\.0) == expected)
         #expect(model.parameters.count == 10)
         #expect(model.parameterCount == 2 + 26 + 6 + 4 + 3)
         #expect(model.namedChildren.map(\.0) == ["encoder", "blocks.0", "blocks.1", "blocks.2"])
-        #expect(model.namedModules.map(\.0) == ["", "encoder", "encoder.layers", "encoder.layers.0", "encoder.layers.1",
-                                                "encoder.layers.2", "blocks.0", "blocks.1", "blocks.2"])
+        #expect(
+            model.namedModules.map(\.0) == [
+                "", "encoder", "encoder.layers", "encoder.layers.0", "encoder.layers.1",
+                "encoder.layers.2", "blocks.0", "blocks.1", "blocks.2",
+            ])
         #expect(model.namedModules[3].1 === model.encoder.layers[0])
         // Buffers are state, not parameters.
         let stateNames = model.stateDict.map(\.0)
@@ -121,7 +130,9 @@ final class RunningStatistics: Module {
 
     @Test func nestedSequentials() {
         let model = Sequential {
-            Sequential { Linear(2, 3); Tanh() }
+            Sequential {
+                Linear(2, 3); Tanh()
+            }
             Linear(3, 1)
         }
         #expect(model.namedParameters.map(\.0) == ["0.0.weight", "0.0.bias", "1.weight", "1.bias"])
@@ -187,7 +198,9 @@ final class RunningStatistics: Module {
         let before = values(target)
         var dict = dictionary(source)
         dict["blocks.3.weight"] = Tensor.zeros([2, 2])
-        #expect(throws: StateDictError(receiver: "Network", name: "blocks.3.weight", problem: .unexpected)) { try target.loadStateDict(dict) }
+        #expect(throws: StateDictError(receiver: "Network", name: "blocks.3.weight", problem: .unexpected)) {
+            try target.loadStateDict(dict)
+        }
         #expect(values(target) == before)
     }
 
@@ -196,14 +209,18 @@ final class RunningStatistics: Module {
         let before = values(target)
         var dict = dictionary(source)
         dict["encoder.layers.2.weight"] = Tensor.zeros([4, 2])
-        #expect(throws: StateDictError(receiver: "Network", name: "encoder.layers.2.weight",
-                                       problem: .shapeMismatch(expected: [2, 4], found: [4, 2]))) {
+        #expect(
+            throws: StateDictError(
+                receiver: "Network", name: "encoder.layers.2.weight",
+                problem: .shapeMismatch(expected: [2, 4], found: [4, 2]))
+        ) {
             try target.loadStateDict(dict)
         }
         #expect(values(target) == before)
         // The messages name the tensor, the receiver and both shapes.
         let error = { (problem: StateDictError.Problem) in "\(StateDictError(receiver: "LeNet", name: "a.b", problem: problem))" }
-        #expect(error(.shapeMismatch(expected: [2, 4], found: [4, 2]))
+        #expect(
+            error(.shapeMismatch(expected: [2, 4], found: [4, 2]))
                 == "tensor 'a.b' has shape [4, 2] in the state dict, but LeNet needs [2, 4]")
         #expect(error(.missing) == "LeNet needs tensor 'a.b', which the state dict does not have")
         #expect(error(.unexpected) == "the state dict has a tensor 'a.b' that LeNet does not have")
@@ -239,7 +256,9 @@ final class RunningStatistics: Module {
         let x = Tensor.randn([100], generator: RandomGenerator(seed: 62))
         dropout.eval()
         #expect(dropout(x).scalars == x.scalars)
-        let model = Sequential { Linear(4, 4); Dropout(0.9); Linear(4, 2) }
+        let model = Sequential {
+            Linear(4, 4); Dropout(0.9); Linear(4, 2)
+        }
         let input = Tensor.randn([3, 4], generator: RandomGenerator(seed: 63))
         model.eval()
         let a = model(input).scalars
@@ -281,7 +300,9 @@ final class RunningStatistics: Module {
 
 @Suite struct EvaluatingTests {
     @Test func runsInEvaluationModeWithoutGradientsAndRestoresTheMode() {
-        let model = Sequential { Linear(4, 4); Dropout(0.5) }
+        let model = Sequential {
+            Linear(4, 4); Dropout(0.5)
+        }
         let x = Tensor.ones([2, 4])
         // Dropout is off inside: two calls agree, and nothing is recorded.
         let (first, second) = model.evaluating { (model(x), model(x)) }

@@ -1,6 +1,6 @@
-import Testing
 import MyelinNN
 import MyelinTestSupport
+import Testing
 
 // BatchNorm1d and BatchNorm2d: PyTorch's state-dict names, the running statistics, train versus
 // eval, gradients through the layer, and the shape preconditions.
@@ -36,7 +36,9 @@ private func channelStatistics(_ x: Tensor) -> (mean: [Float], biased: [Float], 
         #expect(BatchNorm2d(3, affine: false).parameters.isEmpty)
         #expect(BatchNorm2d(3, affine: false).weight == nil && BatchNorm2d(3, affine: false).bias == nil)
         #expect(BatchNorm2d(3, trackRunningStatistics: false).stateDict.map(\.0) == ["weight", "bias"])
-        let model = Sequential { Linear(4, 3); BatchNorm1d(3) }
+        let model = Sequential {
+            Linear(4, 3); BatchNorm1d(3)
+        }
         #expect(model.stateDict.map(\.0) == ["0.weight", "0.bias"] + names.map { "1.\($0)" })
     }
 
@@ -81,8 +83,12 @@ private func channelStatistics(_ x: Tensor) -> (mean: [Float], biased: [Float], 
         layer.eval()
         let state = layer.stateDict.map { $0.1.scalars }
         let x = Tensor([[1, 2], [3, -4]])
-        #expect(close(layer(x).scalars, normalized(x, mean: layer.runningMean!.scalars,
-                                                   variance: layer.runningVariance!.scalars), 1e-5))
+        #expect(
+            close(
+                layer(x).scalars,
+                normalized(
+                    x, mean: layer.runningMean!.scalars,
+                    variance: layer.runningVariance!.scalars), 1e-5))
         #expect(layer.stateDict.map { $0.1.scalars } == state)
     }
 
@@ -116,8 +122,13 @@ private func channelStatistics(_ x: Tensor) -> (mean: [Float], biased: [Float], 
         #expect(close(layer.runningMean!.scalars, stats.mean.map { 0.3 * $0 }, 1e-5))
         #expect(close(layer.runningVariance!.scalars, stats.unbiased.map { 0.7 + 0.3 * $0 }, 1e-5))
         layer.eval()
-        #expect(close(layer(x).scalars, affine(normalized(x, mean: layer.runningMean!.scalars,
-                                                             variance: layer.runningVariance!.scalars)), 1e-4))
+        #expect(
+            close(
+                layer(x).scalars,
+                affine(
+                    normalized(
+                        x, mean: layer.runningMean!.scalars,
+                        variance: layer.runningVariance!.scalars)), 1e-4))
         #expect(layer.numBatchesTracked!.integers == [1])
         // A single example is fine in evaluation.
         #expect(layer(Tensor.ones([1, 2, 1, 1])).shape == [1, 2, 1, 1])
@@ -161,33 +172,40 @@ private func channelStatistics(_ x: Tensor) -> (mean: [Float], biased: [Float], 
     }
 
     @Test func batchNorm2dRank() async {
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = BatchNorm2d(3)(Tensor.zeros([2, 3, 4]))
-        })
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = BatchNorm2d(3)(Tensor.zeros([2, 3, 4]))
+            })
         #expect(message.contains("BatchNorm2d: expected a 4-D input [N, C, H, W], got shape [2, 3, 4]"), "\(message)")
     }
 
     @Test func batchNorm1dRank() async {
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = BatchNorm1d(3)(Tensor.zeros([2, 3, 4, 4]))
-        })
-        #expect(message.contains("BatchNorm1d: expected a 2-D or 3-D input [N, C] or [N, C, L], got shape [2, 3, 4, 4]"),
-                "\(message)")
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = BatchNorm1d(3)(Tensor.zeros([2, 3, 4, 4]))
+            })
+        #expect(
+            message.contains("BatchNorm1d: expected a 2-D or 3-D input [N, C] or [N, C, L], got shape [2, 3, 4, 4]"),
+            "\(message)")
     }
 
     @Test func channelMismatch() async {
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = BatchNorm2d(3)(Tensor.zeros([2, 4, 5, 5]))
-        })
-        #expect(message.contains("BatchNorm2d: input shape [2, 4, 5, 5] has 4 channels, but the layer has 3 features"),
-                "\(message)")
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = BatchNorm2d(3)(Tensor.zeros([2, 4, 5, 5]))
+            })
+        #expect(
+            message.contains("BatchNorm2d: input shape [2, 4, 5, 5] has 4 channels, but the layer has 3 features"),
+            "\(message)")
     }
 
     @Test func oneValuePerChannelInTraining() async {
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = BatchNorm1d(3)(Tensor.zeros([1, 3]))
-        })
-        #expect(message.contains("BatchNorm1d: expected more than 1 value per channel when training, got input shape [1, 3]"),
-                "\(message)")
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = BatchNorm1d(3)(Tensor.zeros([1, 3]))
+            })
+        #expect(
+            message.contains("BatchNorm1d: expected more than 1 value per channel when training, got input shape [1, 3]"),
+            "\(message)")
     }
 }

@@ -1,9 +1,11 @@
 import Foundation
-import Testing
 import MyelinNN
 import MyelinTestSupport
+import Testing
 
 /// One case of Fixtures/recurrent.json, made by Tools/make_recurrent_fixtures.py with PyTorch.
+// The names are the fixture's JSON keys, written by PyTorch-side Python (a key strategy would rename state-dict names too).
+// swift-format-ignore: AlwaysUseLowerCamelCase
 private struct TorchCase: Decodable {
     struct Values: Decodable {
         let shape: [Int]
@@ -22,15 +24,18 @@ private struct TorchCase: Decodable {
     func makeLayer() -> RecurrentLayer {
         switch kind {
         case "LSTM":
-            return LSTM(inputSize: input_size, hiddenSize: hidden_size, layers: num_layers, batchFirst: batch_first,
-                        bidirectional: bidirectional)
+            return LSTM(
+                inputSize: input_size, hiddenSize: hidden_size, layers: num_layers, batchFirst: batch_first,
+                bidirectional: bidirectional)
         case "GRU":
-            return GRU(inputSize: input_size, hiddenSize: hidden_size, layers: num_layers, batchFirst: batch_first,
-                       bidirectional: bidirectional)
+            return GRU(
+                inputSize: input_size, hiddenSize: hidden_size, layers: num_layers, batchFirst: batch_first,
+                bidirectional: bidirectional)
         default:
-            return RNN(inputSize: input_size, hiddenSize: hidden_size, layers: num_layers,
-                       nonlinearity: nonlinearity == "relu" ? .relu : .tanh, batchFirst: batch_first,
-                       bidirectional: bidirectional)
+            return RNN(
+                inputSize: input_size, hiddenSize: hidden_size, layers: num_layers,
+                nonlinearity: nonlinearity == "relu" ? .relu : .tanh, batchFirst: batch_first,
+                bidirectional: bidirectional)
         }
     }
 
@@ -69,10 +74,13 @@ private struct TorchCase: Decodable {
     @Test func parameterNamesAndShapesAreTorchs() {
         let lstm = LSTM(inputSize: 3, hiddenSize: 4, layers: 2, bidirectional: true)
         let names = lstm.namedParameters.map(\.0)
-        #expect(names == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
-                          "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse",
-                          "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1",
-                          "weight_ih_l1_reverse", "weight_hh_l1_reverse", "bias_ih_l1_reverse", "bias_hh_l1_reverse"])
+        #expect(
+            names == [
+                "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
+                "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse",
+                "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1",
+                "weight_ih_l1_reverse", "weight_hh_l1_reverse", "bias_ih_l1_reverse", "bias_hh_l1_reverse",
+            ])
         let shapes = Dictionary(uniqueKeysWithValues: lstm.namedParameters.map { ($0.0, $0.1.shape) })
         #expect(shapes["weight_ih_l0"] == [16, 3] && shapes["weight_ih_l1"] == [16, 8] && shapes["weight_hh_l1"] == [16, 4])
         #expect(GRU(inputSize: 2, hiddenSize: 5, bias: false).namedParameters.map(\.1.shape) == [[15, 2], [15, 5]])
@@ -145,9 +153,11 @@ private struct TorchCase: Decodable {
             let g = RandomGenerator(seed: 4)
             let layer = RecurrentLayer(cell: cell, inputSize: 3, hiddenSize: 5, generator: g)
             let stepper = RecurrentCellLayer(cell: cell, inputSize: 3, hiddenSize: 5)
-            try stepper.loadStateDict(Dictionary(uniqueKeysWithValues: layer.stateDict.map {
-                (String($0.0.dropLast(3)), $0.1)  // weight_ih_l0 → weight_ih
-            }))
+            try stepper.loadStateDict(
+                Dictionary(
+                    uniqueKeysWithValues: layer.stateDict.map {
+                        (String($0.0.dropLast(3)), $0.1)  // weight_ih_l0 → weight_ih
+                    }))
             let x = uniform([6, 2, 3], g, -1, 1)
             let (output, final) = layer(x, state: nil)
             var state: RecurrentState? = nil
@@ -160,4 +170,3 @@ private struct TorchCase: Decodable {
         }
     }
 }
-

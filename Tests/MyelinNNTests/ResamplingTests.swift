@@ -1,6 +1,6 @@
-import Testing
 import MyelinNN
 import MyelinTestSupport
+import Testing
 
 // The Upsample and ZeroPad2d layers wrap the tensor ops (tested in MyelinTensorTests).
 
@@ -9,8 +9,11 @@ import MyelinTestSupport
 
     @Test func upsample() {
         let bilinear = Upsample(scaleFactor: 2, mode: .bilinear)
-        #expect(bilinear(square).scalars == [1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5,
-                                             2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4])
+        #expect(
+            bilinear(square).scalars == [
+                1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5,
+                2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4,
+            ])
         #expect(bilinear.stateDict.isEmpty && bilinear.scaleFactor == 2 && bilinear.size == nil)
         let nearest = Upsample(size: (3, 5))
         #expect(nearest.mode == .nearest)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MyelinNN
+import Testing
 
 @Suite struct TokenSamplerTests {
     /// softmax(logits / temperature), computed directly in Double (the logits here are small).
@@ -30,7 +30,7 @@ import MyelinNN
     }
 
     @Test func greedyPicksTheArgmax() {
-        #expect(TokenSampler.greedy.sample(logits: [0.1, 3, -2, 3]) == 1)   // the first of a tie
+        #expect(TokenSampler.greedy.sample(logits: [0.1, 3, -2, 3]) == 1)  // the first of a tie
         #expect(TokenSampler.greedy.sample(logits: [-5, -4, -7]) == 1)
         #expect(TokenSampler.greedy.sample(logits: [2]) == 0)
         #expect(TokenSampler.greedy.sample(logits: Tensor([0, -1, 4, 3.9])) == 2)
@@ -118,7 +118,9 @@ import MyelinNN
         let rows = Tensor.randn([8, 40], generator: RandomGenerator(seed: 15))
         let batched = sampler.sampleEachRow(of: rows, generator: RandomGenerator(seed: 16))
         let generator = RandomGenerator(seed: 16)
-        let single = (0..<8).map { sampler.sample(logits: rows.narrowed(axis: 0, start: $0, length: 1).squeezed(axis: 0), generator: generator) }
+        let single = (0..<8).map {
+            sampler.sample(logits: rows.narrowed(axis: 0, start: $0, length: 1).squeezed(axis: 0), generator: generator)
+        }
         #expect(batched == single)
     }
 
@@ -126,17 +128,20 @@ import MyelinNN
         func message(_ result: ExitTest.Result?) -> String {
             String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
         }
-        let zero = message(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = TokenSampler(temperature: 0)
-        })
+        let zero = message(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = TokenSampler(temperature: 0)
+            })
         #expect(zero.contains("TokenSampler: temperature must be positive and finite, got 0.0"), "\(zero)")
-        let k = message(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = TokenSampler(topK: 0)
-        })
+        let k = message(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = TokenSampler(topK: 0)
+            })
         #expect(k.contains("TokenSampler: topK must be at least 1, got 0"), "\(k)")
-        let nan = message(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = TokenSampler.greedy.sample(logits: [0, .nan, 1])
-        })
+        let nan = message(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = TokenSampler.greedy.sample(logits: [0, .nan, 1])
+            })
         #expect(nan.contains("TokenSampler: logit 1 of 3 is NaN"), "\(nan)")
     }
 }

@@ -1,5 +1,5 @@
-import Testing
 import MyelinNN
+import Testing
 
 /// Plain gradient descent written out, so these tests need nothing beyond MyelinNN.
 func gradientDescentStep(_ parameters: [Tensor], learningRate: Float) {
@@ -25,7 +25,9 @@ func accuracy(logits: Tensor, targets: Tensor) -> Float {
 @Suite struct TrainingSmokeTests {
     @Test func twoLayerNetworkLearnsXOR() {
         let g = RandomGenerator(seed: 90)
-        let model = Sequential { Linear(2, 8, generator: g); Tanh(); Linear(8, 1, generator: g) }
+        let model = Sequential {
+            Linear(2, 8, generator: g); Tanh(); Linear(8, 1, generator: g)
+        }
         var loss: Float = .infinity
         for _ in 0..<2000 {
             let l = binaryCrossEntropyWithLogits(model(xorInputs), xorTargets)
@@ -39,7 +41,9 @@ func accuracy(logits: Tensor, targets: Tensor) -> Float {
 
     @Test func reluNetworkLearnsXORWithMeanSquaredError() {
         let g = RandomGenerator(seed: 91)
-        let model = Sequential { Linear(2, 16, generator: g); ReLU(); Linear(16, 1, generator: g); Sigmoid() }
+        let model = Sequential {
+            Linear(2, 16, generator: g); ReLU(); Linear(16, 1, generator: g); Sigmoid()
+        }
         var loss: Float = .infinity
         for _ in 0..<3000 {
             let l = mseLoss(model(xorInputs), xorTargets)
@@ -71,7 +75,9 @@ func accuracy(logits: Tensor, targets: Tensor) -> Float {
         // Rosenblatt's rule on a linearly separable problem, with the Step activation.
         let layer = Linear(2, 1, generator: RandomGenerator(seed: 93))
         let targets = Tensor(shape: [4, 1], scalars: [0, 0, 0, 1])
-        let model = Sequential { layer; Step() }
+        let model = Sequential {
+            layer; Step()
+        }
         for _ in 0..<50 {
             withoutGrad {
                 let error = targets - model(xorInputs)

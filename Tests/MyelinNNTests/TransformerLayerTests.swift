@@ -1,9 +1,11 @@
 import Foundation
-import Testing
 import MyelinNN
 import MyelinTestSupport
+import Testing
 
 /// Fixtures/transformer.json, made by Tools/make_transformer_fixtures.py with PyTorch.
+// The names are the fixture's JSON keys, written by PyTorch-side Python (a key strategy would rename state-dict names too).
+// swift-format-ignore: AlwaysUseLowerCamelCase
 struct TransformerFixture: Decodable {
     struct Values: Decodable {
         let shape: [Int]
@@ -142,7 +144,8 @@ private final class TinyGPT: Module {
         #expect(fused.qkv.weight.shape == [24, 8] && fused.parameterCount == 24 * 8 + 24 + 8 * 8 + 8)
         let torch = MultiheadAttention(embedDim: 8, heads: 2, names: .pytorch)
         #expect(torch.stateDict.map(\.0) == ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"])
-        #expect(MultiheadAttention(embedDim: 8, heads: 2, bias: false, names: .pytorch).stateDict.map(\.0)
+        #expect(
+            MultiheadAttention(embedDim: 8, heads: 2, bias: false, names: .pytorch).stateDict.map(\.0)
                 == ["in_proj_weight", "out_proj.weight"])
         #expect(fused(uniform([2, 3, 8], g)).shape == [2, 3, 8])
     }
@@ -168,8 +171,11 @@ private final class TinyGPT: Module {
 
     @Test func blockNamesFollowTheBenchmarkAndGradientsMatchFiniteDifferences() {
         let block = TransformerBlock(embedDim: 4, heads: 2, feedForward: 6, generator: RandomGenerator(seed: 5))
-        #expect(block.stateDict.map(\.0) == ["ln1.weight", "ln1.bias", "qkv.weight", "qkv.bias", "proj.weight", "proj.bias",
-                                             "ln2.weight", "ln2.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"])
+        #expect(
+            block.stateDict.map(\.0) == [
+                "ln1.weight", "ln1.bias", "qkv.weight", "qkv.bias", "proj.weight", "proj.bias",
+                "ln2.weight", "ln2.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias",
+            ])
         #expect(block.parameterCount == 2 * 8 + (4 * 12 + 12) + (4 * 4 + 4) + (4 * 6 + 6) + (6 * 4 + 4))
         let x = uniform([2, 3, 4], g)
         GradientCheck().check(block.parameters) { block.forward(x, causal: true) }
@@ -182,7 +188,8 @@ private final class TinyGPT: Module {
         let y = encoding(Tensor(integers: [0, 1, 3]))
         #expect(y.shape == [3, 4])
         // Position 0 is (0, 1, 0, 1); position p has sin and cos of p and of p/100 (10000^(2/4) = 100).
-        let expected: [Float] = [0, 1, 0, 1] + [1.0, 0.01].flatMap { [Float(sin($0)), Float(cos($0))] }
+        let expected: [Float] =
+            [0, 1, 0, 1] + [1.0, 0.01].flatMap { [Float(sin($0)), Float(cos($0))] }
             + [3.0, 0.03].flatMap { [Float(sin($0)), Float(cos($0))] }
         #expect(close(y.scalars, expected, 1e-7))
     }

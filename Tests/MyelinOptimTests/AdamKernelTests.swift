@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import MyelinNN
 import MyelinOptim
+import Testing
 
 /// The Adam update runs in C, vectorised (16 floats at a time with AVX-512, 8 with AVX2), on every path.
 /// Every lane must give the bits of the formula written out in scalar Swift, with no FMA.
@@ -9,7 +9,7 @@ import MyelinOptim
     @Test(arguments: KernelPath.supported)
     func vectorisedUpdateIsTheScalarFormulaBitForBit(path: KernelPath) {
         KernelPath.withPath(path) {
-            let count = 1_000   // 62 vectors of 16 and a tail of 8
+            let count = 1_000  // 62 vectors of 16 and a tail of 8
             let random = RandomGenerator(seed: 1)
             let p = Tensor.randn([count], generator: random)
             p.requiresGrad = true

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import MyelinNN
 import MyelinOptim
+import Testing
 
 // Each optimizer is run for a few steps on a small parameter and compared with the update rule
 // PyTorch documents (torch.optim.SGD/Adam/AdamW/RMSprop, "Algorithm" sections), written here in
@@ -56,16 +56,19 @@ func expectTrajectory(_ actual: [[Float]], _ expected: [[Double]], sourceLocatio
     #expect(actual.count == expected.count, sourceLocation: sourceLocation)
     for (step, (a, e)) in zip(actual, expected).enumerated() {
         for (x, y) in zip(a, e) {
-            #expect(Swift.abs(Double(x) - y) <= trajectoryTolerance, "step \(step + 1): \(a) vs \(e)",
-                    sourceLocation: sourceLocation)
+            #expect(
+                Swift.abs(Double(x) - y) <= trajectoryTolerance, "step \(step + 1): \(a) vs \(e)",
+                sourceLocation: sourceLocation)
         }
     }
 }
 
 // MARK: - Reference rules (PyTorch's documented algorithms, in Double)
 
-func sgdReference(steps: Int, lr: Double, momentum: Double = 0, dampening: Double = 0,
-                  weightDecay: Double = 0, nesterov: Bool = false) -> [[Double]] {
+func sgdReference(
+    steps: Int, lr: Double, momentum: Double = 0, dampening: Double = 0,
+    weightDecay: Double = 0, nesterov: Bool = false
+) -> [[Double]] {
     var buffer: [Double]? = nil
     return reference(steps: steps) { p, g, _ in
         var d = p.indices.map { g[$0] + weightDecay * p[$0] }
@@ -81,8 +84,10 @@ func sgdReference(steps: Int, lr: Double, momentum: Double = 0, dampening: Doubl
     }
 }
 
-func adamReference(steps: Int, lr: Double, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
-                   weightDecay: Double = 0, decoupled: Bool = false) -> [[Double]] {
+func adamReference(
+    steps: Int, lr: Double, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
+    weightDecay: Double = 0, decoupled: Bool = false
+) -> [[Double]] {
     var m = [Double](repeating: 0, count: start.count), v = m
     return reference(steps: steps) { p, g0, t in
         var g = g0
@@ -101,8 +106,10 @@ func adamReference(steps: Int, lr: Double, beta1: Double = 0.9, beta2: Double = 
     }
 }
 
-func rmspropReference(steps: Int, lr: Double, alpha: Double = 0.99, epsilon: Double = 1e-8,
-                      momentum: Double = 0, weightDecay: Double = 0) -> [[Double]] {
+func rmspropReference(
+    steps: Int, lr: Double, alpha: Double = 0.99, epsilon: Double = 1e-8,
+    momentum: Double = 0, weightDecay: Double = 0
+) -> [[Double]] {
     var v = [Double](repeating: 0, count: start.count), b = v
     return reference(steps: steps) { p, g0, _ in
         for i in p.indices {
@@ -143,8 +150,9 @@ func runSquare(_ optimizer: Optimizer, _ p: Tensor, steps: Int) -> [Float] {
 
     @Test func momentum() {
         let p = makeParameter()
-        expectTrajectory(run(SGD([p], learningRate: 0.05, momentum: 0.9), p, steps: 6),
-                         sgdReference(steps: 6, lr: 0.05, momentum: 0.9))
+        expectTrajectory(
+            run(SGD([p], learningRate: 0.05, momentum: 0.9), p, steps: 6),
+            sgdReference(steps: 6, lr: 0.05, momentum: 0.9))
         // By hand: v₁ = g₁ = 2, p₁ = 0.8; g₂ = 1.6, v₂ = 0.9·2 + 1.6 = 3.4, p₂ = 0.46;
         // g₃ = 0.92, v₃ = 3.06 + 0.92 = 3.98, p₃ = 0.062.
         let q = scalarParameter()
@@ -153,8 +161,9 @@ func runSquare(_ optimizer: Optimizer, _ p: Tensor, steps: Int) -> [Float] {
 
     @Test func dampening() {
         let p = makeParameter()
-        expectTrajectory(run(SGD([p], learningRate: 0.05, momentum: 0.9, dampening: 0.5), p, steps: 6),
-                         sgdReference(steps: 6, lr: 0.05, momentum: 0.9, dampening: 0.5))
+        expectTrajectory(
+            run(SGD([p], learningRate: 0.05, momentum: 0.9, dampening: 0.5), p, steps: 6),
+            sgdReference(steps: 6, lr: 0.05, momentum: 0.9, dampening: 0.5))
         // By hand: the first buffer is g₁ = 2 undamped, p₁ = 0.8; v₂ = 0.9·2 + 0.5·1.6 = 2.6, p₂ = 0.54.
         let q = scalarParameter()
         #expect(close(runSquare(SGD([q], learningRate: 0.1, momentum: 0.9, dampening: 0.5), q, steps: 2), [0.8, 0.54]))
@@ -162,8 +171,9 @@ func runSquare(_ optimizer: Optimizer, _ p: Tensor, steps: Int) -> [Float] {
 
     @Test func nesterov() {
         let p = makeParameter()
-        expectTrajectory(run(SGD([p], learningRate: 0.05, momentum: 0.9, nesterov: true), p, steps: 6),
-                         sgdReference(steps: 6, lr: 0.05, momentum: 0.9, nesterov: true))
+        expectTrajectory(
+            run(SGD([p], learningRate: 0.05, momentum: 0.9, nesterov: true), p, steps: 6),
+            sgdReference(steps: 6, lr: 0.05, momentum: 0.9, nesterov: true))
         // By hand: v₁ = 2, step g + 0.9v = 3.8, p₁ = 0.62; g₂ = 1.24, v₂ = 1.8 + 1.24 = 3.04,
         // step 1.24 + 2.736 = 3.976, p₂ = 0.2224.
         let q = scalarParameter()
@@ -172,14 +182,17 @@ func runSquare(_ optimizer: Optimizer, _ p: Tensor, steps: Int) -> [Float] {
 
     @Test func weightDecay() {
         let p = makeParameter()
-        expectTrajectory(run(SGD([p], learningRate: 0.1, weightDecay: 0.2), p, steps: 5),
-                         sgdReference(steps: 5, lr: 0.1, weightDecay: 0.2))
+        expectTrajectory(
+            run(SGD([p], learningRate: 0.1, weightDecay: 0.2), p, steps: 5),
+            sgdReference(steps: 5, lr: 0.1, weightDecay: 0.2))
         let r = makeParameter()
-        expectTrajectory(run(SGD([r], learningRate: 0.05, momentum: 0.8, dampening: 0.1, weightDecay: 0.1), r, steps: 6),
-                         sgdReference(steps: 6, lr: 0.05, momentum: 0.8, dampening: 0.1, weightDecay: 0.1))
+        expectTrajectory(
+            run(SGD([r], learningRate: 0.05, momentum: 0.8, dampening: 0.1, weightDecay: 0.1), r, steps: 6),
+            sgdReference(steps: 6, lr: 0.05, momentum: 0.8, dampening: 0.1, weightDecay: 0.1))
         let n = makeParameter()
-        expectTrajectory(run(SGD([n], learningRate: 0.05, momentum: 0.9, weightDecay: 0.1, nesterov: true), n, steps: 6),
-                         sgdReference(steps: 6, lr: 0.05, momentum: 0.9, weightDecay: 0.1, nesterov: true))
+        expectTrajectory(
+            run(SGD([n], learningRate: 0.05, momentum: 0.9, weightDecay: 0.1, nesterov: true), n, steps: 6),
+            sgdReference(steps: 6, lr: 0.05, momentum: 0.9, weightDecay: 0.1, nesterov: true))
         // By hand: g = 2p + 0.1p, p₁ = 1 − 0.1·2.1 = 0.79.
         let q = scalarParameter()
         #expect(close(runSquare(SGD([q], learningRate: 0.1, weightDecay: 0.1), q, steps: 1), [0.79]))
@@ -208,8 +221,9 @@ func runSquare(_ optimizer: Optimizer, _ p: Tensor, steps: Int) -> [Float] {
         let p = makeParameter()
         expectTrajectory(run(Adam([p], learningRate: 0.1), p, steps: 6), adamReference(steps: 6, lr: 0.1))
         let q = makeParameter()
-        expectTrajectory(run(Adam([q], learningRate: 0.05, beta1: 0.5, beta2: 0.9, epsilon: 1e-3), q, steps: 6),
-                         adamReference(steps: 6, lr: 0.05, beta1: 0.5, beta2: 0.9, epsilon: 1e-3))
+        expectTrajectory(
+            run(Adam([q], learningRate: 0.05, beta1: 0.5, beta2: 0.9, epsilon: 1e-3), q, steps: 6),
+            adamReference(steps: 6, lr: 0.05, beta1: 0.5, beta2: 0.9, epsilon: 1e-3))
         // By hand: bias correction makes the first step lr·sign(g): p₁ = 1 − 0.1 = 0.9; then
         // m₂ = 0.9·0.2 + 0.1·1.8 = 0.36, v₂ = 0.999·0.004 + 0.001·3.24 = 0.007236,
         // p₂ = 0.9 − 0.1·(0.36/0.19) / √(0.007236/0.001999) = 0.80041223.
@@ -219,8 +233,9 @@ func runSquare(_ optimizer: Optimizer, _ p: Tensor, steps: Int) -> [Float] {
 
     @Test func adamWithWeightDecayAddsItToTheGradient() {
         let p = makeParameter()
-        expectTrajectory(run(Adam([p], learningRate: 0.1, weightDecay: 0.5), p, steps: 6),
-                         adamReference(steps: 6, lr: 0.1, weightDecay: 0.5))
+        expectTrajectory(
+            run(Adam([p], learningRate: 0.1, weightDecay: 0.5), p, steps: 6),
+            adamReference(steps: 6, lr: 0.1, weightDecay: 0.5))
         // By hand, L = p (g = 1), λ = 1: g₁ = 1 + 1 = 2, p₁ = 0.9; g₂ = 1.9, m₂ = 0.18 + 0.19 = 0.37,
         // v₂ = 0.003996 + 0.00361 = 0.007606, p₂ = 0.9 − 0.1·(0.37/0.19)/√(0.007606/0.001999) = 0.80016649
         // (without the decay p₂ would be 0.8).
@@ -238,11 +253,13 @@ func runSquare(_ optimizer: Optimizer, _ p: Tensor, steps: Int) -> [Float] {
 
     @Test func adamWDecaysTheWeightsDirectly() {
         let p = makeParameter()
-        expectTrajectory(run(AdamW([p], learningRate: 0.1, weightDecay: 0.1), p, steps: 6),
-                         adamReference(steps: 6, lr: 0.1, weightDecay: 0.1, decoupled: true))
+        expectTrajectory(
+            run(AdamW([p], learningRate: 0.1, weightDecay: 0.1), p, steps: 6),
+            adamReference(steps: 6, lr: 0.1, weightDecay: 0.1, decoupled: true))
         let q = makeParameter()
-        expectTrajectory(run(AdamW([q], learningRate: 0.02), q, steps: 6),
-                         adamReference(steps: 6, lr: 0.02, weightDecay: 0.01, decoupled: true))
+        expectTrajectory(
+            run(AdamW([q], learningRate: 0.02), q, steps: 6),
+            adamReference(steps: 6, lr: 0.02, weightDecay: 0.01, decoupled: true))
         // By hand, L = p (g = 1 every step, so Adam's step is exactly lr): p ← p·(1 − 0.1·0.1) − 0.1:
         // p₁ = 0.89, p₂ = 0.89·0.99 − 0.1 = 0.7811.
         let s = scalarParameter()
@@ -262,7 +279,8 @@ func runSquare(_ optimizer: Optimizer, _ p: Tensor, steps: Int) -> [Float] {
         // b first gets a gradient at step 4, so its first update is lr·sign(g) = 0.1, as any
         // parameter's first Adam step is.
         for optimizer in [{ Adam($0, learningRate: 0.1) }, { AdamW($0, learningRate: 0.1, weightDecay: 0) }]
-                as [([Tensor]) -> Optimizer] {
+            as [([Tensor]) -> Optimizer]
+        {
             let a = makeParameter([1]), b = makeParameter([1])
             let adam = optimizer([a, b])
             for step in 1...4 {
@@ -297,8 +315,9 @@ func runSquare(_ optimizer: Optimizer, _ p: Tensor, steps: Int) -> [Float] {
         let p = makeParameter()
         expectTrajectory(run(RMSprop([p], learningRate: 0.01), p, steps: 6), rmspropReference(steps: 6, lr: 0.01))
         let q = makeParameter()
-        expectTrajectory(run(RMSprop([q], learningRate: 0.02, alpha: 0.9, epsilon: 1e-4, weightDecay: 0.1), q, steps: 6),
-                         rmspropReference(steps: 6, lr: 0.02, alpha: 0.9, epsilon: 1e-4, weightDecay: 0.1))
+        expectTrajectory(
+            run(RMSprop([q], learningRate: 0.02, alpha: 0.9, epsilon: 1e-4, weightDecay: 0.1), q, steps: 6),
+            rmspropReference(steps: 6, lr: 0.02, alpha: 0.9, epsilon: 1e-4, weightDecay: 0.1))
         // By hand: v₁ = 0.01·4, p₁ = 1 − 0.01·2/0.2 = 0.9.
         let s = scalarParameter()
         #expect(close(runSquare(RMSprop([s], learningRate: 0.01), s, steps: 1), [0.9], 1e-6))
@@ -306,11 +325,13 @@ func runSquare(_ optimizer: Optimizer, _ p: Tensor, steps: Int) -> [Float] {
 
     @Test func withMomentum() {
         let p = makeParameter()
-        expectTrajectory(run(RMSprop([p], learningRate: 0.01, momentum: 0.9), p, steps: 6),
-                         rmspropReference(steps: 6, lr: 0.01, momentum: 0.9))
+        expectTrajectory(
+            run(RMSprop([p], learningRate: 0.01, momentum: 0.9), p, steps: 6),
+            rmspropReference(steps: 6, lr: 0.01, momentum: 0.9))
         let q = makeParameter()
-        expectTrajectory(run(RMSprop([q], learningRate: 0.01, alpha: 0.95, momentum: 0.5, weightDecay: 0.2), q, steps: 6),
-                         rmspropReference(steps: 6, lr: 0.01, alpha: 0.95, momentum: 0.5, weightDecay: 0.2))
+        expectTrajectory(
+            run(RMSprop([q], learningRate: 0.01, alpha: 0.95, momentum: 0.5, weightDecay: 0.2), q, steps: 6),
+            rmspropReference(steps: 6, lr: 0.01, alpha: 0.95, momentum: 0.5, weightDecay: 0.2))
         // By hand: b₁ = 2/0.2 = 10, p₁ = 0.9; g₂ = 1.8, v₂ = 0.0396 + 0.0324 = 0.072,
         // b₂ = 9 + 1.8/√0.072 = 15.708204, p₂ = 0.9 − 0.15708204 = 0.74291796.
         let s = scalarParameter()
@@ -396,7 +417,8 @@ func runSquare(_ optimizer: Optimizer, _ p: Tensor, steps: Int) -> [Float] {
         #expect(Adam([a, b]).state.map(\.0) == ["exp_avg.0", "exp_avg.1", "exp_avg_sq.0", "exp_avg_sq.1"])
         #expect(AdamW([a, b]).state.map(\.0) == ["exp_avg.0", "exp_avg.1", "exp_avg_sq.0", "exp_avg_sq.1"])
         #expect(RMSprop([a, b]).state.map(\.0) == ["square_avg.0", "square_avg.1"])
-        #expect(RMSprop([a, b], momentum: 0.5).state.map(\.0)
+        #expect(
+            RMSprop([a, b], momentum: 0.5).state.map(\.0)
                 == ["square_avg.0", "square_avg.1", "momentum_buffer.0", "momentum_buffer.1"])
         // Shaped like the parameters.
         #expect(Adam([a, b]).state.map(\.1.shape) == [[4], [2], [4], [2]])
@@ -445,12 +467,16 @@ func runSquare(_ optimizer: Optimizer, _ p: Tensor, steps: Int) -> [Float] {
         refused(extra, counters, StateDictError(receiver: "Adam", name: "exp_avg.2", problem: .unexpected))
         var misshapen = tensors
         misshapen["exp_avg.0"] = Tensor.zeros([2])
-        refused(misshapen, counters, StateDictError(receiver: "Adam", name: "exp_avg.0",
-                                                    problem: .shapeMismatch(expected: [4], found: [2])))
+        refused(
+            misshapen, counters,
+            StateDictError(
+                receiver: "Adam", name: "exp_avg.0",
+                problem: .shapeMismatch(expected: [4], found: [2])))
         var noStep = counters
         noStep["step.1"] = nil
         refused(tensors, noStep, StateDictError(receiver: "Adam", name: "step.1", problem: .missingCounter))
-        #expect("\(StateDictError(receiver: "Adam", name: "step.1", problem: .missingCounter))"
+        #expect(
+            "\(StateDictError(receiver: "Adam", name: "step.1", problem: .missingCounter))"
                 == "Adam needs counter 'step.1', which the state dict does not have")
         // What fits loads.
         try target.loadState(tensors: tensors, counters: counters)
@@ -460,7 +486,9 @@ func runSquare(_ optimizer: Optimizer, _ p: Tensor, steps: Int) -> [Float] {
     @Test func modelParametersTrainWithEveryOptimizer() {
         for (name, make) in Self.makers {
             let g = RandomGenerator(seed: 5)
-            let model = Sequential { Linear(3, 8, generator: g); Tanh(); Linear(8, 1, generator: g) }
+            let model = Sequential {
+                Linear(3, 8, generator: g); Tanh(); Linear(8, 1, generator: g)
+            }
             let x = Tensor.randn([32, 3], generator: g)
             let y = (x * Tensor([[1, -2, 0.5]])).sum(axis: 1, keepingDimensions: true).tanh()
             let optimizer = make(model.parameters)

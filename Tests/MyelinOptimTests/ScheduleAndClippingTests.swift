@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import MyelinNN
 import MyelinOptim
+import Testing
 
 @Suite struct LearningRateScheduleTests {
     @Test func stepLR() {
@@ -114,7 +114,9 @@ import MyelinOptim
 
     @Test func clipGradientNormOfRealGradients() {
         let g = RandomGenerator(seed: 7)
-        let model = Sequential { Linear(4, 16, generator: g); ReLU(); Linear(16, 3, generator: g) }
+        let model = Sequential {
+            Linear(4, 16, generator: g); ReLU(); Linear(16, 3, generator: g)
+        }
         let loss = crossEntropy(model(Tensor.randn([8, 4], generator: g) * 10), Tensor(integers: [0, 1, 2, 0, 1, 2, 0, 1]))
         loss.backward()
         let before = model.parameters.flatMap { $0.grad!.scalars }
@@ -181,7 +183,9 @@ import MyelinOptim
         let g = RandomGenerator(seed: 1)
         let x = Tensor([[0, 0], [0, 1], [1, 0], [1, 1]])
         let y = Tensor(shape: [4, 1], scalars: [0, 1, 1, 0])
-        let model = Sequential { Linear(2, 8, generator: g); Tanh(); Linear(8, 1, generator: g) }
+        let model = Sequential {
+            Linear(2, 8, generator: g); Tanh(); Linear(8, 1, generator: g)
+        }
         let optimizer = Adam(model.parameters, learningRate: 0.05)
         var last: Float = .infinity
         for _ in 0..<500 {
@@ -198,7 +202,9 @@ import MyelinOptim
         let g = RandomGenerator(seed: 2)
         let x = Tensor([[0, 0], [0, 1], [1, 0], [1, 1]])
         let y = Tensor(shape: [4, 1], scalars: [0, 1, 1, 0])
-        let model = Sequential { Linear(2, 8, generator: g); Tanh(); Linear(8, 1, generator: g) }
+        let model = Sequential {
+            Linear(2, 8, generator: g); Tanh(); Linear(8, 1, generator: g)
+        }
         let optimizer = SGD(model.parameters, learningRate: 0.2, momentum: 0.9)
         let schedule = CosineAnnealingLR(optimizer, period: 10, minimum: 0.02)
         var last: Float = .infinity

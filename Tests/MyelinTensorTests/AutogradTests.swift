@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import MyelinTensor
 import MyelinTestSupport
+import Testing
 
 @Suite struct AutogradSemantics {
     @Test func aTensorUsedTwiceGetsBothContributions() {
@@ -83,7 +83,7 @@ import MyelinTestSupport
         let loss = (hidden * hidden).sum()
         loss.backward()
         #expect(constant.grad == nil)
-        #expect(hidden.grad == nil)          // intermediate results keep no gradient
+        #expect(hidden.grad == nil)  // intermediate results keep no gradient
         #expect(!constant.requiresGrad)
         #expect(hidden.requiresGrad && hidden.gradFn?.name == "mul")
         #expect(x.gradFn == nil)
@@ -94,12 +94,12 @@ import MyelinTestSupport
         let x = leaf([1, 2, 3])
         let frozen = x.detached()
         #expect(!frozen.requiresGrad && frozen.gradFn == nil)
-        #expect(frozen.storage === x.storage)      // same values, no copy
-        (frozen * x).sum().backward()              // only the live path counts: d/dx = frozen
+        #expect(frozen.storage === x.storage)  // same values, no copy
+        (frozen * x).sum().backward()  // only the live path counts: d/dx = frozen
         #expect(x.grad?.scalars == [1, 2, 3])
 
         let y = leaf([2])
-        let z = (y * y).detached() * y             // detaching an intermediate: d/dy = y² only
+        let z = (y * y).detached() * y  // detaching an intermediate: d/dy = y² only
         z.sum().backward()
         #expect(y.grad?.scalars == [4])
     }
@@ -158,9 +158,13 @@ import MyelinTestSupport
         (view * weights).sum().backward()
         // view[k, i, j] = x[i, j, 1 + k] has weight 1 + 6k + 3i + j.
         var expected = [Float](repeating: 0, count: 24)
-        for i in 0..<2 { for j in 0..<3 { for k in 0..<2 {
-            expected[i * 12 + j * 4 + 1 + k] = Float(1 + 6 * k + 3 * i + j)
-        } } }
+        for i in 0..<2 {
+            for j in 0..<3 {
+                for k in 0..<2 {
+                    expected[i * 12 + j * 4 + 1 + k] = Float(1 + 6 * k + 3 * i + j)
+                }
+            }
+        }
         #expect(x.grad?.scalars == expected)
     }
 

@@ -1,5 +1,5 @@
-import Testing
 import MyelinTensor
+import Testing
 
 @Suite struct CheckpointMetadataTests {
     struct Recipe: Codable, Equatable {

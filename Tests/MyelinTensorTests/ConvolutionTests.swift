@@ -1,6 +1,6 @@
-import Testing
 import MyelinTensor
 import MyelinTestSupport
+import Testing
 
 /// One convolution configuration: shapes and hyper-parameters.
 struct ConvCase: CustomTestStringConvertible, Sendable {
@@ -19,8 +19,8 @@ struct ConvCase: CustomTestStringConvertible, Sendable {
         ConvCase(kernel: [3, 2], stride: [2, 1], padding: [1, 0]),
         ConvCase(dilation: 2, bias: false),
         ConvCase(batch: 1, inChannels: 4, outChannels: 6, kernel: 3, padding: 1, groups: 2),
-        ConvCase(inChannels: 4, outChannels: 4, kernel: 3, padding: 1, groups: 4), // depthwise
-        ConvCase(kernel: 1),                                                        // 1×1: the image is its own columns
+        ConvCase(inChannels: 4, outChannels: 4, kernel: 3, padding: 1, groups: 4),  // depthwise
+        ConvCase(kernel: 1),  // 1×1: the image is its own columns
         ConvCase(kernel: 1, stride: 2),
         ConvCase(batch: 3, inChannels: 1, outChannels: 2, height: 5, width: 5, kernel: 5, padding: 2),
         ConvCase(batch: 1, height: 4, width: 9, kernel: [2, 4], stride: 3, padding: [1, 2], dilation: [1, 2]),
@@ -80,8 +80,9 @@ private func referenceConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ c: ConvCase
         #expect(y.count == expected.count)
         expectClose(y.scalars, expected.map(Float.init), tolerance: 1e-5)
         // The fused ReLU is the ReLU of the same values.
-        let fused = conv2d(x, weight: w, bias: b, stride: c.stride, padding: c.padding, dilation: c.dilation,
-                           groups: c.groups, activation: .relu)
+        let fused = conv2d(
+            x, weight: w, bias: b, stride: c.stride, padding: c.padding, dilation: c.dilation,
+            groups: c.groups, activation: .relu)
         #expect(fused.scalars == y.scalars.map { Swift.max($0, 0) })
     }
 
@@ -108,7 +109,7 @@ private func referenceConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ c: ConvCase
         let (x, w, b) = operands(c, seed: 3)
         // Shift the pre-activations away from 0 so that no finite-difference step crosses the kink.
         let pre = conv2d(x, weight: w, bias: b, padding: 1).scalars
-        #expect(pre.allSatisfy { Swift.abs($0) > 1e-3 } )
+        #expect(pre.allSatisfy { Swift.abs($0) > 1e-3 })
         let kinkFree = GradientCheck(step: 1e-3, absolute: 2e-3, relative: 2e-2)
         kinkFree.check([x, w, b!]) { conv2d(x, weight: w, bias: b, padding: 1, activation: .relu) }
     }
@@ -121,8 +122,9 @@ private func referenceConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ c: ConvCase
             let w = Tensor(shape: [1, 1, 2, 2], scalars: [1, 0, 0, -1])
             expectTensor(conv2d(x, weight: w), shape: [1, 1, 2, 2], [-4, -4, -4, -4])
             // Padding 1, stride 2: windows at (−1,−1), (−1,1), (1,−1), (1,1).
-            expectTensor(conv2d(x, weight: w, bias: Tensor([10]), stride: 2, padding: 1), shape: [1, 1, 2, 2],
-                         [10 - 1, 10 - 3, 10 - 7, 10 + 5 - 9])
+            expectTensor(
+                conv2d(x, weight: w, bias: Tensor([10]), stride: 2, padding: 1), shape: [1, 1, 2, 2],
+                [10 - 1, 10 - 3, 10 - 7, 10 + 5 - 9])
             // An unbatched [C, H, W] input gives an unbatched output.
             #expect(conv2d(x.squeezed(axis: 0), weight: w).shape == [1, 2, 2])
         }
@@ -186,12 +188,14 @@ private func referenceConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ c: ConvCase
             // Stride 2 scatters a copy of the 2×2 kernel per input pixel, without overlap.
             let x = Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4])
             let w = Tensor(shape: [1, 1, 2, 2], scalars: [1, 10, 100, 1000])
-            expectTensor(convTranspose2d(x, weight: w, bias: Tensor([0.5]), stride: 2), shape: [1, 1, 4, 4], [
-                1, 10, 2, 20,
-                100, 1000, 200, 2000,
-                3, 30, 4, 40,
-                300, 3000, 400, 4000,
-            ].map { $0 + 0.5 })
+            expectTensor(
+                convTranspose2d(x, weight: w, bias: Tensor([0.5]), stride: 2), shape: [1, 1, 4, 4],
+                [
+                    1, 10, 2, 20,
+                    100, 1000, 200, 2000,
+                    3, 30, 4, 40,
+                    300, 3000, 400, 4000,
+                ].map { $0 + 0.5 })
             // Output padding adds a row and a column (zeros, plus the bias) at the bottom and right.
             let padded = convTranspose2d(x, weight: w, stride: 2, outputPadding: 1)
             #expect(padded.shape == [1, 1, 5, 5])
@@ -209,8 +213,9 @@ private func referenceConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ c: ConvCase
         let w = leaf(uniform([c.inChannels, c.outChannels / c.groups, c.kernel.height, c.kernel.width], g, -1, 1))
         let b = leaf(uniform([c.outChannels], g, -1, 1))
         checker.check([x, w, b]) {
-            convTranspose2d(x, weight: w, bias: b, stride: c.stride, padding: c.padding, outputPadding: c.stride.height > 1 ? 1 : 0,
-                            groups: c.groups)
+            convTranspose2d(
+                x, weight: w, bias: b, stride: c.stride, padding: c.padding, outputPadding: c.stride.height > 1 ? 1 : 0,
+                groups: c.groups)
         }
     }
 }

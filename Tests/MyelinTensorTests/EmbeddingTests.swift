@@ -1,6 +1,6 @@
-import Testing
 import MyelinTensor
 import MyelinTestSupport
+import Testing
 
 @Suite struct EmbeddingTests {
     /// Row i is [10i, 10i + 1, 10i + 2]: every output value names the row it came from.
@@ -9,8 +9,9 @@ import MyelinTestSupport
     @Test(arguments: [DType.int64, .int32])
     func rowsOfAnyRankOfIndices(dtype: DType) {
         let indices = Tensor(shape: [2, 2], integers: [1, 3, 0, 1], dtype: dtype)
-        expectTensor(embedding(indices, weight: table), shape: [2, 2, 3],
-                     [10, 11, 12, 30, 31, 32, 0, 1, 2, 10, 11, 12])
+        expectTensor(
+            embedding(indices, weight: table), shape: [2, 2, 3],
+            [10, 11, 12, 30, 31, 32, 0, 1, 2, 10, 11, 12])
         // One index (rank 0) gives one row; an empty batch gives no rows.
         expectTensor(embedding(Tensor(shape: [], integers: [2], dtype: dtype), weight: table), shape: [3], [20, 21, 22])
         expectTensor(embedding(Tensor(shape: [0, 5], integers: [], dtype: dtype), weight: table), shape: [0, 5, 3], [])
@@ -21,7 +22,7 @@ import MyelinTestSupport
         // A transposed [5, 6] matrix: a [6, 5] table whose rows are strided.
         let weight = Tensor.randn([5, 6], generator: generator).T
         let grid = Tensor(shape: [4, 3], integers: (0..<12).map { _ in generator.integer(below: 6) })
-        let indices = grid.T   // [3, 4], not contiguous
+        let indices = grid.T  // [3, 4], not contiguous
         #expect(!weight.isContiguous && !indices.isContiguous)
         let looked = embedding(indices, weight: weight)
         let reference = weight.indexSelect(axis: 0, indices: Tensor(integers: indices.integers)).reshaped([3, 4, 5])
@@ -75,30 +76,34 @@ import MyelinTestSupport
     }
 
     @Test func indexOutOfRange() async {
-        let text = message(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = embedding(Tensor(integers: [0, 76]), weight: Tensor.zeros([76, 64]))
-        })
+        let text = message(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = embedding(Tensor(integers: [0, 76]), weight: Tensor.zeros([76, 64]))
+            })
         #expect(text.contains("embedding: index 76 is out of range for a weight of shape [76, 64]"), "\(text)")
     }
 
     @Test func negativeIndex() async {
-        let text = message(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = embedding(Tensor(shape: [1], integers: [-1], dtype: .int32), weight: Tensor.zeros([3, 2]))
-        })
+        let text = message(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = embedding(Tensor(shape: [1], integers: [-1], dtype: .int32), weight: Tensor.zeros([3, 2]))
+            })
         #expect(text.contains("embedding: index -1 is out of range for a weight of shape [3, 2]"), "\(text)")
     }
 
     @Test func floatIndices() async {
-        let text = message(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = embedding(Tensor([1, 2]), weight: Tensor.zeros([3, 2]))
-        })
+        let text = message(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = embedding(Tensor([1, 2]), weight: Tensor.zeros([3, 2]))
+            })
         #expect(text.contains("embedding: indices must be int32 or int64, got float32 of shape [2]"), "\(text)")
     }
 
     @Test func paddingIndexOutOfRange() async {
-        let text = message(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = embedding(Tensor(integers: [0]), weight: Tensor.zeros([3, 2]), paddingIndex: -4)
-        })
+        let text = message(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = embedding(Tensor(integers: [0]), weight: Tensor.zeros([3, 2]), paddingIndex: -4)
+            })
         #expect(text.contains("embedding: paddingIndex -4 is out of range for 3 rows"), "\(text)")
     }
 }

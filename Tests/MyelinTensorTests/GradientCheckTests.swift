@@ -1,6 +1,6 @@
-import Testing
 import MyelinTensor
 import MyelinTestSupport
+import Testing
 
 /// The checker every gradient test relies on (MyelinTestSupport/GradientCheck.swift) must pass a
 /// right derivative and catch wrong ones, through both of its call shapes.

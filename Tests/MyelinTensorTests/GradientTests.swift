@@ -1,6 +1,6 @@
-import Testing
 import MyelinTensor
 import MyelinTestSupport
+import Testing
 
 // Every differentiable op of MyelinTensor against central differences (see GradientCheck.swift
 // for the method and its tolerance).
@@ -354,7 +354,9 @@ import MyelinTestSupport
         checkGradients([x], "axis 1 with repeats") { $0[0].gather(axis: 1, indices: indices) }
         let rows = Tensor(shape: [2, 4], integers: [2, 0, 1, 2, 2, 2, 0, 1])
         checkGradients([x], "axis 0, fewer rows") { $0[0].gather(axis: 0, indices: rows) }
-        checkGradients([uniform([4, 3], g)], "of a transpose") { $0[0].T.gather(axis: 1, indices: indices.narrowed(axis: 1, start: 0, length: 4)) }
+        checkGradients([uniform([4, 3], g)], "of a transpose") {
+            $0[0].T.gather(axis: 1, indices: indices.narrowed(axis: 1, start: 0, length: 4))
+        }
         checkGradients([uniform([2, 3, 4], g)], "3-D axis 2") {
             $0[0].gather(axis: 2, indices: Tensor(shape: [2, 3, 1], integers: [3, 0, 1, 2, 2, 0]))
         }

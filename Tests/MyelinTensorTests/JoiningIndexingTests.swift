@@ -1,5 +1,5 @@
-import Testing
 import MyelinTensor
+import Testing
 
 @Suite struct JoiningValues {
     @Test func concatenateAlongAxes() {
@@ -7,7 +7,7 @@ import MyelinTensor
         expectTensor(concatenate([a, b]), shape: [3, 2], [1, 2, 3, 4, 5, 6])
         expectTensor(concatenate([a, c], axis: 1), shape: [2, 3], [1, 2, 7, 3, 4, 8])
         expectTensor(concatenate([c, a, c], axis: -1), shape: [2, 4], [7, 1, 2, 7, 8, 3, 4, 8])
-        expectTensor(concatenate([a.T, b]), shape: [3, 2], [1, 3, 2, 4, 5, 6])   // views are read through strides
+        expectTensor(concatenate([a.T, b]), shape: [3, 2], [1, 3, 2, 4, 5, 6])  // views are read through strides
         expectTensor(concatenate([a]), shape: [2, 2], [1, 2, 3, 4])
         expectTensor(concatenate([Tensor([1]), Tensor([Float]()), Tensor([2, 3])]), shape: [3], [1, 2, 3])
         let ints = concatenate([Tensor(integers: [1, 2]), Tensor(integers: [3])])
@@ -45,10 +45,12 @@ import MyelinTensor
 @Suite struct IndexingValues {
     @Test func indexSelectPicksSlices() {
         let x = iota([3, 4])
-        expectTensor(x.indexSelect(axis: 0, indices: Tensor(integers: [2, 0, 2])), shape: [3, 4],
-                     [8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11])
-        expectTensor(x.indexSelect(axis: 1, indices: Tensor(shape: [2], integers: [3, 1], dtype: .int32)), shape: [3, 2],
-                     [3, 1, 7, 5, 11, 9])
+        expectTensor(
+            x.indexSelect(axis: 0, indices: Tensor(integers: [2, 0, 2])), shape: [3, 4],
+            [8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11])
+        expectTensor(
+            x.indexSelect(axis: 1, indices: Tensor(shape: [2], integers: [3, 1], dtype: .int32)), shape: [3, 2],
+            [3, 1, 7, 5, 11, 9])
         expectTensor(x.indexSelect(axis: -1, indices: Tensor(integers: [])), shape: [3, 0], [])
         expectTensor(x.T.indexSelect(axis: 0, indices: Tensor(integers: [1])), shape: [1, 3], [1, 5, 9])
         // An embedding lookup: rows of a table by token id.
@@ -67,8 +69,9 @@ import MyelinTensor
         let labels = Tensor(shape: [2, 1], integers: [1, 0])
         expectTensor(logits.gather(axis: 1, indices: labels), shape: [2, 1], [0.9, 0.8])
         let cube = iota([2, 2, 3])
-        expectTensor(cube.gather(axis: 2, indices: Tensor(shape: [2, 2, 1], integers: [2, 0, 1, 1], dtype: .int32)),
-                     shape: [2, 2, 1], [2, 3, 7, 10])
+        expectTensor(
+            cube.gather(axis: 2, indices: Tensor(shape: [2, 2, 1], integers: [2, 0, 1, 1], dtype: .int32)),
+            shape: [2, 2, 1], [2, 3, 7, 10])
     }
 }
 
@@ -77,7 +80,7 @@ import MyelinTensor
         let t = Tensor(shape: [2, 3], integers: [10, 20, 30, 40, 50, 60])
         let g = t.gather(axis: 1, indices: Tensor(shape: [2, 2], integers: [2, 0, 1, 1]))
         #expect(g.dtype == .int64 && g.integers == [30, 10, 50, 50])
-        let big = Tensor(integers: [1 << 40, 3])   // beyond float32's exact integers
+        let big = Tensor(integers: [1 << 40, 3])  // beyond float32's exact integers
         #expect(big.gather(axis: 0, indices: Tensor(integers: [0])).integers == [1 << 40])
         let i32 = Tensor(shape: [3], integers: [7, 8, 9], dtype: .int32)
         #expect(i32.gather(axis: 0, indices: Tensor(integers: [2, 2])).integers == [9, 9])

@@ -1,6 +1,6 @@
-import Testing
 import MyelinTensor
 import MyelinTestSupport
+import Testing
 
 /// Layer norm spelled with ops that are checked on their own: the definition the kernel must match.
 private func referenceLayerNorm(_ x: Tensor, dimensions: Int, weight: Tensor?, bias: Tensor?, epsilon: Float = 1e-5) -> Tensor {
@@ -34,8 +34,9 @@ private func referenceLayerNorm(_ x: Tensor, dimensions: Int, weight: Tensor?, b
             let (shape, normalized) = (shapes[0], shapes[1])
             let x = uniform(shape, g, -3, 5), w = uniform(normalized, g), b = uniform(normalized, g)
             let reference = referenceLayerNorm(x, dimensions: normalized.count, weight: w, bias: b)
-            expectTensor(layerNorm(x, normalizedShape: normalized, weight: w, bias: b), shape: shape, reference.scalars,
-                         tolerance: 2e-6)
+            expectTensor(
+                layerNorm(x, normalizedShape: normalized, weight: w, bias: b), shape: shape, reference.scalars,
+                tolerance: 2e-6)
             let plain = referenceLayerNorm(x, dimensions: normalized.count, weight: nil, bias: nil)
             expectTensor(layerNorm(x, normalizedShape: normalized), shape: shape, plain.scalars, tolerance: 2e-6)
         }
@@ -63,8 +64,10 @@ private func referenceLayerNorm(_ x: Tensor, dimensions: Int, weight: Tensor?, b
         checkGradients([uniform(shape, g), uniform(normalized, g)], "\(shape) weight only") {
             layerNorm($0[0], normalizedShape: normalized, weight: $0[1])
         }
-        checkGradients([uniform(shape, g), awayFromZero(normalized, g, 0.5, 2), uniform(normalized, g)], wrt: [1, 2],
-                       "\(shape) parameters only") {
+        checkGradients(
+            [uniform(shape, g), awayFromZero(normalized, g, 0.5, 2), uniform(normalized, g)], wrt: [1, 2],
+            "\(shape) parameters only"
+        ) {
             layerNorm($0[0], normalizedShape: normalized, weight: $0[1], bias: $0[2])
         }
     }
@@ -122,17 +125,20 @@ private func referenceLayerNorm(_ x: Tensor, dimensions: Int, weight: Tensor?, b
     }
 
     @Test func shapeMismatch() async {
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = layerNorm(Tensor.zeros([2, 3, 4]), normalizedShape: [3])
-        })
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = layerNorm(Tensor.zeros([2, 3, 4]), normalizedShape: [3])
+            })
         #expect(message.contains("layerNorm: input shape [2, 3, 4] does not end in the normalized shape [3]"), "\(message)")
     }
 
     @Test func weightMismatch() async {
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = layerNorm(Tensor.zeros([2, 4]), features: 4, weight: Tensor.ones([5]))
-        })
-        #expect(message.contains("layerNorm: weight shape [5] does not match the normalized shape [4] (input shape [2, 4])"),
-                "\(message)")
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = layerNorm(Tensor.zeros([2, 4]), features: 4, weight: Tensor.ones([5]))
+            })
+        #expect(
+            message.contains("layerNorm: weight shape [5] does not match the normalized shape [4] (input shape [2, 4])"),
+            "\(message)")
     }
 }

@@ -1,6 +1,6 @@
-import Testing
 import MyelinTensor
 import MyelinTestSupport
+import Testing
 
 /// C = A·B by the textbook triple loop in Double, reading both through their logical indices.
 private func naiveMatMul(_ a: Tensor, _ b: Tensor) -> [Float] {
@@ -42,7 +42,7 @@ private func naiveMatMul(_ a: Tensor, _ b: Tensor) -> [Float] {
             let a = uniform([13, 7], g), b = uniform([5, 13], g)
             expectClose(matmul(a.T, b.T).scalars, naiveMatMul(a.T, b.T), tolerance: 1e-4, "transposes")
             let wide = uniform([7, 26], g), tall = uniform([15, 5], g)
-            let aStep = wide.sliced(axis: 1, 0..<26, step: 2)      // 7×13, column stride 2
+            let aStep = wide.sliced(axis: 1, 0..<26, step: 2)  // 7×13, column stride 2
             let bStep = tall.sliced(axis: 0, 1..<15, step: 1).narrowed(axis: 0, start: 0, length: 13)
             expectClose(matmul(aStep, bStep).scalars, naiveMatMul(aStep, bStep), tolerance: 1e-4, "strided views")
             let broadcastRow = Tensor([1, 2, 3]).expanded(to: [4, 3])  // stride 0 rows
@@ -71,9 +71,9 @@ private func naiveMatMul(_ a: Tensor, _ b: Tensor) -> [Float] {
 
             let v = Tensor([1, -1, 2])
             let mat = Tensor([[1, 2], [3, 4], [5, 6]])
-            expectTensor(matmul(v, mat), shape: [2], [8, 10])                      // row vector
-            expectTensor(matmul(mat.T, v), shape: [2], [8, 10])                    // column vector
-            expectTensor(matmul(v, Tensor([4, 5, 6])), shape: [], [11])            // dot product
+            expectTensor(matmul(v, mat), shape: [2], [8, 10])  // row vector
+            expectTensor(matmul(mat.T, v), shape: [2], [8, 10])  // column vector
+            expectTensor(matmul(v, Tensor([4, 5, 6])), shape: [], [11])  // dot product
             expectTensor(matmul(Tensor([1, 2]), Tensor(shape: [2, 2, 1], scalars: [1, 1, 2, 3])), shape: [2, 1], [3, 8])
             expectTensor(matmul(Tensor(shape: [2, 1, 2], scalars: [1, 2, 3, 4]), Tensor([1, 1])), shape: [2, 1], [3, 7])
             expectTensor(mat.T.matmul(mat), shape: [2, 2], [35, 44, 44, 56])

@@ -1,6 +1,6 @@
-import Testing
 import MyelinTensor
 import MyelinTestSupport
+import Testing
 
 // batchNorm: values by hand, against the same formula composed from generic ops (whose gradients
 // are checked elsewhere), the running-statistics update, and finite differences.
@@ -21,11 +21,16 @@ private func composedBatchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, epsilo
         // Channel 0: 1, 2, 3, 4 (mean 2.5, biased variance 1.25); channel 1: 0, 0, 2, 2 (mean 1,
         // variance 1) with γ = 2, β = 0.5.
         let x = Tensor([[1, 0], [2, 0], [3, 2], [4, 2]])
-        let y = batchNorm(x, runningMean: nil, runningVariance: nil,
-                          weight: Tensor([1, 2]), bias: Tensor([0, 0.5]), training: true)
+        let y = batchNorm(
+            x, runningMean: nil, runningVariance: nil,
+            weight: Tensor([1, 2]), bias: Tensor([0, 0.5]), training: true)
         let s0 = 1 / (1.25 + 1e-5 as Float).squareRoot(), s1 = 2 / (1 + 1e-5 as Float).squareRoot()
-        expectTensor(y, shape: [4, 2], [-1.5 * s0, -s1 + 0.5, -0.5 * s0, -s1 + 0.5,
-                                        0.5 * s0, s1 + 0.5, 1.5 * s0, s1 + 0.5])
+        expectTensor(
+            y, shape: [4, 2],
+            [
+                -1.5 * s0, -s1 + 0.5, -0.5 * s0, -s1 + 0.5,
+                0.5 * s0, s1 + 0.5, 1.5 * s0, s1 + 0.5,
+            ])
     }
 
     @Test func runningStatisticsAfterOneAndTwoSteps() {
@@ -35,17 +40,22 @@ private func composedBatchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, epsilo
         // Unbiased variances 5/3 and 4/3.
         expectClose(mean.scalars, [0.25, 0.1])
         expectClose(variance.scalars, [0.9 + 0.1 * 5 / 3, 0.9 + 0.1 * 4 / 3])
-        let second = Tensor([[10, -1], [20, 1]])   // means 15, 0; unbiased variances 50, 2
+        let second = Tensor([[10, -1], [20, 1]])  // means 15, 0; unbiased variances 50, 2
         _ = batchNorm(second, runningMean: mean, runningVariance: variance, training: true, momentum: 0.1)
         expectClose(mean.scalars, [0.9 * 0.25 + 1.5, 0.9 * 0.1])
         expectClose(variance.scalars, [0.9 * (0.9 + 0.1 * 5 / 3) + 5, 0.9 * (0.9 + 0.1 * 4 / 3) + 0.2])
         // Evaluation reads them and leaves them alone.
         let before = mean.scalars + variance.scalars
-        let y = batchNorm(Tensor([[1, 2]]), runningMean: mean, runningVariance: variance,
-                          weight: Tensor([2, 1]), bias: Tensor([1, 0]), training: false)
+        let y = batchNorm(
+            Tensor([[1, 2]]), runningMean: mean, runningVariance: variance,
+            weight: Tensor([2, 1]), bias: Tensor([1, 0]), training: false)
         let m = mean.scalars, v = variance.scalars
-        expectTensor(y, shape: [1, 2], [2 * (1 - m[0]) / (v[0] + 1e-5).squareRoot() + 1,
-                                        (2 - m[1]) / (v[1] + 1e-5).squareRoot()])
+        expectTensor(
+            y, shape: [1, 2],
+            [
+                2 * (1 - m[0]) / (v[0] + 1e-5).squareRoot() + 1,
+                (2 - m[1]) / (v[1] + 1e-5).squareRoot(),
+            ])
         #expect(mean.scalars + variance.scalars == before)
     }
 
@@ -71,7 +81,7 @@ private func composedBatchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, epsilo
 
     @Test func nonContiguousInputAndNoAffine() {
         let x = uniform([3, 5, 4], g)
-        let view = x.permuted(2, 1, 0)   // [4, 5, 3], channels along the middle
+        let view = x.permuted(2, 1, 0)  // [4, 5, 3], channels along the middle
         let y = batchNorm(view, runningMean: nil, runningVariance: nil, training: true)
         let expected = composedBatchNorm(view.contiguousCopy(), weight: Tensor.ones([5]), bias: Tensor.zeros([5]))
         expectTensor(y, shape: [4, 5, 3], expected.scalars, tolerance: 1e-4)
@@ -102,8 +112,10 @@ private func composedBatchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, epsilo
         checkGradients([uniform(shape, g)], "\(shape) without weight and bias") {
             batchNorm($0[0], runningMean: nil, runningVariance: nil, training: true)
         }
-        checkGradients([uniform(shape, g), awayFromZero([c], g, 0.5, 2), uniform([c], g)], wrt: [1, 2],
-                       "\(shape) parameters only") {
+        checkGradients(
+            [uniform(shape, g), awayFromZero([c], g, 0.5, 2), uniform([c], g)], wrt: [1, 2],
+            "\(shape) parameters only"
+        ) {
             batchNorm($0[0], runningMean: nil, runningVariance: nil, weight: $0[1], bias: $0[2], training: true)
         }
     }
@@ -130,33 +142,40 @@ private func composedBatchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, epsilo
     }
 
     @Test func rank() async {
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = batchNorm(Tensor.zeros([3]), runningMean: nil, runningVariance: nil, training: true)
-        })
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = batchNorm(Tensor.zeros([3]), runningMean: nil, runningVariance: nil, training: true)
+            })
         #expect(message.contains("batchNorm: needs an input of shape [N, C, …], got shape [3]"), "\(message)")
     }
 
     @Test func channelMismatch() async {
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = batchNorm(Tensor.zeros([2, 3, 4, 4]), runningMean: nil, runningVariance: nil,
-                          weight: Tensor.ones([4]), training: true)
-        })
-        #expect(message.contains("batchNorm: weight of shape [4] does not match the 3 channels of input shape [2, 3, 4, 4]"),
-                "\(message)")
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = batchNorm(
+                    Tensor.zeros([2, 3, 4, 4]), runningMean: nil, runningVariance: nil,
+                    weight: Tensor.ones([4]), training: true)
+            })
+        #expect(
+            message.contains("batchNorm: weight of shape [4] does not match the 3 channels of input shape [2, 3, 4, 4]"),
+            "\(message)")
     }
 
     @Test func oneValuePerChannel() async {
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = batchNorm(Tensor.zeros([1, 3, 1, 1]), runningMean: nil, runningVariance: nil, training: true)
-        })
-        #expect(message.contains("batchNorm: expected more than 1 value per channel when training, got input shape [1, 3, 1, 1]"),
-                "\(message)")
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = batchNorm(Tensor.zeros([1, 3, 1, 1]), runningMean: nil, runningVariance: nil, training: true)
+            })
+        #expect(
+            message.contains("batchNorm: expected more than 1 value per channel when training, got input shape [1, 3, 1, 1]"),
+            "\(message)")
     }
 
     @Test func evaluationNeedsRunningStatistics() async {
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = batchNorm(Tensor.zeros([2, 3]), runningMean: nil, runningVariance: nil, training: false)
-        })
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = batchNorm(Tensor.zeros([2, 3]), runningMean: nil, runningVariance: nil, training: false)
+            })
         #expect(message.contains("batchNorm: evaluation (training: false) needs the running statistics"), "\(message)")
     }
 }

@@ -1,6 +1,6 @@
-import Testing
 import MyelinTensor
 import MyelinTestSupport
+import Testing
 
 /// An image [1, 1, h, w] holding 1, 2, 3, … in row-major order: element (r, c) is r·w + c + 1.
 private func counting(_ h: Int, _ w: Int) -> Tensor {
@@ -35,10 +35,12 @@ private func text(_ result: ExitTest.Result?) -> String {
         expectTensor(maxPool2d(x, kernelSize: 3, stride: 2, padding: 1), shape: [1, 1, 2, 2], [6, 8, 14, 16])
         // Sums 1+2+5+6 = 14, 2+3+4+6+7+8 = 30, 5+6+9+10+13+14 = 57, 6+7+8+10+11+12+14+15+16 = 99.
         // Counting the padding every window has 9 elements; without, 4, 6, 6 and 9.
-        expectTensor(avgPool2d(x, kernelSize: 3, stride: 2, padding: 1), shape: [1, 1, 2, 2],
-                     [14 / 9, 30 / 9, 57 / 9, 11])
-        expectTensor(avgPool2d(x, kernelSize: 3, stride: 2, padding: 1, countIncludingPadding: false),
-                     shape: [1, 1, 2, 2], [3.5, 5, 9.5, 11])
+        expectTensor(
+            avgPool2d(x, kernelSize: 3, stride: 2, padding: 1), shape: [1, 1, 2, 2],
+            [14 / 9, 30 / 9, 57 / 9, 11])
+        expectTensor(
+            avgPool2d(x, kernelSize: 3, stride: 2, padding: 1, countIncludingPadding: false),
+            shape: [1, 1, 2, 2], [3.5, 5, 9.5, 11])
     }
 
     @Test func nonSquareKernelAndStride() {
@@ -48,20 +50,23 @@ private func text(_ result: ExitTest.Result?) -> String {
         // Window means: the mean row r̄ and column c̄ give 6·r̄ + c̄ + 1.
         expectTensor(avgPool2d(x, kernelSize: [2, 3], stride: [1, 3]), shape: [1, 1, 3, 2], [5, 8, 11, 14, 17, 20])
         // Non-square padding too: [0, 1] pads the columns only.
-        expectTensor(avgPool2d(x, kernelSize: [2, 3], stride: [2, 3], padding: [0, 1], countIncludingPadding: false),
-                     shape: [1, 1, 2, 2],
-                     [(1 + 2 + 7 + 8) / 4, (3 + 4 + 5 + 9 + 10 + 11) / 6, (13 + 14 + 19 + 20) / 4, (15 + 16 + 17 + 21 + 22 + 23) / 6])
+        expectTensor(
+            avgPool2d(x, kernelSize: [2, 3], stride: [2, 3], padding: [0, 1], countIncludingPadding: false),
+            shape: [1, 1, 2, 2],
+            [(1 + 2 + 7 + 8) / 4, (3 + 4 + 5 + 9 + 10 + 11) / 6, (13 + 14 + 19 + 20) / 4, (15 + 16 + 17 + 21 + 22 + 23) / 6])
     }
 
     @Test func ceilModeAddsAPartialWindow() {
         // 5×5, kernel 2, stride 2: floor gives 2×2; ceil adds the windows that start at row/column 4.
         let x = counting(5, 5)
         expectTensor(maxPool2d(x, kernelSize: 2), shape: [1, 1, 2, 2], [7, 9, 17, 19])
-        expectTensor(maxPool2d(x, kernelSize: 2, ceilMode: true), shape: [1, 1, 3, 3],
-                     [7, 9, 10, 17, 19, 20, 22, 24, 25])
+        expectTensor(
+            maxPool2d(x, kernelSize: 2, ceilMode: true), shape: [1, 1, 3, 3],
+            [7, 9, 10, 17, 19, 20, 22, 24, 25])
         // The partial windows average over what lies inside the image (there is no padding to count).
-        expectTensor(avgPool2d(x, kernelSize: 2, ceilMode: true), shape: [1, 1, 3, 3],
-                     [4, 6, 7.5, 14, 16, 17.5, 21.5, 23.5, 25])
+        expectTensor(
+            avgPool2d(x, kernelSize: 2, ceilMode: true), shape: [1, 1, 3, 3],
+            [4, 6, 7.5, 14, 16, 17.5, 21.5, 23.5, 25])
         // A 6×6 image divides exactly: ceil mode changes nothing.
         #expect(maxPool2d(counting(6, 6), kernelSize: 2, ceilMode: true).shape == [1, 1, 3, 3])
     }
@@ -80,16 +85,23 @@ private func text(_ result: ExitTest.Result?) -> String {
         // only up to the padded edge (PyTorch's divisor): 4 wide, kernel 3, stride 2, padding 1, ceil:
         // ⌈(4 + 2 − 3) / 2⌉ + 1 = 3 windows [−1, 2), [1, 4), [3, 5) with divisors 3, 3, 2.
         let row = Tensor(shape: [1, 1, 1, 4], scalars: [1, 2, 3, 4])
-        expectTensor(avgPool2d(row, kernelSize: [1, 3], stride: [1, 2], padding: [0, 1], ceilMode: true),
-                     shape: [1, 1, 1, 3], [3.0 / 3, 9.0 / 3, 4.0 / 2])
-        expectTensor(avgPool2d(row, kernelSize: [1, 3], stride: [1, 2], padding: [0, 1], ceilMode: true,
-                               countIncludingPadding: false), shape: [1, 1, 1, 3], [1.5, 3, 4])
+        expectTensor(
+            avgPool2d(row, kernelSize: [1, 3], stride: [1, 2], padding: [0, 1], ceilMode: true),
+            shape: [1, 1, 1, 3], [3.0 / 3, 9.0 / 3, 4.0 / 2])
+        expectTensor(
+            avgPool2d(
+                row, kernelSize: [1, 3], stride: [1, 2], padding: [0, 1], ceilMode: true,
+                countIncludingPadding: false), shape: [1, 1, 1, 3], [1.5, 3, 4])
     }
 
     @Test func maxPoolPropagatesNaN() {
         // A NaN anywhere in a window wins, before or after the window's largest value.
-        let x = Tensor(shape: [1, 1, 2, 6], scalars: [1, .nan, 3, 4, 5, 6,
-                                                      7, 8, 9, .nan, -1, -2])
+        let x = Tensor(
+            shape: [1, 1, 2, 6],
+            scalars: [
+                1, .nan, 3, 4, 5, 6,
+                7, 8, 9, .nan, -1, -2,
+            ])
         let y = maxPool2d(x, kernelSize: 2)
         #expect(y.shape == [1, 1, 1, 3])
         #expect(y[0, 0, 0, 0].isNaN)
@@ -163,8 +175,9 @@ private func text(_ result: ExitTest.Result?) -> String {
         expectTensor(adaptiveAvgPool2d(row, outputSize: [1, 3]), shape: [1, 1, 1, 3], [1.5, 3, 4.5])
         // The same in both dimensions of a 5×5 image: the mean of rows R and columns C is 5·R̄ + C̄ + 1,
         // with R̄, C̄ ∈ {0.5, 2, 3.5}.
-        expectTensor(adaptiveAvgPool2d(counting(5, 5), outputSize: 3), shape: [1, 1, 3, 3],
-                     [4, 5.5, 7, 11.5, 13, 14.5, 19, 20.5, 22])
+        expectTensor(
+            adaptiveAvgPool2d(counting(5, 5), outputSize: 3), shape: [1, 1, 3, 3],
+            [4, 5.5, 7, 11.5, 13, 14.5, 19, 20.5, 22])
         // Output larger than the input: 2 → 3 gives windows [0, 1), [0, 2), [1, 2).
         let pair = Tensor(shape: [1, 1, 1, 2], scalars: [2, 6])
         expectTensor(adaptiveAvgPool2d(pair, outputSize: [1, 3]), shape: [1, 1, 1, 3], [2, 4, 6])
@@ -193,10 +206,10 @@ private func text(_ result: ExitTest.Result?) -> String {
         PoolCase(kernel: 2),
         PoolCase(kernel: 3, stride: 2, padding: 1),
         PoolCase(kernel: [2, 3], stride: [1, 2], padding: [1, 0]),
-        PoolCase(kernel: 3, stride: 1),               // overlapping windows: one input can win several
-        PoolCase(kernel: 2, ceilMode: true),          // 5×7 leaves partial windows
+        PoolCase(kernel: 3, stride: 1),  // overlapping windows: one input can win several
+        PoolCase(kernel: 2, ceilMode: true),  // 5×7 leaves partial windows
         PoolCase(kernel: 3, stride: 2, padding: 1, ceilMode: true),
-        PoolCase(kernel: 2, stride: 3),               // stride > kernel: some inputs are in no window
+        PoolCase(kernel: 2, stride: 3),  // stride > kernel: some inputs are in no window
     ])
     func maxPoolGradient(_ c: PoolCase) {
         // Distinct values 0.25 apart: no ties, and no finite-difference step changes a window's winner.
@@ -216,8 +229,9 @@ private func text(_ result: ExitTest.Result?) -> String {
     func avgPoolGradient(_ c: PoolCase) {
         let x = leaf(uniform([2, 3, 5, 7], RandomGenerator(seed: 16)))
         checker.check([x]) {
-            avgPool2d(x, kernelSize: c.kernel, stride: c.stride, padding: c.padding, ceilMode: c.ceilMode,
-                      countIncludingPadding: c.countIncludingPadding)
+            avgPool2d(
+                x, kernelSize: c.kernel, stride: c.stride, padding: c.padding, ceilMode: c.ceilMode,
+                countIncludingPadding: c.countIncludingPadding)
         }
     }
 
@@ -231,10 +245,13 @@ private func text(_ result: ExitTest.Result?) -> String {
         // Kernel 2, stride 2 on 1…16: the winners are 6, 8, 14, 16 at flat positions 5, 7, 13, 15.
         let x = leaf(counting(4, 4))
         maxPool2d(x, kernelSize: 2).backward(Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4]))
-        #expect(x.grad!.scalars == [0, 0, 0, 0,
-                                    0, 1, 0, 2,
-                                    0, 0, 0, 0,
-                                    0, 3, 0, 4])
+        #expect(
+            x.grad!.scalars == [
+                0, 0, 0, 0,
+                0, 1, 0, 2,
+                0, 0, 0, 0,
+                0, 3, 0, 4,
+            ])
         // Overlapping windows that share a winner add their gradients there: the 9 in the middle
         // wins all four 2×2 windows of stride 1.
         let y = leaf(Tensor(shape: [1, 1, 3, 3], scalars: [1, 2, 3, 4, 9, 5, 6, 7, 8]))
@@ -281,47 +298,54 @@ private func text(_ result: ExitTest.Result?) -> String {
     // MARK: - Preconditions
 
     @Test func rank2InputIsRejected() async {
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = maxPool2d(Tensor.zeros([4, 4]), kernelSize: 2)
-        })
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = maxPool2d(Tensor.zeros([4, 4]), kernelSize: 2)
+            })
         #expect(message.contains("maxPool2d: input must be [N, C, H, W] or [C, H, W], got shape [4, 4]"), "\(message)")
-        let adaptive = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = adaptiveAvgPool2d(Tensor.zeros([4, 4]), outputSize: 2)
-        })
+        let adaptive = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = adaptiveAvgPool2d(Tensor.zeros([4, 4]), outputSize: 2)
+            })
         #expect(adaptive.contains("adaptiveAvgPool2d: input must be [N, C, H, W] or [C, H, W], got shape [4, 4]"), "\(adaptive)")
     }
 
     @Test func kernelLargerThanThePaddedInput() async {
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = avgPool2d(Tensor.zeros([1, 1, 3, 3]), kernelSize: 5, padding: 0)
-        })
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = avgPool2d(Tensor.zeros([1, 1, 3, 3]), kernelSize: 5, padding: 0)
+            })
         #expect(message.contains("avgPool2d: kernel size 5 is larger than input shape [1, 1, 3, 3]"), "\(message)")
     }
 
     @Test func paddingMoreThanHalfTheKernel() async {
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = maxPool2d(Tensor.zeros([1, 1, 8, 8]), kernelSize: 3, padding: 2)
-        })
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = maxPool2d(Tensor.zeros([1, 1, 8, 8]), kernelSize: 3, padding: 2)
+            })
         #expect(message.contains("maxPool2d: padding 2 must be between 0 and half the kernel size 3"), "\(message)")
     }
 
     @Test func emptyImagesAreRejected() async {
         // Padding could make windows over a 0-row image (0 + 2·1 ≥ 2), all of them empty: max pooling
         // would record a maximum at a position outside the image. PyTorch rejects such inputs too.
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = maxPool2d(Tensor.zeros([1, 1, 0, 4]), kernelSize: 2, padding: 1)
-        })
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = maxPool2d(Tensor.zeros([1, 1, 0, 4]), kernelSize: 2, padding: 1)
+            })
         #expect(message.contains("maxPool2d: input shape [1, 1, 0, 4] has an empty image"), "\(message)")
-        let average = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = avgPool2d(Tensor.zeros([2, 3, 4, 0]), kernelSize: 2, padding: 1)
-        })
+        let average = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = avgPool2d(Tensor.zeros([2, 3, 4, 0]), kernelSize: 2, padding: 1)
+            })
         #expect(average.contains("avgPool2d: input shape [2, 3, 4, 0] has an empty image"), "\(average)")
     }
 
     @Test func nonFloatInputNamesThePoolingOp() async {
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = maxPool2d(Tensor(shape: [1, 1, 2, 2], integers: [1, 2, 3, 4], dtype: .int32), kernelSize: 2)
-        })
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = maxPool2d(Tensor(shape: [1, 1, 2, 2], integers: [1, 2, 3, 4], dtype: .int32), kernelSize: 2)
+            })
         #expect(message.contains("maxPool2d: expected a float32 tensor"), "\(message)")
     }
 }

@@ -1,5 +1,5 @@
-import Testing
 import MyelinTensor
+import Testing
 
 // Statistical tolerances: with n = 100,000 independent samples the standard error of a mean is
 // σ/√n ≈ 0.0032σ, so a 0.02σ tolerance is over 6 standard errors (a false failure about once in
@@ -24,7 +24,7 @@ import MyelinTensor
         let values = Tensor.rand([n], generator: RandomGenerator(seed: 1)).scalars
         #expect(values.allSatisfy { $0 >= 0 && $0 < 1 })
         let mean = values.reduce(0.0) { $0 + Double($1) } / Double(n)
-        #expect(Swift.abs(mean - 0.5) < 0.006)       // σ = 1/√12 ≈ 0.289; 0.02σ
+        #expect(Swift.abs(mean - 0.5) < 0.006)  // σ = 1/√12 ≈ 0.289; 0.02σ
         // Each tenth of [0, 1) gets about a tenth of the samples (σ of a count: √(n·0.09) ≈ 95).
         var bins = [Int](repeating: 0, count: 10)
         for v in values { bins[Int(v * 10)] += 1 }
@@ -40,7 +40,7 @@ import MyelinTensor
         let values = Tensor.randn([n], generator: RandomGenerator(seed: 4)).scalars
         let mean = values.reduce(0.0) { $0 + Double($1) } / Double(n)
         let variance = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(n - 1)
-        #expect(Swift.abs(mean) < 0.02)                // 6 standard errors
+        #expect(Swift.abs(mean) < 0.02)  // 6 standard errors
         #expect(Swift.abs(variance.squareRoot() - 1) < 0.02)  // s.e. of s ≈ 1/√(2n) ≈ 0.0022
         #expect(values.allSatisfy { $0.isFinite })
         // About 68.3% within one σ (s.e. of a proportion ≈ 0.0015).
@@ -54,7 +54,7 @@ import MyelinTensor
         let draws = Tensor.bernoulli([n], probability: 0.3, generator: RandomGenerator(seed: 6)).scalars
         #expect(draws.allSatisfy { $0 == 0 || $0 == 1 })
         let frequency = Double(draws.reduce(0, +)) / Double(n)
-        #expect(Swift.abs(frequency - 0.3) < 0.01)      // s.e. √(0.21/n) ≈ 0.0014
+        #expect(Swift.abs(frequency - 0.3) < 0.01)  // s.e. √(0.21/n) ≈ 0.0014
         #expect(Tensor.bernoulli([100], probability: 0, generator: RandomGenerator(seed: 7)).scalars.allSatisfy { $0 == 0 })
         #expect(Tensor.bernoulli([100], probability: 1, generator: RandomGenerator(seed: 7)).scalars.allSatisfy { $0 == 1 })
     }
@@ -70,7 +70,7 @@ import MyelinTensor
         let g = RandomGenerator(seed: 9)
         var firstCounts = [Int](repeating: 0, count: 4)
         for _ in 0..<4000 { firstCounts[g.permutation(4)[0]] += 1 }
-        #expect(firstCounts.allSatisfy { Swift.abs($0 - 1000) < 150 })   // σ ≈ 27
+        #expect(firstCounts.allSatisfy { Swift.abs($0 - 1000) < 150 })  // σ ≈ 27
         let h = RandomGenerator(seed: 10)
         let ints = (0..<10_000).map { _ in h.integer(below: 7) }
         #expect(ints.allSatisfy { (0..<7).contains($0) } && Set(ints).count == 7)
@@ -78,7 +78,7 @@ import MyelinTensor
 
     @Test func snapshotRestoresTheStream() {
         let g = RandomGenerator(seed: 11)
-        _ = Tensor.randn([3], generator: g)           // odd count: a Box–Muller spare is pending
+        _ = Tensor.randn([3], generator: g)  // odd count: a Box–Muller spare is pending
         let saved = g.snapshot
         let expected = (Tensor.randn([5], generator: g).scalars, Tensor.rand([4], generator: g).scalars, g.next())
         let restored = RandomGenerator(seed: 999)

@@ -1,12 +1,15 @@
-import Testing
 import MyelinTensor
 import MyelinTestSupport
+import Testing
 
 /// The recurrence spelled step by step with ops that are checked on their own: the definition the
 /// fused kernel must match. Also returns the smallest |pre-activation| seen (kinks of the ReLU cell).
-private func referenceRecurrence(_ x: Tensor, cell: RecurrentCell, weightIH: Tensor, weightHH: Tensor,
-                                 biasIH: Tensor?, biasHH: Tensor?, h0: Tensor?, c0: Tensor?, reverse: Bool)
-    -> (output: Tensor, hidden: Tensor, cell: Tensor?, smallestPreActivation: Float) {
+private func referenceRecurrence(
+    _ x: Tensor, cell: RecurrentCell, weightIH: Tensor, weightHH: Tensor,
+    biasIH: Tensor?, biasHH: Tensor?, h0: Tensor?, c0: Tensor?, reverse: Bool
+)
+    -> (output: Tensor, hidden: Tensor, cell: Tensor?, smallestPreActivation: Float)
+{
     let (steps, batch) = (x.shape[0], x.shape[1]), hiddenSize = weightHH.shape[1]
     var h = h0 ?? Tensor.zeros([batch, hiddenSize])
     var c = c0 ?? Tensor.zeros([batch, hiddenSize])
@@ -63,9 +66,11 @@ private struct Layer {
 /// true for the smooth cells): the checks draw seeds until one is.
 private func isAwayFromKinks(_ l: Layer, _ cell: RecurrentCell, _ reverse: Bool, biases: Bool = true) -> Bool {
     guard cell == .rnnReLU else { return true }
-    return referenceRecurrence(l.x, cell: cell, weightIH: l.weightIH, weightHH: l.weightHH,
-                               biasIH: biases ? l.biasIH : nil, biasHH: biases ? l.biasHH : nil,
-                               h0: biases ? l.h0 : nil, c0: nil, reverse: reverse).smallestPreActivation > 0.05
+    return referenceRecurrence(
+        l.x, cell: cell, weightIH: l.weightIH, weightHH: l.weightHH,
+        biasIH: biases ? l.biasIH : nil, biasHH: biases ? l.biasHH : nil,
+        h0: biases ? l.h0 : nil, c0: nil, reverse: reverse
+    ).smallestPreActivation > 0.05
 }
 
 /// Every result of a recurrence in one vector, so one check covers the outputs and the final state.
@@ -80,12 +85,14 @@ private func flattenedResults(_ r: (output: Tensor, hidden: Tensor, cell: Tensor
     func matchesStepByStepDefinition(cell: RecurrentCell, reverse: Bool) {
         onEveryKernelPath { _ in
             let l = Layer(cell: cell, steps: 5, batch: 3, seed: 11)
-            let fused = recurrence(l.x, cell: cell, weightIH: l.weightIH, weightHH: l.weightHH, biasIH: l.biasIH,
-                                   biasHH: l.biasHH, initialHidden: l.h0, initialCell: cell.hasCellState ? l.c0 : nil,
-                                   reverse: reverse)
-            let reference = referenceRecurrence(l.x, cell: cell, weightIH: l.weightIH, weightHH: l.weightHH,
-                                                biasIH: l.biasIH, biasHH: l.biasHH, h0: l.h0,
-                                                c0: cell.hasCellState ? l.c0 : nil, reverse: reverse)
+            let fused = recurrence(
+                l.x, cell: cell, weightIH: l.weightIH, weightHH: l.weightHH, biasIH: l.biasIH,
+                biasHH: l.biasHH, initialHidden: l.h0, initialCell: cell.hasCellState ? l.c0 : nil,
+                reverse: reverse)
+            let reference = referenceRecurrence(
+                l.x, cell: cell, weightIH: l.weightIH, weightHH: l.weightHH,
+                biasIH: l.biasIH, biasHH: l.biasHH, h0: l.h0,
+                c0: cell.hasCellState ? l.c0 : nil, reverse: reverse)
             expectTensor(fused.output, shape: [5, 3, 4], reference.output.scalars, tolerance: 2e-6)
             expectTensor(fused.hidden, shape: [3, 4], reference.hidden.scalars, tolerance: 2e-6)
             if cell.hasCellState { expectTensor(fused.cell!, shape: [3, 4], reference.cell!.scalars, tolerance: 2e-6) }
@@ -99,16 +106,19 @@ private func flattenedResults(_ r: (output: Tensor, hidden: Tensor, cell: Tensor
     func gradientsMatchFiniteDifferences(cell: RecurrentCell, reverse: Bool) throws {
         let l = try #require((5..<200).lazy.map { Layer(cell: cell, seed: $0) }.first { isAwayFromKinks($0, cell, reverse) })
         checkGradients(l.inputs(cell), "\(cell), reverse: \(reverse)") { t in
-            flattenedResults(recurrence(t[0], cell: cell, weightIH: t[1], weightHH: t[2], biasIH: t[3], biasHH: t[4],
-                                        initialHidden: t[5], initialCell: cell.hasCellState ? t[6] : nil,
-                                        reverse: reverse))
+            flattenedResults(
+                recurrence(
+                    t[0], cell: cell, weightIH: t[1], weightHH: t[2], biasIH: t[3], biasHH: t[4],
+                    initialHidden: t[5], initialCell: cell.hasCellState ? t[6] : nil,
+                    reverse: reverse))
         }
     }
 
     @Test(arguments: cells)
     func gradientsWithoutBiasesOrInitialState(cell: RecurrentCell) throws {
-        let l = try #require((8..<200).lazy.map { Layer(cell: cell, steps: 4, seed: $0) }
-            .first { isAwayFromKinks($0, cell, false, biases: false) })
+        let l = try #require(
+            (8..<200).lazy.map { Layer(cell: cell, steps: 4, seed: $0) }
+                .first { isAwayFromKinks($0, cell, false, biases: false) })
         checkGradients([l.x, l.weightIH, l.weightHH], "\(cell)") { t in
             flattenedResults(recurrence(t[0], cell: cell, weightIH: t[1], weightHH: t[2], biasIH: nil, biasHH: nil))
         }
@@ -117,8 +127,10 @@ private func flattenedResults(_ r: (output: Tensor, hidden: Tensor, cell: Tensor
     @Test func singleStepIsACell() {
         let l = Layer(cell: .lstm, steps: 1, seed: 2)
         checkGradients(l.inputs(.lstm)) { t in
-            flattenedResults(recurrence(t[0], cell: .lstm, weightIH: t[1], weightHH: t[2], biasIH: t[3], biasHH: t[4],
-                                        initialHidden: t[5], initialCell: t[6]))
+            flattenedResults(
+                recurrence(
+                    t[0], cell: .lstm, weightIH: t[1], weightHH: t[2], biasIH: t[3], biasHH: t[4],
+                    initialHidden: t[5], initialCell: t[6]))
         }
     }
 
@@ -128,8 +140,9 @@ private func flattenedResults(_ r: (output: Tensor, hidden: Tensor, cell: Tensor
         let l = Layer(cell: cell, steps: 6, batch: 16, inputSize: 5, hiddenSize: 24, seed: 4)
         func run() -> [[Float]] {
             let leaves = l.inputs(cell).map { leaf($0.contiguousCopy()) }
-            let r = recurrence(leaves[0], cell: cell, weightIH: leaves[1], weightHH: leaves[2], biasIH: leaves[3],
-                               biasHH: leaves[4], initialHidden: leaves[5], initialCell: cell.hasCellState ? leaves[6] : nil)
+            let r = recurrence(
+                leaves[0], cell: cell, weightIH: leaves[1], weightHH: leaves[2], biasIH: leaves[3],
+                biasHH: leaves[4], initialHidden: leaves[5], initialCell: cell.hasCellState ? leaves[6] : nil)
             let y = flattenedResults(r)
             y.backward(Tensor.ones(y.shape))
             return [y.scalars] + leaves.map { $0.grad!.scalars }

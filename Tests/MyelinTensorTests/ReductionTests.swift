@@ -1,5 +1,5 @@
-import Testing
 import MyelinTensor
+import Testing
 
 @Suite struct ReductionValues {
     let x = iota([2, 3, 4])  // x[i, j, k] = 12i + 4j + k

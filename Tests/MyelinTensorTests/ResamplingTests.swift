@@ -1,6 +1,6 @@
-import Testing
 import MyelinTensor
 import MyelinTestSupport
+import Testing
 
 // Upsampling (nearest, bilinear): values worked out by hand from PyTorch's index
 // formulas, gradients against finite differences, and shape preconditions.
@@ -14,10 +14,12 @@ private let square = Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4])
     let g = RandomGenerator(seed: 51)
 
     @Test func nearestDoubling() {
-        expectTensor(square.upsampled(scaleFactor: 2), shape: [1, 1, 4, 4],
-                     [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
-        expectTensor(square.upsampled(size: (height: 4, width: 4)), shape: [1, 1, 4, 4],
-                     [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
+        expectTensor(
+            square.upsampled(scaleFactor: 2), shape: [1, 1, 4, 4],
+            [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
+        expectTensor(
+            square.upsampled(size: (height: 4, width: 4)), shape: [1, 1, 4, 4],
+            [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
     }
 
     @Test func bilinearDoubling() {
@@ -30,13 +32,15 @@ private let square = Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4])
     @Test func nonIntegerSizes() {
         // 5 → 7 by size: the source of i is (i + ½)·5/7 − ½, clamped at 0 (bilinear), or
         // ⌊i·5/7⌋ (nearest).
-        expectTensor(ramp(5).upsampled(size: (1, 7), mode: .bilinear), shape: [1, 1, 1, 7],
-                     [0, 4 / 7, 9 / 7, 2, 19 / 7, 24 / 7, 4])
+        expectTensor(
+            ramp(5).upsampled(size: (1, 7), mode: .bilinear), shape: [1, 1, 1, 7],
+            [0, 4 / 7, 9 / 7, 2, 19 / 7, 24 / 7, 4])
         expectTensor(ramp(5).upsampled(size: (1, 7)), shape: [1, 1, 1, 7], [0, 0, 1, 2, 2, 3, 4])
         // By the factor 1.5 the size is ⌊7.5⌋ = 7 too, but PyTorch reads the source at
         // (i + ½)/1.5 − ½, not at the ratio of the sizes.
-        expectTensor(ramp(5).upsampled(scaleFactors: (1, 1.5), mode: .bilinear), shape: [1, 1, 1, 7],
-                     [0, 0.5, 7 / 6, 11 / 6, 2.5, 19 / 6, 23 / 6])
+        expectTensor(
+            ramp(5).upsampled(scaleFactors: (1, 1.5), mode: .bilinear), shape: [1, 1, 1, 7],
+            [0, 0.5, 7 / 6, 11 / 6, 2.5, 19 / 6, 23 / 6])
         expectTensor(ramp(5).upsampled(scaleFactors: (1, 1.5)), shape: [1, 1, 1, 7], [0, 0, 1, 2, 2, 3, 4])
         // 1.4 is not exact in binary; the size is taken in double precision, as Python does: 7.
         #expect(ramp(5).upsampled(scaleFactors: (1, 1.4)).shape == [1, 1, 1, 7])
@@ -59,8 +63,9 @@ private let square = Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4])
         }
         // A non-contiguous input is read through its strides.
         let view = uniform([3, 5, 2, 2], g).permuted(2, 3, 0, 1)
-        expectClose(view.upsampled(scaleFactor: 1.5, mode: .bilinear).scalars,
-                    view.contiguousCopy().upsampled(scaleFactor: 1.5, mode: .bilinear).scalars)
+        expectClose(
+            view.upsampled(scaleFactor: 1.5, mode: .bilinear).scalars,
+            view.contiguousCopy().upsampled(scaleFactor: 1.5, mode: .bilinear).scalars)
     }
 
     @Test(arguments: [UpsamplingMode.nearest, .bilinear])
@@ -113,17 +118,20 @@ private let square = Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4])
     }
 
     @Test func upsampleRank() async {
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = Tensor.zeros([3, 4, 4]).upsampled(scaleFactor: 2)
-        })
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = Tensor.zeros([3, 4, 4]).upsampled(scaleFactor: 2)
+            })
         #expect(message.contains("upsample: needs a 4-D input [N, C, H, W], got shape [3, 4, 4]"), "\(message)")
     }
 
     @Test func upsampleToNothing() async {
-        let message = text(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = Tensor.zeros([1, 1, 2, 2]).upsampled(scaleFactor: 0.4)
-        })
-        #expect(message.contains("upsample: input and output sizes must be positive, got input shape [1, 1, 2, 2] and output size (0, 0)"),
-                "\(message)")
+        let message = text(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = Tensor.zeros([1, 1, 2, 2]).upsampled(scaleFactor: 0.4)
+            })
+        #expect(
+            message.contains("upsample: input and output sizes must be positive, got input shape [1, 1, 2, 2] and output size (0, 0)"),
+            "\(message)")
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MyelinTensor
+import Testing
 
 // MARK: - Helpers
 
@@ -26,8 +26,10 @@ private func withTemporaryFolder(_ body: (URL) throws -> Void) throws {
 }
 
 /// Expects decoding `data` to throw exactly `problem` about `tensor`, with a message naming both.
-private func expectFailure(_ data: Data, _ problem: SafeTensorsError.Problem, tensor: String? = nil,
-                           sourceLocation: SourceLocation = #_sourceLocation) {
+private func expectFailure(
+    _ data: Data, _ problem: SafeTensorsError.Problem, tensor: String? = nil,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     do {
         let decoded = try SafeTensors.decode(data, path: "bad.safetensors")
         Issue.record("decoded \(decoded.names) instead of failing with \(problem)", sourceLocation: sourceLocation)
@@ -35,8 +37,9 @@ private func expectFailure(_ data: Data, _ problem: SafeTensorsError.Problem, te
         #expect(error.problem == problem, sourceLocation: sourceLocation)
         #expect(error.tensor == tensor, sourceLocation: sourceLocation)
         #expect(error.path == "bad.safetensors", sourceLocation: sourceLocation)
-        #expect(error.description.hasPrefix("bad.safetensors: ") || error.description.hasPrefix("bad.safetensors is not a safetensors file: "),
-                "\(error)", sourceLocation: sourceLocation)
+        #expect(
+            error.description.hasPrefix("bad.safetensors: ") || error.description.hasPrefix("bad.safetensors is not a safetensors file: "),
+            "\(error)", sourceLocation: sourceLocation)
         if let tensor {
             #expect(error.description.contains("tensor \"\(tensor)\""), "\(error)", sourceLocation: sourceLocation)
         }
@@ -59,18 +62,22 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
 
 @Suite struct SafeTensorsTests {
     @Test func everyDTypeRoundTripsBitExactly() throws {
-        let specials: [Float] = [0, -0.0, 1, -1.5, .infinity, -.infinity, .pi, .greatestFiniteMagnitude,
-                                 .leastNonzeroMagnitude, -.leastNormalMagnitude,
-                                 Float(bitPattern: 0x7fc0_0001), // quiet NaN with a payload
-                                 Float(bitPattern: 0xffa0_0005)] // negative signalling NaN
+        let specials: [Float] = [
+            0, -0.0, 1, -1.5, .infinity, -.infinity, .pi, .greatestFiniteMagnitude,
+            .leastNonzeroMagnitude, -.leastNormalMagnitude,
+            Float(bitPattern: 0x7fc0_0001),  // quiet NaN with a payload
+            Float(bitPattern: 0xffa0_0005),
+        ]  // negative signalling NaN
         let floats = Tensor(shape: [3, 4], scalars: specials)
         let longs = Tensor(shape: [5], integers: [Int(Int64.min), -1, 0, 42, Int(Int64.max)], dtype: .int64)
         let ints = Tensor(shape: [2, 2], integers: [Int(Int32.min), -7, 0, Int(Int32.max)], dtype: .int32)
         let flags = Tensor(shape: [3], integers: [1, 0, 1], dtype: .bool)
         let scalar = Tensor(scalar: -2.25)
         let empty = Tensor(empty: [0, 3], dtype: .int64)
-        let tensors = [("floats", floats), ("longs", longs), ("ints", ints), ("flags", flags),
-                       ("scalar", scalar), ("empty", empty)]
+        let tensors = [
+            ("floats", floats), ("longs", longs), ("ints", ints), ("flags", flags),
+            ("scalar", scalar), ("empty", empty),
+        ]
 
         let decoded = try SafeTensors.decode(SafeTensors.encode(tensors))
         #expect(decoded.names == tensors.map(\.0))
@@ -85,18 +92,23 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
                 #expect(loaded.integers == original.integers, "\(name)")
             }
         }
-        #expect(decoded.storedTypes == ["floats": .f32, "longs": .i64, "ints": .i32, "flags": .bool,
-                                        "scalar": .f32, "empty": .i64])
+        #expect(
+            decoded.storedTypes == [
+                "floats": .f32, "longs": .i64, "ints": .i32, "flags": .bool,
+                "scalar": .f32, "empty": .i64,
+            ])
         #expect(decoded.tensor(named: "absent") == nil)
         #expect(decoded.orderedTensors.map(\.0) == decoded.names)
     }
 
     @Test func nonContiguousTensorsAreWrittenAsTheirRowMajorValues() throws {
         let matrix = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
-        let views = [("transposed", matrix.transposed()),
-                     ("narrowed", matrix.narrowed(axis: 1, start: 1, length: 2)),
-                     ("expanded", Tensor([7, 8]).expanded(to: [3, 2])),
-                     ("integers", Tensor(shape: [2, 2], integers: [1, 2, 3, 4], dtype: .int32).transposed())]
+        let views = [
+            ("transposed", matrix.transposed()),
+            ("narrowed", matrix.narrowed(axis: 1, start: 1, length: 2)),
+            ("expanded", Tensor([7, 8]).expanded(to: [3, 2])),
+            ("integers", Tensor(shape: [2, 2], integers: [1, 2, 3, 4], dtype: .int32).transposed()),
+        ]
         #expect(views.allSatisfy { !$0.1.isContiguous })
         let decoded = try SafeTensors.decode(SafeTensors.encode(views))
         for (name, view) in views {
@@ -125,18 +137,24 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
         // No tensors: "{}" and six spaces.
         #expect([UInt8](SafeTensors.encode([])) == [8, 0, 0, 0, 0, 0, 0, 0] + Array("{}      ".utf8))
         // Metadata comes first.
-        #expect([UInt8](SafeTensors.encode([], metadata: ["framework": "pt"]))
+        #expect(
+            [UInt8](SafeTensors.encode([], metadata: ["framework": "pt"]))
                 == [40, 0, 0, 0, 0, 0, 0, 0] + Array(#"{"__metadata__":{"framework":"pt"}}     "#.utf8))
 
         // Several dtypes packed in the order given, escaped names, metadata keys sorted.
-        let mixed = SafeTensors.encode([("b", Tensor(shape: [1], integers: [1], dtype: .bool)),
-                                        ("a\"\\\n\u{1}", Tensor(shape: [], integers: [-2], dtype: .int64))],
-                                       metadata: ["z": "1", "a": "é"])
-        let header = #"{"__metadata__":{"a":"é","z":"1"},"b":{"dtype":"BOOL","shape":[1],"data_offsets":[0,1]},"#
+        let mixed = SafeTensors.encode(
+            [
+                ("b", Tensor(shape: [1], integers: [1], dtype: .bool)),
+                ("a\"\\\n\u{1}", Tensor(shape: [], integers: [-2], dtype: .int64)),
+            ],
+            metadata: ["z": "1", "a": "é"])
+        let header =
+            #"{"__metadata__":{"a":"é","z":"1"},"b":{"dtype":"BOOL","shape":[1],"data_offsets":[0,1]},"#
             + #""a\"\\\n\u0001":{"dtype":"I64","shape":[],"data_offsets":[1,9]}}"#
         let headerBytes = Array(header.utf8)
         let paddedLength = (headerBytes.count + 7) / 8 * 8
-        #expect([UInt8](mixed) == littleEndian(UInt64(paddedLength)) + headerBytes
+        #expect(
+            [UInt8](mixed) == littleEndian(UInt64(paddedLength)) + headerBytes
                 + [UInt8](repeating: 0x20, count: paddedLength - headerBytes.count)
                 + [1] + [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])
     }
@@ -151,8 +169,10 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
     }
 
     @Test func metadataRoundTrips() throws {
-        let metadata = ["framework": "myelin", "epoch": "12", "quote\"back\\slash": "line\nbreak\ttab\u{0}nul",
-                        "unicode ✓": "日本語 and 🙂", "": "empty key", "empty value": ""]
+        let metadata = [
+            "framework": "myelin", "epoch": "12", "quote\"back\\slash": "line\nbreak\ttab\u{0}nul",
+            "unicode ✓": "日本語 and 🙂", "": "empty key", "empty value": "",
+        ]
         let data = SafeTensors.encode([("x", Tensor([1, 2]))], metadata: metadata)
         let decoded = try SafeTensors.decode(data)
         #expect(decoded.metadata == metadata)
@@ -166,7 +186,7 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
         let stateDict: [(String, Tensor)] = [
             ("layers.0.weight", weight),
             ("layers.0.bias", Tensor.uniform([8], low: -0.5, high: 0.5, generator: generator)),
-            ("layers.2.weight", Tensor.randn([3, 8], std: 0x1p-130, generator: generator)), // subnormals too
+            ("layers.2.weight", Tensor.randn([3, 8], std: 0x1p-130, generator: generator)),  // subnormals too
             ("norm.running_mean", Tensor.randn([8], generator: generator)),
             ("norm.num_batches_tracked", Tensor(shape: [], integers: [1234])),
         ]
@@ -200,7 +220,8 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
     @Test func readsHeadersInAnyOrderAndSpacing() throws {
         // The reference implementation orders tensors by offset; the header may list them in any
         // order, with any JSON white space, and unknown fields in an entry are ignored.
-        let header = " {\n \"b\" : {\"data_offsets\":[4,8], \"shape\":[1],\"dtype\":\"I32\", \"extra\": {\"x\": [1]}},\t"
+        let header =
+            " {\n \"b\" : {\"data_offsets\":[4,8], \"shape\":[1],\"dtype\":\"I32\", \"extra\": {\"x\": [1]}},\t"
             + "\"a\":{\"dtype\":\"I32\",\"shape\":[],\"data_offsets\":[0,4]}, \"z\":{\"dtype\":\"F16\",\"shape\":[0],\"data_offsets\":[8,8]}} \r\n"
         let decoded = try SafeTensors.decode(file(header, data: littleEndian(Int32(-5)) + littleEndian(Int32(6))))
         #expect(decoded.names == ["b", "a", "z"])
@@ -225,59 +246,60 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
 
     @Test func halfPrecisionBitPatterns() throws {
         let cases: [(half: UInt16, float: UInt32)] = [
-            (0x3c00, 0x3f80_0000), // 1
-            (0xc000, 0xc000_0000), // -2
-            (0x5640, 0x42c8_0000), // 100
-            (0x3555, 0x3eaa_a000), // 0.333251953125
-            (0x7bff, 0x477f_e000), // 65504, the largest half
-            (0x0400, 0x3880_0000), // 2⁻¹⁴, the smallest normal half
-            (0x03ff, 0x387f_c000), // the largest subnormal, 1023 × 2⁻²⁴
-            (0x0001, 0x3380_0000), // 2⁻²⁴, the smallest subnormal
-            (0x8001, 0xb380_0000), // -2⁻²⁴
-            (0x0000, 0x0000_0000), // 0
-            (0x8000, 0x8000_0000), // -0
-            (0x7c00, 0x7f80_0000), // infinity
-            (0xfc00, 0xff80_0000), // -infinity
-            (0x7e00, 0x7fc0_0000), // the quiet NaN
-            (0x7d01, 0x7fa0_2000), // a signalling NaN: payload kept, not quieted
-            (0xfe01, 0xffc0_2000), // a negative NaN with a payload
+            (0x3c00, 0x3f80_0000),  // 1
+            (0xc000, 0xc000_0000),  // -2
+            (0x5640, 0x42c8_0000),  // 100
+            (0x3555, 0x3eaa_a000),  // 0.333251953125
+            (0x7bff, 0x477f_e000),  // 65504, the largest half
+            (0x0400, 0x3880_0000),  // 2⁻¹⁴, the smallest normal half
+            (0x03ff, 0x387f_c000),  // the largest subnormal, 1023 × 2⁻²⁴
+            (0x0001, 0x3380_0000),  // 2⁻²⁴, the smallest subnormal
+            (0x8001, 0xb380_0000),  // -2⁻²⁴
+            (0x0000, 0x0000_0000),  // 0
+            (0x8000, 0x8000_0000),  // -0
+            (0x7c00, 0x7f80_0000),  // infinity
+            (0xfc00, 0xff80_0000),  // -infinity
+            (0x7e00, 0x7fc0_0000),  // the quiet NaN
+            (0x7d01, 0x7fa0_2000),  // a signalling NaN: payload kept, not quieted
+            (0xfe01, 0xffc0_2000),  // a negative NaN with a payload
         ]
         #expect(try load16("F16", cases.map(\.half)) == cases.map(\.float))
     }
 
     @Test func bfloat16BitPatterns() throws {
         let cases: [(bf16: UInt16, float: UInt32)] = [
-            (0x3f80, 0x3f80_0000), // 1
-            (0x4049, 0x4049_0000), // 3.140625
-            (0xc2f7, 0xc2f7_0000), // -123.5
-            (0x7f7f, 0x7f7f_0000), // the largest finite
-            (0x0080, 0x0080_0000), // the smallest normal
-            (0x0001, 0x0001_0000), // the smallest subnormal
-            (0x807f, 0x807f_0000), // a negative subnormal
-            (0x8000, 0x8000_0000), // -0
-            (0x7f80, 0x7f80_0000), // infinity
-            (0xff80, 0xff80_0000), // -infinity
-            (0x7fc1, 0x7fc1_0000), // a NaN with a payload
-            (0xff81, 0xff81_0000), // a negative signalling NaN
+            (0x3f80, 0x3f80_0000),  // 1
+            (0x4049, 0x4049_0000),  // 3.140625
+            (0xc2f7, 0xc2f7_0000),  // -123.5
+            (0x7f7f, 0x7f7f_0000),  // the largest finite
+            (0x0080, 0x0080_0000),  // the smallest normal
+            (0x0001, 0x0001_0000),  // the smallest subnormal
+            (0x807f, 0x807f_0000),  // a negative subnormal
+            (0x8000, 0x8000_0000),  // -0
+            (0x7f80, 0x7f80_0000),  // infinity
+            (0xff80, 0xff80_0000),  // -infinity
+            (0x7fc1, 0x7fc1_0000),  // a NaN with a payload
+            (0xff81, 0xff81_0000),  // a negative signalling NaN
         ]
         #expect(try load16("BF16", cases.map(\.bf16)) == cases.map(\.float))
         #expect(Float(bitPattern: 0x4049_0000) == 3.140625)
     }
 
     #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
-    @Test func everyHalfMatchesSwiftsFloat16() throws {
-        let all = Array(0...UInt16.max)
-        let loaded = try load16("F16", all)
-        let wrong = zip(all, loaded).filter { half, float in
-            let reference = Float(Float16(bitPattern: half))
-            // Swift's conversion may quiet a NaN; ours keeps the bits exactly.
-            let expected = reference.isNaN
-                ? UInt32(half & 0x8000) << 16 | 0x7f80_0000 | UInt32(half & 0x3ff) << 13
-                : reference.bitPattern
-            return float != expected
+        @Test func everyHalfMatchesSwiftsFloat16() throws {
+            let all = Array(0...UInt16.max)
+            let loaded = try load16("F16", all)
+            let wrong = zip(all, loaded).filter { half, float in
+                let reference = Float(Float16(bitPattern: half))
+                // Swift's conversion may quiet a NaN; ours keeps the bits exactly.
+                let expected =
+                    reference.isNaN
+                    ? UInt32(half & 0x8000) << 16 | 0x7f80_0000 | UInt32(half & 0x3ff) << 13
+                    : reference.bitPattern
+                return float != expected
+            }
+            #expect(wrong.isEmpty, "\(wrong.count) halves differ, the first 0x\(String(wrong.first?.0 ?? 0, radix: 16))")
         }
-        #expect(wrong.isEmpty, "\(wrong.count) halves differ, the first 0x\(String(wrong.first?.0 ?? 0, radix: 16))")
-    }
     #endif
 
     @Test func unsignedBytesLoadAsInt32() throws {
@@ -306,22 +328,29 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
 
     @Test func aFileOfAnotherKindIsSaidToBeOneThenWhy() {
         // `myelin info README.md`: the first 8 bytes of a text, read as a header length.
-        #expect(message(Data("# Myelin\n\nMyelin is a deep-learning framework".utf8), path: "README.md")
+        #expect(
+            message(Data("# Myelin\n\nMyelin is a deep-learning framework".utf8), path: "README.md")
                 == "README.md is not a safetensors file: its first 8 bytes (\"# Myelin\" as text), read as the header "
                 + "length a safetensors file starts with, say 7956009399809286179 bytes, over the format's limit of 100,000,000")
         // Quotes and line ends are shown escaped; bytes that are not text are not shown.
-        #expect(message(Data("a\"b\\\n\r\tc-rest".utf8), path: "t.txt").hasPrefix(#"t.txt is not a safetensors file: its first 8 bytes ("a\"b\\\n\r\tc" as text), read"#))
-        #expect(message(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0]), path: "a.png")
+        #expect(
+            message(Data("a\"b\\\n\r\tc-rest".utf8), path: "t.txt").hasPrefix(
+                #"t.txt is not a safetensors file: its first 8 bytes ("a\"b\\\n\r\tc" as text), read"#))
+        #expect(
+            message(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0]), path: "a.png")
                 == "a.png is not a safetensors file: its first 8 bytes, read as the header length a safetensors file "
                 + "starts with, say 727905341920923785 bytes, over the format's limit of 100,000,000")
         // A plausible length whose header is not JSON, not UTF-8, or not an object.
-        #expect(message(file("[1, 2"), path: "list.bin")
+        #expect(
+            message(file("[1, 2"), path: "list.bin")
                 == "list.bin is not a safetensors file: its header is not JSON: expected ',' or ']' but found end at byte 5 of the header")
-        #expect(message(Data(littleEndian(UInt64(2)) + [0x7b, 0xff]), path: "b.bin")
+        #expect(
+            message(Data(littleEndian(UInt64(2)) + [0x7b, 0xff]), path: "b.bin")
                 == "b.bin is not a safetensors file: its header is not UTF-8 (bad byte at 1 of the header)")
         #expect(message(file("[]"), path: "c.bin").hasPrefix("c.bin is not a safetensors file: its header is "))
         // A length that runs past the end may be a cut-short file: both are said.
-        #expect(message(file("{}", length: 10), path: "d.safetensors")
+        #expect(
+            message(file("{}", length: 10), path: "d.safetensors")
                 == "d.safetensors: header length 10 runs past the end of the file (2 bytes follow the length): "
                 + "the file is cut short, or is not a safetensors file")
     }
@@ -334,8 +363,8 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
         expectFailure(file("{}", length: 10), .headerPastEnd(length: 10, available: 2))
         expectFailure(Data(littleEndian(UInt64(1))), .headerPastEnd(length: 1, available: 0))
         expectFailure(Data(littleEndian(UInt64(4)) + [0x7b, 0x7d, 0x20, 0xff]), .headerNotUTF8(byteOffset: 3))
-        expectFailure(Data(littleEndian(UInt64(6)) + [0x7b, 0x22, 0xc0, 0x80, 0x22, 0x7d]), .headerNotUTF8(byteOffset: 2)) // overlong
-        expectFailure(Data(littleEndian(UInt64(5)) + [0x7b, 0xed, 0xa0, 0x80, 0x7d]), .headerNotUTF8(byteOffset: 1)) // surrogate
+        expectFailure(Data(littleEndian(UInt64(6)) + [0x7b, 0x22, 0xc0, 0x80, 0x22, 0x7d]), .headerNotUTF8(byteOffset: 2))  // overlong
+        expectFailure(Data(littleEndian(UInt64(5)) + [0x7b, 0xed, 0xa0, 0x80, 0x7d]), .headerNotUTF8(byteOffset: 1))  // surrogate
         expectFailure(file(""), .headerNotJSON("expected a value but the header ends at byte 0 of the header"))
         expectFailure(file(#"{"w":}"#), .headerNotJSON("expected a value but found '}' at byte 5 of the header"))
         expectFailure(file(#"{"w":1,}"#), .headerNotJSON("expected a key but found '}' at byte 7 of the header"))
@@ -362,10 +391,12 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
         expectFailure(entry(#"{"shape":[],"data_offsets":[0,4]}"#, data: 4), .badEntry("has no \"dtype\""), tensor: "w")
         expectFailure(entry(#"{"dtype":"F32","data_offsets":[0,4]}"#, data: 4), .badEntry("has no \"shape\""), tensor: "w")
         expectFailure(entry(#"{"dtype":"F32","shape":[]}"#, data: 4), .badEntry("has no \"data_offsets\""), tensor: "w")
-        expectFailure(entry(#"{"dtype":"F32","dtype":"F32","shape":[],"data_offsets":[0,4]}"#, data: 4),
-                      .badEntry("has \"dtype\" twice"), tensor: "w")
-        expectFailure(entry(#"{"dtype":4,"shape":[],"data_offsets":[0,4]}"#, data: 4),
-                      .badEntry("dtype is 4, not a string"), tensor: "w")
+        expectFailure(
+            entry(#"{"dtype":"F32","dtype":"F32","shape":[],"data_offsets":[0,4]}"#, data: 4),
+            .badEntry("has \"dtype\" twice"), tensor: "w")
+        expectFailure(
+            entry(#"{"dtype":4,"shape":[],"data_offsets":[0,4]}"#, data: 4),
+            .badEntry("dtype is 4, not a string"), tensor: "w")
         for dtype in ["F64", "f32", "", "I8", "F8_E4M3"] {
             expectFailure(entry(dtype: dtype), .unsupportedDType(dtype), tensor: "w")
         }
@@ -388,10 +419,12 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
         let big = 1 << 62
         expectFailure(entry(shape: "[\(big),4]"), .sizeOverflow(shape: [big, 4]), tensor: "w")
         expectFailure(entry(dtype: "I64", shape: "[\(big / 2),2]"), .sizeOverflow(shape: [big / 2, 2]), tensor: "w")
-        expectFailure(entry(shape: "[0,\(big),\(big)]", offsets: "[0,0]", data: 0), .sizeOverflow(shape: [0, big, big]),
-                      tensor: "w")
-        expectFailure(entry(dtype: "F16", shape: "[2]", offsets: "[0,2]", data: 2), .sizeMismatch(expected: 4, actual: 2),
-                      tensor: "w")
+        expectFailure(
+            entry(shape: "[0,\(big),\(big)]", offsets: "[0,0]", data: 0), .sizeOverflow(shape: [0, big, big]),
+            tensor: "w")
+        expectFailure(
+            entry(dtype: "F16", shape: "[2]", offsets: "[0,2]", data: 2), .sizeMismatch(expected: 4, actual: 2),
+            tensor: "w")
     }
 
     @Test func badOffsets() {
@@ -412,9 +445,10 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
 
     @Test func dataMustBeCoveredExactly() {
         func two(_ a: String, _ b: String, data: Int) -> Data {
-            file("{\"a\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":\(a)},"
-                 + "\"b\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":\(b)}}",
-                 data: [UInt8](repeating: 0, count: data))
+            file(
+                "{\"a\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":\(a)},"
+                    + "\"b\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":\(b)}}",
+                data: [UInt8](repeating: 0, count: data))
         }
         expectFailure(two("[0,4]", "[8,12]", data: 12), .uncoveredBytes(begin: 4, end: 8), tensor: "b")
         expectFailure(two("[4,8]", "[8,12]", data: 12), .uncoveredBytes(begin: 0, end: 4), tensor: "a")
@@ -423,23 +457,29 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
         expectFailure(two("[2,6]", "[0,4]", data: 6), .overlaps("b"), tensor: "a")
         expectFailure(file("{}", data: [1]), .uncoveredBytes(begin: 0, end: 1))
         // An empty tensor inside another's bytes overlaps it too (the reference rejects it).
-        expectFailure(file(#"{"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]},"#
-                           + #""e":{"dtype":"I64","shape":[0],"data_offsets":[4,4]}}"#,
-                           data: [UInt8](repeating: 0, count: 8)), .overlaps("a"), tensor: "e")
+        expectFailure(
+            file(
+                #"{"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]},"#
+                    + #""e":{"dtype":"I64","shape":[0],"data_offsets":[4,4]}}"#,
+                data: [UInt8](repeating: 0, count: 8)), .overlaps("a"), tensor: "e")
     }
 
     @Test func badMetadataAndDuplicates() {
         let w = #""w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}"#
         expectFailure(file("{\"__metadata__\":[],\(w)}", data: [0]), .badMetadata("is an array, not an object"))
-        expectFailure(file("{\"__metadata__\":{\"epoch\":3},\(w)}", data: [0]),
-                      .badMetadata("value of \"epoch\" is 3, not a string"))
-        expectFailure(file("{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"},\(w)}", data: [0]),
-                      .badMetadata("has the key \"k\" twice"))
+        expectFailure(
+            file("{\"__metadata__\":{\"epoch\":3},\(w)}", data: [0]),
+            .badMetadata("value of \"epoch\" is 3, not a string"))
+        expectFailure(
+            file("{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"},\(w)}", data: [0]),
+            .badMetadata("has the key \"k\" twice"))
         expectFailure(file("{\(w),\(w)}", data: [0]), .duplicateName, tensor: "w")
-        expectFailure(file("{\(w),\(w.replacingOccurrences(of: "\"w\"", with: "\"\\u0077\""))}", data: [0]),
-                      .duplicateName, tensor: "w")
-        expectFailure(file("{\"__metadata__\":{},\(w),\"__metadata__\":{}}", data: [0]),
-                      .duplicateName, tensor: "__metadata__")
+        expectFailure(
+            file("{\(w),\(w.replacingOccurrences(of: "\"w\"", with: "\"\\u0077\""))}", data: [0]),
+            .duplicateName, tensor: "w")
+        expectFailure(
+            file("{\"__metadata__\":{},\(w),\"__metadata__\":{}}", data: [0]),
+            .duplicateName, tensor: "__metadata__")
     }
 
     @Test func boolBytesMustBeZeroOrOne() throws {
@@ -464,12 +504,14 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
     /// then any mutant may have bytes flipped, overwritten, inserted, cut or truncated.
     @Test func mutatedFilesDecodeOrThrowNeverCrash() throws {
         let generator = RandomGenerator(seed: 2024)
-        let valid = [UInt8](SafeTensors.encode([
-            ("weight", Tensor.randn([3, 4], generator: generator)),
-            ("labels", Tensor(shape: [3], integers: [2, 0, 1])),
-            ("mask", Tensor(shape: [2], integers: [1, 0], dtype: .bool)),
-            ("steps", Tensor(shape: [], integers: [7], dtype: .int32)),
-        ], metadata: ["epoch": "3"]))
+        let valid = [UInt8](
+            SafeTensors.encode(
+                [
+                    ("weight", Tensor.randn([3, 4], generator: generator)),
+                    ("labels", Tensor(shape: [3], integers: [2, 0, 1])),
+                    ("mask", Tensor(shape: [2], integers: [1, 0], dtype: .bool)),
+                    ("steps", Tensor(shape: [], integers: [7], dtype: .int32)),
+                ], metadata: ["epoch": "3"]))
         let headerEnd = 8 + valid.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
         #expect(try SafeTensors.decode(Data(valid)).names == ["weight", "labels", "mask", "steps"])
 
@@ -490,10 +532,12 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
                 i += 1
             }
         }
-        let replacements = ["0", "1", "3", "8", "-1", "2.5", "1e3", "9223372036854775807", "9223372036854775808",
-                            "4611686018427387904", "true", "null", "[]", "{}", "[0,4]", "\"F16\"", "\"U8\"",
-                            "\"BOOL\"", "\"F64\"", "\"shape\"", "\"dtype\"", "\"weight\"", "\"labels\"",
-                            "\"__metadata__\""].map { Array($0.utf8) }
+        let replacements = [
+            "0", "1", "3", "8", "-1", "2.5", "1e3", "9223372036854775807", "9223372036854775808",
+            "4611686018427387904", "true", "null", "[]", "{}", "[0,4]", "\"F16\"", "\"U8\"",
+            "\"BOOL\"", "\"F64\"", "\"shape\"", "\"dtype\"", "\"weight\"", "\"labels\"",
+            "\"__metadata__\"",
+        ].map { Array($0.utf8) }
         let jsonBytes = [UInt8](#"{}[],:"0-1e9.\ "#.utf8)
 
         var decoded = 0
@@ -504,9 +548,11 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
             if generator.integer(below: 2) == 0 {
                 var header = Array(valid[8..<headerEnd])
                 for token in (0...generator.integer(below: 2)).map({ _ in tokens[generator.integer(below: tokens.count)] })
-                    .sorted(by: { $0.lowerBound > $1.lowerBound }) where token.upperBound <= header.count + 8 {
-                    header.replaceSubrange((token.lowerBound - 8)..<(token.upperBound - 8),
-                                           with: replacements[generator.integer(below: replacements.count)])
+                    .sorted(by: { $0.lowerBound > $1.lowerBound }) where token.upperBound <= header.count + 8
+                {
+                    header.replaceSubrange(
+                        (token.lowerBound - 8)..<(token.upperBound - 8),
+                        with: replacements[generator.integer(below: replacements.count)])
                 }
                 bytes = littleEndian(UInt64(header.count)) + header + valid[headerEnd...]
                 end = 8 + header.count
@@ -556,16 +602,18 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
     }
 
     @Test func repeatedNamesStop() async {
-        let message = stderr(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = SafeTensors.encode([("w", Tensor([1])), ("w", Tensor([2]))])
-        })
+        let message = stderr(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = SafeTensors.encode([("w", Tensor([1])), ("w", Tensor([2]))])
+            })
         #expect(message.contains("SafeTensors.encode: the name \"w\" is given twice"), "\(message)")
     }
 
     @Test func theMetadataNameIsReserved() async {
-        let message = stderr(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = SafeTensors.encode([("__metadata__", Tensor([1]))])
-        })
+        let message = stderr(
+            await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                _ = SafeTensors.encode([("__metadata__", Tensor([1]))])
+            })
         #expect(message.contains("\"__metadata__\" names the metadata and cannot name a tensor"), "\(message)")
     }
 }
@@ -593,8 +641,11 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
     @Test func failuresNameTheFileAndTheStep() throws {
         try withTemporaryFolder { folder in
             let nowhere = folder.appendingPathComponent("no-such-folder/out.bin")
-            #expect(throws: FileWriteError(path: nowhere.path, step: .createTemporaryFile,
-                                           reason: "No such file or directory")) {
+            #expect(
+                throws: FileWriteError(
+                    path: nowhere.path, step: .createTemporaryFile,
+                    reason: "No such file or directory")
+            ) {
                 try writeFileAtomically(Data([1]), to: nowhere)
             }
             #expect { try SafeTensors.write([("w", Tensor([1]))], to: nowhere) } throws: { error in
@@ -604,8 +655,9 @@ private func entry(dtype: String = "F32", shape: String = "[1]", offsets: String
 
             // A folder in the way: the rename fails, and the temporary file is removed.
             let occupied = folder.appendingPathComponent("occupied")
-            try FileManager.default.createDirectory(at: occupied.appendingPathComponent("inside"),
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: occupied.appendingPathComponent("inside"),
+                withIntermediateDirectories: true)
             #expect { try writeFileAtomically(Data([1]), to: occupied) } throws: { error in
                 guard let error = error as? FileWriteError else { return false }
                 return error.step == .rename && error.path == occupied.path

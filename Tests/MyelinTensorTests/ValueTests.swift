@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import MyelinTensor
 import MyelinTestSupport
+import Testing
 
 @Suite struct CreationAndReading {
     @Test func initialisersAndReaders() {
@@ -19,9 +19,10 @@ import MyelinTestSupport
         #expect(i32.dtype == .int32 && i32.integers == [1, 2, 3, 4] && i32[1, 0] == 3)
         #expect(Tensor(shape: [2], integers: [5, 0], dtype: .bool).integers == [1, 0])
         #expect(Tensor(integers: [Int(Int32.max) + 1]).integers == [Int(Int32.max) + 1])  // int64 range
-        #expect(Tensor(uninitializedShape: [3]) { buffer in
-            for i in buffer.indices { buffer[i] = Float(i * i) }
-        }.scalars == [0, 1, 4])
+        #expect(
+            Tensor(uninitializedShape: [3]) { buffer in
+                for i in buffer.indices { buffer[i] = Float(i * i) }
+            }.scalars == [0, 1, 4])
         #expect(Tensor(empty: [2, 2], dtype: .int64).dtype == .int64)
         #expect(Tensor([Float]()).shape == [0] && Tensor([Float]()).scalars == [])
     }
@@ -44,7 +45,7 @@ import MyelinTestSupport
         let f = Tensor([-1.7, -0.5, 0, 0.5, 2.9])
         #expect(f.to(.int64).dtype == .int64 && f.to(.int64).integers == [-1, 0, 0, 0, 2])  // toward zero
         #expect(f.to(.int32).integers == [-1, 0, 0, 0, 2])
-        #expect(f.to(.bool).integers == [1, 1, 0, 1, 1])   // nonzero is true, as in PyTorch
+        #expect(f.to(.bool).integers == [1, 1, 0, 1, 1])  // nonzero is true, as in PyTorch
         #expect(f.to(.float32) === f)
         let i = Tensor(integers: [-3, 0, 7])
         #expect(i.to(.float32).dtype == .float32 && i.to(.float32).scalars == [-3, 0, 7])

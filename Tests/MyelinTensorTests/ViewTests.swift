@@ -1,5 +1,5 @@
-import Testing
 import MyelinTensor
+import Testing
 
 /// 0, 1, 2, … in `shape`.
 func iota(_ shape: [Int]) -> Tensor {
@@ -108,11 +108,11 @@ func iota(_ shape: [Int]) -> Tensor {
         let x = Tensor.zeros([3, 4])
         x.narrowed(axis: 1, start: 1, length: 2).assign(Tensor([[1, 2], [3, 4], [5, 6]]))
         #expect(x.scalars == [0, 1, 2, 0, 0, 3, 4, 0, 0, 5, 6, 0])
-        x.T[3].assign(Tensor([7, 8, 9]))                      // the last column
+        x.T[3].assign(Tensor([7, 8, 9]))  // the last column
         #expect(x.scalars == [0, 1, 2, 7, 0, 3, 4, 8, 0, 5, 6, 9])
-        x.sliced(axis: 0, 0..<3, step: 2).fill(-1)            // rows 0 and 2
+        x.sliced(axis: 0, 0..<3, step: 2).fill(-1)  // rows 0 and 2
         #expect(x.scalars == [-1, -1, -1, -1, 0, 3, 4, 8, -1, -1, -1, -1])
-        x[1].assign(Tensor(scalar: 5))                        // broadcast a scalar into a row
+        x[1].assign(Tensor(scalar: 5))  // broadcast a scalar into a row
         #expect(x.scalars[4..<8] == [5, 5, 5, 5])
         let view = x.reshaped(2, 6)
         view.addInPlace(Tensor([1, 1, 1, 1, 1, 1]))

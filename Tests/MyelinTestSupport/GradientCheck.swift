@@ -1,5 +1,5 @@
-import Testing
 import MyelinTensor
+import Testing
 
 // Finite-difference gradient checking in float32: the one checker every test suite uses.
 //
@@ -70,9 +70,11 @@ public struct GradientCheck {
     /// when everything passes, +∞ when a gradient is missing or misshapen. Unless `recordingIssues`
     /// is false, every failing leaf is also recorded as an issue at `sourceLocation`.
     @discardableResult
-    public func check(_ leaves: [Tensor], wrt: Set<Int>? = nil, recordingIssues: Bool = true,
-                      _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
-                      _ compute: () -> Tensor) -> Double {
+    public func check(
+        _ leaves: [Tensor], wrt: Set<Int>? = nil, recordingIssues: Bool = true,
+        _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
+        _ compute: () -> Tensor
+    ) -> Double {
         var worst = -Double.infinity
         for path in KernelPath.supported {
             let label: Comment = comment.map { "\(path): \($0.rawValue)" } ?? "\(path)"
@@ -84,14 +86,18 @@ public struct GradientCheck {
         return worst
     }
 
-    private func checkOnePath(_ leaves: [Tensor], wrt: Set<Int>?, recordingIssues: Bool, _ comment: Comment,
-                              sourceLocation: SourceLocation, _ compute: () -> Tensor) -> Double {
+    private func checkOnePath(
+        _ leaves: [Tensor], wrt: Set<Int>?, recordingIssues: Bool, _ comment: Comment,
+        sourceLocation: SourceLocation, _ compute: () -> Tensor
+    ) -> Double {
         let differentiated = wrt ?? Set(leaves.indices)
         for (i, t) in leaves.enumerated() {
-            precondition(t.gradFn == nil && t.isContiguous && t.dtype == .float32,
-                         "GradientCheck: tensor \(i) must be a contiguous float32 leaf")
-            precondition(t.requiresGrad == differentiated.contains(i),
-                         "GradientCheck: tensor \(i) must \(differentiated.contains(i) ? "" : "not ")require a gradient")
+            precondition(
+                t.gradFn == nil && t.isContiguous && t.dtype == .float32,
+                "GradientCheck: tensor \(i) must be a contiguous float32 leaf")
+            precondition(
+                t.requiresGrad == differentiated.contains(i),
+                "GradientCheck: tensor \(i) must \(differentiated.contains(i) ? "" : "not ")require a gradient")
             t.zeroGrad()
         }
         defer { for t in leaves { t.zeroGrad() } }
@@ -174,9 +180,11 @@ public struct GradientCheck {
 /// all) with `checker`. Each input is copied into a fresh contiguous float32 leaf, so `f` may apply
 /// views (transposes, slices) itself to test non-contiguous paths, and the caller's tensors are
 /// never perturbed.
-public func checkGradients(_ inputs: [Tensor], wrt: Set<Int>? = nil, checker: GradientCheck = GradientCheck(),
-                           _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
-                           _ f: ([Tensor]) -> Tensor) {
+public func checkGradients(
+    _ inputs: [Tensor], wrt: Set<Int>? = nil, checker: GradientCheck = GradientCheck(),
+    _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
+    _ f: ([Tensor]) -> Tensor
+) {
     let differentiated = wrt ?? Set(inputs.indices)
     let leaves = inputs.enumerated().map { i, t -> Tensor in
         let leaf = t.to(.float32).contiguousCopy()

@@ -39,8 +39,10 @@ public struct ResumeCheck {
 
 /// Trains a task made by `make` for `total` in one go, and for `first`, checkpointed, then a fresh
 /// task resumed from the checkpoint and trained to `total` (the way a second process would).
-public func checkResume<Task: TrainingTask>(total: TrainingLength, first: TrainingLength, evaluateEvery: TrainingInterval? = nil,
-                                            metadata: [String: String] = [:], make: () -> Task) throws -> ResumeCheck {
+public func checkResume<Task: TrainingTask>(
+    total: TrainingLength, first: TrainingLength, evaluateEvery: TrainingInterval? = nil,
+    metadata: [String: String] = [:], make: () -> Task
+) throws -> ResumeCheck {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-resume-\(UUID()).safetensors")
     defer { try? FileManager.default.removeItem(at: url) }
     let straight = make()
@@ -48,8 +50,9 @@ public func checkResume<Task: TrainingTask>(total: TrainingLength, first: Traini
     try whole.run(straight)
 
     let interrupted = make()
-    let part = Trainer(first, state: interrupted.state, evaluateEvery: evaluateEvery, metadata: metadata,
-                       callbacks: [ModelCheckpoint(url, every: .steps(Int.max))])
+    let part = Trainer(
+        first, state: interrupted.state, evaluateEvery: evaluateEvery, metadata: metadata,
+        callbacks: [ModelCheckpoint(url, every: .steps(Int.max))])
     try part.run(interrupted)
 
     let resumed = make()
@@ -61,8 +64,9 @@ public func checkResume<Task: TrainingTask>(total: TrainingLength, first: Traini
     let control = make()
     let remaining = whole.progress.step - part.progress.step
     try Trainer(.steps(remaining), state: control.state, evaluateEvery: evaluateEvery).run(control)
-    return ResumeCheck(straight: stateBits(straight.state), resumed: stateBits(resumed.state), control: stateBits(control.state),
-                       resumedSteps: counter.steps, remainingSteps: remaining)
+    return ResumeCheck(
+        straight: stateBits(straight.state), resumed: stateBits(resumed.state), control: stateBits(control.state),
+        resumedSteps: counter.steps, remainingSteps: remaining)
 }
 
 /// Counts the steps a session takes.

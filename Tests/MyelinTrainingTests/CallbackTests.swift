@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MyelinTraining
+import Testing
 
 /// Records the optimizer's learning rate at every step and after every evaluation.
 final class RateRecorder: TrainingCallback {
@@ -27,7 +27,8 @@ final class RateRecorder: TrainingCallback {
         let (trainer, _) = try run([1.0, 0.9, 0.895, 0.92, 0.5, 0.4], stopping)
         #expect(trainer.progress.step == 4)
         #expect(stopping.best == 0.9 && stopping.bestStep == 2 && stopping.wait == 2)
-        #expect(trainer.progress.stopReason == "EarlyStopping: validation loss has not improved for 2 evaluations; the best was 0.9 at step 2")
+        #expect(
+            trainer.progress.stopReason == "EarlyStopping: validation loss has not improved for 2 evaluations; the best was 0.9 at step 2")
     }
 
     @Test func anImprovementResetsThePatience() throws {
@@ -59,8 +60,10 @@ final class RateRecorder: TrainingCallback {
         try makeFolder(for: url)
         let evaluations = [1.0, 0.9, 0.895, 0.92, 0.5, 0.4]
         let first = ScriptedTask(evaluations: evaluations)
-        try Trainer(.steps(3), state: first.state, evaluateEvery: .steps(1),
-                    callbacks: [EarlyStopping(patience: 2, minDelta: 0.01, restoreBestWeights: true), ModelCheckpoint(url)]).run(first)
+        try Trainer(
+            .steps(3), state: first.state, evaluateEvery: .steps(1),
+            callbacks: [EarlyStopping(patience: 2, minDelta: 0.01, restoreBestWeights: true), ModelCheckpoint(url)]
+        ).run(first)
         // The resumed run knows it waited once already: it stops after one more evaluation, at step 4,
         // and still has the weights of step 2 to give back.
         let task = ScriptedTask(evaluations: Array(evaluations.dropFirst(3)))
@@ -101,8 +104,9 @@ final class RateRecorder: TrainingCallback {
         // Accuracy-like: improved means above best + 0.05. e1 0.5 best; e2 0.52 bad 1; e3 0.6 best;
         // e4 0.61 bad 1; e5 0.62 bad 2 > 1: lr 0.1.
         let task = ScriptedTask(evaluations: [0.5, 0.52, 0.6, 0.61, 0.62])
-        let plateau = ReduceLROnPlateau(monitor: "validation loss", mode: .max, factor: 0.1, patience: 1, threshold: 0.05,
-                                        thresholdMode: .absolute)
+        let plateau = ReduceLROnPlateau(
+            monitor: "validation loss", mode: .max, factor: 0.1, patience: 1, threshold: 0.05,
+            thresholdMode: .absolute)
         let rates = RateRecorder(task.optimizer)
         try Trainer(.steps(5), state: task.state, evaluateEvery: .steps(1), callbacks: [plateau, rates]).run(task)
         #expect(rates.afterEvaluations.map { ($0 * 1e6).rounded() / 1e6 } == [1, 1, 1, 1, 0.1])
@@ -122,12 +126,21 @@ final class RateRecorder: TrainingCallback {
         #expect(rates.atSteps == expected)
 
         let first = SmallRun()
-        try first.trainer(.steps(17), callbacks: [LearningRateScheduler(StepLR(first.optimizer, stepSize: 2, gamma: 0.5)),
-                                                  ModelCheckpoint(url)]).run(first.task)
+        try first.trainer(
+            .steps(17),
+            callbacks: [
+                LearningRateScheduler(StepLR(first.optimizer, stepSize: 2, gamma: 0.5)),
+                ModelCheckpoint(url),
+            ]
+        ).run(first.task)
         let resumed = SmallRun()
         let resumedRates = RateRecorder(resumed.optimizer)
-        let trainer = resumed.trainer(.epochs(5), callbacks: [LearningRateScheduler(StepLR(resumed.optimizer, stepSize: 2, gamma: 0.5)),
-                                                             resumedRates])
+        let trainer = resumed.trainer(
+            .epochs(5),
+            callbacks: [
+                LearningRateScheduler(StepLR(resumed.optimizer, stepSize: 2, gamma: 0.5)),
+                resumedRates,
+            ])
         try trainer.resume(from: url)
         try trainer.run(resumed.task)
         #expect(resumedRates.atSteps == Array(expected.dropFirst(17)))
@@ -138,8 +151,9 @@ final class RateRecorder: TrainingCallback {
         let task = ScriptedTask()
         let cosine = CosineAnnealingLR(task.optimizer, period: 4)
         let rates = RateRecorder(task.optimizer)
-        let trainer = Trainer(.steps(8), state: task.state,
-                              callbacks: [LearningRateScheduler(LinearWarmup(task.optimizer, periods: 4, then: cosine), per: .step), rates])
+        let trainer = Trainer(
+            .steps(8), state: task.state,
+            callbacks: [LearningRateScheduler(LinearWarmup(task.optimizer, periods: 4, then: cosine), per: .step), rates])
         try trainer.run(task)
         // 0, ¼, ½, ¾ of the rate, then ½(1 + cos(πt/4)) for t = 0…3.
         let expected: [Double] = [0, 0.25, 0.5, 0.75, 1, 0.5 * (1 + cos(Double.pi / 4)), 0.5, 0.5 * (1 - cos(Double.pi / 4))]
@@ -160,15 +174,19 @@ final class RateRecorder: TrainingCallback {
             try trainer.run(task)
         }
         #expect(task.parameter.scalars == [2])
-        let progress = CheckpointMetadata.decode(TrainingProgress.self, from: try SafeTensors.read(contentsOf: url).metadata[Trainer.progressKey]!)
+        let progress = CheckpointMetadata.decode(
+            TrainingProgress.self, from: try SafeTensors.read(contentsOf: url).metadata[Trainer.progressKey]!)
         #expect(progress?.step == 2)
-        #expect("\(DivergedError(step: 3, name: "loss", value: .nan, beforeUpdate: true, advice: "Try less."))"
+        #expect(
+            "\(DivergedError(step: 3, name: "loss", value: .nan, beforeUpdate: true, advice: "Try less."))"
                 == "the loss became nan at step 3, before the weights changed: training diverged. Try less.")
     }
 
     @Test func figuresReportedAtTheStepsEndAreCheckedToo() throws {
         let task = ScriptedTask()
-        #expect(throws: DivergedError(step: 2, name: "score", value: .infinity, beforeUpdate: false, advice: "Try a smaller learning rate.")) {
+        #expect(
+            throws: DivergedError(step: 2, name: "score", value: .infinity, beforeUpdate: false, advice: "Try a smaller learning rate.")
+        ) {
             try Trainer(.steps(3), state: task.state, callbacks: [TerminateOnNaN()]).run(step: { context in
                 StepOutput(["score": context.step == 2 ? .infinity : 1], samples: 1)
             })

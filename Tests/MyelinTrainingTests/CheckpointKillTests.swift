@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MyelinTensor
+import Testing
 
 /// Kills a training process at random moments while it checkpoints after every step (the
 /// `checkpoint-writer` executable, Tests/CheckpointWriter) and checks each time that the file left
@@ -10,7 +10,8 @@ import MyelinTensor
 
     /// The writer, built beside this test binary (the test target depends on it).
     static var writer: URL {
-        let folder = Bundle.main.executableURL?.deletingLastPathComponent()
+        let folder =
+            Bundle.main.executableURL?.deletingLastPathComponent()
             ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         return folder.appendingPathComponent("checkpoint-writer")
     }
@@ -76,7 +77,9 @@ import MyelinTensor
             insideWrite += removeAbandonedTemporaryFiles(for: file)
             let step = try verify(file)
             // The file is the last announced checkpoint or a later one, never an older or a partial one.
-            if let step, step >= announced { survived += 1 } else {
+            if let step, step >= announced {
+                survived += 1
+            } else {
                 Issue.record("kill \(kill): the file holds step \(step.map(String.init) ?? "none"), the writer had announced \(announced)")
             }
         }

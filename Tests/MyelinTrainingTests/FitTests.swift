@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MyelinTraining
+import Testing
 
 @Suite struct FitTests {
     /// The README's example, word for word (its shuffle draws from the global generator, so the
@@ -14,10 +14,11 @@ import MyelinTraining
             Linear(784, 64, generator: g); ReLU()
             Linear(64, 10, generator: g)
         }
-        let history = try fit(model, optimizer: Adam(model.parameters, learningRate: 1e-3), loss: crossEntropy,
-                              on: DataLoader(train, batchSize: 64, shuffle: true), epochs: 5,
-                              validation: DataLoader(test, batchSize: 500), metrics: [.accuracy],
-                              callbacks: [EarlyStopping(monitor: "validation loss", patience: 2)])
+        let history = try fit(
+            model, optimizer: Adam(model.parameters, learningRate: 1e-3), loss: crossEntropy,
+            on: DataLoader(train, batchSize: 64, shuffle: true), epochs: 5,
+            validation: DataLoader(test, batchSize: 500), metrics: [.accuracy],
+            callbacks: [EarlyStopping(monitor: "validation loss", patience: 2)])
         print(history.last("validation accuracy")!)
         // 3,000 digits seen five times: about 0.9 on unseen ones; a model that learned nothing scores 0.1.
         #expect(history.last("validation accuracy")! > 0.85)
@@ -29,8 +30,9 @@ import MyelinTraining
         let x = Tensor.randn([32, 3], generator: RandomGenerator(seed: 5))
         let data = TensorDataset(inputs: x, labels: x.sum(axis: 1, keepingDimensions: true))
         let model = Linear(3, 1, generator: RandomGenerator(seed: 6))
-        let history = try fit(model, optimizer: SGD(model.parameters, learningRate: 0.1), loss: { mseLoss($0, $1) },
-                              on: DataLoader(data, batchSize: 8), epochs: 20, verbose: false)
+        let history = try fit(
+            model, optimizer: SGD(model.parameters, learningRate: 0.1), loss: { mseLoss($0, $1) },
+            on: DataLoader(data, batchSize: 8), epochs: 20, verbose: false)
         #expect(history.last("mean loss")! < 1e-3)
         #expect(history.names == ["loss", "mean loss"])
     }
@@ -41,10 +43,13 @@ import MyelinTraining
     static let scores = Tensor([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2], [0.2, 0.3, 0.5], [0.4, 0.35, 0.25]])
     static let labels = Tensor(integers: [1, 1, 0, 1])
 
-    func evaluation(_ metrics: [Metric], scores: Tensor = scores, labels: Tensor = labels, batchSize: Int = 3,
-                    loss: LossFunction? = nil) -> Evaluation {
-        evaluate(Identity(), on: DataLoader(TensorDataset(inputs: scores, labels: labels), batchSize: batchSize), loss: loss,
-                 metrics: metrics, prefix: "test ")
+    func evaluation(
+        _ metrics: [Metric], scores: Tensor = scores, labels: Tensor = labels, batchSize: Int = 3,
+        loss: LossFunction? = nil
+    ) -> Evaluation {
+        evaluate(
+            Identity(), on: DataLoader(TensorDataset(inputs: scores, labels: labels), batchSize: batchSize), loss: loss,
+            metrics: metrics, prefix: "test ")
     }
 
     @Test func accuracyTopKAndTheConfusionMatrix() {

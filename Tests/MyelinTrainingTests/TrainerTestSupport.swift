@@ -20,17 +20,21 @@ final class SmallRun {
         return TensorDataset(inputs: x, labels: Tensor(integers: labels))
     }()
 
-    static let validation = TensorDataset(inputs: Tensor.randn([20, 4], generator: RandomGenerator(seed: 41)),
-                                          labels: Tensor(integers: (0..<20).map { $0 % 2 }))
+    static let validation = TensorDataset(
+        inputs: Tensor.randn([20, 4], generator: RandomGenerator(seed: 41)),
+        labels: Tensor(integers: (0..<20).map { $0 % 2 }))
 
     init(seed: UInt64 = 1, batchSize: Int = 8) {
         let g = RandomGenerator(seed: seed), dropout = RandomGenerator(seed: seed &+ 3)
-        model = Sequential { Linear(4, 16, generator: g); ReLU(); Dropout(0.2, generator: dropout); Linear(16, 2, generator: g) }
+        model = Sequential {
+            Linear(4, 16, generator: g); ReLU(); Dropout(0.2, generator: dropout); Linear(16, 2, generator: g)
+        }
         optimizer = Adam(model.parameters, learningRate: 0.01)
-        task = SupervisedTask(model, optimizer: optimizer, loss: crossEntropy,
-                              on: DataLoader(Self.data, batchSize: batchSize, shuffle: true, generator: RandomGenerator(seed: seed &+ 7)),
-                              validation: DataLoader(Self.validation, batchSize: 8), metrics: [.accuracy],
-                              generators: [("dropout", dropout)])
+        task = SupervisedTask(
+            model, optimizer: optimizer, loss: crossEntropy,
+            on: DataLoader(Self.data, batchSize: batchSize, shuffle: true, generator: RandomGenerator(seed: seed &+ 7)),
+            validation: DataLoader(Self.validation, batchSize: 8), metrics: [.accuracy],
+            generators: [("dropout", dropout)])
     }
 
     func trainer(_ length: TrainingLength, evaluateEvery: TrainingInterval? = nil, callbacks: [TrainingCallback] = []) -> Trainer {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MyelinTraining
+import Testing
 
 @Suite struct TrainerTests {
     @Test func aRunRecordsEveryStepEpochAndEvaluation() throws {
@@ -85,8 +85,9 @@ import MyelinTraining
         try again.trainer(.epochs(2)).resume(from: url)
 
         let stopped = ScriptedTask(evaluations: [1, 2, 3])
-        let trainer = Trainer(.steps(5), state: stopped.state, evaluateEvery: .steps(1),
-                              callbacks: [EarlyStopping(patience: 1), ModelCheckpoint(url, every: .steps(1))])
+        let trainer = Trainer(
+            .steps(5), state: stopped.state, evaluateEvery: .steps(1),
+            callbacks: [EarlyStopping(patience: 1), ModelCheckpoint(url, every: .steps(1))])
         try trainer.run(stopped)
         #expect(trainer.progress.step == 2)
         let other = ScriptedTask()
@@ -115,7 +116,10 @@ import MyelinTraining
         try run.trainer(.steps(3), callbacks: [ModelCheckpoint(url)]).run(run.task)
         let file = try SafeTensors.read(contentsOf: url)
         let damaged = url.deletingLastPathComponent().appendingPathComponent("damaged.safetensors")
-        for bad in ["{\"step\": -1}", "not json", "{\"epoch\":0,\"epochSums\":{\"names\":[],\"samples\":0,\"weightedSums\":[]},\"seconds\":0,\"step\":3,\"stepInEpoch\":9}"] {
+        for bad in [
+            "{\"step\": -1}", "not json",
+            "{\"epoch\":0,\"epochSums\":{\"names\":[],\"samples\":0,\"weightedSums\":[]},\"seconds\":0,\"step\":3,\"stepInEpoch\":9}",
+        ] {
             var metadata = file.metadata
             metadata[Trainer.progressKey] = bad
             try SafeTensors.write(file.names.map { ($0, file.tensors[$0]!) }, metadata: metadata, to: damaged)

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import MyelinNN
 import MyelinTraining
+import Testing
 
 /// A checkpoint taken mid-run and restored into a fresh run must continue bit for bit: weights,
 /// optimizer moments and step counts, and the random stream all come back.
@@ -31,8 +31,9 @@ import MyelinTraining
         }
 
         var checkpoint: TrainingCheckpoint {
-            TrainingCheckpoint(format: "test.run", modules: [("model", model)], optimizers: [("model", optimizer)],
-                               generators: [("data", data)])
+            TrainingCheckpoint(
+                format: "test.run", modules: [("model", model)], optimizers: [("model", optimizer)],
+                generators: [("data", data)])
         }
     }
 
@@ -110,8 +111,9 @@ import MyelinTraining
         #expect(optimizer.stepCount == 0)
 
         // An optimizer of another kind is refused by name.
-        let sgdRun = TrainingCheckpoint(format: "test.run", modules: [("model", run.model)],
-                                        optimizers: [("model", SGD(run.model.parameters, learningRate: 0.1))])
+        let sgdRun = TrainingCheckpoint(
+            format: "test.run", modules: [("model", run.model)],
+            optimizers: [("model", SGD(run.model.parameters, learningRate: 0.1))])
         #expect { try sgdRun.restore(from: url) } throws: { ($0 as? CheckpointError)?.message.contains("Adam") == true }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MyelinVision
+import Testing
 
 /// The GIF writer checked against a decoder written here from the GIF89a specification.
 @Suite struct GIFTests {
@@ -10,7 +10,7 @@ import MyelinVision
         let pixels = (0..<(width * height)).map { i -> UInt8 in
             switch kind {
             case "random":
-                state = state &* 6364136223846793005 &+ 1442695040888963407
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 return UInt8(truncatingIfNeeded: state >> 56)
             case "ramp": return UInt8((i % width + i / width) % 256)
             default: return 200
@@ -20,8 +20,10 @@ import MyelinVision
     }
 
     @Test func framesDecodeToTheirPixels() throws {
-        let frames = [Self.frame("random", width: 300, height: 211), Self.frame("ramp", width: 300, height: 211),
-                      Self.frame("flat", width: 300, height: 211), Self.frame("random", width: 300, height: 211, seed: 2)]
+        let frames = [
+            Self.frame("random", width: 300, height: 211), Self.frame("ramp", width: 300, height: 211),
+            Self.frame("flat", width: 300, height: 211), Self.frame("random", width: 300, height: 211, seed: 2),
+        ]
         let decoded = try DecodedGIF([UInt8](Image.animatedGIFData(frames, delay: 25, loops: 0)))
         #expect(decoded.width == 300 && decoded.height == 211)
         #expect(decoded.loops == 0)
@@ -32,7 +34,9 @@ import MyelinVision
             #expect(same, "frame \(k) decodes to other pixels")
         }
         // The palette is the 256 grays, so an index is its own gray level.
-        #expect(decoded.palette.count == 256 && decoded.palette.enumerated().allSatisfy { $0.element == [UInt8($0.offset), UInt8($0.offset), UInt8($0.offset)] })
+        #expect(
+            decoded.palette.count == 256
+                && decoded.palette.enumerated().allSatisfy { $0.element == [UInt8($0.offset), UInt8($0.offset), UInt8($0.offset)] })
     }
 
     @Test func tinyAndCountedAnimations() throws {

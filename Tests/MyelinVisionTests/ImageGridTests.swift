@@ -1,6 +1,6 @@
-import Testing
 import MyelinTensor
 import MyelinVision
+import Testing
 
 @Suite struct ImageFromFloatsTests {
     @Test func minMaxScalingSpansTheByteRange() {
@@ -44,7 +44,8 @@ import MyelinVision
     @Test func tensorConvenienceMatchesTheArrayForm() {
         let values: [Float] = [3, 1, 4, 1, 5, 9]
         #expect(Image(Tensor(shape: [2, 3], scalars: values)) == Image(floats: values, height: 2, width: 3))
-        #expect(Image(Tensor(shape: [1, 3, 2], scalars: values), upscale: 2)
+        #expect(
+            Image(Tensor(shape: [1, 3, 2], scalars: values), upscale: 2)
                 == Image(floats: values, height: 3, width: 2, upscale: 2))
     }
 }
@@ -56,8 +57,9 @@ import MyelinVision
     }
 
     @Test func geometryFollowsCountColumnsPaddingAndScale() {
-        let grid = Image.grid(floats: numberedTiles(10, height: 3, width: 4), count: 10, height: 3, width: 4,
-                              columns: 4, padding: 2, upscale: 2)
+        let grid = Image.grid(
+            floats: numberedTiles(10, height: 3, width: 4), count: 10, height: 3, width: 4,
+            columns: 4, padding: 2, upscale: 2)
         // 4 columns of 8-pixel tiles and 5 gaps; 3 rows of 6-pixel tiles and 4 gaps.
         #expect(grid.width == 4 * 8 + 5 * 2)
         #expect(grid.height == 3 * 6 + 4 * 2)
@@ -69,8 +71,9 @@ import MyelinVision
 
     @Test func tilesLandWhereTheLayoutSays() {
         let (h, w, pad, scale, columns) = (3, 4, 2, 2, 4)
-        let grid = Image.grid(floats: numberedTiles(10, height: h, width: w), count: 10, height: h, width: w,
-                              columns: columns, padding: pad, background: 77, scaling: .range(0, 10), upscale: scale)
+        let grid = Image.grid(
+            floats: numberedTiles(10, height: h, width: w), count: 10, height: h, width: w,
+            columns: columns, padding: pad, background: 77, scaling: .range(0, 10), upscale: scale)
         for n in 0..<12 {
             let left = pad + (n % columns) * (w * scale + pad)
             let top = pad + (n / columns) * (h * scale + pad)
@@ -114,7 +117,7 @@ import MyelinVision
         #expect(grid.channels == 3 && grid.width == 2 && grid.height == 2)
         let negative = grid.pixel(x: 0, y: 0), zero = grid.pixel(x: 1, y: 0)
         let positive = grid.pixel(x: 0, y: 1), half = grid.pixel(x: 1, y: 1)
-        #expect(negative == [5, 48, 97])   // the blue end
+        #expect(negative == [5, 48, 97])  // the blue end
         #expect(zero == [255, 255, 255])
         #expect(positive == [103, 0, 31])  // the red end
         #expect(half[0] > half[2] && half[0] > half[1])
@@ -125,8 +128,9 @@ import MyelinVision
         let weights: [Float] = [1, -1, 4, -4]  // two 1×2 filters
         let alone = Image.filterGrid(weights: weights, units: 2, tileHeight: 1, tileWidth: 2, columns: 2, padding: 0, upscale: 1)
         #expect(alone.pixel(x: 0, y: 0) == alone.pixel(x: 2, y: 0))  // both at their own extreme
-        let shared = Image.filterGrid(weights: weights, units: 2, tileHeight: 1, tileWidth: 2, columns: 2, padding: 0,
-                                      normalization: .together, upscale: 1)
+        let shared = Image.filterGrid(
+            weights: weights, units: 2, tileHeight: 1, tileWidth: 2, columns: 2, padding: 0,
+            normalization: .together, upscale: 1)
         #expect(shared.pixel(x: 2, y: 0) == [103, 0, 31])
         #expect(shared.pixel(x: 0, y: 0) != [103, 0, 31])
         #expect(shared.pixel(x: 0, y: 0) == Colormap.diverging(1, limit: 4).componentsForTest)

@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-import Testing
 import MyelinVision
+import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// Collects the elements of an SVG document: name, attributes and text.
 final class SVGCollector: NSObject, XMLParserDelegate {
@@ -11,8 +12,10 @@ final class SVGCollector: NSObject, XMLParserDelegate {
     var texts: [String] = []
     private var currentText: String?
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
-                qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
+        qualifiedName: String?, attributes: [String: String] = [:]
+    ) {
         elements.append((name, attributes))
         if name == "text" { currentText = "" }
     }

@@ -50,8 +50,10 @@ func ihdr(width: UInt32, height: UInt32, depth: UInt8 = 8, colorType: UInt8, int
 /// A whole PNG file built by hand from already-filtered rows (each led by its filter byte).
 func handMadePNG(width: UInt32, height: UInt32, colorType: UInt8, filteredRows: [UInt8], splitIDAT: Bool = false) -> Data {
     let z = storedZlib(filteredRows)
-    let idats = splitIDAT ? chunk("IDAT", Array(z[..<(z.count / 2)])) + chunk("IDAT", Array(z[(z.count / 2)...]))
-                          : chunk("IDAT", z)
+    let idats =
+        splitIDAT
+        ? chunk("IDAT", Array(z[..<(z.count / 2)])) + chunk("IDAT", Array(z[(z.count / 2)...]))
+        : chunk("IDAT", z)
     return Data(signature + ihdr(width: width, height: height, colorType: colorType) + idats + chunk("IEND", []))
 }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MyelinVision
+import Testing
 
 @Suite struct PNGEncodingTests {
     @Test(arguments: [1, 2, 3, 4])
@@ -25,8 +25,8 @@ import MyelinVision
         #expect(parts.map(\.type) == ["IHDR", "IDAT", "IEND"])
         let header = parts[0].data
         #expect(header.count == 13)
-        #expect(readBigEndian(header, 0) == 5)   // width
-        #expect(readBigEndian(header, 4) == 3)   // height
+        #expect(readBigEndian(header, 0) == 5)  // width
+        #expect(readBigEndian(header, 4) == 3)  // height
         #expect(Array(header[8...]) == [8, 2, 0, 0, 0])  // depth 8, RGB, deflate, filter set 0, not interlaced
         #expect(parts[2].data.isEmpty)
         for part in parts {
@@ -86,8 +86,9 @@ import MyelinVision
         let split = handMadePNG(width: 3, height: 2, colorType: 0, filteredRows: rows, splitIDAT: true)
         #expect(try Image(pngData: split).pixels == [9, 8, 7, 6, 5, 4])
         let z = storedZlib(rows)
-        let withText = Data(signature + ihdr(width: 3, height: 2, colorType: 0) + chunk("tEXt", Array("Comment\0hi".utf8))
-                            + chunk("IDAT", z) + chunk("IEND", []))
+        let withText = Data(
+            signature + ihdr(width: 3, height: 2, colorType: 0) + chunk("tEXt", Array("Comment\0hi".utf8))
+                + chunk("IDAT", z) + chunk("IEND", []))
         #expect(try Image(pngData: withText).pixels == [9, 8, 7, 6, 5, 4])
     }
 
@@ -118,8 +119,9 @@ import MyelinVision
         #expect(problem(Data(flipped)) == .crcMismatch(chunk: "IHDR"))
 
         let rows = storedZlib([0, 1, 2])
-        let palette = Data(signature + ihdr(width: 2, height: 1, colorType: 3) + chunk("PLTE", [0, 0, 0, 255, 255, 255])
-                           + chunk("IDAT", rows) + chunk("IEND", []))
+        let palette = Data(
+            signature + ihdr(width: 2, height: 1, colorType: 3) + chunk("PLTE", [0, 0, 0, 255, 255, 255])
+                + chunk("IDAT", rows) + chunk("IEND", []))
         #expect(problem(palette) == .unsupported("colour type 3 (palette)"))
         let deep = Data(signature + ihdr(width: 1, height: 1, depth: 16, colorType: 0) + chunk("IDAT", rows) + chunk("IEND", []))
         #expect(problem(deep) == .unsupported("bit depth 16"))

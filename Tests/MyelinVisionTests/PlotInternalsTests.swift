@@ -1,5 +1,5 @@
-import Testing
 import MyelinVision
+import Testing
 
 // Internals that no public call shows value by value: the font, tick placement, the rasteriser.
 

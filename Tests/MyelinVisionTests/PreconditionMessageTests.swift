@@ -1,5 +1,5 @@
-import Testing
 import MyelinVision
+import Testing
 
 // Optimised builds drop the message of Swift's own `precondition`; every file of MyelinVision uses
 // MyelinTensor's, which keeps it (Image.swift imports nothing else of Myelin).

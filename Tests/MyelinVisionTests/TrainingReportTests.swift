@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-import Testing
 import MyelinVision
+import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// report.html must be one self-contained page: parsed as XML it has the curves as inline SVG,
 /// the pictures as PNG data URIs that decode to the same pixels, the settings and results as
@@ -18,8 +19,10 @@ import MyelinVision
         var preformatted: [String] = []
         private var text = ""
 
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
             elements[name, default: 0] += 1
             text = ""
             if name == "img", let source = attributes["src"] { imageSources.append(source) }
@@ -50,9 +53,11 @@ import MyelinVision
     @Test func pageHoldsEverythingInline() throws {
         var digits = Image(width: 28, height: 14, channels: 1, fill: 0)
         for x in 0..<28 { digits[x: x, y: x / 2, channel: 0] = 255 }
-        let loss = LinePlot(title: "Loss", xLabel: "step", yLabel: "loss", series: [
-            LinePlot.Series(name: "per step", values: [2.3, 1.1, 0.7, 0.5]),
-        ])
+        let loss = LinePlot(
+            title: "Loss", xLabel: "step", yLabel: "loss",
+            series: [
+                LinePlot.Series(name: "per step", values: [2.3, 1.1, 0.7, 0.5])
+            ])
         let accuracy = LinePlot(title: "Accuracy", series: [LinePlot.Series(name: "test", values: [0.91, 0.95])])
         let report = TrainingReport(
             title: "myelin train <gan> & co", summary: "A GAN on MNIST.",

@@ -82,9 +82,10 @@ public struct CharacterVocabulary: Equatable, Sendable {
             guard let id = lookUp(s) else {
                 let before = scalars[..<position]
                 let lineStart = before.lastIndex(of: "\n").map { $0 + 1 } ?? 0
-                throw DataError(.invalidValue, path: path, line: before.count(where: { $0 == "\n" }) + 1,
-                                column: position - lineStart + 1,
-                                "character \(Self.describe(s)) is not in the vocabulary of \(count) characters")
+                throw DataError(
+                    .invalidValue, path: path, line: before.count(where: { $0 == "\n" }) + 1,
+                    column: position - lineStart + 1,
+                    "character \(Self.describe(s)) is not in the vocabulary of \(count) characters")
             }
             ids.append(id)
         }
@@ -95,8 +96,9 @@ public struct CharacterVocabulary: Equatable, Sendable {
     public func decode<S: Sequence>(_ ids: S) -> String where S.Element: BinaryInteger {
         var text = String.UnicodeScalarView()
         for id in ids {
-            precondition(id >= 0 && id < count,
-                         "CharacterVocabulary.decode: id \(id) is out of range for a vocabulary of \(count) characters")
+            precondition(
+                id >= 0 && id < count,
+                "CharacterVocabulary.decode: id \(id) is out of range for a vocabulary of \(count) characters")
             text.append(characters[Int(id)])
         }
         return String(text)
@@ -151,12 +153,14 @@ extension CharacterVocabulary {
             throw DataError(.badHeader, path: path, "is not a JSON object, so not a character vocabulary")
         }
         guard let format = fields["format"] as? String, format == Self.format else {
-            throw DataError(.badHeader, path: path,
-                            "format is \(fields["format"].map { "\($0)" } ?? "missing"), expected \"\(Self.format)\"")
+            throw DataError(
+                .badHeader, path: path,
+                "format is \(fields["format"].map { "\($0)" } ?? "missing"), expected \"\(Self.format)\"")
         }
         guard let version = fields["version"] as? Int, version == Self.version else {
-            throw DataError(.badHeader, path: path,
-                            "version \(fields["version"].map { "\($0)" } ?? "missing") is not one this Myelin reads (\(Self.version))")
+            throw DataError(
+                .badHeader, path: path,
+                "version \(fields["version"].map { "\($0)" } ?? "missing") is not one this Myelin reads (\(Self.version))")
         }
         guard let entries = fields["characters"] as? [Any] else {
             throw DataError(.badHeader, path: path, "\"characters\" is missing or not a list")
@@ -172,12 +176,14 @@ extension CharacterVocabulary {
             }
             let scalars = Array(string.unicodeScalars)
             guard scalars.count == 1 else {
-                throw DataError(.invalidValue, path: path,
-                                "character \(i) is \(scalars.count) Unicode scalars (\(string.debugDescription)), not one")
+                throw DataError(
+                    .invalidValue, path: path,
+                    "character \(i) is \(scalars.count) Unicode scalars (\(string.debugDescription)), not one")
             }
             if let earlier = firstEntry.updateValue(i, forKey: scalars[0]) {
-                throw DataError(.invalidValue, path: path,
-                                "character \(i) repeats character \(earlier), \(Self.describe(scalars[0]))")
+                throw DataError(
+                    .invalidValue, path: path,
+                    "character \(i) repeats character \(earlier), \(Self.describe(scalars[0]))")
             }
             characters.append(scalars[0])
         }

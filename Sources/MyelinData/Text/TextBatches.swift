@@ -15,8 +15,9 @@ public struct RandomWindows {
 
     public init(_ ids: [Int32], batchSize: Int, window: Int, generator: RandomGenerator = .global) {
         checkSizes(batchSize: batchSize, window: window, "RandomWindows")
-        precondition(ids.count > window,
-                     "RandomWindows: \(ids.count) ids cannot hold a window of \(window) and its target (\(window + 1) ids)")
+        precondition(
+            ids.count > window,
+            "RandomWindows: \(ids.count) ids cannot hold a window of \(window) and its target (\(window + 1) ids)")
         self.ids = ids
         self.batchSize = batchSize
         self.window = window
@@ -52,8 +53,9 @@ public struct TruncatedBPTTBatches: Sequence {
     public init(_ ids: [Int32], batchSize: Int, window: Int) {
         checkSizes(batchSize: batchSize, window: window, "TruncatedBPTTBatches")
         streamLength = ids.count / batchSize
-        precondition(streamLength >= 2,
-                     "TruncatedBPTTBatches: \(ids.count) ids cannot make \(batchSize) streams of at least 2 (one step and its target)")
+        precondition(
+            streamLength >= 2,
+            "TruncatedBPTTBatches: \(ids.count) ids cannot make \(batchSize) streams of at least 2 (one step and its target)")
         self.ids = ids
         self.batchSize = batchSize
         self.window = window
@@ -67,8 +69,9 @@ public struct TruncatedBPTTBatches: Sequence {
         precondition(k >= 0 && k < count, "TruncatedBPTTBatches: window \(k) is out of range for \(count) windows")
         let step = k * window
         let length = Swift.min(window, streamLength - 1 - step)
-        return windowBatch(ids, starts: (0..<batchSize).map { $0 * streamLength + step }, length: length,
-                           what: "TruncatedBPTTBatches")
+        return windowBatch(
+            ids, starts: (0..<batchSize).map { $0 * streamLength + step }, length: length,
+            what: "TruncatedBPTTBatches")
     }
 
     public struct Iterator: IteratorProtocol {
@@ -86,7 +89,8 @@ public struct TruncatedBPTTBatches: Sequence {
 
     /// The windows from window `start` on: how a run resumed in the middle of a pass goes on.
     public func makeIterator(startingAt start: Int) -> Iterator {
-        precondition(start >= 0 && start <= count, "TruncatedBPTTBatches.makeIterator(startingAt:): window \(start) is outside 0...\(count)")
+        precondition(
+            start >= 0 && start <= count, "TruncatedBPTTBatches.makeIterator(startingAt:): window \(start) is outside 0...\(count)")
         return Iterator(batches: self, k: start)
     }
     public var underestimatedCount: Int { count }
@@ -99,8 +103,9 @@ public func validationWindows(_ ids: [Int32], window: Int, batchSize: Int = 256)
     checkSizes(batchSize: batchSize, window: window, "validationWindows")
     let starts = (0..<max(0, (ids.count - 1) / window)).map { $0 * window }
     return stride(from: 0, to: starts.count, by: batchSize).map { first in
-        windowBatch(ids, starts: Array(starts[first ..< min(first + batchSize, starts.count)]), length: window,
-                    what: "validationWindows")
+        windowBatch(
+            ids, starts: Array(starts[first..<min(first + batchSize, starts.count)]), length: window,
+            what: "validationWindows")
     }
 }
 
@@ -116,8 +121,9 @@ private func windowBatch(_ ids: [Int32], starts: [Int], length: Int, what: Strin
     let y = target.storage.base.assumingMemoryBound(to: Int64.self)
     ids.withUnsafeBufferPointer { source in
         for (b, s) in starts.enumerated() {
-            precondition(s >= 0 && s + length < source.count,
-                         "\(what): a window of \(length) at \(s) and its target do not fit in \(source.count) ids")
+            precondition(
+                s >= 0 && s + length < source.count,
+                "\(what): a window of \(length) at \(s) and its target do not fit in \(source.count) ids")
             for t in 0..<length {
                 x[b * length + t] = Int64(source[s + t])
                 y[b * length + t] = Int64(source[s + t + 1])

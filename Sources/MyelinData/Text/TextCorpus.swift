@@ -23,19 +23,22 @@ public struct TextCorpus: Sendable {
     /// (a trainer asks for one window and its target: window + 1).
     public init(contentsOf url: URL, validationFraction: Double = 0.1, minimumLength: Int) throws {
         let bytes = try GZip.readFile(at: url.path)
-        try self.init(scalars: TextCorpus.decodeText(bytes, path: url.path), path: url.path,
-                      validationFraction: validationFraction, minimumLength: minimumLength)
+        try self.init(
+            scalars: TextCorpus.decodeText(bytes, path: url.path), path: url.path,
+            validationFraction: validationFraction, minimumLength: minimumLength)
     }
 
     /// A text in memory, checked as a file's would be; `name` stands for the file in errors.
     public init(text: String, validationFraction: Double = 0.1, minimumLength: Int, name: String = "<text>") throws {
-        try self.init(scalars: Array(text.unicodeScalars), path: name,
-                      validationFraction: validationFraction, minimumLength: minimumLength)
+        try self.init(
+            scalars: Array(text.unicodeScalars), path: name,
+            validationFraction: validationFraction, minimumLength: minimumLength)
     }
 
     private init(scalars: [Unicode.Scalar], path: String, validationFraction: Double, minimumLength: Int) throws {
-        precondition(validationFraction >= 0 && validationFraction < 1,
-                     "TextCorpus: validationFraction must be in [0, 1), got \(validationFraction)")
+        precondition(
+            validationFraction >= 0 && validationFraction < 1,
+            "TextCorpus: validationFraction must be in [0, 1), got \(validationFraction)")
         precondition(minimumLength >= 1, "TextCorpus: minimumLength must be at least 1, got \(minimumLength)")
         let n = scalars.count
         guard n > 0 else { throw DataError(.truncatedData, path: path, "is empty: there is no text to learn from") }
@@ -45,12 +48,14 @@ public struct TextCorpus: Sendable {
             throw DataError(.truncatedData, path: path, "the text is \(n) characters long, \(short)")
         }
         guard trainingCount >= minimumLength else {
-            throw DataError(.truncatedData, path: path,
-                            "its training part (the first \(trainingCount) of \(n) characters) is \(short)")
+            throw DataError(
+                .truncatedData, path: path,
+                "its training part (the first \(trainingCount) of \(n) characters) is \(short)")
         }
         guard trainingCount == n || n - trainingCount >= minimumLength else {
-            throw DataError(.truncatedData, path: path,
-                            "its validation part (the last \(n - trainingCount) of \(n) characters) is \(short)")
+            throw DataError(
+                .truncatedData, path: path,
+                "its validation part (the last \(n - trainingCount) of \(n) characters) is \(short)")
         }
         self.path = path
         vocabulary = CharacterVocabulary(scalars: scalars)
@@ -77,20 +82,24 @@ public struct TextCorpus: Sendable {
             case .emptyInput:
                 return scalars
             case .error:
-                throw DataError(.badHeader, path: path,
-                                "looks binary, not text: the bytes at byte offset \(offset) are not UTF-8")
+                throw DataError(
+                    .badHeader, path: path,
+                    "looks binary, not text: the bytes at byte offset \(offset) are not UTF-8")
             }
         }
     }
 
     /// The project's `Data/text/shakespeare.txt`, looked for in `start` and every folder above it.
-    public static func locateShakespeare(startingAt start: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> URL {
+    public static func locateShakespeare(startingAt start: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws
+        -> URL
+    {
         guard let url = ProjectData.locate("text/shakespeare.txt", startingAt: start) else {
-            throw DataError(.missingFile, path: "Data/text/shakespeare.txt",
-                            "not found in \(start.path) or any folder above it. Myelin keeps the complete works of "
-                            + "Shakespeare (1 MB of plain text) in the repository's Data/text, and a fresh clone has it: run from "
-                            + "inside the repository (`git checkout -- Data/text` restores a deleted file), or pass any UTF-8 text "
-                            + "file's path instead (--text FILE).")
+            throw DataError(
+                .missingFile, path: "Data/text/shakespeare.txt",
+                "not found in \(start.path) or any folder above it. Myelin keeps the complete works of "
+                    + "Shakespeare (1 MB of plain text) in the repository's Data/text, and a fresh clone has it: run from "
+                    + "inside the repository (`git checkout -- Data/text` restores a deleted file), or pass any UTF-8 text "
+                    + "file's path instead (--text FILE).")
         }
         return url
     }

@@ -1,8 +1,8 @@
 import Foundation
 import MyelinNN
 import MyelinOptim
-import MyelinTraining
 import MyelinTensor
+import MyelinTraining
 
 /// A GAN's training state in one `TrainingCheckpoint` file: modules `generator` and
 /// `discriminator` (PyTorch names: `generator.0.weight`, …), both Adam optimizers, the caller's
@@ -14,22 +14,27 @@ extension GANTrainer {
 
     /// The checkpoint of this trainer and of `generators` (the run's data order and noise, say).
     public func trainingCheckpoint(generators: [(name: String, generator: RandomGenerator)] = []) -> TrainingCheckpoint {
-        TrainingCheckpoint(format: Self.checkpointFormat,
-                           modules: [("generator", generator), ("discriminator", discriminator)],
-                           optimizers: [("generator", generatorOptimizer), ("discriminator", discriminatorOptimizer)],
-                           generators: generators)
+        TrainingCheckpoint(
+            format: Self.checkpointFormat,
+            modules: [("generator", generator), ("discriminator", discriminator)],
+            optimizers: [("generator", generatorOptimizer), ("discriminator", discriminatorOptimizer)],
+            generators: generators)
     }
 
     /// What the checkpoint's metadata must hold to rebuild this GAN: its configuration and Adam's betas.
     public var checkpointMetadata: [String: String] {
         // Encoding a struct of integers and strings cannot fail.
-        [Self.configurationKey: try! CheckpointMetadata.json(configuration),
-         Self.betasKey: "\(generatorOptimizer.beta1) \(generatorOptimizer.beta2)"]
+        [
+            Self.configurationKey: try! CheckpointMetadata.json(configuration),
+            Self.betasKey: "\(generatorOptimizer.beta1) \(generatorOptimizer.beta2)",
+        ]
     }
 
     /// Writes the whole training state, with `metadata` (the caller's), atomically.
-    public func save(to url: URL, generators: [(name: String, generator: RandomGenerator)] = [],
-                     metadata: [String: String] = [:]) throws {
+    public func save(
+        to url: URL, generators: [(name: String, generator: RandomGenerator)] = [],
+        metadata: [String: String] = [:]
+    ) throws {
         try trainingCheckpoint(generators: generators).save(to: url, metadata: metadata.merging(checkpointMetadata) { $1 })
     }
 
@@ -38,7 +43,8 @@ extension GANTrainer {
     public func checkCompatible(with file: SafeTensorsFile, path: String) throws {
         let saved = try Self.configuration(in: file.metadata, path: path)
         guard saved == configuration else {
-            throw CheckpointError(path: path, message: "it holds a GAN configured as \(saved.summary), this one is \(configuration.summary)")
+            throw CheckpointError(
+                path: path, message: "it holds a GAN configured as \(saved.summary), this one is \(configuration.summary)")
         }
         let betas = try Self.betas(in: file.metadata, path: path)
         let own = [generatorOptimizer.beta1, generatorOptimizer.beta2]
@@ -64,8 +70,9 @@ extension GANTrainer {
 
     /// The configuration in a GAN checkpoint's `metadata`; errors name the file at `path`.
     public static func configuration(in metadata: [String: String], path: String) throws -> GANConfiguration {
-        let configuration = try CheckpointMetadata.value(GANConfiguration.self, key: configurationKey, in: metadata,
-                                                         path: path, what: "GAN configuration")
+        let configuration = try CheckpointMetadata.value(
+            GANConfiguration.self, key: configurationKey, in: metadata,
+            path: path, what: "GAN configuration")
         if let problem = configuration.problem {
             throw CheckpointError(path: path, message: "its GAN configuration is invalid: \(problem)")
         }
@@ -98,4 +105,3 @@ extension GANConfiguration {
         "\(variant.rawValue), z \(noiseSize), G \(generatorWidths.map(String.init).joined(separator: "-")), D \(discriminatorWidths.map(String.init).joined(separator: "-"))"
     }
 }
-

@@ -27,7 +27,7 @@ extension GANConfiguration {
                 Linear(noiseSize, wide * start * start, bias: false, generator: random)
                 Reshape([wide, start, start]); BatchNorm2d(wide); ReLU()
                 ConvTranspose2d(wide, narrow, kernelSize: 4, stride: 2, padding: 1, bias: false, generator: random)
-                BatchNorm2d(narrow); ReLU()                                                  // 14×14
+                BatchNorm2d(narrow); ReLU()  // 14×14
                 ConvTranspose2d(narrow, 1, kernelSize: 4, stride: 2, padding: 1, generator: random); Tanh()  // 28×28
             }
             Self.initializeAsDCGAN(network, random: random)
@@ -55,7 +55,7 @@ extension GANConfiguration {
                 // No batch norm on the first layer, as in DCGAN: D sees the raw pixel statistics.
                 Conv2d(1, narrow, kernelSize: 4, stride: 2, padding: 1, generator: random); LeakyReLU(slope: 0.2)  // 14×14
                 Conv2d(narrow, wide, kernelSize: 4, stride: 2, padding: 1, bias: false, generator: random)
-                BatchNorm2d(wide); LeakyReLU(slope: 0.2)                                                       // 7×7
+                BatchNorm2d(wide); LeakyReLU(slope: 0.2)  // 7×7
                 Flatten()
                 Linear(wide * end * end, 1, generator: random)
             }

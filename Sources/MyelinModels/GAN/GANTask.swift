@@ -32,7 +32,10 @@ public final class GANTask<Data: Dataset>: TrainingTask {
     public func step(_ batch: (inputs: Tensor, labels: Tensor), context: StepContext) throws -> StepOutput {
         let n = batch.inputs.shape[0]
         let result = gan.step(real: batch.inputs, noise: Tensor.randn([n, gan.configuration.noiseSize], generator: noise))
-        return StepOutput(["D loss": result.discriminatorLoss, "G loss": result.generatorLoss,
-                           "D(x)": result.realScore, "D(G(z))": result.fakeScore], samples: n)
+        return StepOutput(
+            [
+                "D loss": result.discriminatorLoss, "G loss": result.generatorLoss,
+                "D(x)": result.realScore, "D(G(z))": result.fakeScore,
+            ], samples: n)
     }
 }

@@ -50,8 +50,10 @@ public final class GANTrainer {
     private let discriminatorTakesJointBatches: Bool
 
     /// Builds G, then D, drawing their initial weights from `random`.
-    public init(_ configuration: GANConfiguration, learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999,
-                random: RandomGenerator = .global) {
+    public init(
+        _ configuration: GANConfiguration, learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999,
+        random: RandomGenerator = .global
+    ) {
         self.configuration = configuration
         generator = configuration.makeGenerator(random: random)
         discriminator = configuration.makeDiscriminator(random: random)
@@ -69,8 +71,10 @@ public final class GANTrainer {
     @discardableResult
     public func step(real: Tensor, noise: Tensor) -> GANStepResult {
         let n = real.shape.first ?? 0
-        precondition(n > 0 && real.shape == [n] + configuration.imageShape && noise.shape == [n, configuration.noiseSize],
-                     "GANTrainer.step: real \(real.shape) and noise \(noise.shape) do not fit [N] + \(configuration.imageShape) and [N, \(configuration.noiseSize)]")
+        precondition(
+            n > 0 && real.shape == [n] + configuration.imageShape && noise.shape == [n, configuration.noiseSize],
+            "GANTrainer.step: real \(real.shape) and noise \(noise.shape) do not fit [N] + \(configuration.imageShape) and [N, \(configuration.noiseSize)]"
+        )
         let (ones, zeros, joint) = targets(count: n)
         let fake = generator(noise)
 
@@ -104,16 +108,18 @@ public final class GANTrainer {
         }
         generatorOptimizer.step()
 
-        return GANStepResult(discriminatorLoss: discriminatorLoss.item, generatorLoss: generatorLoss.item,
-                             realScore: Self.meanProbability(realLogits), fakeScore: Self.meanProbability(fakeLogits),
-                             fakeScoreAfterUpdate: Self.meanProbability(afterLogits))
+        return GANStepResult(
+            discriminatorLoss: discriminatorLoss.item, generatorLoss: generatorLoss.item,
+            realScore: Self.meanProbability(realLogits), fakeScore: Self.meanProbability(fakeLogits),
+            fakeScoreAfterUpdate: Self.meanProbability(afterLogits))
     }
 
     /// G's images for `noise` [N, noiseSize], as [N, 1, 28, 28] in [−1, 1], in evaluation mode
     /// (batch norm uses its running statistics), recording nothing.
     public func generate(_ noise: Tensor) -> Tensor {
-        precondition(noise.rank == 2 && noise.shape[1] == configuration.noiseSize,
-                     "GANTrainer.generate: noise shape \(noise.shape) is not [N, \(configuration.noiseSize)]")
+        precondition(
+            noise.rank == 2 && noise.shape[1] == configuration.noiseSize,
+            "GANTrainer.generate: noise shape \(noise.shape) is not [N, \(configuration.noiseSize)]")
         let side = GANConfiguration.imageSide
         return generator.evaluating { generator(noise) }.reshaped([noise.shape[0], 1, side, side])
     }

@@ -17,8 +17,9 @@ public enum LatentPath: String, CaseIterable, Sendable {
 /// Spherical paths between (nearly) parallel or opposite vectors, where sin θ is (almost) 0 and the
 /// great circle is not defined, fall back to linear.
 public func interpolateLatents(from start: Tensor, to end: Tensor, steps: Int, path: LatentPath = .linear) -> Tensor {
-    precondition(start.rank == 1 && start.shape == end.shape,
-                 "interpolateLatents: start \(start.shape) and end \(end.shape) must be vectors of one length")
+    precondition(
+        start.rank == 1 && start.shape == end.shape,
+        "interpolateLatents: start \(start.shape) and end \(end.shape) must be vectors of one length")
     precondition(steps >= 2, "interpolateLatents: needs at least 2 steps (the two ends), got \(steps)")
     let a = start.scalars.map(Double.init), b = end.scalars.map(Double.init)
     let normA = a.reduce(0) { $0 + $1 * $1 }.squareRoot(), normB = b.reduce(0) { $0 + $1 * $1 }.squareRoot()

@@ -35,9 +35,10 @@ open class Module {
     /// This module and all its descendants, depth first, named by path ("" for this one), as
     /// PyTorch's `named_modules()`: `model.namedModules.first { $0.1 is Conv2d }` finds the first convolution.
     public var namedModules: [(String, Module)] {
-        [("", self)] + namedChildren.flatMap { name, child in
-            child.namedModules.map { ($0.0.isEmpty ? name : "\(name).\($0.0)", $0.1) }
-        }
+        [("", self)]
+            + namedChildren.flatMap { name, child in
+                child.namedModules.map { ($0.0.isEmpty ? name : "\(name).\($0.0)", $0.1) }
+            }
     }
 
     /// This module's own parameters (not its children's), with their names; an optional one that
@@ -62,9 +63,11 @@ open class Module {
     /// name, as PyTorch's `named_parameters()` does, so an optimizer updates it once.
     public var namedParameters: [(String, Tensor)] {
         var seen = Set<ObjectIdentifier>()
-        let all = ownParameters + namedChildren.flatMap { name, child in
-            child.namedParameters.map { ("\(name).\($0.0)", $0.1) }
-        }
+        let all =
+            ownParameters
+            + namedChildren.flatMap { name, child in
+                child.namedParameters.map { ("\(name).\($0.0)", $0.1) }
+            }
         return all.filter { seen.insert(ObjectIdentifier($0.1)).inserted }
     }
 
@@ -74,9 +77,10 @@ open class Module {
     /// Parameters and buffers by name: what a checkpoint holds. Like PyTorch's `state_dict()`, a
     /// tensor shared by several sub-modules appears under each of its names.
     public var stateDict: [(String, Tensor)] {
-        ownParameters + ownBuffers + namedChildren.flatMap { name, child in
-            child.stateDict.map { ("\(name).\($0.0)", $0.1) }
-        }
+        ownParameters + ownBuffers
+            + namedChildren.flatMap { name, child in
+                child.stateDict.map { ("\(name).\($0.0)", $0.1) }
+            }
     }
 
     /// Copies values into the parameters and buffers by name. Every name must be present with the

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Picks the next token from a model's logits: the most likely one, or a seeded draw from
@@ -27,8 +27,9 @@ public struct TokenSampler: Sendable, Equatable {
     /// Draws from softmax(logits / temperature) (below 1 sharper, above 1 flatter), among the
     /// `topK` largest logits when given; ties at the k-th place keep the lower indices.
     public init(temperature: Float = 1, topK: Int? = nil) {
-        precondition(temperature > 0 && temperature.isFinite,
-                     "TokenSampler: temperature must be positive and finite, got \(temperature)")
+        precondition(
+            temperature > 0 && temperature.isFinite,
+            "TokenSampler: temperature must be positive and finite, got \(temperature)")
         if let topK { precondition(topK >= 1, "TokenSampler: topK must be at least 1, got \(topK)") }
         self.init(strategy: .sampling(temperature: temperature, topK: topK))
     }
@@ -48,12 +49,13 @@ public struct TokenSampler: Sendable, Equatable {
 
     /// One token id per row of logits [B, V], drawn row after row from `generator`.
     public func sampleEachRow(of logits: Tensor, generator: RandomGenerator = .global) -> [Int] {
-        precondition(logits.rank == 2 && logits.dtype == .float32,
-                     "TokenSampler: expected float32 logits of shape [B, V], got \(logits.dtype) of shape \(logits.shape)")
+        precondition(
+            logits.rank == 2 && logits.dtype == .float32,
+            "TokenSampler: expected float32 logits of shape [B, V], got \(logits.dtype) of shape \(logits.shape)")
         let width = logits.shape[1]
         return logits.contiguous().withUnsafeScalars { all in
             (0..<logits.shape[0]).map { b in
-                pick(UnsafeBufferPointer(rebasing: all[b * width ..< (b + 1) * width]), generator)
+                pick(UnsafeBufferPointer(rebasing: all[b * width..<(b + 1) * width]), generator)
             }
         }
     }
@@ -63,7 +65,7 @@ public struct TokenSampler: Sendable, Equatable {
         if let i = logits.firstIndex(where: \.isNaN) {
             preconditionFailure("TokenSampler: logit \(i) of \(logits.count) is NaN")
         }
-        guard case let .sampling(temperature, topK) = strategy else {
+        guard case .sampling(let temperature, let topK) = strategy else {
             var best = 0
             for i in 1..<logits.count where logits[i] > logits[best] { best = i }
             return best

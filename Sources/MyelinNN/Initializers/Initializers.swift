@@ -26,8 +26,10 @@ public enum Initializers {
     /// PyTorch's default for `Linear` and the convolutions: weight and bias ~ U(−1/√fanIn, 1/√fanIn),
     /// drawn in that order, with fanIn from `fans(weightShape)`; the bias has `biasCount` elements,
     /// or is nil when `biasCount` is nil.
-    public static func pytorchDefault(weightShape: [Int], biasCount: Int?,
-                                      generator: RandomGenerator = .global) -> (weight: Tensor, bias: Tensor?) {
+    public static func pytorchDefault(
+        weightShape: [Int], biasCount: Int?,
+        generator: RandomGenerator = .global
+    ) -> (weight: Tensor, bias: Tensor?) {
         let bound = 1 / Float(fans(weightShape).fanIn).squareRoot()
         let weight = Tensor.uniform(weightShape, low: -bound, high: bound, generator: generator)
         let bias = biasCount.map { Tensor.uniform([$0], low: -bound, high: bound, generator: generator) }
@@ -59,15 +61,19 @@ public enum Initializers {
 
     /// He/MSR (Kaiming) uniform: U(−b, b) with b = gain·√(3 / fanIn). PyTorch's Linear and Conv
     /// default is this with `.leakyRelu(slope: √5)`, which gives b = 1/√fanIn.
-    public static func kaimingUniform(_ t: Tensor, nonlinearity: Nonlinearity = .relu,
-                                      generator: RandomGenerator = .global) {
+    public static func kaimingUniform(
+        _ t: Tensor, nonlinearity: Nonlinearity = .relu,
+        generator: RandomGenerator = .global
+    ) {
         let b = gain(nonlinearity) * (3 / Float(fans(t.shape).fanIn)).squareRoot()
         uniform(t, low: -b, high: b, generator: generator)
     }
 
     /// He/MSR (Kaiming) normal: N(0, σ²) with σ = gain / √fanIn.
-    public static func kaimingNormal(_ t: Tensor, nonlinearity: Nonlinearity = .relu,
-                                     generator: RandomGenerator = .global) {
+    public static func kaimingNormal(
+        _ t: Tensor, nonlinearity: Nonlinearity = .relu,
+        generator: RandomGenerator = .global
+    ) {
         normal(t, std: gain(nonlinearity) / Float(fans(t.shape).fanIn).squareRoot(), generator: generator)
     }
 

@@ -12,14 +12,18 @@ public final class Conv2d: Module, ActivationFusing {
     public let dilation: Size2D
     public let groups: Int
 
-    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Size2D = 0,
-                dilation: Size2D = 1, groups: Int = 1, bias: Bool = true, generator: RandomGenerator = .global) {
-        precondition(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
-                     "Conv2d: channels \(inChannels) → \(outChannels) must be positive and divisible by groups \(groups)")
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Size2D = 0,
+        dilation: Size2D = 1, groups: Int = 1, bias: Bool = true, generator: RandomGenerator = .global
+    ) {
+        precondition(
+            inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+            "Conv2d: channels \(inChannels) → \(outChannels) must be positive and divisible by groups \(groups)")
         precondition(kernelSize.height > 0 && kernelSize.width > 0, "Conv2d: kernel size \(kernelSize) must be positive")
         let shape = [outChannels, inChannels / groups, kernelSize.height, kernelSize.width]
-        (weight, self.bias) = Initializers.pytorchDefault(weightShape: shape,
-                                                          biasCount: bias ? outChannels : nil, generator: generator)
+        (weight, self.bias) = Initializers.pytorchDefault(
+            weightShape: shape,
+            biasCount: bias ? outChannels : nil, generator: generator)
         self.stride = stride
         self.padding = padding
         self.dilation = dilation
@@ -29,8 +33,9 @@ public final class Conv2d: Module, ActivationFusing {
     public override func forward(_ input: Tensor) -> Tensor { forward(input, activation: .none) }
 
     public func forward(_ input: Tensor, activation: FusedActivation) -> Tensor {
-        conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding,
-               dilation: dilation, groups: groups, activation: activation)
+        conv2d(
+            input, weight: weight, bias: bias, stride: stride, padding: padding,
+            dilation: dilation, groups: groups, activation: activation)
     }
 }
 
@@ -49,15 +54,19 @@ public final class ConvTranspose2d: Module {
     public let dilation: Size2D
     public let groups: Int
 
-    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Size2D = 0,
-                outputPadding: Size2D = 0, dilation: Size2D = 1, groups: Int = 1, bias: Bool = true,
-                generator: RandomGenerator = .global) {
-        precondition(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
-                     "ConvTranspose2d: channels \(inChannels) → \(outChannels) must be positive and divisible by groups \(groups)")
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Size2D = 0,
+        outputPadding: Size2D = 0, dilation: Size2D = 1, groups: Int = 1, bias: Bool = true,
+        generator: RandomGenerator = .global
+    ) {
+        precondition(
+            inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+            "ConvTranspose2d: channels \(inChannels) → \(outChannels) must be positive and divisible by groups \(groups)")
         precondition(kernelSize.height > 0 && kernelSize.width > 0, "ConvTranspose2d: kernel size \(kernelSize) must be positive")
         let shape = [inChannels, outChannels / groups, kernelSize.height, kernelSize.width]
-        (weight, self.bias) = Initializers.pytorchDefault(weightShape: shape,
-                                                          biasCount: bias ? outChannels : nil, generator: generator)
+        (weight, self.bias) = Initializers.pytorchDefault(
+            weightShape: shape,
+            biasCount: bias ? outChannels : nil, generator: generator)
         self.stride = stride
         self.padding = padding
         self.outputPadding = outputPadding
@@ -66,7 +75,8 @@ public final class ConvTranspose2d: Module {
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        convTranspose2d(input, weight: weight, bias: bias, stride: stride, padding: padding,
-                        outputPadding: outputPadding, dilation: dilation, groups: groups)
+        convTranspose2d(
+            input, weight: weight, bias: bias, stride: stride, padding: padding,
+            outputPadding: outputPadding, dilation: dilation, groups: groups)
     }
 }

@@ -36,8 +36,9 @@ public final class Dropout2d: Module {
 
     public override func forward(_ input: Tensor) -> Tensor {
         guard isTraining, probability > 0 else { return input }
-        precondition(input.rank == 3 || input.rank == 4,
-                     "Dropout2d: expected a 4-D input [N, C, H, W] (or 3-D [N, C, L]), got shape \(input.shape)")
+        precondition(
+            input.rank == 3 || input.rank == 4,
+            "Dropout2d: expected a 4-D input [N, C, H, W] (or 3-D [N, C, L]), got shape \(input.shape)")
         let keep = 1 - probability
         let maskShape = Array(input.shape.prefix(2)) + Array(repeating: 1, count: input.rank - 2)
         let mask = Tensor.bernoulli(maskShape, probability: keep, generator: generator ?? .global) * (1 / keep)

@@ -21,8 +21,9 @@ public final class LayerNorm: Module {
     public var elementwiseAffine: Bool { weight != nil }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        precondition(input.rank >= 1 && input.shape.last == features,
-                     "LayerNorm: input shape \(input.shape) does not end in the layer's \(features) features")
+        precondition(
+            input.rank >= 1 && input.shape.last == features,
+            "LayerNorm: input shape \(input.shape) does not end in the layer's \(features) features")
         return layerNorm(input, features: features, weight: weight, bias: bias, epsilon: epsilon)
     }
 }

@@ -8,8 +8,9 @@ public final class Linear: Module, ActivationFusing {
 
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: RandomGenerator = .global) {
         precondition(inFeatures > 0 && outFeatures > 0, "Linear: sizes must be positive, got \(inFeatures) → \(outFeatures)")
-        (weight, self.bias) = Initializers.pytorchDefault(weightShape: [outFeatures, inFeatures],
-                                                          biasCount: bias ? outFeatures : nil, generator: generator)
+        (weight, self.bias) = Initializers.pytorchDefault(
+            weightShape: [outFeatures, inFeatures],
+            biasCount: bias ? outFeatures : nil, generator: generator)
     }
 
     public var inFeatures: Int { weight.shape[1] }

@@ -21,10 +21,13 @@ public final class MultiheadAttention: Module {
     public let heads: Int
     public let names: ParameterNames
 
-    public init(embedDim: Int, heads: Int, bias: Bool = true, names: ParameterNames = .fused,
-                generator: RandomGenerator = .global) {
-        precondition(embedDim > 0 && heads > 0 && embedDim % heads == 0,
-                     "MultiheadAttention: embedDim \(embedDim) must be a positive multiple of heads (\(heads))")
+    public init(
+        embedDim: Int, heads: Int, bias: Bool = true, names: ParameterNames = .fused,
+        generator: RandomGenerator = .global
+    ) {
+        precondition(
+            embedDim > 0 && heads > 0 && embedDim % heads == 0,
+            "MultiheadAttention: embedDim \(embedDim) must be a positive multiple of heads (\(heads))")
         qkv = Linear(embedDim, 3 * embedDim, bias: bias, generator: generator)
         proj = Linear(embedDim, embedDim, bias: bias, generator: generator)
         self.heads = heads
@@ -48,9 +51,12 @@ public final class MultiheadAttention: Module {
     /// Attention where, with `causal`, position i sees positions 0…i only, and no position sees the
     /// padding that `keyPaddingMask` marks.
     public func forward(_ input: Tensor, causal: Bool, keyPaddingMask: Tensor? = nil) -> Tensor {
-        precondition(input.rank == 3 && input.shape[2] == embedDim,
-                     "MultiheadAttention: input shape \(input.shape) is not [batch, steps, \(embedDim)]")
-        return proj(scaledDotProductAttention(packed: qkv(input), heads: heads, causal: causal,
-                                              keyPaddingMask: keyPaddingMask))
+        precondition(
+            input.rank == 3 && input.shape[2] == embedDim,
+            "MultiheadAttention: input shape \(input.shape) is not [batch, steps, \(embedDim)]")
+        return proj(
+            scaledDotProductAttention(
+                packed: qkv(input), heads: heads, causal: causal,
+                keyPaddingMask: keyPaddingMask))
     }
 }

@@ -55,19 +55,22 @@ public class BatchNorm: Module {
 
     public override func forward(_ input: Tensor) -> Tensor {
         checkRank(input.shape)
-        precondition(input.shape[1] == features,
-                     "\(name): input shape \(input.shape) has \(input.shape[1]) channels, but the layer has \(features) features")
+        precondition(
+            input.shape[1] == features,
+            "\(name): input shape \(input.shape) has \(input.shape[1]) channels, but the layer has \(features) features")
         let useBatchStatistics = isTraining || !trackRunningStatistics
-        precondition(!useBatchStatistics || input.count / features > 1,
-                     "\(name): expected more than 1 value per channel when training, got input shape \(input.shape)")
+        precondition(
+            !useBatchStatistics || input.count / features > 1,
+            "\(name): expected more than 1 value per channel when training, got input shape \(input.shape)")
         var factor = momentum ?? 0
         if isTraining, let numBatchesTracked {
             let count = numBatchesTracked.storage.base.assumingMemoryBound(to: Int64.self) + numBatchesTracked.offset
             count.pointee += 1
             if momentum == nil { factor = 1 / Float(count.pointee) }
         }
-        return batchNorm(input, runningMean: runningMean, runningVariance: runningVariance, weight: weight, bias: bias,
-                         training: useBatchStatistics, momentum: factor, epsilon: epsilon)
+        return batchNorm(
+            input, runningMean: runningMean, runningVariance: runningVariance, weight: weight, bias: bias,
+            training: useBatchStatistics, momentum: factor, epsilon: epsilon)
     }
 }
 
@@ -75,15 +78,19 @@ public class BatchNorm: Module {
 ///
 /// Shapes: [N, C] or [N, C, L] → the same; weight, bias, running statistics [C].
 public final class BatchNorm1d: BatchNorm {
-    public init(_ features: Int, epsilon: Float = 1e-5, momentum: Float? = 0.1, affine: Bool = true,
-                trackRunningStatistics: Bool = true) {
-        super.init(name: "BatchNorm1d", features: features, epsilon: epsilon, momentum: momentum, affine: affine,
-                   trackRunningStatistics: trackRunningStatistics)
+    public init(
+        _ features: Int, epsilon: Float = 1e-5, momentum: Float? = 0.1, affine: Bool = true,
+        trackRunningStatistics: Bool = true
+    ) {
+        super.init(
+            name: "BatchNorm1d", features: features, epsilon: epsilon, momentum: momentum, affine: affine,
+            trackRunningStatistics: trackRunningStatistics)
     }
 
     override func checkRank(_ shape: [Int]) {
-        precondition(shape.count == 2 || shape.count == 3,
-                     "BatchNorm1d: expected a 2-D or 3-D input [N, C] or [N, C, L], got shape \(shape)")
+        precondition(
+            shape.count == 2 || shape.count == 3,
+            "BatchNorm1d: expected a 2-D or 3-D input [N, C] or [N, C, L], got shape \(shape)")
     }
 }
 
@@ -91,10 +98,13 @@ public final class BatchNorm1d: BatchNorm {
 ///
 /// Shapes: [N, C, H, W] → the same; weight, bias, running statistics [C].
 public final class BatchNorm2d: BatchNorm {
-    public init(_ features: Int, epsilon: Float = 1e-5, momentum: Float? = 0.1, affine: Bool = true,
-                trackRunningStatistics: Bool = true) {
-        super.init(name: "BatchNorm2d", features: features, epsilon: epsilon, momentum: momentum, affine: affine,
-                   trackRunningStatistics: trackRunningStatistics)
+    public init(
+        _ features: Int, epsilon: Float = 1e-5, momentum: Float? = 0.1, affine: Bool = true,
+        trackRunningStatistics: Bool = true
+    ) {
+        super.init(
+            name: "BatchNorm2d", features: features, epsilon: epsilon, momentum: momentum, affine: affine,
+            trackRunningStatistics: trackRunningStatistics)
     }
 
     override func checkRank(_ shape: [Int]) {

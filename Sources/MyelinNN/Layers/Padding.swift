@@ -17,8 +17,9 @@ public final class ZeroPad2d: Module {
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 3 || input.rank == 4,
-                     "ZeroPad2d: expected a 3-D or 4-D input [N, C, H, W], got shape \(input.shape)")
+        precondition(
+            input.rank == 3 || input.rank == 4,
+            "ZeroPad2d: expected a 3-D or 4-D input [N, C, H, W], got shape \(input.shape)")
         return input.padded(left: left, right: right, top: top, bottom: bottom)
     }
 }

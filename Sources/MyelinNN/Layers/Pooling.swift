@@ -31,8 +31,10 @@ public final class AvgPool2d: Module {
     public let ceilMode: Bool
     public let countIncludingPadding: Bool
 
-    public init(_ kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, ceilMode: Bool = false,
-                countIncludingPadding: Bool = true) {
+    public init(
+        _ kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, ceilMode: Bool = false,
+        countIncludingPadding: Bool = true
+    ) {
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
@@ -41,8 +43,9 @@ public final class AvgPool2d: Module {
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        avgPool2d(input, kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode,
-                  countIncludingPadding: countIncludingPadding)
+        avgPool2d(
+            input, kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode,
+            countIncludingPadding: countIncludingPadding)
     }
 }
 

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Fixed sinusoidal position vectors (Vaswani et al., 2017): PE[p, 2i] = sin(p / 10000^(2i/D)),
@@ -16,8 +16,9 @@ public final class SinusoidalPositionalEncoding: Module {
     public let table: Tensor
 
     public init(_ count: Int, _ dimension: Int) {
-        precondition(count > 0 && dimension > 0,
-                     "SinusoidalPositionalEncoding: sizes must be positive, got \(count) × \(dimension)")
+        precondition(
+            count > 0 && dimension > 0,
+            "SinusoidalPositionalEncoding: sizes must be positive, got \(count) × \(dimension)")
         var values = [Float](repeating: 0, count: count * dimension)
         for p in 0..<count {
             for j in 0..<dimension {

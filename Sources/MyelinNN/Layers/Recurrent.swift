@@ -21,10 +21,13 @@ public struct RecurrentState {
 
 /// The weights of one recurrent cell in PyTorch's names and order (weight_ih, weight_hh, bias_ih,
 /// bias_hh, each name followed by `suffix`), all ~ U(−1/√H, 1/√H) as PyTorch initialises them.
-func recurrentWeights(_ cell: RecurrentCell, inputSize: Int, hiddenSize: Int, bias: Bool, suffix: String,
-                      generator: RandomGenerator) -> [(String, Tensor)] {
+func recurrentWeights(
+    _ cell: RecurrentCell, inputSize: Int, hiddenSize: Int, bias: Bool, suffix: String,
+    generator: RandomGenerator
+) -> [(String, Tensor)] {
     let bound = 1 / Float(hiddenSize).squareRoot(), width = cell.gateCount * hiddenSize
-    let shapes = [("weight_ih", [width, inputSize]), ("weight_hh", [width, hiddenSize])]
+    let shapes =
+        [("weight_ih", [width, inputSize]), ("weight_hh", [width, hiddenSize])]
         + (bias ? [("bias_ih", [width]), ("bias_hh", [width])] : [])
     return shapes.map { name, shape in
         let t = Tensor.uniform(shape, low: -bound, high: bound, generator: generator)
@@ -53,11 +56,14 @@ open class RecurrentLayer: Module {
     /// Every layer's and direction's weights, in PyTorch's order.
     private let weights: [(String, Tensor)]
 
-    public init(cell: RecurrentCell, inputSize: Int, hiddenSize: Int, layers: Int = 1, bias: Bool = true,
-                batchFirst: Bool = false, dropout: Float = 0, bidirectional: Bool = false,
-                generator: RandomGenerator = .global) {
-        precondition(inputSize > 0 && hiddenSize > 0 && layers > 0,
-                     "\(cell): sizes must be positive, got inputSize \(inputSize), hiddenSize \(hiddenSize), layers \(layers)")
+    public init(
+        cell: RecurrentCell, inputSize: Int, hiddenSize: Int, layers: Int = 1, bias: Bool = true,
+        batchFirst: Bool = false, dropout: Float = 0, bidirectional: Bool = false,
+        generator: RandomGenerator = .global
+    ) {
+        precondition(
+            inputSize > 0 && hiddenSize > 0 && layers > 0,
+            "\(cell): sizes must be positive, got inputSize \(inputSize), hiddenSize \(hiddenSize), layers \(layers)")
         self.cell = cell
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
@@ -69,9 +75,10 @@ open class RecurrentLayer: Module {
         let directions = bidirectional ? 2 : 1
         weights = (0..<layers).flatMap { layer in
             (0..<directions).flatMap { direction in
-                recurrentWeights(cell, inputSize: layer == 0 ? inputSize : directions * hiddenSize,
-                                 hiddenSize: hiddenSize, bias: bias,
-                                 suffix: "_l\(layer)" + (direction == 1 ? "_reverse" : ""), generator: generator)
+                recurrentWeights(
+                    cell, inputSize: layer == 0 ? inputSize : directions * hiddenSize,
+                    hiddenSize: hiddenSize, bias: bias,
+                    suffix: "_l\(layer)" + (direction == 1 ? "_reverse" : ""), generator: generator)
             }
         }
     }
@@ -90,17 +97,22 @@ open class RecurrentLayer: Module {
     /// The output of every step and the state after the last, from `state` (nil: zeros).
     public func forward(_ input: Tensor, state: RecurrentState?) -> (output: Tensor, state: RecurrentState) {
         let name = "\(type(of: self))"
-        precondition((input.rank == 3 || input.rank == 2) && input.shape.last == inputSize,
-                     "\(name): input shape \(input.shape) is not [steps, batch, \(inputSize)] (batch first: [batch, steps, \(inputSize)]; unbatched: [steps, \(inputSize)])")
+        precondition(
+            (input.rank == 3 || input.rank == 2) && input.shape.last == inputSize,
+            "\(name): input shape \(input.shape) is not [steps, batch, \(inputSize)] (batch first: [batch, steps, \(inputSize)]; unbatched: [steps, \(inputSize)])"
+        )
         let unbatched = input.rank == 2
         var x = unbatched ? input.unsqueezed(axis: 1) : batchFirst ? input.transposed(0, 1) : input
         let batch = x.shape[1], slots = layerCount * directionCount
         let initial = state.map { s -> RecurrentState in
             let expected = unbatched ? [slots, hiddenSize] : [slots, batch, hiddenSize]
-            precondition(s.hidden.shape == expected,
-                         "\(name): state.hidden shape \(s.hidden.shape) does not match \(expected) for input \(input.shape)")
-            precondition((s.cell != nil) == cell.hasCellState && (s.cell == nil || s.cell!.shape == expected),
-                         "\(name): state.cell (shape \(s.cell.map { "\($0.shape)" } ?? "none")) does not match \(cell.hasCellState ? "\(expected)" : "none") for input \(input.shape)")
+            precondition(
+                s.hidden.shape == expected,
+                "\(name): state.hidden shape \(s.hidden.shape) does not match \(expected) for input \(input.shape)")
+            precondition(
+                (s.cell != nil) == cell.hasCellState && (s.cell == nil || s.cell!.shape == expected),
+                "\(name): state.cell (shape \(s.cell.map { "\($0.shape)" } ?? "none")) does not match \(cell.hasCellState ? "\(expected)" : "none") for input \(input.shape)"
+            )
             return unbatched ? RecurrentState(hidden: s.hidden.unsqueezed(axis: 1), cell: s.cell?.unsqueezed(axis: 1)) : s
         }
         func slot(_ t: Tensor?, _ i: Int) -> Tensor? { t?.narrowed(axis: 0, start: i, length: 1).reshaped([batch, hiddenSize]) }
@@ -112,9 +124,10 @@ open class RecurrentLayer: Module {
             for direction in 0..<directionCount {
                 let i = layer * directionCount + direction
                 let w = weights[(i * perCell)..<((i + 1) * perCell)].map(\.1)
-                let r = recurrence(x, cell: cell, weightIH: w[0], weightHH: w[1], biasIH: hasBias ? w[2] : nil,
-                                   biasHH: hasBias ? w[3] : nil, initialHidden: slot(initial?.hidden, i),
-                                   initialCell: slot(initial?.cell, i), reverse: direction == 1)
+                let r = recurrence(
+                    x, cell: cell, weightIH: w[0], weightHH: w[1], biasIH: hasBias ? w[2] : nil,
+                    biasHH: hasBias ? w[3] : nil, initialHidden: slot(initial?.hidden, i),
+                    initialCell: slot(initial?.cell, i), reverse: direction == 1)
                 outputs.append(r.output)
                 hidden.append(r.hidden)
                 if let c = r.cell { cells.append(c) }
@@ -136,12 +149,15 @@ open class RecurrentLayer: Module {
 public final class RNN: RecurrentLayer {
     public enum Nonlinearity: Sendable { case tanh, relu }
 
-    public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, nonlinearity: Nonlinearity = .tanh,
-                bias: Bool = true, batchFirst: Bool = false, dropout: Float = 0, bidirectional: Bool = false,
-                generator: RandomGenerator = .global) {
-        super.init(cell: nonlinearity == .tanh ? .rnnTanh : .rnnReLU, inputSize: inputSize, hiddenSize: hiddenSize,
-                   layers: layers, bias: bias, batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional,
-                   generator: generator)
+    public init(
+        inputSize: Int, hiddenSize: Int, layers: Int = 1, nonlinearity: Nonlinearity = .tanh,
+        bias: Bool = true, batchFirst: Bool = false, dropout: Float = 0, bidirectional: Bool = false,
+        generator: RandomGenerator = .global
+    ) {
+        super.init(
+            cell: nonlinearity == .tanh ? .rnnTanh : .rnnReLU, inputSize: inputSize, hiddenSize: hiddenSize,
+            layers: layers, bias: bias, batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional,
+            generator: generator)
     }
 }
 
@@ -149,18 +165,24 @@ public final class RNN: RecurrentLayer {
 /// steps. Gates in PyTorch's order i, f, g, o. Shapes and names: see `RecurrentLayer`; the state
 /// has a `cell` as well.
 public final class LSTM: RecurrentLayer {
-    public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
-                dropout: Float = 0, bidirectional: Bool = false, generator: RandomGenerator = .global) {
-        super.init(cell: .lstm, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, bias: bias,
-                   batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, generator: generator)
+    public init(
+        inputSize: Int, hiddenSize: Int, layers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
+        dropout: Float = 0, bidirectional: Bool = false, generator: RandomGenerator = .global
+    ) {
+        super.init(
+            cell: .lstm, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, bias: bias,
+            batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, generator: generator)
     }
 }
 
 /// Gated recurrent unit: gates r, z, n as PyTorch's. Shapes and names: see `RecurrentLayer`.
 public final class GRU: RecurrentLayer {
-    public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
-                dropout: Float = 0, bidirectional: Bool = false, generator: RandomGenerator = .global) {
-        super.init(cell: .gru, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, bias: bias,
-                   batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, generator: generator)
+    public init(
+        inputSize: Int, hiddenSize: Int, layers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
+        dropout: Float = 0, bidirectional: Bool = false, generator: RandomGenerator = .global
+    ) {
+        super.init(
+            cell: .gru, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, bias: bias,
+            batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, generator: generator)
     }
 }

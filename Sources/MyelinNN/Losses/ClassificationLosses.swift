@@ -17,8 +17,10 @@ public func crossEntropy(_ logits: Tensor, _ labels: Tensor, reduction: Reductio
 public func nllLoss(_ logProbabilities: Tensor, _ labels: Tensor, reduction: Reduction = .mean) -> Tensor {
     let shape = logProbabilities.shape
     precondition(shape.count >= 1, "nllLoss: log-probabilities must be [..., C], got a scalar")
-    precondition(labels.shape == Array(shape.dropLast()) && !labels.dtype.isFloatingPoint,
-                 "nllLoss: labels must be integers of shape \(Array(shape.dropLast())) for log-probabilities \(shape) (classes last), got \(labels.dtype) of shape \(labels.shape)")
+    precondition(
+        labels.shape == Array(shape.dropLast()) && !labels.dtype.isFloatingPoint,
+        "nllLoss: labels must be integers of shape \(Array(shape.dropLast())) for log-probabilities \(shape) (classes last), got \(labels.dtype) of shape \(labels.shape)"
+    )
     let picked = logProbabilities.gather(axis: -1, indices: labels.reshaped(labels.shape + [1])).reshaped(labels.shape)
     return reduction.apply(-picked)
 }
@@ -29,8 +31,9 @@ public func nllLoss(_ logProbabilities: Tensor, _ labels: Tensor, reduction: Red
 ///
 /// Shapes: probabilities and targets of the same shape → scalar (or that shape with `.none`).
 public func binaryCrossEntropy(_ probabilities: Tensor, _ targets: Tensor, reduction: Reduction = .mean) -> Tensor {
-    precondition(probabilities.shape == targets.shape,
-                 "binaryCrossEntropy: probabilities \(probabilities.shape) and targets \(targets.shape) differ in shape")
+    precondition(
+        probabilities.shape == targets.shape,
+        "binaryCrossEntropy: probabilities \(probabilities.shape) and targets \(targets.shape) differ in shape")
     let p = probabilities.detached(), t = targets.detached()
     let losses = withoutGrad { -(t * p.log().clamped(min: -100) + (1 - t) * (1 - p).log().clamped(min: -100)) }
     // Differentiating through the clamped logs would give 0 · (1/0) = NaN at p = 0 or 1.
@@ -45,8 +48,9 @@ public func binaryCrossEntropy(_ probabilities: Tensor, _ targets: Tensor, reduc
 ///
 /// Shapes: logits and targets of the same shape → scalar (or that shape with `.none`).
 public func binaryCrossEntropyWithLogits(_ logits: Tensor, _ targets: Tensor, reduction: Reduction = .mean) -> Tensor {
-    precondition(logits.shape == targets.shape,
-                 "binaryCrossEntropyWithLogits: logits \(logits.shape) and targets \(targets.shape) differ in shape")
+    precondition(
+        logits.shape == targets.shape,
+        "binaryCrossEntropyWithLogits: logits \(logits.shape) and targets \(targets.shape) differ in shape")
     let x = logits.detached(), t = targets.detached()
     let losses = withoutGrad { x.relu() - x * t + (-x.abs()).exp().log1p() }
     let perElement = differentiable("binaryCrossEntropyWithLogits", [logits], result: losses) { g in

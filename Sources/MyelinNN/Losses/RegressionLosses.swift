@@ -1,15 +1,17 @@
 /// Mean squared error. Shapes: prediction and target of the same shape → scalar.
 public func mseLoss(_ prediction: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
-    precondition(prediction.shape == target.shape,
-                 "mseLoss: prediction \(prediction.shape) and target \(target.shape) differ in shape")
+    precondition(
+        prediction.shape == target.shape,
+        "mseLoss: prediction \(prediction.shape) and target \(target.shape) differ in shape")
     let difference = prediction - target
     return reduction.apply(difference * difference)
 }
 
 /// Mean absolute error. Shapes: prediction and target of the same shape → scalar.
 public func l1Loss(_ prediction: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
-    precondition(prediction.shape == target.shape,
-                 "l1Loss: prediction \(prediction.shape) and target \(target.shape) differ in shape")
+    precondition(
+        prediction.shape == target.shape,
+        "l1Loss: prediction \(prediction.shape) and target \(target.shape) differ in shape")
     return reduction.apply((prediction - target).abs())
 }
 

@@ -13,14 +13,19 @@ public class Adam: Optimizer {
     /// per-parameter `step`), not the optimizer's, so a parameter first updated late starts fresh.
     private var parameterSteps: [Int]
 
-    public convenience init(_ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                            epsilon: Float = 1e-8, weightDecay: Float = 0) {
-        self.init(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
-                  weightDecay: weightDecay, decoupled: false)
+    public convenience init(
+        _ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0
+    ) {
+        self.init(
+            parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+            weightDecay: weightDecay, decoupled: false)
     }
 
-    init(_ parameters: [Tensor], learningRate: Float, beta1: Float, beta2: Float, epsilon: Float,
-         weightDecay: Float, decoupled: Bool) {
+    init(
+        _ parameters: [Tensor], learningRate: Float, beta1: Float, beta2: Float, epsilon: Float,
+        weightDecay: Float, decoupled: Bool
+    ) {
         precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "\(Self.self): betas (\(beta1), \(beta2)) must be in [0, 1)")
         self.beta1 = beta1
         self.beta2 = beta2
@@ -31,8 +36,10 @@ public class Adam: Optimizer {
         super.init(parameters, learningRate: learningRate)
     }
 
-    public override func update(parameter index: Int, weights p: UnsafeMutableBufferPointer<Float>,
-                                gradient: UnsafeBufferPointer<Float>) {
+    public override func update(
+        parameter index: Int, weights p: UnsafeMutableBufferPointer<Float>,
+        gradient: UnsafeBufferPointer<Float>
+    ) {
         let b1 = beta1, b2 = beta2, eps = epsilon, lr = learningRate, wd = weightDecay
         // Bias corrections in double: β^t underflows gracefully and keeps 1 − β^t accurate.
         parameterSteps[index] += 1
@@ -46,8 +53,9 @@ public class Adam: Optimizer {
         // The loop runs in C (CMyelinKernels/optimizers.c), where its square roots and divisions are vectorised.
         firstMoment[index].withUnsafeMutableScalars { m in
             secondMoment[index].withUnsafeMutableScalars { v in
-                myelin_adam_update(Int64(p.count), p.baseAddress!, gradient.baseAddress!, m.baseAddress!, v.baseAddress!,
-                                   &settings)
+                myelin_adam_update(
+                    Int64(p.count), p.baseAddress!, gradient.baseAddress!, m.baseAddress!, v.baseAddress!,
+                    &settings)
             }
         }
     }
@@ -70,9 +78,12 @@ public class Adam: Optimizer {
 
 /// Adam with decoupled weight decay (default 0.01, as PyTorch's AdamW).
 public final class AdamW: Adam {
-    public init(_ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
-        super.init(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
-                   weightDecay: weightDecay, decoupled: true)
+    public init(
+        _ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0.01
+    ) {
+        super.init(
+            parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+            weightDecay: weightDecay, decoupled: true)
     }
 }

@@ -11,8 +11,9 @@ open class Optimizer {
         precondition(!parameters.isEmpty, "\(Self.self): got an empty parameter list")
         precondition(learningRate >= 0, "\(Self.self): learning rate \(learningRate) is negative")
         for p in parameters {
-            precondition(p.requiresGrad && p.isContiguous,
-                         "\(Self.self): parameters must be contiguous tensors that require gradients (shape \(p.shape))")
+            precondition(
+                p.requiresGrad && p.isContiguous,
+                "\(Self.self): parameters must be contiguous tensors that require gradients (shape \(p.shape))")
         }
         self.parameters = parameters
         self.learningRate = learningRate

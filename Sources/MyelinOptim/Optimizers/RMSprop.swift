@@ -5,8 +5,10 @@ public final class RMSprop: Optimizer {
     private lazy var squareAverage = makeSlots()
     private lazy var buffer = makeSlots()
 
-    public init(_ parameters: [Tensor], learningRate: Float = 0.01, alpha: Float = 0.99, epsilon: Float = 1e-8,
-                momentum: Float = 0, weightDecay: Float = 0) {
+    public init(
+        _ parameters: [Tensor], learningRate: Float = 0.01, alpha: Float = 0.99, epsilon: Float = 1e-8,
+        momentum: Float = 0, weightDecay: Float = 0
+    ) {
         precondition(alpha >= 0 && alpha < 1, "RMSprop: alpha \(alpha) must be in [0, 1)")
         self.alpha = alpha
         self.epsilon = epsilon
@@ -15,8 +17,10 @@ public final class RMSprop: Optimizer {
         super.init(parameters, learningRate: learningRate)
     }
 
-    public override func update(parameter index: Int, weights p: UnsafeMutableBufferPointer<Float>,
-                                gradient: UnsafeBufferPointer<Float>) {
+    public override func update(
+        parameter index: Int, weights p: UnsafeMutableBufferPointer<Float>,
+        gradient: UnsafeBufferPointer<Float>
+    ) {
         let a = alpha, eps = epsilon, lr = learningRate, mu = momentum, wd = weightDecay
         squareAverage[index].withUnsafeMutableScalars { v in
             if mu == 0 {

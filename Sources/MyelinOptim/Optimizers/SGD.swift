@@ -6,8 +6,10 @@ public final class SGD: Optimizer {
     private lazy var velocity = makeSlots()
     private var velocityStarted: [Bool]
 
-    public init(_ parameters: [Tensor], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
-                weightDecay: Float = 0, nesterov: Bool = false) {
+    public init(
+        _ parameters: [Tensor], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
+        weightDecay: Float = 0, nesterov: Bool = false
+    ) {
         precondition(momentum >= 0 && weightDecay >= 0, "SGD: momentum \(momentum) and weight decay \(weightDecay) must be ≥ 0")
         precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov needs momentum > 0 and no dampening")
         self.momentum = momentum
@@ -18,8 +20,10 @@ public final class SGD: Optimizer {
         super.init(parameters, learningRate: learningRate)
     }
 
-    public override func update(parameter index: Int, weights p: UnsafeMutableBufferPointer<Float>,
-                                gradient: UnsafeBufferPointer<Float>) {
+    public override func update(
+        parameter index: Int, weights p: UnsafeMutableBufferPointer<Float>,
+        gradient: UnsafeBufferPointer<Float>
+    ) {
         let lr = learningRate, wd = weightDecay, mu = momentum, nesterov = nesterov
         // One branch-free loop per case, so each vectorises; large tensors are split over threads.
         guard mu != 0 else {

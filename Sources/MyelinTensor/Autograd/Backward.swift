@@ -7,8 +7,9 @@ extension Tensor {
         precondition(requiresGrad, "backward: this tensor does not require a gradient (no input of it requires one)")
         let seed: Tensor
         if let gradient {
-            precondition(gradient.shape == shape,
-                         "backward: gradient shape \(gradient.shape) does not match tensor shape \(shape)")
+            precondition(
+                gradient.shape == shape,
+                "backward: gradient shape \(gradient.shape) does not match tensor shape \(shape)")
             seed = gradient
         } else {
             precondition(count == 1, "backward: a gradient must be given for a non-scalar tensor of shape \(shape)")
@@ -28,12 +29,14 @@ extension Tensor {
             guard let grad = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
             if let node = tensor.gradFn {
                 let inputGrads = node.backward(grad)
-                precondition(inputGrads.count == node.inputs.count,
-                             "backward of \(node.name): returned \(inputGrads.count) gradients for \(node.inputs.count) inputs")
+                precondition(
+                    inputGrads.count == node.inputs.count,
+                    "backward of \(node.name): returned \(inputGrads.count) gradients for \(node.inputs.count) inputs")
                 for (input, g) in zip(node.inputs, inputGrads) where input.requiresGrad {
                     guard let g else { continue }
-                    precondition(g.shape == input.shape,
-                                 "backward of \(node.name): gradient shape \(g.shape) does not match input shape \(input.shape)")
+                    precondition(
+                        g.shape == input.shape,
+                        "backward of \(node.name): gradient shape \(g.shape) does not match input shape \(input.shape)")
                     let key = ObjectIdentifier(input)
                     pending[key] = pending[key].map { $0 + g } ?? g
                 }
@@ -47,7 +50,8 @@ extension Tensor {
         if let existing = grad {
             existing.addInPlace(g)
         } else if g.isContiguous && g.offset == 0 && g.storage.count == g.count && g.dtype == .float32
-                    && !g.requiresGrad && !adopted.contains(ObjectIdentifier(g.storage)) {
+            && !g.requiresGrad && !adopted.contains(ObjectIdentifier(g.storage))
+        {
             grad = g
         } else {
             grad = g.contiguousCopy()

@@ -51,8 +51,10 @@ public final class GradNode {
 /// `withoutGrad`. The closure must not capture `result` itself (capture `result.detached()`
 /// instead), or the graph would keep itself alive.
 @discardableResult
-public func differentiable(_ name: String, _ inputs: [Tensor?], result: Tensor,
-                           backward: @escaping (_ gradient: Tensor) -> [Tensor?]) -> Tensor {
+public func differentiable(
+    _ name: String, _ inputs: [Tensor?], result: Tensor,
+    backward: @escaping (_ gradient: Tensor) -> [Tensor?]
+) -> Tensor {
     guard GradMode.isEnabled, inputs.contains(where: { $0?.requiresGrad == true }) else { return result }
     let present = inputs.compactMap { $0 }
     var recorded = backward

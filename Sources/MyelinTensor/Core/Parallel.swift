@@ -12,10 +12,12 @@ public func parallelFor(_ count: Int, grain: Int, _ body: (Int, Int) -> Void) {
     withoutActuallyEscaping(body) { escapable in
         var closure = escapable
         withUnsafeMutablePointer(to: &closure) { pointer in
-            myelin_parallel_for(Int64(count), Int64(grain), { context, begin, end in
-                let body = context!.assumingMemoryBound(to: ((Int, Int) -> Void).self).pointee
-                body(Int(begin), Int(end))
-            }, pointer)
+            myelin_parallel_for(
+                Int64(count), Int64(grain),
+                { context, begin, end in
+                    let body = context!.assumingMemoryBound(to: ((Int, Int) -> Void).self).pointee
+                    body(Int(begin), Int(end))
+                }, pointer)
         }
     }
 }

@@ -6,14 +6,18 @@
 
 /// Stops the program with `message` (file and line included) when `condition` is false.
 @_transparent
-package func precondition(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String = String(),
-                          file: StaticString = #fileID, line: UInt = #line) {
+package func precondition(
+    _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String = String(),
+    file: StaticString = #fileID, line: UInt = #line
+) {
     if _slowPath(!condition()) { fatalError(message(), file: file, line: line) }
 }
 
 /// Stops the program with `message` (file and line included).
 @_transparent
-package func preconditionFailure(_ message: @autoclosure () -> String = String(),
-                                 file: StaticString = #fileID, line: UInt = #line) -> Never {
+package func preconditionFailure(
+    _ message: @autoclosure () -> String = String(),
+    file: StaticString = #fileID, line: UInt = #line
+) -> Never {
     fatalError(message(), file: file, line: line)
 }

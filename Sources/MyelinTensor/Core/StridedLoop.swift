@@ -11,7 +11,8 @@ enum StridedLoop {
         var outStrides: [[Int]] = Array(repeating: [], count: strides.count)
         for d in 0..<shape.count where shape[d] != 1 {
             if let last = outShape.last,
-               strides.indices.allSatisfy({ outStrides[$0].last! == strides[$0][d] * shape[d] }) {
+                strides.indices.allSatisfy({ outStrides[$0].last! == strides[$0][d] * shape[d] })
+            {
                 outShape[outShape.count - 1] = last * shape[d]
                 for k in strides.indices { outStrides[k][outStrides[k].count - 1] = strides[k][d] }
             } else {
@@ -26,8 +27,10 @@ enum StridedLoop {
     /// Always inlined, so that the caller's body (and any function it calls, such as a reduction's
     /// combine) is compiled into the loop rather than called through a closure per element.
     @inline(__always)
-    static func forEachRow(shape: [Int], strides: [[Int]], offsets: [Int],
-                           _ body: (UnsafeMutablePointer<Int>, Int, UnsafePointer<Int>) -> Void) {
+    static func forEachRow(
+        shape: [Int], strides: [[Int]], offsets: [Int],
+        _ body: (UnsafeMutablePointer<Int>, Int, UnsafePointer<Int>) -> Void
+    ) {
         if shape.contains(0) { return }
         let (s, st) = simplify(shape: shape, strides: strides)
         let operands = offsets.count

@@ -15,8 +15,9 @@ public final class Tensor {
     /// Whether `backward()` should compute a gradient for this tensor. Set it on leaves (parameters).
     public var requiresGrad: Bool {
         didSet {
-            precondition(!requiresGrad || dtype.isFloatingPoint,
-                         "requiresGrad: only float32 tensors can require gradients (this is \(dtype))")
+            precondition(
+                !requiresGrad || dtype.isFloatingPoint,
+                "requiresGrad: only float32 tensors can require gradients (this is \(dtype))")
         }
     }
     /// The accumulated gradient, filled by `backward()` on tensors that require it.
@@ -88,8 +89,9 @@ extension Tensor {
 
     /// A float32 tensor of `shape` holding `scalars` in row-major order.
     public convenience init(shape: [Int], scalars: [Float]) {
-        precondition(shape.reduce(1, *) == scalars.count,
-                     "Tensor(shape:scalars:): shape \(shape) needs \(shape.reduce(1, *)) values, got \(scalars.count)")
+        precondition(
+            shape.reduce(1, *) == scalars.count,
+            "Tensor(shape:scalars:): shape \(shape) needs \(shape.reduce(1, *)) values, got \(scalars.count)")
         self.init(empty: shape)
         scalars.withUnsafeBufferPointer { src in
             storage.floats.update(from: src.baseAddress!, count: src.count)
@@ -115,8 +117,9 @@ extension Tensor {
 
     /// An integer tensor (int64 by default, like PyTorch's labels) of `shape`.
     public convenience init(shape: [Int], integers: [Int], dtype: DType = .int64) {
-        precondition(shape.reduce(1, *) == integers.count,
-                     "Tensor(shape:integers:): shape \(shape) needs \(shape.reduce(1, *)) values, got \(integers.count)")
+        precondition(
+            shape.reduce(1, *) == integers.count,
+            "Tensor(shape:integers:): shape \(shape) needs \(shape.reduce(1, *)) values, got \(integers.count)")
         self.init(empty: shape, dtype: dtype)
         switch dtype {
         case .int64:
@@ -140,8 +143,10 @@ extension Tensor {
     }
 
     /// A new contiguous float32 tensor whose buffer `initializer` fills (every element must be written).
-    public convenience init(uninitializedShape shape: [Int],
-                            initializer: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+    public convenience init(
+        uninitializedShape shape: [Int],
+        initializer: (UnsafeMutableBufferPointer<Float>) throws -> Void
+    ) rethrows {
         self.init(empty: shape)
         try initializer(UnsafeMutableBufferPointer(start: storage.floats, count: count))
     }
@@ -202,8 +207,9 @@ extension Tensor {
         switch dtype {
         case .float32:
             let value = storage.floats[o]
-            precondition(value.isFinite && Swift.abs(value) < 0x1p63,
-                         "integers: \(value) has no integer value (tensor of shape \(shape))")
+            precondition(
+                value.isFinite && Swift.abs(value) < 0x1p63,
+                "integers: \(value) has no integer value (tensor of shape \(shape))")
             return Int(value)
         case .int32: return Int(storage.base.assumingMemoryBound(to: Int32.self)[o])
         case .int64: return Int(storage.base.assumingMemoryBound(to: Int64.self)[o])
@@ -224,16 +230,18 @@ extension Tensor {
 
     /// Direct access to a contiguous float32 tensor's elements (no copy).
     public func withUnsafeScalars<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
-        precondition(dtype == .float32 && isContiguous,
-                     "withUnsafeScalars: needs a contiguous float32 tensor (shape \(shape), \(dtype)); call contiguous() first")
+        precondition(
+            dtype == .float32 && isContiguous,
+            "withUnsafeScalars: needs a contiguous float32 tensor (shape \(shape), \(dtype)); call contiguous() first")
         return try body(UnsafeBufferPointer(start: storage.floats + offset, count: count))
     }
 
     /// Direct mutable access to a contiguous float32 tensor's elements, for in-place updates such as
     /// an optimizer step. It bypasses autograd: use it on leaves, outside of recorded computations.
     public func withUnsafeMutableScalars<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
-        precondition(dtype == .float32 && isContiguous,
-                     "withUnsafeMutableScalars: needs a contiguous float32 tensor (shape \(shape), \(dtype))")
+        precondition(
+            dtype == .float32 && isContiguous,
+            "withUnsafeMutableScalars: needs a contiguous float32 tensor (shape \(shape), \(dtype))")
         return try body(UnsafeMutableBufferPointer(start: storage.floats + offset, count: count))
     }
 

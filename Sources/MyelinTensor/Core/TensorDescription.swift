@@ -1,11 +1,11 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(ucrt)
-import ucrt
+    import ucrt
 #else
-import Darwin
+    import Darwin
 #endif
 
 // Printing tensors the way PyTorch prints them:

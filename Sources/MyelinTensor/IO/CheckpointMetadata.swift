@@ -21,8 +21,10 @@ public enum CheckpointMetadata {
 
     /// The value stored under `key` in `metadata` of the checkpoint at `path`; a `CheckpointError`
     /// naming the file, the key and `what` it should hold when it is missing or does not decode.
-    public static func value<T: Decodable>(_ type: T.Type, key: String, in metadata: [String: String], path: String,
-                                           what: String) throws -> T {
+    public static func value<T: Decodable>(
+        _ type: T.Type, key: String, in metadata: [String: String], path: String,
+        what: String
+    ) throws -> T {
         guard let text = metadata[key], let value = decode(T.self, from: text) else {
             throw CheckpointError(path: path, message: "its \(what) (metadata \(key)) is missing or unreadable")
         }

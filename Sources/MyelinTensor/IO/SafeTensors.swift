@@ -60,8 +60,9 @@ public enum SafeTensors {
     public static func encode(_ tensors: [(String, Tensor)], metadata: [String: String] = [:]) -> Data {
         var seen = Set<String>()
         for (name, _) in tensors {
-            precondition(name != "__metadata__",
-                         "SafeTensors.encode: \"__metadata__\" names the metadata and cannot name a tensor")
+            precondition(
+                name != "__metadata__",
+                "SafeTensors.encode: \"__metadata__\" names the metadata and cannot name a tensor")
             precondition(seen.insert(name).inserted, "SafeTensors.encode: the name \"\(name)\" is given twice")
         }
         let tensors = tensors.map { ($0.0, $0.1.isContiguous ? $0.1 : $0.1.contiguousCopy()) }
@@ -221,8 +222,9 @@ private struct SafeTensorsDecoder {
             tensors[entry.name] = try load(entry, from: data.baseAddress.map { $0 + entry.begin })
             storedTypes[entry.name] = entry.dtype
         }
-        return SafeTensorsFile(names: entries.map(\.name), tensors: tensors, metadata: metadata,
-                               storedTypes: storedTypes)
+        return SafeTensorsFile(
+            names: entries.map(\.name), tensors: tensors, metadata: metadata,
+            storedTypes: storedTypes)
     }
 
     /// The offset of the first byte that is not part of valid UTF-8, or nil.
@@ -350,28 +352,36 @@ private struct SafeTensorsDecoder {
 // MARK: - Element conversions
 
 /// Copies `count` elements of `type` from native to little-endian byte order.
-private func storeLittleEndian<T: FixedWidthInteger>(_ type: T.Type, _ count: Int, from source: UnsafeRawPointer,
-                                                     to destination: UnsafeMutableRawPointer) {
+private func storeLittleEndian<T: FixedWidthInteger>(
+    _ type: T.Type, _ count: Int, from source: UnsafeRawPointer,
+    to destination: UnsafeMutableRawPointer
+) {
     let size = MemoryLayout<T>.size
     for i in 0..<count {
-        destination.storeBytes(of: source.load(fromByteOffset: i * size, as: T.self).littleEndian,
-                               toByteOffset: i * size, as: T.self)
+        destination.storeBytes(
+            of: source.load(fromByteOffset: i * size, as: T.self).littleEndian,
+            toByteOffset: i * size, as: T.self)
     }
 }
 
 /// Copies `count` elements of `type` from little-endian to native byte order.
-private func loadLittleEndian<T: FixedWidthInteger>(_ type: T.Type, _ count: Int, from source: UnsafeRawPointer,
-                                                    to destination: UnsafeMutableRawPointer) {
+private func loadLittleEndian<T: FixedWidthInteger>(
+    _ type: T.Type, _ count: Int, from source: UnsafeRawPointer,
+    to destination: UnsafeMutableRawPointer
+) {
     let size = MemoryLayout<T>.size
     for i in 0..<count {
-        destination.storeBytes(of: T(littleEndian: source.loadUnaligned(fromByteOffset: i * size, as: T.self)),
-                               toByteOffset: i * size, as: T.self)
+        destination.storeBytes(
+            of: T(littleEndian: source.loadUnaligned(fromByteOffset: i * size, as: T.self)),
+            toByteOffset: i * size, as: T.self)
     }
 }
 
 /// Converts `count` little-endian 16-bit floats to float32 with `convert`.
-private func convert16(_ count: Int, from source: UnsafeRawPointer, to destination: UnsafeMutablePointer<Float>,
-                       _ convert: (UInt16) -> Float) {
+private func convert16(
+    _ count: Int, from source: UnsafeRawPointer, to destination: UnsafeMutablePointer<Float>,
+    _ convert: (UInt16) -> Float
+) {
     for i in 0..<count {
         destination[i] = convert(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
     }
@@ -384,12 +394,12 @@ func floatFromHalf(_ bits: UInt16) -> Float {
     let exponent = UInt32(bits >> 10) & 0x1f
     let significand = UInt32(bits & 0x3ff)
     switch exponent {
-    case 0x1f: // infinity or NaN
+    case 0x1f:  // infinity or NaN
         return Float(bitPattern: sign | 0x7f80_0000 | significand << 13)
-    case 0: // zero or subnormal: significand × 2⁻²⁴, exact in float32
+    case 0:  // zero or subnormal: significand × 2⁻²⁴, exact in float32
         let magnitude = Float(significand) * 0x1p-24
         return Float(bitPattern: sign | magnitude.bitPattern)
-    default: // rebias the exponent from 15 to 127
+    default:  // rebias the exponent from 15 to 127
         return Float(bitPattern: sign | (exponent + 112) << 23 | significand << 13)
     }
 }

@@ -69,10 +69,12 @@ public struct SafeTensorsError: Error, Equatable, Sendable, CustomStringConverti
             what = "\(n) bytes is too short for a safetensors file (the header length alone takes 8)"
         case .headerTooLarge(let n):
             notSafeTensors = true
-            what = "its first 8 bytes\(Self.asText(n)), read as the header length a safetensors file starts with, "
+            what =
+                "its first 8 bytes\(Self.asText(n)), read as the header length a safetensors file starts with, "
                 + "say \(n) bytes, over the format's limit of 100,000,000"
         case .headerPastEnd(let n, let available):
-            what = "header length \(n) runs past the end of the file (\(available) bytes follow the length): "
+            what =
+                "header length \(n) runs past the end of the file (\(available) bytes follow the length): "
                 + "the file is cut short, or is not a safetensors file"
         case .headerNotUTF8(let at):
             notSafeTensors = true

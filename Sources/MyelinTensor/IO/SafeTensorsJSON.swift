@@ -100,7 +100,7 @@ struct JSONParser {
     }
 
     private mutating func object(depth: Int) throws -> JSONValue {
-        index += 1 // {
+        index += 1  // {
         var members: [(key: String, value: JSONValue)] = []
         skipWhitespace()
         if current == UInt8(ascii: "}") { index += 1; return .object(members) }
@@ -120,7 +120,7 @@ struct JSONParser {
     }
 
     private mutating func array(depth: Int) throws -> JSONValue {
-        index += 1 // [
+        index += 1  // [
         var elements: [JSONValue] = []
         skipWhitespace()
         if current == UInt8(ascii: "]") { index += 1; return .array(elements) }
@@ -173,7 +173,7 @@ struct JSONParser {
 
     private mutating func string() throws -> String {
         let start = index
-        index += 1 // "
+        index += 1  // "
         var utf8: [UInt8] = []
         while true {
             guard let b = current else {

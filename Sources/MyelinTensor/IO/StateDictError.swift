@@ -29,7 +29,7 @@ public struct StateDictError: Error, Equatable, CustomStringConvertible {
         switch problem {
         case .missing: return "\(receiver) needs tensor '\(name)', which the state dict does not have"
         case .unexpected: return "the state dict has a tensor '\(name)' that \(receiver) does not have"
-        case let .shapeMismatch(expected, found):
+        case .shapeMismatch(let expected, let found):
             return "tensor '\(name)' has shape \(found) in the state dict, but \(receiver) needs \(expected)"
         case .missingCounter: return "\(receiver) needs counter '\(name)', which the state dict does not have"
         }
@@ -41,8 +41,9 @@ public struct StateDictError: Error, Equatable, CustomStringConvertible {
         for (name, tensor) in targets {
             guard let value = values[name] else { throw StateDictError(receiver: receiver, name: name, problem: .missing) }
             guard value.shape == tensor.shape else {
-                throw StateDictError(receiver: receiver, name: name,
-                                     problem: .shapeMismatch(expected: tensor.shape, found: value.shape))
+                throw StateDictError(
+                    receiver: receiver, name: name,
+                    problem: .shapeMismatch(expected: tensor.shape, found: value.shape))
             }
         }
         let known = Set(targets.map(\.0))

@@ -47,10 +47,12 @@ extension Tensor {
     public func softsign() -> Tensor {
         let y = Elementwise.map(self, "softsign") { $0 / (1 + Swift.abs($0)) }
         return differentiable("softsign", [self], result: y) { g in
-            [Elementwise.zip(g, self.detached(), "softsign backward") { gv, x in
-                let d = 1 + Swift.abs(x)
-                return gv / (d * d)
-            }]
+            [
+                Elementwise.zip(g, self.detached(), "softsign backward") { gv, x in
+                    let d = 1 + Swift.abs(x)
+                    return gv / (d * d)
+                }
+            ]
         }
     }
 

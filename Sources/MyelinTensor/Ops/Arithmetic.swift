@@ -20,8 +20,10 @@ extension Tensor {
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let z = Elementwise.zip(a, b, "mul") { $0 * $1 }
         return differentiable("mul", [a, b], result: z) { g in
-            [a.requiresGrad ? (g * b.detached()).sumToShape(a.shape) : nil,
-             b.requiresGrad ? (g * a.detached()).sumToShape(b.shape) : nil]
+            [
+                a.requiresGrad ? (g * b.detached()).sumToShape(a.shape) : nil,
+                b.requiresGrad ? (g * a.detached()).sumToShape(b.shape) : nil,
+            ]
         }
     }
 
@@ -30,8 +32,10 @@ extension Tensor {
         let quotient = z.detached()
         return differentiable("div", [a, b], result: z) { g in
             // d(a/b)/db = -a/b² = -z/b
-            [a.requiresGrad ? (g / b.detached()).sumToShape(a.shape) : nil,
-             b.requiresGrad ? (-(g * quotient) / b.detached()).sumToShape(b.shape) : nil]
+            [
+                a.requiresGrad ? (g / b.detached()).sumToShape(a.shape) : nil,
+                b.requiresGrad ? (-(g * quotient) / b.detached()).sumToShape(b.shape) : nil,
+            ]
         }
     }
 
@@ -86,8 +90,10 @@ public func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
     let z = Elementwise.zip(a, b, "maximum") { Swift.max($0, $1) }
     return differentiable("maximum", [a, b], result: z) { g in
         let aWins = Elementwise.zip(a.detached(), b.detached(), "maximum backward") { $0 >= $1 ? 1 : 0 }
-        return [a.requiresGrad ? (g * aWins).sumToShape(a.shape) : nil,
-                b.requiresGrad ? (g * (1 - aWins)).sumToShape(b.shape) : nil]
+        return [
+            a.requiresGrad ? (g * aWins).sumToShape(a.shape) : nil,
+            b.requiresGrad ? (g * (1 - aWins)).sumToShape(b.shape) : nil,
+        ]
     }
 }
 
@@ -96,7 +102,9 @@ public func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
     let z = Elementwise.zip(a, b, "minimum") { Swift.min($0, $1) }
     return differentiable("minimum", [a, b], result: z) { g in
         let aWins = Elementwise.zip(a.detached(), b.detached(), "minimum backward") { $0 <= $1 ? 1 : 0 }
-        return [a.requiresGrad ? (g * aWins).sumToShape(a.shape) : nil,
-                b.requiresGrad ? (g * (1 - aWins)).sumToShape(b.shape) : nil]
+        return [
+            a.requiresGrad ? (g * aWins).sumToShape(a.shape) : nil,
+            b.requiresGrad ? (g * (1 - aWins)).sumToShape(b.shape) : nil,
+        ]
     }
 }

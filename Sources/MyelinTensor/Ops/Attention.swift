@@ -14,38 +14,50 @@ import CMyelinKernels
 ///
 /// A 4-D result is laid out as [B, T, H, Dv] in memory, so merging its heads,
 /// `result.transposed(1, 2).reshaped([B, T, H·Dv])`, is a view, not a copy.
-public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, causal: Bool = false,
-                                      keyPaddingMask: Tensor? = nil, scale: Float? = nil) -> Tensor {
+public func scaledDotProductAttention(
+    query: Tensor, key: Tensor, value: Tensor, causal: Bool = false,
+    keyPaddingMask: Tensor? = nil, scale: Float? = nil
+) -> Tensor {
     let r = query.rank
-    precondition(r >= 2 && key.rank == r && value.rank == r,
-                 "scaledDotProductAttention: query, key and value must have one rank ≥ 2, got shapes \(query.shape), \(key.shape) and \(value.shape)")
+    precondition(
+        r >= 2 && key.rank == r && value.rank == r,
+        "scaledDotProductAttention: query, key and value must have one rank ≥ 2, got shapes \(query.shape), \(key.shape) and \(value.shape)"
+    )
     let lead = Array(query.shape.dropLast(2))
-    precondition(Array(key.shape.dropLast(2)) == lead && Array(value.shape.dropLast(2)) == lead,
-                 "scaledDotProductAttention: the leading dimensions of query shape \(query.shape), key shape \(key.shape) and value shape \(value.shape) differ")
-    precondition(key.shape[r - 1] == query.shape[r - 1],
-                 "scaledDotProductAttention: query shape \(query.shape) and key shape \(key.shape) differ in their last (feature) dimension")
-    precondition(value.shape[r - 2] == key.shape[r - 2],
-                 "scaledDotProductAttention: key shape \(key.shape) and value shape \(value.shape) differ in the number of keys")
+    precondition(
+        Array(key.shape.dropLast(2)) == lead && Array(value.shape.dropLast(2)) == lead,
+        "scaledDotProductAttention: the leading dimensions of query shape \(query.shape), key shape \(key.shape) and value shape \(value.shape) differ"
+    )
+    precondition(
+        key.shape[r - 1] == query.shape[r - 1],
+        "scaledDotProductAttention: query shape \(query.shape) and key shape \(key.shape) differ in their last (feature) dimension")
+    precondition(
+        value.shape[r - 2] == key.shape[r - 2],
+        "scaledDotProductAttention: key shape \(key.shape) and value shape \(value.shape) differ in the number of keys")
     let (t, valueSize) = (query.shape[r - 2], value.shape[r - 1])
     let batch = lead.first ?? 1, heads = lead.dropFirst().reduce(1, *)
-    let problem = AttentionProblem(batch: batch, heads: heads, queries: t, keys: key.shape[r - 2],
-                                   headSize: query.shape[r - 1], valueSize: valueSize, causal: causal,
-                                   scale: scale, mask: keyPaddingMask, maskShape: r >= 3 ? [batch, key.shape[r - 2]] : [key.shape[r - 2]],
-                                   query: Heads(query), key: Heads(key), value: Heads(value))
+    let problem = AttentionProblem(
+        batch: batch, heads: heads, queries: t, keys: key.shape[r - 2],
+        headSize: query.shape[r - 1], valueSize: valueSize, causal: causal,
+        scale: scale, mask: keyPaddingMask, maskShape: r >= 3 ? [batch, key.shape[r - 2]] : [key.shape[r - 2]],
+        query: Heads(query), key: Heads(key), value: Heads(value))
     // 4-D: heads interleaved ([B, T, H, Dv] in memory); otherwise contiguous.
     let storage = TensorStorage(count: batch * heads * t * valueSize, dtype: .float32)
     let interleaved = r == 4
-    let output = Heads(owner: Tensor(storage: storage, shape: [storage.count]), offset: 0,
-                       batch: heads * t * valueSize, head: interleaved ? valueSize : t * valueSize,
-                       position: interleaved ? heads * valueSize : valueSize)
-    let result = Tensor(storage: storage, shape: lead + [t, valueSize],
-                        strides: interleaved ? [output.batch, output.head, output.position, 1] : nil)
+    let output = Heads(
+        owner: Tensor(storage: storage, shape: [storage.count]), offset: 0,
+        batch: heads * t * valueSize, head: interleaved ? valueSize : t * valueSize,
+        position: interleaved ? heads * valueSize : valueSize)
+    let result = Tensor(
+        storage: storage, shape: lead + [t, valueSize],
+        strides: interleaved ? [output.batch, output.head, output.position, 1] : nil)
     let logSumExp = problem.forward(into: output)
     return differentiable("scaledDotProductAttention", [query, key, value], result: result) { g in
         let grads = [query, key, value].map { $0.requiresGrad ? Tensor(empty: $0.shape) : nil }
-        problem.backward(logSumExp: logSumExp, gradOutput: Heads(g),
-                         gradQuery: grads[0].map(Heads.init), gradKey: grads[1].map(Heads.init),
-                         gradValue: grads[2].map(Heads.init))
+        problem.backward(
+            logSumExp: logSumExp, gradOutput: Heads(g),
+            gradQuery: grads[0].map(Heads.init), gradKey: grads[1].map(Heads.init),
+            gradValue: grads[2].map(Heads.init))
         return grads
     }
 }
@@ -58,10 +70,13 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
 /// projection reads). `keyPaddingMask`: bool [B, T], true where a position is padding. The same
 /// kernel as `scaledDotProductAttention(query:key:value:…)`, reading q, k and v in place and writing
 /// their gradients into one [B, T, 3·H·D] tensor, so splitting and merging the heads cost nothing.
-public func scaledDotProductAttention(packed qkv: Tensor, heads: Int, causal: Bool = false,
-                                      keyPaddingMask: Tensor? = nil, scale: Float? = nil) -> Tensor {
-    precondition(qkv.rank == 3 && heads > 0 && qkv.shape[2] % (3 * heads) == 0,
-                 "scaledDotProductAttention(packed:): qkv must be [batch, steps, 3·heads·headSize] for \(heads) heads, got shape \(qkv.shape)")
+public func scaledDotProductAttention(
+    packed qkv: Tensor, heads: Int, causal: Bool = false,
+    keyPaddingMask: Tensor? = nil, scale: Float? = nil
+) -> Tensor {
+    precondition(
+        qkv.rank == 3 && heads > 0 && qkv.shape[2] % (3 * heads) == 0,
+        "scaledDotProductAttention(packed:): qkv must be [batch, steps, 3·heads·headSize] for \(heads) heads, got shape \(qkv.shape)")
     let (batch, t, width) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
     let headSize = width / heads
     // Part `part` (0: q, 1: k, 2: v; 0 alone for the output) of rows [B, T, parts·H·D]: column
@@ -70,16 +85,18 @@ public func scaledDotProductAttention(packed qkv: Tensor, heads: Int, causal: Bo
         let x = rows.strides[2] == 1 || rows.shape[2] <= 1 ? rows.detached() : rows.contiguousCopy()
         return Heads(owner: x, offset: x.offset + part * width, batch: x.strides[0], head: headSize, position: x.strides[1])
     }
-    let problem = AttentionProblem(batch: batch, heads: heads, queries: t, keys: t, headSize: headSize,
-                                   valueSize: headSize, causal: causal, scale: scale, mask: keyPaddingMask,
-                                   maskShape: [batch, t], query: operand(qkv, part: 0), key: operand(qkv, part: 1),
-                                   value: operand(qkv, part: 2))
+    let problem = AttentionProblem(
+        batch: batch, heads: heads, queries: t, keys: t, headSize: headSize,
+        valueSize: headSize, causal: causal, scale: scale, mask: keyPaddingMask,
+        maskShape: [batch, t], query: operand(qkv, part: 0), key: operand(qkv, part: 1),
+        value: operand(qkv, part: 2))
     let result = Tensor(empty: [batch, t, width])
     let logSumExp = problem.forward(into: operand(result, part: 0))
     return differentiable("scaledDotProductAttention(packed:)", [qkv], result: result) { g in
         let grad = Tensor(empty: qkv.shape)
-        problem.backward(logSumExp: logSumExp, gradOutput: operand(g, part: 0), gradQuery: operand(grad, part: 0),
-                         gradKey: operand(grad, part: 1), gradValue: operand(grad, part: 2))
+        problem.backward(
+            logSumExp: logSumExp, gradOutput: operand(g, part: 0), gradQuery: operand(grad, part: 0),
+            gradKey: operand(grad, part: 1), gradValue: operand(grad, part: 2))
         return [grad]
     }
 }
@@ -107,8 +124,9 @@ private struct Heads {
         let t = fits(x) ? x.detached() : x.contiguousCopy()
         let r = t.rank
         let merged = r >= 4 ? (1...(r - 3)).last { t.shape[$0] != 1 } ?? 1 : nil
-        self.init(owner: t, offset: t.offset, batch: r >= 3 ? t.strides[0] : 0, head: merged.map { t.strides[$0] } ?? 0,
-                  position: t.strides[r - 2])
+        self.init(
+            owner: t, offset: t.offset, batch: r >= 3 ? t.strides[0] : 0, head: merged.map { t.strides[$0] } ?? 0,
+            position: t.strides[r - 2])
     }
 
     var kernelValue: myelin_heads {
@@ -123,17 +141,23 @@ private struct AttentionProblem {
     /// The padding mask as contiguous bytes (nonzero: ignore the key), or nil.
     let mask: Tensor?
 
-    init(batch: Int, heads: Int, queries: Int, keys: Int, headSize: Int, valueSize: Int, causal: Bool, scale: Float?,
-         mask: Tensor?, maskShape: [Int], query: Heads, key: Heads, value: Heads) {
-        precondition([query, key, value].allSatisfy { $0.owner.dtype == .float32 },
-                     "scaledDotProductAttention: query, key and value must be float32")
+    init(
+        batch: Int, heads: Int, queries: Int, keys: Int, headSize: Int, valueSize: Int, causal: Bool, scale: Float?,
+        mask: Tensor?, maskShape: [Int], query: Heads, key: Heads, value: Heads
+    ) {
+        precondition(
+            [query, key, value].allSatisfy { $0.owner.dtype == .float32 },
+            "scaledDotProductAttention: query, key and value must be float32")
         if let mask {
-            precondition(mask.dtype == .bool && mask.shape == maskShape,
-                         "scaledDotProductAttention: keyPaddingMask must be bool of shape \(maskShape) for these queries and keys, got \(mask.dtype) of shape \(mask.shape)")
+            precondition(
+                mask.dtype == .bool && mask.shape == maskShape,
+                "scaledDotProductAttention: keyPaddingMask must be bool of shape \(maskShape) for these queries and keys, got \(mask.dtype) of shape \(mask.shape)"
+            )
         }
-        shape = myelin_attention_shape(batch: Int64(batch), heads: Int64(heads), queries: Int64(queries), keys: Int64(keys),
-                                       head_dim: Int64(headSize), value_dim: Int64(valueSize),
-                                       scale: scale ?? 1 / Float(Swift.max(headSize, 1)).squareRoot(), causal: causal ? 1 : 0)
+        shape = myelin_attention_shape(
+            batch: Int64(batch), heads: Int64(heads), queries: Int64(queries), keys: Int64(keys),
+            head_dim: Int64(headSize), value_dim: Int64(valueSize),
+            scale: scale ?? 1 / Float(Swift.max(headSize, 1)).squareRoot(), causal: causal ? 1 : 0)
         (self.query, self.key, self.value) = (query, key, value)
         self.mask = mask.map { $0.isContiguous ? $0.detached() : $0.contiguousCopy() }
     }
@@ -146,8 +170,9 @@ private struct AttentionProblem {
     func forward(into output: Heads) -> Tensor {
         let logSumExp = Tensor(empty: [Int(shape.batch * shape.heads * shape.queries)])
         var shape = shape
-        myelin_attention_forward(&shape, query.kernelValue, key.kernelValue, value.kernelValue, maskBytes,
-                                 output.kernelValue, logSumExp.storage.floats)
+        myelin_attention_forward(
+            &shape, query.kernelValue, key.kernelValue, value.kernelValue, maskBytes,
+            output.kernelValue, logSumExp.storage.floats)
         return logSumExp
     }
 
@@ -155,8 +180,9 @@ private struct AttentionProblem {
     func backward(logSumExp: Tensor, gradOutput: Heads, gradQuery: Heads?, gradKey: Heads?, gradValue: Heads?) {
         let none = myelin_heads(data: nil, batch: 0, head: 0, position: 0)
         var shape = shape
-        myelin_attention_backward(&shape, query.kernelValue, key.kernelValue, value.kernelValue, maskBytes,
-                                  logSumExp.storage.floats, gradOutput.kernelValue, gradQuery?.kernelValue ?? none,
-                                  gradKey?.kernelValue ?? none, gradValue?.kernelValue ?? none)
+        myelin_attention_backward(
+            &shape, query.kernelValue, key.kernelValue, value.kernelValue, maskBytes,
+            logSumExp.storage.floats, gradOutput.kernelValue, gradQuery?.kernelValue ?? none,
+            gradKey?.kernelValue ?? none, gradValue?.kernelValue ?? none)
     }
 }

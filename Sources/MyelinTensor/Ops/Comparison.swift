@@ -35,7 +35,9 @@ public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     let fromA = Elementwise.zip(m, a.detached(), "where") { $0 != 0 ? $1 : 0 }
     let out = Elementwise.zip(fromA, Elementwise.zip(m, b.detached(), "where") { $0 != 0 ? 0 : $1 }, "where") { $0 + $1 }
     return differentiable("where", [a, b], result: out) { g in
-        [a.requiresGrad ? Elementwise.zip(g, m, "where backward") { $1 != 0 ? $0 : 0 }.sumToShape(a.shape) : nil,
-         b.requiresGrad ? Elementwise.zip(g, m, "where backward") { $1 != 0 ? 0 : $0 }.sumToShape(b.shape) : nil]
+        [
+            a.requiresGrad ? Elementwise.zip(g, m, "where backward") { $1 != 0 ? $0 : 0 }.sumToShape(a.shape) : nil,
+            b.requiresGrad ? Elementwise.zip(g, m, "where backward") { $1 != 0 ? 0 : $0 }.sumToShape(b.shape) : nil,
+        ]
     }
 }

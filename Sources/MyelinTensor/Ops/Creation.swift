@@ -70,7 +70,9 @@ extension Tensor {
         if type == .float32 {
             let out = Tensor(empty: shape)
             var i = 0
-            forEachOffset { out.storage.floats[i] = floatValue(atStorageOffset: $0); i += 1 }
+            forEachOffset {
+                out.storage.floats[i] = floatValue(atStorageOffset: $0); i += 1
+            }
             return out
         }
         if type == .bool {
@@ -79,7 +81,9 @@ extension Tensor {
             let out = Tensor(empty: shape, dtype: .bool)
             let p = out.storage.base.assumingMemoryBound(to: Bool.self)
             var i = 0
-            forEachOffset { p[i] = floatValue(atStorageOffset: $0) != 0; i += 1 }
+            forEachOffset {
+                p[i] = floatValue(atStorageOffset: $0) != 0; i += 1
+            }
             return out
         }
         return Tensor(shape: shape, integers: integers, dtype: type)

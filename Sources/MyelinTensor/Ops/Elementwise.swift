@@ -31,8 +31,9 @@ enum Elementwise {
 
     @inline(__always)
     static func zip(_ a: Tensor, _ b: Tensor, _ op: String, _ f: (Float, Float) -> Float) -> Tensor {
-        precondition(a.dtype == .float32 && b.dtype == .float32,
-                     "\(op): needs float32 tensors, got \(a.dtype) and \(b.dtype)")
+        precondition(
+            a.dtype == .float32 && b.dtype == .float32,
+            "\(op): needs float32 tensors, got \(a.dtype) and \(b.dtype)")
         if a.shape == b.shape && a.isContiguous && b.isContiguous {
             let out = Tensor(empty: a.shape)
             let o = out.storage.floats, pa = a.floatPointer, pb = b.floatPointer
@@ -45,8 +46,10 @@ enum Elementwise {
         let out = Tensor(empty: shape)
         let o = out.storage.floats, baseA = a.storage.floats, baseB = b.storage.floats
         var k = 0
-        StridedLoop.forEachRow(shape: shape, strides: [a.broadcastStrides(to: shape), b.broadcastStrides(to: shape)],
-                               offsets: [a.offset, b.offset]) { offs, n, inner in
+        StridedLoop.forEachRow(
+            shape: shape, strides: [a.broadcastStrides(to: shape), b.broadcastStrides(to: shape)],
+            offsets: [a.offset, b.offset]
+        ) { offs, n, inner in
             let pa = baseA + offs[0], pb = baseB + offs[1], sa = inner[0], sb = inner[1], po = o + k
             if sa == 1 && sb == 1 {
                 for i in 0..<n { po[i] = f(pa[i], pb[i]) }
@@ -68,8 +71,9 @@ enum Elementwise {
     @inline(__always)
     static func update(_ dst: Tensor, with src: Tensor, _ op: String, _ f: (Float, Float) -> Float) {
         precondition(dst.dtype == .float32 && src.dtype == .float32, "\(op): needs float32 tensors")
-        precondition(broadcastShapes(dst.shape, src.shape, op: op) == dst.shape,
-                     "\(op): a tensor of shape \(src.shape) cannot fill one of shape \(dst.shape)")
+        precondition(
+            broadcastShapes(dst.shape, src.shape, op: op) == dst.shape,
+            "\(op): a tensor of shape \(src.shape) cannot fill one of shape \(dst.shape)")
         let baseD = dst.storage.floats, baseS = src.storage.floats
         if dst.shape == src.shape && dst.isContiguous && src.isContiguous {
             let pd = dst.floatPointer, ps = src.floatPointer
@@ -78,8 +82,10 @@ enum Elementwise {
             }
             return
         }
-        StridedLoop.forEachRow(shape: dst.shape, strides: [dst.strides, src.broadcastStrides(to: dst.shape)],
-                               offsets: [dst.offset, src.offset]) { offs, n, inner in
+        StridedLoop.forEachRow(
+            shape: dst.shape, strides: [dst.strides, src.broadcastStrides(to: dst.shape)],
+            offsets: [dst.offset, src.offset]
+        ) { offs, n, inner in
             let pd = baseD + offs[0], ps = baseS + offs[1], sd = inner[0], ss = inner[1]
             if sd == 1 && ss == 1 {
                 for i in 0..<n { pd[i] = f(pd[i], ps[i]) }
@@ -101,8 +107,9 @@ extension Tensor {
     /// An integer or bool tensor (a step counter in a state dict, say) takes `source` converted to its dtype.
     public func assign(_ source: Tensor) {
         guard dtype == .float32 else {
-            precondition(broadcastShapes(shape, source.shape, op: "assign") == shape,
-                         "assign: a tensor of shape \(source.shape) cannot fill one of shape \(shape)")
+            precondition(
+                broadcastShapes(shape, source.shape, op: "assign") == shape,
+                "assign: a tensor of shape \(source.shape) cannot fill one of shape \(shape)")
             assignIntegers(source.to(dtype).expanded(to: shape))
             return
         }

@@ -7,10 +7,12 @@
 /// Shapes: indices [...] (int32 or int64, any rank), weight [V, D] float32 → result [..., D].
 /// `paddingIndex` (negative counts from V) names a row that gets no gradient.
 public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = nil) -> Tensor {
-    precondition(indices.dtype == .int32 || indices.dtype == .int64,
-                 "embedding: indices must be int32 or int64, got \(indices.dtype) of shape \(indices.shape)")
-    precondition(weight.rank == 2 && weight.dtype == .float32,
-                 "embedding: weight must be a float32 matrix [V, D], got \(weight.dtype) of shape \(weight.shape)")
+    precondition(
+        indices.dtype == .int32 || indices.dtype == .int64,
+        "embedding: indices must be int32 or int64, got \(indices.dtype) of shape \(indices.shape)")
+    precondition(
+        weight.rank == 2 && weight.dtype == .float32,
+        "embedding: weight must be a float32 matrix [V, D], got \(weight.dtype) of shape \(weight.shape)")
     let rowCount = weight.shape[0], width = weight.shape[1]
     let padding = normalizedPaddingIndex(paddingIndex, rowCount: rowCount, for: "embedding")
     let rows = embeddingRows(indices, weightShape: weight.shape)
@@ -38,8 +40,9 @@ public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = ni
 package func normalizedPaddingIndex(_ paddingIndex: Int?, rowCount: Int, for op: String) -> Int? {
     guard let paddingIndex else { return nil }
     let p = paddingIndex < 0 ? paddingIndex + rowCount : paddingIndex
-    precondition(p >= 0 && p < rowCount,
-                 "\(op): paddingIndex \(paddingIndex) is out of range for \(rowCount) rows")
+    precondition(
+        p >= 0 && p < rowCount,
+        "\(op): paddingIndex \(paddingIndex) is out of range for \(rowCount) rows")
     return p
 }
 
@@ -52,8 +55,9 @@ private func embeddingRows(_ indices: Tensor, weightShape: [Int]) -> [Int] {
         return [Int](unsafeUninitializedCapacity: n) { out, initialized in
             for k in 0..<n {
                 let i = Int(p[k])
-                precondition(i >= 0 && i < rowCount,
-                             "embedding: index \(i) is out of range for a weight of shape \(weightShape)")
+                precondition(
+                    i >= 0 && i < rowCount,
+                    "embedding: index \(i) is out of range for a weight of shape \(weightShape)")
                 out[k] = i
             }
             initialized = n

@@ -6,8 +6,9 @@ extension Tensor {
     /// Shape: this tensor's with dimension `axis` replaced by `indices.count`.
     public func indexSelect(axis: Int, indices: Tensor) -> Tensor {
         let a = normalizedAxis(axis, for: "indexSelect")
-        precondition(indices.rank == 1 && indices.dtype != .float32,
-                     "indexSelect: indices must be a 1-D integer tensor, got \(indices.dtype) of shape \(indices.shape)")
+        precondition(
+            indices.rank == 1 && indices.dtype != .float32,
+            "indexSelect: indices must be a 1-D integer tensor, got \(indices.dtype) of shape \(indices.shape)")
         let idx = indices.integers
         for i in idx {
             precondition(i >= 0 && i < shape[a], "indexSelect: index \(i) is out of range for axis \(a) of shape \(shape)")
@@ -34,8 +35,9 @@ extension Tensor {
     /// `indices` has this tensor's rank; the result has the shape of `indices`.
     public func gather(axis: Int, indices: Tensor) -> Tensor {
         let a = normalizedAxis(axis, for: "gather")
-        precondition(indices.rank == rank && indices.dtype != .float32,
-                     "gather: indices must be an integer tensor of rank \(rank), got \(indices.dtype) of shape \(indices.shape)")
+        precondition(
+            indices.rank == rank && indices.dtype != .float32,
+            "gather: indices must be an integer tensor of rank \(rank), got \(indices.dtype) of shape \(indices.shape)")
         for d in 0..<rank where d != a {
             precondition(indices.shape[d] <= shape[d], "gather: indices shape \(indices.shape) exceeds input shape \(shape) at axis \(d)")
         }

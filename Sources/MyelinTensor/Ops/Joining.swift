@@ -7,9 +7,10 @@ public func concatenate(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
     let first = tensors[0]
     let a = first.normalizedAxis(axis, for: "concatenate")
     for t in tensors {
-        precondition(t.rank == first.rank && t.dtype == first.dtype
-                     && zip(t.shape, first.shape).enumerated().allSatisfy { $0.offset == a || $0.element.0 == $0.element.1 },
-                     "concatenate: shape \(t.shape) (\(t.dtype)) does not match \(first.shape) (\(first.dtype)) outside axis \(a)")
+        precondition(
+            t.rank == first.rank && t.dtype == first.dtype
+                && zip(t.shape, first.shape).enumerated().allSatisfy { $0.offset == a || $0.element.0 == $0.element.1 },
+            "concatenate: shape \(t.shape) (\(t.dtype)) does not match \(first.shape) (\(first.dtype)) outside axis \(a)")
     }
     var outShape = first.shape
     outShape[a] = tensors.map { $0.shape[a] }.reduce(0, +)

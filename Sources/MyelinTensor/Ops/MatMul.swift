@@ -14,14 +14,17 @@ public enum FusedActivation: Sendable {
 
 /// C = A·B (+ bias per column, then activation) into a fresh or existing buffer, reading A and B
 /// through their strides so transposed views cost nothing.
-func gemm(_ a: Tensor, _ b: Tensor, aOffset: Int, bOffset: Int, into c: UnsafeMutablePointer<Float>,
-          accumulate: Bool = false, bias: Tensor? = nil, activation: FusedActivation = .none) {
+func gemm(
+    _ a: Tensor, _ b: Tensor, aOffset: Int, bOffset: Int, into c: UnsafeMutablePointer<Float>,
+    accumulate: Bool = false, bias: Tensor? = nil, activation: FusedActivation = .none
+) {
     let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1]
     let biasPointer = bias.map { UnsafePointer($0.floatPointer) }
-    myelin_sgemm(Int64(m), Int64(n), Int64(k), 1,
-                 a.storage.floats + aOffset, Int64(a.strides[a.rank - 2]), Int64(a.strides[a.rank - 1]),
-                 b.storage.floats + bOffset, Int64(b.strides[b.rank - 2]), Int64(b.strides[b.rank - 1]),
-                 accumulate ? 1 : 0, c, Int64(n), biasPointer, activation.kernelValue)
+    myelin_sgemm(
+        Int64(m), Int64(n), Int64(k), 1,
+        a.storage.floats + aOffset, Int64(a.strides[a.rank - 2]), Int64(a.strides[a.rank - 1]),
+        b.storage.floats + bOffset, Int64(b.strides[b.rank - 2]), Int64(b.strides[b.rank - 1]),
+        accumulate ? 1 : 0, c, Int64(n), biasPointer, activation.kernelValue)
 }
 
 /// Matrix product. 2-D × 2-D gives [m, n]; with 3-D operands the leading (batch) dimension is
@@ -33,21 +36,26 @@ public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
     if b.rank == 1 { return matmul(a, b.unsqueezed(axis: 1)).squeezed(axis: -1) }
     precondition(a.rank <= 3 && b.rank <= 3, "matmul: supports up to 3-D operands, got shapes \(a.shape) and \(b.shape)")
     let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1]
-    precondition(b.shape[b.rank - 2] == k, "matmul: shapes \(a.shape) and \(b.shape) do not match (inner sizes \(k) and \(b.shape[b.rank - 2]))")
+    precondition(
+        b.shape[b.rank - 2] == k, "matmul: shapes \(a.shape) and \(b.shape) do not match (inner sizes \(k) and \(b.shape[b.rank - 2]))")
     let batchA = a.rank == 3 ? a.shape[0] : 1, batchB = b.rank == 3 ? b.shape[0] : 1
-    precondition(batchA == batchB || a.rank == 2 || b.rank == 2,
-                 "matmul: batch sizes of shapes \(a.shape) and \(b.shape) do not match")
+    precondition(
+        batchA == batchB || a.rank == 2 || b.rank == 2,
+        "matmul: batch sizes of shapes \(a.shape) and \(b.shape) do not match")
     let batch = Swift.max(batchA, batchB)
     let outShape = (a.rank == 3 || b.rank == 3) ? [batch, m, n] : [m, n]
     let c = Tensor(empty: outShape)
     for i in 0..<batch {
-        gemm(a, b, aOffset: a.offset + (a.rank == 3 ? i * a.strides[0] : 0),
-             bOffset: b.offset + (b.rank == 3 ? i * b.strides[0] : 0), into: c.storage.floats + i * m * n)
+        gemm(
+            a, b, aOffset: a.offset + (a.rank == 3 ? i * a.strides[0] : 0),
+            bOffset: b.offset + (b.rank == 3 ? i * b.strides[0] : 0), into: c.storage.floats + i * m * n)
     }
     return differentiable("matmul", [a, b], result: c) { g in
         // dA = G·Bᵀ, dB = Aᵀ·G, summed over a broadcast batch.
-        [a.requiresGrad ? matmul(g, b.detached().transposed()).sumToShape(a.shape) : nil,
-         b.requiresGrad ? matmul(a.detached().transposed(), g).sumToShape(b.shape) : nil]
+        [
+            a.requiresGrad ? matmul(g, b.detached().transposed()).sumToShape(a.shape) : nil,
+            b.requiresGrad ? matmul(a.detached().transposed(), g).sumToShape(b.shape) : nil,
+        ]
     }
 }
 
@@ -62,8 +70,9 @@ extension Tensor {
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: FusedActivation = .none) -> Tensor {
     precondition(weight.rank == 2, "linear: weight must be 2-D [out, in], got shape \(weight.shape)")
     let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
-    precondition(x.rank >= 1 && x.shape.last == inFeatures,
-                 "linear: input shape \(x.shape) does not end in \(inFeatures) (weight shape \(weight.shape))")
+    precondition(
+        x.rank >= 1 && x.shape.last == inFeatures,
+        "linear: input shape \(x.shape) does not end in \(inFeatures) (weight shape \(weight.shape))")
     if let bias {
         precondition(bias.shape == [outFeatures], "linear: bias shape \(bias.shape) does not match weight shape \(weight.shape)")
     }
@@ -77,9 +86,11 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: Fused
     let yd = y.detached()
     let result = differentiable("linear", [x2, weight, bias], result: y) { g in
         let gz = activation.backward(g, output: yd)
-        return [x2.requiresGrad ? matmul(gz, weight.detached()) : nil,
-                weight.requiresGrad ? matmul(gz.T, x2.detached()) : nil,
-                bias?.requiresGrad == true ? gz.sum(axis: 0) : nil]
+        return [
+            x2.requiresGrad ? matmul(gz, weight.detached()) : nil,
+            weight.requiresGrad ? matmul(gz.T, x2.detached()) : nil,
+            bias?.requiresGrad == true ? gz.sum(axis: 0) : nil,
+        ]
     }
     return x.rank == 2 ? result : result.reshaped(outShape)
 }

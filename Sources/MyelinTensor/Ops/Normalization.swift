@@ -16,23 +16,28 @@
 ///
 /// Shapes: input [N, C], [N, C, L] or [N, C, H, W] (any rank ≥ 2) → the same; runningMean,
 /// runningVariance, weight, bias [C].
-public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVariance: Tensor?,
-                      weight: Tensor? = nil, bias: Tensor? = nil, training: Bool,
-                      momentum: Float = 0.1, epsilon: Float = 1e-5) -> Tensor {
+public func batchNorm(
+    _ input: Tensor, runningMean: Tensor?, runningVariance: Tensor?,
+    weight: Tensor? = nil, bias: Tensor? = nil, training: Bool,
+    momentum: Float = 0.1, epsilon: Float = 1e-5
+) -> Tensor {
     precondition(input.rank >= 2, "batchNorm: needs an input of shape [N, C, …], got shape \(input.shape)")
     precondition(input.dtype == .float32, "batchNorm: needs a float32 input, got \(input.dtype)")
     let layout = ChannelLayout(input.shape)
     let c = layout.channels, m = layout.n * layout.s
     for (name, t) in [("weight", weight), ("bias", bias), ("runningMean", runningMean), ("runningVariance", runningVariance)] {
         guard let t else { continue }
-        precondition(t.shape == [c] && t.dtype == .float32,
-                     "batchNorm: \(name) of shape \(t.shape) does not match the \(c) channels of input shape \(input.shape)")
+        precondition(
+            t.shape == [c] && t.dtype == .float32,
+            "batchNorm: \(name) of shape \(t.shape) does not match the \(c) channels of input shape \(input.shape)")
     }
-    precondition((runningMean == nil) == (runningVariance == nil),
-                 "batchNorm: give both runningMean and runningVariance, or neither")
+    precondition(
+        (runningMean == nil) == (runningVariance == nil),
+        "batchNorm: give both runningMean and runningVariance, or neither")
     precondition(training || runningMean != nil, "batchNorm: evaluation (training: false) needs the running statistics")
-    precondition(!training || m > 1,
-                 "batchNorm: expected more than 1 value per channel when training, got input shape \(input.shape)")
+    precondition(
+        !training || m > 1,
+        "batchNorm: expected more than 1 value per channel when training, got input shape \(input.shape)")
 
     let x = input.isContiguous ? input.detached() : input.contiguousCopy()
     let px = UnsafePointer(x.floatPointer)
@@ -44,8 +49,9 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVariance: Te
         let variance = squares.map { Float($0 / Double(m)) }
         invStd = variance.map { 1 / (($0 + epsilon).squareRoot()) }
         if let runningMean, let runningVariance {
-            precondition(runningMean.isContiguous && runningVariance.isContiguous,
-                         "batchNorm: the running statistics must be contiguous to be updated in place")
+            precondition(
+                runningMean.isContiguous && runningVariance.isContiguous,
+                "batchNorm: the running statistics must be contiguous to be updated in place")
             let rm = runningMean.floatPointer, rv = runningVariance.floatPointer
             for k in 0..<c {
                 let unbiased = Float(squares[k] / Double(m - 1))
@@ -113,8 +119,10 @@ private struct ChannelLayout {
 
     /// Per-channel Σ over N runs of S (S > 1) of `run(pointer offset, length)`, chunked.
     @inline(__always)
-    private func channelTotals(_ out: UnsafeMutablePointer<Double>, _ range: Range<Int>,
-                               _ run: (Int, Int, Int) -> Double) {
+    private func channelTotals(
+        _ out: UnsafeMutablePointer<Double>, _ range: Range<Int>,
+        _ run: (Int, Int, Int) -> Double
+    ) {
         for c in range {
             var total = 0.0
             for i in 0..<n {
@@ -209,43 +217,48 @@ private struct ChannelLayout {
 
     /// out = a[c]·(x − μ[c]) + d[c] (+ b[c]·g when `term` = (g, b) is given) over every element
     /// of channel c.
-    func combine(_ x: UnsafePointer<Float>, minus mean: [Float], times a: [Float], plus d: [Float],
-                 adding term: (g: UnsafePointer<Float>, b: [Float])? = nil, into out: UnsafeMutablePointer<Float>) {
-        let g = term?.g, b = term?.b ?? a   // b is not read without g
+    func combine(
+        _ x: UnsafePointer<Float>, minus mean: [Float], times a: [Float], plus d: [Float],
+        adding term: (g: UnsafePointer<Float>, b: [Float])? = nil, into out: UnsafeMutablePointer<Float>
+    ) {
+        let g = term?.g, b = term?.b ?? a  // b is not read without g
         mean.withUnsafeBufferPointer { mu in
-        a.withUnsafeBufferPointer { a in
-        b.withUnsafeBufferPointer { b in
-        d.withUnsafeBufferPointer { d in
-            let mu = mu.baseAddress!, a = a.baseAddress!, b = b.baseAddress!, d = d.baseAddress!
-            if s == 1 {
-                // Rows of [N, C]: the inner loop runs along the channels.
-                parallelFor(n, grain: Swift.max(1, Self.grain / Swift.max(1, channels))) { begin, end in
-                    for i in begin..<end {
-                        let o = i * channels, px = x + o, po = out + o
-                        if let g {
-                            let pg = g + o
-                            for c in 0..<channels { po[c] = a[c] * (px[c] - mu[c]) + b[c] * pg[c] + d[c] }
-                        } else {
-                            for c in 0..<channels { po[c] = a[c] * (px[c] - mu[c]) + d[c] }
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    d.withUnsafeBufferPointer { d in
+                        let mu = mu.baseAddress!, a = a.baseAddress!, b = b.baseAddress!, d = d.baseAddress!
+                        if s == 1 {
+                            // Rows of [N, C]: the inner loop runs along the channels.
+                            parallelFor(n, grain: Swift.max(1, Self.grain / Swift.max(1, channels))) { begin, end in
+                                for i in begin..<end {
+                                    let o = i * channels, px = x + o, po = out + o
+                                    if let g {
+                                        let pg = g + o
+                                        for c in 0..<channels { po[c] = a[c] * (px[c] - mu[c]) + b[c] * pg[c] + d[c] }
+                                    } else {
+                                        for c in 0..<channels { po[c] = a[c] * (px[c] - mu[c]) + d[c] }
+                                    }
+                                }
+                            }
+                            return
+                        }
+                        // Runs of S: one (n, c) pair per run, its coefficients hoisted out of the loop.
+                        parallelFor(n * channels, grain: Swift.max(1, Self.grain / s)) { begin, end in
+                            for r in begin..<end {
+                                let c = r % channels, o = r * s
+                                let ac = a[c], mc = mu[c], bc = b[c], dc = d[c], px = x + o, po = out + o
+                                if let g {
+                                    let pg = g + o
+                                    for j in 0..<s { po[j] = ac * (px[j] - mc) + bc * pg[j] + dc }
+                                } else {
+                                    for j in 0..<s { po[j] = ac * (px[j] - mc) + dc }
+                                }
+                            }
                         }
                     }
                 }
-                return
             }
-            // Runs of S: one (n, c) pair per run, its coefficients hoisted out of the loop.
-            parallelFor(n * channels, grain: Swift.max(1, Self.grain / s)) { begin, end in
-                for r in begin..<end {
-                    let c = r % channels, o = r * s
-                    let ac = a[c], mc = mu[c], bc = b[c], dc = d[c], px = x + o, po = out + o
-                    if let g {
-                        let pg = g + o
-                        for j in 0..<s { po[j] = ac * (px[j] - mc) + bc * pg[j] + dc }
-                    } else {
-                        for j in 0..<s { po[j] = ac * (px[j] - mc) + dc }
-                    }
-                }
-            }
-        }}}}
+        }
     }
 }
 
@@ -291,8 +304,10 @@ private enum SIMDSum {
     }
 
     /// (Σg, Σg·(x − mean)).
-    @inline(__always) static func gradientSums(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int,
-                                               _ mean: Float) -> (Float, Float) {
+    @inline(__always) static func gradientSums(
+        _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int,
+        _ mean: Float
+    ) -> (Float, Float) {
         var s0 = V(), s1 = V(), p0 = V(), p1 = V()
         let m = V(repeating: mean)
         var i = 0

@@ -10,8 +10,9 @@ extension Tensor {
         precondition(dtype == .float32, "pad: needs a float32 tensor, got \(dtype)")
         let h = shape[rank - 2], w = shape[rank - 1]
         let outH = top + h + bottom, outW = left + w + right
-        precondition(outH >= 0 && outW >= 0,
-                     "pad: padding (left \(left), right \(right), top \(top), bottom \(bottom)) leaves a negative size for input shape \(shape)")
+        precondition(
+            outH >= 0 && outW >= 0,
+            "pad: padding (left \(left), right \(right), top \(top), bottom \(bottom)) leaves a negative size for input shape \(shape)")
         let outShape = Array(shape.dropLast(2)) + [outH, outW]
         // The kept block: rows and columns present in both the input and the output.
         let keptH = Swift.max(0, Swift.min(h, h + bottom) - Swift.max(0, -top))

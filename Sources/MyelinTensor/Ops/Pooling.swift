@@ -11,11 +11,14 @@ import CMyelinKernels
 ///
 /// Shapes: [N, C, H, W] → [N, C, OH, OW] with OH = (H + 2·padding − kernel) / stride + 1 (rounded up
 /// with `ceilMode`). `stride` defaults to the kernel size; padding is at most half the kernel.
-public func maxPool2d(_ input: Tensor, kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0,
-                      ceilMode: Bool = false) -> Tensor {
+public func maxPool2d(
+    _ input: Tensor, kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0,
+    ceilMode: Bool = false
+) -> Tensor {
     let stride = stride ?? kernelSize
-    let windows = PoolingWindows("maxPool2d", input, kernelSize: kernelSize, stride: stride, padding: padding,
-                                 ceilMode: ceilMode, countIncludingPadding: false)
+    let windows = PoolingWindows(
+        "maxPool2d", input, kernelSize: kernelSize, stride: stride, padding: padding,
+        ceilMode: ceilMode, countIncludingPadding: false)
     var shape = myelin_pool2d_shape(
         planes: Int64(windows.planes), in_height: Int64(input.shape[input.rank - 2]), in_width: Int64(windows.inputWidth),
         out_height: Int64(windows.rows.count), out_width: Int64(windows.columns.count),
@@ -29,8 +32,9 @@ public func maxPool2d(_ input: Tensor, kernelSize: Size2D, stride: Size2D? = nil
     return differentiable("maxPool2d", [input], result: y) { g in
         let dx = Tensor(empty: windows.inputShape)
         // Read through `argmax` here, so the closure keeps it alive as long as the graph.
-        myelin_max_pool2d_backward(&shape, g.denseData(for: "maxPool2d").floatPointer,
-                                   argmax.storage.base.assumingMemoryBound(to: Int32.self), dx.storage.floats)
+        myelin_max_pool2d_backward(
+            &shape, g.denseData(for: "maxPool2d").floatPointer,
+            argmax.storage.base.assumingMemoryBound(to: Int32.self), dx.storage.floats)
         return [dx]
     }
 }
@@ -39,11 +43,16 @@ public func maxPool2d(_ input: Tensor, kernelSize: Size2D, stride: Size2D? = nil
 /// default) padded zeros count towards the mean.
 ///
 /// Shapes: [N, C, H, W] → [N, C, OH, OW] as `maxPool2d`.
-public func avgPool2d(_ input: Tensor, kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0,
-                      ceilMode: Bool = false, countIncludingPadding: Bool = true) -> Tensor {
-    averagePooling("avgPool2d", input, PoolingWindows("avgPool2d", input, kernelSize: kernelSize,
-                                                      stride: stride ?? kernelSize, padding: padding, ceilMode: ceilMode,
-                                                      countIncludingPadding: countIncludingPadding))
+public func avgPool2d(
+    _ input: Tensor, kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0,
+    ceilMode: Bool = false, countIncludingPadding: Bool = true
+) -> Tensor {
+    averagePooling(
+        "avgPool2d", input,
+        PoolingWindows(
+            "avgPool2d", input, kernelSize: kernelSize,
+            stride: stride ?? kernelSize, padding: padding, ceilMode: ceilMode,
+            countIncludingPadding: countIncludingPadding))
 }
 
 /// Adaptive average pooling to a fixed output size: output row i averages input rows
@@ -99,14 +108,17 @@ private struct PoolingWindows {
     var planes: Int { inputShape.dropLast(2).reduce(1, *) }
 
     /// Sliding windows of `kernelSize` every `stride`, over the input padded by `padding` each side.
-    init(_ op: String, _ input: Tensor, kernelSize: Size2D, stride: Size2D, padding: Size2D, ceilMode: Bool,
-         countIncludingPadding: Bool) {
+    init(
+        _ op: String, _ input: Tensor, kernelSize: Size2D, stride: Size2D, padding: Size2D, ceilMode: Bool,
+        countIncludingPadding: Bool
+    ) {
         Self.checkInput(op, input)
-        precondition(kernelSize.height > 0 && kernelSize.width > 0 && stride.height > 0 && stride.width > 0,
-                     "\(op): kernel size \(kernelSize) and stride \(stride) must be positive")
-        precondition(padding.height >= 0 && padding.width >= 0 &&
-                     2 * padding.height <= kernelSize.height && 2 * padding.width <= kernelSize.width,
-                     "\(op): padding \(padding) must be between 0 and half the kernel size \(kernelSize)")
+        precondition(
+            kernelSize.height > 0 && kernelSize.width > 0 && stride.height > 0 && stride.width > 0,
+            "\(op): kernel size \(kernelSize) and stride \(stride) must be positive")
+        precondition(
+            padding.height >= 0 && padding.width >= 0 && 2 * padding.height <= kernelSize.height && 2 * padding.width <= kernelSize.width,
+            "\(op): padding \(padding) must be between 0 and half the kernel size \(kernelSize)")
         func windows(_ size: Int, _ kernel: Int, _ stride: Int, _ padding: Int) -> [(range: Range<Int>, divisor: Int)] {
             let span = size + 2 * padding - kernel
             precondition(span >= 0, "\(op): kernel size \(kernelSize) is larger than input shape \(input.shape) padded by \(padding)")
@@ -120,8 +132,9 @@ private struct PoolingWindows {
             }
         }
         let h = input.shape[input.rank - 2], w = input.shape[input.rank - 1]
-        self.init(input.shape, rows: windows(h, kernelSize.height, stride.height, padding.height),
-                  columns: windows(w, kernelSize.width, stride.width, padding.width))
+        self.init(
+            input.shape, rows: windows(h, kernelSize.height, stride.height, padding.height),
+            columns: windows(w, kernelSize.width, stride.width, padding.width))
     }
 
     /// Adaptive windows: output i of n over a size-s dimension covers ⌊i·s/n⌋ ..< ⌈(i+1)·s/n⌉.
@@ -138,8 +151,10 @@ private struct PoolingWindows {
         self.init(input.shape, rows: windows(h, outputSize.height), columns: windows(w, outputSize.width))
     }
 
-    private init(_ inputShape: [Int], rows: [(range: Range<Int>, divisor: Int)],
-                 columns: [(range: Range<Int>, divisor: Int)]) {
+    private init(
+        _ inputShape: [Int], rows: [(range: Range<Int>, divisor: Int)],
+        columns: [(range: Range<Int>, divisor: Int)]
+    ) {
         self.inputShape = inputShape
         self.outputShape = inputShape.dropLast(2) + [rows.count, columns.count]
         self.rows = rows
@@ -149,8 +164,9 @@ private struct PoolingWindows {
     private static func checkInput(_ op: String, _ input: Tensor) {
         precondition(input.rank == 3 || input.rank == 4, "\(op): input must be [N, C, H, W] or [C, H, W], got shape \(input.shape)")
         // With padding, windows fit over a 0-row image, but every one of them would be empty.
-        precondition(input.shape[input.rank - 2] > 0 && input.shape[input.rank - 1] > 0,
-                     "\(op): input shape \(input.shape) has an empty image")
+        precondition(
+            input.shape[input.rank - 2] > 0 && input.shape[input.rank - 1] > 0,
+            "\(op): input shape \(input.shape) has an empty image")
     }
 
     /// Runs body(input plane offset, output plane offset) for every image channel, split over the pool.

@@ -43,17 +43,22 @@ public enum RecurrentCell: Sendable, Equatable {
 /// initialHidden and initialCell [B, H] (nil: zeros; initialCell for LSTM only) → output [T, B, H]
 /// (every step's h, in time order also when `reverse`), hidden [B, H] and, for LSTM, cell [B, H]:
 /// the state after the last step processed.
-public func recurrence(_ input: Tensor, cell: RecurrentCell, weightIH: Tensor, weightHH: Tensor,
-                       biasIH: Tensor?, biasHH: Tensor?, initialHidden: Tensor? = nil, initialCell: Tensor? = nil,
-                       reverse: Bool = false) -> (output: Tensor, hidden: Tensor, cell: Tensor?) {
-    precondition(input.rank == 3 && input.dtype == .float32,
-                 "recurrence: input must be float32 [steps, batch, features], got \(input.dtype) of shape \(input.shape)")
+public func recurrence(
+    _ input: Tensor, cell: RecurrentCell, weightIH: Tensor, weightHH: Tensor,
+    biasIH: Tensor?, biasHH: Tensor?, initialHidden: Tensor? = nil, initialCell: Tensor? = nil,
+    reverse: Bool = false
+) -> (output: Tensor, hidden: Tensor, cell: Tensor?) {
+    precondition(
+        input.rank == 3 && input.dtype == .float32,
+        "recurrence: input must be float32 [steps, batch, features], got \(input.dtype) of shape \(input.shape)")
     let (steps, batch, inputSize) = (input.shape[0], input.shape[1], input.shape[2])
-    precondition(weightHH.rank == 2 && weightHH.shape[1] > 0 && weightHH.shape[0] == cell.gateCount * weightHH.shape[1],
-                 "recurrence: weightHH must be [\(cell.gateCount)·hidden, hidden] for \(cell), got shape \(weightHH.shape)")
+    precondition(
+        weightHH.rank == 2 && weightHH.shape[1] > 0 && weightHH.shape[0] == cell.gateCount * weightHH.shape[1],
+        "recurrence: weightHH must be [\(cell.gateCount)·hidden, hidden] for \(cell), got shape \(weightHH.shape)")
     let hiddenSize = weightHH.shape[1], width = weightHH.shape[0]
-    precondition(weightIH.shape == [width, inputSize],
-                 "recurrence: weightIH shape \(weightIH.shape) does not match input shape \(input.shape) and weightHH shape \(weightHH.shape)")
+    precondition(
+        weightIH.shape == [width, inputSize],
+        "recurrence: weightIH shape \(weightIH.shape) does not match input shape \(input.shape) and weightHH shape \(weightHH.shape)")
     for (name, bias) in [("biasIH", biasIH), ("biasHH", biasHH)] {
         if let bias {
             precondition(bias.shape == [width], "recurrence: \(name) shape \(bias.shape) does not match weightHH shape \(weightHH.shape)")
@@ -61,8 +66,10 @@ public func recurrence(_ input: Tensor, cell: RecurrentCell, weightIH: Tensor, w
     }
     for (name, state) in [("initialHidden", initialHidden), ("initialCell", initialCell)] {
         if let state {
-            precondition(state.shape == [batch, hiddenSize],
-                         "recurrence: \(name) shape \(state.shape) does not match [batch, hidden] = [\(batch), \(hiddenSize)] (input \(input.shape))")
+            precondition(
+                state.shape == [batch, hiddenSize],
+                "recurrence: \(name) shape \(state.shape) does not match [batch, hidden] = [\(batch), \(hiddenSize)] (input \(input.shape))"
+            )
         }
     }
     precondition(initialCell == nil || cell.hasCellState, "recurrence: \(cell) has no cell state, but initialCell was given")
@@ -80,19 +87,22 @@ public func recurrence(_ input: Tensor, cell: RecurrentCell, weightIH: Tensor, w
     // so one recorded operation serves all of them.
     let slots = steps + (cell.hasCellState ? 2 : 1)
     let packed = Tensor(empty: [slots, batch, hiddenSize])
-    let states: Tensor? = switch cell {
-    case .lstm: Tensor(empty: [rows, hiddenSize])
-    case .gru: Tensor(empty: [rows, width])
-    case .rnnTanh, .rnnReLU: nil
-    }
+    let states: Tensor? =
+        switch cell {
+        case .lstm: Tensor(empty: [rows, hiddenSize])
+        case .gru: Tensor(empty: [rows, width])
+        case .rnnTanh, .rnnReLU: nil
+        }
     let stateSize = batch * hiddenSize
-    var shape = myelin_recurrence_shape(cell: cell.kernelValue, steps: Int64(steps), batch: Int64(batch),
-                                        hidden: Int64(hiddenSize), reverse: reverse ? 1 : 0)
+    var shape = myelin_recurrence_shape(
+        cell: cell.kernelValue, steps: Int64(steps), batch: Int64(batch),
+        hidden: Int64(hiddenSize), reverse: reverse ? 1 : 0)
     let packedValues = packed.detached()  // the backward pass reads h; capturing `packed` would be a cycle
     let hidden = packed.storage.floats
-    myelin_recurrence_forward(&shape, wHH.floatPointer, bHH?.floatPointer, h0?.floatPointer, c0?.floatPointer,
-                              gates.storage.floats, states?.storage.floats, hidden, hidden + rows * hiddenSize,
-                              cell.hasCellState ? hidden + (rows * hiddenSize + stateSize) : nil)
+    myelin_recurrence_forward(
+        &shape, wHH.floatPointer, bHH?.floatPointer, h0?.floatPointer, c0?.floatPointer,
+        gates.storage.floats, states?.storage.floats, hidden, hidden + rows * hiddenSize,
+        cell.hasCellState ? hidden + (rows * hiddenSize + stateSize) : nil)
 
     let inputs = [input, weightIH, weightHH, biasIH, biasHH, initialHidden, initialCell]
     let result = differentiable("recurrence(\(cell))", inputs, result: packed) { g in
@@ -102,33 +112,43 @@ public func recurrence(_ input: Tensor, cell: RecurrentCell, weightIH: Tensor, w
         let gradH0 = initialHidden?.requiresGrad == true ? Tensor(empty: [batch, hiddenSize]) : nil
         let gradC0 = initialCell?.requiresGrad == true ? Tensor(empty: [batch, hiddenSize]) : nil
         let gp = gd.floatPointer
-        myelin_recurrence_backward(&shape, wHH.floatPointer, h0?.floatPointer, c0?.floatPointer, gates.storage.floats,
-                                   states?.storage.floats, hidden, gp, gp + rows * hiddenSize,
-                                   cell.hasCellState ? gp + (rows * hiddenSize + stateSize) : nil, gradGates.storage.floats,
-                                   gradHiddenGates?.storage.floats, gradH0?.storage.floats, gradC0?.storage.floats)
+        myelin_recurrence_backward(
+            &shape, wHH.floatPointer, h0?.floatPointer, c0?.floatPointer, gates.storage.floats,
+            states?.storage.floats, hidden, gp, gp + rows * hiddenSize,
+            cell.hasCellState ? gp + (rows * hiddenSize + stateSize) : nil, gradGates.storage.floats,
+            gradHiddenGates?.storage.floats, gradH0?.storage.floats, gradC0?.storage.floats)
         // RNN and LSTM feed the same pre-activation gradient to both sides; GRU has its own recurrent side.
         let recurrentGates = gradHiddenGates ?? gradGates
         let (gradWeightIH, gradWeightHH) = weightGradients(
             gradGates, recurrentGates, input: x, hidden: packedValues, initialHidden: h0, batch: batch, reverse: reverse,
             needed: (weightIH.requiresGrad, weightHH.requiresGrad))
-        let gradBiasIH = biasIH?.requiresGrad == true || (recurrentGates === gradGates && biasHH?.requiresGrad == true)
+        let gradBiasIH =
+            biasIH?.requiresGrad == true || (recurrentGates === gradGates && biasHH?.requiresGrad == true)
             ? gradGates.sum(axis: 0) : nil
-        let gradBiasHH = biasHH?.requiresGrad != true ? nil
+        let gradBiasHH =
+            biasHH?.requiresGrad != true
+            ? nil
             : recurrentGates === gradGates ? gradBiasIH : recurrentGates.sum(axis: 0)
-        return [input.requiresGrad ? matmul(gradGates, weightIH.detached()).reshaped(input.shape) : nil,
-                gradWeightIH, gradWeightHH, biasIH?.requiresGrad == true ? gradBiasIH : nil, gradBiasHH, gradH0, gradC0]
+        return [
+            input.requiresGrad ? matmul(gradGates, weightIH.detached()).reshaped(input.shape) : nil,
+            gradWeightIH, gradWeightHH, biasIH?.requiresGrad == true ? gradBiasIH : nil, gradBiasHH, gradH0, gradC0,
+        ]
     }
     let finalState = { (slot: Int) in result.narrowed(axis: 0, start: slot, length: 1).reshaped([batch, hiddenSize]) }
-    return (result.narrowed(axis: 0, start: 0, length: steps), finalState(steps),
-            cell.hasCellState ? finalState(steps + 1) : nil)
+    return (
+        result.narrowed(axis: 0, start: 0, length: steps), finalState(steps),
+        cell.hasCellState ? finalState(steps + 1) : nil
+    )
 }
 
 /// dW_ih = Σ gᵀ·x over every row and dW_hh = Σ g_hᵀ·h_{t−1}, where h_{t−1} is the state the row's
 /// step read (the initial state, or zeros, for the first step processed). When both sides share
 /// one gradient (RNN, LSTM) both come from one GEMM over [x | h_{t−1}], so the large gradient
 /// matrix is read once and the product is wide enough to run near peak.
-private func weightGradients(_ g: Tensor, _ gHidden: Tensor, input x: Tensor, hidden: Tensor, initialHidden: Tensor?,
-                             batch: Int, reverse: Bool, needed: (ih: Bool, hh: Bool)) -> (ih: Tensor?, hh: Tensor?) {
+private func weightGradients(
+    _ g: Tensor, _ gHidden: Tensor, input x: Tensor, hidden: Tensor, initialHidden: Tensor?,
+    batch: Int, reverse: Bool, needed: (ih: Bool, hh: Bool)
+) -> (ih: Tensor?, hh: Tensor?) {
     let rows = x.shape[0], inputSize = x.shape[1], hiddenSize = hidden.shape[2]
     let shared = g === gHidden && needed.ih && needed.hh
     guard needed.hh else { return (needed.ih ? matmul(g.T, x) : nil, nil) }

@@ -15,8 +15,10 @@ extension Tensor {
 
     /// Combines every element into its output slot with `combine`, starting from `initial`.
     @inline(__always)
-    private func reduce(_ axes: [Int], keepingDimensions: Bool, op: String, initial: Float,
-                        _ combine: (Float, Float) -> Float) -> (result: Tensor, kept: [Int]) {
+    private func reduce(
+        _ axes: [Int], keepingDimensions: Bool, op: String, initial: Float,
+        _ combine: (Float, Float) -> Float
+    ) -> (result: Tensor, kept: [Int]) {
         precondition(dtype == .float32, "\(op): needs a float32 tensor, got \(dtype)")
         let (_, kept, outShape) = reducedShape(axes, keepingDimensions: keepingDimensions, op: op)
         let out = Tensor.full(kept, initial)
@@ -91,7 +93,7 @@ extension Tensor {
     /// shared equally among ties.
     public func max(axes: [Int] = [], keepingDimensions: Bool = false) -> Tensor {
         extremum(axes, keepingDimensions: keepingDimensions, op: "max", initial: -.infinity) {
-            $0 > $1 || $0.isNaN ? $0 : $1   // NaN wins, as in PyTorch: a diverged value must show
+            $0 > $1 || $0.isNaN ? $0 : $1  // NaN wins, as in PyTorch: a diverged value must show
         }
     }
 
@@ -106,8 +108,10 @@ extension Tensor {
     public func max(axis: Int, keepingDimensions: Bool = false) -> Tensor { max(axes: [axis], keepingDimensions: keepingDimensions) }
     public func min(axis: Int, keepingDimensions: Bool = false) -> Tensor { min(axes: [axis], keepingDimensions: keepingDimensions) }
 
-    private func extremum(_ axes: [Int], keepingDimensions: Bool, op: String, initial: Float,
-                          _ combine: (Float, Float) -> Float) -> Tensor {
+    private func extremum(
+        _ axes: [Int], keepingDimensions: Bool, op: String, initial: Float,
+        _ combine: (Float, Float) -> Float
+    ) -> Tensor {
         precondition(count > 0, "\(op): cannot reduce an empty tensor of shape \(shape)")
         let axes = axes.isEmpty ? Array(0..<rank) : axes
         let (y, kept) = reduce(axes, keepingDimensions: keepingDimensions, op: op, initial: initial, combine)
@@ -129,8 +133,10 @@ extension Tensor {
         argExtremum(axis, keepingDimensions: keepingDimensions, op: "argmin") { $0 < $1 }
     }
 
-    private func argExtremum(_ axis: Int, keepingDimensions: Bool, op: String,
-                             _ better: (Float, Float) -> Bool) -> Tensor {
+    private func argExtremum(
+        _ axis: Int, keepingDimensions: Bool, op: String,
+        _ better: (Float, Float) -> Bool
+    ) -> Tensor {
         let a = normalizedAxis(axis, for: op)
         precondition(dtype == .float32, "\(op): needs a float32 tensor, got \(dtype)")
         precondition(shape[a] > 0, "\(op): axis \(a) of shape \(shape) is empty")
@@ -146,8 +152,10 @@ extension Tensor {
         let pi = storage.floats
         var k = 0
         let step = moved.strides.last!
-        StridedLoop.forEachRow(shape: outerShape + [1], strides: [moved.strides.dropLast() + [0]],
-                               offsets: [moved.offset]) { offs, runs, inner in
+        StridedLoop.forEachRow(
+            shape: outerShape + [1], strides: [moved.strides.dropLast() + [0]],
+            offsets: [moved.offset]
+        ) { offs, runs, inner in
             for r in 0..<runs {
                 let row = pi + offs[0] + r * inner[0]
                 var best = row[0], bestIndex = 0

@@ -27,13 +27,15 @@ extension Tensor {
     /// Upsamples with separate height and width factors (see `upsampled(scaleFactor:mode:)`).
     public func upsampled(scaleFactors: (height: Double, width: Double), mode: UpsamplingMode = .nearest) -> Tensor {
         precondition(rank == 4, "upsample: needs a 4-D input [N, C, H, W], got shape \(shape)")
-        precondition(scaleFactors.height > 0 && scaleFactors.width > 0,
-                     "upsample: scale factors (\(scaleFactors.height), \(scaleFactors.width)) must be positive")
+        precondition(
+            scaleFactors.height > 0 && scaleFactors.width > 0,
+            "upsample: scale factors (\(scaleFactors.height), \(scaleFactors.width)) must be positive")
         let height = Int((Double(shape[2]) * scaleFactors.height).rounded(.down))
         let width = Int((Double(shape[3]) * scaleFactors.width).rounded(.down))
         // PyTorch reads the source at index·(1/scale), the reciprocal taken in double.
-        return resampled(height: height, width: width, mode: mode,
-                         steps: (Float(1 / scaleFactors.height), Float(1 / scaleFactors.width)))
+        return resampled(
+            height: height, width: width, mode: mode,
+            steps: (Float(1 / scaleFactors.height), Float(1 / scaleFactors.width)))
     }
 
     /// Upsamples (or downsamples) the last two dimensions to `size`; the source of output index i
@@ -48,8 +50,9 @@ extension Tensor {
 
     private func resampled(height: Int, width: Int, mode: UpsamplingMode, steps: (Float, Float)) -> Tensor {
         precondition(dtype == .float32, "upsample: needs a float32 tensor, got \(dtype)")
-        precondition(height > 0 && width > 0 && shape[2] > 0 && shape[3] > 0,
-                     "upsample: input and output sizes must be positive, got input shape \(shape) and output size (\(height), \(width))")
+        precondition(
+            height > 0 && width > 0 && shape[2] > 0 && shape[3] > 0,
+            "upsample: input and output sizes must be positive, got input shape \(shape) and output size (\(height), \(width))")
         let planes = shape[0] * shape[1], inH = shape[2], inW = shape[3]
         let rows = Interpolation(mode, input: inH, output: height, step: steps.0)
         let columns = Interpolation(mode, input: inW, output: width, step: steps.1)
@@ -112,58 +115,68 @@ private struct Interpolation {
     }
 
     /// Fills one output plane from one input plane (`self` along rows, `columns` along columns).
-    func forward(_ columns: Interpolation, from x: UnsafePointer<Float>, _ inW: Int,
-                 into y: UnsafeMutablePointer<Float>) {
+    func forward(
+        _ columns: Interpolation, from x: UnsafePointer<Float>, _ inW: Int,
+        into y: UnsafeMutablePointer<Float>
+    ) {
         let width = columns.first.count
         columns.first.withUnsafeBufferPointer { c0 in
-        columns.second.withUnsafeBufferPointer { c1 in
-        columns.firstWeight.withUnsafeBufferPointer { w0 in
-        columns.secondWeight.withUnsafeBufferPointer { w1 in
-            for oy in first.indices {
-                let out = y + oy * width
-                switch mode {
-                case .nearest:
-                    let row = x + first[oy] * inW
-                    for ox in 0..<width { out[ox] = row[c0[ox]] }
-                case .bilinear:
-                    let top = x + first[oy] * inW, bottom = x + second[oy] * inW
-                    let h0 = firstWeight[oy], h1 = secondWeight[oy]
-                    for ox in 0..<width {
-                        let a = c0[ox], b = c1[ox]
-                        out[ox] = h0 * (w0[ox] * top[a] + w1[ox] * top[b]) + h1 * (w0[ox] * bottom[a] + w1[ox] * bottom[b])
+            columns.second.withUnsafeBufferPointer { c1 in
+                columns.firstWeight.withUnsafeBufferPointer { w0 in
+                    columns.secondWeight.withUnsafeBufferPointer { w1 in
+                        for oy in first.indices {
+                            let out = y + oy * width
+                            switch mode {
+                            case .nearest:
+                                let row = x + first[oy] * inW
+                                for ox in 0..<width { out[ox] = row[c0[ox]] }
+                            case .bilinear:
+                                let top = x + first[oy] * inW, bottom = x + second[oy] * inW
+                                let h0 = firstWeight[oy], h1 = secondWeight[oy]
+                                for ox in 0..<width {
+                                    let a = c0[ox], b = c1[ox]
+                                    out[ox] = h0 * (w0[ox] * top[a] + w1[ox] * top[b]) + h1 * (w0[ox] * bottom[a] + w1[ox] * bottom[b])
+                                }
+                            }
+                        }
                     }
                 }
             }
-        }}}}
+        }
     }
 
     /// Adds one output plane's gradient into the (zeroed) input plane's, each output pixel's
     /// share going to the pixels it was read from.
-    func backward(_ columns: Interpolation, from g: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
-                  _ inW: Int) {
+    func backward(
+        _ columns: Interpolation, from g: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
+        _ inW: Int
+    ) {
         let width = columns.first.count
         columns.first.withUnsafeBufferPointer { c0 in
-        columns.second.withUnsafeBufferPointer { c1 in
-        columns.firstWeight.withUnsafeBufferPointer { w0 in
-        columns.secondWeight.withUnsafeBufferPointer { w1 in
-            for oy in first.indices {
-                let gRow = g + oy * width
-                switch mode {
-                case .nearest:
-                    let row = dx + first[oy] * inW
-                    for ox in 0..<width { row[c0[ox]] += gRow[ox] }
-                case .bilinear:
-                    let top = dx + first[oy] * inW, bottom = dx + second[oy] * inW
-                    let h0 = firstWeight[oy], h1 = secondWeight[oy]
-                    for ox in 0..<width {
-                        let a = c0[ox], b = c1[ox], gv = gRow[ox]
-                        top[a] += h0 * w0[ox] * gv
-                        top[b] += h0 * w1[ox] * gv
-                        bottom[a] += h1 * w0[ox] * gv
-                        bottom[b] += h1 * w1[ox] * gv
+            columns.second.withUnsafeBufferPointer { c1 in
+                columns.firstWeight.withUnsafeBufferPointer { w0 in
+                    columns.secondWeight.withUnsafeBufferPointer { w1 in
+                        for oy in first.indices {
+                            let gRow = g + oy * width
+                            switch mode {
+                            case .nearest:
+                                let row = dx + first[oy] * inW
+                                for ox in 0..<width { row[c0[ox]] += gRow[ox] }
+                            case .bilinear:
+                                let top = dx + first[oy] * inW, bottom = dx + second[oy] * inW
+                                let h0 = firstWeight[oy], h1 = secondWeight[oy]
+                                for ox in 0..<width {
+                                    let a = c0[ox], b = c1[ox], gv = gRow[ox]
+                                    top[a] += h0 * w0[ox] * gv
+                                    top[b] += h0 * w1[ox] * gv
+                                    bottom[a] += h1 * w0[ox] * gv
+                                    bottom[b] += h1 * w1[ox] * gv
+                                }
+                            }
+                        }
                     }
                 }
             }
-        }}}}
+        }
     }
 }

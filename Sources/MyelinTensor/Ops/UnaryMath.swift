@@ -51,9 +51,11 @@ extension Tensor {
         default: y = Elementwise.map(self, "pow") { LibM.pow($0, exponent) }
         }
         return differentiable("pow", [self], result: y) { g in
-            [Elementwise.zip(g, self.detached(), "pow backward") { gv, x in
-                exponent == 0 ? 0 : gv * exponent * LibM.pow(x, exponent - 1)
-            }]
+            [
+                Elementwise.zip(g, self.detached(), "pow backward") { gv, x in
+                    exponent == 0 ? 0 : gv * exponent * LibM.pow(x, exponent - 1)
+                }
+            ]
         }
     }
 

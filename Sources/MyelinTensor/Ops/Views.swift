@@ -3,8 +3,10 @@
 
 extension Tensor {
     /// A view with the same storage and new geometry, recorded with `backward`.
-    private func view(_ name: String, shape: [Int], strides: [Int], offset: Int,
-                      backward: @escaping (Tensor) -> Tensor) -> Tensor {
+    private func view(
+        _ name: String, shape: [Int], strides: [Int], offset: Int,
+        backward: @escaping (Tensor) -> Tensor
+    ) -> Tensor {
         let v = Tensor(storage: storage, shape: shape, strides: strides, offset: offset)
         return differentiable(name, [self], result: v) { g in [backward(g)] }
     }
@@ -18,13 +20,16 @@ extension Tensor {
             precondition(known > 0 && count % known == 0, "reshape: cannot reshape \(shape) into \(newShape)")
             newShape[inferred] = count / known
         }
-        precondition(newShape.reduce(1, *) == count && newShape.allSatisfy { $0 >= 0 },
-                     "reshape: cannot reshape \(shape) (\(count) elements) into \(newShape)")
+        precondition(
+            newShape.reduce(1, *) == count && newShape.allSatisfy { $0 >= 0 },
+            "reshape: cannot reshape \(shape) (\(count) elements) into \(newShape)")
         if newShape == shape { return self }
         let source = isContiguous ? self : contiguous()
         let inputShape = shape
-        return source.view("reshape", shape: newShape, strides: Tensor.contiguousStrides(for: newShape),
-                           offset: source.offset) { $0.reshaped(inputShape) }
+        return source.view(
+            "reshape", shape: newShape, strides: Tensor.contiguousStrides(for: newShape),
+            offset: source.offset
+        ) { $0.reshaped(inputShape) }
     }
 
     public func reshaped(_ newShape: Int...) -> Tensor { reshaped(newShape) }
@@ -41,12 +46,15 @@ extension Tensor {
     /// The dimensions reordered: result dimension i is this tensor's dimension `axes[i]`.
     public func permuted(_ axes: [Int]) -> Tensor {
         let axes = axes.map { normalizedAxis($0, for: "permute") }
-        precondition(axes.count == rank && Set(axes).count == rank,
-                     "permute: \(axes) is not a permutation of the \(rank) dimensions of shape \(shape)")
+        precondition(
+            axes.count == rank && Set(axes).count == rank,
+            "permute: \(axes) is not a permutation of the \(rank) dimensions of shape \(shape)")
         var inverse = [Int](repeating: 0, count: rank)
         for (i, a) in axes.enumerated() { inverse[a] = i }
-        return view("permute", shape: axes.map { shape[$0] }, strides: axes.map { strides[$0] },
-                    offset: offset) { $0.permuted(inverse) }
+        return view(
+            "permute", shape: axes.map { shape[$0] }, strides: axes.map { strides[$0] },
+            offset: offset
+        ) { $0.permuted(inverse) }
     }
 
     public func permuted(_ axes: Int...) -> Tensor { permuted(axes) }
@@ -60,6 +68,8 @@ extension Tensor {
     }
 
     /// The matrix transpose of a 2-D tensor.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // PyTorch's and NumPy's spelling.
     public var T: Tensor {
         precondition(rank == 2, "T: needs a 2-D tensor, got shape \(shape); use transposed(_:_:)")
         return transposed(0, 1)
@@ -68,8 +78,9 @@ extension Tensor {
     /// Elements `start ..< start + length` along `axis` (PyTorch's `narrow`).
     public func narrowed(axis: Int, start: Int, length: Int) -> Tensor {
         let a = normalizedAxis(axis, for: "narrow")
-        precondition(start >= 0 && length >= 0 && start + length <= shape[a],
-                     "narrow: range \(start)..<\(start + length) is out of bounds for axis \(a) of shape \(shape)")
+        precondition(
+            start >= 0 && length >= 0 && start + length <= shape[a],
+            "narrow: range \(start)..<\(start + length) is out of bounds for axis \(a) of shape \(shape)")
         var newShape = shape
         newShape[a] = length
         let inputShape = shape
@@ -84,8 +95,9 @@ extension Tensor {
     public func sliced(axis: Int, _ range: Range<Int>, step: Int = 1) -> Tensor {
         let a = normalizedAxis(axis, for: "slice")
         precondition(step > 0, "slice: step must be positive, got \(step)")
-        precondition(range.lowerBound >= 0 && range.upperBound <= shape[a],
-                     "slice: range \(range) is out of bounds for axis \(a) of shape \(shape)")
+        precondition(
+            range.lowerBound >= 0 && range.upperBound <= shape[a],
+            "slice: range \(range) is out of bounds for axis \(a) of shape \(shape)")
         if step == 1 { return narrowed(axis: a, start: range.lowerBound, length: range.count) }
         var newShape = shape, newStrides = strides
         newShape[a] = (range.count + step - 1) / step

@@ -42,7 +42,8 @@ public final class RandomGenerator: RandomNumberGenerator {
     public var snapshot: [UInt64] {
         get { [state.0, state.1, state.2, state.3, spareNormal.map { UInt64($0.bitPattern) | (1 << 32) } ?? 0] }
         set {
-            precondition(newValue.count == Self.snapshotCount, "RandomGenerator.snapshot: needs \(Self.snapshotCount) words, got \(newValue.count)")
+            precondition(
+                newValue.count == Self.snapshotCount, "RandomGenerator.snapshot: needs \(Self.snapshotCount) words, got \(newValue.count)")
             state = (newValue[0], newValue[1], newValue[2], newValue[3])
             spareNormal = newValue[4] >> 32 == 1 ? Float(bitPattern: UInt32(truncatingIfNeeded: newValue[4])) : nil
         }
@@ -77,7 +78,7 @@ public final class RandomGenerator: RandomNumberGenerator {
             spareNormal = nil
             return spare
         }
-        let u1 = Float(next() >> 40 + 1) * 0x1p-24   // (0, 1]: log stays finite
+        let u1 = Float(next() >> 40 + 1) * 0x1p-24  // (0, 1]: log stays finite
         let u2 = uniform()
         let radius = (-2 * LibM.log(u1)).squareRoot()
         let angle = 2 * Float.pi * u2

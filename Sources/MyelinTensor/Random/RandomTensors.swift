@@ -6,8 +6,10 @@ extension Tensor {
     }
 
     /// Uniform in [low, high).
-    public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1,
-                               generator: RandomGenerator = .global) -> Tensor {
+    public static func uniform(
+        _ shape: [Int], low: Float = 0, high: Float = 1,
+        generator: RandomGenerator = .global
+    ) -> Tensor {
         filled(shape) { generator.uniform(low, high) }
     }
 
@@ -17,14 +19,18 @@ extension Tensor {
     }
 
     /// Normal with the given mean and standard deviation (PyTorch's `randn` for the defaults).
-    public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1,
-                             generator: RandomGenerator = .global) -> Tensor {
+    public static func randn(
+        _ shape: [Int], mean: Float = 0, std: Float = 1,
+        generator: RandomGenerator = .global
+    ) -> Tensor {
         filled(shape) { mean + std * generator.normal() }
     }
 
     /// 1 with probability `p`, else 0 (float32).
-    public static func bernoulli(_ shape: [Int], probability p: Float,
-                                 generator: RandomGenerator = .global) -> Tensor {
+    public static func bernoulli(
+        _ shape: [Int], probability p: Float,
+        generator: RandomGenerator = .global
+    ) -> Tensor {
         precondition(p >= 0 && p <= 1, "bernoulli: probability \(p) is outside [0, 1]")
         return filled(shape) { generator.uniform() < p ? 1 : 0 }
     }

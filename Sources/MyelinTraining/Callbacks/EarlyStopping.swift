@@ -24,9 +24,12 @@ public final class EarlyStopping: StatefulCallback {
     private var bestWeights: [(name: String, target: Tensor, copy: Tensor)]?
     private let figure: MonitoredFigure
 
-    public init(monitor: String = "validation loss", mode: MonitorMode = .min, patience: Int = 0, minDelta: Double = 0,
-                restoreBestWeights: Bool = false) {
-        precondition(patience >= 0 && minDelta >= 0, "EarlyStopping: patience and minDelta must not be negative, got \(patience) and \(minDelta)")
+    public init(
+        monitor: String = "validation loss", mode: MonitorMode = .min, patience: Int = 0, minDelta: Double = 0,
+        restoreBestWeights: Bool = false
+    ) {
+        precondition(
+            patience >= 0 && minDelta >= 0, "EarlyStopping: patience and minDelta must not be negative, got \(patience) and \(minDelta)")
         self.monitor = monitor
         self.mode = mode
         self.patience = patience
@@ -46,8 +49,9 @@ public final class EarlyStopping: StatefulCallback {
         } else {
             wait += 1
             if wait >= patience {
-                trainer.stop("EarlyStopping: \(monitor) has not improved for \(wait) evaluation\(wait == 1 ? "" : "s")"
-                             + (best.map { "; the best was \($0) at step \(bestStep!)" } ?? ""))
+                trainer.stop(
+                    "EarlyStopping: \(monitor) has not improved for \(wait) evaluation\(wait == 1 ? "" : "s")"
+                        + (best.map { "; the best was \($0) at step \(bestStep!)" } ?? ""))
             }
         }
     }

@@ -10,8 +10,10 @@ public final class LambdaCallback: TrainingCallback {
     private let onEvaluationDidEnd: ((Evaluation, Trainer) throws -> Void)?
     private let onTrainingDidEnd: ((Trainer) throws -> Void)?
 
-    public init(trainingWillStart: ((Trainer) throws -> Void)? = nil, evaluationDidEnd: ((Evaluation, Trainer) throws -> Void)? = nil,
-                epochDidEnd: ((Trainer) throws -> Void)? = nil, trainingDidEnd: ((Trainer) throws -> Void)? = nil) {
+    public init(
+        trainingWillStart: ((Trainer) throws -> Void)? = nil, evaluationDidEnd: ((Evaluation, Trainer) throws -> Void)? = nil,
+        epochDidEnd: ((Trainer) throws -> Void)? = nil, trainingDidEnd: ((Trainer) throws -> Void)? = nil
+    ) {
         onTrainingWillStart = trainingWillStart
         onEvaluationDidEnd = evaluationDidEnd
         onEpochDidEnd = epochDidEnd

@@ -59,7 +59,8 @@ public final class MetricsLogger: StatefulCallback {
             let values = columns.map { history.value($0, atStep: step).map { "\($0)" } ?? "" }
             return (["\(step)", "\(epoch(of: step, history))"] + values).joined(separator: ",")
         case .jsonLines:
-            let fields = [("step", "\(step)"), ("epoch", "\(epoch(of: step, history))")]
+            let fields =
+                [("step", "\(step)"), ("epoch", "\(epoch(of: step, history))")]
                 + history.names.compactMap { name in history.value(name, atStep: step).map { (name, jsonNumber($0)) } }
             return "{" + fields.map { "\(jsonString($0.0)):\($0.1)" }.joined(separator: ",") + "}"
         }

@@ -19,7 +19,9 @@ struct MonitoredFigure {
     /// would otherwise never stop anything.
     func require(_ evaluation: Evaluation, trainer: Trainer) -> Double {
         guard let value = value(evaluation, trainer: trainer) else {
-            preconditionFailure("\(owner): the run measures no \"\(name)\" at step \(trainer.progress.step); it has \(trainer.history.names.map { "\"\($0)\"" }.joined(separator: ", "))")
+            preconditionFailure(
+                "\(owner): the run measures no \"\(name)\" at step \(trainer.progress.step); it has \(trainer.history.names.map { "\"\($0)\"" }.joined(separator: ", "))"
+            )
         }
         return value
     }
@@ -28,7 +30,8 @@ struct MonitoredFigure {
 /// A stateful callback's JSON state from the checkpoint at `path`, or an error naming the file.
 func decodeCallbackState<State: Decodable>(_ type: State.Type, from json: String, callback name: String, path: String) throws -> State {
     guard let state = CheckpointMetadata.decode(State.self, from: json) else {
-        throw CheckpointError(path: path, message: "its state of the callback \(name) (metadata \(Trainer.callbackKeyPrefix)\(name)) is unreadable")
+        throw CheckpointError(
+            path: path, message: "its state of the callback \(name) (metadata \(Trainer.callbackKeyPrefix)\(name)) is unreadable")
     }
     return state
 }

@@ -29,7 +29,8 @@ public final class ProgressLogger: TrainingCallback {
     /// `label` names the bar of a run measured in steps (default "training"); `shown` picks the
     /// step figures to show.
     public init(label: String? = nil, speed: Speed = .samples("samples"), shown: [String]? = nil, averagingWeight: Double = 0.02) {
-        precondition(averagingWeight > 0 && averagingWeight <= 1, "ProgressLogger: averagingWeight must be in (0, 1], got \(averagingWeight)")
+        precondition(
+            averagingWeight > 0 && averagingWeight <= 1, "ProgressLogger: averagingWeight must be in (0, 1], got \(averagingWeight)")
         self.label = label
         self.speed = speed
         self.shown = shown
@@ -44,8 +45,9 @@ public final class ProgressLogger: TrainingCallback {
 
     public func epochWillStart(_ trainer: Trainer) throws {
         guard case .epochs(let total) = trainer.length, let batches = trainer.batchesPerEpoch else { return }
-        bar = ProgressBar(total: batches, label: "epoch \(trainer.progress.epoch + 1)/\(total)",
-                          startingAt: trainer.progress.stepInEpoch)
+        bar = ProgressBar(
+            total: batches, label: "epoch \(trainer.progress.epoch + 1)/\(total)",
+            startingAt: trainer.progress.stepInEpoch)
         startMeasuring()
     }
 

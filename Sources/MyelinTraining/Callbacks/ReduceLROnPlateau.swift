@@ -24,12 +24,15 @@ public final class ReduceLROnPlateau: StatefulCallback {
     public private(set) var cooldownLeft = 0
     private let figure: MonitoredFigure
 
-    public init(_ optimizers: [Optimizer]? = nil, monitor: String = "validation loss", mode: MonitorMode = .min,
-                factor: Float = 0.1, patience: Int = 10, threshold: Double = 1e-4, thresholdMode: ThresholdMode = .relative,
-                cooldown: Int = 0, minimumLearningRate: Float = 0) {
+    public init(
+        _ optimizers: [Optimizer]? = nil, monitor: String = "validation loss", mode: MonitorMode = .min,
+        factor: Float = 0.1, patience: Int = 10, threshold: Double = 1e-4, thresholdMode: ThresholdMode = .relative,
+        cooldown: Int = 0, minimumLearningRate: Float = 0
+    ) {
         precondition(factor > 0 && factor < 1, "ReduceLROnPlateau: factor must be in (0, 1), got \(factor)")
-        precondition(patience >= 0 && cooldown >= 0 && threshold >= 0 && minimumLearningRate >= 0,
-                     "ReduceLROnPlateau: patience, cooldown, threshold and minimumLearningRate must not be negative")
+        precondition(
+            patience >= 0 && cooldown >= 0 && threshold >= 0 && minimumLearningRate >= 0,
+            "ReduceLROnPlateau: patience, cooldown, threshold and minimumLearningRate must not be negative")
         self.optimizers = optimizers
         self.monitor = monitor
         self.mode = mode
@@ -61,7 +64,8 @@ public final class ReduceLROnPlateau: StatefulCallback {
             // PyTorch's eps: changes smaller than this are not made.
             if old - new > 1e-8 {
                 optimizer.learningRate = new
-                trainer.log("ReduceLROnPlateau: \(monitor) has not improved for \(badEvaluations) evaluations; learning rate \(old) → \(new)")
+                trainer.log(
+                    "ReduceLROnPlateau: \(monitor) has not improved for \(badEvaluations) evaluations; learning rate \(old) → \(new)")
             }
         }
         cooldownLeft = cooldown

@@ -23,9 +23,10 @@ public final class ReportWriter: TrainingCallback {
     /// A report titled `title` with the standard curves and the last evaluation's figures.
     public convenience init(to folder: URL, title: String, summary: String = "") {
         self.init(to: folder) { trainer in
-            RunOutputs(title: title, summary: summary,
-                       metrics: (trainer.lastEvaluation?.values ?? []).map { ($0.name, String(format: "%.4f", $0.value)) },
-                       plots: trainer.history.standardPlots())
+            RunOutputs(
+                title: title, summary: summary,
+                metrics: (trainer.lastEvaluation?.values ?? []).map { ($0.name, String(format: "%.4f", $0.value)) },
+                plots: trainer.history.standardPlots())
         }
     }
 

@@ -42,10 +42,12 @@ public struct TrainingCheckpoint {
         return tensors
     }
 
-    public init(format: String, modules: [(prefix: String, module: Module)],
-                optimizers: [(name: String, optimizer: Optimizer)] = [],
-                generators: [(name: String, generator: RandomGenerator)] = [],
-                tensors: [(name: String, tensor: Tensor)] = []) {
+    public init(
+        format: String, modules: [(prefix: String, module: Module)],
+        optimizers: [(name: String, optimizer: Optimizer)] = [],
+        generators: [(name: String, generator: RandomGenerator)] = [],
+        tensors: [(name: String, tensor: Tensor)] = []
+    ) {
         self.format = format
         self.modules = modules
         self.optimizers = optimizers
@@ -64,8 +66,9 @@ public struct TrainingCheckpoint {
         header[Self.formatKey] = format
         for (name, optimizer) in optimizers {
             tensors += optimizer.state.map { ("\(Self.optimizerPrefix)\(name).\($0.0)", $0.1) }
-            let saved = SavedOptimizer(kind: String(describing: type(of: optimizer)), learningRate: optimizer.learningRate,
-                                       counters: Dictionary(uniqueKeysWithValues: optimizer.counters))
+            let saved = SavedOptimizer(
+                kind: String(describing: type(of: optimizer)), learningRate: optimizer.learningRate,
+                counters: Dictionary(uniqueKeysWithValues: optimizer.counters))
             header["myelin.optimizer.\(name)"] = try CheckpointMetadata.json(saved)
         }
         for (name, generator) in generators {
@@ -125,7 +128,8 @@ public struct TrainingCheckpoint {
         var optimizerValues: [(tensors: [String: Tensor], saved: SavedOptimizer)] = []
         for (name, optimizer) in optimizers {
             guard let json = file.metadata["myelin.optimizer.\(name)"],
-                  let saved = try? JSONDecoder().decode(SavedOptimizer.self, from: Data(json.utf8)) else {
+                let saved = try? JSONDecoder().decode(SavedOptimizer.self, from: Data(json.utf8))
+            else {
                 throw problem("it has no readable state for optimizer \(name) (metadata myelin.optimizer.\(name))")
             }
             let kind = String(describing: type(of: optimizer))

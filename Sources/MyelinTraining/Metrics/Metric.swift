@@ -44,26 +44,30 @@ public struct Metric {
 
     private static func topK(_ k: Int, name: String) -> Metric {
         precondition(k > 0, "Metric.topK: k must be positive, got \(k)")
-        return Metric(name: name, perBatch: { outputs, labels in
-            let (scores, classes) = scoreRows(outputs, labels, "Metric \(name)")
-            let ids = labels.integers
-            var hits = 0
-            for (row, label) in ids.enumerated() {
-                precondition(label >= 0 && label < classes, "Metric \(name): label \(label) is outside the \(classes) classes")
-                let own = scores[row * classes + label]
-                var above = 0
-                for c in 0..<classes where scores[row * classes + c] > own { above += 1 }
-                if above < k { hits += 1 }
-            }
-            return (Double(hits), ids.count)
-        })
+        return Metric(
+            name: name,
+            perBatch: { outputs, labels in
+                let (scores, classes) = scoreRows(outputs, labels, "Metric \(name)")
+                let ids = labels.integers
+                var hits = 0
+                for (row, label) in ids.enumerated() {
+                    precondition(label >= 0 && label < classes, "Metric \(name): label \(label) is outside the \(classes) classes")
+                    let own = scores[row * classes + label]
+                    var above = 0
+                    for c in 0..<classes where scores[row * classes + c] > own { above += 1 }
+                    if above < k { hits += 1 }
+                }
+                return (Double(hits), ids.count)
+            })
     }
 }
 
 /// Measures `model` on every batch of `data` in evaluation mode, recording nothing: the mean
 /// `loss` (when given) and each metric, named with `prefix` ("validation loss", "validation accuracy").
-public func evaluate(_ model: Module, on data: any Sequence<(inputs: Tensor, labels: Tensor)>, loss: LossFunction? = nil,
-                     metrics: [Metric] = [], prefix: String = "validation ") -> Evaluation {
+public func evaluate(
+    _ model: Module, on data: any Sequence<(inputs: Tensor, labels: Tensor)>, loss: LossFunction? = nil,
+    metrics: [Metric] = [], prefix: String = "validation "
+) -> Evaluation {
     var all = metrics
     if loss != nil && !all.contains(where: { $0.name == Metric.meanLoss.name }) { all.insert(.meanLoss, at: 0) }
     let accumulators = all.map { $0.makeAccumulator() }
@@ -84,8 +88,9 @@ public func evaluate(_ model: Module, on data: any Sequence<(inputs: Tensor, lab
 
 /// Scores as rows of classes (the last axis), with the labels one per row.
 private func scoreRows(_ outputs: Tensor, _ labels: Tensor, _ what: String) -> (scores: [Float], classes: Int) {
-    precondition(outputs.rank >= 1 && Array(outputs.shape.dropLast()) == labels.shape,
-                 "\(what): scores \(outputs.shape) need labels of shape \(Array(outputs.shape.dropLast())), got \(labels.shape)")
+    precondition(
+        outputs.rank >= 1 && Array(outputs.shape.dropLast()) == labels.shape,
+        "\(what): scores \(outputs.shape) need labels of shape \(Array(outputs.shape.dropLast())), got \(labels.shape)")
     return (outputs.scalars, outputs.shape.last!)
 }
 
@@ -143,8 +148,9 @@ private final class ROCAccumulator: MetricAccumulator {
 
     func add(outputs: Tensor, labels: Tensor, lossSum: Double?) {
         let n = labels.count
-        precondition(outputs.count == n || outputs.count == 2 * n,
-                     "Metric.rocAUC: scores \(outputs.shape) need one or two outputs per label (labels \(labels.shape))")
+        precondition(
+            outputs.count == n || outputs.count == 2 * n,
+            "Metric.rocAUC: scores \(outputs.shape) need one or two outputs per label (labels \(labels.shape))")
         let values = outputs.scalars
         // Two outputs: the logit of class 1 against class 0, which orders examples as softmax's p₁ does.
         scores += outputs.count == n ? values : (0..<n).map { values[2 * $0 + 1] - values[2 * $0] }

@@ -4,8 +4,10 @@ import MyelinVision
 extension LinePlot {
     /// ROC curves, each named with its area in the legend, and the chance diagonal; a curve of many
     /// points is thinned to about 400 (each point kept at least 1/400 from the last in one rate).
-    public static func roc(_ curves: [(name: String, curve: ROCCurve)], title: String = "ROC curves",
-                           xLabel: String = "false-positive rate", yLabel: String = "true-positive rate") -> LinePlot {
+    public static func roc(
+        _ curves: [(name: String, curve: ROCCurve)], title: String = "ROC curves",
+        xLabel: String = "false-positive rate", yLabel: String = "true-positive rate"
+    ) -> LinePlot {
         func thinned(_ curve: ROCCurve) -> [(x: Double, y: Double)] {
             var kept: [(x: Double, y: Double)] = []
             for (i, p) in curve.points.enumerated() {
@@ -17,9 +19,12 @@ extension LinePlot {
             }
             return kept
         }
-        let series = curves.map { LinePlot.Series(name: "\($0.name): AUC \(String(format: "%.3f", $0.curve.area))", points: thinned($0.curve)) }
-        return LinePlot(title: title, xLabel: xLabel, yLabel: yLabel,
-                        series: series + [LinePlot.Series(name: "chance: AUC 0.5", points: [(0, 0), (1, 1)])])
+        let series = curves.map {
+            LinePlot.Series(name: "\($0.name): AUC \(String(format: "%.3f", $0.curve.area))", points: thinned($0.curve))
+        }
+        return LinePlot(
+            title: title, xLabel: xLabel, yLabel: yLabel,
+            series: series + [LinePlot.Series(name: "chance: AUC 0.5", points: [(0, 0), (1, 1)])])
     }
 
     /// Each group's distribution of `values` as steps: the share of the group in each of `bins`

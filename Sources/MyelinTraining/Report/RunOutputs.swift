@@ -44,8 +44,10 @@ public struct RunOutputs {
     public var pictures: [RunPicture]
     public var texts: [(caption: String, text: String)]
 
-    public init(title: String, summary: String, settings: [(String, String)] = [], metrics: [(String, String)] = [],
-                plots: [RunPlot] = [], pictures: [RunPicture] = [], texts: [(caption: String, text: String)] = []) {
+    public init(
+        title: String, summary: String, settings: [(String, String)] = [], metrics: [(String, String)] = [],
+        plots: [RunPlot] = [], pictures: [RunPicture] = [], texts: [(caption: String, text: String)] = []
+    ) {
         self.title = title
         self.summary = summary
         self.settings = settings
@@ -72,10 +74,12 @@ public struct RunOutputs {
             written.append("\(url.path) — \(picture.caption)")
         }
         let report = folder.appendingPathComponent("report.html")
-        try TrainingReport(title: title, summary: summary, settings: settings, metrics: metrics,
-                           plots: plots.map { ($0.plot, $0.width, $0.height) },
-                           figures: pictures.map { .init($0.caption, $0.image, pixelScale: $0.pageScale) },
-                           texts: texts).write(to: report)
+        try TrainingReport(
+            title: title, summary: summary, settings: settings, metrics: metrics,
+            plots: plots.map { ($0.plot, $0.width, $0.height) },
+            figures: pictures.map { .init($0.caption, $0.image, pixelScale: $0.pageScale) },
+            texts: texts
+        ).write(to: report)
         written.append("\(report.path) — all of it on one page: open it in a browser")
         return written
     }
@@ -88,11 +92,17 @@ extension TrainingHistory {
         func plot(_ name: String, title: String, yLabel: String, matching: (String) -> Bool) -> RunPlot? {
             let chosen = names.filter(matching)
             guard !chosen.isEmpty else { return nil }
-            return RunPlot(name: name, plot: LinePlot(title: title, xLabel: "step", yLabel: yLabel, series: chosen.map { series in
-                LinePlot.Series(name: series, points: points(series).map { (x: Double($0.step), y: $0.value) })
-            }))
+            return RunPlot(
+                name: name,
+                plot: LinePlot(
+                    title: title, xLabel: "step", yLabel: yLabel,
+                    series: chosen.map { series in
+                        LinePlot.Series(name: series, points: points(series).map { (x: Double($0.step), y: $0.value) })
+                    }))
         }
-        return [plot("loss", title: "Loss", yLabel: "loss") { $0.hasSuffix("loss") },
-                plot("accuracy", title: "Accuracy", yLabel: "accuracy") { $0.hasSuffix("accuracy") }].compactMap { $0 }
+        return [
+            plot("loss", title: "Loss", yLabel: "loss") { $0.hasSuffix("loss") },
+            plot("accuracy", title: "Accuracy", yLabel: "accuracy") { $0.hasSuffix("accuracy") },
+        ].compactMap { $0 }
     }
 }

@@ -17,9 +17,11 @@ import MyelinTensor
 /// print(history.last("validation accuracy")!)
 /// ```
 @discardableResult
-public func fit<Train: Dataset>(_ model: Module, optimizer: Optimizer, loss: @escaping LossFunction, on train: DataLoader<Train>,
-                                epochs: Int, validation: (any Sequence<(inputs: Tensor, labels: Tensor)>)? = nil,
-                                metrics: [Metric] = [], callbacks: [TrainingCallback] = [], verbose: Bool = true) throws -> TrainingHistory {
+public func fit<Train: Dataset>(
+    _ model: Module, optimizer: Optimizer, loss: @escaping LossFunction, on train: DataLoader<Train>,
+    epochs: Int, validation: (any Sequence<(inputs: Tensor, labels: Tensor)>)? = nil,
+    metrics: [Metric] = [], callbacks: [TrainingCallback] = [], verbose: Bool = true
+) throws -> TrainingHistory {
     let task = SupervisedTask(model, optimizer: optimizer, loss: loss, on: train, validation: validation, metrics: metrics)
     var standard: [TrainingCallback] = []
     if verbose && !callbacks.contains(where: { $0 is ProgressLogger }) { standard.append(ProgressLogger()) }
@@ -29,10 +31,13 @@ public func fit<Train: Dataset>(_ model: Module, optimizer: Optimizer, loss: @es
 
 /// `fit` with a loss of two arguments (a closure: `loss: { mseLoss($0, $1) }`).
 @discardableResult
-public func fit<Train: Dataset>(_ model: Module, optimizer: Optimizer, loss: @escaping (Tensor, Tensor) -> Tensor,
-                                on train: DataLoader<Train>, epochs: Int,
-                                validation: (any Sequence<(inputs: Tensor, labels: Tensor)>)? = nil, metrics: [Metric] = [],
-                                callbacks: [TrainingCallback] = [], verbose: Bool = true) throws -> TrainingHistory {
-    try fit(model, optimizer: optimizer, loss: lossFunction(loss), on: train, epochs: epochs, validation: validation,
-            metrics: metrics, callbacks: callbacks, verbose: verbose)
+public func fit<Train: Dataset>(
+    _ model: Module, optimizer: Optimizer, loss: @escaping (Tensor, Tensor) -> Tensor,
+    on train: DataLoader<Train>, epochs: Int,
+    validation: (any Sequence<(inputs: Tensor, labels: Tensor)>)? = nil, metrics: [Metric] = [],
+    callbacks: [TrainingCallback] = [], verbose: Bool = true
+) throws -> TrainingHistory {
+    try fit(
+        model, optimizer: optimizer, loss: lossFunction(loss), on: train, epochs: epochs, validation: validation,
+        metrics: metrics, callbacks: callbacks, verbose: verbose)
 }

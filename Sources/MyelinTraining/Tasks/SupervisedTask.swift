@@ -20,10 +20,12 @@ public final class SupervisedTask<Train: Dataset>: TrainingTask {
     /// The checkpoint keeps the model (under its own names), the optimizer (`optimizer.model.…`),
     /// the loader's generator, the global one (dropout draws from it unless given its own) and
     /// `generators` (the model's own, say) — all an exact resume needs.
-    public init(_ model: Module, optimizer: Optimizer, loss: @escaping LossFunction, on batches: DataLoader<Train>,
-                validation: (any Sequence<(inputs: Tensor, labels: Tensor)>)? = nil, metrics: [Metric] = [],
-                prefix: String = "validation ", generators: [(name: String, generator: RandomGenerator)] = [],
-                format: String = "myelin.supervised") {
+    public init(
+        _ model: Module, optimizer: Optimizer, loss: @escaping LossFunction, on batches: DataLoader<Train>,
+        validation: (any Sequence<(inputs: Tensor, labels: Tensor)>)? = nil, metrics: [Metric] = [],
+        prefix: String = "validation ", generators: [(name: String, generator: RandomGenerator)] = [],
+        format: String = "myelin.supervised"
+    ) {
         self.model = model
         self.optimizer = optimizer
         self.loss = loss

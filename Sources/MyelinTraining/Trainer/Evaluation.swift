@@ -16,8 +16,9 @@ public struct Evaluation: Equatable, ExpressibleByDictionaryLiteral {
     }
 
     public init(_ values: [(name: String, value: Double)], confusionMatrix: ConfusionMatrix? = nil) {
-        precondition(Set(values.map(\.name)).count == values.count,
-                     "Evaluation: the figures' names must differ, got \(values.map(\.name))")
+        precondition(
+            Set(values.map(\.name)).count == values.count,
+            "Evaluation: the figures' names must differ, got \(values.map(\.name))")
         self.values = values
         self.confusionMatrix = confusionMatrix
     }

@@ -14,8 +14,9 @@ public struct StepOutput: Equatable {
 
     public init(_ values: [Figure], samples: Int) {
         precondition(samples >= 0, "StepOutput: samples must not be negative, got \(samples)")
-        precondition(Set(values.map(\.name)).count == values.count,
-                     "StepOutput: the figures' names must differ, got \(values.map(\.name))")
+        precondition(
+            Set(values.map(\.name)).count == values.count,
+            "StepOutput: the figures' names must differ, got \(values.map(\.name))")
         self.values = values
         self.samples = samples
     }

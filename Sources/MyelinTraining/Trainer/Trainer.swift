@@ -53,8 +53,10 @@ public final class Trainer {
 
     /// A run of `length`, checkpointing `state`, evaluating at `evaluationInterval` (by default
     /// after every epoch for a length in epochs, and only at the end for one in steps).
-    public init(_ length: TrainingLength, state: TrainingCheckpoint, evaluateEvery evaluationInterval: TrainingInterval? = nil,
-                metadata: [String: String] = [:], callbacks: [TrainingCallback] = []) {
+    public init(
+        _ length: TrainingLength, state: TrainingCheckpoint, evaluateEvery evaluationInterval: TrainingInterval? = nil,
+        metadata: [String: String] = [:], callbacks: [TrainingCallback] = []
+    ) {
         switch length {
         case .epochs(let n), .steps(let n): precondition(n > 0, "Trainer: the length must be at least 1, got \(length)")
         }
@@ -65,10 +67,12 @@ public final class Trainer {
         precondition(Set(names).count == names.count, "Trainer: two stateful callbacks share a name: \(names)")
         self.length = length
         self.state = state
-        self.evaluationInterval = evaluationInterval ?? {
-            if case .steps(let n) = length { return .steps(n) }
-            return .epoch
-        }()
+        self.evaluationInterval =
+            evaluationInterval
+            ?? {
+                if case .steps(let n) = length { return .steps(n) }
+                return .epoch
+            }()
         self.metadata = metadata
         self.callbacks = callbacks
     }
@@ -78,18 +82,22 @@ public final class Trainer {
     /// Trains `task` until the length is reached or a callback stops it; returns the history.
     @discardableResult
     public func run<Task: TrainingTask>(_ task: Task) throws -> TrainingHistory {
-        precondition(task.state.modules.map { ObjectIdentifier($0.module) } == state.modules.map { ObjectIdentifier($0.module) },
-                     "Trainer.run: the task's models are not the ones this trainer checkpoints (make it with state: task.state)")
+        precondition(
+            task.state.modules.map { ObjectIdentifier($0.module) } == state.modules.map { ObjectIdentifier($0.module) },
+            "Trainer.run: the task's models are not the ones this trainer checkpoints (make it with state: task.state)")
         return try run(over: task.batches, step: { try task.step($0, context: $1) }, evaluate: task.evaluate)
     }
 
     /// Trains with `step` on the batches of `source`, evaluating with `evaluate` at the evaluation
     /// interval; returns the history. A length in epochs needs a source with epochs.
     @discardableResult
-    public func run<Source: BatchSource>(over source: Source, step: (Source.Batch, StepContext) throws -> StepOutput,
-                                         evaluate: (() throws -> Evaluation)? = nil) throws -> TrainingHistory {
+    public func run<Source: BatchSource>(
+        over source: Source, step: (Source.Batch, StepContext) throws -> StepOutput,
+        evaluate: (() throws -> Evaluation)? = nil
+    ) throws -> TrainingHistory {
         if case .epochs = length {
-            precondition(source.batchesPerEpoch != nil, "Trainer.run: a length of \(length) needs batches with epochs, not an endless source")
+            precondition(
+                source.batchesPerEpoch != nil, "Trainer.run: a length of \(length) needs batches with epochs, not an endless source")
         }
         if let n = source.batchesPerEpoch {
             precondition(n > 0, "Trainer.run: the source has no batches")
@@ -107,7 +115,9 @@ public final class Trainer {
             var batches = try beginEpoch(of: source)
             repeat {
                 guard let batch = batches.next() else {
-                    preconditionFailure("Trainer.run: the source ran out of batches after \(progress.stepInEpoch) of its \(batchesPerEpoch.map(String.init) ?? "endless") per epoch")
+                    preconditionFailure(
+                        "Trainer.run: the source ran out of batches after \(progress.stepInEpoch) of its \(batchesPerEpoch.map(String.init) ?? "endless") per epoch"
+                    )
                 }
                 try takeStep { context in try step(batch, context) }
                 try finishStep(evaluate: evaluate)
@@ -196,8 +206,9 @@ public final class Trainer {
 
     private func takeStep(_ step: (StepContext) throws -> StepOutput) throws {
         try callbacks.forEach { try $0.stepWillStart(self) }
-        let context = StepContext(step: progress.step + 1, epoch: progress.epoch + 1, indexInEpoch: progress.stepInEpoch,
-                                  trainer: self)
+        let context = StepContext(
+            step: progress.step + 1, epoch: progress.epoch + 1, indexInEpoch: progress.stepInEpoch,
+            trainer: self)
         let output = try step(context)
         progress.step += 1
         progress.stepInEpoch += 1
@@ -261,13 +272,15 @@ public final class Trainer {
 
     /// `resume(from:keepingLearningRate:)` for a file already read from `path`.
     public func resume(from file: SafeTensorsFile, path: String, keepingLearningRate: Bool = false) throws {
-        let saved = try CheckpointMetadata.value(TrainingProgress.self, key: Self.progressKey, in: file.metadata, path: path,
-                                                 what: "training progress")
+        let saved = try CheckpointMetadata.value(
+            TrainingProgress.self, key: Self.progressKey, in: file.metadata, path: path,
+            what: "training progress")
         guard saved.isConsistent else {
             throw CheckpointError(path: path, message: "its training progress (metadata \(Self.progressKey)) does not describe a run")
         }
-        let savedHistory = try CheckpointMetadata.value(TrainingHistory.self, key: Self.historyKey, in: file.metadata, path: path,
-                                                        what: "training history")
+        let savedHistory = try CheckpointMetadata.value(
+            TrainingHistory.self, key: Self.historyKey, in: file.metadata, path: path,
+            what: "training history")
         if let reason = saved.stopReason { throw TrainingError.stoppedEarly(path: path, step: saved.step, reason: reason) }
         switch length {
         case .epochs(let n) where saved.epoch >= n:
@@ -280,7 +293,9 @@ public final class Trainer {
         for callback in statefulCallbacks {
             let key = Self.callbackKeyPrefix + callback.stateName
             guard let json = file.metadata[key] else {
-                throw CheckpointError(path: path, message: "it has no state for the callback \(callback.stateName) (metadata \(key)): it was saved by a run without it")
+                throw CheckpointError(
+                    path: path,
+                    message: "it has no state for the callback \(callback.stateName) (metadata \(key)): it was saved by a run without it")
             }
             applyCallbackStates.append(try callback.decodeState(json, path: path))
         }
@@ -318,11 +333,11 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .alreadyComplete(path, done):
+        case .alreadyComplete(let path, let done):
             return "\(path) already trained for \(done); give a longer length to go on"
-        case let .stoppedEarly(path, step, reason):
+        case .stoppedEarly(let path, let step, let reason):
             return "\(path) was stopped early at step \(step) (\(reason)); there is nothing to resume: start a new run"
-        case let .dataChanged(saved, batches):
+        case .dataChanged(let saved, let batches):
             return "the saved run had \(saved) batches per epoch, this data gives \(batches): resume with the same data and batch size"
         case .missingEpochStart:
             return "the checkpoint stopped in the middle of an epoch but has no record of where that epoch's order came from"

@@ -29,8 +29,9 @@ public struct TrainingHistory: Codable, Equatable {
     /// Adds `value` of `name` at `step` (steps only grow within a series).
     public mutating func record(_ name: String, _ value: Double, atStep step: Int) {
         if series[name] == nil { names.append(name) }
-        precondition(step > (series[name]?.steps.last ?? 0),
-                     "TrainingHistory.record: \(name) already has a value at step \(series[name]?.steps.last ?? 0), got step \(step)")
+        precondition(
+            step > (series[name]?.steps.last ?? 0),
+            "TrainingHistory.record: \(name) already has a value at step \(series[name]?.steps.last ?? 0), got step \(step)")
         series[name, default: Series()].steps.append(step)
         series[name, default: Series()].values.append(value)
     }
@@ -79,7 +80,8 @@ public struct TrainingHistory: Codable, Equatable {
         }
         for (name, s) in series {
             guard s.steps.count == s.values.count, zip(s.steps, s.steps.dropFirst()).allSatisfy({ $0 < $1 }),
-                  s.steps.allSatisfy({ $0 > 0 }) else {
+                s.steps.allSatisfy({ $0 > 0 })
+            else {
                 throw corrupt("series \(name) has steps that are not increasing, or not one per value")
             }
         }

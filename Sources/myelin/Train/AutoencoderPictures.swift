@@ -18,8 +18,9 @@ private func stacked(_ panels: [Image], gap: Int = 12) -> Image {
 func reconstructionPicture(of model: ConvAutoencoder, blocks: [Tensor]) -> Image {
     let panels = blocks.map { images -> Image in
         let reconstructions = withoutGrad { model(images) }
-        return Image.grid(concatenate([images, reconstructions]), columns: images.shape[0], padding: 2, background: 64,
-                          scaling: pixelRange, upscale: upscale)
+        return Image.grid(
+            concatenate([images, reconstructions]), columns: images.shape[0], padding: 2, background: 64,
+            scaling: pixelRange, upscale: upscale)
     }
     return stacked(panels)
 }
@@ -43,9 +44,12 @@ func differencePicture(of model: ConvAutoencoder, groups: [Tensor]) -> Image {
 /// The training loss per step and the test loss after each epoch (on `testName`), on a log scale:
 /// most of the fall comes in the first few hundred steps.
 func autoencoderLossPlot(_ history: TrainingHistory, loss: ConvAutoencoder.Loss, testName: String) -> LinePlot {
-    LinePlot(title: "Autoencoder reconstruction loss", xLabel: "step", yLabel: "\(loss.rawValue.uppercased()) per pixel",
-             logY: true, series: [
-        LinePlot.Series(name: "training (per batch)", values: history.values("loss")),
-        LinePlot.Series(name: "\(testName) (after each epoch)", points: history.points("test loss").map { (x: Double($0.step), y: $0.value) }),
-    ])
+    LinePlot(
+        title: "Autoencoder reconstruction loss", xLabel: "step", yLabel: "\(loss.rawValue.uppercased()) per pixel",
+        logY: true,
+        series: [
+            LinePlot.Series(name: "training (per batch)", values: history.values("loss")),
+            LinePlot.Series(
+                name: "\(testName) (after each epoch)", points: history.points("test loss").map { (x: Double($0.step), y: $0.value) }),
+        ])
 }

@@ -13,8 +13,9 @@ func epochSampleName(_ epoch: Int) -> String { String(format: "epoch-%03d.png", 
 
 /// G's images [N, 1, 28, 28] in [−1, 1] as a grid, 8 to a row, −1 black and 1 white.
 func sampleGrid(_ images: Tensor) -> Image {
-    Image.grid(images, columns: sampleColumns, padding: samplePadding, scaling: .range(-1, 1),
-               normalization: .together, upscale: sampleUpscale)
+    Image.grid(
+        images, columns: sampleColumns, padding: samplePadding, scaling: .range(-1, 1),
+        normalization: .together, upscale: sampleUpscale)
 }
 
 /// The evolution strip (at most 20 epochs) for report.html and `evolution.png`, after writing
@@ -28,9 +29,12 @@ func writeEvolution(epochs: Int, from folders: [URL], to folder: URL) throws -> 
     let stripEpochs = Set(evenlyChosen(grids.map(\.epoch), count: 20))
     let gif = folder.appendingPathComponent("evolution.gif")
     try Image.writeAnimatedGIF(evolutionFrames(grids), to: gif, delay: 40)
-    return (RunPicture(name: "evolution", caption: "G's samples of the same noise, the top row of each epoch's grid: digits emerging from noise",
-                       image: evolutionStrip(grids.filter { stripEpochs.contains($0.epoch) })),
-            gif.path + " — the same as an animation")
+    return (
+        RunPicture(
+            name: "evolution", caption: "G's samples of the same noise, the top row of each epoch's grid: digits emerging from noise",
+            image: evolutionStrip(grids.filter { stripEpochs.contains($0.epoch) })),
+        gif.path + " — the same as an animation"
+    )
 }
 
 /// The sample grids of `epochs` chosen epochs, read back from `folders` (the first that has one),
@@ -47,7 +51,9 @@ func sampleGrids(epochs: [Int], folders: [URL]) throws -> (grids: [(epoch: Int, 
         let grid = try Image(contentsOfPNG: url)
         let side = sampleColumns * (28 * sampleUpscale + samplePadding) + samplePadding
         guard grid.width == side && grid.height == side && grid.channels == 1 else {
-            throw CommandError("\(url.path): \(grid.width)×\(grid.height)×\(grid.channels) is not a \(side)×\(side) gray sample grid of `myelin train gan`")
+            throw CommandError(
+                "\(url.path): \(grid.width)×\(grid.height)×\(grid.channels) is not a \(side)×\(side) gray sample grid of `myelin train gan`"
+            )
         }
         grids.append((epoch, grid))
     }
@@ -101,10 +107,14 @@ func ganCurves(_ history: TrainingHistory) -> RunPlot {
     func epochMeans(_ name: String) -> [(x: Double, y: Double)] {
         history.points(name).map { (x: Double($0.step), y: $0.value) }
     }
-    return RunPlot(name: "loss", plot: LinePlot(title: "GAN losses", xLabel: "step", yLabel: "binary cross-entropy", series: [
-        LinePlot.Series(name: "D (mean of 50 steps)", points: chunkMeans(history.values("D loss"), 50)),
-        LinePlot.Series(name: "G (mean of 50 steps)", points: chunkMeans(history.values("G loss"), 50)),
-        LinePlot.Series(name: "D (epoch mean)", points: epochMeans("mean D loss")),
-        LinePlot.Series(name: "G (epoch mean)", points: epochMeans("mean G loss")),
-    ]))
+    return RunPlot(
+        name: "loss",
+        plot: LinePlot(
+            title: "GAN losses", xLabel: "step", yLabel: "binary cross-entropy",
+            series: [
+                LinePlot.Series(name: "D (mean of 50 steps)", points: chunkMeans(history.values("D loss"), 50)),
+                LinePlot.Series(name: "G (mean of 50 steps)", points: chunkMeans(history.values("G loss"), 50)),
+                LinePlot.Series(name: "D (epoch mean)", points: epochMeans("mean D loss")),
+                LinePlot.Series(name: "G (epoch mean)", points: epochMeans("mean G loss")),
+            ]))
 }

@@ -30,8 +30,9 @@ func trainLanguageModel<Recipe: LanguageModelRecipe, Task: TrainingTask>(
     let prime = checkpoint.vocabulary.prime(preferring: "ROMEO:")
     var sample = ""
     let report = ReportWriter(to: folder) { trainer in
-        sample = try checkpoint.continuation(of: prime, length: 400, sampler: TokenSampler(temperature: 0.8),
-                                             generator: RandomGenerator(seed: seed))
+        sample = try checkpoint.continuation(
+            of: prime, length: 400, sampler: TokenSampler(temperature: 0.8),
+            generator: RandomGenerator(seed: seed))
         let validation = trainer.history.last("validation loss") ?? .nan
         return RunOutputs(
             title: "myelin train \(Model.commandName)",
@@ -41,24 +42,32 @@ func trainLanguageModel<Recipe: LanguageModelRecipe, Task: TrainingTask>(
             plots: [languageModelCurve(trainer.history, title: "\(Model.displayName) loss")],
             texts: [(caption: "A sample (temperature 0.8)", text: prime + sample)])
     }
-    let (_, written) = try trainRun(task, length: .steps(recipe.steps), every: .steps(recipe.evaluationInterval), recipe: recipe,
-                                    metadata: try checkpoint.metadata(), checkpoint: checkpointURL,
-                                    progress: ProgressLogger(label: Model.commandName, speed: .samples("chars")), report: report,
-                                    resuming: start.saved, newLearningRate: start.learningRateGiven)
+    let (_, written) = try trainRun(
+        task, length: .steps(recipe.steps), every: .steps(recipe.evaluationInterval), recipe: recipe,
+        metadata: try checkpoint.metadata(), checkpoint: checkpointURL,
+        progress: ProgressLogger(label: Model.commandName, speed: .samples("chars")), report: report,
+        resuming: start.saved, newLearningRate: start.learningRateGiven)
     print("\nA sample (temperature 0.8):\n\n\(prime)\(sample)\n")
     printWritten(written)
     let next = checkpoint.vocabulary.prime(preferring: "JULIET:")
-    print("Sample more with: myelin sample \(Model.commandName) \(checkpointURL.path)\(next == "JULIET:" ? " --prime \"JULIET:\"" : "") --length 500")
+    print(
+        "Sample more with: myelin sample \(Model.commandName) \(checkpointURL.path)\(next == "JULIET:" ? " --prime \"JULIET:\"" : "") --length 500"
+    )
     print("Train further with: myelin train \(Model.commandName) --resume \(folder.path) --steps \(recipe.steps * 2)")
 }
 
 /// The training loss per step and the validation loss per evaluation, in bits per character.
 func languageModelCurve(_ history: TrainingHistory, title: String) -> RunPlot {
     let log2 = Foundation.log(2.0)
-    return RunPlot(name: "loss", plot: LinePlot(title: title, xLabel: "step", yLabel: "bits per character", series: [
-        LinePlot.Series(name: "training (per window)", values: history.values("loss").map { $0 / log2 }),
-        LinePlot.Series(name: "validation", points: history.points("validation loss").map { (x: Double($0.step), y: $0.value / log2) }),
-    ]))
+    return RunPlot(
+        name: "loss",
+        plot: LinePlot(
+            title: title, xLabel: "step", yLabel: "bits per character",
+            series: [
+                LinePlot.Series(name: "training (per window)", values: history.values("loss").map { $0 / log2 }),
+                LinePlot.Series(
+                    name: "validation", points: history.points("validation loss").map { (x: Double($0.step), y: $0.value / log2) }),
+            ]))
 }
 
 /// A language-model run's starting point: the recipe (a fresh run's from its options, a resumed
@@ -75,20 +84,26 @@ struct LanguageModelStart<Recipe: LanguageModelRecipe> {
     /// `fresh` makes a new run's recipe for the text; `settings` lists the options that shape a
     /// run beside a saved recipe's values (a resumed run refuses changes to them); `steps` and
     /// `learningRate`, the options that may change on resume, apply to either.
-    init(options: RunOptions, checkpointName: String, command: String, text: String?,
-         fresh: (TextCorpus, String) throws -> Recipe, settings: (Recipe) -> [ResumedSetting],
-         steps: Int?, learningRate: Float?) throws {
+    init(
+        options: RunOptions, checkpointName: String, command: String, text: String?,
+        fresh: (TextCorpus, String) throws -> Recipe, settings: (Recipe) -> [ResumedSetting],
+        steps: Int?, learningRate: Float?
+    ) throws {
         learningRateGiven = learningRate != nil
         saved = try options.savedRun(named: checkpointName, format: Recipe.Model.checkpointFormat, command: command)
         if let saved {
             let model = try LanguageModelCheckpoint<Recipe.Model>(file: saved.file, path: saved.url.path)
-            recipe = try options.resumedRecipe(Recipe.self, of: saved, settings: { recipe in
-                [ResumedSetting("--text", given: text.map { URL(fileURLWithPath: $0).path }, saved: recipe.text ?? "")] + settings(recipe)
-            }, learningRate: learningRate)
+            recipe = try options.resumedRecipe(
+                Recipe.self, of: saved,
+                settings: { recipe in
+                    [ResumedSetting("--text", given: text.map { URL(fileURLWithPath: $0).path }, saved: recipe.text ?? "")]
+                        + settings(recipe)
+                }, learningRate: learningRate)
             textURL = try recipe.text.map { URL(fileURLWithPath: $0) } ?? TextCorpus.locateShakespeare()
             corpus = try TextCorpus(contentsOf: textURL, minimumLength: recipe.window + 1)
             guard model.vocabulary == corpus.vocabulary else {
-                throw CommandError("\(textURL.path) no longer has the characters the run in \(saved.url.path) was trained on; resume with the same text")
+                throw CommandError(
+                    "\(textURL.path) no longer has the characters the run in \(saved.url.path) was trained on; resume with the same text")
             }
         } else {
             textURL = try text.map { URL(fileURLWithPath: $0) } ?? TextCorpus.locateShakespeare()
@@ -98,6 +113,8 @@ struct LanguageModelStart<Recipe: LanguageModelRecipe> {
             recipe.learningRate = learningRate ?? recipe.learningRate
         }
         recipe.steps = steps ?? recipe.steps
-        print("Text \(textURL.path): \(corpus.ids.count) characters, \(corpus.vocabulary.count) distinct; \(corpus.trainingIDs.count) to train on, \(corpus.validationIDs.count) to validate.")
+        print(
+            "Text \(textURL.path): \(corpus.ids.count) characters, \(corpus.vocabulary.count) distinct; \(corpus.trainingIDs.count) to train on, \(corpus.validationIDs.count) to validate."
+        )
     }
 }

@@ -22,8 +22,10 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Folder for the pictures, curves and checkpoints (default: runs/MODEL, or the --resume folder).")
     var out: String?
 
-    @Option(help: ArgumentHelp("Continue the run saved in this folder from its last checkpoint, with its settings.",
-                               valueName: "folder"))
+    @Option(
+        help: ArgumentHelp(
+            "Continue the run saved in this folder from its last checkpoint, with its settings.",
+            valueName: "folder"))
     var resume: String?
 
     @Option(help: "Random seed: the same seed gives the same run.")
@@ -47,10 +49,13 @@ struct RunOptions: ParsableArguments {
 
     /// The recipe `saved` was trained with, once no option given contradicts it (`settings` pairs
     /// each such option with the recipe's value); a new `learningRate` applies.
-    func resumedRecipe<Recipe: RunRecipe>(_ type: Recipe.Type, of saved: SavedRun, settings: (Recipe) throws -> [ResumedSetting],
-                                          learningRate: Float?) throws -> Recipe {
-        var recipe = try CheckpointMetadata.value(Recipe.self, key: Recipe.metadataKey, in: saved.file.metadata, path: saved.url.path,
-                                                  what: "training recipe")
+    func resumedRecipe<Recipe: RunRecipe>(
+        _ type: Recipe.Type, of saved: SavedRun, settings: (Recipe) throws -> [ResumedSetting],
+        learningRate: Float?
+    ) throws -> Recipe {
+        var recipe = try CheckpointMetadata.value(
+            Recipe.self, key: Recipe.metadataKey, in: saved.file.metadata, path: saved.url.path,
+            what: "training recipe")
         try refuseChangedSettings(try settings(recipe), savedSeed: recipe.seed, of: saved.url)
         recipe.learningRate = learningRate ?? recipe.learningRate
         return recipe
@@ -96,7 +101,9 @@ extension RunOptions {
         let changed = (settings + [ResumedSetting("--seed", given: seed == 0 ? nil : seed, saved: savedSeed)])
             .compactMap { setting in setting.given.map { "\(setting.option) \($0) (the run's is \(setting.saved))" } }
         guard changed.isEmpty else {
-            throw CommandError("\(url.path): a resumed run keeps its settings, but \(changed.joined(separator: ", ")) differ; leave them out, or start a new run in another --out folder")
+            throw CommandError(
+                "\(url.path): a resumed run keeps its settings, but \(changed.joined(separator: ", ")) differ; leave them out, or start a new run in another --out folder"
+            )
         }
     }
 }
@@ -126,10 +133,11 @@ func trainRun<Task: TrainingTask, Recipe: RunRecipe>(
     extra: [TrainingCallback] = [], resuming saved: SavedRun?, newLearningRate: Bool
 ) throws -> (trainer: Trainer, written: [String]) {
     let log = MetricsLogger(report.folder.appendingPathComponent("metrics.csv"))
-    let trainer = Trainer(length, state: task.state, evaluateEvery: interval,
-                          metadata: metadata.merging([Recipe.metadataKey: try CheckpointMetadata.json(recipe)]) { $1 },
-                          callbacks: [progress, TerminateOnNaN(advice: "Try a smaller learning rate (--learning-rate).")] + extra
-                              + [ModelCheckpoint(checkpoint, every: interval), log, report])
+    let trainer = Trainer(
+        length, state: task.state, evaluateEvery: interval,
+        metadata: metadata.merging([Recipe.metadataKey: try CheckpointMetadata.json(recipe)]) { $1 },
+        callbacks: [progress, TerminateOnNaN(advice: "Try a smaller learning rate (--learning-rate).")] + extra
+            + [ModelCheckpoint(checkpoint, every: interval), log, report])
     if let saved {
         do {
             try trainer.resume(from: saved.file, path: saved.url.path, keepingLearningRate: newLearningRate)
@@ -141,26 +149,4 @@ func trainRun<Task: TrainingTask, Recipe: RunRecipe>(
     }
     try trainer.run(task)
     return (trainer, [checkpoint.path, log.url.path] + report.written)
-}
-
-/// Prints the files a run wrote, one a line.
-func printWritten(_ paths: [String]) {
-    print("Wrote:\n" + paths.map { "  \($0)" }.joined(separator: "\n"))
-}
-
-/// Creates `path` (and its parents) if needed, with an error that says which folder failed.
-func makeOutputDirectory(_ path: String) throws -> URL {
-    let url = URL(fileURLWithPath: path, isDirectory: true)
-    do {
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    } catch {
-        throw CommandError("cannot create the output folder \(path): \(error.localizedDescription)")
-    }
-    return url
-}
-
-/// A failure to report to the user in one line.
-struct CommandError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -40,8 +40,10 @@ struct TrainAutoencoder: ParsableCommand {
     @Option(help: "Numbers in the code every image is squeezed through (default 8).")
     var codeSize: Int?
 
-    @Option(help: ArgumentHelp("Train only on these digits (e.g. 0,1,2,3,4 or 0-4) and report how well reconstruction error finds the others.",
-                               valueName: "digits"))
+    @Option(
+        help: ArgumentHelp(
+            "Train only on these digits (e.g. 0,1,2,3,4 or 0-4) and report how well reconstruction error finds the others.",
+            valueName: "digits"))
     var normalDigits: String?
 
     @OptionGroup var runOptions: RunOptions
@@ -62,7 +64,8 @@ struct TrainAutoencoder: ParsableCommand {
         for part in text.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
             let ends = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
             guard (1...2).contains(ends.count), let first = ends.first!, let last = ends.last!,
-                  (0...9).contains(first), (0...9).contains(last), first <= last else {
+                (0...9).contains(first), (0...9).contains(last), first <= last
+            else {
                 throw ValidationError("--normal-digits: '\(part)' is not a digit 0…9 or a range such as 0-4 (give a list like 0,1,2,3,4)")
             }
             for digit in first...last {
@@ -93,20 +96,27 @@ struct TrainAutoencoder: ParsableCommand {
         let unseen = testLabels.map { !normal.contains($0) }
         if let digits = recipe.normalDigits {
             let others = (0...9).filter { !normal.contains($0) }
-            print("MNIST from \(train.directory.path): learning \(digits.count == 1 ? "digit" : "digits") \(list(digits)) from their \(trainSet.count) training images; the \(unseen.filter { $0 }.count) test images of \(others.count == 1 ? "digit" : "digits") \(list(others)) are the anomalies to find.")
+            print(
+                "MNIST from \(train.directory.path): learning \(digits.count == 1 ? "digit" : "digits") \(list(digits)) from their \(trainSet.count) training images; the \(unseen.filter { $0 }.count) test images of \(others.count == 1 ? "digit" : "digits") \(list(others)) are the anomalies to find."
+            )
         } else {
             print("MNIST from \(train.directory.path): \(train.count) training and \(test.count) test images.")
         }
         manualSeed(recipe.seed)
         let model = ConvAutoencoder(configuration, generator: RandomGenerator(seed: recipe.seed))
-        let task = ConvAutoencoderTask(model, optimizer: Adam(model.parameters, learningRate: recipe.learningRate), loss: recipe.loss,
-                                       on: DataLoader(trainSet, batchSize: recipe.batchSize, shuffle: true,
-                                                      generator: RandomGenerator(seed: recipe.seed)),
-                                       test: normalTest, anomalies: recipe.normalDigits == nil ? nil : (test, unseen))
+        let task = ConvAutoencoderTask(
+            model, optimizer: Adam(model.parameters, learningRate: recipe.learningRate), loss: recipe.loss,
+            on: DataLoader(
+                trainSet, batchSize: recipe.batchSize, shuffle: true,
+                generator: RandomGenerator(seed: recipe.seed)),
+            test: normalTest, anomalies: recipe.normalDigits == nil ? nil : (test, unseen))
         let c = model.configuration
-        print("Model autoencoder: 1×28×28 → conv /2 → \(c.channels[0])×14×14 → conv /2 → \(c.channels[1])×7×7 → conv 7×7 → code of \(c.codeSize) → transposed convolutions back; \(model.parameterCount) parameters; Adam lr \(recipe.learningRate), batch \(recipe.batchSize), \(recipe.loss.rawValue.uppercased()) loss, \(recipe.epochs) epochs.")
+        print(
+            "Model autoencoder: 1×28×28 → conv /2 → \(c.channels[0])×14×14 → conv /2 → \(c.channels[1])×7×7 → conv 7×7 → code of \(c.codeSize) → transposed convolutions back; \(model.parameterCount) parameters; Adam lr \(recipe.learningRate), batch \(recipe.batchSize), \(recipe.loss.rawValue.uppercased()) loss, \(recipe.epochs) epochs."
+        )
 
-        let firstTest = recipe.normalDigits == nil
+        let firstTest =
+            recipe.normalDigits == nil
             ? [Array(0..<16), Array(16..<32)]
             : [Array(unseen.indices.filter { !unseen[$0] }.prefix(16)), Array(unseen.indices.filter { unseen[$0] }.prefix(16))]
         let testName = recipe.normalDigits.map { "test, digits \(list($0))" } ?? "test"
@@ -114,18 +124,29 @@ struct TrainAutoencoder: ParsableCommand {
             model.eval()
             var outputs = RunOutputs(
                 title: "myelin train autoencoder",
-                summary: recipe.normalDigits.map { "A convolutional autoencoder learns MNIST digits \(list($0)) only; reconstruction error then tells the other digits apart." }
+                summary: recipe.normalDigits.map {
+                    "A convolutional autoencoder learns MNIST digits \(list($0)) only; reconstruction error then tells the other digits apart."
+                }
                     ?? "A convolutional autoencoder squeezes MNIST digits into \(c.codeSize) numbers and rebuilds them.",
-                settings: [("model", "conv /2 → \(c.channels[0]) → conv /2 → \(c.channels[1]) → conv 7×7 → code \(c.codeSize) → transposed convolutions back; \(model.parameterCount) parameters"),
-                           ("loss", recipe.loss.rawValue.uppercased()), ("optimizer", "Adam lr \(recipe.learningRate)"),
-                           ("batch size", String(recipe.batchSize)), ("epochs", String(recipe.epochs)),
-                           ("training digits", recipe.normalDigits.map(list) ?? "all ten"), ("seed", String(recipe.seed))],
+                settings: [
+                    (
+                        "model",
+                        "conv /2 → \(c.channels[0]) → conv /2 → \(c.channels[1]) → conv 7×7 → code \(c.codeSize) → transposed convolutions back; \(model.parameterCount) parameters"
+                    ),
+                    ("loss", recipe.loss.rawValue.uppercased()), ("optimizer", "Adam lr \(recipe.learningRate)"),
+                    ("batch size", String(recipe.batchSize)), ("epochs", String(recipe.epochs)),
+                    ("training digits", recipe.normalDigits.map(list) ?? "all ten"), ("seed", String(recipe.seed)),
+                ],
                 metrics: [("test reconstruction loss", String(format: "%.4f", trainer.history.last("test loss") ?? .nan))],
                 plots: [RunPlot(name: "loss", plot: autoencoderLossPlot(trainer.history, loss: recipe.loss, testName: testName))],
-                pictures: [RunPicture(name: "reconstructions",
-                                      caption: recipe.normalDigits == nil ? "test digits, each row above its reconstructions"
-                                          : "seen digits (left) and unseen ones (right), each row above its reconstructions",
-                                      image: reconstructionPicture(of: model, blocks: firstTest.map { test.batch(at: $0).inputs }))])
+                pictures: [
+                    RunPicture(
+                        name: "reconstructions",
+                        caption: recipe.normalDigits == nil
+                            ? "test digits, each row above its reconstructions"
+                            : "seen digits (left) and unseen ones (right), each row above its reconstructions",
+                        image: reconstructionPicture(of: model, blocks: firstTest.map { test.batch(at: $0).inputs }))
+                ])
             if let digits = recipe.normalDigits {
                 let anomalies = reportAnomalies(model: model, test: test, normalDigits: digits)
                 outputs.metrics += anomalies.metrics
@@ -134,12 +155,15 @@ struct TrainAutoencoder: ParsableCommand {
             }
             return outputs
         }
-        let (trainer, written) = try trainRun(task, length: .epochs(recipe.epochs), recipe: recipe, metadata: model.checkpointMetadata,
-                                              checkpoint: folder.appendingPathComponent(Self.checkpointName),
-                                              progress: ProgressLogger(speed: .samples("images")), report: report, resuming: saved,
-                                              newLearningRate: learningRate != nil)
-        print(String(format: "Trained %d epochs in %.1f s; test loss %.4f.", trainer.progress.epoch, trainer.progress.seconds,
-                     trainer.history.last("test loss") ?? .nan))
+        let (trainer, written) = try trainRun(
+            task, length: .epochs(recipe.epochs), recipe: recipe, metadata: model.checkpointMetadata,
+            checkpoint: folder.appendingPathComponent(Self.checkpointName),
+            progress: ProgressLogger(speed: .samples("images")), report: report, resuming: saved,
+            newLearningRate: learningRate != nil)
+        print(
+            String(
+                format: "Trained %d epochs in %.1f s; test loss %.4f.", trainer.progress.epoch, trainer.progress.seconds,
+                trainer.history.last("test loss") ?? .nan))
         printWritten(written)
     }
 
@@ -158,13 +182,18 @@ struct TrainAutoencoder: ParsableCommand {
             return (configuration, recipe)
         }
         let configuration = try ConvAutoencoder.configuration(in: saved.file.metadata, of: saved.url)
-        var recipe = try runOptions.resumedRecipe(AutoencoderRecipe.self, of: saved, settings: { [self] other in
-            [ResumedSetting("--code-size", given: codeSize, saved: configuration.codeSize),
-             ResumedSetting("--loss", given: loss?.rawValue, saved: other.loss.rawValue),
-             ResumedSetting("--batch-size", given: batchSize, saved: other.batchSize),
-             ResumedSetting("--normal-digits", given: try normalDigits.map { list(try Self.parseDigits($0)) },
-                            saved: list(other.normalDigits ?? Array(0...9)))]
-        }, learningRate: learningRate)
+        var recipe = try runOptions.resumedRecipe(
+            AutoencoderRecipe.self, of: saved,
+            settings: { [self] other in
+                [
+                    ResumedSetting("--code-size", given: codeSize, saved: configuration.codeSize),
+                    ResumedSetting("--loss", given: loss?.rawValue, saved: other.loss.rawValue),
+                    ResumedSetting("--batch-size", given: batchSize, saved: other.batchSize),
+                    ResumedSetting(
+                        "--normal-digits", given: try normalDigits.map { list(try Self.parseDigits($0)) },
+                        saved: list(other.normalDigits ?? Array(0...9))),
+                ]
+            }, learningRate: learningRate)
         recipe.epochs = epochs ?? recipe.epochs
         return (configuration, recipe)
     }
@@ -173,41 +202,47 @@ struct TrainAutoencoder: ParsableCommand {
     /// outside `normalDigits` (overall and per digit), and draws the ROC curves, the scores'
     /// histogram and the worst- and best-reconstructed test images.
     private func reportAnomalies(model: ConvAutoencoder, test: MNIST, normalDigits: [Int])
-        -> (metrics: [(String, String)], plots: [RunPlot], pictures: [RunPicture]) {
+        -> (metrics: [(String, String)], plots: [RunPlot], pictures: [RunPicture])
+    {
         let report = AnomalyReport(scores: reconstructionErrors(of: model, on: test), labels: test.labels, seen: normalDigits)
         let unseenDigits = report.unseenClasses
-        print("ROC AUC of reconstruction error, unseen digits (\(list(unseenDigits))) against seen (\(list(normalDigits))): \(String(format: "%.4f", report.overall.area))")
-        print("Per digit — mean reconstruction error (MSE per pixel) and, for unseen digits, AUC against the seen ones:")
-        for digit in 0...9 {
-            let auc = report.perClass.first { $0.label == digit }.map { String(format: "  AUC %.4f", $0.curve.area) } ?? ""
-            print("  \(digit) \(normalDigits.contains(digit) ? "seen  " : "unseen")  \(String(format: "%.5f", report.meanScore(of: digit)))\(auc)")
-        }
+        print(report.summary(score: "reconstruction error", unit: "MSE per pixel", classNoun: "digit").joined(separator: "\n"))
         // Square, as ROC curves are drawn: both axes are rates from 0 to 1.
-        let roc = RunPlot(name: "roc", plot: .roc([("all unseen", report.overall)] + report.perClass.map { ("digit \($0.label)", $0.curve) },
-                                                  title: "Finding unseen digits", xLabel: "false-positive rate (seen digits flagged)",
-                                                  yLabel: "true-positive rate (unseen digits flagged)"), width: 800, height: 800)
+        let roc = RunPlot(
+            name: "roc",
+            plot: .roc(
+                [("all unseen", report.overall)] + report.perClass.map { ("digit \($0.label)", $0.curve) },
+                title: "Finding unseen digits", xLabel: "false-positive rate (seen digits flagged)",
+                yLabel: "true-positive rate (unseen digits flagged)"), width: 800, height: 800)
         let (seen, unseen) = report.seenAndUnseenScores
-        let histogram = RunPlot(name: "scores", plot: .histogram([("seen digits \(list(normalDigits))", seen),
-                                                                  ("unseen digits \(list(unseenDigits))", unseen)],
-                                                                 title: "Anomaly scores of the test images",
-                                                                 xLabel: "reconstruction error, MSE per pixel (last bin: all above)"))
+        let histogram = RunPlot(
+            name: "scores",
+            plot: .histogram(
+                [
+                    ("seen digits \(list(normalDigits))", seen),
+                    ("unseen digits \(list(unseenDigits))", unseen),
+                ],
+                title: "Anomaly scores of the test images",
+                xLabel: "reconstruction error, MSE per pixel (last bin: all above)"))
         // The 12 highest scores, the unseen digits that scored lowest (the anomalies it misses) and
         // the 12 lowest scores overall, for contrast.
         let groups = [report.highest(12), report.missed(12), report.lowest(12)]
-        let anomalies = RunPicture(name: "anomalies",
-                                   caption: "test images above their reconstructions and |difference| (heat map): top, the highest scores; middle, the unseen digits scored lowest; bottom, the lowest scores",
-                                   image: differencePicture(of: model, groups: groups.map { test.batch(at: $0).inputs }))
+        let anomalies = RunPicture(
+            name: "anomalies",
+            caption:
+                "test images above their reconstructions and |difference| (heat map): top, the highest scores; middle, the unseen digits scored lowest; bottom, the lowest scores",
+            image: differencePicture(of: model, groups: groups.map { test.batch(at: $0).inputs }))
         func describe(_ indices: [Int]) -> String {
             indices.map { "\(report.labels[$0])\(report.unseen[$0] ? "" : "*")" }.joined(separator: " ")
         }
-        print("""
+        print(
+            """
             anomalies.png (each test image above its reconstruction and |difference|; * marks a seen digit):
               top, the highest scores:                 \(describe(groups[0]))
               middle, the unseen digits scored lowest: \(describe(groups[1]))
               bottom, the lowest scores:               \(describe(groups[2]))
             """)
-        let metrics = [("ROC AUC, unseen digits \(list(unseenDigits)) against seen", String(format: "%.4f", report.overall.area))]
-            + report.perClass.map { ("ROC AUC, digit \($0.label) against seen", String(format: "%.4f", $0.curve.area)) }
+        let metrics = report.areas(classNoun: "digit").map { ($0.name, String(format: "%.4f", $0.area)) }
         return (metrics, [roc, histogram], [anomalies])
     }
 }

@@ -45,8 +45,9 @@ struct TrainCharRNN: ParsableCommand {
     static let checkpointName = "charrnn.safetensors"
 
     func validate() throws {
-        try requirePositive(("--steps", steps), ("--window", window), ("--hidden-size", hiddenSize),
-                            ("--layers", layers), ("--batch-size", batchSize))
+        try requirePositive(
+            ("--steps", steps), ("--window", window), ("--hidden-size", hiddenSize),
+            ("--layers", layers), ("--batch-size", batchSize))
         try requirePositive(learningRate: learningRate)
     }
 
@@ -56,42 +57,55 @@ struct TrainCharRNN: ParsableCommand {
         let start = try LanguageModelStart<CharRNNRecipe>(
             options: runOptions, checkpointName: Self.checkpointName, command: "charrnn", text: text,
             fresh: { corpus, path in
-                var recipe = CharRNNRecipe(configuration: CharRNN.Configuration(
-                    vocabularySize: corpus.vocabulary.count, hiddenSize: hiddenSize ?? 256, layers: layers ?? 1,
-                    cell: cell ?? .lstm), seed: runOptions.seed)
+                var recipe = CharRNNRecipe(
+                    configuration: CharRNN.Configuration(
+                        vocabularySize: corpus.vocabulary.count, hiddenSize: hiddenSize ?? 256, layers: layers ?? 1,
+                        cell: cell ?? .lstm), seed: runOptions.seed)
                 recipe.window = window ?? recipe.window
                 recipe.batchSize = batchSize ?? recipe.batchSize
                 guard corpus.validationIDs.count > recipe.window else {
-                    throw CommandError("\(path): its validation part (\(corpus.validationIDs.count) characters) must hold more than a window of \(recipe.window); use a longer text or a smaller --window")
+                    throw CommandError(
+                        "\(path): its validation part (\(corpus.validationIDs.count) characters) must hold more than a window of \(recipe.window); use a longer text or a smaller --window"
+                    )
                 }
                 // Truncated BPTT cuts the training text into one stream per batch row, each a window and its target.
                 guard corpus.trainingIDs.count / recipe.batchSize >= 2 else {
-                    throw CommandError("\(path): its training part (\(corpus.trainingIDs.count) characters) is too short for \(recipe.batchSize) streams of text; use --batch-size \(max(1, corpus.trainingIDs.count / 2)) or less")
+                    throw CommandError(
+                        "\(path): its training part (\(corpus.trainingIDs.count) characters) is too short for \(recipe.batchSize) streams of text; use --batch-size \(max(1, corpus.trainingIDs.count / 2)) or less"
+                    )
                 }
                 return recipe
             },
             settings: { recipe in
                 let c = recipe.configuration
-                return [ResumedSetting("--window", given: window, saved: recipe.window),
-                        ResumedSetting("--cell", given: cell?.rawValue, saved: c.cell.rawValue),
-                        ResumedSetting("--hidden-size", given: hiddenSize, saved: c.hiddenSize),
-                        ResumedSetting("--layers", given: layers, saved: c.layers),
-                        ResumedSetting("--batch-size", given: batchSize, saved: recipe.batchSize)]
+                return [
+                    ResumedSetting("--window", given: window, saved: recipe.window),
+                    ResumedSetting("--cell", given: cell?.rawValue, saved: c.cell.rawValue),
+                    ResumedSetting("--hidden-size", given: hiddenSize, saved: c.hiddenSize),
+                    ResumedSetting("--layers", given: layers, saved: c.layers),
+                    ResumedSetting("--batch-size", given: batchSize, saved: recipe.batchSize),
+                ]
             },
             steps: steps, learningRate: learningRate)
         let recipe = start.recipe, c = recipe.configuration
         manualSeed(recipe.seed)
         let modelGenerator = RandomGenerator(seed: recipe.seed)  // initial weights, then dropout between layers
         let model = CharRNN(c, generator: modelGenerator)
-        let task = CharRNNTask(model, optimizer: Adam(model.parameters, learningRate: recipe.learningRate), generator: modelGenerator,
-                               trainingIDs: start.corpus.trainingIDs, validationIDs: start.corpus.validationIDs,
-                               batchSize: recipe.batchSize, window: recipe.window, clipNorm: recipe.clipNorm)
+        let task = CharRNNTask(
+            model, optimizer: Adam(model.parameters, learningRate: recipe.learningRate), generator: modelGenerator,
+            trainingIDs: start.corpus.trainingIDs, validationIDs: start.corpus.validationIDs,
+            batchSize: recipe.batchSize, window: recipe.window, clipNorm: recipe.clipNorm)
         try trainLanguageModel(
             task, checkpoint: CharRNNCheckpoint(model: model, vocabulary: start.corpus.vocabulary), start: start, folder: folder,
             checkpointURL: checkpointURL, summary: "A character-level \(c.cell.rawValue.uppercased())",
-            settings: [("model", "Embedding(\(c.vocabularySize), \(c.embeddingSize)) → \(c.cell.rawValue.uppercased())(\(c.hiddenSize))×\(c.layers) → Linear; \(model.parameterCount) parameters"),
-                       ("optimizer", "Adam lr \(recipe.learningRate), gradient norm clipped at \(recipe.clipNorm)"),
-                       ("batch", "\(recipe.batchSize) streams × \(recipe.window) characters (truncated BPTT)")])
+            settings: [
+                (
+                    "model",
+                    "Embedding(\(c.vocabularySize), \(c.embeddingSize)) → \(c.cell.rawValue.uppercased())(\(c.hiddenSize))×\(c.layers) → Linear; \(model.parameterCount) parameters"
+                ),
+                ("optimizer", "Adam lr \(recipe.learningRate), gradient norm clipped at \(recipe.clipNorm)"),
+                ("batch", "\(recipe.batchSize) streams × \(recipe.window) characters (truncated BPTT)"),
+            ])
     }
 }
 

@@ -56,15 +56,20 @@ struct TrainGAN: ParsableCommand {
         let folder = try runOptions.folder(defaultName: "gan")
         let checkpointURL = folder.appendingPathComponent("gan.safetensors")
         let saved = try runOptions.savedRun(named: "gan.safetensors", format: GANTrainer.checkpointFormat, command: "gan")
-        var recipe = Recipe(variant: variant ?? .mlp, epochs: epochs ?? (variant == .dcgan ? 5 : 20), batchSize: batchSize ?? 64,
-                            learningRate: learningRate ?? 2e-4, seed: runOptions.seed)
+        var recipe = Recipe(
+            variant: variant ?? .mlp, epochs: epochs ?? (variant == .dcgan ? 5 : 20), batchSize: batchSize ?? 64,
+            learningRate: learningRate ?? 2e-4, seed: runOptions.seed)
         var configuration = GANConfiguration(variant: recipe.variant)
         if let saved {
             configuration = try GANTrainer.configuration(in: saved.file.metadata, path: saved.url.path)
-            recipe = try runOptions.resumedRecipe(Recipe.self, of: saved, settings: { [self] other in
-                [ResumedSetting("--variant", given: variant?.rawValue, saved: configuration.variant.rawValue),
-                 ResumedSetting("--batch-size", given: batchSize, saved: other.batchSize)]
-            }, learningRate: learningRate)
+            recipe = try runOptions.resumedRecipe(
+                Recipe.self, of: saved,
+                settings: { [self] other in
+                    [
+                        ResumedSetting("--variant", given: variant?.rawValue, saved: configuration.variant.rawValue),
+                        ResumedSetting("--batch-size", given: batchSize, saved: other.batchSize),
+                    ]
+                }, learningRate: learningRate)
             recipe.epochs = epochs ?? recipe.epochs
         }
         train.imageShape = configuration.imageShape
@@ -75,7 +80,9 @@ struct TrainGAN: ParsableCommand {
         let gan = GANTrainer(configuration, learningRate: recipe.learningRate, random: RandomGenerator(seed: recipe.seed))
         let task = GANTask(gan, on: train, batchSize: recipe.batchSize, seed: recipe.seed)
         print("MNIST from \(train.directory.path): \(train.count) training digits in [-1, 1].")
-        print("GAN \(configuration.summary): G \(gan.generator.parameterCount) parameters, D \(gan.discriminator.parameterCount); Adam lr \(recipe.learningRate), betas (\(gan.generatorOptimizer.beta1), \(gan.generatorOptimizer.beta2)); batch \(recipe.batchSize), \(task.batches.count) steps per epoch.")
+        print(
+            "GAN \(configuration.summary): G \(gan.generator.parameterCount) parameters, D \(gan.discriminator.parameterCount); Adam lr \(recipe.learningRate), betas (\(gan.generatorOptimizer.beta1), \(gan.generatorOptimizer.beta2)); batch \(recipe.batchSize), \(task.batches.count) steps per epoch."
+        )
 
         // After each epoch, G's digits for the same 64 noise vectors (before the checkpoint that follows).
         let fixedNoise = Tensor.randn([64, configuration.noiseSize], generator: RandomGenerator(seed: recipe.seed &+ 3))
@@ -90,28 +97,42 @@ struct TrainGAN: ParsableCommand {
             evolution = try writeEvolution(epochs: epoch, from: folders, to: folder)
             var outputs = RunOutputs(
                 title: "myelin train gan",
-                summary: "A generator learns to turn 64 numbers of noise into handwritten digits by fooling a discriminator that learns to tell them from MNIST's.",
-                settings: [("networks", "\(configuration.summary): G \(gan.generator.parameterCount) parameters, D \(gan.discriminator.parameterCount)"),
-                           ("optimizers", "Adam lr \(recipe.learningRate), betas (\(gan.generatorOptimizer.beta1), \(gan.generatorOptimizer.beta2)), one each"),
-                           ("batch size", String(recipe.batchSize)), ("epochs", String(epoch)), ("seed", String(recipe.seed))],
-                metrics: [("D loss, last epoch", "mean D loss", "%.4f"), ("G loss, last epoch", "mean G loss", "%.4f"),
-                          ("D(x): D's belief in real digits", "mean D(x)", "%.3f"),
-                          ("D(G(z)): D's belief in G's digits", "mean D(G(z))", "%.3f")].compactMap { label, name, format in
+                summary:
+                    "A generator learns to turn 64 numbers of noise into handwritten digits by fooling a discriminator that learns to tell them from MNIST's.",
+                settings: [
+                    (
+                        "networks",
+                        "\(configuration.summary): G \(gan.generator.parameterCount) parameters, D \(gan.discriminator.parameterCount)"
+                    ),
+                    (
+                        "optimizers",
+                        "Adam lr \(recipe.learningRate), betas (\(gan.generatorOptimizer.beta1), \(gan.generatorOptimizer.beta2)), one each"
+                    ),
+                    ("batch size", String(recipe.batchSize)), ("epochs", String(epoch)), ("seed", String(recipe.seed)),
+                ],
+                metrics: [
+                    ("D loss, last epoch", "mean D loss", "%.4f"), ("G loss, last epoch", "mean G loss", "%.4f"),
+                    ("D(x): D's belief in real digits", "mean D(x)", "%.3f"),
+                    ("D(G(z)): D's belief in G's digits", "mean D(G(z))", "%.3f"),
+                ].compactMap { label, name, format in
                     history.last(name).map { (label, String(format: format, $0)) }
                 },
                 plots: [ganCurves(history)])
             if let grid = try sampleGrids(epochs: [epoch], folders: folders).grids.first {
-                outputs.pictures.append(RunPicture(name: "samples/\(epochSampleName(epoch).replacingOccurrences(of: ".png", with: ""))",
-                                                   caption: "G's digits after epoch \(epoch), from the same 64 noise vectors every epoch",
-                                                   image: grid.image))
+                outputs.pictures.append(
+                    RunPicture(
+                        name: "samples/\(epochSampleName(epoch).replacingOccurrences(of: ".png", with: ""))",
+                        caption: "G's digits after epoch \(epoch), from the same 64 noise vectors every epoch",
+                        image: grid.image))
             }
             if let evolution { outputs.pictures.append(evolution.strip) }
             return outputs
         }
         if let saved { try gan.checkCompatible(with: saved.file, path: saved.url.path) }
-        let (_, written) = try trainRun(task, length: .epochs(recipe.epochs), recipe: recipe, metadata: gan.checkpointMetadata,
-                                        checkpoint: checkpointURL, progress: ProgressLogger(speed: .steps, shown: ["D loss", "G loss"]),
-                                        report: report, extra: [drawSamples], resuming: saved, newLearningRate: learningRate != nil)
+        let (_, written) = try trainRun(
+            task, length: .epochs(recipe.epochs), recipe: recipe, metadata: gan.checkpointMetadata,
+            checkpoint: checkpointURL, progress: ProgressLogger(speed: .steps, shown: ["D loss", "G loss"]),
+            report: report, extra: [drawSamples], resuming: saved, newLearningRate: learningRate != nil)
         printWritten(written + (evolution.map { [$0.gif] } ?? []))
         print("Walk between two digits: swift run -c release gan-interpolation \(checkpointURL.path)")
     }

@@ -46,8 +46,9 @@ struct TrainGPT: ParsableCommand {
     static let checkpointName = "gpt.safetensors"
 
     func validate() throws {
-        try requirePositive(("--steps", steps), ("--context", context), ("--embed-dim", embedDim), ("--heads", heads),
-                            ("--layers", layers), ("--batch-size", batchSize))
+        try requirePositive(
+            ("--steps", steps), ("--context", context), ("--embed-dim", embedDim), ("--heads", heads),
+            ("--layers", layers), ("--batch-size", batchSize))
         try requirePositive(learningRate: learningRate)
         if let embedDim, let heads, embedDim % heads != 0 {
             throw ValidationError("--embed-dim \(embedDim) must be a multiple of --heads \(heads)")
@@ -61,12 +62,14 @@ struct TrainGPT: ParsableCommand {
             options: runOptions, checkpointName: Self.checkpointName, command: "gpt", text: text,
             fresh: { corpus, path in
                 let width = embedDim ?? 128
-                var recipe = GPTRecipe(configuration: CharGPT.Configuration(
-                    vocabularySize: corpus.vocabulary.count, context: context ?? 64, embedDim: width, heads: heads ?? 4,
-                    layers: layers ?? 4, feedForward: 4 * width), seed: runOptions.seed)
+                var recipe = GPTRecipe(
+                    configuration: CharGPT.Configuration(
+                        vocabularySize: corpus.vocabulary.count, context: context ?? 64, embedDim: width, heads: heads ?? 4,
+                        layers: layers ?? 4, feedForward: 4 * width), seed: runOptions.seed)
                 recipe.batchSize = batchSize ?? recipe.batchSize
                 guard corpus.trainingIDs.count > recipe.window, corpus.validationIDs.count > recipe.window else {
-                    throw CommandError("\(path): its training and validation parts must each hold more than \(recipe.window) characters (the context)")
+                    throw CommandError(
+                        "\(path): its training and validation parts must each hold more than \(recipe.window) characters (the context)")
                 }
                 guard width % recipe.configuration.heads == 0 else {
                     throw ValidationError("--embed-dim \(width) must be a multiple of --heads \(recipe.configuration.heads)")
@@ -75,25 +78,33 @@ struct TrainGPT: ParsableCommand {
             },
             settings: { recipe in
                 let c = recipe.configuration
-                return [ResumedSetting("--context", given: context, saved: c.context),
-                        ResumedSetting("--embed-dim", given: embedDim, saved: c.embedDim),
-                        ResumedSetting("--heads", given: heads, saved: c.heads),
-                        ResumedSetting("--layers", given: layers, saved: c.layers),
-                        ResumedSetting("--batch-size", given: batchSize, saved: recipe.batchSize)]
+                return [
+                    ResumedSetting("--context", given: context, saved: c.context),
+                    ResumedSetting("--embed-dim", given: embedDim, saved: c.embedDim),
+                    ResumedSetting("--heads", given: heads, saved: c.heads),
+                    ResumedSetting("--layers", given: layers, saved: c.layers),
+                    ResumedSetting("--batch-size", given: batchSize, saved: recipe.batchSize),
+                ]
             },
             steps: steps, learningRate: learningRate)
         let recipe = start.recipe, c = recipe.configuration
         manualSeed(recipe.seed)
         let model = CharGPT(c, generator: RandomGenerator(seed: recipe.seed))
-        let task = CharGPTTask(model, optimizer: AdamW(model.parameters, learningRate: recipe.learningRate, weightDecay: recipe.weightDecay),
-                               windowGenerator: RandomGenerator(seed: recipe.seed &+ 1), trainingIDs: start.corpus.trainingIDs,
-                               validationIDs: start.corpus.validationIDs, batchSize: recipe.batchSize)
+        let task = CharGPTTask(
+            model, optimizer: AdamW(model.parameters, learningRate: recipe.learningRate, weightDecay: recipe.weightDecay),
+            windowGenerator: RandomGenerator(seed: recipe.seed &+ 1), trainingIDs: start.corpus.trainingIDs,
+            validationIDs: start.corpus.validationIDs, batchSize: recipe.batchSize)
         try trainLanguageModel(
             task, checkpoint: CharGPTCheckpoint(model: model, vocabulary: start.corpus.vocabulary), start: start, folder: folder,
             checkpointURL: checkpointURL, summary: "A character-level transformer",
-            settings: [("model", "\(c.layers) pre-LN blocks, \(c.heads) heads, width \(c.embedDim), MLP \(c.feedForward), context \(c.context); \(model.parameterCount) parameters"),
-                       ("optimizer", "AdamW lr \(recipe.learningRate), weight decay \(recipe.weightDecay)"),
-                       ("batch", "\(recipe.batchSize) random windows × \(c.context) characters")])
+            settings: [
+                (
+                    "model",
+                    "\(c.layers) pre-LN blocks, \(c.heads) heads, width \(c.embedDim), MLP \(c.feedForward), context \(c.context); \(model.parameterCount) parameters"
+                ),
+                ("optimizer", "AdamW lr \(recipe.learningRate), weight decay \(recipe.weightDecay)"),
+                ("batch", "\(recipe.batchSize) random windows × \(c.context) characters"),
+            ])
     }
 }
 

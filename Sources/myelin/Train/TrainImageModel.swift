@@ -59,17 +59,25 @@ struct TrainImageModel: ParsableCommand {
         let model = self.model
         let folder = try runOptions.folder(defaultName: model.rawValue)
         let checkpointURL = folder.appendingPathComponent("\(model.rawValue).safetensors")
-        let saved = try runOptions.savedRun(named: checkpointURL.lastPathComponent, format: Recipe.checkpointFormat, command: model.rawValue)
-        var recipe = Recipe(model: model.rawValue, epochs: model.epochs, batchSize: batchSize ?? model.batchSize,
-                            learningRate: learningRate ?? model.learningRate, augment: augment, seed: runOptions.seed)
+        let saved = try runOptions.savedRun(
+            named: checkpointURL.lastPathComponent, format: Recipe.checkpointFormat, command: model.rawValue)
+        var recipe = Recipe(
+            model: model.rawValue, epochs: model.epochs, batchSize: batchSize ?? model.batchSize,
+            learningRate: learningRate ?? model.learningRate, augment: augment, seed: runOptions.seed)
         if let saved {
-            recipe = try runOptions.resumedRecipe(Recipe.self, of: saved, settings: { [self] other in
-                guard other.model == model.rawValue else {
-                    throw CommandError("\(saved.url.path) is a run of \(other.model), not \(model.rawValue): resume it with `myelin train \(other.model) --resume \(runOptions.resume!)`")
-                }
-                return [ResumedSetting("--batch-size", given: self.batchSize, saved: other.batchSize),
-                        ResumedSetting("--augment", given: augment ? true : nil, saved: other.augment)]
-            }, learningRate: learningRate)
+            recipe = try runOptions.resumedRecipe(
+                Recipe.self, of: saved,
+                settings: { [self] other in
+                    guard other.model == model.rawValue else {
+                        throw CommandError(
+                            "\(saved.url.path) is a run of \(other.model), not \(model.rawValue): resume it with `myelin train \(other.model) --resume \(runOptions.resume!)`"
+                        )
+                    }
+                    return [
+                        ResumedSetting("--batch-size", given: self.batchSize, saved: other.batchSize),
+                        ResumedSetting("--augment", given: augment ? true : nil, saved: other.augment),
+                    ]
+                }, learningRate: learningRate)
         }
         recipe.epochs = epochs ?? recipe.epochs
         let directory = data.map { URL(fileURLWithPath: $0) }
@@ -80,28 +88,41 @@ struct TrainImageModel: ParsableCommand {
         manualSeed(seed)
         let network = model.make(generator: RandomGenerator(seed: seed))
         let (optimizer, optimizerSummary) = model.makeOptimizer(network.parameters, learningRate: recipe.learningRate)
-        print("Model \(model.rawValue): \(model.summary); \(network.parameterCount) parameters; \(optimizerSummary), batch \(batchSize)\(recipe.augment ? ", shifted ±2 px" : "").")
-        let loader = DataLoader(train, batchSize: batchSize, shuffle: true,
-                                augmentation: recipe.augment ? [.shift(maxPixels: 2)] : nil, generator: RandomGenerator(seed: seed))
-        let task = SupervisedTask(network, optimizer: optimizer, loss: model.loss, on: loader,
-                                  validation: DataLoader(test, batchSize: 1000), metrics: [.accuracy, .confusionMatrix],
-                                  prefix: "test ", format: Recipe.checkpointFormat)
+        print(
+            "Model \(model.rawValue): \(model.summary); \(network.parameterCount) parameters; \(optimizerSummary), batch \(batchSize)\(recipe.augment ? ", shifted ±2 px" : "")."
+        )
+        let loader = DataLoader(
+            train, batchSize: batchSize, shuffle: true,
+            augmentation: recipe.augment ? [.shift(maxPixels: 2)] : nil, generator: RandomGenerator(seed: seed))
+        let task = SupervisedTask(
+            network, optimizer: optimizer, loss: model.loss, on: loader,
+            validation: DataLoader(test, batchSize: 1000), metrics: [.accuracy, .confusionMatrix],
+            prefix: "test ", format: Recipe.checkpointFormat)
         let report = ReportWriter(to: folder) { trainer in
             RunOutputs(
                 title: "myelin train \(model.rawValue)",
                 summary: "\(model.summary), trained on \(train.count) MNIST digits and tested on \(test.count).",
-                settings: [("model", "\(model.rawValue): \(network.parameterCount) parameters"), ("optimizer", optimizerSummary),
-                           ("batch size", String(batchSize)), ("epochs", String(epochs)),
-                           ("augmentation", recipe.augment ? "random shifts of up to 2 pixels" : "none"), ("seed", String(seed))],
-                metrics: [("test accuracy", String(format: "%.4f", trainer.history.last("test accuracy")!)),
-                          ("mean training loss, last epoch", String(format: "%.4f", trainer.history.last("mean loss")!))],
+                settings: [
+                    ("model", "\(model.rawValue): \(network.parameterCount) parameters"), ("optimizer", optimizerSummary),
+                    ("batch size", String(batchSize)), ("epochs", String(epochs)),
+                    ("augmentation", recipe.augment ? "random shifts of up to 2 pixels" : "none"), ("seed", String(seed)),
+                ],
+                metrics: [
+                    ("test accuracy", String(format: "%.4f", trainer.history.last("test accuracy")!)),
+                    ("mean training loss, last epoch", String(format: "%.4f", trainer.history.last("mean loss")!)),
+                ],
                 plots: trainer.history.standardPlots(), pictures: firstConvolutionPictures(of: network, on: test),
-                texts: [(caption: "Confusion matrix of the test set (rows: true digit, columns: predicted)",
-                         text: trainer.history.confusionMatrix!.table)])
+                texts: [
+                    (
+                        caption: "Confusion matrix of the test set (rows: true digit, columns: predicted)",
+                        text: trainer.history.confusionMatrix!.table
+                    )
+                ])
         }
-        let (trainer, written) = try trainRun(task, length: .epochs(epochs), recipe: recipe, checkpoint: checkpointURL,
-                                              progress: ProgressLogger(), report: report, resuming: saved,
-                                              newLearningRate: learningRate != nil)
+        let (trainer, written) = try trainRun(
+            task, length: .epochs(epochs), recipe: recipe, checkpoint: checkpointURL,
+            progress: ProgressLogger(), report: report, resuming: saved,
+            newLearningRate: learningRate != nil)
         print("Confusion matrix of the test set (rows: true digit, columns: predicted):")
         print(trainer.history.confusionMatrix!.table)
         print(String(format: "Test accuracy: %.4f", trainer.history.last("test accuracy")!))
