@@ -1,4 +1,5 @@
 import MyelinNN
+import MyelinTestSupport
 import Testing
 
 // Small modules written the way a user writes them.
@@ -312,5 +313,33 @@ final class RunningStatistics: Module {
         model.eval()
         _ = model.evaluating { model(x) }
         #expect(!model.isTraining, "a module in evaluation mode stays there")
+    }
+}
+
+@Suite struct InputGradientOfAModelTests {
+    // A model in evaluation mode, as an explanation or an attack uses it: the input's gradient is
+    // the one backward() gives, the parameters' gradients and the batch-norm statistics stay as
+    // they were, and dropout is off.
+    @Test func aModelInEvaluationModeIsAConstantFunctionOfItsInput() {
+        let g = RandomGenerator(seed: 5)
+        let model = Sequential {
+            Conv2d(1, 3, kernelSize: 3, padding: 1, generator: g)
+            BatchNorm2d(3)
+            ReLU()
+            Dropout(0.5)
+            Flatten()
+            Linear(3 * 4 * 4, 2, generator: g)
+        }
+        _ = model(uniform([4, 1, 4, 4], g))  // some running statistics
+        model.eval()
+        let statistics = model.stateDict.map(\.1.scalars)
+        let x = uniform([2, 1, 4, 4], g)
+        let slope = gradient(at: x) { model($0).sum() }
+        #expect(model.parameters.allSatisfy { $0.grad == nil })
+        #expect(model.stateDict.map(\.1.scalars) == statistics)
+        let recorded = leaf(x)
+        model(recorded).sum().backward()
+        #expect(slope.scalars == recorded.grad!.scalars)
+        #expect(slope.scalars.contains { $0 != 0 })
     }
 }

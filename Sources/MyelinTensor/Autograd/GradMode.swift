@@ -14,6 +14,23 @@ public enum GradMode {
     public static func withoutGrad<R>(_ body: () throws -> R) rethrows -> R {
         try $disabled.withValue(true, operation: body)
     }
+
+    /// The only leaves that may require a gradient, inside `gradient(at:of:)`; nil elsewhere.
+    @TaskLocal private static var onlyLeaves: Set<ObjectIdentifier>? = nil
+
+    /// Whether `leaf` may require a gradient here: always, but inside `gradient(at:of:)`, where
+    /// only its points may.
+    static func differentiates(_ leaf: Tensor) -> Bool {
+        onlyLeaves.map { $0.contains(ObjectIdentifier(leaf)) } ?? true
+    }
+
+    /// Runs `body` recording operations (even inside `withoutGrad`), with only `leaves` requiring
+    /// gradients among the leaves.
+    static func differentiating<R>(only leaves: [Tensor], _ body: () throws -> R) rethrows -> R {
+        try $disabled.withValue(false) {
+            try $onlyLeaves.withValue(Set(leaves.map(ObjectIdentifier.init)), operation: body)
+        }
+    }
 }
 
 /// Runs `body` without recording operations, like PyTorch's `with torch.no_grad():`.

@@ -13,13 +13,20 @@ public final class Tensor {
     public let offset: Int
 
     /// Whether `backward()` should compute a gradient for this tensor. Set it on leaves (parameters).
+    ///
+    /// Inside `gradient(at:of:)` only the point and what is computed from it require one: every
+    /// other leaf (a model's parameters) reads false there, so it is a constant of that function.
     public var requiresGrad: Bool {
-        didSet {
+        get { leafRequiresGrad && (gradFn != nil || GradMode.differentiates(self)) }
+        set {
             precondition(
-                !requiresGrad || dtype.isFloatingPoint,
+                !newValue || dtype.isFloatingPoint,
                 "requiresGrad: only float32 tensors can require gradients (this is \(dtype))")
+            leafRequiresGrad = newValue
         }
     }
+    /// What `requiresGrad` was set to.
+    private var leafRequiresGrad: Bool
     /// The accumulated gradient, filled by `backward()` on tensors that require it.
     public var grad: Tensor?
     /// The operation that produced this tensor, or nil for a leaf.
@@ -34,7 +41,7 @@ public final class Tensor {
         self.shape = shape
         self.strides = strides
         self.offset = offset
-        self.requiresGrad = false
+        self.leafRequiresGrad = false
     }
 
     deinit {
