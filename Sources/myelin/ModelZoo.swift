@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Myelin
 import MyelinModels
 
@@ -48,5 +49,49 @@ enum ZooModel: String, ExpressibleByArgument, CaseIterable {
         case .cnn, .vggMini:
             return (Adam(parameters, learningRate: learningRate), "Adam lr \(learningRate)")
         }
+    }
+}
+
+/// An image classifier trained by `myelin train MODEL`, read back from its checkpoint (the file, or
+/// the run's folder) to be explained or attacked, in evaluation mode.
+///
+/// Every zoo model's output works as logits: the cnn's ends in log-softmax already, and
+/// log-softmax of log-probabilities gives them back, so `crossEntropy` and `softmax` mean the same
+/// for all of them.
+struct TrainedClassifier {
+    let model: ZooModel
+    let network: Module
+    let url: URL
+
+    init(contentsOf path: String) throws {
+        var url = URL(fileURLWithPath: path)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
+            let names = ZooModel.allCases.map { "\($0.rawValue).safetensors" }
+            guard let name = names.first(where: { FileManager.default.fileExists(atPath: url.appendingPathComponent($0).path) }) else {
+                throw CommandError(
+                    "\(url.path) holds no classifier checkpoint (\(names.joined(separator: ", "))): train one with `myelin train lenet --out \(path)`"
+                )
+            }
+            url = url.appendingPathComponent(name)
+        }
+        let file = try TrainingCheckpoint.read(url, format: TrainImageModel.Recipe.checkpointFormat)
+        let recipe = try CheckpointMetadata.value(
+            TrainImageModel.Recipe.self, key: TrainImageModel.Recipe.metadataKey, in: file.metadata, path: url.path,
+            what: "training recipe")
+        guard let model = ZooModel(rawValue: recipe.model) else {
+            throw CommandError(
+                "\(url.path) is a run of '\(recipe.model)', which this myelin does not know (it knows \(ZooModel.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
+        }
+        // Its initial weights are overwritten at once; a generator of its own leaves the global one untouched.
+        let network = model.make(generator: RandomGenerator(seed: 0))
+        do {
+            try network.loadStateDict(TrainingCheckpoint.modelTensors(of: file))
+        } catch {
+            throw CommandError("\(url.path): its weights do not fit the \(model.rawValue) model: \(error)")
+        }
+        network.eval()
+        (self.model, self.network, self.url) = (model, network, url)
     }
 }
