@@ -38,7 +38,7 @@ import Testing
         try #require(result.status == 0, "\(result.errors)")
         #expect(result.output.contains("epoch 1/1 [████████████████████████]") && result.output.contains("test accuracy"))
         #expect(result.output.contains("Test accuracy: 0.") && result.output.contains("Confusion matrix of the test set"))
-        var files = ["\(model).safetensors", "metrics.csv", "report.html", "loss.png", "loss.svg", "accuracy.png"]
+        var files = ["\(model).safetensors", "metrics.csv", "report.html", "results.json", "loss.png", "loss.svg", "accuracy.png"]
         if model != "mlp" { files += ["filters.png", "feature-maps.png"] }
         expectFiles(files, in: runner.url("run"), model)
         let log = try String(contentsOf: runner.url("run/metrics.csv"), encoding: .utf8)
@@ -51,7 +51,15 @@ import Testing
         let result = try runner.run(["demo", "--epochs", "3", "--out", "demo"])
         try #require(result.status == 0, "\(result.errors)")
         #expect(result.output.contains("epoch 3/3 [") && result.output.contains("Test accuracy: 0."))
-        expectFiles(["first-layer-weights.png", "loss.png", "accuracy.png", "report.html", "metrics.csv"], in: runner.url("demo"), "demo")
+        expectFiles(
+            ["first-layer-weights.png", "loss.png", "accuracy.png", "report.html", "results.json", "metrics.csv"], in: runner.url("demo"),
+            "demo")
+        // results.json holds the accuracy the command printed, as a number.
+        let results = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("demo/results.json"))) as? [String: Any])
+        let accuracy = try #require((results["metrics"] as? [String: Any])?["test accuracy"] as? Double)
+        #expect(result.output.contains(String(format: "Test accuracy: %.4f", accuracy)), "\(results)")
+        #expect(results["epochs"] as? Int == 3)
     }
 
     @Test(arguments: ["mlp", "dcgan"])
@@ -68,7 +76,7 @@ import Testing
         expectFiles(
             [
                 "gan.safetensors", "samples/epoch-001.png", "samples/epoch-002.png", "evolution.png", "evolution.gif",
-                "loss.png", "report.html",
+                "loss.png", "report.html", "results.json",
             ], in: runner.url("gan"), "gan \(variant)")
     }
 
@@ -83,7 +91,7 @@ import Testing
         try #require(result.status == 0, "\(result.errors)")
         #expect(result.output.contains("unseen-digit AUC") && result.output.contains("ROC AUC of reconstruction error"))
         expectFiles(
-            ["autoencoder.safetensors", "reconstructions.png", "anomalies.png", "roc.png", "scores.png", "report.html"],
+            ["autoencoder.safetensors", "reconstructions.png", "anomalies.png", "roc.png", "scores.png", "report.html", "results.json"],
             in: runner.url("ae"), "autoencoder")
     }
 

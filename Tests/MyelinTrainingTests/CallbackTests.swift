@@ -244,6 +244,49 @@ final class RateRecorder: TrainingCallback {
         }
         let page = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(page.contains("a small run") && page.contains("validation accuracy"))
-        #expect(report.written.count == 5)
+        #expect(report.written.count == 6)
     }
+
+    @Test func writesTheFiguresToResultsJSON() throws {
+        let folder = temporaryURL().deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = SmallRun()
+        let report = ReportWriter(to: folder) { trainer in
+            RunOutputs(
+                title: "a small run", summary: "", settings: [("batch size", "8")],
+                metrics: [("accuracy", String(format: "%.4f", trainer.history.last("validation accuracy")!)), ("note", "n/a")])
+        }
+        let trainer = run.trainer(.epochs(2), callbacks: [report])
+        try trainer.run(run.task)
+        // JSONDecoder reads numbers back exactly (Foundation's JSONSerialization on Linux does not).
+        let results = try JSONDecoder().decode(Results.self, from: Data(contentsOf: folder.appendingPathComponent("results.json")))
+        let accuracy = try #require(trainer.history.last("validation accuracy"))
+        #expect(results.title == "a small run" && results.settings == ["batch size": "8"])
+        #expect(results.metrics == ["accuracy": .number(Double(String(format: "%.4f", accuracy))!), "note": .text("n/a")])
+        #expect(results.last["loss"] == trainer.history.last("loss") && results.last["validation accuracy"] == accuracy)
+        #expect(results.epochs == 2 && results.steps == trainer.history.epochEnds.last)
+    }
+}
+
+/// results.json as a script reads it.
+private struct Results: Decodable {
+    enum Figure: Decodable, Equatable {
+        case number(Double), text(String)
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let value = try? container.decode(Double.self) {
+                self = .number(value)
+            } else {
+                self = .text(try container.decode(String.self))
+            }
+        }
+    }
+
+    var title: String
+    var settings: [String: String]
+    var metrics: [String: Figure]
+    var last: [String: Double]
+    var steps: Int
+    var epochs: Int
 }

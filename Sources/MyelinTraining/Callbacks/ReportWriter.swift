@@ -1,7 +1,7 @@
 import Foundation
 
-/// Writes the run's curves, pictures and report.html into a folder when the run ends (see
-/// `RunOutputs`). `outputs` makes what to show from the finished trainer; by default, the
+/// Writes the run's curves, pictures, report.html and results.json into a folder when the run
+/// ends (see `RunOutputs`). `outputs` makes what to show from the finished trainer; by default, the
 /// history's standard curves and the last evaluation's figures.
 ///
 /// ```swift
@@ -32,6 +32,8 @@ public final class ReportWriter: TrainingCallback {
 
     public func trainingDidEnd(_ trainer: Trainer) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        written = try outputs(trainer).write(to: folder)
+        var outputs = try outputs(trainer)
+        outputs.history = outputs.history ?? trainer.history
+        written = try outputs.write(to: folder)
     }
 }

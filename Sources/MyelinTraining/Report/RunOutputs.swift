@@ -33,8 +33,9 @@ public struct RunPicture {
     }
 }
 
-/// Everything a run leaves in its folder besides checkpoints: the curves, the pictures, texts and
-/// report.html, which shows them all with the settings and results.
+/// Everything a run leaves in its folder besides checkpoints: the curves, the pictures, texts,
+/// report.html, which shows them all with the settings and results, and results.json, the same
+/// figures for scripts.
 public struct RunOutputs {
     public var title: String
     public var summary: String
@@ -43,10 +44,13 @@ public struct RunOutputs {
     public var plots: [RunPlot]
     public var pictures: [RunPicture]
     public var texts: [(caption: String, text: String)]
+    /// The run's history: results.json gives each series' last value (`ReportWriter` fills it in).
+    public var history: TrainingHistory?
 
     public init(
         title: String, summary: String, settings: [(String, String)] = [], metrics: [(String, String)] = [],
-        plots: [RunPlot] = [], pictures: [RunPicture] = [], texts: [(caption: String, text: String)] = []
+        plots: [RunPlot] = [], pictures: [RunPicture] = [], texts: [(caption: String, text: String)] = [],
+        history: TrainingHistory? = nil
     ) {
         self.title = title
         self.summary = summary
@@ -55,10 +59,11 @@ public struct RunOutputs {
         self.plots = plots
         self.pictures = pictures
         self.texts = texts
+        self.history = history
     }
 
-    /// Writes every curve (SVG and PNG), every picture (PNG) and report.html into `folder`;
-    /// returns the paths with what each shows, for the run's closing message.
+    /// Writes every curve (SVG and PNG), every picture (PNG), report.html and results.json into
+    /// `folder`; returns the paths with what each shows, for the run's closing message.
     public func write(to folder: URL) throws -> [String] {
         var written: [String] = []
         for item in plots {
@@ -81,7 +86,62 @@ public struct RunOutputs {
             texts: texts
         ).write(to: report)
         written.append("\(report.path) — all of it on one page: open it in a browser")
+        let results = folder.appendingPathComponent("results.json")
+        try writeFileAtomically(try resultsJSON(), to: results)
+        written.append("\(results.path) — the settings and figures, for scripts")
         return written
+    }
+
+    /// results.json: `{"title", "settings": {name: text}, "metrics": {name: number, or text where
+    /// the figure is not a number}, "last": {series: its last value}, "steps", "epochs"}`, keys
+    /// sorted, numbers written so that they read back exactly.
+    public func resultsJSON() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(RunResults(self))
+    }
+}
+
+/// What results.json holds (see `RunOutputs.resultsJSON`).
+private struct RunResults: Encodable {
+    /// A figure as a number where its text is one, else as the text ("1.66 nats (2.40 bits)").
+    enum Figure: Encodable {
+        case number(Double), text(String)
+
+        init(_ text: String) {
+            if let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite {
+                self = .number(value)
+            } else {
+                self = .text(text)
+            }
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .number(let value): try container.encode(value)
+            case .text(let text): try container.encode(text)
+            }
+        }
+    }
+
+    var title: String
+    var settings: [String: String]
+    var metrics: [String: Figure]
+    var last: [String: Double]?
+    var steps: Int?
+    var epochs: Int?
+
+    init(_ outputs: RunOutputs) {
+        title = outputs.title
+        settings = Dictionary(outputs.settings, uniquingKeysWith: { $1 })
+        metrics = Dictionary(outputs.metrics.map { ($0.0, Figure($0.1)) }, uniquingKeysWith: { $1 })
+        guard let history = outputs.history else { return }
+        // JSON has no NaN or infinity: a series whose last value is not finite is left out.
+        last = Dictionary(
+            history.names.compactMap { name in history.last(name).flatMap { $0.isFinite ? (name, $0) : nil } }, uniquingKeysWith: { $1 })
+        steps = history.names.compactMap { history.series($0)?.steps.last }.max() ?? 0
+        epochs = history.epochEnds.count
     }
 }
 
