@@ -39,39 +39,42 @@ private let mlpShapes = [
 /// Median and best GFLOP/s of 7 batches of ~0.1 s.
 private func timeShape(_ s: GEMMShape, threads: Int32) -> (median: Double, best: Double) {
     myelin_set_thread_count(threads)
-    let a = (0..<(s.m * s.k)).map { Float(($0 * 7) % 23) / 23 - 0.5 }
+    // Operands aligned to 64 bytes as MyelinTensor's storage is (a Swift array is not: a vector
+    // load from it can straddle two cache lines, which cost the LSTM step a quarter of its speed).
+    let a = alignedFloats(s.m * s.k) { Float(($0 * 7) % 23) / 23 - 0.5 }
     let (rsA, csA) = s.transposeA ? (1, s.m) : (s.k, 1)
     let (rsB, csB) = s.transposeB ? (1, s.k) : (s.ldb ?? s.n, 1)
-    let b = (0..<(s.transposeB ? s.k * s.n : s.k * rsB)).map { Float(($0 * 5) % 19) / 19 - 0.5 }
-    var c = [Float](repeating: 0, count: s.m * s.n)
+    let b = alignedFloats(s.transposeB ? s.k * s.n : s.k * rsB) { Float(($0 * 5) % 19) / 19 - 0.5 }
+    let c = alignedFloats(s.m * s.n) { _ in 0 }
+    defer { [a, b, c].forEach { $0.deallocate() } }
     let flops = 2.0 * Double(s.m) * Double(s.n) * Double(s.k)
-    return a.withUnsafeBufferPointer { a in
-        b.withUnsafeBufferPointer { b in
-            c.withUnsafeMutableBufferPointer { c in
-                let out = c.baseAddress
-                let call = {
-                    myelin_sgemm(
-                        Int64(s.m), Int64(s.n), Int64(s.k), 1, a.baseAddress, Int64(rsA), Int64(csA),
-                        b.baseAddress, Int64(rsB), Int64(csB), s.beta, out, Int64(s.n), nil,
-                        MYELIN_ACTIVATION_NONE)
-                }
-                call()
-                var start = now()
-                call()
-                let once = max(now() - start, 1e-7)
-                let k = max(1, Int(0.1 / once))
-                for _ in 0..<k { call() }
-                var rates: [Double] = []
-                for _ in 0..<7 {
-                    start = now()
-                    for _ in 0..<k { call() }
-                    rates.append(flops * Double(k) / (now() - start) / 1e9)
-                }
-                rates.sort()
-                return (rates[3], rates[6])
-            }
-        }
+    let call = {
+        myelin_sgemm(
+            Int64(s.m), Int64(s.n), Int64(s.k), 1, a, Int64(rsA), Int64(csA), b, Int64(rsB), Int64(csB), s.beta, c, Int64(s.n), nil,
+            MYELIN_ACTIVATION_NONE)
     }
+    call()
+    var start = now()
+    call()
+    let once = max(now() - start, 1e-7)
+    let k = max(1, Int(0.1 / once))
+    for _ in 0..<k { call() }
+    var rates: [Double] = []
+    for _ in 0..<7 {
+        start = now()
+        for _ in 0..<k { call() }
+        rates.append(flops * Double(k) / (now() - start) / 1e9)
+    }
+    rates.sort()
+    return (rates[3], rates[6])
+}
+
+/// `count` floats at a 64-byte boundary, element i set to `value(i)`; the caller deallocates.
+private func alignedFloats(_ count: Int, _ value: (Int) -> Float) -> UnsafeMutablePointer<Float> {
+    let floats = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.size, alignment: 64)
+        .bindMemory(to: Float.self, capacity: count)
+    for i in 0..<count { floats[i] = value(i) }
+    return floats
 }
 
 /// W8: Myelin's SGEMM at 2 and 1 threads on the kernel path in use, with that path's FMA peak
