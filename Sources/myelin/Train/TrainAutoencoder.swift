@@ -160,10 +160,10 @@ struct TrainAutoencoder: ParsableCommand {
             checkpoint: folder.appendingPathComponent(Self.checkpointName),
             progress: ProgressLogger(speed: .samples("images")), report: report, resuming: saved,
             newLearningRate: learningRate != nil)
+        let epochsRun = trainer.progress.epoch
         print(
-            String(
-                format: "Trained %d epochs in %.1f s; test loss %.4f.", trainer.progress.epoch, trainer.progress.seconds,
-                trainer.history.last("test loss") ?? .nan))
+            "Trained \(epochsRun) \(epochsRun == 1 ? "epoch" : "epochs")"
+                + String(format: " in %.1f s; test loss %.4f.", trainer.progress.seconds, trainer.history.last("test loss") ?? .nan))
         printWritten(written)
     }
 
