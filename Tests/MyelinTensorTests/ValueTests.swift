@@ -114,6 +114,10 @@ import Testing
             expectClose(x.clamped(min: -1, max: 1).scalars, [-1, -0.5, 0, 0.5, 1])
             expectClose(x.leakyRelu(slope: 0.1).scalars, [-0.2, -0.05, 0, 0.5, 2])
             expectClose(x.heaviside().scalars, [0, 0, 1, 1, 1])
+            expectClose(x.sign().scalars, [-1, -1, 0, 1, 1])
+            let leaf = Tensor([3])
+            leaf.requiresGrad = true
+            #expect(Tensor([.nan]).sign().scalars[0].isNaN && !leaf.sign().requiresGrad)
             expectClose(x.gelu().scalars, [-0.04550026, -0.15426877, 0, 0.34573123, 1.9544997])
             let p = Tensor([0.25, 1, 4])
             expectClose(p.sqrt().scalars, [0.5, 1, 2])

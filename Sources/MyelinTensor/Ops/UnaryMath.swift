@@ -66,6 +66,12 @@ extension Tensor {
         }
     }
 
+    /// −1, 0 or 1 by the sign of each element (NaN stays NaN), as PyTorch's `sign`. Its derivative
+    /// is zero almost everywhere, so no gradient flows through it.
+    public func sign() -> Tensor {
+        Elementwise.map(self, "sign") { $0 > 0 ? 1 : $0 < 0 ? -1 : $0 }
+    }
+
     /// Limits every element to `[min, max]`; the gradient is zero where the limit applied.
     public func clamped(min low: Float = -.infinity, max high: Float = .infinity) -> Tensor {
         precondition(low <= high, "clamped: min \(low) is greater than max \(high)")
