@@ -29,11 +29,13 @@ let package = Package(
         .target(name: "MyelinVision", dependencies: ["MyelinTensor", "CZlib"]),
         // The one training loop: Trainer, fit, callbacks, checkpoints and resume, metrics, the report.
         .target(name: "MyelinTraining", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision"]),
+        // Seeing inside and fooling a classifier: adversarial attacks (FGSM, PGD, the one-pixel attack) and their outcome.
+        .target(name: "MyelinExplain", dependencies: ["MyelinTensor", "MyelinNN", "MyelinData"]),
         .target(
             name: "Myelin",
             dependencies: [
                 "MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision",
-                "MyelinTraining",
+                "MyelinTraining", "MyelinExplain",
             ]),
         // The model zoo: LeNet, the MNIST ConvNet, VGG-mini, … (each a few lines of layers) and their training tasks.
         .target(name: "MyelinModels", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinTraining"]),
@@ -73,6 +75,7 @@ let package = Package(
         .executableTarget(name: "checkpoint-writer", dependencies: ["Myelin"], path: "Tests/CheckpointWriter"),
         .testTarget(name: "MyelinDataTests", dependencies: ["MyelinData"]),
         .testTarget(name: "MyelinVisionTests", dependencies: ["MyelinVision"]),
+        .testTarget(name: "MyelinExplainTests", dependencies: ["MyelinExplain", "MyelinTestSupport"]),
         .testTarget(name: "MyelinModelsTests", dependencies: ["MyelinModels", "Myelin", "MyelinTestSupport"], exclude: ["Fixtures"]),
         // Runs the `myelin` executable as a user would: resume, bad files, info.
         .testTarget(name: "MyelinCommandTests", dependencies: ["myelin", "MyelinTensor", "MyelinTraining"]),
