@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+/// `myelin attack` on a LeNet trained for eight epochs of the small MNIST (test accuracy ≈ 0.63), as a user runs it.
+@Suite(.serialized) struct AttackCommandTests {
+    /// A runner whose folder holds the small MNIST and a LeNet run trained on it.
+    static func trainedLeNet() throws -> CommandRunner {
+        let runner = try CommandRunner()
+        try TrainCommandTests.writeSmallMNIST(to: runner.url("mnist"))
+        let trained = try runner.run(["train", "lenet", "--data", runner.url("mnist").path, "--epochs", "8", "--out", "lenet"])
+        try #require(trained.status == 0, "\(trained.errors)")
+        return runner
+    }
+
+    @Test func pgdPrintsTheRobustnessTableAndWritesItsPictures() throws {
+        let runner = try Self.trainedLeNet()
+        defer { runner.removeFolder() }
+        let result = try runner.run([
+            "attack", "lenet", "--data", runner.url("mnist").path, "--images", "60", "--epsilon", "0.3,0.05", "--steps", "5",
+            "--step-size", "0.05", "--out", "attack",
+        ])
+        try #require(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("with pgd on 60 test digits") && result.output.contains("ε       accuracy  fooled (of those right)"))
+        for name in ["robustness.png", "robustness.svg", "adversarial.png", "report.html", "results.json"] {
+            #expect(FileManager.default.fileExists(atPath: runner.url("attack/\(name)").path), "attack left no \(name)")
+        }
+        let results = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("attack/results.json"))) as? [String: Any])
+        let metrics = try #require(results["metrics"] as? [String: Double])
+        let clean = try #require(metrics["clean accuracy"]), small = try #require(metrics["accuracy at epsilon 0.05"])
+        let large = try #require(metrics["accuracy at epsilon 0.3"])
+        // The table is sorted by ε, its figures are the ones in results.json, and a larger ball fools more.
+        #expect(
+            result.output.contains(String(format: "0.050   %.4f", small)) && result.output.contains(String(format: "0.300   %.4f", large)))
+        #expect(clean > 0.5 && large < small && small <= clean, "\(metrics)")
+    }
+
+    @Test func theOnePixelAttackReportsItsSuccessRate() throws {
+        let runner = try Self.trainedLeNet()
+        defer { runner.removeFolder() }
+        let result = try runner.run([
+            "attack", "lenet/lenet.safetensors", "--method", "onepixel", "--data", runner.url("mnist").path, "--images", "4",
+        ])
+        try #require(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("One pixel changed the answer of") && result.output.contains("generations of 100 candidates"))
+        let results =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("runs/attack-lenet/results.json"))) as? [String: Any]
+        let rate = (results?["metrics"] as? [String: Double])?["one-pixel success rate"]
+        #expect(rate.map { (0...1).contains($0) } == true, "\(String(describing: results))")
+    }
+
+    @Test func badInputGetsAMessageThatSaysWhatToDo() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        try FileManager.default.createDirectory(at: runner.url("empty"), withIntermediateDirectories: true)
+        let empty = try runner.run(["attack", "empty"])
+        #expect(empty.status != 0 && empty.errors.contains("holds no classifier checkpoint") && empty.errors.contains("myelin train lenet"))
+        let radius = try runner.run(["attack", "empty", "--epsilon", "0.1,2"])
+        #expect(radius.status != 0 && radius.errors.contains("'2' is not a radius between 0 and 1"))
+        let digit = try runner.run(["attack", "empty", "--target", "12"])
+        #expect(digit.status != 0 && digit.errors.contains("--target must be a digit 0…9, got 12"))
+    }
+}
