@@ -45,6 +45,12 @@ public struct GradientSignAttack: Equatable, Sendable {
         Self(epsilon: epsilon, stepSize: stepSize, steps: steps, randomStart: randomStart, goal: goal, pixelRange: pixelRange)
     }
 
+    /// FGSM from a random start with a step of 1.25 ε: the fast adversarial training of Wong, Rice
+    /// and Kolter (2020), which plain FGSM training would let overfit to its own attack.
+    public static func fgsmWithRandomStart(epsilon: Float, pixelRange: ClosedRange<Float> = 0...1) -> Self {
+        Self(epsilon: epsilon, stepSize: 1.25 * epsilon, steps: 1, randomStart: true, pixelRange: pixelRange)
+    }
+
     /// Adversarial versions of `images` ([N, …], in `pixelRange`) whose classes are `labels` ([N]):
     /// each pixel within `epsilon` of the original and inside `pixelRange`. `classifier` maps a batch
     /// to logits (or log-probabilities); run it in evaluation mode. Nothing is recorded and the

@@ -15,16 +15,19 @@ public final class SupervisedTask<Train: Dataset>: TrainingTask {
     public let metrics: [Metric]
     /// How the evaluation's figures are named: "validation loss", "test accuracy".
     public let prefix: String
+    /// Adversarial training: what each training batch is replaced by before its step (an attack
+    /// on the model, run in evaluation mode); nil trains on the batches as they are.
+    public let adversary: ((_ inputs: Tensor, _ labels: Tensor) -> Tensor)?
     public let state: TrainingCheckpoint
 
     /// The checkpoint keeps the model (under its own names), the optimizer (`optimizer.model.…`),
     /// the loader's generator, the global one (dropout draws from it unless given its own) and
-    /// `generators` (the model's own, say) — all an exact resume needs.
+    /// `generators` (the model's own, an adversary's) — all an exact resume needs.
     public init(
         _ model: Module, optimizer: Optimizer, loss: @escaping LossFunction, on batches: DataLoader<Train>,
         validation: (any Sequence<(inputs: Tensor, labels: Tensor)>)? = nil, metrics: [Metric] = [],
         prefix: String = "validation ", generators: [(name: String, generator: RandomGenerator)] = [],
-        format: String = "myelin.supervised"
+        adversary: ((_ inputs: Tensor, _ labels: Tensor) -> Tensor)? = nil, format: String = "myelin.supervised"
     ) {
         self.model = model
         self.optimizer = optimizer
@@ -33,14 +36,16 @@ public final class SupervisedTask<Train: Dataset>: TrainingTask {
         self.validation = validation
         self.metrics = metrics
         self.prefix = prefix
+        self.adversary = adversary
         var saved = generators + [("global", .global)]
         if let data = batches.generator, data !== RandomGenerator.global { saved.insert(("data", data), at: 0) }
         state = TrainingCheckpoint(format: format, modules: [("", model)], optimizers: [("model", optimizer)], generators: saved)
     }
 
     public func step(_ batch: (inputs: Tensor, labels: Tensor), context: StepContext) throws -> StepOutput {
+        let inputs = adversary.map { attack in model.evaluating { attack(batch.inputs, batch.labels) } } ?? batch.inputs
         if !model.isTraining { model.train() }
-        let loss = self.loss(model(batch.inputs), batch.labels, .mean)
+        let loss = self.loss(model(inputs), batch.labels, .mean)
         let value = loss.item
         try context.beforeUpdate(["loss": value])
         optimizer.zeroGrad()

@@ -35,11 +35,55 @@ struct TrainImageModel: ParsableCommand {
     @Flag(help: "Augment training images with random shifts of up to 2 pixels.")
     var augment = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Adversarial training: learn from each batch attacked by fgsm (from a random start, steps of 1.25 ε) or pgd (--attack-steps steps of 2.5 ε / steps).",
+            valueName: "attack"))
+    var adversarial: AdversarialAttack?
+
+    @Option(help: "Adversarial training: how far the attack may move a pixel (default 0.1).")
+    var epsilon: Float?
+
+    @Option(help: "Adversarial training with pgd: steps per batch (default 10).")
+    var attackSteps: Int?
+
     @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
-        try requirePositive(("--epochs", epochs), ("--batch-size", batchSize))
+        try requirePositive(("--epochs", epochs), ("--batch-size", batchSize), ("--attack-steps", attackSteps))
         try requirePositive(learningRate: learningRate)
+        if let epsilon, !(epsilon > 0 && epsilon <= 1) {
+            throw ValidationError("--epsilon must be a radius between 0 and 1, got \(epsilon)")
+        }
+        if adversarial == nil && (epsilon != nil || attackSteps != nil) {
+            throw ValidationError("--epsilon and --attack-steps set up adversarial training: add --adversarial fgsm or --adversarial pgd")
+        }
+    }
+
+    /// The attacks adversarial training can learn from.
+    enum AdversarialAttack: String, ExpressibleByArgument, Codable {
+        case fgsm, pgd
+    }
+
+    /// Adversarial training's attack: kind, radius and (PGD) steps.
+    struct Adversary: Codable, Equatable, CustomStringConvertible {
+        var attack: AdversarialAttack
+        var epsilon: Float
+        var steps: Int
+
+        var gradientSignAttack: GradientSignAttack {
+            switch attack {
+            case .fgsm: return .fgsmWithRandomStart(epsilon: epsilon)
+            case .pgd: return .pgd(epsilon: epsilon, stepSize: 2.5 * epsilon / Float(steps), steps: steps)
+            }
+        }
+
+        var description: String {
+            let step = String(format: "%.4g", gradientSignAttack.stepSize)
+            return attack == .fgsm
+                ? "FGSM at ε \(epsilon) from a random start, a step of \(step)"
+                : "PGD at ε \(epsilon), \(steps) steps of \(step) from a random start"
+        }
     }
 
     /// What a run was started with, saved in its checkpoint so that --resume goes on the same way.
@@ -49,6 +93,8 @@ struct TrainImageModel: ParsableCommand {
         var batchSize: Int
         var learningRate: Float
         var augment: Bool
+        /// The attack each batch is replaced by; nil for plain training.
+        var adversary: Adversary?
         var seed: UInt64
 
         /// The `myelin.format` of an image model's training checkpoint.
@@ -63,7 +109,9 @@ struct TrainImageModel: ParsableCommand {
             named: checkpointURL.lastPathComponent, format: Recipe.checkpointFormat, command: model.rawValue)
         var recipe = Recipe(
             model: model.rawValue, epochs: model.epochs, batchSize: batchSize ?? model.batchSize,
-            learningRate: learningRate ?? model.learningRate, augment: augment, seed: runOptions.seed)
+            learningRate: learningRate ?? model.learningRate, augment: augment,
+            adversary: adversarial.map { Adversary(attack: $0, epsilon: epsilon ?? 0.1, steps: $0 == .fgsm ? 1 : attackSteps ?? 10) },
+            seed: runOptions.seed)
         if let saved {
             recipe = try runOptions.resumedRecipe(
                 Recipe.self, of: saved,
@@ -76,6 +124,8 @@ struct TrainImageModel: ParsableCommand {
                     return [
                         ResumedSetting("--batch-size", given: self.batchSize, saved: other.batchSize),
                         ResumedSetting("--augment", given: augment ? true : nil, saved: other.augment),
+                        ResumedSetting(
+                            "--adversarial", given: recipe.adversary.map(\.description), saved: other.adversary?.description ?? "none"),
                     ]
                 }, learningRate: learningRate)
         }
@@ -94,10 +144,20 @@ struct TrainImageModel: ParsableCommand {
         let loader = DataLoader(
             train, batchSize: batchSize, shuffle: true,
             augmentation: recipe.augment ? [.shift(maxPixels: 2)] : nil, generator: RandomGenerator(seed: seed))
+        // The adversary's random starts come from a generator of its own, saved for an exact resume.
+        let adversaryGenerator = RandomGenerator(seed: seed &+ 1)
+        let adversary = recipe.adversary.map { adversary in
+            let attack = adversary.gradientSignAttack
+            return { (inputs: Tensor, labels: Tensor) in
+                attack.perturb(inputs, labels: labels, of: { network($0) }, generator: adversaryGenerator)
+            }
+        }
+        if let described = recipe.adversary?.description { print("Adversarial training: every batch attacked by \(described).") }
         let task = SupervisedTask(
             network, optimizer: optimizer, loss: model.loss, on: loader,
             validation: DataLoader(test, batchSize: 1000), metrics: [.accuracy, .confusionMatrix],
-            prefix: "test ", format: Recipe.checkpointFormat)
+            prefix: "test ", generators: adversary == nil ? [] : [("adversary", adversaryGenerator)], adversary: adversary,
+            format: Recipe.checkpointFormat)
         let report = ReportWriter(to: folder) { trainer in
             RunOutputs(
                 title: "myelin train \(model.rawValue)",
@@ -105,7 +165,8 @@ struct TrainImageModel: ParsableCommand {
                 settings: [
                     ("model", "\(model.rawValue): \(network.parameterCount) parameters"), ("optimizer", optimizerSummary),
                     ("batch size", String(batchSize)), ("epochs", String(epochs)),
-                    ("augmentation", recipe.augment ? "random shifts of up to 2 pixels" : "none"), ("seed", String(seed)),
+                    ("augmentation", recipe.augment ? "random shifts of up to 2 pixels" : "none"),
+                    ("adversarial training", recipe.adversary?.description ?? "none"), ("seed", String(seed)),
                 ],
                 metrics: [
                     ("test accuracy", String(format: "%.4f", trainer.history.last("test accuracy")!)),
