@@ -23,8 +23,8 @@ struct Attack: ParsableCommand {
         case onePixel = "onepixel"
     }
 
-    @Argument(help: "A `myelin train` run folder or checkpoint file.")
-    var checkpoint: String
+    @Argument(help: "`myelin train` run folders or checkpoint files: several are attacked alike and drawn side by side.")
+    var checkpoints: [String]
 
     @Option(help: "fgsm, pgd (default) or onepixel.")
     var method: Method = .pgd
@@ -73,21 +73,30 @@ struct Attack: ParsableCommand {
     }
 
     func run() throws {
-        let classifier = try TrainedClassifier(contentsOf: checkpoint)
+        let classifiers = try checkpoints.map(TrainedClassifier.init(contentsOf:))
+        // Each is named by its run's folder ("lenet", "lenet-pgd"), or numbered where two share one.
+        var names = classifiers.map { $0.url.deletingLastPathComponent().lastPathComponent }
+        if Set(names).count < names.count { names = names.indices.map { "\(names[$0])-\($0 + 1)" } }
         let test = try MNIST(split: .test, directory: data.map { URL(fileURLWithPath: $0) })
-        let folder = try makeOutputDirectory(out ?? "runs/attack-\(classifier.model.rawValue)")
+        let folder = try makeOutputDirectory(out ?? "runs/attack-\(names.joined(separator: "-vs-"))")
         let goal: AttackGoal = target.map { .targeted($0) } ?? .untargeted
         let count = min(images ?? (method == .onePixel ? 100 : 1000), test.count)
         let subset = test.subset(Array(0..<count))
-        let network = classifier.network
+        let targets = zip(names, classifiers).map { name, classifier in
+            Target(name: name, summary: "\(classifier.model.rawValue) from \(classifier.url.path)", network: classifier.network)
+        }
         print(
-            "Attacking \(classifier.model.rawValue) from \(classifier.url.path) with \(method.rawValue) on \(count) test digits of \(test.directory.path)\(target.map { ", aiming for \($0)" } ?? "")."
+            "Attacking \(targets.map(\.summary).joined(separator: " and ")) with \(method.rawValue) on \(count) test digits of \(test.directory.path)\(target.map { ", aiming for \($0)" } ?? "")."
         )
-        let outputs =
-            method == .onePixel
-            ? onePixel(network, on: subset, goal: goal, model: classifier.model.rawValue)
-            : gradientSign(network, on: subset, goal: goal, model: classifier.model.rawValue)
+        let outputs = method == .onePixel ? onePixel(targets, on: subset, goal: goal) : gradientSign(targets, on: subset, goal: goal)
         printWritten(try outputs.write(to: folder))
+    }
+
+    /// A classifier under attack, with the name its figures and pictures go by.
+    private struct Target {
+        var name: String
+        var summary: String
+        var network: Module
     }
 
     private func attack(epsilon: Float, goal: AttackGoal) -> GradientSignAttack {
@@ -99,52 +108,58 @@ struct Attack: ParsableCommand {
         method == .fgsm ? "FGSM" : "PGD, \(steps) steps of \(stepSize) from a random start"
     }
 
-    /// FGSM or PGD at every ε: the table, the robustness curve and the picture.
-    private func gradientSign(_ network: Module, on data: Subset<MNIST>, goal: AttackGoal, model: String) -> RunOutputs {
+    /// FGSM or PGD at every ε on every target: the tables, the robustness curves and the pictures.
+    private func gradientSign(_ targets: [Target], on data: Subset<MNIST>, goal: AttackGoal) -> RunOutputs {
         let radii = (try? epsilons()) ?? []
-        let classify: (Tensor) -> Tensor = { network($0) }
-        var outcomes: [(epsilon: Float, outcome: AttackOutcome)] = []
-        var progress = ProgressBar(total: radii.count, label: "ε")
-        for (i, radius) in radii.enumerated() {
-            outcomes.append(
-                (radius, attack(epsilon: radius, goal: goal).outcome(on: data, of: classify, generator: RandomGenerator(seed: seed))))
-            progress.update(i + 1)
-        }
-        progress.finish()
-        let clean = outcomes.first?.outcome.cleanAccuracy ?? 0
         let successName = goal == .untargeted ? "fooled (of those right)" : "made \(aDigit(target ?? 0))"
-        print(String(format: "clean accuracy %.4f", clean))
-        print("ε       accuracy  \(successName)")
-        for (radius, outcome) in outcomes {
-            print(String(format: "%-6.3f  %.4f    %.4f", radius, outcome.accuracy, outcome.successRate))
-        }
-        // The picture at the smallest ε that fooled at least half of the images it could.
-        let shown = outcomes.first { $0.outcome.successRate >= 0.5 }?.epsilon ?? radii.last!
-        let curve = LinePlot(
-            title: "Accuracy under \(method.rawValue.uppercased())", xLabel: "ε (pixel values of [0, 1])", yLabel: "test accuracy",
-            series: [LinePlot.Series(name: model, points: [(0, clean)] + outcomes.map { (Double($0.epsilon), $0.outcome.accuracy) })])
-        return RunOutputs(
-            title: "myelin attack \(model)",
-            summary: "How often \(model) still answers right when every test digit is perturbed by at most ε per pixel.",
+        var outputs = RunOutputs(
+            title: "myelin attack \(targets.map(\.name).joined(separator: " "))",
+            summary:
+                "How often \(targets.map(\.name).joined(separator: " and ")) still answer right when every test digit is perturbed by at most ε per pixel.",
             settings: [
                 ("method", attackDescription), ("goal", target.map { "make every digit \(aDigit($0))" } ?? "any wrong answer"),
                 ("test images", String(data.count)), ("seed", String(seed)),
-            ],
-            metrics: [("clean accuracy", String(format: "%.4f", clean))]
-                + outcomes.flatMap { radius, outcome in
-                    [
-                        ("accuracy at epsilon \(radius)", String(format: "%.4f", outcome.accuracy)),
-                        ("success at epsilon \(radius)", String(format: "%.4f", outcome.successRate)),
-                    ]
-                },
-            plots: [RunPlot(name: "robustness", plot: curve)],
-            pictures: [
-                RunPicture(
-                    name: "adversarial",
-                    caption:
-                        "at ε \(shown): test digit | perturbation ×10 (red up, blue down) | adversarial digit, each with the answer and its probability",
-                    image: examples(network, data: data, attack: attack(epsilon: shown, goal: goal)))
             ])
+        var curves: [LinePlot.Series] = []
+        for target in targets {
+            // Figures and pictures are named after the classifier when there are several.
+            let prefix = targets.count > 1 ? "\(target.name) " : ""
+            let classify: (Tensor) -> Tensor = { target.network($0) }
+            var outcomes: [(epsilon: Float, outcome: AttackOutcome)] = []
+            var progress = ProgressBar(total: radii.count, label: "\(prefix)ε")
+            for (i, radius) in radii.enumerated() {
+                let attack = attack(epsilon: radius, goal: goal)
+                outcomes.append((radius, attack.outcome(on: data, of: classify, generator: RandomGenerator(seed: seed))))
+                progress.update(i + 1)
+            }
+            progress.finish()
+            let clean = outcomes.first?.outcome.cleanAccuracy ?? 0
+            print(prefix + String(format: "clean accuracy %.4f", clean))
+            print("ε       accuracy  \(successName)")
+            for (radius, outcome) in outcomes {
+                print(String(format: "%-6.3f  %.4f    %.4f", radius, outcome.accuracy, outcome.successRate))
+            }
+            curves.append(
+                LinePlot.Series(name: target.name, points: [(0, clean)] + outcomes.map { (Double($0.epsilon), $0.outcome.accuracy) }))
+            outputs.metrics.append(("\(prefix)clean accuracy", String(format: "%.4f", clean)))
+            for (radius, outcome) in outcomes {
+                outputs.metrics.append(("\(prefix)accuracy at epsilon \(radius)", String(format: "%.4f", outcome.accuracy)))
+                outputs.metrics.append(("\(prefix)success at epsilon \(radius)", String(format: "%.4f", outcome.successRate)))
+            }
+            // The picture at the smallest ε that fooled at least half of the images it could.
+            let shown = outcomes.first { $0.outcome.successRate >= 0.5 }?.epsilon ?? radii.last!
+            outputs.pictures.append(
+                RunPicture(
+                    name: targets.count > 1 ? "adversarial-\(target.name)" : "adversarial",
+                    caption:
+                        "\(prefix)at ε \(shown): test digit | perturbation ×10 (red up, blue down) | adversarial digit, each with the answer and its probability",
+                    image: examples(target.network, data: data, attack: attack(epsilon: shown, goal: goal))))
+        }
+        let plot = LinePlot(
+            title: "Accuracy under \(method.rawValue.uppercased())", xLabel: "ε (pixel values of [0, 1])", yLabel: "test accuracy",
+            series: curves)
+        outputs.plots = [RunPlot(name: "robustness", plot: plot)]
+        return outputs
     }
 
     /// Eight digits the attack fooled (or the first eight), each as original | perturbation | adversarial.
@@ -167,45 +182,15 @@ struct Attack: ParsableCommand {
         return Image.grid(tiles, columns: 3, padding: 2, background: 128)
     }
 
-    /// The one-pixel attack on every test digit the classifier gets right.
-    private func onePixel(_ network: Module, on data: Subset<MNIST>, goal: AttackGoal, model: String) -> RunOutputs {
+    /// The one-pixel attack on every test digit each target gets right.
+    private func onePixel(_ targets: [Target], on data: Subset<MNIST>, goal: AttackGoal) -> RunOutputs {
         let attack = OnePixelAttack(goal: goal)
-        let generator = RandomGenerator(seed: seed)
         let (images, labels) = data.all()
         let truth = labels.integers
-        let predicted = withoutGrad { network(images).argmax(axis: -1).integers }
-        // The digits it gets right (aimed at a digit: not that one already).
-        let candidates = truth.indices.filter { predicted[$0] == truth[$0] && truth[$0] != target }
-        var successes: [(index: Int, result: OnePixelAttack.Result)] = []
-        var generations = 0
-        var progress = ProgressBar(total: candidates.count, label: "images")
-        for (n, i) in candidates.enumerated() {
-            let result = attack.attack(images[i], label: truth[i], of: { network($0) }, generator: generator)
-            generations += result.generationsRun
-            if result.succeeded { successes.append((i, result)) }
-            progress.update(n + 1)
-        }
-        progress.finish()
-        let rate = candidates.isEmpty ? 0 : Double(successes.count) / Double(candidates.count)
-        print(
-            String(
-                format:
-                    "One pixel changed the answer of %d of the %d digits it got right (%.1f %%); %.1f generations of %d candidates on average.",
-                successes.count, candidates.count, 100 * rate, Double(generations) / Double(max(candidates.count, 1)),
-                attack.populationSize))
-        for (i, result) in successes.prefix(10) {
-            print(
-                "  test digit \(i), \(aDigit(truth[i])): pixel (\(result.row), \(result.column)) → \(String(format: "%.2f", result.values[0])) makes it \(aDigit(result.prediction)) (\(String(format: "%.2f", result.probability)))"
-            )
-        }
-        var tiles: [Image] = []
-        for (i, result) in successes.prefix(8) {
-            tiles.append(digitTile(images[i], caption: "\(truth[i])"))
-            tiles.append(digitTile(result.adversarial, caption: String(format: "%d %.2f", result.prediction, result.probability)))
-        }
-        return RunOutputs(
-            title: "myelin attack \(model) --method onepixel",
-            summary: "Differential evolution looks for one pixel that changes \(model)'s answer.",
+        var outputs = RunOutputs(
+            title: "myelin attack \(targets.map(\.name).joined(separator: " ")) --method onepixel",
+            summary:
+                "Differential evolution looks for one pixel that changes the answer of \(targets.map(\.name).joined(separator: " and ")).",
             settings: [
                 (
                     "method",
@@ -213,18 +198,53 @@ struct Attack: ParsableCommand {
                 ),
                 ("goal", target.map { "make every digit \(aDigit($0))" } ?? "any wrong answer"), ("test images", String(data.count)),
                 ("seed", String(seed)),
-            ],
-            metrics: [
-                ("digits attacked", String(candidates.count)), ("one-pixel success rate", String(format: "%.4f", rate)),
-            ],
-            pictures: tiles.isEmpty
-                ? []
-                : [
+            ])
+        for target in targets {
+            let prefix = targets.count > 1 ? "\(target.name) " : ""
+            let generator = RandomGenerator(seed: seed)
+            let predicted = withoutGrad { target.network(images).argmax(axis: -1).integers }
+            // The digits it gets right (aimed at a digit: not that one already).
+            let candidates = truth.indices.filter { predicted[$0] == truth[$0] && truth[$0] != self.target }
+            var successes: [(index: Int, result: OnePixelAttack.Result)] = []
+            var generations = 0
+            var progress = ProgressBar(total: candidates.count, label: "\(prefix)images")
+            for (n, i) in candidates.enumerated() {
+                let result = attack.attack(images[i], label: truth[i], of: { target.network($0) }, generator: generator)
+                generations += result.generationsRun
+                if result.succeeded { successes.append((i, result)) }
+                progress.update(n + 1)
+            }
+            progress.finish()
+            let rate = candidates.isEmpty ? 0 : Double(successes.count) / Double(candidates.count)
+            print(
+                prefix
+                    + String(
+                        format:
+                            "One pixel changed the answer of %d of the %d digits it got right (%.1f %%); %.1f generations of %d candidates on average.",
+                        successes.count, candidates.count, 100 * rate, Double(generations) / Double(max(candidates.count, 1)),
+                        attack.populationSize))
+            for (i, result) in successes.prefix(10) {
+                print(
+                    "  test digit \(i), \(aDigit(truth[i])): pixel (\(result.row), \(result.column)) → \(String(format: "%.2f", result.values[0])) makes it \(aDigit(result.prediction)) (\(String(format: "%.2f", result.probability)))"
+                )
+            }
+            outputs.metrics += [
+                ("\(prefix)digits attacked", String(candidates.count)), ("\(prefix)one-pixel success rate", String(format: "%.4f", rate)),
+            ]
+            var tiles: [Image] = []
+            for (i, result) in successes.prefix(8) {
+                tiles.append(digitTile(images[i], caption: "\(truth[i])"))
+                tiles.append(digitTile(result.adversarial, caption: String(format: "%d %.2f", result.prediction, result.probability)))
+            }
+            if !tiles.isEmpty {
+                outputs.pictures.append(
                     RunPicture(
-                        name: "adversarial",
-                        caption: "test digit | the same digit with one pixel changed, with the answer and its probability",
-                        image: Image.grid(tiles, columns: 2, padding: 2, background: 128))
-                ])
+                        name: targets.count > 1 ? "adversarial-\(target.name)" : "adversarial",
+                        caption: "\(prefix)test digit | the same digit with one pixel changed, with the answer and its probability",
+                        image: Image.grid(tiles, columns: 2, padding: 2, background: 128)))
+            }
+        }
+        return outputs
     }
 }
 

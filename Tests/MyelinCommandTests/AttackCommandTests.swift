@@ -35,6 +35,30 @@ import Testing
         #expect(clean > 0.5 && large < small && small <= clean, "\(metrics)")
     }
 
+    @Test func anAdversariallyTrainedRunIsAttackedSideBySide() throws {
+        let runner = try Self.trainedLeNet()
+        defer { runner.removeFolder() }
+        let defended = try runner.run([
+            "train", "lenet", "--data", runner.url("mnist").path, "--epochs", "2", "--adversarial", "fgsm", "--epsilon", "0.2",
+            "--out", "lenet-fgsm",
+        ])
+        try #require(defended.status == 0, "\(defended.errors)")
+        #expect(
+            defended.output.contains("Adversarial training: every batch attacked by FGSM at ε 0.2 from a random start, a step of 0.25."))
+        let result = try runner.run([
+            "attack", "lenet", "lenet-fgsm", "--data", runner.url("mnist").path, "--images", "40", "--epsilon", "0.1", "--steps", "3",
+        ])
+        try #require(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("\nlenet clean accuracy 0.") && result.output.contains("\nlenet-fgsm clean accuracy 0."))
+        let folder = "runs/attack-lenet-vs-lenet-fgsm"
+        for name in ["robustness.png", "adversarial-lenet.png", "adversarial-lenet-fgsm.png", "results.json"] {
+            #expect(FileManager.default.fileExists(atPath: runner.url("\(folder)/\(name)").path), "attack left no \(name)")
+        }
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("\(folder)/results.json"))) as? [String: Any]
+        let metrics = results?["metrics"] as? [String: Double] ?? [:]
+        #expect(metrics["lenet accuracy at epsilon 0.1"] != nil && metrics["lenet-fgsm accuracy at epsilon 0.1"] != nil, "\(metrics)")
+    }
+
     @Test func theOnePixelAttackReportsItsSuccessRate() throws {
         let runner = try Self.trainedLeNet()
         defer { runner.removeFolder() }
