@@ -39,7 +39,7 @@ struct TrainImageModel: ParsableCommand {
         help: ArgumentHelp(
             "Adversarial training: learn from each batch attacked by fgsm (from a random start, steps of 1.25 ε) or pgd (--attack-steps steps of 2.5 ε / steps).",
             valueName: "attack"))
-    var adversarial: AdversarialAttack?
+    var adversarial: AdversarialTraining.Method?
 
     @Option(help: "Adversarial training: how far the attack may move a pixel (default 0.1).")
     var epsilon: Float?
@@ -60,32 +60,6 @@ struct TrainImageModel: ParsableCommand {
         }
     }
 
-    /// The attacks adversarial training can learn from.
-    enum AdversarialAttack: String, ExpressibleByArgument, Codable {
-        case fgsm, pgd
-    }
-
-    /// Adversarial training's attack: kind, radius and (PGD) steps.
-    struct Adversary: Codable, Equatable, CustomStringConvertible {
-        var attack: AdversarialAttack
-        var epsilon: Float
-        var steps: Int
-
-        var gradientSignAttack: GradientSignAttack {
-            switch attack {
-            case .fgsm: return .fgsmWithRandomStart(epsilon: epsilon)
-            case .pgd: return .pgd(epsilon: epsilon, stepSize: 2.5 * epsilon / Float(steps), steps: steps)
-            }
-        }
-
-        var description: String {
-            let step = String(format: "%.4g", gradientSignAttack.stepSize)
-            return attack == .fgsm
-                ? "FGSM at ε \(epsilon) from a random start, a step of \(step)"
-                : "PGD at ε \(epsilon), \(steps) steps of \(step) from a random start"
-        }
-    }
-
     /// What a run was started with, saved in its checkpoint so that --resume goes on the same way.
     struct Recipe: RunRecipe {
         var model: String
@@ -94,7 +68,7 @@ struct TrainImageModel: ParsableCommand {
         var learningRate: Float
         var augment: Bool
         /// The attack each batch is replaced by; nil for plain training.
-        var adversary: Adversary?
+        var adversary: AdversarialTraining?
         var seed: UInt64
 
         /// The `myelin.format` of an image model's training checkpoint.
@@ -110,7 +84,7 @@ struct TrainImageModel: ParsableCommand {
         var recipe = Recipe(
             model: model.rawValue, epochs: model.epochs, batchSize: batchSize ?? model.batchSize,
             learningRate: learningRate ?? model.learningRate, augment: augment,
-            adversary: adversarial.map { Adversary(attack: $0, epsilon: epsilon ?? 0.1, steps: $0 == .fgsm ? 1 : attackSteps ?? 10) },
+            adversary: adversarial.map { AdversarialTraining($0, epsilon: epsilon ?? 0.1, steps: attackSteps ?? 10) },
             seed: runOptions.seed)
         if let saved {
             recipe = try runOptions.resumedRecipe(
@@ -146,12 +120,7 @@ struct TrainImageModel: ParsableCommand {
             augmentation: recipe.augment ? [.shift(maxPixels: 2)] : nil, generator: RandomGenerator(seed: seed))
         // The adversary's random starts come from a generator of its own, saved for an exact resume.
         let adversaryGenerator = RandomGenerator(seed: seed &+ 1)
-        let adversary = recipe.adversary.map { adversary in
-            let attack = adversary.gradientSignAttack
-            return { (inputs: Tensor, labels: Tensor) in
-                attack.perturb(inputs, labels: labels, of: { network($0) }, generator: adversaryGenerator)
-            }
-        }
+        let adversary = recipe.adversary?.adversary(for: network, generator: adversaryGenerator)
         if let described = recipe.adversary?.description { print("Adversarial training: every batch attacked by \(described).") }
         let task = SupervisedTask(
             network, optimizer: optimizer, loss: model.loss, on: loader,
@@ -191,3 +160,5 @@ struct TrainImageModel: ParsableCommand {
         print("Train further with: myelin train \(model.rawValue) --resume \(folder.path) --epochs \(epochs + 1)")
     }
 }
+
+extension AdversarialTraining.Method: ExpressibleByArgument {}
