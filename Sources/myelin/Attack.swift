@@ -156,8 +156,8 @@ struct Attack: ParsableCommand {
                     image: examples(target.network, data: data, attack: attack(epsilon: shown, goal: goal))))
         }
         let plot = LinePlot(
-            title: "Accuracy under \(method.rawValue.uppercased())", xLabel: "ε (pixel values of [0, 1])", yLabel: "test accuracy",
-            series: curves)
+            title: "Accuracy under \(method.rawValue.uppercased())", xLabel: "epsilon: the most a pixel of [0, 1] may change",
+            yLabel: "test accuracy", series: curves)
         outputs.plots = [RunPlot(name: "robustness", plot: plot)]
         return outputs
     }
