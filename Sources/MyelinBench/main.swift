@@ -2,7 +2,7 @@ import Foundation
 import Myelin
 
 // MyelinBench: the reference workloads of ../shared/bench/WORKLOADS.md, one JSON line each.
-// Usage: swift run -c release MyelinBench [mlp] [cnn] [lenet] [charlstm] [gan] [gpt] [latency] [gemm] [peak]   (none = all)
+// Usage: swift run -c release MyelinBench [mlp] [cnn] [lenet] [charlstm] [gan] [gpt] [attack] [latency] [gemm] [peak]   (none = all)
 
 let workloads: [(name: String, run: () -> [String: Any])] = [
     ("mlp", mlpWorkload),
@@ -11,6 +11,7 @@ let workloads: [(name: String, run: () -> [String: Any])] = [
     ("charlstm", charLSTMWorkload),
     ("gan", ganWorkload),
     ("gpt", gptWorkload),
+    ("attack", attackWorkload),
     ("latency", latencyWorkload),
     ("gemm", gemmWorkload),
     ("peak", peakWorkload),
