@@ -85,3 +85,26 @@ import Testing
         #expect(digit.status != 0 && digit.errors.contains("--target must be a digit 0…9, got 12"))
     }
 }
+
+/// `myelin explain` on the small LeNet.
+@Suite(.serialized) struct ExplainCommandTests {
+    @Test(arguments: ["gradient", "smoothgrad", "integrated"])
+    func drawsMapsAndMeasuresWhatDeletingTheirPixelsCosts(_ method: String) throws {
+        let runner = try AttackCommandTests.trainedLeNet()
+        defer { runner.removeFolder() }
+        let result = try runner.run([
+            "explain", "lenet", "--method", method, "--data", runner.url("mnist").path, "--images", "6", "--check-images", "50",
+        ])
+        try #require(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("Deleting the 10 % most salient pixels of 50 test digits lowers the true digit's probability by"))
+        for name in ["saliency.png", "report.html", "results.json"] {
+            #expect(FileManager.default.fileExists(atPath: runner.url("runs/explain-lenet/\(name)").path), "explain left no \(name)")
+        }
+        let results =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("runs/explain-lenet/results.json"))) as? [String: Any]
+        let metrics = results?["metrics"] as? [String: Double] ?? [:]
+        let salient = try #require(metrics["drop deleting the most salient 10 %"]),
+            random = try #require(metrics["drop deleting 10 % at random"])
+        #expect(result.output.contains(String(format: "by %.4f on average", salient)) && (-1...1).contains(random), "\(metrics)")
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import Myelin
+
+/// `myelin explain`: which pixels a trained classifier's answers rest on, as heat maps over test
+/// digits, with the check that deleting those pixels costs it more than deleting others.
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw saliency maps of a classifier trained by `myelin train`: which pixels its answers rest on.",
+        discussion: """
+            CHECKPOINT is a run folder of `myelin train mlp|lenet|cnn|vgg-mini` or its .safetensors file. For each of \
+            --images test digits (up to half of them misclassified) it draws the digit and the map of how much \
+            each pixel moves the score of the predicted class (saliency.png: bright = much). --method gradient \
+            takes the plain gradient, smoothgrad averages it over noisy copies, integrated sums it along the \
+            path from a black image. Then it deletes the 10 % most salient pixels of --check-images test digits, \
+            and as many random pixels, and prints how much each lowers the probability of the true digit.
+            """)
+
+    enum Method: String, ExpressibleByArgument, CaseIterable {
+        case gradient, smoothgrad, integrated
+
+        var saliency: Saliency.Method {
+            switch self {
+            case .gradient: return .gradient
+            case .smoothgrad: return .smoothGrad
+            case .integrated: return .integratedGradients
+            }
+        }
+    }
+
+    @Argument(help: "A `myelin train` run folder or checkpoint file.")
+    var checkpoint: String
+
+    @Option(help: "gradient, smoothgrad (default) or integrated.")
+    var method: Method = .smoothgrad
+
+    @Option(help: "Test digits to draw maps of.")
+    var images = 16
+
+    @Option(help: "Test digits for the deletion check.")
+    var checkImages = 1000
+
+    @Option(help: "Folder holding the MNIST files (default: the project's Data/mnist).")
+    var data: String?
+
+    @Option(help: "Folder for the pictures and results (default: runs/explain-MODEL).")
+    var out: String?
+
+    @Option(help: "Random seed: the same seed gives the same maps.")
+    var seed: UInt64 = 0
+
+    func validate() throws {
+        try requirePositive(("--images", images), ("--check-images", checkImages))
+    }
+
+    func run() throws {
+        let classifier = try TrainedClassifier(contentsOf: checkpoint)
+        let test = try MNIST(split: .test, directory: data.map { URL(fileURLWithPath: $0) })
+        let name = classifier.url.deletingLastPathComponent().lastPathComponent
+        let folder = try makeOutputDirectory(out ?? "runs/explain-\(name)")
+        let network = classifier.network
+        let classify: (Tensor) -> Tensor = { network($0) }
+        let saliency = Saliency(method.saliency)
+        let checked = test.subset(Array(0..<min(checkImages, test.count)))
+        print("Explaining \(classifier.model.rawValue) from \(classifier.url.path) with \(method.rawValue) maps.")
+
+        // The digits to draw: up to half of them misclassified, the rest classified right.
+        let (inputs, labels) = checked.all()
+        let truth = labels.integers
+        let predicted = withoutGrad { network(inputs).argmax(axis: -1).integers }
+        let wrong = truth.indices.filter { predicted[$0] != truth[$0] }
+        let right = truth.indices.filter { predicted[$0] == truth[$0] }
+        let shownWrong = Array(wrong.prefix(max(images / 2, images - right.count)))
+        let shown = shownWrong + right.prefix(images - shownWrong.count)
+        let (digits, _) = checked.batch(at: shown)
+        let maps = saliency.maps(digits, classes: shown.map { predicted[$0] }, of: classify, generator: RandomGenerator(seed: seed))
+        var tiles: [Image] = []
+        for (k, i) in shown.enumerated() {
+            var digit = Image(digits[k], scaling: .range(0, 1), upscale: 3).rgb()
+            digit.drawText(predicted[i] == truth[i] ? "\(truth[i])" : "\(truth[i]) as \(predicted[i])", x: 2, y: 2)
+            tiles += [digit, Image(maps[k], colormap: .viridis, upscale: 3)]
+        }
+
+        let check = saliency.deletionCheck(on: checked, of: classify, generator: RandomGenerator(seed: seed))
+        print(
+            String(
+                format:
+                    "Deleting the 10 %% most salient pixels of %d test digits lowers the true digit's probability by %.4f on average (from %.4f); deleting 10 %% random pixels lowers it by %.4f.",
+                check.count, check.salientDrop, check.probability, check.randomDrop))
+        print(
+            "\(wrong.count) of the \(checked.count) digits are misclassified; saliency.png shows \(shownWrong.count) of them first."
+        )
+        let outputs = RunOutputs(
+            title: "myelin explain \(name)",
+            summary: "Which pixels \(name)'s answers rest on (\(method.rawValue) saliency), and what deleting them costs.",
+            settings: [
+                ("method", method.rawValue), ("maps", String(shown.count)),
+                ("deletion check", "\(check.count) test digits, 10 % of the pixels"),
+                ("seed", String(seed)),
+            ],
+            metrics: [
+                ("true-class probability", String(format: "%.4f", check.probability)),
+                ("drop deleting the most salient 10 %", String(format: "%.4f", check.salientDrop)),
+                ("drop deleting 10 % at random", String(format: "%.4f", check.randomDrop)),
+                ("misclassified", String(wrong.count)),
+            ],
+            pictures: [
+                RunPicture(
+                    name: "saliency",
+                    caption:
+                        "test digits (\"7 as 2\": a 7 it took for a 2) beside their \(method.rawValue) maps for the predicted digit, bright where a pixel moves its score most",
+                    image: Image.grid(tiles, columns: 4, padding: 2, background: 128))
+            ])
+        printWritten(try outputs.write(to: folder))
+    }
+}
