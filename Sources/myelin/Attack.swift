@@ -44,14 +44,9 @@ struct Attack: ParsableCommand {
     @Option(help: "Test images to attack (default 1000; 100 for onepixel).")
     var images: Int?
 
-    @Option(help: "Folder holding the MNIST files (default: the project's Data/mnist).")
-    var data: String?
+    @OptionGroup var study: ClassifierStudyOptions
 
-    @Option(help: "Folder for the pictures and results (default: runs/attack-MODEL).")
-    var out: String?
-
-    @Option(help: "Random seed: the same seed gives the same attack.")
-    var seed: UInt64 = 0
+    private var seed: UInt64 { study.seed }
 
     func validate() throws {
         _ = try epsilons()
@@ -75,10 +70,10 @@ struct Attack: ParsableCommand {
     func run() throws {
         let classifiers = try checkpoints.map(TrainedClassifier.init(contentsOf:))
         // Each is named by its run's folder ("lenet", "lenet-pgd"), or numbered where two share one.
-        var names = classifiers.map { $0.url.deletingLastPathComponent().lastPathComponent }
+        var names = classifiers.map(\.runName)
         if Set(names).count < names.count { names = names.indices.map { "\(names[$0])-\($0 + 1)" } }
-        let test = try MNIST(split: .test, directory: data.map { URL(fileURLWithPath: $0) })
-        let folder = try makeOutputDirectory(out ?? "runs/attack-\(names.joined(separator: "-vs-"))")
+        let test = try study.testDigits()
+        let folder = try study.folder(command: "attack", runs: names)
         let goal: AttackGoal = target.map { .targeted($0) } ?? .untargeted
         let count = min(images ?? (method == .onePixel ? 100 : 1000), test.count)
         let subset = test.subset(Array(0..<count))

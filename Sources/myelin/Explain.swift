@@ -40,14 +40,9 @@ struct Explain: ParsableCommand {
     @Option(help: "Test digits for the deletion check.")
     var checkImages = 1000
 
-    @Option(help: "Folder holding the MNIST files (default: the project's Data/mnist).")
-    var data: String?
+    @OptionGroup var study: ClassifierStudyOptions
 
-    @Option(help: "Folder for the pictures and results (default: runs/explain-MODEL).")
-    var out: String?
-
-    @Option(help: "Random seed: the same seed gives the same maps.")
-    var seed: UInt64 = 0
+    private var seed: UInt64 { study.seed }
 
     func validate() throws {
         try requirePositive(("--images", images), ("--check-images", checkImages))
@@ -55,9 +50,9 @@ struct Explain: ParsableCommand {
 
     func run() throws {
         let classifier = try TrainedClassifier(contentsOf: checkpoint)
-        let test = try MNIST(split: .test, directory: data.map { URL(fileURLWithPath: $0) })
-        let name = classifier.url.deletingLastPathComponent().lastPathComponent
-        let folder = try makeOutputDirectory(out ?? "runs/explain-\(name)")
+        let test = try study.testDigits()
+        let name = classifier.runName
+        let folder = try study.folder(command: "explain", runs: [name])
         let network = classifier.network
         let classify: (Tensor) -> Tensor = { network($0) }
         let saliency = Saliency(method.saliency)

@@ -95,3 +95,29 @@ struct TrainedClassifier {
         (self.model, self.network, self.url) = (model, network, url)
     }
 }
+
+extension TrainedClassifier {
+    /// The run's folder name ("lenet", "lenet-pgd"): what its figures and pictures go by.
+    var runName: String { url.deletingLastPathComponent().lastPathComponent }
+}
+
+/// What the commands that look at trained classifiers (`explain`, `attack`) share: the test digits,
+/// the output folder and the seed.
+struct ClassifierStudyOptions: ParsableArguments {
+    @Option(help: "Folder holding the MNIST files (default: the project's Data/mnist).")
+    var data: String?
+
+    @Option(help: "Folder for the pictures and results (default: runs/COMMAND-RUN, RUN the checkpoint's folder name).")
+    var out: String?
+
+    @Option(help: "Random seed: the same seed gives the same maps and attacks.")
+    var seed: UInt64 = 0
+
+    /// MNIST's test digits, from --data or the project's Data/mnist.
+    func testDigits() throws -> MNIST { try MNIST(split: .test, directory: data.map { URL(fileURLWithPath: $0) }) }
+
+    /// --out, or runs/COMMAND-RUN (runs joined by "-vs-"), created.
+    func folder(command: String, runs: [String]) throws -> URL {
+        try makeOutputDirectory(out ?? "runs/\(command)-\(runs.joined(separator: "-vs-"))")
+    }
+}
