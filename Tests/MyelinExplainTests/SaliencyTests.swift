@@ -70,3 +70,16 @@ import Testing
         #expect(check.randomDrop < check.salientDrop / 2, "\(check)")
     }
 }
+
+@Suite struct GradCAMTests {
+    /// Activations given directly (features: identity) and a head that averages each map and mixes
+    /// them linearly: the gradient of class c's logit on map k is W[k][c] / 4 everywhere, so the map
+    /// is ReLU(Σ_k W[k][c] / 4 · A_k), by hand.
+    @Test func aHandBuiltNetworksMapsAreWhatTheDefinitionSays() {
+        let activations = Tensor(shape: [2, 2, 2, 2], scalars: [1, 2, 3, 4, -1, 0, 2, -3, 1, 2, 3, 4, -1, 0, 2, -3])
+        let weight = Tensor([[2, -1], [1, 3]])
+        let maps = GradCAM.maps(activations, classes: [0, 1], features: { $0 }, head: { matmul($0.mean(axes: [2, 3]), weight) })
+        #expect(maps.shape == [2, 2, 2])
+        #expect(maps.scalars == [0.25, 1, 2, 1.25, 0, 0, 0.75, 0])
+    }
+}

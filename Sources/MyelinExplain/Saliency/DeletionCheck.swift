@@ -15,23 +15,26 @@ public struct DeletionCheck: Equatable, Sendable {
     }
 }
 
-extension Saliency {
-    /// Deletes `fraction` of each image's pixels (all channels of each) — the most salient for the
-    /// true class, then as many at random — and measures the true class's probability each time.
-    public func deletionCheck<Data: Dataset>(
-        on data: Data, of classifier: (Tensor) -> Tensor, fraction: Float = 0.1, batchSize: Int = 100,
-        generator: RandomGenerator = .global
-    ) -> DeletionCheck {
-        precondition(data.count > 0 && batchSize > 0, "Saliency.deletionCheck: needs images and a positive batch size")
-        precondition(fraction > 0 && fraction <= 1, "Saliency.deletionCheck: the fraction must be in (0, 1], got \(fraction)")
+extension DeletionCheck {
+    /// Deletes `fraction` of each image's pixels (all channels of each, set to `pixelRange`'s low
+    /// end) — those `maps` ([N, H, W] for a batch and its true classes) rates highest, then as many
+    /// at random — and measures the true class's probability each time.
+    public init<Data: Dataset>(
+        on data: Data, of classifier: (Tensor) -> Tensor, maps: (_ images: Tensor, _ classes: [Int]) -> Tensor,
+        fraction: Float = 0.1, batchSize: Int = 100, pixelRange: ClosedRange<Float> = 0...1, generator: RandomGenerator = .global
+    ) {
+        precondition(data.count > 0 && batchSize > 0, "DeletionCheck: needs images and a positive batch size")
+        precondition(fraction > 0 && fraction <= 1, "DeletionCheck: the fraction must be in (0, 1], got \(fraction)")
         var probability = 0.0, salientDrop = 0.0, randomDrop = 0.0
         for start in stride(from: 0, to: data.count, by: batchSize) {
             let (images, labels) = data.batch(at: start..<Swift.min(start + batchSize, data.count))
-            precondition(images.rank == 4, "Saliency.deletionCheck: images must be [N, C, H, W], got \(images.shape)")
+            precondition(images.rank == 4, "DeletionCheck: images must be [N, C, H, W], got \(images.shape)")
             let truth = labels.integers
             let (n, channels, plane) = (images.shape[0], images.shape[1], images.shape[2] * images.shape[3])
             let deleted = Swift.max(1, Int((fraction * Float(plane)).rounded()))
-            let saliency = maps(images, classes: truth, of: classifier, generator: generator).scalars
+            let saliency = maps(images, truth).scalars
+            precondition(
+                saliency.count == n * plane, "DeletionCheck: a map per image of the images' height and width, got \(saliency.count) values")
             let pixels = images.contiguous().scalars
             var salient = pixels, random = pixels
             for i in 0..<n {
@@ -60,7 +63,18 @@ extension Saliency {
             }
         }
         let count = Double(data.count)
-        return DeletionCheck(
-            count: data.count, probability: probability / count, salientDrop: salientDrop / count, randomDrop: randomDrop / count)
+        self.init(count: data.count, probability: probability / count, salientDrop: salientDrop / count, randomDrop: randomDrop / count)
+    }
+}
+
+extension Saliency {
+    /// The deletion check of this saliency's maps (see `DeletionCheck.init(on:of:maps:…)`).
+    public func deletionCheck<Data: Dataset>(
+        on data: Data, of classifier: (Tensor) -> Tensor, fraction: Float = 0.1, batchSize: Int = 100,
+        generator: RandomGenerator = .global
+    ) -> DeletionCheck {
+        DeletionCheck(
+            on: data, of: classifier, maps: { maps($0, classes: $1, of: classifier, generator: generator) }, fraction: fraction,
+            batchSize: batchSize, pixelRange: pixelRange, generator: generator)
     }
 }

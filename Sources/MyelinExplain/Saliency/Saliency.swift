@@ -39,15 +39,7 @@ public struct Saliency: Equatable, Sendable {
         return withoutGrad {
             let x = images.detached()
             // Each image's class logit, summed: image i's gradient is its own.
-            func slope(_ at: Tensor) -> Tensor {
-                gradient(at: at) { input in
-                    let logits = classifier(input)
-                    let pick = Tensor(
-                        shape: logits.shape,
-                        scalars: classes.enumerated().flatMap { i, c in (0..<logits.shape[1]).map { $0 == c ? 1 : 0 } })
-                    return (logits * pick).sum()
-                }
-            }
+            func slope(_ at: Tensor) -> Tensor { gradient(at: at) { classScore(classifier($0), classes) } }
             switch method {
             case .gradient:
                 return slope(x)
