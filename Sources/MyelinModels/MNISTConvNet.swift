@@ -20,11 +20,20 @@ public final class MNISTConvNet: Module {
         fc2 = Linear(128, classes, generator: generator)
     }
 
-    public override func forward(_ input: Tensor) -> Tensor {
-        var x = conv1.forward(input, activation: .relu)  // → 32×26×26
-        x = conv2.forward(x, activation: .relu)  // → 64×24×24
-        x = dropout1(maxPool2d(x, kernelSize: 2))  // → 64×12×12
-        x = dropout2(fc1.forward(x.flattened(startAxis: 1), activation: .relu))
-        return fc2(x).logSoftmax(axis: 1)
+    public override func forward(_ input: Tensor) -> Tensor { head(convolutions(input)) }
+
+    /// The two convolutions with their ReLUs: [N, 1, 28, 28] → [N, 64, 24, 24].
+    private func convolutions(_ input: Tensor) -> Tensor {
+        conv2.forward(conv1.forward(input, activation: .relu), activation: .relu)  // → 32×26×26 → 64×24×24
     }
+
+    /// Pooling, dropout and the fully connected layers: [N, 64, 24, 24] → log-probabilities.
+    private func head(_ x: Tensor) -> Tensor {
+        let pooled = dropout1(maxPool2d(x, kernelSize: 2))  // → 64×12×12
+        return fc2(dropout2(fc1.forward(pooled.flattened(startAxis: 1), activation: .relu))).logSoftmax(axis: 1)
+    }
+}
+
+extension MNISTConvNet: ConvolutionalClassifier {
+    public var lastConvolution: (features: (Tensor) -> Tensor, head: (Tensor) -> Tensor) { (convolutions, head) }
 }
