@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Myelin
+import MyelinModels
 
 /// `myelin explain`: which pixels a trained classifier's answers rest on, as heat maps over test
 /// digits, with the check that deleting those pixels costs it more than deleting others.
@@ -12,26 +13,18 @@ struct Explain: ParsableCommand {
             --images test digits (up to half of them misclassified) it draws the digit and the map of how much \
             each pixel moves the score of the predicted class (saliency.png: bright = much). --method gradient \
             takes the plain gradient, smoothgrad averages it over noisy copies, integrated sums it along the \
-            path from a black image. Then it deletes the 10 % most salient pixels of --check-images test digits, \
+            path from a black image, gradcam weighs the last convolution's feature maps by their gradient             (Grad-CAM; not for the mlp). Then it deletes the 10 % most salient pixels of --check-images test digits, \
             and as many random pixels, and prints how much each lowers the probability of the true digit.
             """)
 
     enum Method: String, ExpressibleByArgument, CaseIterable {
-        case gradient, smoothgrad, integrated
-
-        var saliency: Saliency.Method {
-            switch self {
-            case .gradient: return .gradient
-            case .smoothgrad: return .smoothGrad
-            case .integrated: return .integratedGradients
-            }
-        }
+        case gradient, smoothgrad, integrated, gradcam
     }
 
     @Argument(help: "A `myelin train` run folder or checkpoint file.")
     var checkpoint: String
 
-    @Option(help: "gradient, smoothgrad (default) or integrated.")
+    @Option(help: "gradient, smoothgrad (default), integrated or gradcam.")
     var method: Method = .smoothgrad
 
     @Option(help: "Test digits to draw maps of.")
@@ -55,7 +48,7 @@ struct Explain: ParsableCommand {
         let folder = try study.folder(command: "explain", runs: [name])
         let network = classifier.network
         let classify: (Tensor) -> Tensor = { network($0) }
-        let saliency = Saliency(method.saliency)
+        let maps = try mapMaker(for: classifier)
         let checked = test.subset(Array(0..<min(checkImages, test.count)))
         print("Explaining \(classifier.model.rawValue) from \(classifier.url.path) with \(method.rawValue) maps.")
 
@@ -68,15 +61,16 @@ struct Explain: ParsableCommand {
         let shownWrong = Array(wrong.prefix(max(images / 2, images - right.count)))
         let shown = shownWrong + right.prefix(images - shownWrong.count)
         let (digits, _) = checked.batch(at: shown)
-        let maps = saliency.maps(digits, classes: shown.map { predicted[$0] }, of: classify, generator: RandomGenerator(seed: seed))
+        let drawn = maps(digits, shown.map { predicted[$0] }, RandomGenerator(seed: seed))
         var tiles: [Image] = []
         for (k, i) in shown.enumerated() {
             var digit = Image(digits[k], scaling: .range(0, 1), upscale: 3).rgb()
             digit.drawText(predicted[i] == truth[i] ? "\(truth[i])" : "\(truth[i]) as \(predicted[i])", x: 2, y: 2)
-            tiles += [digit, Image(maps[k], colormap: .viridis, upscale: 3)]
+            tiles += [digit, Image(drawn[k], colormap: .viridis, upscale: 3)]
         }
 
-        let check = saliency.deletionCheck(on: checked, of: classify, generator: RandomGenerator(seed: seed))
+        let generator = RandomGenerator(seed: seed)
+        let check = DeletionCheck(on: checked, of: classify, maps: { maps($0, $1, generator) }, generator: generator)
         print(
             String(
                 format:
@@ -107,5 +101,34 @@ struct Explain: ParsableCommand {
                     image: Image.grid(tiles, columns: 4, padding: 2, background: 128))
             ])
         printWritten(try outputs.write(to: folder))
+    }
+
+    /// The maps of `--method` for a batch and its classes, [N, H, W] at the images' size.
+    private func mapMaker(for classifier: TrainedClassifier) throws -> (Tensor, [Int], RandomGenerator) -> Tensor {
+        let network = classifier.network
+        let saliency: Saliency.Method
+        switch method {
+        case .gradient: saliency = .gradient
+        case .smoothgrad: saliency = .smoothGrad
+        case .integrated: saliency = .integratedGradients
+        case .gradcam:
+            guard let convolutional = network as? ConvolutionalClassifier else {
+                throw CommandError(
+                    "\(classifier.model.rawValue) has no convolution for Grad-CAM to look at: use --method gradient, smoothgrad or integrated"
+                )
+            }
+            let (features, head) = convolutional.lastConvolution
+            return { images, classes, _ in
+                let (n, height, width) = (images.shape[0], images.shape[2], images.shape[3])
+                let cams = GradCAM.maps(images, classes: classes, features: features, head: head)
+                return withoutGrad {
+                    cams.reshaped([n, 1, cams.shape[1], cams.shape[2]]).upsampled(size: (height, width), mode: .bilinear)
+                        .reshaped([n, height, width])
+                }
+            }
+        }
+        return { images, classes, generator in
+            Saliency(saliency).maps(images, classes: classes, of: { network($0) }, generator: generator)
+        }
     }
 }

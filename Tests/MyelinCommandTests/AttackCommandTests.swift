@@ -88,7 +88,7 @@ import Testing
 
 /// `myelin explain` on the small LeNet.
 @Suite(.serialized) struct ExplainCommandTests {
-    @Test(arguments: ["gradient", "smoothgrad", "integrated"])
+    @Test(arguments: ["gradient", "smoothgrad", "integrated", "gradcam"])
     func drawsMapsAndMeasuresWhatDeletingTheirPixelsCosts(_ method: String) throws {
         let runner = try AttackCommandTests.trainedLeNet()
         defer { runner.removeFolder() }
