@@ -7,5 +7,5 @@ struct MyelinCommand: ParsableCommand {
         commandName: "myelin",
         abstract: "Train and inspect neural networks with Myelin.",
         discussion: "Start with `myelin demo`: it trains a small network on the built-in 8×8 digits, no download needed.",
-        subcommands: [Demo.self, Train.self, Sample.self, Explain.self, Attack.self, Info.self])
+        subcommands: [Demo.self, Train.self, Sample.self, Explain.self, Dream.self, Attack.self, Info.self])
 }

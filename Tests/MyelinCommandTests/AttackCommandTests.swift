@@ -108,3 +108,24 @@ import Testing
         #expect(result.output.contains(String(format: "by %.4f on average", salient)) && (-1...1).contains(random), "\(metrics)")
     }
 }
+
+/// `myelin dream` on the small LeNet.
+@Suite(.serialized) struct DreamCommandTests {
+    @Test func drawsEachDigitWithTheProbabilityTheModelGivesIt() throws {
+        let runner = try AttackCommandTests.trainedLeNet()
+        defer { runner.removeFolder() }
+        let result = try runner.run(["dream", "lenet", "--class", "1,3-4", "--steps", "60"])
+        try #require(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("Dreaming digits 1, 3, 4 with lenet"))
+        let results =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("runs/dream-lenet/results.json"))) as? [String: Any]
+        let metrics = results?["metrics"] as? [String: Double] ?? [:]
+        #expect(Set(metrics.keys) == ["probability of 1", "probability of 3", "probability of 4"], "\(metrics)")
+        for (digit, p) in metrics {
+            #expect(result.output.contains("  \(digit.last!): probability " + String(format: "%.4f", p)))
+        }
+        #expect(FileManager.default.fileExists(atPath: runner.url("runs/dream-lenet/dream.png").path))
+        let bad = try runner.run(["dream", "lenet", "--class", "12"])
+        #expect(bad.status != 0 && bad.errors.contains("'12' is not a digit 0…9 or a range such as 0-9"))
+    }
+}
