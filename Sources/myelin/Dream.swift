@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Myelin
+import MyelinModels
 
 /// `myelin dream`: what a trained classifier thinks each digit looks like, grown by gradient
 /// ascent on its logit (activation maximisation).
@@ -12,7 +13,8 @@ struct Dream: ParsableCommand {
             from gray noise, each picture is changed --steps times along the gradient of the digit's log-probability, \
             with Yosinski et al.'s regularisers: L2 decay, a Gaussian blur every 4 steps, jitter of a pixel. \
             It prints the probability the classifier gives each picture of being its digit and writes \
-            dream.png, report.html and results.json.
+            dream.png, report.html and results.json. With --channels it draws what excites each channel of the \
+            last convolution most (LeNet, cnn, vgg-mini).
             """)
 
     @Argument(help: "A `myelin train` run folder or checkpoint file.")
@@ -20,6 +22,11 @@ struct Dream: ParsableCommand {
 
     @Option(help: ArgumentHelp("The digits to draw, e.g. 3 or 0-9 or 1,7 (default: all ten).", valueName: "digits"))
     var `class`: String = "0-9"
+
+    @Option(
+        help: ArgumentHelp(
+            "Instead of digits, draw what excites these channels of the last convolution most, e.g. 0-15.", valueName: "channels"))
+    var channels: String?
 
     @Option(help: "Gradient-ascent steps.")
     var steps = 300
@@ -33,49 +40,75 @@ struct Dream: ParsableCommand {
     @OptionGroup var study: ClassifierStudyOptions
 
     func validate() throws {
-        _ = try digits()
+        _ = try numbers(`class`, option: "--class", upTo: 9)
+        _ = try channels.map { try numbers($0, option: "--channels", upTo: 4095) }
         try requirePositive(("--steps", steps))
         guard (0...1).contains(decay), blur >= 0 else { throw ValidationError("--decay must be in [0, 1] and --blur at least 0") }
     }
 
-    /// --class as digits: "3", "1,7", "0-9".
-    func digits() throws -> [Int] {
-        var digits: [Int] = []
-        for part in `class`.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+    /// "3", "1,7", "0-9" as numbers from 0 to `largest`.
+    func numbers(_ text: String, option: String, upTo largest: Int) throws -> [Int] {
+        var numbers: [Int] = []
+        for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
             let ends = part.split(separator: "-").compactMap { Int($0) }
-            guard (1...2).contains(ends.count), ends.allSatisfy({ (0...9).contains($0) }), ends[0] <= ends.last! else {
-                throw ValidationError("--class: '\(part)' is not a digit 0…9 or a range such as 0-9")
+            guard (1...2).contains(ends.count), ends.allSatisfy({ (0...largest).contains($0) }), ends[0] <= ends.last! else {
+                throw ValidationError("\(option): '\(part)' is not a number 0…\(largest) or a range such as 0-9")
             }
-            digits += Array(ends[0]...ends.last!)
+            numbers += Array(ends[0]...ends.last!)
         }
-        guard !digits.isEmpty else { throw ValidationError("--class needs at least one digit, e.g. 3 or 0-9") }
-        return digits
+        guard !numbers.isEmpty else { throw ValidationError("\(option) needs at least one number, e.g. 3 or 0-9") }
+        return numbers
     }
 
     func run() throws {
         let classifier = try TrainedClassifier(contentsOf: checkpoint)
         let folder = try study.folder(command: "dream", runs: [classifier.runName])
         let network = classifier.network
-        let wanted = try digits()
         let dreamer = ActivationMaximization(steps: steps, decay: decay, blurSigma: blur)
-        print(
-            "Dreaming \(wanted.count == 1 ? "a \(wanted[0])" : "digits \(wanted.map(String.init).joined(separator: ", "))") with \(classifier.model.rawValue) from \(classifier.url.path)."
-        )
-        let pictures = dreamer.classImages(wanted, shape: [1, 28, 28], of: { network($0) }, generator: RandomGenerator(seed: study.seed))
-        let probabilities = withoutGrad { network(pictures).softmax(axis: -1) }
+        let generator = RandomGenerator(seed: study.seed)
         var tiles: [Image] = []
         var metrics: [(String, String)] = []
-        for (i, digit) in wanted.enumerated() {
-            let p = probabilities[i].scalars[digit]
-            print(String(format: "  %d: probability %.4f", digit, p) + (p >= 0.99 ? "" : "  (below 0.99: try more --steps)"))
-            metrics.append(("probability of \(digit)", String(format: "%.4f", p)))
-            var tile = Image(pictures[i], scaling: .range(0, 1), upscale: 3).rgb()
-            tile.drawText(String(format: "%d %.2f", digit, p), x: 2, y: 2)
-            tiles.append(tile)
+        let caption: String
+        if let channels {
+            guard let convolutional = network as? ConvolutionalClassifier else {
+                throw CommandError("\(classifier.model.rawValue) has no convolution whose channels to draw: draw its digits (--class)")
+            }
+            let features = convolutional.lastConvolution.features
+            let wanted = try numbers(channels, option: "--channels", upTo: 4095)
+            let count = withoutGrad { features(Tensor.zeros([1, 1, 28, 28])).shape[1] }
+            guard wanted.allSatisfy({ $0 < count }) else {
+                throw CommandError("--channels: the last convolution of \(classifier.model.rawValue) has channels 0…\(count - 1)")
+            }
+            print("Dreaming channels \(channels) of the last convolution of \(classifier.model.rawValue) from \(classifier.url.path).")
+            let pictures = dreamer.channelImages(wanted, shape: [1, 28, 28], of: features, generator: generator)
+            let activations = withoutGrad { features(pictures).mean(axes: [2, 3]) }
+            for (i, channel) in wanted.enumerated() {
+                let a = activations[i].scalars[channel]
+                print(
+                    String(format: "  channel %d: mean activation %.4f", channel, a)
+                        + (a > 0 ? "" : "  (off from the gray start on: no gradient to climb)"))
+                metrics.append(("mean activation of channel \(channel)", String(format: "%.4f", a)))
+                tiles.append(tile(pictures[i], "\(channel)"))
+            }
+            caption = "what excites each channel of the last convolution most"
+        } else {
+            let wanted = try numbers(`class`, option: "--class", upTo: 9)
+            print(
+                "Dreaming \(wanted.count == 1 ? "a \(wanted[0])" : "digits \(wanted.map(String.init).joined(separator: ", "))") with \(classifier.model.rawValue) from \(classifier.url.path)."
+            )
+            let pictures = dreamer.classImages(wanted, shape: [1, 28, 28], of: { network($0) }, generator: generator)
+            let probabilities = withoutGrad { network(pictures).softmax(axis: -1) }
+            for (i, digit) in wanted.enumerated() {
+                let p = probabilities[i].scalars[digit]
+                print(String(format: "  %d: probability %.4f", digit, p) + (p >= 0.99 ? "" : "  (below 0.99: try more --steps)"))
+                metrics.append(("probability of \(digit)", String(format: "%.4f", p)))
+                tiles.append(tile(pictures[i], String(format: "%d %.2f", digit, p)))
+            }
+            caption = "each digit as the classifier imagines it, with the probability it gives the picture"
         }
         let outputs = RunOutputs(
             title: "myelin dream \(classifier.runName)",
-            summary: "What \(classifier.runName) thinks each digit looks like: pictures grown from noise to raise the digit's logit.",
+            summary: "What \(classifier.runName) imagines: pictures grown from noise by gradient ascent, \(caption).",
             settings: [
                 ("steps", String(steps)), ("L2 decay", String(decay)), ("blur", "σ \(blur) every 4 steps"), ("jitter", "1 pixel"),
                 ("seed", String(study.seed)),
@@ -83,9 +116,16 @@ struct Dream: ParsableCommand {
             metrics: metrics,
             pictures: [
                 RunPicture(
-                    name: "dream", caption: "each digit as the classifier imagines it, with the probability it gives the picture",
-                    image: Image.grid(tiles, columns: 5, padding: 2, background: 128))
+                    name: "dream", caption: caption,
+                    image: Image.grid(tiles, columns: tiles.count <= 10 ? 5 : 8, padding: 2, background: 128))
             ])
         printWritten(try outputs.write(to: folder))
+    }
+
+    /// A picture enlarged three times with its caption.
+    private func tile(_ picture: Tensor, _ caption: String) -> Image {
+        var tile = Image(picture, scaling: .range(0, 1), upscale: 3).rgb()
+        tile.drawText(caption, x: 2, y: 2)
+        return tile
     }
 }

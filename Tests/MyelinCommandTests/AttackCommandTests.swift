@@ -126,6 +126,19 @@ import Testing
         }
         #expect(FileManager.default.fileExists(atPath: runner.url("runs/dream-lenet/dream.png").path))
         let bad = try runner.run(["dream", "lenet", "--class", "12"])
-        #expect(bad.status != 0 && bad.errors.contains("'12' is not a digit 0…9 or a range such as 0-9"))
+        #expect(bad.status != 0 && bad.errors.contains("--class: '12' is not a number 0…9 or a range such as 0-9"))
+    }
+
+    @Test func drawsWhatExcitesChannelsOfTheLastConvolution() throws {
+        let runner = try AttackCommandTests.trainedLeNet()
+        defer { runner.removeFolder() }
+        let result = try runner.run(["dream", "lenet", "--channels", "0-3", "--steps", "30"])
+        try #require(result.status == 0, "\(result.errors)")
+        #expect(
+            result.output.contains("Dreaming channels 0-3 of the last convolution of lenet")
+                && result.output.contains("  channel 3: mean activation "))
+        // LeNet's second convolution has 16 channels.
+        let tooMany = try runner.run(["dream", "lenet", "--channels", "16"])
+        #expect(tooMany.status != 0 && tooMany.errors.contains("the last convolution of lenet has channels 0…15"))
     }
 }

@@ -70,16 +70,29 @@ public struct ActivationMaximization: Sendable {
     }
 
     /// One picture per class of "what the classifier thinks it looks like": images of `shape`
-    /// ([C, H, W]) grown from gray noise to raise each class's log-probability (its logit against
-    /// the others', so that the picture is that class and no other). (Not from black: a trained
-    /// ConvNet's ReLUs are all off on a black image, and its gradient there is zero.)
+    /// ([C, H, W]) grown to raise each class's log-probability (its logit against the others', so
+    /// that the picture is that class and no other).
     public func classImages(
         _ classes: [Int], shape: [Int], of classifier: (Tensor) -> Tensor, generator: RandomGenerator = .global
     ) -> Tensor {
-        precondition(shape.count == 3, "ActivationMaximization.classImages: shape is [C, H, W], got \(shape)")
+        grown(classes.count, shape: shape, generator: generator) { classScore(classifier($0).logSoftmax(axis: -1), classes) }
+    }
+
+    /// One picture per channel of a convolution: images of `shape` grown to raise the mean
+    /// activation of channel `channels[i]` of `features` ([N, K, h, w]).
+    public func channelImages(
+        _ channels: [Int], shape: [Int], of features: (Tensor) -> Tensor, generator: RandomGenerator = .global
+    ) -> Tensor {
+        grown(channels.count, shape: shape, generator: generator) { classScore(features($0).mean(axes: [2, 3]), channels) }
+    }
+
+    /// `count` images of `shape` ([C, H, W]) grown from gray noise to raise `objective`. (Not from
+    /// black: a trained ConvNet's ReLUs are all off on a black image, and its gradient there is zero.)
+    private func grown(_ count: Int, shape: [Int], generator: RandomGenerator, objective: (Tensor) -> Tensor) -> Tensor {
+        precondition(shape.count == 3, "ActivationMaximization: the image shape is [C, H, W], got \(shape)")
         let (low, span) = (pixelRange.lowerBound, pixelRange.upperBound - pixelRange.lowerBound)
-        let start = Tensor.uniform([classes.count] + shape, low: low + 0.3 * span, high: low + 0.7 * span, generator: generator)
-        return image(from: start, maximizing: { classScore(classifier($0).logSoftmax(axis: -1), classes) }, generator: generator)
+        let start = Tensor.uniform([count] + shape, low: low + 0.3 * span, high: low + 0.7 * span, generator: generator)
+        return image(from: start, maximizing: objective, generator: generator)
     }
 
     // MARK: The regularisers, each a pure function of the image.
