@@ -41,3 +41,18 @@ import Testing
         #expect(picture.scalars == signs.map { $0 > 0 ? 1 : 0 }, "\(picture.scalars)")
     }
 }
+
+@Suite struct DeepDreamTests {
+    /// With features that pass the bright pixels on, Deep Dream brightens them: the picture keeps
+    /// its size (any size, not square), stays in [0, 1] and its features' mean square grows.
+    @Test func itKeepsThePictureAndGrowsWhatTheFeaturesSee() {
+        let start = Tensor.uniform([1, 1, 10, 14], generator: RandomGenerator(seed: 4))
+        let features: (Tensor) -> Tensor = { ($0 - 0.5).relu() }
+        let dream = ActivationMaximization(steps: 30, decay: 0, blurSigma: 0, jitter: 1)
+            .deepDream(start, features: features, octaves: 2, generator: RandomGenerator(seed: 1))
+        #expect(dream.shape == [1, 1, 10, 14])
+        #expect(dream.scalars.allSatisfy { (0...1).contains($0) })
+        let before = features(start).square().mean().item, after = features(dream).square().mean().item
+        #expect(after > before + 0.05, "\(before) → \(after)")
+    }
+}

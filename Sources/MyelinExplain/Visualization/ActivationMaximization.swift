@@ -86,6 +86,34 @@ public struct ActivationMaximization: Sendable {
         grown(channels.count, shape: shape, generator: generator) { classScore(features($0).mean(axes: [2, 3]), channels) }
     }
 
+    /// Deep Dream (Mordvintsev, Olah and Tyka, 2015): `picture` ([1, C, H, W], any size the
+    /// convolutions take) changed to raise the mean square of `features`' activations, so that
+    /// whatever they see in it grows. In `octaves` scales, each `octaveScale` times smaller than the
+    /// next, smallest first, the detail dreamed at one scale carried up to the next; the steps are
+    /// shared among the octaves.
+    public func deepDream(
+        _ picture: Tensor, features: (Tensor) -> Tensor, octaves: Int = 3, octaveScale: Float = 1.4,
+        generator: RandomGenerator = .global
+    ) -> Tensor {
+        precondition(
+            picture.rank == 4 && picture.shape[0] == 1, "ActivationMaximization.deepDream: one picture [1, C, H, W], got \(picture.shape)")
+        precondition(octaves >= 1 && octaveScale >= 1, "ActivationMaximization.deepDream: at least one octave, a scale of at least 1")
+        var perOctave = self
+        perOctave.steps = max(1, steps / octaves)
+        let (height, width) = (picture.shape[2], picture.shape[3])
+        var detail: Tensor?
+        var dreamed = picture
+        for octave in (0..<octaves).reversed() {
+            let shrink = Foundation.pow(octaveScale, Float(octave))
+            let size = (height: max(1, Int((Float(height) / shrink).rounded())), width: max(1, Int((Float(width) / shrink).rounded())))
+            let base = withoutGrad { picture.upsampled(size: size, mode: .bilinear) }
+            let start = withoutGrad { detail.map { base + $0.upsampled(size: size, mode: .bilinear) } ?? base }
+            dreamed = perOctave.image(from: start, maximizing: { features($0).square().mean() }, generator: generator)
+            detail = withoutGrad { dreamed - base }
+        }
+        return dreamed
+    }
+
     /// `count` images of `shape` ([C, H, W]) grown from gray noise to raise `objective`. (Not from
     /// black: a trained ConvNet's ReLUs are all off on a black image, and its gradient there is zero.)
     private func grown(_ count: Int, shape: [Int], generator: RandomGenerator, objective: (Tensor) -> Tensor) -> Tensor {
