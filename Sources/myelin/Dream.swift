@@ -28,6 +28,11 @@ struct Dream: ParsableCommand {
             "Instead of digits, draw what excites these channels of the last convolution most, e.g. 0-15.", valueName: "channels"))
     var channels: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Deep Dream on this PNG (read as gray in [0, 1]): whatever the last convolution sees in it grows.", valueName: "file"))
+    var image: String?
+
     @Option(help: "Gradient-ascent steps.")
     var steps = 300
 
@@ -69,11 +74,22 @@ struct Dream: ParsableCommand {
         var tiles: [Image] = []
         var metrics: [(String, String)] = []
         let caption: String
-        if let channels {
-            guard let convolutional = network as? ConvolutionalClassifier else {
-                throw CommandError("\(classifier.model.rawValue) has no convolution whose channels to draw: draw its digits (--class)")
-            }
-            let features = convolutional.lastConvolution.features
+        if let image {
+            let (features, model) = (try lastConvolution(of: classifier), classifier.model.rawValue)
+            let url = URL(fileURLWithPath: image)
+            let picture = try grayPicture(Image(contentsOfPNG: url))
+            print(
+                "Dreaming \(url.path) (\(picture.shape[3])×\(picture.shape[2])) with the last convolution of \(model) from \(classifier.url.path)."
+            )
+            let dream = dreamer.deepDream(picture, features: features, generator: generator)
+            let (before, after) = withoutGrad { (features(picture).square().mean().item, features(dream).square().mean().item) }
+            print(String(format: "  mean square activation %.4f → %.4f", before, after))
+            metrics = [("mean square activation before", String(format: "%.4f", before)), ("after", String(format: "%.4f", after))]
+            let upscale = max(1, 96 / max(picture.shape[2], picture.shape[3]))
+            tiles = [picture[0], dream[0]].map { Image($0, scaling: .range(0, 1), upscale: upscale).rgb() }
+            caption = "the picture, and what the last convolution of \(model) dreams into it (Deep Dream, 3 octaves)"
+        } else if let channels {
+            let features = try lastConvolution(of: classifier)
             let wanted = try numbers(channels, option: "--channels", upTo: 4095)
             let count = withoutGrad { features(Tensor.zeros([1, 1, 28, 28])).shape[1] }
             guard wanted.allSatisfy({ $0 < count }) else {
@@ -120,6 +136,23 @@ struct Dream: ParsableCommand {
                     image: Image.grid(tiles, columns: tiles.count <= 10 ? 5 : 8, padding: 2, background: 128))
             ])
         printWritten(try outputs.write(to: folder))
+    }
+
+    /// The features half of a ConvNet of the zoo, up to its last convolution's activation.
+    private func lastConvolution(of classifier: TrainedClassifier) throws -> (Tensor) -> Tensor {
+        guard let convolutional = classifier.network as? ConvolutionalClassifier else {
+            throw CommandError("\(classifier.model.rawValue) has no convolution to look into: draw its digits (--class)")
+        }
+        return convolutional.lastConvolution.features
+    }
+
+    /// A picture as one gray channel in [0, 1] ([1, 1, H, W]): the mean of its colour channels.
+    private func grayPicture(_ picture: Image) -> Tensor {
+        let colours = min(picture.channels, 3), pixels = picture.width * picture.height
+        let gray = (0..<pixels).map { p in
+            (0..<colours).reduce(Float(0)) { $0 + Float(picture.pixels[p * picture.channels + $1]) } / (255 * Float(colours))
+        }
+        return Tensor(shape: [1, 1, picture.height, picture.width], scalars: gray)
     }
 
     /// A picture enlarged three times with its caption.

@@ -1,4 +1,5 @@
 import Foundation
+import MyelinTraining
 import Testing
 
 /// `myelin attack` on a LeNet trained for eight epochs of the small MNIST (test accuracy ≈ 0.63), as a user runs it.
@@ -127,6 +128,21 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: runner.url("runs/dream-lenet/dream.png").path))
         let bad = try runner.run(["dream", "lenet", "--class", "12"])
         #expect(bad.status != 0 && bad.errors.contains("--class: '12' is not a number 0…9 or a range such as 0-9"))
+    }
+
+    @Test func dreamsIntoAPictureOfYourOwn() throws {
+        let runner = try AttackCommandTests.trainedLeNet()
+        defer { runner.removeFolder() }
+        let pixels = (0..<(40 * 30)).map { UInt8(($0 % 40) * 6) }
+        try Image(width: 40, height: 30, channels: 1, pixels: pixels).writePNG(to: runner.url("ramp.png"))
+        let result = try runner.run(["dream", "lenet", "--image", "ramp.png", "--steps", "30"])
+        try #require(result.status == 0, "\(result.errors)")
+        #expect(
+            result.output.contains("ramp.png (40×30) with the last convolution of lenet")
+                && result.output.contains("mean square activation"))
+        #expect(FileManager.default.fileExists(atPath: runner.url("runs/dream-lenet/dream.png").path))
+        let missing = try runner.run(["dream", "lenet", "--image", "nowhere.png"])
+        #expect(missing.status != 0 && missing.errors.contains("nowhere.png"))
     }
 
     @Test func drawsWhatExcitesChannelsOfTheLastConvolution() throws {
