@@ -35,5 +35,11 @@ public final class MNISTConvNet: Module {
 }
 
 extension MNISTConvNet: ConvolutionalClassifier {
-    public var lastConvolution: (features: (Tensor) -> Tensor, head: (Tensor) -> Tensor) { (convolutions, head) }
+    public var convolutionCount: Int { 2 }
+
+    public func splitAfterConvolution(_ number: Int) -> (features: (Tensor) -> Tensor, head: (Tensor) -> Tensor) {
+        precondition(number == 1 || number == 2, "MNISTConvNet.splitAfterConvolution: convolutions 1 and 2, not \(number)")
+        if number == 2 { return (convolutions, head) }
+        return ({ [conv1] in conv1.forward($0, activation: .relu) }, { [conv2] in self.head(conv2.forward($0, activation: .relu)) })
+    }
 }

@@ -18,6 +18,12 @@ import Testing
             #expect(activations.shape == shape, "\(type(of: model))")
             #expect(activations.scalars.allSatisfy { $0 >= 0 }, "\(type(of: model)): the features end in ReLU")
             #expect(withoutGrad { head(activations).scalars == model(x).scalars }, "\(type(of: model))")
+            for number in 1...model.convolutionCount {
+                let (front, rest) = model.splitAfterConvolution(number)
+                #expect(withoutGrad { rest(front(x)).scalars == model(x).scalars }, "\(type(of: model)) after convolution \(number)")
+            }
         }
+        #expect(models.map(\.0.convolutionCount) == [2, 2, 6])
+        #expect(withoutGrad { LeNet(generator: g).splitAfterConvolution(1).features(x).shape } == [2, 6, 28, 28])
     }
 }
