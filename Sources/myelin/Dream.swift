@@ -14,7 +14,8 @@ struct Dream: ParsableCommand {
             with Yosinski et al.'s regularisers: L2 decay, a Gaussian blur every 4 steps, jitter of a pixel. \
             It prints the probability the classifier gives each picture of being its digit and writes \
             dream.png, report.html and results.json. With --channels it draws what excites each channel of the \
-            last convolution most (LeNet, cnn, vgg-mini).
+            last convolution most (LeNet, cnn, vgg-mini; --layer N for another), with --image it dreams into a \
+            picture of your own (Deep Dream).
             """)
 
     @Argument(help: "A `myelin train` run folder or checkpoint file.")
@@ -25,12 +26,17 @@ struct Dream: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Instead of digits, draw what excites these channels of the last convolution most, e.g. 0-15.", valueName: "channels"))
+            "Instead of digits, draw what excites these channels of the convolution (--layer, default the last) most, e.g. 0-15.",
+            valueName: "channels"))
     var channels: String?
+
+    @Option(help: "With --channels or --image: the convolution to look into, counted from the input (default: the last).")
+    var layer: Int?
 
     @Option(
         help: ArgumentHelp(
-            "Deep Dream on this PNG (read as gray in [0, 1]): whatever the last convolution sees in it grows.", valueName: "file"))
+            "Deep Dream on this PNG (read as gray in [0, 1]): whatever the convolution (--layer, default the last) sees in it grows.",
+            valueName: "file"))
     var image: String?
 
     @Option(help: "Gradient-ascent steps.")
@@ -75,11 +81,11 @@ struct Dream: ParsableCommand {
         var metrics: [(String, String)] = []
         let caption: String
         if let image {
-            let (features, model) = (try lastConvolution(of: classifier), classifier.model.rawValue)
+            let (features, model) = (try convolution(of: classifier), classifier.model.rawValue)
             let url = URL(fileURLWithPath: image)
             let picture = try grayPicture(Image(contentsOfPNG: url))
             print(
-                "Dreaming \(url.path) (\(picture.shape[3])×\(picture.shape[2])) with the last convolution of \(model) from \(classifier.url.path)."
+                "Dreaming \(url.path) (\(picture.shape[3])×\(picture.shape[2])) with \(convolutionName) of \(model) from \(classifier.url.path)."
             )
             let dream = dreamer.deepDream(picture, features: features, generator: generator)
             let (before, after) = withoutGrad { (features(picture).square().mean().item, features(dream).square().mean().item) }
@@ -87,15 +93,15 @@ struct Dream: ParsableCommand {
             metrics = [("mean square activation before", String(format: "%.4f", before)), ("after", String(format: "%.4f", after))]
             let upscale = max(1, 96 / max(picture.shape[2], picture.shape[3]))
             tiles = [picture[0], dream[0]].map { Image($0, scaling: .range(0, 1), upscale: upscale).rgb() }
-            caption = "the picture, and what the last convolution of \(model) dreams into it (Deep Dream, 3 octaves)"
+            caption = "the picture, and what \(convolutionName) of \(model) dreams into it (Deep Dream, 3 octaves)"
         } else if let channels {
-            let features = try lastConvolution(of: classifier)
+            let features = try convolution(of: classifier)
             let wanted = try numbers(channels, option: "--channels", upTo: 4095)
             let count = withoutGrad { features(Tensor.zeros([1, 1, 28, 28])).shape[1] }
             guard wanted.allSatisfy({ $0 < count }) else {
-                throw CommandError("--channels: the last convolution of \(classifier.model.rawValue) has channels 0…\(count - 1)")
+                throw CommandError("--channels: that convolution of \(classifier.model.rawValue) has channels 0…\(count - 1)")
             }
-            print("Dreaming channels \(channels) of the last convolution of \(classifier.model.rawValue) from \(classifier.url.path).")
+            print("Dreaming channels \(channels) of \(convolutionName) of \(classifier.model.rawValue) from \(classifier.url.path).")
             let pictures = dreamer.channelImages(wanted, shape: [1, 28, 28], of: features, generator: generator)
             let activations = withoutGrad { features(pictures).mean(axes: [2, 3]) }
             for (i, channel) in wanted.enumerated() {
@@ -106,7 +112,7 @@ struct Dream: ParsableCommand {
                 metrics.append(("mean activation of channel \(channel)", String(format: "%.4f", a)))
                 tiles.append(tile(pictures[i], "\(channel)"))
             }
-            caption = "what excites each channel of the last convolution most"
+            caption = "what excites each channel of \(convolutionName) most"
         } else {
             let wanted = try numbers(`class`, option: "--class", upTo: 9)
             print(
@@ -138,13 +144,21 @@ struct Dream: ParsableCommand {
         printWritten(try outputs.write(to: folder))
     }
 
-    /// The features half of a ConvNet of the zoo, up to its last convolution's activation.
-    private func lastConvolution(of classifier: TrainedClassifier) throws -> (Tensor) -> Tensor {
+    /// The features half of a ConvNet of the zoo, up to the activation of convolution --layer (the
+    /// last by default).
+    private func convolution(of classifier: TrainedClassifier) throws -> (Tensor) -> Tensor {
         guard let convolutional = classifier.network as? ConvolutionalClassifier else {
             throw CommandError("\(classifier.model.rawValue) has no convolution to look into: draw its digits (--class)")
         }
-        return convolutional.lastConvolution.features
+        let count = convolutional.convolutionCount
+        guard (1...count).contains(layer ?? count) else {
+            throw CommandError("--layer: \(classifier.model.rawValue) has convolutions 1…\(count), not \(layer!)")
+        }
+        return convolutional.splitAfterConvolution(layer ?? count).features
     }
+
+    /// "the last convolution", or "convolution 1" with --layer.
+    private var convolutionName: String { layer.map { "convolution \($0)" } ?? "the last convolution" }
 
     /// A picture as one gray channel in [0, 1] ([1, 1, H, W]): the mean of its colour channels.
     private func grayPicture(_ picture: Image) -> Tensor {

@@ -153,8 +153,15 @@ import Testing
         #expect(
             result.output.contains("Dreaming channels 0-3 of the last convolution of lenet")
                 && result.output.contains("  channel 3: mean activation "))
-        // LeNet's second convolution has 16 channels.
+        // LeNet's second convolution has 16 channels, its first 6.
         let tooMany = try runner.run(["dream", "lenet", "--channels", "16"])
-        #expect(tooMany.status != 0 && tooMany.errors.contains("the last convolution of lenet has channels 0…15"))
+        #expect(tooMany.status != 0 && tooMany.errors.contains("that convolution of lenet has channels 0…15"))
+        let first = try runner.run(["dream", "lenet", "--layer", "1", "--channels", "0-5", "--steps", "20"])
+        try #require(first.status == 0, "\(first.errors)")
+        #expect(
+            first.output.contains("Dreaming channels 0-5 of convolution 1 of lenet")
+                && first.output.contains("  channel 5: mean activation "))
+        let third = try runner.run(["dream", "lenet", "--layer", "3", "--channels", "0"])
+        #expect(third.status != 0 && third.errors.contains("--layer: lenet has convolutions 1…2, not 3"))
     }
 }
