@@ -252,10 +252,3 @@ private func answer(_ probabilities: Tensor, _ i: Int) -> (digit: Int, probabili
     let digit = row.indices.max { row[$0] < row[$1] }!
     return (digit, row[digit])
 }
-
-/// A digit enlarged three times, the caption in its top-left corner, as RGB to sit beside colour tiles.
-private func digitTile(_ digit: Tensor, caption: String) -> Image {
-    var tile = Image(digit, scaling: .range(0, 1), upscale: 3).rgb()
-    tile.drawText(caption, x: 2, y: 2)
-    return tile
-}

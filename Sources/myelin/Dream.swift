@@ -110,7 +110,7 @@ struct Dream: ParsableCommand {
                     String(format: "  channel %d: mean activation %.4f", channel, a)
                         + (a > 0 ? "" : "  (off from the gray start on: no gradient to climb)"))
                 metrics.append(("mean activation of channel \(channel)", String(format: "%.4f", a)))
-                tiles.append(tile(pictures[i], "\(channel)"))
+                tiles.append(digitTile(pictures[i], caption: "\(channel)"))
             }
             caption = "what excites each channel of \(convolutionName) most"
         } else {
@@ -124,7 +124,7 @@ struct Dream: ParsableCommand {
                 let p = probabilities[i].scalars[digit]
                 print(String(format: "  %d: probability %.4f", digit, p) + (p >= 0.99 ? "" : "  (below 0.99: try more --steps)"))
                 metrics.append(("probability of \(digit)", String(format: "%.4f", p)))
-                tiles.append(tile(pictures[i], String(format: "%d %.2f", digit, p)))
+                tiles.append(digitTile(pictures[i], caption: String(format: "%d %.2f", digit, p)))
             }
             caption = "each digit as the classifier imagines it, with the probability it gives the picture"
         }
@@ -167,12 +167,5 @@ struct Dream: ParsableCommand {
             (0..<colours).reduce(Float(0)) { $0 + Float(picture.pixels[p * picture.channels + $1]) } / (255 * Float(colours))
         }
         return Tensor(shape: [1, 1, picture.height, picture.width], scalars: gray)
-    }
-
-    /// A picture enlarged three times with its caption.
-    private func tile(_ picture: Tensor, _ caption: String) -> Image {
-        var tile = Image(picture, scaling: .range(0, 1), upscale: 3).rgb()
-        tile.drawText(caption, x: 2, y: 2)
-        return tile
     }
 }

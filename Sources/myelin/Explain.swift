@@ -13,7 +13,8 @@ struct Explain: ParsableCommand {
             --images test digits (up to half of them misclassified) it draws the digit and the map of how much \
             each pixel moves the score of the predicted class (saliency.png: bright = much). --method gradient \
             takes the plain gradient, smoothgrad averages it over noisy copies, integrated sums it along the \
-            path from a black image, gradcam weighs the last convolution's feature maps by their gradient             (Grad-CAM; not for the mlp). Then it deletes the 10 % most salient pixels of --check-images test digits, \
+            path from a black image, gradcam weighs the last convolution's feature maps by their gradient \
+            (Grad-CAM; not for the mlp). Then it deletes the 10 % most salient pixels of --check-images test digits, \
             and as many random pixels, and prints how much each lowers the probability of the true digit.
             """)
 
@@ -64,9 +65,8 @@ struct Explain: ParsableCommand {
         let drawn = maps(digits, shown.map { predicted[$0] }, RandomGenerator(seed: seed))
         var tiles: [Image] = []
         for (k, i) in shown.enumerated() {
-            var digit = Image(digits[k], scaling: .range(0, 1), upscale: 3).rgb()
-            digit.drawText(predicted[i] == truth[i] ? "\(truth[i])" : "\(truth[i]) as \(predicted[i])", x: 2, y: 2)
-            tiles += [digit, Image(drawn[k], colormap: .viridis, upscale: 3)]
+            let caption = predicted[i] == truth[i] ? "\(truth[i])" : "\(truth[i]) as \(predicted[i])"
+            tiles += [digitTile(digits[k], caption: caption), Image(drawn[k], colormap: .viridis, upscale: 3)]
         }
 
         let generator = RandomGenerator(seed: seed)

@@ -121,3 +121,11 @@ struct ClassifierStudyOptions: ParsableArguments {
         try makeOutputDirectory(out ?? "runs/\(command)-\(runs.joined(separator: "-vs-"))")
     }
 }
+
+/// A picture of [0, 1] pixels ([1, H, W]) enlarged three times, the caption in its top-left corner,
+/// as RGB to sit beside colour tiles: the tiles of `explain`, `attack` and `dream`.
+func digitTile(_ digit: Tensor, caption: String) -> Image {
+    var tile = Image(digit, scaling: .range(0, 1), upscale: 3).rgb()
+    tile.drawText(caption, x: 2, y: 2)
+    return tile
+}
