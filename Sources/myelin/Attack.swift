@@ -115,34 +115,19 @@ struct Attack: ParsableCommand {
                 ("method", attackDescription), ("goal", target.map { "make every digit \(aDigit($0))" } ?? "any wrong answer"),
                 ("test images", String(data.count)), ("seed", String(seed)),
             ])
-        var curves: [LinePlot.Series] = []
+        var curves: [RobustnessCurve] = []
         for target in targets {
             // Figures and pictures are named after the classifier when there are several.
             let prefix = targets.count > 1 ? "\(target.name) " : ""
-            let classify: (Tensor) -> Tensor = { target.network($0) }
-            var outcomes: [(epsilon: Float, outcome: AttackOutcome)] = []
-            var progress = ProgressBar(total: radii.count, label: "\(prefix)ε")
-            for (i, radius) in radii.enumerated() {
-                let attack = attack(epsilon: radius, goal: goal)
-                outcomes.append((radius, attack.outcome(on: data, of: classify, generator: RandomGenerator(seed: seed))))
-                progress.update(i + 1)
-            }
-            progress.finish()
-            let clean = outcomes.first?.outcome.cleanAccuracy ?? 0
-            print(prefix + String(format: "clean accuracy %.4f", clean))
-            print("ε       accuracy  \(successName)")
-            for (radius, outcome) in outcomes {
-                print(String(format: "%-6.3f  %.4f    %.4f", radius, outcome.accuracy, outcome.successRate))
-            }
-            curves.append(
-                LinePlot.Series(name: target.name, points: [(0, clean)] + outcomes.map { (Double($0.epsilon), $0.outcome.accuracy) }))
-            outputs.metrics.append(("\(prefix)clean accuracy", String(format: "%.4f", clean)))
-            for (radius, outcome) in outcomes {
-                outputs.metrics.append(("\(prefix)accuracy at epsilon \(radius)", String(format: "%.4f", outcome.accuracy)))
-                outputs.metrics.append(("\(prefix)success at epsilon \(radius)", String(format: "%.4f", outcome.successRate)))
-            }
+            let curve = RobustnessCurve(
+                name: target.name, network: target.network, on: data, radii: radii, seed: seed, label: "\(prefix)ε"
+            ) { attack(epsilon: $0, goal: goal) }
+            print(prefix + String(format: "clean accuracy %.4f", curve.cleanAccuracy))
+            print(curve.table(successName: successName))
+            curves.append(curve)
+            outputs.metrics += curve.metrics(prefix: prefix)
             // The picture at the smallest ε that fooled at least half of the images it could.
-            let shown = outcomes.first { $0.outcome.successRate >= 0.5 }?.epsilon ?? radii.last!
+            let shown = curve.outcomes.first { $0.outcome.successRate >= 0.5 }?.epsilon ?? radii.last!
             outputs.pictures.append(
                 RunPicture(
                     name: targets.count > 1 ? "adversarial-\(target.name)" : "adversarial",
@@ -150,10 +135,7 @@ struct Attack: ParsableCommand {
                         "\(prefix)at ε \(shown): test digit | perturbation ×10 (red up, blue down) | adversarial digit, each with the answer and its probability",
                     image: examples(target.network, data: data, attack: attack(epsilon: shown, goal: goal))))
         }
-        let plot = LinePlot(
-            title: "Accuracy under \(method.rawValue.uppercased())", xLabel: "epsilon: the most a pixel of [0, 1] may change",
-            yLabel: "test accuracy", series: curves)
-        outputs.plots = [RunPlot(name: "robustness", plot: plot)]
+        outputs.plots = [RobustnessCurve.plot(curves, attack: method.rawValue.uppercased())]
         return outputs
     }
 

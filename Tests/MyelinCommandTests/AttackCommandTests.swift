@@ -41,11 +41,17 @@ import Testing
         defer { runner.removeFolder() }
         let defended = try runner.run([
             "train", "lenet", "--data", runner.url("mnist").path, "--epochs", "2", "--adversarial", "fgsm", "--epsilon", "0.2",
-            "--out", "lenet-fgsm",
+            "--baseline", "lenet", "--out", "lenet-fgsm",
         ])
         try #require(defended.status == 0, "\(defended.errors)")
         #expect(
             defended.output.contains("Adversarial training: every batch attacked by FGSM at ε 0.2 from a random start, a step of 0.25."))
+        #expect(defended.output.contains("The undefended model to compare with: lenet from"))
+        #expect(FileManager.default.fileExists(atPath: runner.url("lenet-fgsm/robustness.png").path))
+        // The report's undefended curve is the baseline's: its clean accuracy is the baseline's test accuracy.
+        let report = try Self.metrics(runner.url("lenet-fgsm/results.json"))
+        #expect(report["undefended clean accuracy"] == (try Self.metrics(runner.url("lenet/results.json")))["test accuracy"], "\(report)")
+        #expect(report["adversarially trained accuracy at epsilon 0.1"] != nil, "\(report)")
         let result = try runner.run([
             "attack", "lenet", "lenet-fgsm", "--data", runner.url("mnist").path, "--images", "40", "--epsilon", "0.1", "--steps", "3",
         ])
@@ -55,9 +61,30 @@ import Testing
         for name in ["robustness.png", "adversarial-lenet.png", "adversarial-lenet-fgsm.png", "results.json"] {
             #expect(FileManager.default.fileExists(atPath: runner.url("\(folder)/\(name)").path), "attack left no \(name)")
         }
-        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("\(folder)/results.json"))) as? [String: Any]
-        let metrics = results?["metrics"] as? [String: Double] ?? [:]
+        let metrics = try Self.metrics(runner.url("\(folder)/results.json"))
         #expect(metrics["lenet accuracy at epsilon 0.1"] != nil && metrics["lenet-fgsm accuracy at epsilon 0.1"] != nil, "\(metrics)")
+    }
+
+    /// Without --baseline, an adversarial run trains its undefended twin by the same recipe: the
+    /// very network `myelin train lenet` trains with the same settings.
+    @Test func anAdversarialRunComparesWithItsUndefendedTwin() throws {
+        let runner = try Self.trainedLeNet()
+        defer { runner.removeFolder() }
+        let defended = try runner.run([
+            "train", "lenet", "--data", runner.url("mnist").path, "--epochs", "8", "--adversarial", "fgsm", "--out", "lenet-fgsm",
+        ])
+        try #require(defended.status == 0, "\(defended.errors)")
+        #expect(defended.output.contains("Training an undefended lenet the same way, without attacks"))
+        #expect(defended.output.contains("Undefended under PGD-20 on 200 test digits:"))
+        let report = try Self.metrics(runner.url("lenet-fgsm/results.json"))
+        #expect(report["undefended clean accuracy"] == (try Self.metrics(runner.url("lenet/results.json")))["test accuracy"], "\(report)")
+        #expect(report["adversarially trained clean accuracy"] == report["test accuracy"], "\(report)")
+    }
+
+    /// results.json's figures.
+    static func metrics(_ url: URL) throws -> [String: Double] {
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+        return try #require(results?["metrics"] as? [String: Double], "\(url.path) has no metrics")
     }
 
     @Test func theOnePixelAttackReportsItsSuccessRate() throws {

@@ -26,8 +26,8 @@ public final class ProgressLogger: TrainingCallback {
     private var counted = 0.0
     private var started = Date()
 
-    /// `label` names the bar of a run measured in steps (default "training"); `shown` picks the
-    /// step figures to show.
+    /// `label` names the bar: a run measured in steps shows it (default "training"), one in epochs
+    /// puts it before "epoch 2/3" (to tell two runs apart); `shown` picks the step figures to show.
     public init(label: String? = nil, speed: Speed = .samples("samples"), shown: [String]? = nil, averagingWeight: Double = 0.02) {
         precondition(
             averagingWeight > 0 && averagingWeight <= 1, "ProgressLogger: averagingWeight must be in (0, 1], got \(averagingWeight)")
@@ -46,7 +46,7 @@ public final class ProgressLogger: TrainingCallback {
     public func epochWillStart(_ trainer: Trainer) throws {
         guard case .epochs(let total) = trainer.length, let batches = trainer.batchesPerEpoch else { return }
         bar = ProgressBar(
-            total: batches, label: "epoch \(trainer.progress.epoch + 1)/\(total)",
+            total: batches, label: (label.map { "\($0) " } ?? "") + "epoch \(trainer.progress.epoch + 1)/\(total)",
             startingAt: trainer.progress.stepInEpoch)
         startMeasuring()
     }

@@ -47,6 +47,12 @@ struct TrainImageModel: ParsableCommand {
     @Option(help: "Adversarial training with pgd: steps per batch (default 10).")
     var attackSteps: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Adversarial training: an undefended run of the same kind (its folder or checkpoint) whose robustness the report draws beside this one's (default: train one the same way without attacks).",
+            valueName: "run"))
+    var baseline: String?
+
     @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
@@ -55,8 +61,9 @@ struct TrainImageModel: ParsableCommand {
         if let epsilon, !(epsilon > 0 && epsilon <= 1) {
             throw ValidationError("--epsilon must be a radius between 0 and 1, got \(epsilon)")
         }
-        if adversarial == nil && (epsilon != nil || attackSteps != nil) {
-            throw ValidationError("--epsilon and --attack-steps set up adversarial training: add --adversarial fgsm or --adversarial pgd")
+        if adversarial == nil && (epsilon != nil || attackSteps != nil || baseline != nil) {
+            throw ValidationError(
+                "--epsilon, --attack-steps and --baseline set up adversarial training: add --adversarial fgsm or --adversarial pgd")
         }
     }
 
@@ -115,9 +122,7 @@ struct TrainImageModel: ParsableCommand {
         print(
             "Model \(model.rawValue): \(model.summary); \(network.parameterCount) parameters; \(optimizerSummary), batch \(batchSize)\(recipe.augment ? ", shifted ±2 px" : "")."
         )
-        let loader = DataLoader(
-            train, batchSize: batchSize, shuffle: true,
-            augmentation: recipe.augment ? [.shift(maxPixels: 2)] : nil, generator: RandomGenerator(seed: seed))
+        let loader = Self.loader(train, recipe: recipe)
         // The adversary's random starts come from a generator of its own, saved for an exact resume.
         let adversaryGenerator = RandomGenerator(seed: seed &+ 1)
         let adversary = recipe.adversary?.adversary(for: network, generator: adversaryGenerator)
@@ -127,8 +132,8 @@ struct TrainImageModel: ParsableCommand {
             validation: DataLoader(test, batchSize: 1000), metrics: [.accuracy, .confusionMatrix],
             prefix: "test ", generators: adversary == nil ? [] : [("adversary", adversaryGenerator)], adversary: adversary,
             format: Recipe.checkpointFormat)
-        let report = ReportWriter(to: folder) { trainer in
-            RunOutputs(
+        let report = ReportWriter(to: folder) { [self] trainer in
+            var outputs = RunOutputs(
                 title: "myelin train \(model.rawValue)",
                 summary: "\(model.summary), trained on \(train.count) MNIST digits and tested on \(test.count).",
                 settings: [
@@ -148,6 +153,12 @@ struct TrainImageModel: ParsableCommand {
                         text: trainer.history.confusionMatrix!.table
                     )
                 ])
+            if recipe.adversary != nil {
+                let curves = try robustness(of: network, recipe: recipe, train: train, test: test)
+                outputs.plots.append(RobustnessCurve.plot(curves, attack: "PGD-20"))
+                outputs.metrics += curves.flatMap { $0.metrics(prefix: "\($0.name) ") }
+            }
+            return outputs
         }
         let (trainer, written) = try trainRun(
             task, length: .epochs(epochs), recipe: recipe, checkpoint: checkpointURL,
@@ -158,6 +169,51 @@ struct TrainImageModel: ParsableCommand {
         print(String(format: "Test accuracy: %.4f", trainer.history.last("test accuracy")!))
         printWritten(written)
         print("Train further with: myelin train \(model.rawValue) --resume \(folder.path) --epochs \(epochs + 1)")
+    }
+}
+
+extension TrainImageModel {
+    /// The recipe's shuffled (and, with --augment, shifted) training batches.
+    static func loader(_ train: MNIST, recipe: Recipe) -> DataLoader<MNIST> {
+        DataLoader(
+            train, batchSize: recipe.batchSize, shuffle: true,
+            augmentation: recipe.augment ? [.shift(maxPixels: 2)] : nil, generator: RandomGenerator(seed: recipe.seed))
+    }
+
+    /// The adversarially trained `network` and an undefended one (--baseline, or a twin trained by
+    /// the same recipe without attacks) under PGD (20 steps of 0.01 from a random start) at ε 0.05,
+    /// 0.1, 0.2 and 0.3 on the first 1,000 test digits: the report's robustness curves, printed too.
+    func robustness(of network: Module, recipe: Recipe, train: MNIST, test: MNIST) throws -> [RobustnessCurve] {
+        let undefended: Module
+        if let baseline {
+            let run = try TrainedClassifier(contentsOf: baseline)
+            print("The undefended model to compare with: \(run.model.rawValue) from \(run.url.path).")
+            undefended = run.network
+        } else {
+            print(
+                "Training an undefended \(model.rawValue) the same way, without attacks, to compare with (--baseline RUN compares with a run you have):"
+            )
+            manualSeed(recipe.seed)
+            undefended = model.make(generator: RandomGenerator(seed: recipe.seed))
+            let (optimizer, _) = model.makeOptimizer(undefended.parameters, learningRate: recipe.learningRate)
+            try fit(
+                undefended, optimizer: optimizer, loss: model.loss, on: Self.loader(train, recipe: recipe), epochs: recipe.epochs,
+                callbacks: [ProgressLogger(label: "undefended")])
+        }
+        let digits = test.subset(Array(0..<min(1000, test.count)))
+        let radii: [Float] = [0.05, 0.1, 0.2, 0.3]
+        var curves: [RobustnessCurve] = []
+        for (name, candidate) in [("adversarially trained", network), ("undefended", undefended)] {
+            candidate.eval()
+            let curve = RobustnessCurve(name: name, network: candidate, on: digits, radii: radii, seed: recipe.seed, label: name) {
+                .pgd(epsilon: $0, stepSize: 0.01, steps: 20)
+            }
+            print("\(name.prefix(1).uppercased() + name.dropFirst()) under PGD-20 on \(digits.count) test digits:")
+            print(String(format: "clean accuracy %.4f", curve.cleanAccuracy))
+            print(curve.table(successName: "fooled (of those right)"))
+            curves.append(curve)
+        }
+        return curves
     }
 }
 
