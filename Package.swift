@@ -31,11 +31,14 @@ let package = Package(
         .target(name: "MyelinTraining", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision"]),
         // Seeing inside and fooling a classifier: adversarial attacks (FGSM, PGD, the one-pixel attack) and their outcome.
         .target(name: "MyelinExplain", dependencies: ["MyelinTensor", "MyelinNN", "MyelinData"]),
+        // Processes training together: a process group (all-reduce, broadcast, all-gather) on MPI
+        // loaded at run time, or this process alone when not started by mpirun.
+        .target(name: "MyelinDistributed"),
         .target(
             name: "Myelin",
             dependencies: [
                 "MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision",
-                "MyelinTraining", "MyelinExplain",
+                "MyelinTraining", "MyelinExplain", "MyelinDistributed",
             ]),
         // The model zoo: LeNet, the MNIST ConvNet, VGG-mini, … (each a few lines of layers) and their training tasks.
         .target(name: "MyelinModels", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinTraining"]),
@@ -74,11 +77,14 @@ let package = Package(
         // The child process that the checkpoint kill test kills while it writes.
         .executableTarget(name: "checkpoint-writer", dependencies: ["Myelin"], path: "Tests/CheckpointWriter"),
         .testTarget(name: "MyelinDataTests", dependencies: ["MyelinData"]),
+        .testTarget(name: "MyelinDistributedTests", dependencies: ["MyelinDistributed", "MyelinTestSupport", "distributed-check"]),
+        // What the distributed tests start under `mpirun -np 2`: every collective, printed per rank.
+        .executableTarget(name: "distributed-check", dependencies: ["MyelinDistributed"], path: "Tests/DistributedCheck"),
         .testTarget(name: "MyelinVisionTests", dependencies: ["MyelinVision"]),
         .testTarget(name: "MyelinExplainTests", dependencies: ["MyelinExplain", "MyelinTestSupport"]),
         .testTarget(name: "MyelinModelsTests", dependencies: ["MyelinModels", "Myelin", "MyelinTestSupport"], exclude: ["Fixtures"]),
         // Runs the `myelin` executable as a user would: resume, bad files, info.
-        .testTarget(name: "MyelinCommandTests", dependencies: ["myelin", "MyelinTensor", "MyelinTraining"]),
+        .testTarget(name: "MyelinCommandTests", dependencies: ["myelin", "MyelinTensor", "MyelinTraining", "MyelinTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

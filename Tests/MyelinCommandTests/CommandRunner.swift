@@ -1,5 +1,6 @@
 import Foundation
 import MyelinTensor
+import MyelinTestSupport
 
 /// Runs the `myelin` executable (built beside the test binary; this target depends on it) in a
 /// fresh temporary folder, for tests of what a user types.
@@ -13,36 +14,14 @@ struct CommandRunner {
 
     func removeFolder() { try? FileManager.default.removeItem(at: folder) }
 
-    static var executable: URL {
-        let products =
-            Bundle.main.executableURL?.deletingLastPathComponent()
-            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return products.appendingPathComponent("myelin")
-    }
+    static var executable: URL { builtProducts.appendingPathComponent("myelin") }
 
     /// Runs `myelin ARGUMENTS` in the folder (with `environment` added to this process's);
     /// returns its exit status and what it printed.
     @discardableResult
     func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        process.currentDirectoryURL = folder
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        // Read both pipes while the process runs, so that neither fills up and blocks it.
-        let errorData = ErrorBytes()
-        let reader = Thread { errorData.bytes = errors.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !reader.isFinished { Thread.sleep(forTimeInterval: 0.001) }
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData.bytes, as: UTF8.self))
+        let result = try runChildProcess(Self.executable, arguments, environment: environment, in: folder)
+        return (result.status, result.output, result.errors)
     }
 
     func url(_ path: String) -> URL { folder.appendingPathComponent(path) }
@@ -63,9 +42,4 @@ struct CommandRunner {
             return x.dtype == .float32 ? x.scalars.map(\.bitPattern) != y.scalars.map(\.bitPattern) : x.integers != y.integers
         }
     }
-}
-
-/// What the reader thread collects from stderr; read only after the thread has finished.
-private final class ErrorBytes: @unchecked Sendable {
-    var bytes = Data()
 }

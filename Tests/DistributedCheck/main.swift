@@ -1,0 +1,58 @@
+import Foundation
+import MyelinDistributed
+
+// Started by MyelinDistributedTests under `mpirun -np N`: `distributed-check MODE FOLDER`.
+// collectives: every collective on known values; each rank writes what it got to FOLDER/rank-R.json.
+// mismatch: rank r all-reduces 10 + r floats, which must end the job with a message, not hang.
+
+let arguments = CommandLine.arguments
+guard arguments.count == 3 else {
+    fputs("usage: distributed-check collectives|mismatch FOLDER\n", stderr)
+    exit(2)
+}
+let group: ProcessGroup
+do {
+    group = try ProcessGroup.world()
+} catch {
+    fputs("distributed-check: \(error)\n", stderr)
+    exit(2)
+}
+let rank = group.rank, size = group.size
+
+switch arguments[1] {
+case "collectives":
+    var results: [String: [Double]] = ["rank": [Double(rank)], "size": [Double(size)]]
+    let floats = (0..<5).map { Float(rank * 10 + $0) }
+    for operation in ReduceOperation.allCases {
+        results["float \(operation.rawValue)"] = group.allReduced(floats, operation).map(Double.init)
+    }
+    results["double sum"] = group.allReduced([Double(rank) + 0.25, -1], .sum)
+    results["int sum"] = group.allReduced([rank, 1 << 40, -rank], .sum).map(Double.init)
+    results["int mean"] = group.allReduced([7 * rank + 1], .mean).map(Double.init)
+    results["int32 max"] = group.allReduced([Int32(rank), -Int32(rank)], .max).map(Double.init)
+    results["uint8 sum"] = group.allReduced([UInt8(rank + 1)], .sum).map(Double.init)
+    var broadcast = (0..<4).map { Float(rank * 100 + $0) }
+    group.broadcast(&broadcast, from: size - 1)
+    results["broadcast from last"] = broadcast.map(Double.init)
+    results["all gather"] = group.allGather([rank, -rank]).map(Double.init)
+    // 12 MB: long enough for MPI to split it into many messages.
+    var long = [Float](repeating: Float(rank + 1), count: 3_000_001)
+    long.withUnsafeMutableBufferPointer { group.allReduce($0, .sum) }
+    results["long sum first, last"] = [Double(long.first!), Double(long.last!)]
+    var pending = [Float](repeating: Float(rank), count: 1000)
+    pending.withUnsafeMutableBufferPointer { buffer in
+        let reduction = group.startAllReduce(buffer, .mean)
+        reduction.wait()
+    }
+    results["pending mean first, last"] = [Double(pending.first!), Double(pending.last!)]
+    group.barrier()
+    let url = URL(fileURLWithPath: arguments[2]).appendingPathComponent("rank-\(rank).json")
+    try JSONEncoder().encode(results).write(to: url)
+case "mismatch":
+    var uneven = [Float](repeating: 1, count: 10 + rank)
+    group.allReduce(&uneven)
+    print("rank \(rank) went past an all-reduce of mismatched lengths")
+default:
+    fputs("distributed-check: unknown mode \(arguments[1])\n", stderr)
+    exit(2)
+}

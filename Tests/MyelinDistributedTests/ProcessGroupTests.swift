@@ -1,0 +1,110 @@
+import Foundation
+import MyelinTestSupport
+import Testing
+
+@testable import MyelinDistributed
+
+/// A process on its own: size 1, every collective gives back what it was given.
+@Suite struct SingleProcessGroupTests {
+    @Test func aProcessNotStartedByMPIRunIsAGroupOfOne() throws {
+        let group = try ProcessGroup.join(environment: ["PATH": "/usr/bin"])
+        #expect(group.size == 1 && group.rank == 0 && group.isLeader && !group.isDistributed)
+        #expect(group.backend == "single process")
+        #expect(try ProcessGroup.join(environment: ["OMPI_COMM_WORLD_SIZE": "1"]) === ProcessGroup.single)
+    }
+
+    @Test func everyCollectiveOfAGroupOfOneLeavesItsBufferAlone() {
+        let group = ProcessGroup.single
+        for operation in ReduceOperation.allCases {
+            #expect(group.allReduced([1.5, -2, 3] as [Float], operation) == [1.5, -2, 3], "\(operation)")
+        }
+        #expect(group.allReduced([7, -1 << 40], .mean) == [7, -1 << 40])
+        #expect(group.allReduced(2.5 as Double) == 2.5)
+        var values: [Float] = [4, 5]
+        group.broadcast(&values)
+        #expect(values == [4, 5])
+        #expect(group.allGather([Int32(3), 4]) == [3, 4])
+        values.withUnsafeMutableBufferPointer { buffer in group.startAllReduce(buffer, .mean).wait() }
+        #expect(values == [4, 5])
+        group.barrier()
+    }
+
+    @Test func launchedButWithoutItsLibraryItSaysWhatToInstall() {
+        let environment = ["OMPI_COMM_WORLD_SIZE": "2", "MYELIN_MPI_LIBRARY": "/nonexistent/libmpi.so.40"]
+        #expect {
+            try ProcessGroup.join(environment: environment)
+        } throws: { error in
+            let text = String(describing: error)
+            return text.contains("started by mpirun but no MPI library could be loaded (tried /nonexistent/libmpi.so.40")
+                && text.contains("apt-get install openmpi-bin libopenmpi-dev")
+        }
+    }
+
+    @Test func anotherMPIsLauncherIsNamed() {
+        #expect(throws: DistributedError.unsupportedLauncher("a PMI launcher (mpiexec of MPICH or Intel MPI)")) {
+            try ProcessGroup.join(environment: ["PMI_SIZE": "4", "PMI_RANK": "0"])
+        }
+    }
+
+    @Test func longBuffersGoInPiecesMPIsCountsCanHold() {
+        #expect(ProcessGroup.pieces(of: 10, limit: 4).map { [$0.start, $0.count] } == [[0, 4], [4, 4], [8, 2]])
+        #expect(ProcessGroup.pieces(of: 8, limit: 4).map { [$0.start, $0.count] } == [[0, 4], [4, 4]])
+        #expect(ProcessGroup.pieces(of: 0).isEmpty)
+        #expect(ProcessGroup.pieces(of: 5).map { [$0.start, $0.count] } == [[0, 5]])
+    }
+}
+
+/// Several processes under Open MPI's `mpirun`, each running `distributed-check`.
+@Suite(.serialized, .enabled(if: MPIRun.isAvailable, MPIRun.missing))
+struct MPIProcessGroupTests {
+    static let check = builtProducts.appendingPathComponent("distributed-check")
+
+    @Test(arguments: [2, 3])
+    func everyCollectiveGivesEveryRankTheSameRightAnswer(_ size: Int) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-mpi-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try MPIRun.run(size, Self.check, ["collectives", folder.path])
+        try #require(result.status == 0, "mpirun failed: \(result.errors)")
+        let ranks = Double(size), sumOfRanks = Double(size * (size - 1) / 2)
+        for rank in 0..<size {
+            let url = folder.appendingPathComponent("rank-\(rank).json")
+            let got = try JSONDecoder().decode([String: [Double]].self, from: Data(contentsOf: url))
+            let r = Double(rank)
+            let expected: [String: [Double]] = [
+                "rank": [r], "size": [ranks],
+                // Rank k holds 10k + i at index i.
+                "float sum": (0..<5).map { 10 * sumOfRanks + ranks * Double($0) },
+                "float mean": (0..<5).map { 10 * sumOfRanks / ranks + Double($0) },
+                "float max": (0..<5).map { 10 * (ranks - 1) + Double($0) },
+                "float min": (0..<5).map(Double.init),
+                "double sum": [sumOfRanks + 0.25 * ranks, -ranks],
+                "int sum": [sumOfRanks, ranks * Double(1 << 40), -sumOfRanks],
+                "int mean": [Double((7 * Int(sumOfRanks) + size) / size)],
+                "int32 max": [ranks - 1, 0],
+                "uint8 sum": [sumOfRanks + ranks],
+                "broadcast from last": (0..<4).map { 100 * (ranks - 1) + Double($0) },
+                "all gather": (0..<size).flatMap { [Double($0), -Double($0)] },
+                "long sum first, last": [sumOfRanks + ranks, sumOfRanks + ranks],
+                "pending mean first, last": [sumOfRanks / ranks, sumOfRanks / ranks],
+            ]
+            #expect(got == expected, "rank \(rank) of \(size): \(got)")
+        }
+    }
+
+    @Test func ranksThatDisagreeOnALengthEndTheJobWithAMessage() throws {
+        let started = Date()
+        let result = try MPIRun.run(2, Self.check, ["mismatch", "/tmp"])
+        #expect(result.status != 0)
+        #expect(result.errors.contains("ProcessGroup.allReduce: the ranks disagree on the buffer's length"), "\(result.errors)")
+        #expect(result.errors.contains("lengths run from 10 to 11"), "\(result.errors)")
+        #expect(!result.output.contains("went past"), "\(result.output)")
+        #expect(Date().timeIntervalSince(started) < 60)
+    }
+
+    @Test func aMissingLibraryUnderMPIRunIsAnErrorNotAHang() throws {
+        let result = try MPIRun.run(2, Self.check, ["collectives", "/tmp"], environment: ["MYELIN_MPI_LIBRARY": "/nonexistent/libmpi.so"])
+        #expect(result.status != 0)
+        #expect(result.errors.contains("no MPI library could be loaded (tried /nonexistent/libmpi.so"), "\(result.errors)")
+    }
+}
