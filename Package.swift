@@ -28,7 +28,9 @@ let package = Package(
             resources: [.copy("Resources/digits.csv.gz")]),
         .target(name: "MyelinVision", dependencies: ["MyelinTensor", "CZlib"]),
         // The one training loop: Trainer, fit, callbacks, checkpoints and resume, metrics, the report.
-        .target(name: "MyelinTraining", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision"]),
+        .target(
+            name: "MyelinTraining",
+            dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinVision", "MyelinDistributed"]),
         // Seeing inside and fooling a classifier: adversarial attacks (FGSM, PGD, the one-pixel attack) and their outcome.
         .target(name: "MyelinExplain", dependencies: ["MyelinTensor", "MyelinNN", "MyelinData"]),
         // Processes training together: a process group (all-reduce, broadcast, all-gather) on MPI

@@ -15,6 +15,9 @@ import MyelinTensor
 /// with a generator seeded from that number and k, so augmented batches too are the same for the
 /// same seed, with or without prefetching. Give it to the training loader only.
 ///
+/// With a `shard`, `batchSize` is the global batch of data-parallel training: every process draws
+/// the same order from a generator of the same seed and takes its equal slice of each batch.
+///
 /// ```swift
 /// for (images, labels) in DataLoader(data, batchSize: 128, shuffle: true) { … }
 /// let train = DataLoader(data, batchSize: 128, shuffle: true,
@@ -34,12 +37,21 @@ public struct DataLoader<Base: Dataset>: Sequence {
     /// The source of shuffles and augmentation seeds; nil uses `RandomGenerator.global` when each
     /// epoch starts.
     public let generator: RandomGenerator?
+    /// This process's part of each batch in data-parallel training; nil for the whole batch.
+    public let shard: DataShard?
 
     public init(
         _ dataset: Base, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false,
-        augmentation: ImageAugmentation? = nil, generator: RandomGenerator? = nil, prefetch: Bool = true
+        augmentation: ImageAugmentation? = nil, generator: RandomGenerator? = nil, prefetch: Bool = true,
+        shard: DataShard? = nil
     ) {
         precondition(batchSize > 0, "DataLoader: batchSize must be positive, got \(batchSize)")
+        if let shard {
+            precondition(
+                batchSize % shard.count == 0,
+                "DataLoader: a batch of \(batchSize) cannot be split evenly among \(shard.count) processes")
+        }
+        self.shard = shard
         self.dataset = dataset
         self.batchSize = batchSize
         self.shuffle = shuffle
@@ -71,7 +83,7 @@ public struct DataLoader<Base: Dataset>: Sequence {
         let augmentationSeed = augmentation == nil ? 0 : random.next()
         return Iterator(
             dataset: dataset, order: order, batchSize: batchSize, batchCount: count, prefetch: prefetch,
-            augmentation: augmentation, augmentationSeed: augmentationSeed, start: start)
+            augmentation: augmentation, augmentationSeed: augmentationSeed, shard: shard, start: start)
     }
 
     /// One epoch's batches. A class so that dropping it (a `break` out of the loop) waits for the
@@ -85,14 +97,16 @@ public struct DataLoader<Base: Dataset>: Sequence {
         let prefetch: Bool
         let augmentation: ImageAugmentation?
         let augmentationSeed: UInt64
+        let shard: DataShard?
         private var nextIndex = 0
         private var pending: PendingBatch?
 
         init(
             dataset: Base, order: [Int], batchSize: Int, batchCount: Int, prefetch: Bool,
-            augmentation: ImageAugmentation?, augmentationSeed: UInt64, start: Int
+            augmentation: ImageAugmentation?, augmentationSeed: UInt64, shard: DataShard?, start: Int
         ) {
             self.dataset = dataset
+            self.shard = shard
             nextIndex = start
             self.order = order
             self.batchSize = batchSize
@@ -135,9 +149,29 @@ public struct DataLoader<Base: Dataset>: Sequence {
             }
         }
 
+        /// Batch k's examples: order[k·B ..< (k+1)·B], or this shard's slice of it.
         private func indices(of batch: Int) -> [Int] {
-            Array(order[(batch * batchSize)..<Swift.min((batch + 1) * batchSize, order.count)])
+            let start = batch * batchSize, end = Swift.min(start + batchSize, order.count)
+            guard let shard else { return Array(order[start..<end]) }
+            // A short last batch is split in equal slices too, the last ones padded from the epoch's start.
+            let slice = (end - start + shard.count - 1) / shard.count
+            return (0..<slice).map { i in
+                let position = start + shard.rank * slice + i
+                return position < end ? order[position] : order[(position - end) % order.count]
+            }
         }
+    }
+}
+
+/// One process's part of every batch in data-parallel training (PyTorch's `DistributedSampler`):
+/// process `rank` of `count` takes the rank-th of `count` equal slices of each batch.
+public struct DataShard: Equatable, Sendable {
+    public let rank: Int
+    public let count: Int
+
+    public init(rank: Int, of count: Int) {
+        precondition(count > 0 && (0..<count).contains(rank), "DataShard: rank \(rank) is not one of \(count) processes")
+        (self.rank, self.count) = (rank, count)
     }
 }
 

@@ -107,7 +107,7 @@ final class MPILibrary {
 
     func datatype<T: CollectiveElement>(_ type: T.Type) -> Handle {
         guard let address = dlsym(library, T.mpiDatatypeSymbol) else {
-            preconditionFailure("MPI: \(path) has no datatype \(T.mpiDatatypeSymbol) for \(T.self)")
+            fatalError("MPI: \(path) has no datatype \(T.mpiDatatypeSymbol) for \(T.self)")
         }
         return Handle(address)
     }

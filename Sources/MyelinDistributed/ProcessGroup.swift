@@ -63,6 +63,14 @@ public final class ProcessGroup: @unchecked Sendable {
         return try started!.get()
     }
 
+    /// The group `world()` joined, or nil before it was called (or when joining failed): for error
+    /// paths that must end every rank without starting MPI for that alone.
+    public static var joinedWorld: ProcessGroup? {
+        lock.lock()
+        defer { lock.unlock() }
+        return try? started?.get()
+    }
+
     /// What the launcher's environment says: Open MPI's `mpirun` sets OMPI_COMM_WORLD_SIZE; MPICH's
     /// and Intel's `mpiexec` set PMI_SIZE.
     static func join(environment: [String: String]) throws(DistributedError) -> ProcessGroup {
@@ -136,7 +144,8 @@ public final class ProcessGroup: @unchecked Sendable {
 
     /// Copies rank `root`'s `buffer` into every other rank's.
     public func broadcast<T: CollectiveElement>(_ buffer: UnsafeMutableBufferPointer<T>, from root: Int = 0) {
-        precondition((0..<size).contains(root), "ProcessGroup.broadcast: root \(root) is not a rank of a group of \(size)")
+        // fatalError, not precondition: optimised builds keep its message.
+        guard (0..<size).contains(root) else { fatalError("ProcessGroup.broadcast: root \(root) is not a rank of a group of \(size)") }
         guard let mpi, let base = buffer.baseAddress else { return }
         agreeOnLength(buffer.count, in: "broadcast")
         let datatype = mpi.datatype(T.self)
@@ -153,8 +162,9 @@ public final class ProcessGroup: @unchecked Sendable {
     public func allGather<T: CollectiveElement>(_ values: [T]) -> [T] {
         guard let mpi, !values.isEmpty else { return values }
         agreeOnLength(values.count, in: "allGather")
-        precondition(
-            values.count * size <= Int(Int32.max), "ProcessGroup.allGather: \(values.count) values from each of \(size) ranks is too many")
+        guard values.count * size <= Int(Int32.max) else {
+            fatalError("ProcessGroup.allGather: \(values.count) values from each of \(size) ranks is too many")
+        }
         var gathered = [T](repeating: 0, count: values.count * size)
         values.withUnsafeBytes { send in
             gathered.withUnsafeMutableBytes { receive in
@@ -215,6 +225,6 @@ public final class PendingAllReduce<T: CollectiveElement> {
     }
 
     deinit {
-        precondition(finished, "PendingAllReduce: an all-reduce was started but never waited for")
+        if !finished { fatalError("PendingAllReduce: an all-reduce was started but never waited for") }
     }
 }

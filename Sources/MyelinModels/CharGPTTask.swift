@@ -12,11 +12,20 @@ public final class CharGPTTask: TrainingTask {
     public let windows: RandomWindows
     public let validationIDs: [Int32]
     public let state: TrainingCheckpoint
+    /// In data-parallel training, this process's slice of every batch of windows.
+    public let shard: DataShard?
 
+    /// With a `shard`, `batchSize` is the global batch: every process draws the same windows and
+    /// learns from its slice of them.
     public init(
         _ model: CharGPT, optimizer: Optimizer, windowGenerator: RandomGenerator, trainingIDs: [Int32],
-        validationIDs: [Int32], batchSize: Int
+        validationIDs: [Int32], batchSize: Int, shard: DataShard? = nil
     ) {
+        if let shard {
+            precondition(
+                batchSize % shard.count == 0, "CharGPTTask: a batch of \(batchSize) cannot be split evenly among \(shard.count) processes")
+        }
+        self.shard = shard
         self.model = model
         self.optimizer = optimizer
         self.validationIDs = validationIDs
@@ -28,7 +37,15 @@ public final class CharGPTTask: TrainingTask {
 
     public var batches: EndlessBatches<(input: Tensor, target: Tensor)> { EndlessBatches { [windows] in windows.next() } }
 
-    public func step(_ batch: (input: Tensor, target: Tensor), context: StepContext) throws -> StepOutput {
+    public func step(_ whole: (input: Tensor, target: Tensor), context: StepContext) throws -> StepOutput {
+        var batch = whole
+        if let shard {
+            let n = whole.input.shape[0] / shard.count
+            batch = (
+                whole.input.narrowed(axis: 0, start: shard.rank * n, length: n).contiguous(),
+                whole.target.narrowed(axis: 0, start: shard.rank * n, length: n).contiguous()
+            )
+        }
         let loss = crossEntropy(model(batch.input), batch.target)
         let value = loss.item
         try context.beforeUpdate(["loss": value])

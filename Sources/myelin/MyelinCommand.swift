@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Myelin
 
 /// The `myelin` command: train, evaluate and look at networks without writing Swift.
 @main
@@ -8,4 +10,18 @@ struct MyelinCommand: ParsableCommand {
         abstract: "Train and inspect neural networks with Myelin.",
         discussion: "Start with `myelin demo`: it trains a small network on the built-in 8×8 digits, no download needed.",
         subcommands: [Demo.self, Train.self, Sample.self, Explain.self, Dream.self, Attack.self, Info.self])
+
+    /// As ArgumentParser's, but a rank of a data-parallel run that fails ends every rank of the job
+    /// (MPI_Abort) with its message: exiting alone would leave the others waiting for it.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if let group = ProcessGroup.joinedWorld, group.isDistributed, exitCode(for: error) != .success {
+                group.abort("myelin: \(fullMessage(for: error))", code: exitCode(for: error).rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -24,6 +24,12 @@ struct CommandRunner {
         return (result.status, result.output, result.errors)
     }
 
+    /// Runs `myelin ARGUMENTS` as `processes` ranks under Open MPI's mpirun, in the folder.
+    func runParallel(_ processes: Int, _ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+        let result = try MPIRun.run(processes, Self.executable, arguments, in: folder)
+        return (result.status, result.output, result.errors)
+    }
+
     func url(_ path: String) -> URL { folder.appendingPathComponent(path) }
 
     /// Writes `text` to `name` in the folder and returns its path.
@@ -31,6 +37,20 @@ struct CommandRunner {
         let url = url(name)
         try Data(text.utf8).write(to: url)
         return url.path
+    }
+
+    /// The largest difference between two safetensors files' float tensors of the same name, and
+    /// that tensor's name; tensors only one file has count as infinitely different.
+    static func largestDifference(_ a: URL, _ b: URL) throws -> (value: Float, name: String) {
+        let first = try SafeTensors.read(contentsOf: a), second = try SafeTensors.read(contentsOf: b)
+        var largest: (value: Float, name: String) = (0, "")
+        for name in Set(first.names).union(second.names).sorted() {
+            guard let x = first.tensors[name], let y = second.tensors[name], x.shape == y.shape else { return (.infinity, name) }
+            guard x.dtype == .float32 else { continue }
+            let difference = zip(x.scalars, y.scalars).map { abs($0 - $1) }.max() ?? 0
+            if difference > largest.value || difference.isNaN { largest = (difference, name) }
+        }
+        return largest
     }
 
     /// The names of the tensors of two safetensors files whose values differ (or that only one has).

@@ -18,20 +18,27 @@ public final class GANTask<Data: Dataset>: TrainingTask {
     public let data: RandomGenerator
     public let noise: RandomGenerator
     public let state: TrainingCheckpoint
+    /// In data-parallel training, this process's slice of every batch and of its noise.
+    public let shard: DataShard?
 
     /// Batches of `batchSize` real images (the last partial batch dropped); the data order and
-    /// the noise are drawn from generators seeded from `seed`.
-    public init(_ gan: GANTrainer, on images: Data, batchSize: Int, seed: UInt64) {
+    /// the noise are drawn from generators seeded from `seed`. With a `shard`, `batchSize` is the
+    /// global batch: every process draws the whole batch's noise and keeps its slice, so that the
+    /// processes together take the step one process would.
+    public init(_ gan: GANTrainer, on images: Data, batchSize: Int, seed: UInt64, shard: DataShard? = nil) {
         self.gan = gan
+        self.shard = shard
         data = RandomGenerator(seed: seed &+ 1)
         noise = RandomGenerator(seed: seed &+ 2)
-        batches = DataLoader(images, batchSize: batchSize, shuffle: true, dropLast: true, generator: data)
+        batches = DataLoader(images, batchSize: batchSize, shuffle: true, dropLast: true, generator: data, shard: shard)
         state = gan.trainingCheckpoint(generators: [("data", data), ("noise", noise)])
     }
 
     public func step(_ batch: (inputs: Tensor, labels: Tensor), context: StepContext) throws -> StepOutput {
         let n = batch.inputs.shape[0]
-        let result = gan.step(real: batch.inputs, noise: Tensor.randn([n, gan.configuration.noiseSize], generator: noise))
+        var z = Tensor.randn([n * (shard?.count ?? 1), gan.configuration.noiseSize], generator: noise)
+        if let shard { z = z.narrowed(axis: 0, start: shard.rank * n, length: n).contiguous() }
+        let result = gan.step(real: batch.inputs, noise: z)
         return StepOutput(
             [
                 "D loss": result.discriminatorLoss, "G loss": result.generatorLoss,

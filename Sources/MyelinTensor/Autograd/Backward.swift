@@ -15,12 +15,14 @@ extension Tensor {
             precondition(count == 1, "backward: a gradient must be given for a non-scalar tensor of shape \(shape)")
             seed = Tensor.ones(shape)
         }
-        GradMode.withoutGrad { propagate(seed) }
+        let observer = Tensor.backwardObserver
+        GradMode.withoutGrad { propagate(seed, observer: observer) }
+        observer?.backwardDidEnd()
     }
 
     /// Visits the graph in reverse topological order so that each tensor's gradient is complete
     /// (every use has contributed) before it flows further down.
-    private func propagate(_ seed: Tensor) {
+    private func propagate(_ seed: Tensor, observer: BackwardObserver?) {
         var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
         // Storages already handed to a leaf's .grad: never hand one out twice, since grads are
         // accumulated in place later.
@@ -42,6 +44,8 @@ extension Tensor {
                 }
             } else {
                 tensor.accumulateGrad(grad, adopted: &adopted)
+                // A leaf is visited once, after every use of it: its gradient is final.
+                observer?.gradientIsFinal(tensor)
             }
         }
     }
@@ -88,4 +92,19 @@ extension Tensor {
     public func detached() -> Tensor {
         Tensor(storage: storage, shape: shape, strides: strides, offset: offset)
     }
+}
+
+/// Watches the backward passes run by the current task (or thread): told as each leaf's gradient
+/// becomes final (every use of the leaf has contributed, in `backward()`'s reverse topological
+/// order) and when the pass is over. Data-parallel training starts averaging a bucket of gradients
+/// across processes at the first and finishes at the second, so the gradients are averaged when
+/// `backward()` returns.
+public protocol BackwardObserver: AnyObject, Sendable {
+    func gradientIsFinal(_ leaf: Tensor)
+    func backwardDidEnd()
+}
+
+extension Tensor {
+    /// The observer of the backward passes run inside `Tensor.$backwardObserver.withValue(observer) { … }`.
+    @TaskLocal public static var backwardObserver: BackwardObserver?
 }

@@ -252,6 +252,13 @@ extension Tensor {
         return try body(UnsafeMutableBufferPointer(start: storage.floats + offset, count: count))
     }
 
+    /// Direct mutable access to a contiguous tensor's bytes, whatever its dtype: to send or copy it whole.
+    public func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        precondition(isContiguous, "withUnsafeMutableBytes: needs a contiguous tensor (shape \(shape), strides \(strides))")
+        let start = storage.base.advanced(by: offset * dtype.byteSize).assumingMemoryBound(to: UInt8.self)
+        return try body(UnsafeMutableBufferPointer(start: start, count: count * dtype.byteSize))
+    }
+
     /// Pointer to element (0, …, 0) of a float32 tensor (for kernels that use strides themselves).
     @inline(__always) var floatPointer: UnsafeMutablePointer<Float> { storage.floats + offset }
 }

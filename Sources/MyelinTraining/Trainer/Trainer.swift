@@ -25,6 +25,8 @@ public final class Trainer {
     /// The caller's own metadata (configuration, recipe), saved with every checkpoint.
     public var metadata: [String: String]
     public let callbacks: [TrainingCallback]
+    /// Data-parallel training across processes, or nil for this process alone.
+    public let dataParallel: DataParallel?
 
     public private(set) var history = TrainingHistory()
     public private(set) var progress = TrainingProgress()
@@ -55,7 +57,7 @@ public final class Trainer {
     /// after every epoch for a length in epochs, and only at the end for one in steps).
     public init(
         _ length: TrainingLength, state: TrainingCheckpoint, evaluateEvery evaluationInterval: TrainingInterval? = nil,
-        metadata: [String: String] = [:], callbacks: [TrainingCallback] = []
+        metadata: [String: String] = [:], callbacks: [TrainingCallback] = [], dataParallel: DataParallel? = nil
     ) {
         switch length {
         case .epochs(let n), .steps(let n): precondition(n > 0, "Trainer: the length must be at least 1, got \(length)")
@@ -75,6 +77,7 @@ public final class Trainer {
             }()
         self.metadata = metadata
         self.callbacks = callbacks
+        self.dataParallel = dataParallel
     }
 
     // MARK: Running
@@ -110,6 +113,8 @@ public final class Trainer {
         stopRequested = nil
         sessionStart = Date()
         secondsBefore = progress.seconds
+        // Every rank starts from rank 0's model, fresh or resumed.
+        dataParallel?.broadcastState()
         try callbacks.forEach { try $0.trainingWillStart(self) }
         while !isComplete && stopRequested == nil {
             var batches = try beginEpoch(of: source)
@@ -209,7 +214,8 @@ public final class Trainer {
         let context = StepContext(
             step: progress.step + 1, epoch: progress.epoch + 1, indexInEpoch: progress.stepInEpoch,
             trainer: self)
-        let output = try step(context)
+        var output = try Tensor.$backwardObserver.withValue(dataParallel) { try step(context) }
+        if let dataParallel { output.values = dataParallel.averaged(output.values) }
         progress.step += 1
         progress.stepInEpoch += 1
         progress.epochSums.add(output)
@@ -231,6 +237,7 @@ public final class Trainer {
     /// After a step: the evaluation if due, the epoch's end, then the moment the state is settled.
     private func finishStep(evaluate: (() throws -> Evaluation)?) throws {
         if let evaluate, isDue(evaluationInterval) {
+            dataParallel?.broadcastBuffers()
             let evaluation = try evaluate()
             for (name, value) in evaluation.values { history.record(name, value, atStep: progress.step) }
             if let matrix = evaluation.confusionMatrix { history.confusionMatrix = matrix }
@@ -243,6 +250,8 @@ public final class Trainer {
     }
 
     func beforeUpdate(_ losses: [StepOutput.Figure]) throws {
+        // Every rank decides alike (a NaN on one stops all): they see the losses' means.
+        let losses = dataParallel?.averaged(losses) ?? losses
         try callbacks.forEach { try $0.beforeUpdate(losses, trainer: self) }
     }
 

@@ -22,7 +22,7 @@ protocol LanguageModelRecipe: RunRecipe {
 /// from that checkpoint exactly.
 func trainLanguageModel<Recipe: LanguageModelRecipe, Task: TrainingTask>(
     _ task: Task, checkpoint: LanguageModelCheckpoint<Recipe.Model>, start: LanguageModelStart<Recipe>, folder: URL,
-    checkpointURL: URL, summary: String, settings: [(String, String)]
+    checkpointURL: URL, group: ProcessGroup = .single, summary: String, settings: [(String, String)]
 ) throws {
     typealias Model = Recipe.Model
     let recipe = start.recipe, seed = recipe.seed
@@ -46,7 +46,7 @@ func trainLanguageModel<Recipe: LanguageModelRecipe, Task: TrainingTask>(
         task, length: .steps(recipe.steps), every: .steps(recipe.evaluationInterval), recipe: recipe,
         metadata: try checkpoint.metadata(), checkpoint: checkpointURL,
         progress: ProgressLogger(label: Model.commandName, speed: .samples("chars")), report: report,
-        resuming: start.saved, newLearningRate: start.learningRateGiven)
+        resuming: start.saved, newLearningRate: start.learningRateGiven, group: group)
     print("\nA sample (temperature 0.8):\n\n\(prime)\(sample)\n")
     printWritten(written)
     let next = checkpoint.vocabulary.prime(preferring: "JULIET:")

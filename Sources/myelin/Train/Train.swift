@@ -126,18 +126,22 @@ func requirePositive(learningRate: Float?) throws {
 /// stop on a non-finite loss, `extra` (pictures after each epoch, say), the checkpoint at
 /// `checkpoint` every `interval` with `recipe` and `metadata`, the metrics log `metrics.csv` and
 /// `report`; resumed from `saved` (keeping the optimizers' new learning rate if one was given).
-/// Returns the trainer and the files written, with what each shows.
+/// With a `group` of several processes, the training is data-parallel and only rank 0 shows
+/// progress and writes files (`extra` included). Returns the trainer and the files written, with
+/// what each shows.
 func trainRun<Task: TrainingTask, Recipe: RunRecipe>(
     _ task: Task, length: TrainingLength, every interval: TrainingInterval = .epoch, recipe: Recipe,
     metadata: [String: String] = [:], checkpoint: URL, progress: ProgressLogger, report: ReportWriter,
-    extra: [TrainingCallback] = [], resuming saved: SavedRun?, newLearningRate: Bool
+    extra: [TrainingCallback] = [], resuming saved: SavedRun?, newLearningRate: Bool, group: ProcessGroup = .single
 ) throws -> (trainer: Trainer, written: [String]) {
     let log = MetricsLogger(report.folder.appendingPathComponent("metrics.csv"))
+    let stopOnNaN = TerminateOnNaN(advice: "Try a smaller learning rate (--learning-rate).")
     let trainer = Trainer(
         length, state: task.state, evaluateEvery: interval,
         metadata: metadata.merging([Recipe.metadataKey: try CheckpointMetadata.json(recipe)]) { $1 },
-        callbacks: [progress, TerminateOnNaN(advice: "Try a smaller learning rate (--learning-rate).")] + extra
-            + [ModelCheckpoint(checkpoint, every: interval), log, report])
+        callbacks: group.isLeader
+            ? [progress, stopOnNaN] + extra + [ModelCheckpoint(checkpoint, every: interval), log, report] : [stopOnNaN],
+        dataParallel: group.isDistributed ? DataParallel(task.state.modules.map(\.module), group: group) : nil)
     if let saved {
         do {
             try trainer.resume(from: saved.file, path: saved.url.path, keepingLearningRate: newLearningRate)
@@ -148,5 +152,36 @@ func trainRun<Task: TrainingTask, Recipe: RunRecipe>(
         print("Resuming from \(saved.url.path) after \(trainer.position).")
     }
     try trainer.run(task)
-    return (trainer, [checkpoint.path, log.url.path] + report.written)
+    return (trainer, group.isLeader ? [checkpoint.path, log.url.path] + report.written : [])
+}
+
+extension RunOptions {
+    /// The processes this run trains on: every rank `mpirun` started, or this process alone. Ranks
+    /// other than 0 print nothing from here on: rank 0 speaks for the run.
+    func processGroup() throws -> ProcessGroup {
+        let group: ProcessGroup
+        do {
+            group = try ProcessGroup.world()
+        } catch let error as DistributedError {
+            throw CommandError(error.description)
+        }
+        if group.isDistributed && !group.isLeader { _ = freopen("/dev/null", "w", stdout) }
+        return group
+    }
+}
+
+extension ProcessGroup {
+    /// This process's slice of every batch of `batchSize` (the global batch) when several train
+    /// together, said in one line; nil for a process alone. The batch must split evenly.
+    func shard(ofBatch batchSize: Int) throws -> DataShard? {
+        guard isDistributed else { return nil }
+        guard batchSize % size == 0 else {
+            throw CommandError(
+                "a batch of \(batchSize) cannot be split evenly among \(size) processes: give --batch-size a multiple of \(size)")
+        }
+        print(
+            "Data-parallel training on \(size) processes (\(backend)): each takes \(batchSize / size) of every batch of \(batchSize); speeds are per process."
+        )
+        return DataShard(rank: rank, of: size)
+    }
 }

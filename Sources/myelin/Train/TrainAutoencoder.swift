@@ -82,12 +82,14 @@ struct TrainAutoencoder: ParsableCommand {
     static let checkpointName = "autoencoder.safetensors"
 
     func run() throws {
+        let group = try runOptions.processGroup()
         let directory = data.map { URL(fileURLWithPath: $0) }
         let train = try MNIST(split: .train, directory: directory)
         let test = try MNIST(split: .test, directory: directory)
         let saved = try runOptions.savedRun(named: Self.checkpointName, format: ConvAutoencoder.checkpointFormat, command: "autoencoder")
         let (configuration, recipe) = try settings(resuming: saved)
         let folder = try runOptions.folder(defaultName: "autoencoder")
+        let shard = try group.shard(ofBatch: recipe.batchSize)
 
         let normal = Set(recipe.normalDigits ?? Array(0...9))
         let trainLabels = train.labels, testLabels = test.labels
@@ -108,7 +110,7 @@ struct TrainAutoencoder: ParsableCommand {
             model, optimizer: Adam(model.parameters, learningRate: recipe.learningRate), loss: recipe.loss,
             on: DataLoader(
                 trainSet, batchSize: recipe.batchSize, shuffle: true,
-                generator: RandomGenerator(seed: recipe.seed)),
+                generator: RandomGenerator(seed: recipe.seed), shard: shard),
             test: normalTest, anomalies: recipe.normalDigits == nil ? nil : (test, unseen))
         let c = model.configuration
         print(
@@ -159,7 +161,7 @@ struct TrainAutoencoder: ParsableCommand {
             task, length: .epochs(recipe.epochs), recipe: recipe, metadata: model.checkpointMetadata,
             checkpoint: folder.appendingPathComponent(Self.checkpointName),
             progress: ProgressLogger(speed: .samples("images")), report: report, resuming: saved,
-            newLearningRate: learningRate != nil)
+            newLearningRate: learningRate != nil, group: group)
         let epochsRun = trainer.progress.epoch
         print(
             "Trained \(epochsRun) \(epochsRun == 1 ? "epoch" : "epochs")"

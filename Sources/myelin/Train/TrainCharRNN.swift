@@ -52,6 +52,11 @@ struct TrainCharRNN: ParsableCommand {
     }
 
     func run() throws {
+        guard !(try runOptions.processGroup().isDistributed) else {
+            throw CommandError(
+                "myelin train charrnn carries its hidden state from one batch to the next, so it trains on one process only: run it without mpirun (myelin train gpt trains data-parallel)"
+            )
+        }
         let folder = try runOptions.folder(defaultName: "charrnn")
         let checkpointURL = folder.appendingPathComponent(Self.checkpointName)
         let start = try LanguageModelStart<CharRNNRecipe>(

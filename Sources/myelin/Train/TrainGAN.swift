@@ -52,6 +52,7 @@ struct TrainGAN: ParsableCommand {
     }
 
     func run() throws {
+        let group = try runOptions.processGroup()
         var train = try MNIST(split: .train, directory: data.map { URL(fileURLWithPath: $0) }, scaling: .symmetric)
         let folder = try runOptions.folder(defaultName: "gan")
         let checkpointURL = folder.appendingPathComponent("gan.safetensors")
@@ -76,9 +77,10 @@ struct TrainGAN: ParsableCommand {
         guard train.count >= recipe.batchSize else {
             throw CommandError("\(train.directory.path): \(train.count) training digits are fewer than one batch of \(recipe.batchSize)")
         }
+        let shard = try group.shard(ofBatch: recipe.batchSize)
         manualSeed(recipe.seed)
         let gan = GANTrainer(configuration, learningRate: recipe.learningRate, random: RandomGenerator(seed: recipe.seed))
-        let task = GANTask(gan, on: train, batchSize: recipe.batchSize, seed: recipe.seed)
+        let task = GANTask(gan, on: train, batchSize: recipe.batchSize, seed: recipe.seed, shard: shard)
         print("MNIST from \(train.directory.path): \(train.count) training digits in [-1, 1].")
         print(
             "GAN \(configuration.summary): G \(gan.generator.parameterCount) parameters, D \(gan.discriminator.parameterCount); Adam lr \(recipe.learningRate), betas (\(gan.generatorOptimizer.beta1), \(gan.generatorOptimizer.beta2)); batch \(recipe.batchSize), \(task.batches.count) steps per epoch."
@@ -132,7 +134,7 @@ struct TrainGAN: ParsableCommand {
         let (_, written) = try trainRun(
             task, length: .epochs(recipe.epochs), recipe: recipe, metadata: gan.checkpointMetadata,
             checkpoint: checkpointURL, progress: ProgressLogger(speed: .steps, shown: ["D loss", "G loss"]),
-            report: report, extra: [drawSamples], resuming: saved, newLearningRate: learningRate != nil)
+            report: report, extra: [drawSamples], resuming: saved, newLearningRate: learningRate != nil, group: group)
         printWritten(written + (evolution.map { [$0.gif] } ?? []))
         print("Walk between two digits: swift run -c release gan-interpolation \(checkpointURL.path)")
     }

@@ -56,6 +56,7 @@ struct TrainGPT: ParsableCommand {
     }
 
     func run() throws {
+        let group = try runOptions.processGroup()
         let folder = try runOptions.folder(defaultName: "gpt")
         let checkpointURL = folder.appendingPathComponent(Self.checkpointName)
         let start = try LanguageModelStart<GPTRecipe>(
@@ -88,15 +89,16 @@ struct TrainGPT: ParsableCommand {
             },
             steps: steps, learningRate: learningRate)
         let recipe = start.recipe, c = recipe.configuration
+        let shard = try group.shard(ofBatch: recipe.batchSize)
         manualSeed(recipe.seed)
         let model = CharGPT(c, generator: RandomGenerator(seed: recipe.seed))
         let task = CharGPTTask(
             model, optimizer: AdamW(model.parameters, learningRate: recipe.learningRate, weightDecay: recipe.weightDecay),
             windowGenerator: RandomGenerator(seed: recipe.seed &+ 1), trainingIDs: start.corpus.trainingIDs,
-            validationIDs: start.corpus.validationIDs, batchSize: recipe.batchSize)
+            validationIDs: start.corpus.validationIDs, batchSize: recipe.batchSize, shard: shard)
         try trainLanguageModel(
             task, checkpoint: CharGPTCheckpoint(model: model, vocabulary: start.corpus.vocabulary), start: start, folder: folder,
-            checkpointURL: checkpointURL, summary: "A character-level transformer",
+            checkpointURL: checkpointURL, group: group, summary: "A character-level transformer",
             settings: [
                 (
                     "model",

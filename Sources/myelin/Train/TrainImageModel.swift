@@ -111,6 +111,8 @@ struct TrainImageModel: ParsableCommand {
                 }, learningRate: learningRate)
         }
         recipe.epochs = epochs ?? recipe.epochs
+        let group = try runOptions.processGroup()
+        let shard = try group.shard(ofBatch: recipe.batchSize)
         let directory = data.map { URL(fileURLWithPath: $0) }
         let train = try MNIST(split: .train, directory: directory)
         let test = try MNIST(split: .test, directory: directory)
@@ -122,7 +124,7 @@ struct TrainImageModel: ParsableCommand {
         print(
             "Model \(model.rawValue): \(model.summary); \(network.parameterCount) parameters; \(optimizerSummary), batch \(batchSize)\(recipe.augment ? ", shifted ±2 px" : "")."
         )
-        let loader = Self.loader(train, recipe: recipe)
+        let loader = Self.loader(train, recipe: recipe, shard: shard)
         // The adversary's random starts come from a generator of its own, saved for an exact resume.
         let adversaryGenerator = RandomGenerator(seed: seed &+ 1)
         let adversary = recipe.adversary?.adversary(for: network, generator: adversaryGenerator)
@@ -163,7 +165,7 @@ struct TrainImageModel: ParsableCommand {
         let (trainer, written) = try trainRun(
             task, length: .epochs(epochs), recipe: recipe, checkpoint: checkpointURL,
             progress: ProgressLogger(), report: report, resuming: saved,
-            newLearningRate: learningRate != nil)
+            newLearningRate: learningRate != nil, group: group)
         print("Confusion matrix of the test set (rows: true digit, columns: predicted):")
         print(trainer.history.confusionMatrix!.table)
         print(String(format: "Test accuracy: %.4f", trainer.history.last("test accuracy")!))
@@ -173,11 +175,12 @@ struct TrainImageModel: ParsableCommand {
 }
 
 extension TrainImageModel {
-    /// The recipe's shuffled (and, with --augment, shifted) training batches.
-    static func loader(_ train: MNIST, recipe: Recipe) -> DataLoader<MNIST> {
+    /// The recipe's shuffled (and, with --augment, shifted) training batches, or `shard`'s slices of them.
+    static func loader(_ train: MNIST, recipe: Recipe, shard: DataShard? = nil) -> DataLoader<MNIST> {
         DataLoader(
             train, batchSize: recipe.batchSize, shuffle: true,
-            augmentation: recipe.augment ? [.shift(maxPixels: 2)] : nil, generator: RandomGenerator(seed: recipe.seed))
+            augmentation: recipe.augment ? [.shift(maxPixels: 2)] : nil, generator: RandomGenerator(seed: recipe.seed),
+            shard: shard)
     }
 
     /// The adversarially trained `network` and an undefended one (--baseline, or a twin trained by
