@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -79,10 +80,25 @@ static int core_count(void) {
     return n > 0 ? (int)n : 1;
 }
 
+/* MYELIN_THREADS, when it holds a number from 1 to MAX_THREADS; 0 (and a note on stderr naming
+   the value) when it holds anything else; 0 when unset. */
+static int threads_from_environment(void) {
+    const char *text = getenv("MYELIN_THREADS");
+    if (text == NULL) return 0;
+    char *end = NULL;
+    long n = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || n < 1 || n > MAX_THREADS) {
+        fprintf(stderr, "MYELIN_THREADS=%s is not a number of threads from 1 to %d; using one per core\n", text, MAX_THREADS);
+        return 0;
+    }
+    return (int)n;
+}
+
 int myelin_thread_count(void) {
     int n = atomic_load_explicit(&thread_count, memory_order_relaxed);
     if (n == 0) {
-        n = core_count();
+        n = threads_from_environment();
+        if (n == 0) n = core_count();
         if (n > MAX_THREADS) n = MAX_THREADS;
         int expected = 0;
         atomic_compare_exchange_strong(&thread_count, &expected, n);

@@ -3,6 +3,7 @@ import Myelin
 
 // MyelinBench: the reference workloads of ../shared/bench/WORKLOADS.md, one JSON line each.
 // Usage: swift run -c release MyelinBench [mlp] [cnn] [lenet] [charlstm] [gan] [gpt] [attack] [latency] [gemm] [peak]   (none = all)
+// On several processes: mpirun -np 2 .build/release/MyelinBench allreduce|ddp (rank 0 prints).
 
 let workloads: [(name: String, run: () -> [String: Any])] = [
     ("mlp", mlpWorkload),
@@ -15,6 +16,8 @@ let workloads: [(name: String, run: () -> [String: Any])] = [
     ("latency", latencyWorkload),
     ("gemm", gemmWorkload),
     ("peak", peakWorkload),
+    ("allreduce", allReduceWorkload),
+    ("ddp", dataParallelWorkload),
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
@@ -30,6 +33,11 @@ if !unknown.isEmpty {
                 .utf8))
     exit(2)
 }
-for workload in workloads where requested.isEmpty || requested.contains(workload.name) {
+// Under mpirun, rank 0 speaks for all.
+if let group = try? ProcessGroup.world(), !group.isLeader { _ = freopen("/dev/null", "w", stdout) }
+// No argument runs the single-process workloads; allreduce and ddp are asked for by name.
+let multiProcess: Set = ["allreduce", "ddp"]
+for workload in workloads
+where requested.contains(workload.name) || (requested.isEmpty && !multiProcess.contains(workload.name)) {
     runAndEmit(workload.run)
 }

@@ -2,34 +2,48 @@
 public protocol CollectiveElement: Numeric {
     /// The Open MPI datatype object's symbol (`ompi_mpi_float` is `MPI_FLOAT`).
     static var mpiDatatypeSymbol: String { get }
-    /// Divides a sum by the rank count: the mean of an all-reduce.
-    static func mean(of sum: Self, count: Int) -> Self
+    /// Divides every sum of `buffer` by the rank count: the mean of an all-reduce. (One call per
+    /// buffer, a loop on the concrete type: a generic loop over elements costs more than the
+    /// reduction itself.)
+    static func divide(_ buffer: UnsafeMutableBufferPointer<Self>, by count: Int)
 }
 
 extension Float: CollectiveElement {
     public static var mpiDatatypeSymbol: String { "ompi_mpi_float" }
-    public static func mean(of sum: Float, count: Int) -> Float { sum / Float(count) }
+    public static func divide(_ buffer: UnsafeMutableBufferPointer<Float>, by count: Int) {
+        let divisor = Float(count)
+        for i in buffer.indices { buffer[i] /= divisor }
+    }
 }
 
 extension Double: CollectiveElement {
     public static var mpiDatatypeSymbol: String { "ompi_mpi_double" }
-    public static func mean(of sum: Double, count: Int) -> Double { sum / Double(count) }
+    public static func divide(_ buffer: UnsafeMutableBufferPointer<Double>, by count: Int) {
+        let divisor = Double(count)
+        for i in buffer.indices { buffer[i] /= divisor }
+    }
 }
 
 extension Int: CollectiveElement {
     public static var mpiDatatypeSymbol: String { "ompi_mpi_int64_t" }
     /// Rounds toward zero, as integer division does.
-    public static func mean(of sum: Int, count: Int) -> Int { sum / count }
+    public static func divide(_ buffer: UnsafeMutableBufferPointer<Int>, by count: Int) {
+        for i in buffer.indices { buffer[i] /= count }
+    }
 }
 
 extension Int32: CollectiveElement {
     public static var mpiDatatypeSymbol: String { "ompi_mpi_int32_t" }
-    public static func mean(of sum: Int32, count: Int) -> Int32 { sum / Int32(count) }
+    public static func divide(_ buffer: UnsafeMutableBufferPointer<Int32>, by count: Int) {
+        for i in buffer.indices { buffer[i] /= Int32(count) }
+    }
 }
 
 extension UInt8: CollectiveElement {
     public static var mpiDatatypeSymbol: String { "ompi_mpi_uint8_t" }
-    public static func mean(of sum: UInt8, count: Int) -> UInt8 { sum / UInt8(truncatingIfNeeded: count) }
+    public static func divide(_ buffer: UnsafeMutableBufferPointer<UInt8>, by count: Int) {
+        for i in buffer.indices { buffer[i] /= UInt8(truncatingIfNeeded: count) }
+    }
 }
 
 /// How an all-reduce combines the ranks' buffers, element by element.

@@ -21,6 +21,8 @@ public final class ProcessGroup: @unchecked Sendable {
     public let size: Int
     /// The transport: "single process", or the MPI library's path and version.
     public let backend: String
+    /// How many of the processes run on this machine (and share its cores).
+    public let localSize: Int
 
     private let mpi: MPILibrary?
 
@@ -28,14 +30,15 @@ public final class ProcessGroup: @unchecked Sendable {
     public static let single = ProcessGroup()
 
     private init() {
-        (rank, size, backend, mpi) = (0, 1, "single process", nil)
+        (rank, size, backend, localSize, mpi) = (0, 1, "single process", 1, nil)
     }
 
-    private init(mpi: MPILibrary) {
+    private init(mpi: MPILibrary, localSize: Int) {
         self.mpi = mpi
         rank = mpi.rank
         size = mpi.size
         backend = "\(mpi.version) (\(mpi.path))"
+        self.localSize = localSize
     }
 
     /// Whether more than one process trains.
@@ -76,7 +79,8 @@ public final class ProcessGroup: @unchecked Sendable {
     static func join(environment: [String: String]) throws(DistributedError) -> ProcessGroup {
         if let size = environment["OMPI_COMM_WORLD_SIZE"].flatMap(Int.init) {
             guard size > 1 else { return single }
-            return ProcessGroup(mpi: try MPILibrary(environment: environment))
+            let local = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init) ?? size
+            return ProcessGroup(mpi: try MPILibrary(environment: environment), localSize: max(1, local))
         }
         if let size = environment["PMI_SIZE"].flatMap(Int.init), size > 1 {
             throw .unsupportedLauncher("a PMI launcher (mpiexec of MPICH or Intel MPI)")
@@ -106,9 +110,7 @@ public final class ProcessGroup: @unchecked Sendable {
         for (start, count) in Self.pieces(of: buffer.count) {
             mpi.allReduce(base + start, count: count, datatype: datatype, operation: reduction)
         }
-        if operation == .mean {
-            for i in buffer.indices { buffer[i] = T.mean(of: buffer[i], count: size) }
-        }
+        if operation == .mean { T.divide(buffer, by: size) }
     }
 
     public func allReduce<T: CollectiveElement>(_ values: inout [T], _ operation: ReduceOperation = .sum) {
@@ -219,9 +221,7 @@ public final class PendingAllReduce<T: CollectiveElement> {
         guard !finished else { return }
         finished = true
         for i in requests.indices { mpi?.wait(&requests[i]) }
-        if let divisor {
-            for i in buffer.indices { buffer[i] = T.mean(of: buffer[i], count: divisor) }
-        }
+        if let divisor { T.divide(buffer, by: divisor) }
     }
 
     deinit {

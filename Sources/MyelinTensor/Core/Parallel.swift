@@ -1,4 +1,5 @@
 import CMyelinKernels
+import Foundation
 
 /// Splits `[0, count)` into contiguous slices over the kernel thread pool and runs
 /// `body(begin, end)` on each, returning when all are done. Work under two `grain`s stays on the
@@ -24,9 +25,13 @@ public func parallelFor(_ count: Int, grain: Int, _ body: (Int, Int) -> Void) {
 
 /// Thread count used by Myelin's kernels.
 public enum Threads {
-    /// Number of threads (the caller plus pool workers) that large kernels use.
+    /// Number of threads (the caller plus pool workers) that large kernels use: by default one per
+    /// core this process may run on, or the environment's MYELIN_THREADS.
     public static var count: Int {
         get { Int(myelin_thread_count()) }
         set { myelin_set_thread_count(Int32(newValue)) }
     }
+
+    /// Whether MYELIN_THREADS chose the count (then nobody else should).
+    public static var isSetByEnvironment: Bool { getenv("MYELIN_THREADS") != nil }
 }

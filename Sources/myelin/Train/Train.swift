@@ -165,7 +165,10 @@ extension RunOptions {
         } catch let error as DistributedError {
             throw CommandError(error.description)
         }
-        if group.isDistributed && !group.isLeader { _ = freopen("/dev/null", "w", stdout) }
+        guard group.isDistributed else { return group }
+        if !group.isLeader { _ = freopen("/dev/null", "w", stdout) }
+        // The processes on one machine share its cores (unless MYELIN_THREADS says otherwise).
+        if !Threads.isSetByEnvironment { Threads.count = max(1, Threads.count / group.localSize) }
         return group
     }
 }
@@ -180,7 +183,7 @@ extension ProcessGroup {
                 "a batch of \(batchSize) cannot be split evenly among \(size) processes: give --batch-size a multiple of \(size)")
         }
         print(
-            "Data-parallel training on \(size) processes (\(backend)): each takes \(batchSize / size) of every batch of \(batchSize); speeds are per process."
+            "Data-parallel training on \(size) processes of \(Threads.count) thread\(Threads.count == 1 ? "" : "s") (\(backend)): each takes \(batchSize / size) of every batch of \(batchSize); speeds are per process."
         )
         return DataShard(rank: rank, of: size)
     }
