@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "MyelinDataTests", dependencies: ["MyelinData"]),
         .testTarget(name: "MyelinDistributedTests", dependencies: ["MyelinDistributed", "MyelinTestSupport", "distributed-check"]),
         // What the distributed tests start under `mpirun -np 2`: every collective, printed per rank.
-        .executableTarget(name: "distributed-check", dependencies: ["MyelinDistributed"], path: "Tests/DistributedCheck"),
+        .executableTarget(name: "distributed-check", dependencies: ["Myelin"], path: "Tests/DistributedCheck"),
         .testTarget(name: "MyelinVisionTests", dependencies: ["MyelinVision"]),
         .testTarget(name: "MyelinExplainTests", dependencies: ["MyelinExplain", "MyelinTestSupport"]),
         .testTarget(name: "MyelinModelsTests", dependencies: ["MyelinModels", "Myelin", "MyelinTestSupport"], exclude: ["Fixtures"]),

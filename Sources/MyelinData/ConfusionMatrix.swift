@@ -29,6 +29,15 @@ public struct ConfusionMatrix: Equatable, CustomStringConvertible {
         counts = Array(repeating: Array(repeating: 0, count: classes), count: classes)
     }
 
+    /// The matrix of these counts: `counts[actual][predicted]`, one row and column per class.
+    public init(counts: [[Int]], names: [String]? = nil) {
+        precondition(
+            counts.allSatisfy { $0.count == counts.count && $0.allSatisfy { $0 >= 0 } },
+            "ConfusionMatrix(counts:): needs a square table of counts ≥ 0, got rows of \(counts.map(\.count))")
+        self.init(classes: counts.count, names: names)
+        self.counts = counts
+    }
+
     /// The matrix of `predict` on every example of `data`.
     ///
     /// `predict` maps a batch of inputs [B, …] to scores [B, classes]; it runs batch by batch, in the
@@ -191,8 +200,7 @@ extension ConfusionMatrix: Codable {
                     codingPath: decoder.codingPath,
                     debugDescription: "a confusion matrix needs one row and column of counts ≥ 0 per class"))
         }
-        self.init(classes: names.count, names: names)
-        self.counts = counts
+        self.init(counts: counts, names: names)
     }
 
     public func encode(to encoder: Encoder) throws {

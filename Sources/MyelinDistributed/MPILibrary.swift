@@ -25,6 +25,7 @@ final class MPILibrary {
             UnsafeRawPointer?, UnsafeMutableRawPointer, Int32, Handle, Handle, Handle, UnsafeMutablePointer<Request>
         ) -> Int32
     private typealias Wait = @convention(c) (UnsafeMutablePointer<Request>, UnsafeMutableRawPointer?) -> Int32
+    private typealias Test = @convention(c) (UnsafeMutablePointer<Request>, UnsafeMutablePointer<Int32>, UnsafeMutableRawPointer?) -> Int32
     private typealias Broadcast = @convention(c) (UnsafeMutableRawPointer, Int32, Handle, Int32, Handle) -> Int32
     private typealias AllGather = @convention(c) (UnsafeRawPointer, Int32, Handle, UnsafeMutableRawPointer, Int32, Handle, Handle) -> Int32
     private typealias Barrier = @convention(c) (Handle) -> Int32
@@ -41,6 +42,7 @@ final class MPILibrary {
     private let allReduceFunction: AllReduce
     private let startAllReduceFunction: StartAllReduce
     private let waitFunction: Wait
+    private let testFunction: Test
     private let broadcastFunction: Broadcast
     private let allGatherFunction: AllGather
     private let barrierFunction: Barrier
@@ -78,6 +80,7 @@ final class MPILibrary {
         allReduceFunction = try function("MPI_Allreduce", as: AllReduce.self)
         startAllReduceFunction = try function("MPI_Iallreduce", as: StartAllReduce.self)
         waitFunction = try function("MPI_Wait", as: Wait.self)
+        testFunction = try function("MPI_Test", as: Test.self)
         broadcastFunction = try function("MPI_Bcast", as: Broadcast.self)
         allGatherFunction = try function("MPI_Allgather", as: AllGather.self)
         barrierFunction = try function("MPI_Barrier", as: Barrier.self)
@@ -145,6 +148,13 @@ final class MPILibrary {
 
     func wait(_ request: inout Request) {
         check(waitFunction(&request, nil), "MPI_Wait")
+    }
+
+    /// Lets MPI move `request` along; true once it is complete.
+    func test(_ request: inout Request) -> Bool {
+        var done: Int32 = 0
+        check(testFunction(&request, &done, nil), "MPI_Test")
+        return done != 0
     }
 
     func broadcast(_ buffer: UnsafeMutableRawPointer, count: Int, datatype: Handle, root: Int) {

@@ -217,10 +217,19 @@ public final class PendingAllReduce<T: CollectiveElement> {
         (self.buffer, self.requests, self.divisor, self.mpi) = (buffer, requests, divisor, mpi)
     }
 
+    /// Lets MPI move the exchange along without waiting for it (MPI progresses a started
+    /// all-reduce only inside its calls): call it now and then while computing.
+    public func poll() {
+        guard !finished, let mpi else { return }
+        for i in requests.indices where requests[i] != nil {
+            if mpi.test(&requests[i]) { requests[i] = nil }
+        }
+    }
+
     public func wait() {
         guard !finished else { return }
         finished = true
-        for i in requests.indices { mpi?.wait(&requests[i]) }
+        for i in requests.indices where requests[i] != nil { mpi?.wait(&requests[i]) }
         if let divisor { T.divide(buffer, by: divisor) }
     }
 

@@ -1,8 +1,10 @@
 import Foundation
-import MyelinDistributed
+import Myelin
 
 // Started by MyelinDistributedTests under `mpirun -np N`: `distributed-check MODE FOLDER`.
 // collectives: every collective on known values; each rank writes what it got to FOLDER/rank-R.json.
+// evaluate: `evaluate` with every kind of metric, shared among the ranks and alone; each rank
+//   writes both to FOLDER/rank-R.json.
 // mismatch: rank r all-reduces 10 + r floats, which must end the job with a message, not hang.
 
 let arguments = CommandLine.arguments
@@ -48,6 +50,38 @@ case "collectives":
     group.barrier()
     let url = URL(fileURLWithPath: arguments[2]).appendingPathComponent("rank-\(rank).json")
     try JSONEncoder().encode(results).write(to: url)
+case "evaluate":
+    // 7 batches of 10 scored examples of 2 classes: the ranks get unequal shares.
+    let generator = RandomGenerator(seed: 5)
+    let data = TensorDataset(
+        inputs: Tensor.randn([70, 3], generator: generator), labels: Tensor(integers: (0..<70).map { ($0 * 7 + $0 / 3) % 2 }))
+    /// A linear layer that counts its batches: each rank must measure only its share.
+    final class Counted: Module {
+        let linear: Linear
+        var batches = 0
+        init(_ linear: Linear) {
+            self.linear = linear
+            super.init()
+        }
+        override func forward(_ input: Tensor) -> Tensor {
+            batches += 1
+            return linear(input)
+        }
+    }
+    let model = Counted(Linear(3, 2, generator: generator))
+    func measure() -> [String: [Double]] {
+        model.batches = 0
+        let evaluation = MyelinTraining.evaluate(
+            model, on: DataLoader(data, batchSize: 10), loss: crossEntropy, metrics: [.accuracy, .rocAUC, .confusionMatrix])
+        var figures = Dictionary(uniqueKeysWithValues: evaluation.values.map { ($0.name, [$0.value]) })
+        figures["confusion"] = evaluation.confusionMatrix!.counts.flatMap { $0 }.map(Double.init)
+        figures["batches"] = [Double(model.batches)]
+        return figures
+    }
+    let shared = DataParallel.$evaluationGroup.withValue(group) { measure() }
+    let alone = measure()
+    let url = URL(fileURLWithPath: arguments[2]).appendingPathComponent("rank-\(rank).json")
+    try JSONEncoder().encode(["shared": shared, "alone": alone]).write(to: url)
 case "mismatch":
     var uneven = [Float](repeating: 1, count: 10 + rank)
     group.allReduce(&uneven)

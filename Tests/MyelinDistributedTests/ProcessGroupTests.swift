@@ -92,6 +92,31 @@ struct MPIProcessGroupTests {
         }
     }
 
+    /// Each rank measures its share of the batches; combined, the figures are those of the whole set.
+    @Test(arguments: [2, 3])
+    func anEvaluationSharedAmongRanksGivesTheWholeSetsFigures(_ size: Int) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-mpi-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try MPIRun.run(size, Self.check, ["evaluate", folder.path])
+        try #require(result.status == 0, "mpirun failed: \(result.errors)")
+        for rank in 0..<size {
+            let url = folder.appendingPathComponent("rank-\(rank).json")
+            let got = try JSONDecoder().decode([String: [String: [Double]]].self, from: Data(contentsOf: url))
+            let shared = try #require(got["shared"]), alone = try #require(got["alone"])
+            #expect(Set(shared.keys) == ["validation loss", "validation accuracy", "validation ROC AUC", "confusion", "batches"])
+            // Of the 7 batches, rank r measured those numbered r, r + size, …
+            let share = Array(stride(from: rank, to: 7, by: size)).count
+            #expect(shared["batches"] == [Double(share)] && alone["batches"] == [7], "\(shared["batches"]!) \(alone["batches"]!)")
+            for (name, values) in alone where name != "batches" {
+                let tolerance = name == "validation loss" ? 1e-6 : 0
+                #expect(
+                    zip(values, shared[name]!).allSatisfy { abs($0 - $1) <= tolerance },
+                    "\(name) on rank \(rank): \(shared[name]!) ≠ \(values)")
+            }
+        }
+    }
+
     @Test func ranksThatDisagreeOnALengthEndTheJobWithAMessage() throws {
         let started = Date()
         let result = try MPIRun.run(2, Self.check, ["mismatch", "/tmp"])

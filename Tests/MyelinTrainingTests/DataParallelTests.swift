@@ -12,10 +12,12 @@ import Testing
         let model = Sequential {
             Linear(3, 4, generator: RandomGenerator(seed: 1)); Linear(4, 6, generator: RandomGenerator(seed: 2))
         }
-        let parallel = DataParallel([model], group: .single, bucketBytes: 100)
+        let parallel = DataParallel([model], group: .single, bucketBytes: 120, firstBucketBytes: 30)
         #expect(parallel.parameters.map(\.count) == [6, 24, 4, 12])
-        // 24 + 96 bytes reach 100: a bucket; 16 + 48 end the list: the last.
-        #expect(parallel.buckets == [0..<2, 2..<4])
+        // 24 bytes and then 96 would pass the first bucket's 30; 96 + 16 fit 120 but 48 more would not.
+        #expect(parallel.buckets == [0..<1, 1..<3, 3..<4])
+        // One larger than a bucket goes alone.
+        #expect(DataParallel([model], group: .single, bucketBytes: 50, firstBucketBytes: 50).buckets == [0..<1, 1..<2, 2..<3, 3..<4])
         #expect(DataParallel([model], group: .single).buckets == [0..<4])
     }
 

@@ -11,10 +11,10 @@ import MyelinTensor
 /// averages the gradients of each backward pass, the step's figures and the losses the NaN check
 /// reads, and copies rank 0's buffers (batch-norm statistics) to the others before each evaluation.
 ///
-/// Gradients travel in buckets of about `bucketBytes` (25 MB, as DDP), filled in the reverse order
-/// of the parameters — roughly the order backward finishes them. A bucket's all-reduce starts as
-/// soon as its last gradient is final, while backward goes on with the layers below; what is left
-/// (parameters a pass did not reach) goes when the pass ends.
+/// Gradients travel in buckets of about `bucketBytes` (25 MB, as DDP; the first of 1 MB), filled in
+/// the reverse order of the parameters — roughly the order backward finishes them. A bucket's
+/// all-reduce starts as soon as its last gradient is final, while backward goes on with the layers
+/// below; what is left (parameters a pass did not reach) goes when the pass ends.
 public final class DataParallel: BackwardObserver, @unchecked Sendable {
     public let group: ProcessGroup
     /// Every module's parameters, each once, in bucket order.
@@ -33,9 +33,21 @@ public final class DataParallel: BackwardObserver, @unchecked Sendable {
         []
 
     public static let defaultBucketBytes = 25 << 20
+    /// The first bucket's size (DDP's too): the last layers' gradients start travelling early.
+    public static let defaultFirstBucketBytes = 1 << 20
 
-    public init(_ modules: [Module], group: ProcessGroup, bucketBytes: Int = DataParallel.defaultBucketBytes) {
-        precondition(bucketBytes > 0, "DataParallel: bucketBytes must be positive, got \(bucketBytes)")
+    /// The processes that share an evaluation: `evaluate(_:on:…)` measures this process's share of
+    /// the batches (batch k on rank k mod size) and combines the figures across them. The Trainer
+    /// sets it to its group around each evaluation; it is this process alone otherwise.
+    @TaskLocal public static var evaluationGroup: ProcessGroup = .single
+
+    public init(
+        _ modules: [Module], group: ProcessGroup, bucketBytes: Int = DataParallel.defaultBucketBytes,
+        firstBucketBytes: Int = DataParallel.defaultFirstBucketBytes
+    ) {
+        precondition(
+            bucketBytes > 0 && firstBucketBytes > 0,
+            "DataParallel: bucket sizes must be positive, got \(firstBucketBytes) and \(bucketBytes)")
         self.group = group
         var seen = Set<ObjectIdentifier>()
         let all = modules.flatMap(\.parameters).filter { seen.insert(ObjectIdentifier($0)).inserted }
@@ -43,16 +55,19 @@ public final class DataParallel: BackwardObserver, @unchecked Sendable {
         var seenState = Set<ObjectIdentifier>()
         stateTensors = modules.flatMap { $0.stateDict.map(\.1) }.filter { seenState.insert(ObjectIdentifier($0)).inserted }
         buffers = stateTensors.filter { !seen.contains(ObjectIdentifier($0)) }
+        // A bucket closes before the parameter that would overflow it (one larger than a bucket
+        // goes alone); the first is small, so that its all-reduce starts early in backward.
         var ranges: [Range<Int>] = []
         var start = 0, bytes = 0
         for (i, parameter) in parameters.enumerated() {
-            bytes += parameter.count * 4
-            if bytes >= bucketBytes || i == parameters.count - 1 {
-                ranges.append(start..<(i + 1))
-                start = i + 1
-                bytes = 0
+            let size = parameter.count * 4, capacity = ranges.isEmpty ? firstBucketBytes : bucketBytes
+            if i > start && bytes + size > capacity {
+                ranges.append(start..<i)
+                (start, bytes) = (i, 0)
             }
+            bytes += size
         }
+        if start < parameters.count { ranges.append(start..<parameters.count) }
         buckets = ranges
         var bucketOf: [ObjectIdentifier: Int] = [:], positionOf: [ObjectIdentifier: Int] = [:]
         for (b, range) in ranges.enumerated() {
@@ -98,6 +113,9 @@ public final class DataParallel: BackwardObserver, @unchecked Sendable {
         guard group.isDistributed, let bucket = bucketOf[ObjectIdentifier(leaf)] else { return }
         finished[bucket].insert(positionOf[ObjectIdentifier(leaf)]!)
         if finished[bucket].count == buckets[bucket].count { start(bucket) }
+        // MPI moves a started all-reduce along only inside its calls: a test now and then while
+        // backward runs lets the transfer overlap the computing.
+        for flight in inFlight { flight.reduction.poll() }
     }
 
     public func backwardDidEnd() {

@@ -1,4 +1,5 @@
 import MyelinData
+import MyelinDistributed
 import MyelinNN
 import MyelinTensor
 
@@ -71,12 +72,21 @@ public func evaluate(
     var all = metrics
     if loss != nil && !all.contains(where: { $0.name == Metric.meanLoss.name }) { all.insert(.meanLoss, at: 0) }
     let accumulators = all.map { $0.makeAccumulator() }
+    // In data-parallel training each process measures its share of the batches, and the figures
+    // are combined across the processes: every one gets the whole set's.
+    let group = DataParallel.evaluationGroup
     model.evaluating {
+        var k = -1
         for (inputs, labels) in data {
+            k += 1
+            guard k % group.size == group.rank else { continue }
             let outputs = model(inputs)
             let lossSum = loss.map { Double($0(outputs, labels, .sum).item) }
             for accumulator in accumulators { accumulator.add(outputs: outputs, labels: labels, lossSum: lossSum) }
         }
+    }
+    if group.isDistributed {
+        for accumulator in accumulators { accumulator.combine(across: group) }
     }
     var evaluation = Evaluation()
     for (metric, accumulator) in zip(all, accumulators) {
@@ -98,6 +108,8 @@ private func scoreRows(_ outputs: Tensor, _ labels: Tensor, _ what: String) -> (
 
 protocol MetricAccumulator: AnyObject {
     func add(outputs: Tensor, labels: Tensor, lossSum: Double?)
+    /// Adds up what every process of `group` accumulated on its part of the data.
+    func combine(across group: ProcessGroup)
     /// The figure, or nil when there was nothing to measure.
     var value: Double? { get }
 }
@@ -115,6 +127,14 @@ private final class MeanAccumulator: MetricAccumulator {
     }
 
     var value: Double? { count > 0 ? total / Double(count) : nil }
+
+    func combine(across group: ProcessGroup) { (total, count) = combinedSums(total, count, across: group) }
+}
+
+/// `total` and `count` summed over the processes of `group`.
+private func combinedSums(_ total: Double, _ count: Int, across group: ProcessGroup) -> (Double, Int) {
+    let sums = group.allReduced([total, Double(count)])
+    return (sums[0], Int(sums[1]))
 }
 
 /// The loss summed over the batches, divided by the labels counted (so a mean per label, as the
@@ -129,6 +149,8 @@ private final class LossAccumulator: MetricAccumulator {
     }
 
     var value: Double? { count > 0 ? total / Double(count) : nil }
+
+    func combine(across group: ProcessGroup) { (total, count) = combinedSums(total, count, across: group) }
 }
 
 private final class ConfusionAccumulator: MetricAccumulator {
@@ -141,6 +163,16 @@ private final class ConfusionAccumulator: MetricAccumulator {
     }
 
     var value: Double? { nil }
+
+    func combine(across group: ProcessGroup) {
+        // A process that saw no batch knows no class count: the largest is everyone's.
+        let classes = group.allReduced(matrix?.classCount ?? 0, .max)
+        guard classes > 0 else { return }
+        var counts = (matrix ?? ConfusionMatrix(classes: classes)).counts.flatMap { $0 }
+        group.allReduce(&counts)
+        matrix = ConfusionMatrix(
+            counts: (0..<classes).map { Array(counts[($0 * classes)..<(($0 + 1) * classes)]) }, names: matrix?.classNames)
+    }
 }
 
 private final class ROCAccumulator: MetricAccumulator {
@@ -158,4 +190,16 @@ private final class ROCAccumulator: MetricAccumulator {
     }
 
     var value: Double? { scores.isEmpty ? nil : rocAUC(scores: scores, positives: positives) }
+
+    /// Every process's scores, in rank order (the AUC does not depend on the order).
+    func combine(across group: ProcessGroup) {
+        let longest = group.allReduced(scores.count, .max)
+        guard longest > 0 else { return }
+        // All-gather takes equal lengths: each pads to the longest and says how many are real.
+        let counts = group.allGather([scores.count])
+        let padded = group.allGather(scores + Array(repeating: 0, count: longest - scores.count))
+        let flags = group.allGather(positives.map { UInt8($0 ? 1 : 0) } + Array(repeating: 0, count: longest - scores.count))
+        scores = counts.indices.flatMap { padded[($0 * longest)..<($0 * longest + counts[$0])] }
+        positives = counts.indices.flatMap { flags[($0 * longest)..<($0 * longest + counts[$0])].map { $0 == 1 } }
+    }
 }

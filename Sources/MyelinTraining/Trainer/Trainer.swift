@@ -238,7 +238,7 @@ public final class Trainer {
     private func finishStep(evaluate: (() throws -> Evaluation)?) throws {
         if let evaluate, isDue(evaluationInterval) {
             dataParallel?.broadcastBuffers()
-            let evaluation = try evaluate()
+            let evaluation = try DataParallel.$evaluationGroup.withValue(dataParallel?.group ?? .single) { try evaluate() }
             for (name, value) in evaluation.values { history.record(name, value, atStep: progress.step) }
             if let matrix = evaluation.confusionMatrix { history.confusionMatrix = matrix }
             lastEvaluation = evaluation
