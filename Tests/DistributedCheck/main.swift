@@ -5,11 +5,13 @@ import Myelin
 // collectives: every collective on known values; each rank writes what it got to FOLDER/rank-R.json.
 // evaluate: `evaluate` with every kind of metric, shared among the ranks and alone; each rank
 //   writes both to FOLDER/rank-R.json.
+// train sgd|adam sync|local FOLDER: a small network with batch norm trains an epoch of 4 global
+//   batches of 16, its batch norm synchronised or per process; each rank writes its weights.
 // mismatch: rank r all-reduces 10 + r floats, which must end the job with a message, not hang.
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3 else {
-    fputs("usage: distributed-check collectives|mismatch FOLDER\n", stderr)
+guard arguments.count == 3 || (arguments.count == 5 && arguments[1] == "train") else {
+    fputs("usage: distributed-check collectives|evaluate|mismatch FOLDER, or train sgd|adam sync|local FOLDER\n", stderr)
     exit(2)
 }
 let group: ProcessGroup
@@ -82,6 +84,27 @@ case "evaluate":
     let alone = measure()
     let url = URL(fileURLWithPath: arguments[2]).appendingPathComponent("rank-\(rank).json")
     try JSONEncoder().encode(["shared": shared, "alone": alone]).write(to: url)
+case "train":
+    let generator = RandomGenerator(seed: 9)
+    let inputs = Tensor.randn([64, 4], generator: generator)
+    let data = TensorDataset(inputs: inputs, labels: Tensor(integers: (0..<64).map { inputs[$0, 0] + inputs[$0, 1] > 0 ? 1 : 0 }))
+    let model = Sequential {
+        // No bias before batch norm: its gradient is zero but for rounding, which Adam would magnify.
+        Linear(4, 8, bias: false, generator: generator); BatchNorm1d(8); ReLU(); Linear(8, 2, generator: generator)
+    }
+    let optimizer: Optimizer =
+        arguments[2] == "adam" ? Adam(model.parameters, learningRate: 0.01) : SGD(model.parameters, learningRate: 0.1, momentum: 0.9)
+    let task = SupervisedTask(
+        model, optimizer: optimizer, loss: crossEntropy,
+        on: DataLoader(
+            data, batchSize: 16, shuffle: true, generator: RandomGenerator(seed: 10),
+            shard: group.isDistributed ? DataShard(rank: rank, of: size) : nil))
+    let parallel = DataParallel([model], group: group, synchronizingBatchNorm: arguments[3] == "sync")
+    try Trainer(.epochs(1), state: task.state, dataParallel: parallel).run(task)
+    let weights = Dictionary(
+        uniqueKeysWithValues: model.stateDict.filter { $0.1.dtype == .float32 }.map { ($0.0, $0.1.scalars.map(Double.init)) })
+    let url = URL(fileURLWithPath: arguments[4]).appendingPathComponent("rank-\(rank).json")
+    try JSONEncoder().encode(weights).write(to: url)
 case "mismatch":
     var uneven = [Float](repeating: 1, count: 10 + rank)
     group.allReduce(&uneven)

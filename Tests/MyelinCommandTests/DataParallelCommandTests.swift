@@ -30,6 +30,12 @@ struct DataParallelCommandTests {
         #expect(two.output.components(separatedBy: "Data-parallel training on 2 processes").count == 2, "\(two.output)")
         let difference = try CommandRunner.largestDifference(runner.url("one/\(name).safetensors"), runner.url("two/\(name).safetensors"))
         #expect(difference.value <= 1e-5, "\(name): \(difference.name) differs by \(difference.value)")
+        // The evaluation, shared between the two, gives the whole test set's figures.
+        if name == "mlp" {
+            let alone = try AttackCommandTests.metrics(runner.url("one/results.json"))
+            let shared = try AttackCommandTests.metrics(runner.url("two/results.json"))
+            #expect(alone["test accuracy"] != nil && shared["test accuracy"] == alone["test accuracy"], "\(shared) against \(alone)")
+        }
     }
 
     @Test func aResumedTwoProcessRunIsTheUnbrokenOneBitForBit() throws {

@@ -117,6 +117,36 @@ struct MPIProcessGroupTests {
         }
     }
 
+    /// A network with batch norm, an epoch of 4 steps: 2 processes with synchronised batch norm train
+    /// the network 1 process trains with the whole batch; with per-process batch norm the two
+    /// processes still hold one network, a different one.
+    @Test(arguments: ["sgd", "adam"])
+    func synchronisedBatchNormTrainsWhatOneProcessTrains(_ optimizer: String) throws {
+        func weights(_ processes: Int, _ norm: String) throws -> [[String: [Double]]] {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-mpi-\(UUID())")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let arguments = ["train", optimizer, norm, folder.path]
+            let result = try processes == 1 ? runChildProcess(Self.check, arguments) : MPIRun.run(processes, Self.check, arguments)
+            try #require(result.status == 0, "distributed-check train failed: \(result.errors)")
+            return try (0..<processes).map { rank in
+                try JSONDecoder().decode(
+                    [String: [Double]].self, from: Data(contentsOf: folder.appendingPathComponent("rank-\(rank).json")))
+            }
+        }
+        func largestDifference(_ a: [String: [Double]], _ b: [String: [Double]]) -> Double {
+            a.keys.flatMap { name in zip(a[name]!, b[name] ?? []).map { abs($0 - $1) } }.max() ?? .infinity
+        }
+        let alone = try weights(1, "sync")[0]
+        let synchronised = try weights(2, "sync")
+        #expect(alone.keys.contains("1.running_mean") && alone.keys.contains("1.weight"))
+        #expect(largestDifference(alone, synchronised[0]) <= 1e-5, "rank 0 differs from one process")
+        #expect(largestDifference(synchronised[0], synchronised[1]) == 0, "the two ranks differ")
+        let perProcess = try weights(2, "local")
+        #expect(largestDifference(perProcess[0], perProcess[1]) == 0, "the two ranks differ")
+        #expect(largestDifference(alone, perProcess[0]) > 1e-4, "per-process batch norm should normalise each half alone")
+    }
+
     @Test func ranksThatDisagreeOnALengthEndTheJobWithAMessage() throws {
         let started = Date()
         let result = try MPIRun.run(2, Self.check, ["mismatch", "/tmp"])

@@ -179,3 +179,30 @@ private func composedBatchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, epsilo
         #expect(message.contains("batchNorm: evaluation (training: false) needs the running statistics"), "\(message)")
     }
 }
+
+/// Synchronised batch norm seen from one process whose twin holds the very same slice: the sums
+/// double, so the statistics and the gradients are those of the slice alone, but the running
+/// variance's unbiased estimate counts both slices (2m − 1).
+@Suite struct SynchronisedBatchNorm {
+    @Test func aTwinHoldingTheSameSliceChangesOnlyTheUnbiasedCount() {
+        let values: [[Float]] = [[1, 0], [2, 0], [3, 2], [4, 2]]
+        let twin: ([Double]) -> [Double] = { $0.map { 2 * $0 } }
+        var outputs: [[Float]] = [], gradients: [[Float]] = [], variances: [[Float]] = []
+        for synchronise in [nil, twin] {
+            let x = leaf(Tensor(values)), weight = leaf([1, 2]), bias = leaf([0, 0.5])
+            let mean = Tensor.zeros([2]), variance = Tensor.ones([2])
+            let y = batchNorm(
+                x, runningMean: mean, runningVariance: variance, weight: weight, bias: bias, training: true,
+                sumAcrossProcesses: synchronise)
+            (y * Tensor([[1, -1], [2, 0], [0, 3], [-2, 1]])).sum().backward()
+            outputs.append(y.scalars)
+            gradients.append(x.grad!.scalars + weight.grad!.scalars + bias.grad!.scalars)
+            variances.append(variance.scalars)
+        }
+        expectClose(outputs[1], outputs[0])
+        expectClose(gradients[1], gradients[0], tolerance: 1e-5)
+        // Σ(x − μ)² is 5 and 4 in this slice: unbiased over one slice 5/3 and 4/3, over two 10/7 and 8/7.
+        expectClose(variances[0], [0.9 + 0.1 * 5 / 3, 0.9 + 0.1 * 4 / 3])
+        expectClose(variances[1], [0.9 + 0.1 * 10 / 7, 0.9 + 0.1 * 8 / 7])
+    }
+}

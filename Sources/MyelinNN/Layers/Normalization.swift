@@ -22,6 +22,11 @@ public class BatchNorm: Module {
     /// The weight of each new batch in the running statistics; nil for a cumulative average.
     public let momentum: Float?
 
+    /// Synchronised batch norm: in training, the statistics are those of the batch that several
+    /// processes hold slices of, with this function summing each per-channel array across them
+    /// (`DataParallel(synchronizingBatchNorm: true)` sets it). Nil normalises this process's batch alone.
+    public var sumAcrossProcesses: (([Double]) -> [Double])?
+
     /// The subclass's name, for messages.
     private let name: String
 
@@ -70,7 +75,7 @@ public class BatchNorm: Module {
         }
         return batchNorm(
             input, runningMean: runningMean, runningVariance: runningVariance, weight: weight, bias: bias,
-            training: useBatchStatistics, momentum: factor, epsilon: epsilon)
+            training: useBatchStatistics, momentum: factor, epsilon: epsilon, sumAcrossProcesses: sumAcrossProcesses)
     }
 }
 

@@ -14,12 +14,18 @@
 /// running = (1 − momentum)·running + momentum·batch, the variance with its unbiased estimate.
 /// Without it, the running statistics are used, and both must be given.
 ///
+/// `sumAcrossProcesses`, in training, makes the batch several processes' slices together
+/// (synchronised batch norm, PyTorch's `SyncBatchNorm`): it must return the element-wise sum of the
+/// array every process passes, and is called with the per-channel sums the statistics need (in
+/// forward, and for the input's gradient in backward). The weight's and bias's gradients stay each
+/// process's own, to be averaged with the other gradients.
+///
 /// Shapes: input [N, C], [N, C, L] or [N, C, H, W] (any rank ≥ 2) → the same; runningMean,
 /// runningVariance, weight, bias [C].
 public func batchNorm(
     _ input: Tensor, runningMean: Tensor?, runningVariance: Tensor?,
     weight: Tensor? = nil, bias: Tensor? = nil, training: Bool,
-    momentum: Float = 0.1, epsilon: Float = 1e-5
+    momentum: Float = 0.1, epsilon: Float = 1e-5, sumAcrossProcesses: (([Double]) -> [Double])? = nil
 ) -> Tensor {
     precondition(input.rank >= 2, "batchNorm: needs an input of shape [N, C, …], got shape \(input.shape)")
     precondition(input.dtype == .float32, "batchNorm: needs a float32 input, got \(input.dtype)")
@@ -41,12 +47,16 @@ public func batchNorm(
 
     let x = input.isContiguous ? input.detached() : input.contiguousCopy()
     let px = UnsafePointer(x.floatPointer)
+    // Synchronised: the sums (and the count, after them) are every process's together.
+    let synchronize = training ? sumAcrossProcesses : nil
+    let total = synchronize.map { Int($0([Double(m)])[0]) } ?? m
     let mean: [Float], invStd: [Float]
     if training {
-        let sums = layout.sums(px)
-        mean = sums.map { Float($0 / Double(m)) }
-        let squares = layout.squaredDeviations(px, mean)
-        let variance = squares.map { Float($0 / Double(m)) }
+        let sums = synchronize.map { $0(layout.sums(px)) } ?? layout.sums(px)
+        mean = sums.map { Float($0 / Double(total)) }
+        let local = layout.squaredDeviations(px, mean)
+        let squares = synchronize.map { $0(local) } ?? local
+        let variance = squares.map { Float($0 / Double(total)) }
         invStd = variance.map { 1 / (($0 + epsilon).squareRoot()) }
         if let runningMean, let runningVariance {
             precondition(
@@ -54,7 +64,7 @@ public func batchNorm(
                 "batchNorm: the running statistics must be contiguous to be updated in place")
             let rm = runningMean.floatPointer, rv = runningVariance.floatPointer
             for k in 0..<c {
-                let unbiased = Float(squares[k] / Double(m - 1))
+                let unbiased = Float(squares[k] / Double(total - 1))
                 rm[k] = momentum * mean[k] + (1 - momentum) * rm[k]
                 rv[k] = momentum * unbiased + (1 - momentum) * rv[k]
             }
@@ -81,10 +91,13 @@ public func batchNorm(
         var dx: Tensor?
         if input.requiresGrad {
             // Training: dx = γσ⁻¹·(g − mean(g) − x̂·mean(g·x̂)), the batch statistics depending on x,
-            // i.e. γσ⁻¹·g + slope·(x − μ) + offset. Evaluation: dx = γσ⁻¹·g.
-            let n = Double(m)
-            let slope = (0..<c).map { training ? Float(-Double(scale[$0] * invStd[$0] * invStd[$0]) * sumGD[$0] / n) : 0 }
-            let offset = (0..<c).map { training ? Float(-Double(scale[$0]) * sumG[$0] / n) : 0 }
+            // i.e. γσ⁻¹·g + slope·(x − μ) + offset. Evaluation: dx = γσ⁻¹·g. Synchronised, the
+            // means are over every process's batch.
+            let n = Double(total)
+            let both = training ? synchronize.map { $0(sumG + sumGD) } ?? (sumG + sumGD) : []
+            let (batchG, batchGD) = training ? (Array(both[..<c]), Array(both[c...])) : ([], [])
+            let slope = (0..<c).map { training ? Float(-Double(scale[$0] * invStd[$0] * invStd[$0]) * batchGD[$0] / n) : 0 }
+            let offset = (0..<c).map { training ? Float(-Double(scale[$0]) * batchG[$0] / n) : 0 }
             let out = Tensor(empty: input.shape)
             layout.combine(px, minus: mean, times: slope, plus: offset, adding: (pg, scale), into: out.storage.floats)
             dx = out

@@ -41,9 +41,13 @@ public final class DataParallel: BackwardObserver, @unchecked Sendable {
     /// sets it to its group around each evaluation; it is this process alone otherwise.
     @TaskLocal public static var evaluationGroup: ProcessGroup = .single
 
+    /// With `synchronizingBatchNorm`, every batch-norm layer of `modules` normalises by the
+    /// statistics of the whole global batch (PyTorch's `SyncBatchNorm`), summed across the
+    /// processes in forward and backward: the training is then the single-process one. Without it,
+    /// each process normalises its own slice (DDP's plain `BatchNorm`; `myelin train` does this).
     public init(
-        _ modules: [Module], group: ProcessGroup, bucketBytes: Int = DataParallel.defaultBucketBytes,
-        firstBucketBytes: Int = DataParallel.defaultFirstBucketBytes
+        _ modules: [Module], group: ProcessGroup, synchronizingBatchNorm: Bool = false,
+        bucketBytes: Int = DataParallel.defaultBucketBytes, firstBucketBytes: Int = DataParallel.defaultFirstBucketBytes
     ) {
         precondition(
             bucketBytes > 0 && firstBucketBytes > 0,
@@ -78,6 +82,11 @@ public final class DataParallel: BackwardObserver, @unchecked Sendable {
         }
         (self.bucketOf, self.positionOf) = (bucketOf, positionOf)
         finished = Array(repeating: [], count: ranges.count)
+        if synchronizingBatchNorm && group.isDistributed {
+            for case let layer as BatchNorm in modules.flatMap({ $0.namedModules.map(\.1) }) {
+                layer.sumAcrossProcesses = { group.allReduced($0) }
+            }
+        }
     }
 
     // MARK: What the Trainer calls
