@@ -59,17 +59,27 @@ import Testing
 struct MPIProcessGroupTests {
     static let check = builtProducts.appendingPathComponent("distributed-check")
 
-    @Test(arguments: [2, 3])
-    func everyCollectiveGivesEveryRankTheSameRightAnswer(_ size: Int) throws {
+    /// Runs `distributed-check ARGUMENTS FOLDER` on `processes` ranks (1: without mpirun) and
+    /// returns what each rank wrote to FOLDER/rank-R.json.
+    static func ranksResults<Result: Decodable>(
+        _ processes: Int, _ arguments: [String], as type: Result.Type
+    ) throws -> [Result] {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-mpi-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try MPIRun.run(size, Self.check, ["collectives", folder.path])
-        try #require(result.status == 0, "mpirun failed: \(result.errors)")
+        let all = arguments + [folder.path]
+        let result = try processes == 1 ? runChildProcess(check, all) : MPIRun.run(processes, check, all)
+        try #require(result.status == 0, "distributed-check \(arguments.joined(separator: " ")) failed: \(result.errors)")
+        return try (0..<processes).map { rank in
+            try JSONDecoder().decode(Result.self, from: Data(contentsOf: folder.appendingPathComponent("rank-\(rank).json")))
+        }
+    }
+
+    @Test(arguments: [2, 3])
+    func everyCollectiveGivesEveryRankTheSameRightAnswer(_ size: Int) throws {
+        let results = try Self.ranksResults(size, ["collectives"], as: [String: [Double]].self)
         let ranks = Double(size), sumOfRanks = Double(size * (size - 1) / 2)
-        for rank in 0..<size {
-            let url = folder.appendingPathComponent("rank-\(rank).json")
-            let got = try JSONDecoder().decode([String: [Double]].self, from: Data(contentsOf: url))
+        for (rank, got) in results.enumerated() {
             let r = Double(rank)
             let expected: [String: [Double]] = [
                 "rank": [r], "size": [ranks],
@@ -95,14 +105,8 @@ struct MPIProcessGroupTests {
     /// Each rank measures its share of the batches; combined, the figures are those of the whole set.
     @Test(arguments: [2, 3])
     func anEvaluationSharedAmongRanksGivesTheWholeSetsFigures(_ size: Int) throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-mpi-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try MPIRun.run(size, Self.check, ["evaluate", folder.path])
-        try #require(result.status == 0, "mpirun failed: \(result.errors)")
-        for rank in 0..<size {
-            let url = folder.appendingPathComponent("rank-\(rank).json")
-            let got = try JSONDecoder().decode([String: [String: [Double]]].self, from: Data(contentsOf: url))
+        let results = try Self.ranksResults(size, ["evaluate"], as: [String: [String: [Double]]].self)
+        for (rank, got) in results.enumerated() {
             let shared = try #require(got["shared"]), alone = try #require(got["alone"])
             #expect(Set(shared.keys) == ["validation loss", "validation accuracy", "validation ROC AUC", "confusion", "batches"])
             // Of the 7 batches, rank r measured those numbered r, r + size, …
@@ -123,16 +127,7 @@ struct MPIProcessGroupTests {
     @Test(arguments: ["sgd", "adam"])
     func synchronisedBatchNormTrainsWhatOneProcessTrains(_ optimizer: String) throws {
         func weights(_ processes: Int, _ norm: String) throws -> [[String: [Double]]] {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-mpi-\(UUID())")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let arguments = ["train", optimizer, norm, folder.path]
-            let result = try processes == 1 ? runChildProcess(Self.check, arguments) : MPIRun.run(processes, Self.check, arguments)
-            try #require(result.status == 0, "distributed-check train failed: \(result.errors)")
-            return try (0..<processes).map { rank in
-                try JSONDecoder().decode(
-                    [String: [Double]].self, from: Data(contentsOf: folder.appendingPathComponent("rank-\(rank).json")))
-            }
+            try Self.ranksResults(processes, ["train", optimizer, norm], as: [String: [Double]].self)
         }
         func largestDifference(_ a: [String: [Double]], _ b: [String: [Double]]) -> Double {
             a.keys.flatMap { name in zip(a[name]!, b[name] ?? []).map { abs($0 - $1) } }.max() ?? .infinity
