@@ -1,12 +1,13 @@
 import MyelinTensor
 
-/// Random flips, quarter turns, crops and shifts of a batch of images, each image drawing its own.
+/// Random flips, quarter turns, crops, shifts and elastic distortions of a batch of images, each
+/// image drawing its own.
 ///
 /// Input: [N, C, H, W] float32. Output: [N, C, H', W'], where only `randomCrop` changes H and W.
 /// The steps run in order on each image, and every channel of an image moves together. Pixels that
-/// come from outside the image (padding, shifts) are 0. All the steps of an image are fused into one
-/// copy (rows are block copies unless a flip or turn reverses or transposes them), and no gradient
-/// is recorded: this is data preparation, usually passed to `DataLoader(augmentation:)`, which
+/// come from outside the image (padding, shifts) are 0. The steps between elastic distortions are
+/// fused into one copy each (rows are block copies unless a flip or turn reverses or transposes
+/// them); an elastic distortion resamples the image in between. No gradient is recorded: this is data preparation, usually passed to `DataLoader(augmentation:)`, which
 /// applies it to the inputs of every batch with a generator of its own per batch.
 ///
 /// ```swift
@@ -21,6 +22,7 @@ public struct ImageAugmentation: Equatable, Sendable, CustomStringConvertible, E
             case rotation90
             case crop(height: Int, width: Int, padding: Int)
             case shift(maxPixels: Int)
+            case elastic(alpha: Float, sigma: Float)
         }
 
         let kind: Kind
@@ -65,6 +67,18 @@ public struct ImageAugmentation: Equatable, Sendable, CustomStringConvertible, E
             return Step(kind: .shift(maxPixels: maxPixels))
         }
 
+        /// Simard, Steinkraus and Platt's elastic distortion (2003): every pixel moves by a random
+        /// displacement — uniform in [−1, 1] along each axis, smoothed by a Gaussian of `sigma`
+        /// pixels and scaled by `alpha` — and the image is resampled bilinearly (0 outside).
+        /// Small σ makes noise, large σ a near-uniform shift; for 28×28 digits they used α = 34,
+        /// σ = 4. With α = 0 the image is unchanged.
+        public static func elastic(alpha: Float = 34, sigma: Float = 4) -> Step {
+            precondition(
+                alpha >= 0 && alpha.isFinite && sigma > 0 && sigma.isFinite,
+                "elastic: needs alpha ≥ 0 and sigma > 0, got alpha \(alpha), sigma \(sigma)")
+            return Step(kind: .elastic(alpha: alpha, sigma: sigma))
+        }
+
         public var description: String {
             switch kind {
             case .flip(let vertical, let p): return "\(vertical ? "vertical" : "horizontal")Flip(probability: \(p))"
@@ -72,6 +86,7 @@ public struct ImageAugmentation: Equatable, Sendable, CustomStringConvertible, E
             case .crop(let h, let w, let p) where h == w: return "randomCrop(size: \(h), padding: \(p))"
             case .crop(let h, let w, let p): return "randomCrop(height: \(h), width: \(w), padding: \(p))"
             case .shift(let s): return "shift(maxPixels: \(s))"
+            case .elastic(let alpha, let sigma): return "elastic(alpha: \(alpha), sigma: \(sigma))"
             }
         }
     }
@@ -106,21 +121,51 @@ public struct ImageAugmentation: Equatable, Sendable, CustomStringConvertible, E
         precondition(images.dtype == .float32, "ImageAugmentation: needs float32 images, got \(images.dtype) (shape \(images.shape))")
         let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
         let (outH, outW) = (frames.last!.height, frames.last!.width)
-        // Draw every image's map first, in image order: the copies below never touch the generator.
-        let maps = (0..<n).map { _ in pixelMap(frames: frames, generator: generator) }
+        // Draw every image's stages first, in image order: the copies below never touch the generator.
+        let stages = (0..<n).map { _ in self.stages(frames: frames, generator: generator) }
         let source = images.isContiguous ? images : images.contiguousCopy()
         return source.withUnsafeScalars { input in
             Tensor(uninitializedShape: [n, c, outH, outW]) { output in
                 guard outH * outW > 0 else { return }
-                for (i, map) in maps.enumerated() {
+                for (i, imageStages) in stages.enumerated() {
                     for channel in 0..<c {
                         let plane = i * c + channel
-                        map.copy(
-                            from: input.baseAddress! + plane * h * w, width: w,
-                            to: output.baseAddress! + plane * outH * outW, height: outH, width: outW)
+                        Self.run(
+                            imageStages, from: input.baseAddress! + plane * h * w, height: h, width: w,
+                            to: output.baseAddress! + plane * outH * outW)
                     }
                 }
             }
+        }
+    }
+
+    /// One image's transformation in order: the pixel maps of the runs of steps between elastic
+    /// distortions (each one copy), and the distortions' displacement fields.
+    enum Stage {
+        case map(PixelMap, height: Int, width: Int)
+        case field(DisplacementField)
+    }
+
+    /// Runs `stages` on one plane, through a scratch plane between stages when there are several.
+    private static func run(
+        _ stages: [Stage], from source: UnsafePointer<Float>, height: Int, width: Int, to output: UnsafeMutablePointer<Float>
+    ) {
+        var current = UnsafeMutablePointer(mutating: source), (h, w) = (height, width)
+        var scratch: [UnsafeMutablePointer<Float>] = []
+        defer { scratch.forEach { $0.deallocate() } }
+        for (k, stage) in stages.enumerated() {
+            let (outH, outW): (Int, Int)
+            switch stage {
+            case .map(_, let mh, let mw): (outH, outW) = (mh, mw)
+            case .field: (outH, outW) = (h, w)
+            }
+            let target = k == stages.count - 1 ? output : UnsafeMutablePointer<Float>.allocate(capacity: outH * outW)
+            if k < stages.count - 1 { scratch.append(target) }
+            switch stage {
+            case .map(let map, _, _): map.copy(from: current, width: w, to: target, height: outH, width: outW)
+            case .field(let field): field.resample(from: current, to: target)
+            }
+            (current, h, w) = (target, outH, outW)
         }
     }
 
@@ -131,7 +176,7 @@ public struct ImageAugmentation: Equatable, Sendable, CustomStringConvertible, E
         for step in steps {
             let (h, w) = frames.last!
             switch step.kind {
-            case .flip, .shift:
+            case .flip, .shift, .elastic:
                 frames.append((h, w))
             case .rotation90:
                 precondition(h == w, "ImageAugmentation: \(step) needs square images, but they are \(h)×\(w) here (input shape \(shape))")
@@ -146,12 +191,17 @@ public struct ImageAugmentation: Equatable, Sendable, CustomStringConvertible, E
         return frames
     }
 
-    /// One image's composed transformation: the steps' draws, from `generator`.
-    private func pixelMap(frames: [(height: Int, width: Int)], generator: RandomGenerator) -> PixelMap {
+    /// One image's stages: the steps' draws, from `generator`, in step order.
+    private func stages(frames: [(height: Int, width: Int)], generator: RandomGenerator) -> [Stage] {
+        var stages: [Stage] = []
         var map = PixelMap(height: frames[0].height, width: frames[0].width)
         for (step, frame) in zip(steps, frames) {
             let (h, w) = frame
             switch step.kind {
+            case .elastic(let alpha, let sigma):
+                stages.append(.map(map, height: h, width: w))
+                stages.append(.field(DisplacementField(height: h, width: w, alpha: alpha, sigma: sigma, generator: generator)))
+                map = PixelMap(height: h, width: w)
             case .flip(let vertical, let p):
                 guard generator.uniform() < p else { continue }
                 if vertical {
@@ -175,7 +225,8 @@ public struct ImageAugmentation: Equatable, Sendable, CustomStringConvertible, E
                 map.then(rowFromY: 1, rowFromX: 0, colFromY: 0, colFromX: 1, rowOffset: top - s, colOffset: left - s, height: h, width: w)
             }
         }
-        return map
+        stages.append(.map(map, height: frames.last!.height, width: frames.last!.width))
+        return stages
     }
 }
 
