@@ -62,6 +62,7 @@ let package = Package(
         .executableTarget(name: "vgg-mini", dependencies: ["Myelin", "MyelinModels"], path: "Examples/VGGMini"),
         .executableTarget(name: "filtering", dependencies: ["Myelin"], path: "Examples/Filtering"),
         .executableTarget(name: "vanishing-gradient", dependencies: ["Myelin"], path: "Examples/VanishingGradient"),
+        .executableTarget(name: "whitening", dependencies: ["Myelin"], path: "Examples/Whitening"),
         .executableTarget(
             name: "elastic-distortion", dependencies: ["Myelin", "MyelinModels"], path: "Examples/ElasticDistortion"),
         .executableTarget(name: "gan-interpolation", dependencies: ["Myelin", "MyelinModels"], path: "Examples/GANInterpolation"),
