@@ -40,7 +40,8 @@ public final class GoogLeNet: Module {
     public let aux2: InceptionAuxiliary
     public let avgpool = AdaptiveAvgPool2d(1)
     public let dropout: Dropout
-    public let fc: Linear
+    /// The head: replace it to fine-tune for other classes (`model.fc = Linear(512, 5)`).
+    public var fc: Linear
 
     public init(classes: Int = 1000, dropout: Float = 0.2, auxiliaryDropout: Float = 0.7, generator: RandomGenerator = .global) {
         let g = generator

@@ -17,7 +17,8 @@ public final class ResNet18: Module {
     public let layer3: Sequential
     public let layer4: Sequential
     public let avgpool = AdaptiveAvgPool2d(1)
-    public let fc: Linear
+    /// The head: replace it to fine-tune for other classes (`model.fc = Linear(512, 5)`).
+    public var fc: Linear
 
     public init(classes: Int = 1000, generator: RandomGenerator = .global) {
         conv1 = Conv2d(3, 64, kernelSize: 7, stride: 2, padding: 3, bias: false, generator: generator)

@@ -7,6 +7,9 @@
 open class Module {
     /// Training mode (dropout active, batch statistics) versus evaluation mode.
     public private(set) var isTraining = true
+    /// Frozen for fine-tuning (`freeze()`): its parameters take no gradient, and its batch norms
+    /// keep their running statistics and normalise by them even in training.
+    public private(set) var isFrozen = false
 
     public init() {}
 
@@ -115,6 +118,24 @@ open class Module {
         isTraining = training
         for (_, child) in namedChildren { child.setTraining(training) }
     }
+
+    /// Freezes this module and its descendants for fine-tuning, as PyTorch users do with
+    /// `requires_grad_(False)` and `eval()` on batch norm: its parameters stop requiring gradients
+    /// (an optimizer skips them; give it `trainableParameters`), and batch norm keeps its running
+    /// statistics and normalises by them, so the frozen part computes exactly what it did.
+    public func freeze() { setFrozen(true) }
+
+    /// Undoes `freeze()`: the parameters require gradients again, batch norm learns its statistics.
+    public func unfreeze() { setFrozen(false) }
+
+    private func setFrozen(_ frozen: Bool) {
+        isFrozen = frozen
+        for (_, parameter) in ownParameters { parameter.requiresGrad = !frozen }
+        for (_, child) in namedChildren { child.setFrozen(frozen) }
+    }
+
+    /// The parameters that are not frozen: what an optimizer of a partly frozen model updates.
+    public var trainableParameters: [Tensor] { parameters.filter(\.requiresGrad) }
 
     /// Clears the gradients of every parameter.
     public func zeroGrad() {

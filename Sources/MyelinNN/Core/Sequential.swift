@@ -27,7 +27,17 @@ public protocol ActivationFusing: Module {
 /// ```
 /// A `Linear` or `Conv2d` directly followed by `ReLU` runs as one fused GEMM with a ReLU epilogue.
 public final class Sequential: Module {
-    public let layers: [Module]
+    public private(set) var layers: [Module]
+
+    /// Layer `index`; setting it replaces the layer (a new head for fine-tuning:
+    /// `model.classifier[5] = Linear(84, 5)`, as PyTorch's `model.classifier[6] = nn.Linear(…)`).
+    public subscript(index: Int) -> Module {
+        get { layers[index] }
+        set {
+            precondition(layers.indices.contains(index), "Sequential: no layer \(index) among \(layers.count)")
+            layers[index] = newValue
+        }
+    }
 
     public init(@ModuleBuilder _ build: () -> [Module]) {
         layers = build()
@@ -56,6 +66,5 @@ public final class Sequential: Module {
         return x
     }
 
-    public subscript(index: Int) -> Module { layers[index] }
     public var count: Int { layers.count }
 }

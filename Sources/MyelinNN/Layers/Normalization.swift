@@ -63,12 +63,14 @@ public class BatchNorm: Module {
         precondition(
             input.shape[1] == features,
             "\(name): input shape \(input.shape) has \(input.shape[1]) channels, but the layer has \(features) features")
-        let useBatchStatistics = isTraining || !trackRunningStatistics
+        // Frozen, it normalises by the statistics it has, in training too, and keeps them.
+        let learning = isTraining && !isFrozen
+        let useBatchStatistics = learning || !trackRunningStatistics
         precondition(
             !useBatchStatistics || input.count / features > 1,
             "\(name): expected more than 1 value per channel when training, got input shape \(input.shape)")
         var factor = momentum ?? 0
-        if isTraining, let numBatchesTracked {
+        if learning, let numBatchesTracked {
             let count = numBatchesTracked.storage.base.assumingMemoryBound(to: Int64.self) + numBatchesTracked.offset
             count.pointee += 1
             if momentum == nil { factor = 1 / Float(count.pointee) }
