@@ -70,6 +70,29 @@ import Testing
         #expect(zip(straight.model.parameters, fresh.model.parameters).contains { $0.scalars != $1.scalars })
     }
 
+    @Test func parameterGroupsAreSavedAndRestored() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("checkpoint-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let grouped: ([Tensor]) -> Optimizer = { parameters in
+            SGD(
+                groups: [
+                    ParameterGroup(Array(parameters.prefix(2)), learningRate: 0.01, weightDecay: 0.1),
+                    ParameterGroup(Array(parameters.dropFirst(2))),
+                ],
+                learningRate: 0.05, momentum: 0.9)
+        }
+        let saved = Run(optimizer: grouped)
+        saved.optimizer.setLearningRate(0.002, ofGroup: 0)
+        try saved.checkpoint.save(to: url)
+        let resumed = Run(optimizer: grouped)
+        _ = try resumed.checkpoint.restore(from: url)
+        #expect(resumed.optimizer.learningRate(forParameter: 0) == 0.002)
+        #expect(resumed.optimizer.groups.map(\.weightDecay) == [0.1, nil])
+        // A run whose optimizer has another number of groups is refused.
+        let ungrouped = Run(optimizer: { SGD($0, learningRate: 0.05, momentum: 0.9) })
+        #expect(throws: (any Error).self) { try ungrouped.checkpoint.restore(from: url) }
+    }
+
     @Test func fileHoldsPyTorchNamesAndOptimizerState() throws {
         let run = Run(optimizer: { Adam($0) })
         run.train(steps: 2)

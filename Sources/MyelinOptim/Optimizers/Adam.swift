@@ -18,12 +18,22 @@ public class Adam: Optimizer {
         epsilon: Float = 1e-8, weightDecay: Float = 0
     ) {
         self.init(
-            parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+            groups: [ParameterGroup(parameters)], learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
             weightDecay: weightDecay, decoupled: false)
     }
 
+    /// Parameter groups with their own learning rate and weight decay.
+    public convenience init(
+        groups: [ParameterGroup], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0
+    ) {
+        self.init(
+            groups: groups, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
+            decoupled: false)
+    }
+
     init(
-        _ parameters: [Tensor], learningRate: Float, beta1: Float, beta2: Float, epsilon: Float,
+        groups: [ParameterGroup], learningRate: Float, beta1: Float, beta2: Float, epsilon: Float,
         weightDecay: Float, decoupled: Bool
     ) {
         precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "\(Self.self): betas (\(beta1), \(beta2)) must be in [0, 1)")
@@ -32,15 +42,16 @@ public class Adam: Optimizer {
         self.epsilon = epsilon
         self.weightDecay = weightDecay
         decoupledWeightDecay = decoupled
-        parameterSteps = Array(repeating: 0, count: parameters.count)
-        super.init(parameters, learningRate: learningRate)
+        parameterSteps = Array(repeating: 0, count: groups.reduce(0) { $0 + $1.parameters.count })
+        super.init(groups: groups, learningRate: learningRate)
     }
 
     public override func update(
         parameter index: Int, weights p: UnsafeMutableBufferPointer<Float>,
         gradient: UnsafeBufferPointer<Float>
     ) {
-        let b1 = beta1, b2 = beta2, eps = epsilon, lr = learningRate, wd = weightDecay
+        let b1 = beta1, b2 = beta2, eps = epsilon
+        let lr = learningRate(forParameter: index), wd = weightDecay(forParameter: index, standard: weightDecay)
         // Bias corrections in double: β^t underflows gracefully and keeps 1 − β^t accurate.
         parameterSteps[index] += 1
         guard p.count > 0 else { return }
@@ -83,7 +94,17 @@ public final class AdamW: Adam {
         epsilon: Float = 1e-8, weightDecay: Float = 0.01
     ) {
         super.init(
-            parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+            groups: [ParameterGroup(parameters)], learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
             weightDecay: weightDecay, decoupled: true)
+    }
+
+    /// Parameter groups with their own learning rate and weight decay.
+    public init(
+        groups: [ParameterGroup], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0.01
+    ) {
+        super.init(
+            groups: groups, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
+            decoupled: true)
     }
 }

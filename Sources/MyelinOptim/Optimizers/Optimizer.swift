@@ -1,13 +1,56 @@
+/// Parameters that train with their own learning rate and weight decay (PyTorch's
+/// `param_groups`): a pretrained body slower than a new head, say, or no decay on biases.
+///
+/// ```swift
+/// let optimizer = SGD(groups: [ParameterGroup(model.features.parameters, learningRate: 1e-4),
+///                              ParameterGroup(model.classifier.parameters)], learningRate: 1e-2, momentum: 0.9)
+/// ```
+public struct ParameterGroup {
+    public var parameters: [Tensor]
+    /// The group's learning rate; nil for the optimizer's.
+    public var learningRate: Float?
+    /// The group's weight decay; nil for the optimizer's.
+    public var weightDecay: Float?
+
+    public init(_ parameters: [Tensor], learningRate: Float? = nil, weightDecay: Float? = nil) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+    }
+}
+
 /// The base of every optimizer: holds the parameters, clears their gradients, and updates them
 /// in place from their gradients in `step()`.
 open class Optimizer {
     public let parameters: [Tensor]
-    /// The step size; learning-rate schedules change it between epochs.
+    /// The step size; learning-rate schedules change it between epochs. Each parameter group's
+    /// rate keeps its ratio to it, so a schedule that halves it halves every group's.
     public var learningRate: Float
     /// Number of `step()` calls so far.
     public internal(set) var stepCount = 0
+    /// Each parameter group's own settings: its learning rate (nil: the optimizer's), given when
+    /// the optimizer's was `reference`, and its weight decay (nil: the optimizer's).
+    public private(set) var groups: [GroupSettings]
+    /// The group of each parameter, by index.
+    public let groupOfParameter: [Int]
 
-    public init(_ parameters: [Tensor], learningRate: Float) {
+    /// A parameter group's own settings (see `groups`).
+    public struct GroupSettings: Equatable, Codable {
+        public var learningRate: Float?
+        public var reference: Float
+        public var weightDecay: Float?
+
+        public init(learningRate: Float?, reference: Float, weightDecay: Float?) {
+            (self.learningRate, self.reference, self.weightDecay) = (learningRate, reference, weightDecay)
+        }
+    }
+
+    public convenience init(_ parameters: [Tensor], learningRate: Float) {
+        self.init(groups: [ParameterGroup(parameters)], learningRate: learningRate)
+    }
+
+    public init(groups: [ParameterGroup], learningRate: Float) {
+        let parameters = groups.flatMap(\.parameters)
         precondition(!parameters.isEmpty, "\(Self.self): got an empty parameter list")
         precondition(learningRate >= 0, "\(Self.self): learning rate \(learningRate) is negative")
         for p in parameters {
@@ -15,8 +58,44 @@ open class Optimizer {
                 p.requiresGrad && p.isContiguous,
                 "\(Self.self): parameters must be contiguous tensors that require gradients (shape \(p.shape))")
         }
+        precondition(
+            Set(parameters.map(ObjectIdentifier.init)).count == parameters.count,
+            "\(Self.self): a parameter is in two groups (or twice in one)")
+        for group in groups {
+            precondition(
+                (group.learningRate ?? 0) >= 0 && (group.weightDecay ?? 0) >= 0,
+                "\(Self.self): a group's learning rate \(group.learningRate ?? 0) and weight decay \(group.weightDecay ?? 0) must be ≥ 0"
+            )
+        }
         self.parameters = parameters
         self.learningRate = learningRate
+        self.groups = groups.map { GroupSettings(learningRate: $0.learningRate, reference: learningRate, weightDecay: $0.weightDecay) }
+        groupOfParameter = groups.enumerated().flatMap { index, group in Array(repeating: index, count: group.parameters.count) }
+    }
+
+    /// The learning rate parameter `index` steps with: its group's, scaled as `learningRate` has
+    /// been since the group's was given (exactly the group's while it has not changed).
+    public func learningRate(forParameter index: Int) -> Float {
+        let group = groups[groupOfParameter[index]]
+        guard let rate = group.learningRate else { return learningRate }
+        guard learningRate != group.reference else { return rate }
+        return group.reference > 0 ? Float(Double(rate) * Double(learningRate) / Double(group.reference)) : rate
+    }
+
+    /// Sets group `group`'s learning rate (later changes of `learningRate` scale it alike).
+    public func setLearningRate(_ rate: Float, ofGroup group: Int) {
+        precondition(rate >= 0 && rate.isFinite, "\(Self.self): group \(group)'s learning rate must be a number ≥ 0, got \(rate)")
+        groups[group].learningRate = rate
+        groups[group].reference = learningRate
+    }
+
+    /// Parameter `index`'s weight decay: its group's, or `standard` (the optimizer's).
+    public func weightDecay(forParameter index: Int, standard: Float) -> Float { groups[groupOfParameter[index]].weightDecay ?? standard }
+
+    /// Sets the groups' settings read from a checkpoint; the count must match.
+    public func loadGroups(_ saved: [GroupSettings]) {
+        precondition(saved.count == groups.count, "\(Self.self): \(saved.count) saved groups for \(groups.count)")
+        groups = saved
     }
 
     /// Forgets every parameter's gradient (call before each `backward()`).

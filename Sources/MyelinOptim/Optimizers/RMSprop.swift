@@ -5,8 +5,18 @@ public final class RMSprop: Optimizer {
     private lazy var squareAverage = makeSlots()
     private lazy var buffer = makeSlots()
 
-    public init(
+    public convenience init(
         _ parameters: [Tensor], learningRate: Float = 0.01, alpha: Float = 0.99, epsilon: Float = 1e-8,
+        momentum: Float = 0, weightDecay: Float = 0
+    ) {
+        self.init(
+            groups: [ParameterGroup(parameters)], learningRate: learningRate, alpha: alpha, epsilon: epsilon, momentum: momentum,
+            weightDecay: weightDecay)
+    }
+
+    /// Parameter groups with their own learning rate and weight decay.
+    public init(
+        groups: [ParameterGroup], learningRate: Float = 0.01, alpha: Float = 0.99, epsilon: Float = 1e-8,
         momentum: Float = 0, weightDecay: Float = 0
     ) {
         precondition(alpha >= 0 && alpha < 1, "RMSprop: alpha \(alpha) must be in [0, 1)")
@@ -14,14 +24,15 @@ public final class RMSprop: Optimizer {
         self.epsilon = epsilon
         self.momentum = momentum
         self.weightDecay = weightDecay
-        super.init(parameters, learningRate: learningRate)
+        super.init(groups: groups, learningRate: learningRate)
     }
 
     public override func update(
         parameter index: Int, weights p: UnsafeMutableBufferPointer<Float>,
         gradient: UnsafeBufferPointer<Float>
     ) {
-        let a = alpha, eps = epsilon, lr = learningRate, mu = momentum, wd = weightDecay
+        let a = alpha, eps = epsilon, mu = momentum
+        let lr = learningRate(forParameter: index), wd = weightDecay(forParameter: index, standard: weightDecay)
         squareAverage[index].withUnsafeMutableScalars { v in
             if mu == 0 {
                 for i in p.indices {

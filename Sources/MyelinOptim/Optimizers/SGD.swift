@@ -6,8 +6,18 @@ public final class SGD: Optimizer {
     private lazy var velocity = makeSlots()
     private var velocityStarted: [Bool]
 
-    public init(
+    public convenience init(
         _ parameters: [Tensor], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
+        weightDecay: Float = 0, nesterov: Bool = false
+    ) {
+        self.init(
+            groups: [ParameterGroup(parameters)], learningRate: learningRate, momentum: momentum, dampening: dampening,
+            weightDecay: weightDecay, nesterov: nesterov)
+    }
+
+    /// Parameter groups with their own learning rate and weight decay.
+    public init(
+        groups: [ParameterGroup], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
         weightDecay: Float = 0, nesterov: Bool = false
     ) {
         precondition(momentum >= 0 && weightDecay >= 0, "SGD: momentum \(momentum) and weight decay \(weightDecay) must be ≥ 0")
@@ -16,15 +26,16 @@ public final class SGD: Optimizer {
         self.dampening = dampening
         self.weightDecay = weightDecay
         self.nesterov = nesterov
-        velocityStarted = Array(repeating: false, count: parameters.count)
-        super.init(parameters, learningRate: learningRate)
+        velocityStarted = Array(repeating: false, count: groups.reduce(0) { $0 + $1.parameters.count })
+        super.init(groups: groups, learningRate: learningRate)
     }
 
     public override func update(
         parameter index: Int, weights p: UnsafeMutableBufferPointer<Float>,
         gradient: UnsafeBufferPointer<Float>
     ) {
-        let lr = learningRate, wd = weightDecay, mu = momentum, nesterov = nesterov
+        let lr = learningRate(forParameter: index), wd = weightDecay(forParameter: index, standard: weightDecay)
+        let mu = momentum, nesterov = nesterov
         // One branch-free loop per case, so each vectorises; large tensors are split over threads.
         guard mu != 0 else {
             parallelFor(p.count, grain: 1 << 15) { begin, end in

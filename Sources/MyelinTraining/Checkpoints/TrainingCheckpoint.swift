@@ -68,7 +68,8 @@ public struct TrainingCheckpoint {
             tensors += optimizer.state.map { ("\(Self.optimizerPrefix)\(name).\($0.0)", $0.1) }
             let saved = SavedOptimizer(
                 kind: String(describing: type(of: optimizer)), learningRate: optimizer.learningRate,
-                counters: Dictionary(uniqueKeysWithValues: optimizer.counters))
+                counters: Dictionary(uniqueKeysWithValues: optimizer.counters),
+                groups: optimizer.groups)
             header["myelin.optimizer.\(name)"] = try CheckpointMetadata.json(saved)
         }
         for (name, generator) in generators {
@@ -137,6 +138,16 @@ public struct TrainingCheckpoint {
             guard saved.learningRate >= 0 && saved.learningRate.isFinite else {
                 throw problem("optimizer \(name)'s learning rate is \(saved.learningRate); a learning rate is a number ≥ 0")
             }
+            if let groups = saved.groups, groups.count != optimizer.groups.count {
+                throw problem("optimizer \(name) had \(groups.count) parameter groups, this run's has \(optimizer.groups.count)")
+            }
+            if let groups = saved.groups,
+                let bad = groups.first(where: { !(($0.learningRate ?? 0) >= 0 && $0.reference >= 0 && ($0.weightDecay ?? 0) >= 0) })
+            {
+                throw problem(
+                    "optimizer \(name) has a parameter group with learning rate \(bad.learningRate ?? 0) and weight decay \(bad.weightDecay ?? 0); both are numbers ≥ 0"
+                )
+            }
             if let (counter, value) = saved.counters.first(where: { $0.value < 0 }) {
                 throw problem("optimizer \(name)'s counter \(counter) is \(value); counters are never negative")
             }
@@ -180,6 +191,7 @@ public struct TrainingCheckpoint {
         for ((_, optimizer), values) in zip(optimizers, optimizerValues) {
             try optimizer.loadState(tensors: values.tensors, counters: values.saved.counters)
             if !keepingLearningRate { optimizer.learningRate = values.saved.learningRate }
+            if let groups = values.saved.groups { optimizer.loadGroups(groups) }
         }
         for ((_, generator), words) in zip(generators, snapshots) { generator.snapshot = words }
         for ((_, tensor), value) in zip(tensors, runValues) { tensor.assign(value) }
@@ -203,4 +215,7 @@ private struct SavedOptimizer: Codable {
     var kind: String
     var learningRate: Float
     var counters: [String: Int]
+    /// Each parameter group's settings (absent in checkpoints written before optimizers had
+    /// groups: those keep the run's own).
+    var groups: [Optimizer.GroupSettings]?
 }
