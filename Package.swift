@@ -63,6 +63,7 @@ let package = Package(
         .executableTarget(name: "filtering", dependencies: ["Myelin"], path: "Examples/Filtering"),
         .executableTarget(name: "vanishing-gradient", dependencies: ["Myelin"], path: "Examples/VanishingGradient"),
         .executableTarget(name: "whitening", dependencies: ["Myelin"], path: "Examples/Whitening"),
+        .executableTarget(name: "overfitting", dependencies: ["Myelin"], path: "Examples/Overfitting"),
         .executableTarget(name: "fine-tuning", dependencies: ["Myelin", "MyelinModels"], path: "Examples/FineTuning"),
         .executableTarget(
             name: "elastic-distortion", dependencies: ["Myelin", "MyelinModels"], path: "Examples/ElasticDistortion"),

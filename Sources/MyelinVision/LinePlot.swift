@@ -9,10 +9,13 @@ public struct LinePlot: Sendable {
     public struct Series: Sendable {
         public var name: String
         public var points: [(x: Double, y: Double)]
+        /// Dots at the points, not joined: a scatter of samples rather than a curve.
+        public var markers: Bool
 
-        public init(name: String, points: [(x: Double, y: Double)]) {
+        public init(name: String, points: [(x: Double, y: Double)], markers: Bool = false) {
             self.name = name
             self.points = points
+            self.markers = markers
         }
 
         /// The curve through `values` at x = `first`, `first + 1`, ... (epochs or steps).
@@ -99,7 +102,13 @@ public struct LinePlot: Sendable {
             "<rect class=\"frame\" x=\"\(svgNumber(f.x))\" y=\"\(svgNumber(f.y))\" width=\"\(svgNumber(f.width))\" height=\"\(svgNumber(f.height))\" fill=\"none\" stroke=\"#4d4d4d\"/>\n"
         for text in layout.texts { s += svgText(text, metrics: metrics, titleSize: titleSize) }
 
-        for (i, curve) in layout.curves.enumerated() where !curve.isEmpty {
+        for (i, curve) in layout.curves.enumerated() where !curve.isEmpty && series[i].markers {
+            let color = LinePlot.color(ofSeries: i).hex
+            s += "<g class=\"series\" data-series=\"\(xmlEscaped(series[i].name))\" fill=\"\(color)\">\n"
+            for point in curve { s += "<circle cx=\"\(svgNumber(point.x))\" cy=\"\(svgNumber(point.y))\" r=\"3.5\"/>\n" }
+            s += "</g>\n"
+        }
+        for (i, curve) in layout.curves.enumerated() where !curve.isEmpty && !series[i].markers {
             let color = LinePlot.color(ofSeries: i).hex
             let points = curve.map { "\(svgNumber($0.x)),\(svgNumber($0.y))" }.joined(separator: " ")
             s += "<polyline class=\"series\" data-series=\"\(xmlEscaped(series[i].name))\" fill=\"none\" stroke=\"\(color)\" "
@@ -182,7 +191,9 @@ public struct LinePlot: Sendable {
 
         for (i, curve) in layout.curves.enumerated() where !curve.isEmpty {
             let color = LinePlot.color(ofSeries: i)
-            if curve.count == 1 {
+            if series[i].markers {
+                for point in curve { canvas.fillCircle(center: point, radius: 3 * Double(scale), color, clip: canvas.bounds) }
+            } else if curve.count == 1 {
                 canvas.fillCircle(center: curve[0], radius: 2.5 * Double(scale), color, clip: canvas.bounds)
             } else {
                 canvas.strokePolyline(curve, color, lineWidth: metrics.lineWidth, clip: canvas.bounds)

@@ -164,6 +164,16 @@ func points(of polyline: [String: String]) -> [(x: Double, y: Double)] {
         #expect(abs(Double(rows.min()!) - 150) < 40)
     }
 
+    /// A scatter: dots where the points are, nothing between them.
+    @Test func markersAreDotsNotALine() {
+        let plot = LinePlot(series: [.init(name: "samples", points: [(0, 0), (1, 1)], markers: true)])
+        let blue = bluePixels(plot.image(width: 400, height: 300))
+        let columns = Set(blue.map(\.x))
+        #expect(!blue.isEmpty && !columns.contains { (150..<250).contains($0) }, "a dot at each end, nothing in the middle")
+        let svg = plot.svg()
+        #expect(svg.components(separatedBy: "<circle").count == 3 && !svg.contains("<polyline"))
+    }
+
     @Test func aRisingLineGoesUpTheImage() {
         let image = LinePlot(series: [.init(name: "", points: [(0, 0), (1, 1)])]).image(width: 400, height: 300)
         let blue = bluePixels(image)
