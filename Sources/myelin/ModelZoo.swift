@@ -7,6 +7,9 @@ import MyelinModels
 enum ZooModel: String, ExpressibleByArgument, CaseIterable {
     case mlp, lenet, cnn
     case vggMini = "vgg-mini"
+    case resnetMini = "resnet-mini"
+    case inceptionMini = "inception-mini"
+    case nin
 
     var summary: String {
         switch self {
@@ -16,6 +19,9 @@ enum ZooModel: String, ExpressibleByArgument, CaseIterable {
             return
                 "the PyTorch MNIST example ConvNet: two 3×3 convolutions, max pooling, dropout, log-softmax (the MNIST ConvNet benchmark's network)"
         case .vggMini: return "VGG-style: three blocks of two 3×3 convolutions with batch norm, global average pooling"
+        case .resnetMini: return "ResNet for digits: three residual stages of 16, 32 and 64 channels, global average pooling"
+        case .inceptionMini: return "GoogLeNet for digits: two Inception modules with max pooling, global average pooling"
+        case .nin: return "Network in Network for digits: three mlpconv blocks, the last one channel per class, global average pooling"
         }
     }
 
@@ -25,6 +31,9 @@ enum ZooModel: String, ExpressibleByArgument, CaseIterable {
         case .lenet: return LeNet(generator: generator)
         case .cnn: return MNISTConvNet(generator: generator)
         case .vggMini: return VGGMini(widths: [16, 32, 64], generator: generator)
+        case .resnetMini: return ResNetMini(generator: generator)
+        case .inceptionMini: return InceptionMini(generator: generator)
+        case .nin: return NetworkInNetwork.mnist(generator: generator)
         }
     }
 
@@ -32,11 +41,12 @@ enum ZooModel: String, ExpressibleByArgument, CaseIterable {
         switch self {
         case .mlp: return 0.1
         case .lenet: return 0.05
-        case .cnn, .vggMini: return 1e-3
+        case .cnn, .vggMini, .resnetMini, .inceptionMini, .nin: return 1e-3
         }
     }
     var batchSize: Int { self == .mlp ? 128 : 64 }
-    var epochs: Int { self == .mlp || self == .lenet ? 3 : 1 }
+    /// Network in Network learns slowly at first (its last block must find the classes by itself).
+    var epochs: Int { self == .mlp || self == .lenet || self == .nin ? 3 : 1 }
     /// The cnn ends in log-softmax, so it trains with the negative log-likelihood.
     var loss: LossFunction {
         self == .cnn ? nllLoss : crossEntropy
@@ -46,7 +56,7 @@ enum ZooModel: String, ExpressibleByArgument, CaseIterable {
         switch self {
         case .mlp, .lenet:
             return (SGD(parameters, learningRate: learningRate, momentum: 0.9), "SGD lr \(learningRate), momentum 0.9")
-        case .cnn, .vggMini:
+        case .cnn, .vggMini, .resnetMini, .inceptionMini, .nin:
             return (Adam(parameters, learningRate: learningRate), "Adam lr \(learningRate)")
         }
     }

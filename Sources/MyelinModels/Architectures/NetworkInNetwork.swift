@@ -11,19 +11,25 @@ import MyelinTensor
 public final class NetworkInNetwork: Module {
     public let features: Sequential
 
-    public init(classes: Int = 1000, inputChannels: Int = 3, dropout: Float = 0.5, generator: RandomGenerator = .global) {
-        features = Sequential {
-            Self.block(inputChannels, 96, kernelSize: 11, stride: 4, padding: 0, generator: generator)
-            MaxPool2d(3, stride: 2)
-            Self.block(96, 256, kernelSize: 5, stride: 1, padding: 2, generator: generator)
-            MaxPool2d(3, stride: 2)
-            Self.block(256, 384, kernelSize: 3, stride: 1, padding: 1, generator: generator)
-            MaxPool2d(3, stride: 2)
-            Dropout(dropout)
-            Self.block(384, classes, kernelSize: 3, stride: 1, padding: 1, generator: generator)
-            AdaptiveAvgPool2d(1)
-            Flatten()
-        }
+    public convenience init(classes: Int = 1000, inputChannels: Int = 3, dropout: Float = 0.5, generator: RandomGenerator = .global) {
+        self.init(
+            layers: Sequential {
+                Self.block(inputChannels, 96, kernelSize: 11, stride: 4, padding: 0, generator: generator)
+                MaxPool2d(3, stride: 2)
+                Self.block(96, 256, kernelSize: 5, stride: 1, padding: 2, generator: generator)
+                MaxPool2d(3, stride: 2)
+                Self.block(256, 384, kernelSize: 3, stride: 1, padding: 1, generator: generator)
+                MaxPool2d(3, stride: 2)
+                Dropout(dropout)
+                Self.block(384, classes, kernelSize: 3, stride: 1, padding: 1, generator: generator)
+                AdaptiveAvgPool2d(1)
+                Flatten()
+            })
+    }
+
+    /// The network of `layers` (`features`): the blocks, the pooling and the flattening.
+    public init(layers: Sequential) {
+        features = layers
     }
 
     /// One "mlpconv" block: a k×k convolution and two 1×1 convolutions, each followed by ReLU.
