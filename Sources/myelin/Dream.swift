@@ -148,7 +148,7 @@ struct Dream: ParsableCommand {
     /// last by default).
     private func convolution(of classifier: TrainedClassifier) throws -> (Tensor) -> Tensor {
         guard let convolutional = classifier.network as? ConvolutionalClassifier else {
-            throw CommandError("\(classifier.model.rawValue) has no convolution to look into: draw its digits (--class)")
+            throw CommandError("\(classifier.model.closedConvolutions) to look into: draw its digits (--class)")
         }
         let count = convolutional.convolutionCount
         guard (1...count).contains(layer ?? count) else {

@@ -114,7 +114,7 @@ struct Explain: ParsableCommand {
         case .gradcam:
             guard let convolutional = network as? ConvolutionalClassifier else {
                 throw CommandError(
-                    "\(classifier.model.rawValue) has no convolution for Grad-CAM to look at: use --method gradient, smoothgrad or integrated"
+                    "\(classifier.model.closedConvolutions) for Grad-CAM to look at: use --method gradient, smoothgrad or integrated"
                 )
             }
             let (features, head) = convolutional.lastConvolution

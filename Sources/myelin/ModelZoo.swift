@@ -44,6 +44,11 @@ enum ZooModel: String, ExpressibleByArgument, CaseIterable {
         case .cnn, .vggMini, .resnetMini, .inceptionMini, .nin: return 1e-3
         }
     }
+    /// Why `explain --method gradcam` and `dream --channels` cannot look into this model's convolutions.
+    var closedConvolutions: String {
+        self == .mlp ? "mlp has no convolution" : "\(rawValue) does not open its convolutions (lenet, cnn and vgg-mini do)"
+    }
+
     var batchSize: Int { self == .mlp ? 128 : 64 }
     /// Network in Network learns slowly at first (its last block must find the classes by itself).
     var epochs: Int { self == .mlp || self == .lenet || self == .nin ? 3 : 1 }
