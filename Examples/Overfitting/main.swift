@@ -93,6 +93,14 @@ func regions(_ model: Module, _ data: TensorDataset) -> Image {
     return Image(width: size, height: size, channels: 3, pixels: pixels)
 }
 
+/// Prints `name` and its figures on one line, and adds each to `metrics` as "PREFIX NAME: LABEL".
+func record(_ name: String, _ figures: [(label: String, value: Double)], prefix: String = "", into metrics: inout [(String, String)]) {
+    // Counts (steps) without decimals, figures with four.
+    let texts = figures.map { String(format: $0.value >= 10 && $0.value.rounded() == $0.value ? "%.0f" : "%.4f", $0.value) }
+    print("  " + name.padding(toLength: 32, withPad: " ", startingAt: 0) + zip(figures, texts).map { "  \($0.label) \($1)" }.joined())
+    metrics += zip(figures, texts).map { ("\(prefix)\(name): \($0.label)", $1) }
+}
+
 do {
     // 1-D: under-, well and overfitted.
     let few = sineSamples(12, seed: 1), validation = sineSamples(200, seed: 2)
@@ -114,14 +122,8 @@ do {
     print("1-D: 12 noisy samples of sin(2πx), \(steps) steps of full-batch Adam; mean squared error:")
     for (name, model) in models {
         let history = try train(model, on: few, validation: validation)
-        let (trainLoss, validationLoss) = (history.last("mean loss")!, history.last("validation loss")!)
-        print(
-            "  " + name.padding(toLength: 28, withPad: " ", startingAt: 0)
-                + String(format: " training %.4f   validation %.4f", trainLoss, validationLoss))
-        metrics += [
-            ("\(name): training loss", String(format: "%.4f", trainLoss)),
-            ("\(name): validation loss", String(format: "%.4f", validationLoss)),
-        ]
+        record(
+            name, [("training loss", history.last("mean loss")!), ("validation loss", history.last("validation loss")!)], into: &metrics)
         fits.append(curve(model, name: name))
         lossCurves.append(LinePlot.Series(name: "\(name), training", values: history.values("mean loss")))
         lossCurves.append(LinePlot.Series(name: "\(name), validation", values: history.values("validation loss")))
@@ -149,8 +151,7 @@ do {
         let values = history.values("validation loss")
         // Early stopping restores the best weights: its result is the best evaluation's.
         let final = name.hasPrefix("early") ? values.min()! : values.last!
-        print("  " + name.padding(toLength: 32, withPad: " ", startingAt: 0) + String(format: " %.4f after %d steps", final, values.count))
-        metrics.append(("remedy \(name): validation loss", String(format: "%.4f", final)))
+        record(name, [("validation loss", final), ("steps", Double(values.count))], prefix: "remedy ", into: &metrics)
         remedyCurves.append(LinePlot.Series(name: name, values: values))
     }
 
@@ -166,15 +167,10 @@ do {
         let history = try fit(
             model, optimizer: Adam(model.parameters, learningRate: 0.01), loss: crossEntropy, on: DataLoader(herd, batchSize: 100),
             epochs: steps, validation: DataLoader(meadow, batchSize: 1000), metrics: [.accuracy], verbose: false)
-        let accuracy = history.last("validation accuracy")!
         let trainAccuracy = model.evaluating { classificationAccuracy(of: { model($0) }, on: herd) }
-        print(
-            "  " + name.padding(toLength: 32, withPad: " ", startingAt: 0)
-                + String(format: " training %.3f   new animals %.3f", trainAccuracy, accuracy))
-        metrics += [
-            ("2-D \(name): training accuracy", String(format: "%.4f", trainAccuracy)),
-            ("2-D \(name): accuracy on new animals", String(format: "%.4f", accuracy)),
-        ]
+        record(
+            name, [("training accuracy", trainAccuracy), ("accuracy on new animals", history.last("validation accuracy")!)], prefix: "2-D ",
+            into: &metrics)
         pictures.append(
             RunPicture(
                 name: "regions-\(key)", caption: "\(name): rabbits (brown) and unicorns (violet) by speed (→) and size (↑)",
