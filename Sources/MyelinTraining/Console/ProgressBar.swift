@@ -15,7 +15,10 @@ public struct ProgressBar {
     private let first: Int
 
     /// Whether standard output is a terminal (bars redraw in place) rather than a file or pipe.
-    public static let isTerminal = isatty(STDOUT_FILENO) != 0
+    /// Under Open MPI's mpirun it never counts as one: mpirun gives every rank a pseudo-terminal,
+    /// even when its own output goes to a file, where redrawn bars would be escape codes.
+    public static let isTerminal =
+        isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] == nil
 
     public init(total: Int, label: String, startingAt done: Int = 0) {
         self.total = max(total, 1)
