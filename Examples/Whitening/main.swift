@@ -3,8 +3,9 @@
 // strongly correlated; whitening removes what neighbours predict and leaves the edges. A larger ε
 // whitens the weak directions less and keeps more of the digit's body.
 //
-// Draws test digits (top row) and their whitened versions for ε = 0.1 and 0.01, and prints how
-// correlated neighbouring pixels are before and after, to the output folder.
+// Draws test digits (top row), their whitened versions for ε = 0.1 and 0.01 and, for comparison,
+// their local contrast normalisation (σ 2), and prints how correlated neighbouring pixels are
+// before and after whitening, to the output folder.
 //
 //   swift run -c release whitening [OUT_DIR]      (default runs/whitening)
 import Foundation
@@ -50,13 +51,23 @@ do {
         metrics.append(("neighbour correlation, ZCA ε \(epsilon)", String(format: "%.3f", correlation)))
         print(String(format: "… after ZCA whitening with ε %.2f: %.3f", epsilon, correlation))
     }
+    // Local contrast normalisation, for comparison: each pixel against its own neighbourhood.
+    let lcn = LocalContrastNormalization(fitting: fitted.reshaped([10_000, 1, 28, 28]), sigma: 2)
+    let normalised = lcn.applied(to: digits)
+    rows.append(
+        (0..<8).map { i in
+            let bound = normalised[i].abs().max().item
+            return Image(normalised[i], scaling: .range(-bound, bound), upscale: 3)
+        })
+    metrics.append(("local contrast normalisation floor", String(format: "%.4f", lcn.floor)))
     let picture = Image.grid(rows.flatMap { $0 }, columns: 8, padding: 2, background: 64)
     let outputs = RunOutputs(
         title: "ZCA whitening", summary: "MNIST test digits and their ZCA-whitened versions, fitted on 10,000 training digits.",
         settings: [("fitted on", "10,000 MNIST training digits, 784 pixels each")], metrics: metrics,
         pictures: [
             RunPicture(
-                name: "whitened-digits", caption: "Test digits (top), ZCA-whitened with ε 0.1 (middle) and ε 0.01 (bottom)",
+                name: "whitened-digits",
+                caption: "Test digits (top), ZCA-whitened with ε 0.1 and ε 0.01, and local-contrast-normalised (σ 2, bottom)",
                 image: picture)
         ])
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

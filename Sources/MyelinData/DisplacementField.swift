@@ -1,4 +1,3 @@
-import Foundation
 import MyelinTensor
 
 /// An elastic distortion's displacement of every pixel of a `height` × `width` image (Simard et
@@ -15,43 +14,9 @@ struct DisplacementField {
         self.height = height
         self.width = width
         let count = height * width
-        let kernel = Self.gaussian(sigma: sigma)
-        dy = Self.smoothed((0..<count).map { _ in generator.uniform(-1, 1) }, height, width, kernel).map { $0 * alpha }
-        dx = Self.smoothed((0..<count).map { _ in generator.uniform(-1, 1) }, height, width, kernel).map { $0 * alpha }
-    }
-
-    /// The normalised Gaussian of `sigma`, out to 3σ on each side.
-    static func gaussian(sigma: Float) -> [Float] {
-        let radius = Int((3 * sigma).rounded(.up))
-        let spread = 2 * sigma * sigma
-        let weights: [Float] = (-radius...radius).map { offset in
-            let squared = Float(offset * offset)
-            return Float(Foundation.exp(Double(-squared / spread)))
-        }
-        let total = weights.reduce(0, +)
-        return weights.map { $0 / total }
-    }
-
-    /// `values` (a `height` × `width` plane) convolved with `kernel` along rows, then columns,
-    /// clamping at the edges.
-    static func smoothed(_ values: [Float], _ height: Int, _ width: Int, _ kernel: [Float]) -> [Float] {
-        let radius = kernel.count / 2
-        var rows = [Float](repeating: 0, count: values.count), result = rows
-        for y in 0..<height {
-            for x in 0..<width {
-                var sum: Float = 0
-                for (k, weight) in kernel.enumerated() { sum += weight * values[y * width + min(max(x + k - radius, 0), width - 1)] }
-                rows[y * width + x] = sum
-            }
-        }
-        for y in 0..<height {
-            for x in 0..<width {
-                var sum: Float = 0
-                for (k, weight) in kernel.enumerated() { sum += weight * rows[min(max(y + k - radius, 0), height - 1) * width + x] }
-                result[y * width + x] = sum
-            }
-        }
-        return result
+        let kernel = GaussianSmoothing.kernel(sigma: sigma)
+        dy = GaussianSmoothing.smoothed((0..<count).map { _ in generator.uniform(-1, 1) }, height, width, kernel).map { $0 * alpha }
+        dx = GaussianSmoothing.smoothed((0..<count).map { _ in generator.uniform(-1, 1) }, height, width, kernel).map { $0 * alpha }
     }
 
     /// Writes the plane `source` moved by the field into `output` (both `height` × `width`).

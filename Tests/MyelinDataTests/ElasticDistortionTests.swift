@@ -29,9 +29,9 @@ import Testing
     }
 
     @Test func theSmoothingKernelIsANormalisedGaussianAndKeepsAConstant() {
-        let kernel = DisplacementField.gaussian(sigma: 2)
+        let kernel = GaussianSmoothing.kernel(sigma: 2)
         #expect(kernel.count == 13 && abs(kernel.reduce(0, +) - 1) < 1e-6 && kernel[6] == kernel.max())
-        let smoothed = DisplacementField.smoothed([Float](repeating: 0.25, count: 35), 5, 7, kernel)
+        let smoothed = GaussianSmoothing.smoothed([Float](repeating: 0.25, count: 35), 5, 7, kernel)
         #expect(smoothed.allSatisfy { abs($0 - 0.25) < 1e-6 })
     }
 
