@@ -65,11 +65,11 @@ public struct ZCAWhitening: FeatureNormalizer, Codable, Equatable {
             let identity = Tensor.eye(f)
             var y = a / norm, z = identity
             for _ in 0..<100 {
-                let t = (identity * 3 - matmul(z, y)) / 2
+                // Converged when Z·Y is the identity to float32 precision; the product serves the step too.
+                let product = matmul(z, y)
+                if (product - identity).abs().max().item < 1e-5 { break }
+                let t = (identity * 3 - product) / 2
                 (y, z) = (matmul(y, t), matmul(t, z))
-                // Converged when Z·Y is the identity to float32 precision.
-                let error = (matmul(z, y) - identity).abs().max().item
-                if error < 1e-5 { break }
             }
             let scale = norm.squareRoot()
             return (z / scale, y * scale)

@@ -108,10 +108,16 @@ final class MPILibrary {
         }
     }
 
+    /// The datatypes looked up so far, by symbol: every collective needs one, and `dlsym` is a
+    /// string lookup. (Calls come one at a time: MPI_THREAD_SERIALIZED.)
+    private var datatypes: [String: Handle] = [:]
+
     func datatype<T: CollectiveElement>(_ type: T.Type) -> Handle {
+        if let handle = datatypes[T.mpiDatatypeSymbol] { return handle }
         guard let address = dlsym(library, T.mpiDatatypeSymbol) else {
             fatalError("MPI: \(path) has no datatype \(T.mpiDatatypeSymbol) for \(T.self)")
         }
+        datatypes[T.mpiDatatypeSymbol] = Handle(address)
         return Handle(address)
     }
 

@@ -49,10 +49,16 @@ public func batchNorm(
     let px = UnsafePointer(x.floatPointer)
     // Synchronised: the sums (and the count, after them) are every process's together.
     let synchronize = training ? sumAcrossProcesses : nil
-    let total = synchronize.map { Int($0([Double(m)])[0]) } ?? m
+    var total = m
     let mean: [Float], invStd: [Float]
     if training {
-        let sums = synchronize.map { $0(layout.sums(px)) } ?? layout.sums(px)
+        // The count travels with the sums: one exchange for both.
+        var sums = layout.sums(px)
+        if let synchronize {
+            let summed = synchronize(sums + [Double(m)])
+            sums = Array(summed[..<c])
+            total = Int(summed[c])
+        }
         mean = sums.map { Float($0 / Double(total)) }
         let local = layout.squaredDeviations(px, mean)
         let squares = synchronize.map { $0(local) } ?? local
