@@ -1,26 +1,51 @@
-// 2-D convolution as GEMM: each image is lowered to a column matrix (im2col) whose rows are the
-// (channel, kernel row, kernel column) taps and whose columns are the output pixels, so that
+// 2-D convolution as GEMM: the input is lowered to a column matrix (im2col) whose rows are the
+// (channel, kernel row, kernel column) taps and whose columns are output pixels, so that
 //
-//   forward:          Y[n]  (Cout × P)  = W (Cout × K) · col(X[n]) (K × P)        + bias
-//   input gradient:   dX[n]             = col2im(Wᵀ (K × Cout) · dY[n] (Cout × P))
-//   weight gradient:  dW    (Cout × K)  = Σₙ dY[n] (Cout × P) · col(X[n])ᵀ (P × K)
+//   forward:          Y  (Cout × cols)  = W (Cout × K) · col(X) (K × cols)          + bias
+//   input gradient:   dX                = col2im(Wᵀ (K × Cout) · dY (Cout × cols))
+//   weight gradient:  dW (Cout × K)     = Σ dY (Cout × cols) · col(X)ᵀ (cols × K)
 //
-// with K = Cin/groups · kh · kw and P = OH · OW, one GEMM per image and group. A column matrix is
-// one image's worth (it stays in L2), rebuilt in the backward pass rather than stored. Images are
-// split over the thread pool, each thread with its own column buffer; with fewer images than
-// threads the GEMM itself is split instead.
+// with K = Cin/groups · kh · kw, one GEMM per group and block of columns. The N·P columns of a
+// batch (P = OH · OW pixels an image) are taken a block at a time, sized for the two things that
+// make a convolution slow:
+// - Large images (224×224): one image's column matrix would be tens of MB, written and read back
+//   from memory. A block is a few output rows of one image, so that its columns and its output tile
+//   stay in L2.
+// - Small images (7×7 at the end of a ResNet): a GEMM 49 columns wide packs the whole weight for
+//   little work. A block is several whole images, gathered side by side, so that one packing of the
+//   weight serves them all.
+// Both ways, a block is at least BLOCK_MIN_COLUMNS wide.
+// Columns are rebuilt in the backward pass rather than stored. Blocks are split over the thread
+// pool, each thread with its own buffers; with too few to go round, the GEMMs are split instead.
 #include <string.h>
 
 #include "internal.h"
 
-enum { SCRATCH_COLUMNS = 3, SCRATCH_PARTIALS = 4, SCRATCH_GRADIENT = 5 };
+enum {
+    SCRATCH_COLUMNS = 3,
+    SCRATCH_PARTIALS = 4,
+    SCRATCH_TILE = 5,
+    // A block is at least this many GEMM columns wide where the batch has them: narrower blocks
+    // (ResNet-18's 14×14 layers cut into 7-row blocks ran at 125 GFLOP/s instead of 165) pack the
+    // weight and start the GEMM for too little work.
+    BLOCK_MIN_COLUMNS = 512,
+};
 
 typedef struct {
     const myelin_conv2d_shape *s;
     int64_t taps;   // K: rows of a group's column matrix
     int64_t pixels; // P: output pixels of one image
     int direct;     // 1×1, stride 1, no padding, output as large as the input: the image is its own column matrix
+    int64_t images_per_block; // > 1: a block is that many whole images side by side
+    int64_t rows_per_block;   // else a block is this many output rows of one image (all: OH)
+    int64_t blocks_per_image; // 1 when images_per_block > 1
+    int64_t units;            // images (each with its blocks), or blocks of whole images
 } geometry;
+
+/// Output rows [row, row + rows) of images [image, image + images): images > 1 only with all rows.
+typedef struct {
+    int64_t image, images, row, rows;
+} block;
 
 static geometry make_geometry(const myelin_conv2d_shape *s) {
     geometry g = {.s = s};
@@ -31,25 +56,114 @@ static geometry make_geometry(const myelin_conv2d_shape *s) {
     g.direct = s->kernel_height == 1 && s->kernel_width == 1 && s->stride_height == 1 && s->stride_width == 1 &&
                s->padding_height == 0 && s->padding_width == 0 &&
                s->out_height == s->in_height && s->out_width == s->in_width;
+    // Columns whose taps and outputs fill half of L2 (the other half for the GEMM's packed panels).
+    const int64_t column_floats = g.taps + s->out_channels / s->groups;
+    int64_t fit = myelin_l2_cache_bytes() / 2 / (int64_t)sizeof(float) / (column_floats > 0 ? column_floats : 1);
+    if (fit < BLOCK_MIN_COLUMNS) fit = BLOCK_MIN_COLUMNS;
+    g.images_per_block = 1;
+    g.rows_per_block = s->out_height;
+    g.blocks_per_image = 1;
+    if (g.pixels > fit && s->out_height > 1) {
+        // Equal blocks of whole rows: 224 rows as 75 blocks of 3, not 74 of 3 and one of 2.
+        const int64_t wanted = (g.pixels + fit - 1) / fit;
+        g.rows_per_block = (s->out_height + wanted - 1) / wanted;
+        g.blocks_per_image = (s->out_height + g.rows_per_block - 1) / g.rows_per_block;
+    } else if (g.pixels > 0 && g.pixels < BLOCK_MIN_COLUMNS && s->batch > 1) {
+        const int64_t wanted = (s->batch * g.pixels + BLOCK_MIN_COLUMNS - 1) / BLOCK_MIN_COLUMNS;
+        g.images_per_block = (s->batch + wanted - 1) / wanted;
+    }
+    g.units = (s->batch + g.images_per_block - 1) / g.images_per_block;
     return g;
 }
 
-/// col[(c·kh + i)·kw + j][oh·OW + ow] = x[c][oh·sh − ph + i·dh][ow·sw − pw + j·dw], or 0 outside the
-/// image, for `channels` channels of one image starting at x. Rows are short (a few dozen floats),
-/// so plain loops, which the compiler vectorises, beat calls to memcpy and memset.
-static void im2col(const myelin_conv2d_shape *s, const float *x, int64_t channels, float *col) {
-    const int64_t H = s->in_height, W = s->in_width, OH = s->out_height, OW = s->out_width;
+/// Unit u's block b (b < blocks_in_unit).
+static int64_t blocks_in_unit(const geometry *g) { return g->images_per_block > 1 ? 1 : g->blocks_per_image; }
+
+static block block_of(const geometry *g, int64_t unit, int64_t b) {
+    const myelin_conv2d_shape *s = g->s;
+    block k = {unit * g->images_per_block, g->images_per_block, b * g->rows_per_block, g->rows_per_block};
+    if (k.image + k.images > s->batch) k.images = s->batch - k.image;
+    if (k.row + k.rows > s->out_height) k.rows = s->out_height - k.row;
+    return k;
+}
+
+static int64_t block_width(const geometry *g, block k) { return k.images * k.rows * g->s->out_width; }
+
+/// With stride 1 and the output as wide as the input (as with "same" padding), output pixel
+/// (oh, ow) of tap (i, j) reads input pixel (oh + di, ow + dj): one constant offset away in the
+/// plane's memory. So a tap's row of the column matrix is one shifted copy of the plane, a long
+/// vectorised copy instead of one short copy per output row. Only its edge columns (ow < lo or
+/// ow ≥ hi, which read past the row's ends: in memory, the neighbouring row) must be zero.
+static int shifted_layout(const myelin_conv2d_shape *s) {
+    return s->stride_height == 1 && s->stride_width == 1 && s->out_width == s->in_width;
+}
+
+/// Tap (i, j) of output rows [row, row + rows) in the shifted layout: rows [r_lo, r_hi) read
+/// inside the image; elements [dst, dst + count) of the tap's row copy the plane's [src, src + count),
+/// clipped to the plane (what the clipping drops are edge columns); columns [lo, hi) are inside.
+typedef struct {
+    int64_t r_lo, r_hi, dst, src, count, lo, hi;
+} tap_span;
+
+static tap_span span_of_tap(const myelin_conv2d_shape *s, int64_t i, int64_t j, int64_t row, int64_t rows) {
+    const int64_t W = s->in_width, plane = s->in_height * W;
+    const int64_t di = i * s->dilation_height - s->padding_height, dj = j * s->dilation_width - s->padding_width;
+    tap_span t;
+    myelin_valid_columns(dj, 1, W, W, &t.lo, &t.hi);
+    t.r_lo = -di - row > 0 ? -di - row : 0;
+    t.r_hi = s->in_height - di - row < rows ? s->in_height - di - row : rows;
+    if (t.r_lo > t.r_hi) t.r_lo = t.r_hi;
+    t.dst = t.r_lo * W;
+    t.src = (row + t.r_lo + di) * W + dj;
+    t.count = (t.r_hi - t.r_lo) * W;
+    if (t.src < 0) {
+        t.dst -= t.src;
+        t.count += t.src;
+        t.src = 0;
+    }
+    if (t.src + t.count > plane) t.count = plane - t.src;
+    if (t.count < 0) t.count = 0;
+    return t;
+}
+
+/// Zeroes the edge columns of rows [r_lo, r_hi) of a tap's row in the shifted layout.
+static void zero_edges(float *tap, int64_t width, tap_span t) {
+    if (t.lo == 0 && t.hi == width) return;
+    for (int64_t r = t.r_lo; r < t.r_hi; r++) {
+        float *line = tap + r * width;
+        for (int64_t ow = 0; ow < t.lo; ow++) line[ow] = 0;
+        for (int64_t ow = t.hi; ow < width; ow++) line[ow] = 0;
+    }
+}
+
+/// Columns [0, rows·OW) of a column matrix with rows `ld` apart: col[(c·kh + i)·kw + j][…] =
+/// x[c][oh·sh − ph + i·dh][ow·sw − pw + j·dw] for output rows oh in [row, row + rows), or 0 outside
+/// the image, for `channels` channels of one image starting at x. Outside the shifted layout, rows
+/// are short (a few dozen floats), so plain loops, which the compiler vectorises, beat calls to
+/// memcpy and memset.
+static void im2col(const myelin_conv2d_shape *s, const float *x, int64_t channels, int64_t row, int64_t rows,
+                   float *col, int64_t ld) {
+    const int64_t H = s->in_height, W = s->in_width, OW = s->out_width;
     const int64_t sh = s->stride_height, sw = s->stride_width;
+    const int shifted = shifted_layout(s);
     for (int64_t c = 0; c < channels; c++) {
         for (int64_t i = 0; i < s->kernel_height; i++) {
             for (int64_t j = 0; j < s->kernel_width; j++) {
+                float *tap = col + ((c * s->kernel_height + i) * s->kernel_width + j) * ld;
+                if (shifted) {
+                    const tap_span t = span_of_tap(s, i, j, row, rows);
+                    memset(tap, 0, (size_t)(t.r_lo * W) * sizeof(float));
+                    memset(tap + t.r_hi * W, 0, (size_t)((rows - t.r_hi) * W) * sizeof(float));
+                    memcpy(tap + t.dst, x + c * H * W + t.src, (size_t)t.count * sizeof(float));
+                    zero_edges(tap, W, t);
+                    continue;
+                }
                 const int64_t first = j * s->dilation_width - s->padding_width;
                 int64_t lo, hi;
                 myelin_valid_columns(first, sw, W, OW, &lo, &hi);
-                float *row = col + ((c * s->kernel_height + i) * s->kernel_width + j) * OH * OW;
-                for (int64_t oh = 0; oh < OH; oh++) {
-                    float *restrict dst = row + oh * OW;
-                    const int64_t ih = oh * sh - s->padding_height + i * s->dilation_height;
+                for (int64_t r = 0; r < rows; r++) {
+                    float *restrict dst = tap + r * OW;
+                    const int64_t ih = (row + r) * sh - s->padding_height + i * s->dilation_height;
                     if (ih < 0 || ih >= H) {
                         for (int64_t ow = 0; ow < OW; ow++) dst[ow] = 0;
                         continue;
@@ -68,21 +182,32 @@ static void im2col(const myelin_conv2d_shape *s, const float *x, int64_t channel
     }
 }
 
-/// The adjoint of im2col: x[c][ih][iw] += col[tap][pixel] for every tap that reads (ih, iw).
-static void col2im(const myelin_conv2d_shape *s, const float *col, int64_t channels, float *x) {
-    const int64_t H = s->in_height, W = s->in_width, OH = s->out_height, OW = s->out_width;
+/// The adjoint of im2col: x[c][ih][iw] += col[tap][pixel] for every tap that reads (ih, iw). In the
+/// shifted layout the edge columns of `col` are zeroed first, so that each tap is one long add.
+static void col2im(const myelin_conv2d_shape *s, float *col, int64_t ld, int64_t channels, int64_t row, int64_t rows,
+                   float *x) {
+    const int64_t H = s->in_height, W = s->in_width, OW = s->out_width;
     const int64_t sh = s->stride_height, sw = s->stride_width;
+    const int shifted = shifted_layout(s);
     for (int64_t c = 0; c < channels; c++) {
         for (int64_t i = 0; i < s->kernel_height; i++) {
             for (int64_t j = 0; j < s->kernel_width; j++) {
+                float *tap = col + ((c * s->kernel_height + i) * s->kernel_width + j) * ld;
+                if (shifted) {
+                    const tap_span t = span_of_tap(s, i, j, row, rows);
+                    zero_edges(tap, W, t);
+                    const float *restrict src = tap + t.dst;
+                    float *restrict dst = x + c * H * W + t.src;
+                    for (int64_t e = 0; e < t.count; e++) dst[e] += src[e];
+                    continue;
+                }
                 const int64_t first = j * s->dilation_width - s->padding_width;
                 int64_t lo, hi;
                 myelin_valid_columns(first, sw, W, OW, &lo, &hi);
-                const float *row = col + ((c * s->kernel_height + i) * s->kernel_width + j) * OH * OW;
-                for (int64_t oh = 0; oh < OH; oh++) {
-                    const int64_t ih = oh * sh - s->padding_height + i * s->dilation_height;
+                for (int64_t r = 0; r < rows; r++) {
+                    const int64_t ih = (row + r) * sh - s->padding_height + i * s->dilation_height;
                     if (ih < 0 || ih >= H) continue;
-                    const float *restrict src = row + oh * OW;
+                    const float *restrict src = tap + r * OW;
                     float *restrict dst = x + (c * H + ih) * W;
                     if (sw == 1) {
                         for (int64_t ow = lo; ow < hi; ow++) dst[ow + first] += src[ow];
@@ -95,24 +220,60 @@ static void col2im(const myelin_conv2d_shape *s, const float *col, int64_t chann
     }
 }
 
-/// The column matrix of group g of image n: the image itself when direct, else im2col into `buffer`.
-static const float *columns(const geometry *g, const float *input, int64_t n, int64_t group, float *buffer) {
+/// A matrix operand: element (r, c) at data[r·ld + c].
+typedef struct {
+    const float *data;
+    int64_t ld;
+} operand;
+
+static const float *group_input(const geometry *g, const float *input, int64_t n, int64_t group) {
     const myelin_conv2d_shape *s = g->s;
     const int64_t channels = s->in_channels / s->groups;
-    const float *x = input + (n * s->in_channels + group * channels) * s->in_height * s->in_width;
-    if (g->direct) return x;
-    im2col(s, x, channels, buffer);
-    return buffer;
+    return input + (n * s->in_channels + group * channels) * s->in_height * s->in_width;
 }
 
-static float *column_buffer(const geometry *g) {
-    return g->direct ? NULL : myelin_scratch(SCRATCH_COLUMNS, (size_t)(g->taps * g->pixels));
+/// The column matrix of one group of a block: the image itself when direct (one image), else
+/// im2col of each image side by side into `buffer`.
+static operand columns(const geometry *g, const float *input, block k, int64_t group, float *buffer) {
+    const myelin_conv2d_shape *s = g->s;
+    if (g->direct && k.images == 1)
+        return (operand){group_input(g, input, k.image, group) + k.row * s->out_width, g->pixels};
+    const int64_t width = block_width(g, k), per_image = k.rows * s->out_width;
+    for (int64_t j = 0; j < k.images; j++)
+        im2col(s, group_input(g, input, k.image + j, group), s->in_channels / s->groups, k.row, k.rows,
+               buffer + j * per_image, width);
+    return (operand){buffer, width};
 }
 
-/// Runs task over [0, count) (images, or chunks of them): split over the pool when there are two
-/// or more, else on this thread, where each GEMM then uses the pool.
+/// Channels [0, C) of a block of an [N][C][P] tensor t (an output, or its gradient) as a C × width
+/// matrix: in place when that is possible (one image, no mask), else copied into `buffer`, where
+/// `mask` (a fused ReLU's output) zeroes what it does.
+static operand gathered(const geometry *g, const float *t, const float *mask, block k, float *buffer) {
+    const myelin_conv2d_shape *s = g->s;
+    const int64_t C = s->out_channels, P = g->pixels, first = k.row * s->out_width;
+    if (k.images == 1 && !mask) return (operand){t + k.image * C * P + first, P};
+    const int64_t width = block_width(g, k), per_image = k.rows * s->out_width;
+    for (int64_t j = 0; j < k.images; j++) {
+        for (int64_t c = 0; c < C; c++) {
+            const int64_t at = ((k.image + j) * C + c) * P + first;
+            const float *restrict src = t + at;
+            float *restrict dst = buffer + c * width + j * per_image;
+            if (mask) {
+                const float *restrict m = mask + at;
+                for (int64_t p = 0; p < per_image; p++) dst[p] = m[p] > 0 ? src[p] : 0;
+            } else {
+                for (int64_t p = 0; p < per_image; p++) dst[p] = src[p];
+            }
+        }
+    }
+    return (operand){buffer, width};
+}
+
+/// Runs task over [0, count): split over the pool when that gives every thread the same share or
+/// at least two, else on this thread, where each GEMM then uses the pool.
 static void split_over_pool(int64_t count, myelin_task task, void *context) {
-    if (count >= 2 && myelin_thread_count() >= 2) {
+    const int64_t threads = myelin_thread_count();
+    if (threads >= 2 && count >= threads && (count % threads == 0 || count >= 2 * threads)) {
         myelin_parallel_for(count, 1, task, context);
     } else {
         task(context, 0, count);
@@ -128,36 +289,52 @@ typedef struct {
     myelin_activation activation;
 } forward_job;
 
-static void forward_images(void *context, int64_t begin, int64_t end) {
-    const forward_job *job = context;
+static void forward_block(const forward_job *job, block k, float *buffer, float *tile) {
     const geometry *g = &job->g;
     const myelin_conv2d_shape *s = g->s;
-    const int64_t out_per_group = s->out_channels / s->groups;
-    float *buffer = column_buffer(g);
-    for (int64_t n = begin; n < end; n++) {
-        for (int64_t group = 0; group < s->groups; group++) {
-            const float *col = columns(g, job->input, n, group, buffer);
-            float *y = job->output + (n * s->out_channels + group * out_per_group) * g->pixels;
-            // The GEMM's bias runs along columns; ours runs along rows, so it is laid down first.
-            if (job->bias) {
-                for (int64_t c = 0; c < out_per_group; c++) {
-                    const float b = job->bias[group * out_per_group + c];
-                    float *row = y + c * g->pixels;
-                    for (int64_t p = 0; p < g->pixels; p++) row[p] = b;
-                }
+    const int64_t out_per_group = s->out_channels / s->groups, width = block_width(g, k);
+    const int64_t P = g->pixels, first = k.row * s->out_width;
+    for (int64_t group = 0; group < s->groups; group++) {
+        const operand col = columns(g, job->input, k, group, buffer);
+        // One image's output is written in place; several are multiplied into a tile, then copied out.
+        float *y = k.images == 1 ? job->output + (k.image * s->out_channels + group * out_per_group) * P + first : tile;
+        const int64_t ldy = k.images == 1 ? P : width;
+        // The GEMM's bias runs along columns; ours runs along rows, so it is laid down first.
+        if (job->bias) {
+            for (int64_t c = 0; c < out_per_group; c++) {
+                const float b = job->bias[group * out_per_group + c];
+                float *row = y + c * ldy;
+                for (int64_t p = 0; p < width; p++) row[p] = b;
             }
-            myelin_sgemm(out_per_group, g->pixels, g->taps, 1.0f,
-                         job->weight + group * out_per_group * g->taps, g->taps, 1,
-                         col, g->pixels, 1,
-                         job->bias ? 1.0f : 0.0f, y, g->pixels, NULL, job->activation);
         }
+        myelin_sgemm(out_per_group, width, g->taps, 1.0f, job->weight + group * out_per_group * g->taps, g->taps, 1,
+                     col.data, col.ld, 1, job->bias ? 1.0f : 0.0f, y, ldy, NULL, job->activation);
+        if (k.images == 1) continue;
+        for (int64_t j = 0; j < k.images; j++)
+            for (int64_t c = 0; c < out_per_group; c++)
+                memcpy(job->output + ((k.image + j) * s->out_channels + group * out_per_group + c) * P,
+                       tile + c * width + j * P, (size_t)P * sizeof(float));
     }
+}
+
+static void forward_units(void *context, int64_t begin, int64_t end) {
+    const forward_job *job = context;
+    const geometry *g = &job->g;
+    const int64_t widest = g->images_per_block * g->rows_per_block * g->s->out_width;
+    float *buffer =
+        g->direct && g->images_per_block == 1 ? NULL : myelin_scratch(SCRATCH_COLUMNS, (size_t)(g->taps * widest));
+    float *tile = g->images_per_block > 1
+                      ? myelin_scratch(SCRATCH_TILE, (size_t)(g->s->out_channels / g->s->groups * widest))
+                      : NULL;
+    for (int64_t u = begin; u < end; u++)
+        for (int64_t b = 0; b < blocks_in_unit(g); b++) forward_block(job, block_of(g, u, b), buffer, tile);
 }
 
 void myelin_conv2d_forward(const myelin_conv2d_shape *shape, const float *input, const float *weight,
                            const float *bias, float *output, myelin_activation activation) {
     forward_job job = {make_geometry(shape), input, weight, bias, output, activation};
-    split_over_pool(shape->batch, forward_images, &job);
+    // Units, not blocks, are shared out: an image's row blocks share the cache lines at their edges.
+    split_over_pool(job.g.units, forward_units, &job);
 }
 
 // MARK: - Backward
@@ -166,23 +343,12 @@ typedef struct {
     geometry g;
     const float *input, *weight, *grad_output, *relu_output;
     float *grad_input;
-    float *partials;      // one weight-and-bias gradient per chunk; NULL when not wanted
+    float *grad_weight, *grad_bias; // where a single chunk writes its sums
+    float *partials;      // with several chunks, one weight-and-bias gradient each; NULL when not wanted
     int64_t chunk_stride; // floats per chunk: Cout·K weights, then Cout biases
     int64_t chunks;
     int with_weight, with_bias;
 } backward_job;
-
-/// The gradient at the output of image n, masked by ReLU's derivative (into `buffer`) when the
-/// forward pass applied one.
-static const float *output_gradient(const backward_job *job, int64_t n, float *buffer) {
-    const int64_t size = job->g.s->out_channels * job->g.pixels;
-    const float *dy = job->grad_output + n * size;
-    if (!job->relu_output) return dy;
-    const float *restrict y = job->relu_output + n * size;
-    float *restrict masked = buffer;
-    for (int64_t e = 0; e < size; e++) masked[e] = y[e] > 0 ? dy[e] : 0;
-    return masked;
-}
 
 /// Σ x[0..<n] in eight interleaved partial sums (vectorisable, and not one long chain of dependent
 /// adds), always added in the same order.
@@ -197,47 +363,66 @@ static float row_sum(const float *x, int64_t n) {
     return sum;
 }
 
-static void backward_chunks(void *context, int64_t begin, int64_t end) {
-    const backward_job *job = context;
+/// Adds block k's share to the chunk's weight and bias gradients (dw, db: overwritten when first)
+/// and writes its share of the input gradient.
+static void backward_block(const backward_job *job, block k, int first, float *dw, float *db, float *buffer,
+                           float *tile) {
     const geometry *g = &job->g;
     const myelin_conv2d_shape *s = g->s;
     const int64_t out_per_group = s->out_channels / s->groups, in_per_group = s->in_channels / s->groups;
-    const int64_t image = s->in_channels * s->in_height * s->in_width, plane = s->in_height * s->in_width;
-    float *buffer = column_buffer(g);
-    float *masked = job->relu_output ? myelin_scratch(SCRATCH_GRADIENT, (size_t)(s->out_channels * g->pixels)) : NULL;
-    for (int64_t chunk = begin; chunk < end; chunk++) {
-        float *dw = job->partials ? job->partials + chunk * job->chunk_stride : NULL;
-        float *db = dw ? dw + s->out_channels * g->taps : NULL;
-        const int64_t first = s->batch * chunk / job->chunks, last = s->batch * (chunk + 1) / job->chunks;
-        for (int64_t n = first; n < last; n++) {
-            const float *dy_image = output_gradient(job, n, masked);
-            float *dx = job->grad_input ? job->grad_input + n * image : NULL;
-            if (dx && !g->direct) memset(dx, 0, (size_t)image * sizeof(float));
-            for (int64_t group = 0; group < s->groups; group++) {
-                const float *dy = dy_image + group * out_per_group * g->pixels;
-                const float *w = job->weight ? job->weight + group * out_per_group * g->taps : NULL;
-                if (job->with_weight) {
-                    // dW_group (+)= dY_group · colᵀ, colᵀ read through its strides.
-                    const float *col = columns(g, job->input, n, group, buffer);
-                    myelin_sgemm(out_per_group, g->taps, g->pixels, 1.0f, dy, g->pixels, 1, col, 1, g->pixels,
-                                 n == first ? 0.0f : 1.0f, dw + group * out_per_group * g->taps, g->taps, NULL,
-                                 MYELIN_ACTIVATION_NONE);
-                }
-                if (dx) {
-                    // dcol = W_groupᵀ · dY_group (into dX itself when the image is its own columns), folded back.
-                    float *dcol = g->direct ? dx + group * in_per_group * plane : buffer;
-                    myelin_sgemm(g->taps, g->pixels, out_per_group, 1.0f, w, 1, g->taps, dy, g->pixels, 1,
-                                 0.0f, dcol, g->pixels, NULL, MYELIN_ACTIVATION_NONE);
-                    if (!g->direct) col2im(s, dcol, in_per_group, dx + group * in_per_group * plane);
-                }
-            }
-            if (job->with_bias) {
-                for (int64_t c = 0; c < s->out_channels; c++) {
-                    const float sum = row_sum(dy_image + c * g->pixels, g->pixels);
-                    db[c] = n == first ? sum : db[c] + sum;
-                }
-            }
+    const int64_t plane = s->in_height * s->in_width, width = block_width(g, k), per_image = k.rows * s->out_width;
+    const operand dy = gathered(g, job->grad_output, job->relu_output, k, tile);
+    // The input gradient is summed into images (not written) unless each pixel is its own column.
+    const int written = g->direct && k.images == 1;
+    if (job->grad_input && !written && k.row == 0)
+        memset(job->grad_input + k.image * s->in_channels * plane, 0,
+               (size_t)(k.images * s->in_channels * plane) * sizeof(float));
+    for (int64_t group = 0; group < s->groups; group++) {
+        const float *dy_group = dy.data + group * out_per_group * dy.ld;
+        if (job->with_weight) {
+            // dW_group (+)= dY_group · colᵀ, colᵀ read through its strides.
+            const operand col = columns(g, job->input, k, group, buffer);
+            myelin_sgemm(out_per_group, g->taps, width, 1.0f, dy_group, dy.ld, 1, col.data, 1, col.ld,
+                         first ? 0.0f : 1.0f, dw + group * out_per_group * g->taps, g->taps, NULL,
+                         MYELIN_ACTIVATION_NONE);
         }
+        if (job->grad_input) {
+            // dcol = W_groupᵀ · dY_group (into dX itself when the image is its own columns), folded back.
+            const float *w = job->weight + group * out_per_group * g->taps;
+            float *dx = job->grad_input + k.image * s->in_channels * plane + group * in_per_group * plane;
+            float *dcol = written ? dx + k.row * s->out_width : buffer;
+            const int64_t ld = written ? g->pixels : width;
+            myelin_sgemm(g->taps, width, out_per_group, 1.0f, w, 1, g->taps, dy_group, dy.ld, 1, 0.0f, dcol, ld, NULL,
+                         MYELIN_ACTIVATION_NONE);
+            if (!written)
+                for (int64_t j = 0; j < k.images; j++)
+                    col2im(s, dcol + j * per_image, ld, in_per_group, k.row, k.rows, dx + j * s->in_channels * plane);
+        }
+    }
+    if (job->with_bias) {
+        for (int64_t c = 0; c < s->out_channels; c++) {
+            const float sum = row_sum(dy.data + c * dy.ld, width);
+            db[c] = first ? sum : db[c] + sum;
+        }
+    }
+}
+
+static void backward_chunks(void *context, int64_t begin, int64_t end) {
+    const backward_job *job = context;
+    const geometry *g = &job->g;
+    const int64_t widest = g->images_per_block * g->rows_per_block * g->s->out_width;
+    float *buffer = myelin_scratch(SCRATCH_COLUMNS, (size_t)(g->taps * widest));
+    float *tile = myelin_scratch(SCRATCH_TILE, (size_t)(g->s->out_channels * widest));
+    for (int64_t chunk = begin; chunk < end; chunk++) {
+        float *dw = job->grad_weight, *db = job->grad_bias;
+        if (job->partials) {
+            dw = job->partials + chunk * job->chunk_stride;
+            db = dw + g->s->out_channels * g->taps;
+        }
+        const int64_t first = g->units * chunk / job->chunks, last = g->units * (chunk + 1) / job->chunks;
+        for (int64_t u = first; u < last; u++)
+            for (int64_t b = 0; b < blocks_in_unit(g); b++)
+                backward_block(job, block_of(g, u, b), u == first && b == 0, dw, db, buffer, tile);
     }
 }
 
@@ -266,21 +451,25 @@ void myelin_conv2d_backward(const myelin_conv2d_shape *shape, const float *input
     const int64_t weights = shape->out_channels * g.taps;
     const int64_t chunk_stride = weights + shape->out_channels;
     const int wants_weight = grad_weight != NULL || grad_bias != NULL;
-    // Up to 8 chunks of images, fewer when the partial sums would pass 16 MB. The count depends on
+    // Up to 8 chunks of units, fewer when the partial sums would pass 16 MB. The count depends on
     // the shape alone, never on the thread count, so every thread count adds the same numbers in the
     // same order.
-    int64_t chunks = shape->batch < 8 ? shape->batch : 8;
+    int64_t chunks = g.units < 8 ? g.units : 8;
     while (wants_weight && chunks > 1 && chunks * chunk_stride > (4 << 20)) chunks--;
-    if (chunks < 1) {
+    if (chunks < 1 || g.pixels == 0) {
+        const int64_t inputs = shape->batch * shape->in_channels * shape->in_height * shape->in_width;
+        if (grad_input) memset(grad_input, 0, (size_t)inputs * sizeof(float));
         if (grad_weight) memset(grad_weight, 0, (size_t)weights * sizeof(float));
         if (grad_bias) memset(grad_bias, 0, (size_t)shape->out_channels * sizeof(float));
         return;
     }
-    float *partials = wants_weight ? myelin_scratch(SCRATCH_PARTIALS, (size_t)(chunks * chunk_stride)) : NULL;
-    backward_job job = {g, input, weight, grad_output, relu_output, grad_input, partials, chunk_stride, chunks,
-                        grad_weight != NULL, grad_bias != NULL};
+    // One chunk sums straight into the gradients.
+    float *partials =
+        wants_weight && chunks > 1 ? myelin_scratch(SCRATCH_PARTIALS, (size_t)(chunks * chunk_stride)) : NULL;
+    backward_job job = {g, input, weight, grad_output, relu_output, grad_input, grad_weight, grad_bias, partials,
+                        chunk_stride, chunks, grad_weight != NULL, grad_bias != NULL};
     split_over_pool(chunks, backward_chunks, &job);
-    if (!wants_weight) return;
+    if (!partials) return;
     const int64_t from = grad_weight ? 0 : weights, to = grad_bias ? chunk_stride : weights;
     reduce_job reduce = {partials, chunk_stride, chunks, grad_weight, grad_bias, weights, from};
     myelin_parallel_for(to - from, 4096, reduce_chunks, &reduce);

@@ -249,21 +249,23 @@ static void gemm_run(void *context) {
     }
 }
 
-// The largest K block: KC·NC floats fill half of this core's L2 (1 MiB assumed where unknown).
-static int64_t kc_max(void) {
-    static atomic_int cached;
-    int kc = atomic_load_explicit(&cached, memory_order_relaxed);
-    if (kc == 0) {
-        long l2 = 0;
+int64_t myelin_l2_cache_bytes(void) {
+    static atomic_long cached;
+    long l2 = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (l2 == 0) {
 #ifdef _SC_LEVEL2_CACHE_SIZE // glibc
         l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
 #endif
         if (l2 <= 0) l2 = 1 << 20;
-        kc = (int)(l2 / 2 / (NC_MAX * (long)sizeof(float))) / 16 * 16;
-        kc = kc > KC_LARGEST ? KC_LARGEST : kc < KC_SMALLEST ? KC_SMALLEST : kc;
-        atomic_store_explicit(&cached, kc, memory_order_relaxed);
+        atomic_store_explicit(&cached, l2, memory_order_relaxed);
     }
-    return kc;
+    return l2;
+}
+
+// The largest K block: KC·NC floats fill half of this core's L2.
+static int64_t kc_max(void) {
+    int64_t kc = myelin_l2_cache_bytes() / 2 / (NC_MAX * (int64_t)sizeof(float)) / 16 * 16;
+    return kc > KC_LARGEST ? KC_LARGEST : kc < KC_SMALLEST ? KC_SMALLEST : kc;
 }
 
 static void gemm_packed(const myelin_gemm_family *f, const problem *p) {

@@ -86,6 +86,9 @@ extern const myelin_gemm_family myelin_gemm_family_avx2;
 extern const myelin_gemm_family myelin_gemm_family_avx512;
 #endif
 
+/// The size of one core's L2 cache (1 MiB where the system does not say).
+int64_t myelin_l2_cache_bytes(void);
+
 // MARK: - Sliding windows
 
 /// The outputs ow in [*lo, *hi) of a row whose input column ow·stride + first lies inside [0, width)
@@ -148,8 +151,8 @@ void myelin_spin_pause(unsigned spins);
 /// A 64-byte aligned scratch buffer owned by the calling thread and kept for its next call
 /// (slot 0: the GEMM's packed A, which the caller shares with the workers of its job; slot 1: this
 /// thread's packed B; slot 2: small vectors; slot 3: this thread's convolution columns; slot 4: a
-/// convolution's per-chunk weight-gradient sums, owned by the caller; slot 5: one image's output
-/// gradient masked by ReLU; slot 6: a recurrence's transposed W_hh, owned by the caller; slot 7: this
+/// convolution's per-chunk weight-gradient sums, owned by the caller; slot 5: a convolution block's
+/// output tile or output gradient; slot 6: a recurrence's transposed W_hh, owned by the caller; slot 7: this
 /// thread's recurrence carries; slot 8: this thread's attention scores; slot 9: a layer norm's
 /// per-chunk column sums, owned by the caller). Never freed while the thread lives.
 float *myelin_scratch(int slot, size_t floats);

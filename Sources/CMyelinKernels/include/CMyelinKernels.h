@@ -84,8 +84,9 @@ typedef struct {
 } myelin_conv2d_shape;
 
 /// output = conv(input, weight) + bias (bias may be NULL), then the activation. All arrays dense.
-/// Each image is lowered to columns (im2col; skipped for 1×1, stride 1, no padding, same size) and multiplied
-/// by the weight with the SGEMM; images are split over the thread pool, a single image's GEMM is.
+/// The output's columns are lowered block by block (im2col: a few rows of a large image, or several
+/// small images side by side; skipped for 1×1, stride 1, no padding, same size) and multiplied by the
+/// weight with the SGEMM; blocks are split over the thread pool, or, when too few, their GEMMs are.
 void myelin_conv2d_forward(const myelin_conv2d_shape *shape, const float *input, const float *weight,
                            const float *bias, float *output, myelin_activation activation);
 
