@@ -14,11 +14,23 @@ public final class TensorStorage {
         self.dtype = dtype
         self.count = count
         let bytes = max(count * dtype.byteSize, 64)
-        base = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        base = StorageCache.allocate(bytes)
         if zeroed { base.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
     }
 
-    deinit { base.deallocate() }
+    deinit { StorageCache.deallocate(base, bytes: max(count * dtype.byteSize, 64)) }
+
+    /// The most bytes that freed tensors' large buffers (1 MiB and more) may keep for new tensors of
+    /// their size, instead of returning them to the system (which maps and zeroes fresh pages for
+    /// the next). A quarter of the machine's memory unless set; 0 turns the reuse off and frees what
+    /// is kept, as does lowering it.
+    public static var cacheLimit: Int {
+        get { StorageCache.usage.limit }
+        set { StorageCache.setLimit(newValue) }
+    }
+
+    /// The bytes now kept for reuse (see `cacheLimit`).
+    public static var cachedBytes: Int { StorageCache.usage.cached }
 
     @inline(__always) public var floats: UnsafeMutablePointer<Float> {
         base.assumingMemoryBound(to: Float.self)
