@@ -5,17 +5,17 @@ import CMyelinKernels
 extension Tensor {
     /// max(x, 0).
     public func relu() -> Tensor {
-        let y = Elementwise.map(self, "relu") { Swift.max($0, 0) }
+        let y = Elementwise.map(self, "relu", ReLUFunction())
         return differentiable("relu", [self], result: y) { g in
-            [Elementwise.zip(g, self.detached(), "relu backward") { $1 > 0 ? $0 : 0 }]
+            [Elementwise.zip(g, self.detached(), "relu backward", ReLUGradient())]
         }
     }
 
     /// x for x > 0, else slope·x.
     public func leakyRelu(slope: Float = 0.01) -> Tensor {
-        let y = Elementwise.map(self, "leakyRelu") { $0 > 0 ? $0 : slope * $0 }
+        let y = Elementwise.map(self, "leakyRelu", LeakyReLUFunction(slope: slope))
         return differentiable("leakyRelu", [self], result: y) { g in
-            [Elementwise.zip(g, self.detached(), "leakyRelu backward") { $1 > 0 ? $0 : slope * $0 }]
+            [Elementwise.zip(g, self.detached(), "leakyRelu backward", LeakyReLUGradient(slope: slope))]
         }
     }
 

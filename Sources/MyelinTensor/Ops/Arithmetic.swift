@@ -4,21 +4,21 @@
 
 extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        let z = Elementwise.zip(a, b, "add") { $0 + $1 }
+        let z = Elementwise.zip(a, b, "add", Sum())
         return differentiable("add", [a, b], result: z) { g in
             [a.requiresGrad ? g.sumToShape(a.shape) : nil, b.requiresGrad ? g.sumToShape(b.shape) : nil]
         }
     }
 
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        let z = Elementwise.zip(a, b, "sub") { $0 - $1 }
+        let z = Elementwise.zip(a, b, "sub", Difference())
         return differentiable("sub", [a, b], result: z) { g in
             [a.requiresGrad ? g.sumToShape(a.shape) : nil, b.requiresGrad ? (-g).sumToShape(b.shape) : nil]
         }
     }
 
     public static func * (a: Tensor, b: Tensor) -> Tensor {
-        let z = Elementwise.zip(a, b, "mul") { $0 * $1 }
+        let z = Elementwise.zip(a, b, "mul", Product())
         return differentiable("mul", [a, b], result: z) { g in
             [
                 a.requiresGrad ? (g * b.detached()).sumToShape(a.shape) : nil,
@@ -28,7 +28,7 @@ extension Tensor {
     }
 
     public static func / (a: Tensor, b: Tensor) -> Tensor {
-        let z = Elementwise.zip(a, b, "div") { $0 / $1 }
+        let z = Elementwise.zip(a, b, "div", Quotient())
         let quotient = z.detached()
         return differentiable("div", [a, b], result: z) { g in
             // d(a/b)/db = -a/b² = -z/b
@@ -40,21 +40,21 @@ extension Tensor {
     }
 
     public static prefix func - (a: Tensor) -> Tensor {
-        let z = Elementwise.map(a, "neg") { -$0 }
+        let z = Elementwise.map(a, "neg", Negation())
         return differentiable("neg", [a], result: z) { g in [-g] }
     }
 
     // MARK: Tensor with a scalar
 
     public static func + (a: Tensor, s: Float) -> Tensor {
-        let z = Elementwise.map(a, "add") { $0 + s }
+        let z = Elementwise.map(a, "add", AddScalar(s: s))
         return differentiable("add scalar", [a], result: z) { g in [g] }
     }
 
     public static func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
 
     public static func * (a: Tensor, s: Float) -> Tensor {
-        let z = Elementwise.map(a, "mul") { $0 * s }
+        let z = Elementwise.map(a, "mul", MultiplyScalar(s: s))
         return differentiable("mul scalar", [a], result: z) { g in [g * s] }
     }
 

@@ -2,7 +2,7 @@
 // sends each element's gradient to the side it came from.
 
 extension Tensor {
-    private func compare(_ other: Tensor, _ op: String, _ test: (Float, Float) -> Bool) -> Tensor {
+    private func compare(_ other: Tensor, _ op: String, _ test: @escaping (Float, Float) -> Bool) -> Tensor {
         let a = to(.float32), b = other.to(.float32)
         let values = Elementwise.zip(a.detached(), b.detached(), op) { test($0, $1) ? 1 : 0 }
         let mask = Tensor(empty: values.shape, dtype: .bool)

@@ -1,14 +1,25 @@
 /// The loops behind every elementwise op: apply a scalar function over one or two (broadcast)
-/// float32 operands into a new contiguous tensor.
+/// float32 operands into a new contiguous tensor; large contiguous work is split over the thread pool.
 ///
-/// The functions are `@inline(__always)` so each op's closure is inlined into the loop and the
-/// contiguous cases vectorise; large contiguous work is split over the thread pool.
+/// The loops are generic over the function's type (`UnaryFunction`, `BinaryFunction`), so the
+/// compiler makes a copy of each loop per function with the function inlined, and the contiguous
+/// cases vectorise. A closure cannot be inlined there: the slices the thread pool runs capture it,
+/// and it is called per element (ReLU over 6.4 M floats: 4.4 ms against 0.7 ms). The ops on the hot
+/// path (arithmetic, ReLU, gradient accumulation) therefore pass function types
+/// (ElementFunctions.swift); a closure, wrapped, serves the others.
 enum Elementwise {
     /// Elements per thread slice below which splitting costs more than it saves.
     static let grain = 1 << 15
 
-    @inline(__always)
-    static func map(_ a: Tensor, _ op: String, _ f: (Float) -> Float) -> Tensor {
+    static func map(_ a: Tensor, _ op: String, _ f: @escaping (Float) -> Float) -> Tensor {
+        map(a, op, UnaryClosure(f))
+    }
+
+    static func zip(_ a: Tensor, _ b: Tensor, _ op: String, _ f: @escaping (Float, Float) -> Float) -> Tensor {
+        zip(a, b, op, BinaryClosure(f))
+    }
+
+    static func map<F: UnaryFunction>(_ a: Tensor, _ op: String, _ f: F) -> Tensor {
         precondition(a.dtype == .float32, "\(op): needs a float32 tensor, got \(a.dtype)")
         let out = Tensor(empty: a.shape)
         let o = out.storage.floats
@@ -29,8 +40,7 @@ enum Elementwise {
         return out
     }
 
-    @inline(__always)
-    static func zip(_ a: Tensor, _ b: Tensor, _ op: String, _ f: (Float, Float) -> Float) -> Tensor {
+    static func zip<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, _ op: String, _ f: F) -> Tensor {
         precondition(
             a.dtype == .float32 && b.dtype == .float32,
             "\(op): needs float32 tensors, got \(a.dtype) and \(b.dtype)")
@@ -68,8 +78,7 @@ enum Elementwise {
     }
 
     /// dst[i] = f(dst[i], src[i]) in place, with `src` broadcast to `dst`'s shape. `dst` may be a view.
-    @inline(__always)
-    static func update(_ dst: Tensor, with src: Tensor, _ op: String, _ f: (Float, Float) -> Float) {
+    static func update<F: BinaryFunction>(_ dst: Tensor, with src: Tensor, _ op: String, _ f: F) {
         precondition(dst.dtype == .float32 && src.dtype == .float32, "\(op): needs float32 tensors")
         precondition(
             broadcastShapes(dst.shape, src.shape, op: op) == dst.shape,
@@ -99,7 +108,7 @@ enum Elementwise {
 extension Tensor {
     /// Adds `other` (broadcast) into this tensor's elements, in place and without recording a gradient.
     public func addInPlace(_ other: Tensor) {
-        Elementwise.update(self, with: other, "addInPlace") { $0 + $1 }
+        Elementwise.update(self, with: other, "addInPlace", Sum())
     }
 
     /// Overwrites this tensor's elements (it may be a view) with `source`, broadcast to its shape.
@@ -113,11 +122,11 @@ extension Tensor {
             assignIntegers(source.to(dtype).expanded(to: shape))
             return
         }
-        Elementwise.update(self, with: source.to(.float32), "assign") { _, s in s }
+        Elementwise.update(self, with: source.to(.float32), "assign", Second())
     }
 
     /// Sets every element to `value`, in place.
     public func fill(_ value: Float) {
-        Elementwise.update(self, with: Tensor(scalar: value), "fill") { _, s in s }
+        Elementwise.update(self, with: Tensor(scalar: value), "fill", Second())
     }
 }

@@ -8,7 +8,7 @@ public enum FusedActivation: Sendable {
 
     /// The gradient before the activation, from the gradient `g` after it and the output it produced.
     func backward(_ g: Tensor, output: Tensor) -> Tensor {
-        self == .relu ? Elementwise.zip(g, output, "fused relu backward") { $1 > 0 ? $0 : 0 } : g
+        self == .relu ? Elementwise.zip(g, output, "fused relu backward", ReLUGradient()) : g
     }
 }
 
