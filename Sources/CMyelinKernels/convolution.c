@@ -220,6 +220,38 @@ static void col2im(const myelin_conv2d_shape *s, float *col, int64_t ld, int64_t
     }
 }
 
+/// im2col or col2im of channels [begin, end) of one image, as a pool task: when a layer has too few
+/// blocks to share out (ResNet-18's 7×7 layers: one block of all 8 images), the GEMMs are split over
+/// the threads, and so is the lowering around them, which would otherwise leave the other threads
+/// waiting. Each channel has its own rows of the column matrix and its own plane of the image.
+typedef struct {
+    const myelin_conv2d_shape *s;
+    const float *input; // im2col: the image read; NULL for col2im
+    float *image;       // col2im: the image gradient added to
+    float *col;
+    int64_t ld, row, rows;
+} lowering_job;
+
+static void lower_channels(void *context, int64_t begin, int64_t end) {
+    const lowering_job *job = context;
+    const myelin_conv2d_shape *s = job->s;
+    const int64_t plane = begin * s->in_height * s->in_width;
+    float *col = job->col + begin * s->kernel_height * s->kernel_width * job->ld;
+    if (job->input) im2col(s, job->input + plane, end - begin, job->row, job->rows, col, job->ld);
+    else col2im(s, col, job->ld, end - begin, job->row, job->rows, job->image + plane);
+}
+
+/// im2col (input given) or col2im (image given) of `channels` channels, split over the pool when
+/// called outside a pool task.
+static void lower(const myelin_conv2d_shape *s, const float *input, float *image, int64_t channels, int64_t row,
+                  int64_t rows, float *col, int64_t ld) {
+    lowering_job job = {s, input, image, col, ld, row, rows};
+    // At least 16 K column-matrix elements a slice.
+    const int64_t per_channel = s->kernel_height * s->kernel_width * rows * s->out_width;
+    myelin_parallel_for(channels, per_channel > 0 ? (16384 + per_channel - 1) / per_channel : 1, lower_channels,
+                        &job);
+}
+
 /// A matrix operand: element (r, c) at data[r·ld + c].
 typedef struct {
     const float *data;
@@ -240,8 +272,8 @@ static operand columns(const geometry *g, const float *input, block k, int64_t g
         return (operand){group_input(g, input, k.image, group) + k.row * s->out_width, g->pixels};
     const int64_t width = block_width(g, k), per_image = k.rows * s->out_width;
     for (int64_t j = 0; j < k.images; j++)
-        im2col(s, group_input(g, input, k.image + j, group), s->in_channels / s->groups, k.row, k.rows,
-               buffer + j * per_image, width);
+        lower(s, group_input(g, input, k.image + j, group), NULL, s->in_channels / s->groups, k.row, k.rows,
+              buffer + j * per_image, width);
     return (operand){buffer, width};
 }
 
@@ -311,9 +343,11 @@ static void forward_block(const forward_job *job, block k, float *buffer, float 
                      col.data, col.ld, 1, job->bias ? 1.0f : 0.0f, y, ldy, NULL, job->activation);
         if (k.images == 1) continue;
         for (int64_t j = 0; j < k.images; j++)
-            for (int64_t c = 0; c < out_per_group; c++)
-                memcpy(job->output + ((k.image + j) * s->out_channels + group * out_per_group + c) * P,
-                       tile + c * width + j * P, (size_t)P * sizeof(float));
+            for (int64_t c = 0; c < out_per_group; c++) {
+                const float *restrict src = tile + c * width + j * P;
+                float *restrict dst = job->output + ((k.image + j) * s->out_channels + group * out_per_group + c) * P;
+                for (int64_t p = 0; p < P; p++) dst[p] = src[p];
+            }
     }
 }
 
@@ -396,7 +430,8 @@ static void backward_block(const backward_job *job, block k, int first, float *d
                          MYELIN_ACTIVATION_NONE);
             if (!written)
                 for (int64_t j = 0; j < k.images; j++)
-                    col2im(s, dcol + j * per_image, ld, in_per_group, k.row, k.rows, dx + j * s->in_channels * plane);
+                    lower(s, NULL, dx + j * s->in_channels * plane, in_per_group, k.row, k.rows, dcol + j * per_image,
+                          ld);
         }
     }
     if (job->with_bias) {
