@@ -38,7 +38,7 @@ typedef struct {
     int direct;     // 1×1, stride 1, no padding, output as large as the input: the image is its own column matrix
     int64_t images_per_block; // > 1: a block is that many whole images side by side
     int64_t rows_per_block;   // else a block is this many output rows of one image (all: OH)
-    int64_t blocks_per_image; // 1 when images_per_block > 1
+    int64_t blocks_per_image; // and so blocks per unit: 1 when images_per_block > 1
     int64_t units;            // images (each with its blocks), or blocks of whole images
 } geometry;
 
@@ -76,9 +76,7 @@ static geometry make_geometry(const myelin_conv2d_shape *s) {
     return g;
 }
 
-/// Unit u's block b (b < blocks_in_unit).
-static int64_t blocks_in_unit(const geometry *g) { return g->images_per_block > 1 ? 1 : g->blocks_per_image; }
-
+/// Unit u's block b (b < blocks_per_image).
 static block block_of(const geometry *g, int64_t unit, int64_t b) {
     const myelin_conv2d_shape *s = g->s;
     block k = {unit * g->images_per_block, g->images_per_block, b * g->rows_per_block, g->rows_per_block};
@@ -88,6 +86,14 @@ static block block_of(const geometry *g, int64_t unit, int64_t b) {
 }
 
 static int64_t block_width(const geometry *g, block k) { return k.images * k.rows * g->s->out_width; }
+
+/// The columns of the widest block: what a thread's buffers must hold.
+static int64_t widest_block(const geometry *g) { return g->images_per_block * g->rows_per_block * g->s->out_width; }
+
+/// Where image k.image + j's channel c starts in block k, in an [N][C][P] tensor (output or its gradient).
+static int64_t block_offset(const geometry *g, block k, int64_t j, int64_t c) {
+    return ((k.image + j) * g->s->out_channels + c) * g->pixels + k.row * g->s->out_width;
+}
 
 /// With stride 1 and the output as wide as the input (as with "same" padding), output pixel
 /// (oh, ow) of tap (i, j) reads input pixel (oh + di, ow + dj): one constant offset away in the
@@ -281,13 +287,11 @@ static operand columns(const geometry *g, const float *input, block k, int64_t g
 /// matrix: in place when that is possible (one image, no mask), else copied into `buffer`, where
 /// `mask` (a fused ReLU's output) zeroes what it does.
 static operand gathered(const geometry *g, const float *t, const float *mask, block k, float *buffer) {
-    const myelin_conv2d_shape *s = g->s;
-    const int64_t C = s->out_channels, P = g->pixels, first = k.row * s->out_width;
-    if (k.images == 1 && !mask) return (operand){t + k.image * C * P + first, P};
-    const int64_t width = block_width(g, k), per_image = k.rows * s->out_width;
+    if (k.images == 1 && !mask) return (operand){t + block_offset(g, k, 0, 0), g->pixels};
+    const int64_t width = block_width(g, k), per_image = k.rows * g->s->out_width;
     for (int64_t j = 0; j < k.images; j++) {
-        for (int64_t c = 0; c < C; c++) {
-            const int64_t at = ((k.image + j) * C + c) * P + first;
+        for (int64_t c = 0; c < g->s->out_channels; c++) {
+            const int64_t at = block_offset(g, k, j, c);
             const float *restrict src = t + at;
             float *restrict dst = buffer + c * width + j * per_image;
             if (mask) {
@@ -324,12 +328,11 @@ typedef struct {
 static void forward_block(const forward_job *job, block k, float *buffer, float *tile) {
     const geometry *g = &job->g;
     const myelin_conv2d_shape *s = g->s;
-    const int64_t out_per_group = s->out_channels / s->groups, width = block_width(g, k);
-    const int64_t P = g->pixels, first = k.row * s->out_width;
+    const int64_t out_per_group = s->out_channels / s->groups, width = block_width(g, k), P = g->pixels;
     for (int64_t group = 0; group < s->groups; group++) {
         const operand col = columns(g, job->input, k, group, buffer);
         // One image's output is written in place; several are multiplied into a tile, then copied out.
-        float *y = k.images == 1 ? job->output + (k.image * s->out_channels + group * out_per_group) * P + first : tile;
+        float *y = k.images == 1 ? job->output + block_offset(g, k, 0, group * out_per_group) : tile;
         const int64_t ldy = k.images == 1 ? P : width;
         // The GEMM's bias runs along columns; ours runs along rows, so it is laid down first.
         if (job->bias) {
@@ -345,7 +348,7 @@ static void forward_block(const forward_job *job, block k, float *buffer, float 
         for (int64_t j = 0; j < k.images; j++)
             for (int64_t c = 0; c < out_per_group; c++) {
                 const float *restrict src = tile + c * width + j * P;
-                float *restrict dst = job->output + ((k.image + j) * s->out_channels + group * out_per_group + c) * P;
+                float *restrict dst = job->output + block_offset(g, k, j, group * out_per_group + c);
                 for (int64_t p = 0; p < P; p++) dst[p] = src[p];
             }
     }
@@ -354,14 +357,14 @@ static void forward_block(const forward_job *job, block k, float *buffer, float 
 static void forward_units(void *context, int64_t begin, int64_t end) {
     const forward_job *job = context;
     const geometry *g = &job->g;
-    const int64_t widest = g->images_per_block * g->rows_per_block * g->s->out_width;
+    const int64_t widest = widest_block(g);
     float *buffer =
         g->direct && g->images_per_block == 1 ? NULL : myelin_scratch(SCRATCH_COLUMNS, (size_t)(g->taps * widest));
     float *tile = g->images_per_block > 1
                       ? myelin_scratch(SCRATCH_TILE, (size_t)(g->s->out_channels / g->s->groups * widest))
                       : NULL;
     for (int64_t u = begin; u < end; u++)
-        for (int64_t b = 0; b < blocks_in_unit(g); b++) forward_block(job, block_of(g, u, b), buffer, tile);
+        for (int64_t b = 0; b < g->blocks_per_image; b++) forward_block(job, block_of(g, u, b), buffer, tile);
 }
 
 void myelin_conv2d_forward(const myelin_conv2d_shape *shape, const float *input, const float *weight,
@@ -377,11 +380,10 @@ typedef struct {
     geometry g;
     const float *input, *weight, *grad_output, *relu_output;
     float *grad_input;
-    float *grad_weight, *grad_bias; // where a single chunk writes its sums
+    float *grad_weight, *grad_bias; // NULL when not wanted; where a single chunk writes its sums
     float *partials;      // with several chunks, one weight-and-bias gradient each; NULL when not wanted
     int64_t chunk_stride; // floats per chunk: Cout·K weights, then Cout biases
     int64_t chunks;
-    int with_weight, with_bias;
 } backward_job;
 
 /// Σ x[0..<n] in eight interleaved partial sums (vectorisable, and not one long chain of dependent
@@ -413,7 +415,7 @@ static void backward_block(const backward_job *job, block k, int first, float *d
                (size_t)(k.images * s->in_channels * plane) * sizeof(float));
     for (int64_t group = 0; group < s->groups; group++) {
         const float *dy_group = dy.data + group * out_per_group * dy.ld;
-        if (job->with_weight) {
+        if (job->grad_weight) {
             // dW_group (+)= dY_group · colᵀ, colᵀ read through its strides.
             const operand col = columns(g, job->input, k, group, buffer);
             myelin_sgemm(out_per_group, g->taps, width, 1.0f, dy_group, dy.ld, 1, col.data, 1, col.ld,
@@ -434,7 +436,7 @@ static void backward_block(const backward_job *job, block k, int first, float *d
                           ld);
         }
     }
-    if (job->with_bias) {
+    if (job->grad_bias) {
         for (int64_t c = 0; c < s->out_channels; c++) {
             const float sum = row_sum(dy.data + c * dy.ld, width);
             db[c] = first ? sum : db[c] + sum;
@@ -445,7 +447,7 @@ static void backward_block(const backward_job *job, block k, int first, float *d
 static void backward_chunks(void *context, int64_t begin, int64_t end) {
     const backward_job *job = context;
     const geometry *g = &job->g;
-    const int64_t widest = g->images_per_block * g->rows_per_block * g->s->out_width;
+    const int64_t widest = widest_block(g);
     float *buffer = myelin_scratch(SCRATCH_COLUMNS, (size_t)(g->taps * widest));
     float *tile = myelin_scratch(SCRATCH_TILE, (size_t)(g->s->out_channels * widest));
     for (int64_t chunk = begin; chunk < end; chunk++) {
@@ -456,7 +458,7 @@ static void backward_chunks(void *context, int64_t begin, int64_t end) {
         }
         const int64_t first = g->units * chunk / job->chunks, last = g->units * (chunk + 1) / job->chunks;
         for (int64_t u = first; u < last; u++)
-            for (int64_t b = 0; b < blocks_in_unit(g); b++)
+            for (int64_t b = 0; b < g->blocks_per_image; b++)
                 backward_block(job, block_of(g, u, b), u == first && b == 0, dw, db, buffer, tile);
     }
 }
@@ -502,7 +504,7 @@ void myelin_conv2d_backward(const myelin_conv2d_shape *shape, const float *input
     float *partials =
         wants_weight && chunks > 1 ? myelin_scratch(SCRATCH_PARTIALS, (size_t)(chunks * chunk_stride)) : NULL;
     backward_job job = {g, input, weight, grad_output, relu_output, grad_input, grad_weight, grad_bias, partials,
-                        chunk_stride, chunks, grad_weight != NULL, grad_bias != NULL};
+                        chunk_stride, chunks};
     split_over_pool(chunks, backward_chunks, &job);
     if (!partials) return;
     const int64_t from = grad_weight ? 0 : weights, to = grad_bias ? chunk_stride : weights;

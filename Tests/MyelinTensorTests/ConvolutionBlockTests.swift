@@ -8,7 +8,7 @@ import Testing
 /// 512 columns wide; 512 taps and outputs per column or more make them at most that on such a host,
 /// and 24×24 outputs are 576 columns), through both ways of building columns (a shifted copy of the
 /// plane when stride 1 keeps the width, else row by row), and check the forward pass and all three
-/// gradients against their definitions.
+/// gradients against their definitions on every kernel path the CPU has.
 @Suite struct ConvolutionBlockTests {
     static let cases: [ConvCase] = [
         // Row blocks: 548 taps and outputs per column, two blocks of 12 rows per image.
@@ -25,8 +25,14 @@ import Testing
         ConvCase(batch: 3, inChannels: 2, outChannels: 3, height: 3, width: 2, kernel: 5, padding: 2),
     ]
 
-    @Test(arguments: cases, [false, true])
-    func blocksMatchTheDefinition(_ c: ConvCase, relu: Bool) {
+    @Test(arguments: cases, KernelPath.supported)
+    func blocksMatchTheDefinition(_ c: ConvCase, path: KernelPath) {
+        KernelPath.withPath(path) {
+            for relu in [false, true] { check(c, relu: relu) }
+        }
+    }
+
+    private func check(_ c: ConvCase, relu: Bool) {
         let g = RandomGenerator(seed: 11)
         let x = leaf(uniform([c.batch, c.inChannels, c.height, c.width], g, -1, 1))
         let w = leaf(uniform([c.outChannels, c.inChannels / c.groups, c.kernel.height, c.kernel.width], g, -0.1, 0.1))
@@ -36,16 +42,16 @@ import Testing
             activation: relu ? .relu : .none)
         let reference = ReferenceConvolution(c, x: x.scalars, w: w.scalars, b: b?.scalars)
         let pre = reference.forward()
-        expectClose(y.scalars, pre.map { Float(relu ? Swift.max($0, 0) : $0) }, tolerance: 1e-4, "forward")
+        expectClose(y.scalars, pre.map { Float(relu ? Swift.max($0, 0) : $0) }, tolerance: 1e-4, "forward, ReLU \(relu)")
 
         let upstream = uniform(y.shape, g, -1, 1)
         (y * upstream).sum().backward()
         // A fused ReLU passes the gradient where its output is positive.
         let dy = zip(upstream.scalars, pre).map { !relu || $1 > 0 ? Double($0) : 0 }
         let (dx, dw, db) = reference.gradients(dy)
-        expectClose(x.grad!.scalars, dx.map(Float.init), tolerance: 1e-4, "input gradient")
-        expectClose(w.grad!.scalars, dw.map(Float.init), tolerance: 1e-4, "weight gradient")
-        if let b { expectClose(b.grad!.scalars, db.map(Float.init), tolerance: 1e-4, "bias gradient") }
+        expectClose(x.grad!.scalars, dx.map(Float.init), tolerance: 1e-4, "input gradient, ReLU \(relu)")
+        expectClose(w.grad!.scalars, dw.map(Float.init), tolerance: 1e-4, "weight gradient, ReLU \(relu)")
+        if let b { expectClose(b.grad!.scalars, db.map(Float.init), tolerance: 1e-4, "bias gradient, ReLU \(relu)") }
     }
 }
 

@@ -13,12 +13,15 @@ public final class TensorStorage {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
         self.dtype = dtype
         self.count = count
-        let bytes = max(count * dtype.byteSize, 64)
+        let bytes = Self.allocatedBytes(count, dtype)
         base = StorageCache.allocate(bytes)
         if zeroed { base.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
     }
 
-    deinit { StorageCache.deallocate(base, bytes: max(count * dtype.byteSize, 64)) }
+    deinit { StorageCache.deallocate(base, bytes: Self.allocatedBytes(count, dtype)) }
+
+    /// The bytes asked of the allocator: at least a cache line, so that no buffer is empty.
+    private static func allocatedBytes(_ count: Int, _ dtype: DType) -> Int { max(count * dtype.byteSize, 64) }
 
     /// The most bytes that freed tensors' large buffers (1 MiB and more) may keep for new tensors of
     /// their size, instead of returning them to the system (which maps and zeroes fresh pages for
