@@ -17,6 +17,8 @@
 // Both ways, a block is at least BLOCK_MIN_COLUMNS wide.
 // Columns are rebuilt in the backward pass rather than stored. Blocks are split over the thread
 // pool, each thread with its own buffers; with too few to go round, the GEMMs are split instead.
+// 3×3 convolutions of stride 1 with many channels go to winograd.c instead (see
+// myelin_conv2d_algorithm_for).
 #include <string.h>
 
 #include "internal.h"
@@ -369,6 +371,10 @@ static void forward_units(void *context, int64_t begin, int64_t end) {
 
 void myelin_conv2d_forward(const myelin_conv2d_shape *shape, const float *input, const float *weight,
                            const float *bias, float *output, myelin_activation activation) {
+    if (myelin_conv2d_algorithm_for(shape) == MYELIN_CONV2D_WINOGRAD) {
+        myelin_winograd_forward(shape, input, weight, bias, output, activation);
+        return;
+    }
     forward_job job = {make_geometry(shape), input, weight, bias, output, activation};
     // Units, not blocks, are shared out: an image's row blocks share the cache lines at their edges.
     split_over_pool(job.g.units, forward_units, &job);
@@ -385,19 +391,6 @@ typedef struct {
     int64_t chunk_stride; // floats per chunk: Cout·K weights, then Cout biases
     int64_t chunks;
 } backward_job;
-
-/// Σ x[0..<n] in eight interleaved partial sums (vectorisable, and not one long chain of dependent
-/// adds), always added in the same order.
-static float row_sum(const float *x, int64_t n) {
-    float partial[8] = {0};
-    int64_t p = 0;
-    for (; p + 8 <= n; p += 8)
-        for (int q = 0; q < 8; q++) partial[q] += x[p + q];
-    float sum = 0;
-    for (int q = 0; q < 8; q++) sum += partial[q];
-    for (; p < n; p++) sum += x[p];
-    return sum;
-}
 
 /// Adds block k's share to the chunk's weight and bias gradients (dw, db: overwritten when first)
 /// and writes its share of the input gradient.
@@ -438,7 +431,7 @@ static void backward_block(const backward_job *job, block k, int first, float *d
     }
     if (job->grad_bias) {
         for (int64_t c = 0; c < s->out_channels; c++) {
-            const float sum = row_sum(dy.data + c * dy.ld, width);
+            const float sum = myelin_row_sum(dy.data + c * dy.ld, width);
             db[c] = first ? sum : db[c] + sum;
         }
     }
@@ -484,6 +477,10 @@ static void reduce_chunks(void *context, int64_t begin, int64_t end) {
 void myelin_conv2d_backward(const myelin_conv2d_shape *shape, const float *input, const float *weight,
                             const float *grad_output, const float *relu_output,
                             float *grad_input, float *grad_weight, float *grad_bias) {
+    if (myelin_conv2d_algorithm_for(shape) == MYELIN_CONV2D_WINOGRAD) {
+        myelin_winograd_backward(shape, input, weight, grad_output, relu_output, grad_input, grad_weight, grad_bias);
+        return;
+    }
     const geometry g = make_geometry(shape);
     const int64_t weights = shape->out_channels * g.taps;
     const int64_t chunk_stride = weights + shape->out_channels;

@@ -103,6 +103,21 @@ MYELIN_INLINE void myelin_valid_columns(int64_t first, int64_t stride, int64_t w
     *hi = b;
 }
 
+// MARK: - Sums
+
+/// Σ x[0..<n] in 16 interleaved partial sums, which the compiler keeps in one vector register (it
+/// will not reorder a plain float sum itself), always added in the same order.
+MYELIN_INLINE float myelin_row_sum(const float *restrict x, int64_t n) {
+    float lane[16] = {0};
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16)
+        for (int l = 0; l < 16; l++) lane[l] += x[j + l];
+    float sum = 0;
+    for (int l = 0; l < 16; l++) sum += lane[l];
+    for (; j < n; j++) sum += x[j];
+    return sum;
+}
+
 // MARK: - Vector kernels
 
 /// One path's vector kernels (simd_kernels.h). Arrays and rows are contiguous; y may equal x.
@@ -154,7 +169,18 @@ void myelin_spin_pause(unsigned spins);
 /// convolution's per-chunk weight-gradient sums, owned by the caller; slot 5: a convolution block's
 /// output tile or output gradient; slot 6: a recurrence's transposed W_hh, owned by the caller; slot 7: this
 /// thread's recurrence carries; slot 8: this thread's attention scores; slot 9: a layer norm's
-/// per-chunk column sums, owned by the caller). Never freed while the thread lives.
+/// per-chunk column sums, owned by the caller; slots 10–14: Winograd convolution, see winograd.c).
+/// Never freed while the thread lives.
 float *myelin_scratch(int slot, size_t floats);
+
+// MARK: - Winograd convolution
+
+/// myelin_conv2d_forward and myelin_conv2d_backward by F(2×2, 3×3), for a shape that
+/// myelin_conv2d_algorithm_for gives to Winograd.
+void myelin_winograd_forward(const myelin_conv2d_shape *s, const float *input, const float *weight, const float *bias,
+                             float *output, myelin_activation activation);
+void myelin_winograd_backward(const myelin_conv2d_shape *s, const float *input, const float *weight,
+                              const float *grad_output, const float *relu_output, float *grad_input,
+                              float *grad_weight, float *grad_bias);
 
 #endif

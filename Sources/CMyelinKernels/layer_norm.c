@@ -17,20 +17,8 @@ enum { SCRATCH_PARTIALS = 9 };
 // MAX_CHUNKS, so the partial sums stay small for any input); a slice of the pool is a whole number of
 // chunks. The chunk size depends on the row count only, so the sums are the same on any thread count.
 enum { CHUNK_ROWS = 32, MAX_CHUNKS = 256 };
-// Floats summed in 16 lanes: the compiler keeps them in one vector register (it will not reorder
-// a scalar float sum itself).
+// Floats summed in 16 lanes, as myelin_row_sum does.
 enum { LANES = 16 };
-
-MYELIN_INLINE float row_sum(const float *restrict x, int64_t n) {
-    float lane[LANES] = {0};
-    int64_t j = 0;
-    for (; j + LANES <= n; j += LANES)
-        for (int l = 0; l < LANES; l++) lane[l] += x[j + l];
-    float s = 0;
-    for (int l = 0; l < LANES; l++) s += lane[l];
-    for (; j < n; j++) s += x[j];
-    return s;
-}
 
 // Σ(x − μ)², a second pass over the centred values so a large mean cannot cancel the variance away.
 MYELIN_INLINE float row_squared_deviations(const float *restrict x, int64_t n, float mean) {
@@ -62,7 +50,7 @@ MYELIN_INLINE void forward_rows(const layer_norm_job *job, int64_t r0, int64_t r
     for (int64_t r = r0; r < r1; r++) {
         const float *restrict x = job->x + r * n;
         float *restrict y = job->y + r * n;
-        const float mu = row_sum(x, n) / (float)n;
+        const float mu = myelin_row_sum(x, n) / (float)n;
         const float rs = 1.0f / sqrtf(row_squared_deviations(x, n, mu) / (float)n + job->epsilon);
         job->mean[r] = mu;
         job->rstd[r] = rs;

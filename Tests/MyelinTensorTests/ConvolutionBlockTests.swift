@@ -28,31 +28,33 @@ import Testing
     @Test(arguments: cases, KernelPath.supported)
     func blocksMatchTheDefinition(_ c: ConvCase, path: KernelPath) {
         KernelPath.withPath(path) {
-            for relu in [false, true] { check(c, relu: relu) }
+            for relu in [false, true] { checkAgainstDefinition(c, relu: relu) }
         }
     }
+}
 
-    private func check(_ c: ConvCase, relu: Bool) {
-        let g = RandomGenerator(seed: 11)
-        let x = leaf(uniform([c.batch, c.inChannels, c.height, c.width], g, -1, 1))
-        let w = leaf(uniform([c.outChannels, c.inChannels / c.groups, c.kernel.height, c.kernel.width], g, -0.1, 0.1))
-        let b = c.bias ? leaf(uniform([c.outChannels], g, -1, 1)) : nil
-        let y = conv2d(
-            x, weight: w, bias: b, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups,
-            activation: relu ? .relu : .none)
-        let reference = ReferenceConvolution(c, x: x.scalars, w: w.scalars, b: b?.scalars)
-        let pre = reference.forward()
-        expectClose(y.scalars, pre.map { Float(relu ? Swift.max($0, 0) : $0) }, tolerance: 1e-4, "forward, ReLU \(relu)")
+/// conv2d's output and all three gradients (of Σ upstream·y, through a fused ReLU when asked) against
+/// their definitions in double, to 1e-4.
+func checkAgainstDefinition(_ c: ConvCase, relu: Bool) {
+    let g = RandomGenerator(seed: 11)
+    let x = leaf(uniform([c.batch, c.inChannels, c.height, c.width], g, -1, 1))
+    let w = leaf(uniform([c.outChannels, c.inChannels / c.groups, c.kernel.height, c.kernel.width], g, -0.1, 0.1))
+    let b = c.bias ? leaf(uniform([c.outChannels], g, -1, 1)) : nil
+    let y = conv2d(
+        x, weight: w, bias: b, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups,
+        activation: relu ? .relu : .none)
+    let reference = ReferenceConvolution(c, x: x.scalars, w: w.scalars, b: b?.scalars)
+    let pre = reference.forward()
+    expectClose(y.scalars, pre.map { Float(relu ? Swift.max($0, 0) : $0) }, tolerance: 1e-4, "forward, ReLU \(relu)")
 
-        let upstream = uniform(y.shape, g, -1, 1)
-        (y * upstream).sum().backward()
-        // A fused ReLU passes the gradient where its output is positive.
-        let dy = zip(upstream.scalars, pre).map { !relu || $1 > 0 ? Double($0) : 0 }
-        let (dx, dw, db) = reference.gradients(dy)
-        expectClose(x.grad!.scalars, dx.map(Float.init), tolerance: 1e-4, "input gradient, ReLU \(relu)")
-        expectClose(w.grad!.scalars, dw.map(Float.init), tolerance: 1e-4, "weight gradient, ReLU \(relu)")
-        if let b { expectClose(b.grad!.scalars, db.map(Float.init), tolerance: 1e-4, "bias gradient, ReLU \(relu)") }
-    }
+    let upstream = uniform(y.shape, g, -1, 1)
+    (y * upstream).sum().backward()
+    // A fused ReLU passes the gradient where its output is positive.
+    let dy = zip(upstream.scalars, pre).map { !relu || $1 > 0 ? Double($0) : 0 }
+    let (dx, dw, db) = reference.gradients(dy)
+    expectClose(x.grad!.scalars, dx.map(Float.init), tolerance: 1e-4, "input gradient, ReLU \(relu)")
+    expectClose(w.grad!.scalars, dw.map(Float.init), tolerance: 1e-4, "weight gradient, ReLU \(relu)")
+    if let b { expectClose(b.grad!.scalars, db.map(Float.init), tolerance: 1e-4, "bias gradient, ReLU \(relu)") }
 }
 
 /// A convolution by its definition, in double: the output, and the gradients of Σ dy·y.

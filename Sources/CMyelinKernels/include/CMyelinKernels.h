@@ -101,6 +101,23 @@ void myelin_conv2d_backward(const myelin_conv2d_shape *shape, const float *input
                             const float *grad_output, const float *relu_output,
                             float *grad_input, float *grad_weight, float *grad_bias);
 
+/// How a convolution is computed: through im2col and the SGEMM, or, for 3×3 kernels of stride 1
+/// (no dilation, one group, padding at most 2), by Winograd's F(2×2, 3×3), which needs 16
+/// multiply-adds for every 36 of the SGEMM's, plus transforms that cost about as much as copying
+/// the input and output four times. AUTOMATIC picks Winograd where that wins (many channels, enough
+/// tiles); the results differ from the SGEMM's by rounding only (a relative 1e-6).
+typedef enum {
+    MYELIN_CONV2D_AUTOMATIC = 0,
+    MYELIN_CONV2D_GEMM = 1,
+    MYELIN_CONV2D_WINOGRAD = 2,
+} myelin_conv2d_algorithm;
+
+/// Sets the algorithm convolutions called from this thread use (WINOGRAD: wherever the shape
+/// allows it; AUTOMATIC: back to the choice by shape). Returns the previous setting.
+myelin_conv2d_algorithm myelin_conv2d_set_algorithm(myelin_conv2d_algorithm algorithm);
+/// The algorithm a convolution of this shape runs with when called from this thread: GEMM or WINOGRAD.
+myelin_conv2d_algorithm myelin_conv2d_algorithm_for(const myelin_conv2d_shape *shape);
+
 // MARK: - Pooling
 
 /// `planes` images of in_height×in_width pooled into out_height×out_width with a kernel window every

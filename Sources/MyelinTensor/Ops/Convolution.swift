@@ -1,7 +1,8 @@
 import CMyelinKernels
 
 // 2-D convolution and its transpose, NCHW as PyTorch. The work is done by the C kernels in
-// CMyelinKernels/convolution.c (im2col + SGEMM per image, split over the thread pool); this file
+// CMyelinKernels/convolution.c (im2col + SGEMM, split over the thread pool), or winograd.c for 3×3
+// convolutions of stride 1 with many channels (see ConvolutionAlgorithm); this file
 // checks shapes and records the gradients. A transposed convolution is the input gradient of a
 // convolution, so the two kernels — forward, and backward (input, weight and bias gradients) —
 // serve both.
@@ -141,7 +142,7 @@ func convolvedSize(_ size: Int, _ kernel: Int, _ stride: Int, _ padding: Int, _ 
 /// A checked convolution weight [Cout, Cin/groups, kH, kW] and the calls into the C kernels that
 /// both `conv2d` and `convTranspose2d` make (for a transposed convolution, those of the convolution
 /// it transposes: its weight [Cin, Cout/groups, kH, kW] has the same layout seen from there).
-private struct ConvolutionKernel {
+struct ConvolutionKernel {
     let weightShape: [Int]
     let groups: Int
     var outChannels: Int { weightShape[0] }
@@ -154,7 +155,11 @@ private struct ConvolutionKernel {
         precondition(
             groups > 0 && weight.shape[0] % groups == 0,
             "\(op): weight shape \(weight.shape) does not split into \(groups) groups")
-        weightShape = weight.shape
+        self.init(weightShape: weight.shape, groups: groups)
+    }
+
+    init(weightShape: [Int], groups: Int) {
+        self.weightShape = weightShape
         self.groups = groups
     }
 
