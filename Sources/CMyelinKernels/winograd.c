@@ -97,8 +97,8 @@ static int64_t position_stride(int64_t count) { return (count + 1023) / 1024 * 1
 // MARK: - Kernels
 
 /// U_ξ = (G g Gᵀ)_ξ for every kernel g = w[o][i] (3×3), stored at U[ξ][o][i], or, when `turned`,
-/// for the kernel turned by 180° and stored at U[ξ][i][o]: the input gradient's kernels. Split over
-/// U's rows, so that each thread writes whole rows.
+/// for the kernel turned by 180° and stored at U[ξ][i][o]: the input gradient's kernels (a full
+/// correlation with the channels swapped). Split over U's rows, so that each thread writes whole rows.
 typedef struct {
     const float *weight;
     int64_t out, in;
@@ -106,28 +106,33 @@ typedef struct {
     float *U;
 } weight_job;
 
-static void transform_weights(void *context, int64_t begin, int64_t end) {
-    const weight_job *job = context;
+MYELIN_INLINE void transform_weight_rows(const weight_job *job, int64_t begin, int64_t end) {
     const int64_t pairs = position_stride(job->out * job->in), columns = job->turned ? job->out : job->in;
+    // A row's kernels tap by tap, k[tap][column] (turned: tap 8 − tap), so that the transform below
+    // runs along the row in unit-stride loops the compiler vectorises.
+    float *k = myelin_scratch(SCRATCH_ROWS, (size_t)(9 * columns));
     for (int64_t row = begin; row < end; row++) {
         for (int64_t column = 0; column < columns; column++) {
-            const int64_t o = job->turned ? column : row, i = job->turned ? row : column;
-            const float *g = job->weight + (o * job->in + i) * 9;
-            float k[3][3], t[4][3];
-            for (int a = 0; a < 3; a++)
-                for (int b = 0; b < 3; b++) k[a][b] = job->turned ? g[(2 - a) * 3 + (2 - b)] : g[a * 3 + b];
+            const float *g = job->weight + (job->turned ? column * job->in + row : row * job->in + column) * 9;
+            for (int tap = 0; tap < 9; tap++) k[tap * columns + column] = g[job->turned ? 8 - tap : tap];
+        }
+        float *u = job->U + row * columns;
+        // Down the kernel's rows (G's rows: g0, (g0 + g1 + g2)/2, (g0 − g1 + g2)/2, g2), then along them.
+        for (int64_t column = 0; column < columns; column++) {
+            float t[4][3];
             for (int b = 0; b < 3; b++) {
-                t[0][b] = k[0][b];
-                t[1][b] = 0.5f * (k[0][b] + k[1][b] + k[2][b]);
-                t[2][b] = 0.5f * (k[0][b] - k[1][b] + k[2][b]);
-                t[3][b] = k[2][b];
+                const float g0 = k[b * columns + column], g1 = k[(3 + b) * columns + column];
+                const float g2 = k[(6 + b) * columns + column];
+                t[0][b] = g0;
+                t[1][b] = 0.5f * (g0 + g1 + g2);
+                t[2][b] = 0.5f * (g0 - g1 + g2);
+                t[3][b] = g2;
             }
-            float *u = job->U + row * columns + column;
             for (int a = 0; a < 4; a++) {
-                u[(a * 4 + 0) * pairs] = t[a][0];
-                u[(a * 4 + 1) * pairs] = 0.5f * (t[a][0] + t[a][1] + t[a][2]);
-                u[(a * 4 + 2) * pairs] = 0.5f * (t[a][0] - t[a][1] + t[a][2]);
-                u[(a * 4 + 3) * pairs] = t[a][2];
+                u[(a * 4 + 0) * pairs + column] = t[a][0];
+                u[(a * 4 + 1) * pairs + column] = 0.5f * (t[a][0] + t[a][1] + t[a][2]);
+                u[(a * 4 + 2) * pairs + column] = 0.5f * (t[a][0] - t[a][1] + t[a][2]);
+                u[(a * 4 + 3) * pairs + column] = t[a][2];
             }
         }
     }
@@ -313,6 +318,9 @@ MYELIN_INLINE void transform_output_gradient_channels(const output_gradient_job 
 
 // The transforms, compiled for every kernel path (the compiler vectorises their loops over tiles).
 #define WINOGRAD_TRANSFORMS(suffix, target)                                                                  \
+    target static void transform_weights_##suffix(void *job, int64_t begin, int64_t end) {                   \
+        transform_weight_rows(job, begin, end);                                                              \
+    }                                                                                                        \
     target static void transform_input_##suffix(void *job, int64_t begin, int64_t end) {                     \
         transform_input_channels(job, begin, end);                                                           \
     }                                                                                                        \
@@ -327,9 +335,9 @@ MYELIN_FOR_EACH_PATH(WINOGRAD_TRANSFORMS)
 /// The 16 products of a block, one position ξ per task item, each product on one thread.
 typedef struct {
     const tiling *t;
-    int64_t tiles;  // in this block (the last may be short)
+    int64_t tiles;       // in this block (the last may be short)
     int weight_gradient; // dU_ξ (+)= M_ξ · V_ξᵀ; else M_ξ = U_ξ · V_ξ
-    int first;      // the first block of a weight gradient: dU is overwritten
+    int first;           // the first block of a weight gradient: dU is overwritten
     const float *U, *V;
     float *M, *dU;
 } product_job;
@@ -345,8 +353,8 @@ static void multiply_positions(void *context, int64_t begin, int64_t end) {
             myelin_sgemm(t->out, t->in, job->tiles, 1.0f, M, ld, 1, V, 1, ld, job->first ? 0.0f : 1.0f,
                          job->dU + xi * position_stride(t->out * t->in), t->in, NULL, MYELIN_ACTIVATION_NONE);
         } else {
-            myelin_sgemm(t->out, job->tiles, t->in, 1.0f, job->U + xi * position_stride(t->out * t->in), t->in, 1, V, ld, 1, 0.0f, M,
-                         ld, NULL, MYELIN_ACTIVATION_NONE);
+            myelin_sgemm(t->out, job->tiles, t->in, 1.0f, job->U + xi * position_stride(t->out * t->in), t->in, 1, V, ld,
+                         1, 0.0f, M, ld, NULL, MYELIN_ACTIVATION_NONE);
         }
     }
 }
@@ -390,6 +398,14 @@ static int64_t channel_grain(const tiling *t, int64_t floats_per_tile) {
     return per_channel > 0 ? (8192 + per_channel - 1) / per_channel : 1;
 }
 
+/// The transforms U of a convolution's kernels (turned: the input gradient's).
+static const float *transformed_weights(const myelin_conv2d_shape *s, const float *weight, int turned) {
+    weight_job w = {weight, s->out_channels, s->in_channels, turned,
+                    myelin_scratch(SCRATCH_WEIGHTS, (size_t)(16 * position_stride(s->out_channels * s->in_channels)))};
+    myelin_parallel_for(turned ? s->in_channels : s->out_channels, 8, MYELIN_BY_PATH(transform_weights), &w);
+    return w.U;
+}
+
 /// `to` = the correlation of `from` with the kernels whose transforms are U, + bias, then ReLU.
 static void convolve(const tiling *t, const float *from, const float *mask, const float *U, const float *bias,
                      int relu, float *to) {
@@ -411,10 +427,7 @@ void myelin_winograd_forward(const myelin_conv2d_shape *s, const float *input, c
                              float *output, myelin_activation activation) {
     const tiling t = make_tiling(s->batch, s->in_channels, s->in_height, s->in_width, s->out_channels, s->out_height,
                                  s->out_width, s->padding_height, s->padding_width);
-    weight_job w = {weight, s->out_channels, s->in_channels, 0,
-                    myelin_scratch(SCRATCH_WEIGHTS, (size_t)(16 * position_stride(s->out_channels * s->in_channels)))};
-    myelin_parallel_for(s->out_channels, 8, transform_weights, &w);
-    convolve(&t, input, NULL, w.U, bias, activation == MYELIN_ACTIVATION_RELU, output);
+    convolve(&t, input, NULL, transformed_weights(s, weight, 0), bias, activation == MYELIN_ACTIVATION_RELU, output);
 }
 
 void myelin_winograd_backward(const myelin_conv2d_shape *s, const float *input, const float *weight,
@@ -425,10 +438,7 @@ void myelin_winograd_backward(const myelin_conv2d_shape *s, const float *input, 
         // output swap, and the padding becomes 2 − p.
         const tiling t = make_tiling(s->batch, s->out_channels, s->out_height, s->out_width, s->in_channels,
                                      s->in_height, s->in_width, 2 - s->padding_height, 2 - s->padding_width);
-        weight_job w = {weight, s->out_channels, s->in_channels, 1,
-                        myelin_scratch(SCRATCH_WEIGHTS, (size_t)(16 * position_stride(s->out_channels * s->in_channels)))};
-        myelin_parallel_for(s->in_channels, 8, transform_weights, &w);
-        convolve(&t, grad_output, relu_output, w.U, NULL, 0, grad_input);
+        convolve(&t, grad_output, relu_output, transformed_weights(s, weight, 1), NULL, 0, grad_input);
     }
     if (!grad_weight && !grad_bias) return;
     const tiling t = make_tiling(s->batch, s->in_channels, s->in_height, s->in_width, s->out_channels, s->out_height,
