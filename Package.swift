@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "MyelinTestSupport", dependencies: ["MyelinTensor", "MyelinTraining"], path: "Tests/MyelinTestSupport"),
 
         .testTarget(name: "MyelinKernelsTests", dependencies: ["CMyelinKernels"]),
-        .testTarget(name: "MyelinTensorTests", dependencies: ["MyelinTensor", "MyelinTestSupport"]),
+        .testTarget(name: "MyelinTensorTests", dependencies: ["MyelinTensor", "MyelinTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MyelinNNTests", dependencies: ["MyelinNN", "MyelinTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MyelinOptimTests", dependencies: ["MyelinOptim", "MyelinNN"]),
         .testTarget(name: "MyelinTrainingTests", dependencies: ["MyelinTraining", "MyelinTestSupport", "checkpoint-writer"]),
