@@ -21,12 +21,95 @@ static int64_t first_nan(const float *x, int64_t W, int64_t r0, int64_t r1, int6
 
 // Which input of a window wins is data, so the maximum is taken with selects, not branches (a
 // mispredicted branch costs more than the whole window). NaN is only noted on the way and handled
-// after the window: folding it into the select makes the compiler branch again, 4× slower. The 2×2
-// windows of a stride-2 pooling, the common case, are written out.
-static void max_pool_planes(void *context, int64_t begin, int64_t end) {
-    const forward_job *job = context;
+// after the window: folding it into the select makes the compiler branch again, 4× slower.
+
+/// The maximum of window rows [r0, r1) × columns [c0, c1) (not empty) and, in *where, its index:
+/// the first largest in row-major order, or the first NaN, which wins, as in PyTorch.
+MYELIN_INLINE float window_max(const float *x, int64_t W, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
+                               int64_t *where) {
+    int64_t best_at = r0 * W + c0;
+    float best = x[best_at];
+    int nan = best != best;
+    for (int64_t r = r0; r < r1; r++) {
+        for (int64_t c = c0; c < c1; c++) {
+            const float v = x[r * W + c];
+            const int take = v > best;
+            best = take ? v : best;
+            best_at = take ? r * W + c : best_at;
+            nan |= v != v;
+        }
+    }
+    if (__builtin_expect(nan, 0)) best_at = first_nan(x, W, r0, r1, c0, c1);
+    *where = best_at;
+    return x[best_at];
+}
+
+enum { ROW_CHUNK = 64 };
+
+/// Every tap of n outputs' windows but the first (already in best), in window_max's order.
+MYELIN_INLINE void scan_taps(const float *x, int64_t W, int64_t r0, int64_t r1, int64_t first, int64_t stride,
+                             int64_t width, int64_t from, int64_t n, float *restrict best, int32_t *restrict best_at,
+                             int *restrict nan) {
+    for (int64_t r = r0; r < r1; r++) {
+        for (int64_t c = r == r0 ? 1 : 0; c < width; c++) {
+            const float *restrict tap = x + r * W + from * stride + first + c;
+            const int32_t offset = (int32_t)(r * W + from * stride + first + c);
+            for (int64_t j = 0; j < n; j++) {
+                const float v = tap[j * stride];
+                const int take = v > best[j];
+                best[j] = take ? v : best[j];
+                best_at[j] = take ? offset + (int32_t)(j * stride) : best_at[j];
+                nan[j] |= v != v;
+            }
+        }
+    }
+}
+
+/// Outputs [lo, hi) of one output row, whose windows lie inside the input's columns: window_max's
+/// scan, tap by tap across up to ROW_CHUNK outputs at once, so that the compiler vectorises it
+/// (stride 2 becomes shuffles of consecutive loads).
+MYELIN_INLINE void interior_max(const float *x, int64_t W, int64_t r0, int64_t r1, int64_t first, int64_t stride,
+                                int64_t width, int64_t lo, int64_t hi, float *y, int32_t *at) {
+    for (int64_t from = lo; from < hi; from += ROW_CHUNK) {
+        const int64_t n = hi - from < ROW_CHUNK ? hi - from : ROW_CHUNK;
+        float best[ROW_CHUNK];
+        int32_t best_at[ROW_CHUNK];
+        int nan[ROW_CHUNK];
+        for (int64_t j = 0; j < n; j++) {
+            const int64_t index = r0 * W + (from + j) * stride + first;
+            best[j] = x[index];
+            best_at[j] = (int32_t)index;
+            nan[j] = best[j] != best[j];
+        }
+        // A constant stride lets the compiler load consecutive vectors and shuffle, not gather.
+        if (stride == 2) scan_taps(x, W, r0, r1, first, 2, width, from, n, best, best_at, nan);
+        else if (stride == 1) scan_taps(x, W, r0, r1, first, 1, width, from, n, best, best_at, nan);
+        else scan_taps(x, W, r0, r1, first, stride, width, from, n, best, best_at, nan);
+        int any_nan = 0;
+        for (int64_t j = 0; j < n; j++) any_nan |= nan[j];
+        if (__builtin_expect(any_nan, 0)) {
+            for (int64_t j = 0; j < n; j++) {
+                if (!nan[j]) continue;
+                const int64_t c0 = (from + j) * stride + first;
+                best_at[j] = (int32_t)first_nan(x, W, r0, r1, c0, c0 + width);
+                best[j] = x[best_at[j]];
+            }
+        }
+        for (int64_t j = 0; j < n; j++) {
+            y[from + j] = best[j];
+            at[from + j] = best_at[j];
+        }
+    }
+}
+
+MYELIN_INLINE void max_pool_plane_range(const forward_job *job, int64_t begin, int64_t end) {
     const myelin_pool2d_shape *s = job->s;
     const int64_t H = s->in_height, W = s->in_width, OH = s->out_height, OW = s->out_width;
+    const int64_t sw = s->stride_width, first = -s->padding_width, kw = s->kernel_width;
+    // Outputs [lo, hi) have their whole window inside the row.
+    int64_t lo = (s->padding_width + sw - 1) / sw, hi = W - kw + s->padding_width >= 0 ? (W - kw + s->padding_width) / sw + 1 : 0;
+    if (hi > OW) hi = OW;
+    if (lo > hi) hi = lo;
     for (int64_t plane = begin; plane < end; plane++) {
         const float *x = job->input + plane * H * W;
         float *y = job->output + plane * OH * OW;
@@ -36,47 +119,31 @@ static void max_pool_planes(void *context, int64_t begin, int64_t end) {
             if (r0 < 0) r0 = 0;
             if (r1 > H) r1 = H;
             for (int64_t ow = 0; ow < OW; ow++) {
-                int64_t c0 = ow * s->stride_width - s->padding_width, c1 = c0 + s->kernel_width;
+                if (ow == lo && hi > lo) {
+                    interior_max(x, W, r0, r1, first, sw, kw, lo, hi, y + oh * OW, at + oh * OW);
+                    ow = hi - 1;
+                    continue;
+                }
+                int64_t c0 = ow * sw + first, c1 = c0 + kw, where;
                 if (c0 < 0) c0 = 0;
                 if (c1 > W) c1 = W;
-                int64_t best_at = r0 * W + c0;
-                float best = x[best_at];
-                int nan = best != best;
-                if (r1 - r0 == 2 && c1 - c0 == 2) {
-                    const int64_t k[3] = {best_at + 1, best_at + W, best_at + W + 1};
-                    for (int q = 0; q < 3; q++) {
-                        const float v = x[k[q]];
-                        const int take = v > best;
-                        best = take ? v : best;
-                        best_at = take ? k[q] : best_at;
-                        nan |= v != v;
-                    }
-                } else {
-                    for (int64_t r = r0; r < r1; r++) {
-                        for (int64_t c = c0; c < c1; c++) {
-                            const float v = x[r * W + c];
-                            const int take = v > best;
-                            best = take ? v : best;
-                            best_at = take ? r * W + c : best_at;
-                            nan |= v != v;
-                        }
-                    }
-                }
-                if (__builtin_expect(nan, 0)) {
-                    best_at = first_nan(x, W, r0, r1, c0, c1);
-                    best = x[best_at];
-                }
-                y[oh * OW + ow] = best;
-                at[oh * OW + ow] = (int32_t)best_at;
+                y[oh * OW + ow] = window_max(x, W, r0, r1, c0, c1, &where);
+                at[oh * OW + ow] = (int32_t)where;
             }
         }
     }
 }
 
+#define MAX_POOL_KERNELS(suffix, target)                                                 \
+    target static void max_pool_planes_##suffix(void *job, int64_t begin, int64_t end) { \
+        max_pool_plane_range(job, begin, end);                                           \
+    }
+MYELIN_FOR_EACH_PATH(MAX_POOL_KERNELS)
+
 void myelin_max_pool2d_forward(const myelin_pool2d_shape *shape, const float *input, float *output, int32_t *argmax) {
     forward_job job = {shape, input, output, argmax};
     const int64_t plane = shape->in_height * shape->in_width;
-    myelin_parallel_for(shape->planes, plane >= 16384 ? 1 : 16384 / plane, max_pool_planes, &job);
+    myelin_parallel_for(shape->planes, plane >= 16384 ? 1 : 16384 / plane, MYELIN_BY_PATH(max_pool_planes), &job);
 }
 
 typedef struct {
