@@ -106,4 +106,13 @@ import Testing
     @Test func googlenet() throws { try Self.check(GoogLeNet(), against: "googlenet") }
     @Test func resnet18() throws { try Self.check(ResNet18(), against: "resnet18") }
     @Test func networkInNetwork() throws { try Self.check(NetworkInNetwork(), against: "nin") }
+
+    /// The fixtures' inputs are too small for the automatic choice to take Winograd, which ResNet and
+    /// VGG run on at ImageNet size: forced onto every 3×3 convolution of stride 1, they still match.
+    @Test func withWinogradConvolutions() throws {
+        try ConvolutionAlgorithm.with(.winograd) {
+            try Self.check(VGG16(), against: "vgg16")
+            try Self.check(ResNet18(), against: "resnet18")
+        }
+    }
 }
