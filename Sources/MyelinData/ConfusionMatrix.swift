@@ -130,9 +130,26 @@ public struct ConfusionMatrix: Equatable, CustomStringConvertible {
         (0..<classCount).map { c in ratio(counts[c][c], predictedTotals[c]) }
     }
 
-    private var actualTotals: [Int] { counts.map { $0.reduce(0, +) } }
+    /// Per class, the overlap of the examples it holds and those predicted as it over their union
+    /// (intersection over union, the Jaccard index): TP / (TP + FP + FN). Nil for a class neither
+    /// present nor predicted.
+    public var intersectionOverUnion: [Double?] {
+        let (actual, predicted) = (actualTotals, predictedTotals)
+        return (0..<classCount).map { c in ratio(counts[c][c], actual[c] + predicted[c] - counts[c][c]) }
+    }
 
-    private var predictedTotals: [Int] {
+    /// Per class, the Dice coefficient (F1 score) of its examples and its predictions:
+    /// 2·TP / (2·TP + FP + FN). Nil for a class neither present nor predicted.
+    public var diceCoefficient: [Double?] {
+        let (actual, predicted) = (actualTotals, predictedTotals)
+        return (0..<classCount).map { c in ratio(2 * counts[c][c], actual[c] + predicted[c]) }
+    }
+
+    /// How many examples of each class there are (the rows' totals).
+    public var actualTotals: [Int] { counts.map { $0.reduce(0, +) } }
+
+    /// How many examples were predicted as each class (the columns' totals).
+    public var predictedTotals: [Int] {
         (0..<classCount).map { p in counts.reduce(0) { $0 + $1[p] } }
     }
 

@@ -1,6 +1,8 @@
 import Foundation
+import Myelin
 
-// What every `myelin` command shares: its one-line errors, its output folder, the files it wrote.
+// What every `myelin` command shares: its one-line errors, its output folder, the files it wrote, a
+// picture of the user's read as grey.
 
 /// Prints the files a run wrote, one a line.
 func printWritten(_ paths: [String]) {
@@ -22,4 +24,14 @@ func makeOutputDirectory(_ path: String) throws -> URL {
 struct CommandError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A picture as one gray channel in [0, 1] ([1, 1, H, W]): the mean of its colour channels (alpha
+/// left aside). What `dream --image` and `segment` read a user's PNG as.
+func grayPicture(_ picture: Image) -> Tensor {
+    let colours = min(picture.channels, 3), pixels = picture.width * picture.height
+    let gray = (0..<pixels).map { p in
+        (0..<colours).reduce(Float(0)) { $0 + Float(picture.pixels[p * picture.channels + $1]) } / (255 * Float(colours))
+    }
+    return Tensor(shape: [1, 1, picture.height, picture.width], scalars: gray)
 }

@@ -159,13 +159,4 @@ struct Dream: ParsableCommand {
 
     /// "the last convolution", or "convolution 1" with --layer.
     private var convolutionName: String { layer.map { "convolution \($0)" } ?? "the last convolution" }
-
-    /// A picture as one gray channel in [0, 1] ([1, 1, H, W]): the mean of its colour channels.
-    private func grayPicture(_ picture: Image) -> Tensor {
-        let colours = min(picture.channels, 3), pixels = picture.width * picture.height
-        let gray = (0..<pixels).map { p in
-            (0..<colours).reduce(Float(0)) { $0 + Float(picture.pixels[p * picture.channels + $1]) } / (255 * Float(colours))
-        }
-        return Tensor(shape: [1, 1, picture.height, picture.width], scalars: gray)
-    }
 }

@@ -95,9 +95,68 @@ import Testing
             in: runner.url("ae"), "autoencoder")
     }
 
+    @Test func segmentationAndSegment() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        try Self.writeSmallMNIST(to: runner.url("mnist"), train: 256, test: 100)
+        let result = try runner.run([
+            "train", "segmentation", "--width", "4", "--train-canvases", "64", "--test-canvases", "16", "--epochs", "1",
+            "--loss", "dice", "--data", runner.url("mnist").path, "--out", "seg",
+        ])
+        try #require(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("epoch 1/1 [") && result.output.contains("test mean IoU"))
+        #expect(
+            result.output.contains("IoU and Dice per class on the 16 test canvases:\nclass ") && result.output.contains("\nbackground "))
+        expectFiles(
+            ["segmentation.safetensors", "segmentation.png", "iou.png", "loss.png", "metrics.csv", "report.html", "results.json"],
+            in: runner.url("seg"), "segmentation")
+        let results = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("seg/results.json"))) as? [String: Any])
+        let metrics = try #require(results["metrics"] as? [String: Any])
+        for name in ["test mean IoU (digits)", "test background IoU", "test pixel accuracy", "IoU background", "IoU 9", "Dice 0"] {
+            #expect(metrics[name] is Double, "results.json has no number \(name): \(metrics)")
+        }
+        #expect((results["settings"] as? [String: String])?["loss"] == "soft Dice loss")
+
+        // A picture whose sides are not multiples of 8 is labelled whole: 50 wide, 37 high.
+        var picture = Image(width: 50, height: 37, channels: 1)
+        for y in 8..<30 { for x in 10..<14 { picture[x: x, y: y, channel: 0] = 255 } }
+        try picture.writePNG(to: runner.url("one.png"))
+        let segmented = try runner.run(["segment", "seg", runner.url("one.png").path, "--out", "one-labels.png"])
+        try #require(segmented.status == 0, "\(segmented.errors)")
+        #expect(segmented.output.contains("Labelled \(runner.url("one.png").path) (50×37)"), "\(segmented.output)")
+        let labels = try Image(contentsOfPNG: runner.url("one-labels.png"))
+        #expect(labels.width == 50 && labels.height == 37 && labels.channels == 3)
+        let colours = stride(from: 0, to: labels.pixels.count, by: 3).map { i in
+            RGB(labels.pixels[i], labels.pixels[i + 1], labels.pixels[i + 2])
+        }
+        #expect(Set(colours).isSubset(of: LabelPalette.digits.colors))
+
+        // Missing and malformed files are named with the problem.
+        try Data("not a picture".utf8).write(to: runner.url("text.png"))
+        let cases: [([String], String)] = [
+            (["segment", "seg", runner.url("missing.png").path], "Error: \(runner.url("missing.png").path): cannot read"),
+            (["segment", "seg", runner.url("text.png").path], "Error: \(runner.url("text.png").path): not a PNG file"),
+            (["segment", runner.url("nowhere").path, runner.url("one.png").path], "Error: \(runner.url("nowhere").path) does not exist"),
+            (
+                ["segment", runner.url("mnist").path, runner.url("one.png").path],
+                "Error: \(runner.url("mnist").path) holds no segmentation.safetensors"
+            ),
+            (["segment", runner.url("one.png").path, runner.url("one.png").path], "Error: \(runner.url("one.png").path)"),
+        ]
+        for (arguments, message) in cases {
+            let failed = try runner.run(arguments)
+            #expect(failed.status == 1 && failed.errors.hasPrefix(message), "\(arguments): \(failed.errors)")
+            #expect(failed.errors.split(separator: "\n").count == 1, "\(failed.errors)")
+        }
+    }
+
     /// Two epochs straight against one, then `--resume` for the second: the same bits, and the
     /// resumed process trains only the second epoch.
-    @Test(arguments: [["mlp"], ["lenet", "--adversarial", "pgd", "--attack-steps", "2"], ["gan", "--batch-size", "32"], ["autoencoder"]])
+    @Test(arguments: [
+        ["mlp"], ["lenet", "--adversarial", "pgd", "--attack-steps", "2"], ["gan", "--batch-size", "32"], ["autoencoder"],
+        ["segmentation", "--width", "4", "--train-canvases", "48", "--test-canvases", "8", "--batch-size", "16"],
+    ])
     func epochRunsResumeBitIdentically(_ command: [String]) throws {
         let runner = try CommandRunner()
         defer { runner.removeFolder() }

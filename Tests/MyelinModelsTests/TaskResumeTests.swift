@@ -39,6 +39,12 @@ import Testing
         expectExact(try checkResume(total: .epochs(4), first: first) { autoencoderTask(seed: 9) })
     }
 
+    @Test func segmentation() throws {
+        // Batch norm's running statistics and Adam's moments carry over too.
+        let data = try smallCanvases(24, seed: 8)
+        expectExact(try checkResume(total: .epochs(2), first: .steps(4)) { segmentationTask(seed: 8, data: data) })
+    }
+
     @Test(arguments: GANConfiguration.Variant.allCases)
     func gan(_ variant: GANConfiguration.Variant) throws {
         expectExact(try checkResume(total: .epochs(3), first: .steps(4)) { ganTask(variant, seed: 10) })

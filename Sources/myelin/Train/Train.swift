@@ -12,8 +12,11 @@ struct Train: ParsableCommand {
             (`myelin train lenet`; see `myelin train image --help`).
             Language models: charrnn (an LSTM) and gpt (a small transformer) learn to write like a text.
             Generative models: gan turns noise into digits, autoencoder rebuilds digits and finds the ones it never saw.
+            Segmentation: segmentation (a U-Net) labels every pixel of canvases of digits with its digit.
             """,
-        subcommands: [TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainGAN.self, TrainAutoencoder.self],
+        subcommands: [
+            TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainGAN.self, TrainAutoencoder.self, TrainSegmentation.self,
+        ],
         defaultSubcommand: TrainImageModel.self)
 }
 
