@@ -10,7 +10,7 @@
 //   by 180° and the channels swapped: a "full" correlation, padding 2 − p.
 // - The weight gradient is dU_ξ = Σ_tiles (A dY Aᵀ)_ξ · V_ξᵀ, brought back to 3×3 as Gᵀ dU G.
 // The tiles are taken a block of tile rows at a time (across images), so that a block's V and M
-// stay in the last-level cache. The transforms are split over channels, and the 16 products over
+// stay in L2. The transforms are split over channels, and the 16 products over
 // the threads, each product on one thread, so results do not depend on the thread count.
 // The transforms' coefficients are 0, ±1 and ±½: the rounding error stays that of a direct sum.
 #include <string.h>
@@ -23,8 +23,13 @@ enum {
     SCRATCH_PRODUCTS = 12,        // M: a block's products or transformed output gradient, [16][out][tiles]
     SCRATCH_ROWS = 13,            // a thread's rows of half-transformed tiles
     SCRATCH_WEIGHT_GRADIENT = 14, // dU, [16][out][in]
-    // A block's V and M together take about this much, so that they stay in the last-level cache…
-    BLOCK_BYTES = 4 << 20,
+    // A block's V and M together take about this much, so that they stay in the L2 of the core that
+    // works on it (a shared last-level cache is not to be relied on: ResNet-18's four 3×3 shapes ran
+    // 289 ms with 1 MB blocks, 293 with 2 and 306 with 4, medians of 3 alternations on a noisy host)…
+    BLOCK_BYTES = 1 << 20,
+    // …except in the weight gradient, whose blocks are worked on by all threads together, one
+    // position each, and whose products sum over a block's tiles: larger blocks, fewer hand-overs.
+    WEIGHT_GRADIENT_BLOCK_BYTES = 4 << 20,
     // …but hold at least this many tiles, so that each product is wide enough to run at full speed.
     BLOCK_MIN_TILES = 192,
 };
@@ -76,11 +81,11 @@ typedef struct {
 } tiling;
 
 static tiling make_tiling(int64_t batch, int64_t in, int64_t height, int64_t width, int64_t out, int64_t out_height,
-                          int64_t out_width, int64_t pad_h, int64_t pad_w) {
+                          int64_t out_width, int64_t pad_h, int64_t pad_w, int64_t block_bytes) {
     tiling t = {batch, in, height, width, out, out_height, out_width, pad_h, pad_w, 0, 0, 0};
     t.tiles_h = (out_height + 1) / 2;
     t.tiles_w = (out_width + 1) / 2;
-    int64_t tiles = BLOCK_BYTES / (16 * (int64_t)sizeof(float) * (in + out));
+    int64_t tiles = block_bytes / (16 * (int64_t)sizeof(float) * (in + out));
     if (tiles < BLOCK_MIN_TILES) tiles = BLOCK_MIN_TILES;
     t.rows_per_block = (tiles + t.tiles_w - 1) / t.tiles_w;
     if (t.rows_per_block > batch * t.tiles_h) t.rows_per_block = batch * t.tiles_h;
@@ -407,26 +412,50 @@ static const float *transformed_weights(const myelin_conv2d_shape *s, const floa
 }
 
 /// `to` = the correlation of `from` with the kernels whose transforms are U, + bias, then ReLU.
-static void convolve(const tiling *t, const float *from, const float *mask, const float *U, const float *bias,
-                     int relu, float *to) {
+typedef struct {
+    const tiling *t;
+    const float *from, *mask, *U, *bias;
+    int relu;
+    float *to;
+    myelin_task transform_input, transform_output; // this path's
+} convolution_job;
+
+/// Blocks [begin, end) of a convolution, with this thread's V and M. Called from a pool task, every
+/// phase runs on this thread; else each is split over the pool (channels, then the 16 positions).
+static void convolve_blocks(void *context, int64_t begin, int64_t end) {
+    const convolution_job *job = context;
+    const tiling *t = job->t;
     const int64_t tiles = block_tiles(t), total = t->batch * t->tiles_h;
     float *V = myelin_scratch(SCRATCH_INPUT, (size_t)(16 * position_stride(t->in * tiles)));
     float *M = myelin_scratch(SCRATCH_PRODUCTS, (size_t)(16 * position_stride(t->out * tiles)));
-    for (int64_t first = 0; first < total; first += t->rows_per_block) {
-        const int64_t last = first + t->rows_per_block < total ? first + t->rows_per_block : total;
-        input_job in = {t, from, mask, first, last, V};
-        myelin_parallel_for(t->in, channel_grain(t, 16), MYELIN_BY_PATH(transform_input), &in);
-        product_job products = {t, (last - first) * t->tiles_w, 0, 0, U, V, M, NULL};
+    for (int64_t b = begin; b < end; b++) {
+        const int64_t first = b * t->rows_per_block, last = first + t->rows_per_block < total ? first + t->rows_per_block : total;
+        input_job in = {t, job->from, job->mask, first, last, V};
+        myelin_parallel_for(t->in, channel_grain(t, 16), job->transform_input, &in);
+        product_job products = {t, (last - first) * t->tiles_w, 0, 0, job->U, V, M, NULL};
         myelin_parallel_for(16, 1, multiply_positions, &products);
-        output_job out = {t, M, bias, relu, first, last, to};
-        myelin_parallel_for(t->out, channel_grain(t, 16), MYELIN_BY_PATH(transform_output), &out);
+        output_job out = {t, M, job->bias, job->relu, first, last, job->to};
+        myelin_parallel_for(t->out, channel_grain(t, 16), job->transform_output, &out);
     }
+}
+
+/// With enough blocks, each thread takes whole blocks (one hand-over for the whole convolution, and
+/// a block's V and M stay in its core's L2); with few, they share each block's phases. Handing over
+/// three short phases per block made a ResNet-18 training step a third slower whenever the pool's
+/// worker was slow to wake. Blocks are independent, so the split never changes a result.
+static void convolve(const tiling *t, const float *from, const float *mask, const float *U, const float *bias,
+                     int relu, float *to) {
+    convolution_job job = {t, from, mask, U, bias, relu, to, MYELIN_BY_PATH(transform_input),
+                           MYELIN_BY_PATH(transform_output)};
+    const int64_t blocks = (t->batch * t->tiles_h + t->rows_per_block - 1) / t->rows_per_block;
+    if (blocks >= 2 * myelin_thread_count()) myelin_parallel_for(blocks, 1, convolve_blocks, &job);
+    else convolve_blocks(&job, 0, blocks);
 }
 
 void myelin_winograd_forward(const myelin_conv2d_shape *s, const float *input, const float *weight, const float *bias,
                              float *output, myelin_activation activation) {
     const tiling t = make_tiling(s->batch, s->in_channels, s->in_height, s->in_width, s->out_channels, s->out_height,
-                                 s->out_width, s->padding_height, s->padding_width);
+                                 s->out_width, s->padding_height, s->padding_width, BLOCK_BYTES);
     convolve(&t, input, NULL, transformed_weights(s, weight, 0), bias, activation == MYELIN_ACTIVATION_RELU, output);
 }
 
@@ -437,12 +466,12 @@ void myelin_winograd_backward(const myelin_conv2d_shape *s, const float *input, 
         // A full correlation of the output gradient with the turned kernels: the roles of input and
         // output swap, and the padding becomes 2 − p.
         const tiling t = make_tiling(s->batch, s->out_channels, s->out_height, s->out_width, s->in_channels,
-                                     s->in_height, s->in_width, 2 - s->padding_height, 2 - s->padding_width);
+                                     s->in_height, s->in_width, 2 - s->padding_height, 2 - s->padding_width, BLOCK_BYTES);
         convolve(&t, grad_output, relu_output, transformed_weights(s, weight, 1), NULL, 0, grad_input);
     }
     if (!grad_weight && !grad_bias) return;
     const tiling t = make_tiling(s->batch, s->in_channels, s->in_height, s->in_width, s->out_channels, s->out_height,
-                                 s->out_width, s->padding_height, s->padding_width);
+                                 s->out_width, s->padding_height, s->padding_width, WEIGHT_GRADIENT_BLOCK_BYTES);
     const int64_t tiles = block_tiles(&t), total = t.batch * t.tiles_h;
     float *V = myelin_scratch(SCRATCH_INPUT, (size_t)(16 * position_stride(t.in * tiles)));
     float *M = myelin_scratch(SCRATCH_PRODUCTS, (size_t)(16 * position_stride(t.out * tiles)));

@@ -2,11 +2,12 @@ import CMyelinKernels
 import Testing
 
 extension KernelTests {
-    /// Winograd's transforms are split over channels and its 16 products over threads, one product
-    /// on one thread, with the blocks in order: 1 and 2 threads give the same bits, on every path.
+    /// Winograd's blocks go to the threads whole, or, in the weight gradient, its transforms are split
+    /// over channels and its 16 products over threads, one product on one thread, with the blocks in
+    /// order: 1 and 2 threads give the same bits, on every path.
     @Suite struct WinogradKernel {
         @Test func sameBitsOnAnyThreadCount() {
-            // Two blocks of tiles (27×27 an image, 3 images), a fused ReLU and its mask.
+            // Five blocks of tiles (27×27 an image, 3 images; two in the weight gradient), a fused ReLU and its mask.
             var shape = myelin_conv2d_shape(
                 batch: 3, in_channels: 16, in_height: 54, in_width: 54, out_channels: 16, out_height: 54,
                 out_width: 54, kernel_height: 3, kernel_width: 3, stride_height: 1, stride_width: 1,

@@ -4,8 +4,8 @@ import Testing
 
 /// Winograd's F(2×2, 3×3) against the definition, forced onto shapes that exercise its edges: odd
 /// output sizes (tiles that hang over the last row or column), "valid" and padding-2 convolutions
-/// (whose input gradients pad by 2 and 0), a 1×1 image, and a batch whose tiles make two blocks, the
-/// first ending inside an image and the second short. Then which shapes the automatic choice gives it.
+/// (whose input gradients pad by 2 and 0), a 1×1 image, and a batch whose tiles make several blocks,
+/// which end inside images, the last one short, and which the threads share out. Then which shapes the automatic choice gives it.
 @Suite struct WinogradTests {
     static let cases: [ConvCase] = [
         ConvCase(batch: 2, inChannels: 5, outChannels: 7, height: 9, width: 8, padding: 1),
@@ -13,7 +13,8 @@ import Testing
         ConvCase(batch: 1, inChannels: 3, outChannels: 5, height: 6, width: 5, padding: 2, bias: false),
         ConvCase(batch: 2, inChannels: 4, outChannels: 4, height: 5, width: 6, padding: [0, 2]),
         ConvCase(batch: 2, inChannels: 3, outChannels: 3, height: 1, width: 1, padding: 1),
-        // 27×27 tiles an image, 2,187 in all: two blocks of up to 2,048 (16 + 16 channels).
+        // 27×27 tiles an image, 2,187 in all: five blocks of up to 19 tile rows (16 + 16 channels); the
+        // weight gradient's larger blocks make two.
         ConvCase(batch: 3, inChannels: 16, outChannels: 16, height: 54, width: 54, padding: 1),
     ]
 
