@@ -18,4 +18,20 @@ import Testing
         #expect(result.errors.contains("MYELIN_CPU=avx3 is not a kernel path; use avx512, avx2 or portable"), "\(result.errors)")
         #expect(!result.errors.contains("missing.safetensors"), "the command itself must not run: \(result.errors)")
     }
+
+    /// MYELIN_CONV, the convolution algorithm of the whole process, is read the same way.
+    @Test func anUnknownConvolutionAlgorithmIsNamed() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        let missing = runner.url("missing.safetensors").path
+        for algorithm in ["gemm", "winograd", "automatic", ""] {
+            let result = try runner.run(["info", missing], environment: ["MYELIN_CONV": algorithm])
+            #expect(result.status != 0 && result.errors.contains("missing.safetensors"), "MYELIN_CONV=\(algorithm): \(result.errors)")
+        }
+        let result = try runner.run(["info", missing], environment: ["MYELIN_CONV": "fft"])
+        #expect(result.status == 2)
+        #expect(
+            result.errors.contains("MYELIN_CONV=fft is not a convolution algorithm; use gemm, winograd or automatic"),
+            "\(result.errors)")
+    }
 }

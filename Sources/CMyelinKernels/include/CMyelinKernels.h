@@ -113,7 +113,8 @@ typedef enum {
 } myelin_conv2d_algorithm;
 
 /// Sets the algorithm convolutions called from this thread use (WINOGRAD: wherever the shape
-/// allows it; AUTOMATIC: back to the choice by shape). Returns the previous setting.
+/// allows it; AUTOMATIC: back to the process's choice: the environment variable MYELIN_CONV, gemm,
+/// winograd or automatic, else the choice by shape). Returns the previous setting.
 myelin_conv2d_algorithm myelin_conv2d_set_algorithm(myelin_conv2d_algorithm algorithm);
 /// The algorithm a convolution of this shape runs with when called from this thread: GEMM or WINOGRAD.
 myelin_conv2d_algorithm myelin_conv2d_algorithm_for(const myelin_conv2d_shape *shape);

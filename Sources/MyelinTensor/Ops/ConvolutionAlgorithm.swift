@@ -11,6 +11,10 @@ import CMyelinKernels
 /// - `automatic` (the default): Winograd where it is faster — many channels and enough 2×2 tiles,
 ///   as in ResNet's and VGG's 3×3 layers — else the SGEMM.
 ///
+/// The environment variable `MYELIN_CONV` (`gemm`, `winograd` or `automatic`) sets the whole
+/// process's choice, as `MYELIN_CPU` sets its kernel path; any other value stops the process with a
+/// message naming it. `with(_:_:)` overrides it on one thread.
+///
 /// ```swift
 /// ConvolutionAlgorithm.with(.gemm) { model(images) }   // this thread's convolutions through the SGEMM
 /// ```
@@ -18,7 +22,8 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable, CustomStringCo
     case automatic, gemm, winograd
 
     /// Runs `body` with the convolutions it calls on this thread (forward and backward) computed by
-    /// `algorithm` where the shape allows it, then puts the previous setting back.
+    /// `algorithm` where the shape allows it (`automatic`: as `MYELIN_CONV` says, else by shape),
+    /// then puts the previous setting back.
     public static func with<Result>(_ algorithm: ConvolutionAlgorithm, _ body: () throws -> Result) rethrows -> Result {
         let previous = myelin_conv2d_set_algorithm(algorithm.kernelValue)
         defer { myelin_conv2d_set_algorithm(previous) }
