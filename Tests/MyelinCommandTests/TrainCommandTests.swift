@@ -97,7 +97,10 @@ import Testing
 
     /// Two epochs straight against one, then `--resume` for the second: the same bits, and the
     /// resumed process trains only the second epoch.
-    @Test(arguments: [["mlp"], ["lenet", "--adversarial", "pgd", "--attack-steps", "2"], ["gan", "--batch-size", "32"], ["autoencoder"]])
+    @Test(arguments: [
+        ["mlp"], ["lenet", "--adversarial", "pgd", "--attack-steps", "2"], ["gan", "--batch-size", "32"], ["autoencoder"], ["superres"],
+        ["stn"],
+    ])
     func epochRunsResumeBitIdentically(_ command: [String]) throws {
         let runner = try CommandRunner()
         defer { runner.removeFolder() }

@@ -12,8 +12,12 @@ struct Train: ParsableCommand {
             (`myelin train lenet`; see `myelin train image --help`).
             Language models: charrnn (an LSTM) and gpt (a small transformer) learn to write like a text.
             Generative models: gan turns noise into digits, autoencoder rebuilds digits and finds the ones it never saw.
+            Image geometry: superres upscales shrunk digits 2× or 4× (ESPCN), stn learns to straighten distorted digits.
             """,
-        subcommands: [TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainGAN.self, TrainAutoencoder.self],
+        subcommands: [
+            TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainGAN.self, TrainAutoencoder.self, TrainSuperResolution.self,
+            TrainSpatialTransformer.self,
+        ],
         defaultSubcommand: TrainImageModel.self)
 }
 
