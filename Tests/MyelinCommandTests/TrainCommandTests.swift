@@ -156,6 +156,7 @@ import Testing
     @Test(arguments: [
         ["mlp"], ["lenet", "--adversarial", "pgd", "--attack-steps", "2"], ["gan", "--batch-size", "32"], ["autoencoder"],
         ["segmentation", "--width", "4", "--train-canvases", "48", "--test-canvases", "8", "--batch-size", "16"],
+        ["superres"], ["stn"],
     ])
     func epochRunsResumeBitIdentically(_ command: [String]) throws {
         let runner = try CommandRunner()

@@ -73,4 +73,9 @@ public struct StepContext {
     public func beforeUpdate(_ losses: KeyValuePairs<String, Float>) throws {
         try trainer.beforeUpdate(losses.map { StepOutput.Figure(name: $0.key, value: $0.value) })
     }
+
+    /// The same for losses whose names are made as the run goes ("STN loss", one per model).
+    public func beforeUpdate(_ losses: [StepOutput.Figure]) throws {
+        try trainer.beforeUpdate(losses)
+    }
 }

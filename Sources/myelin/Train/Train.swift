@@ -13,9 +13,11 @@ struct Train: ParsableCommand {
             Language models: charrnn (an LSTM) and gpt (a small transformer) learn to write like a text.
             Generative models: gan turns noise into digits, autoencoder rebuilds digits and finds the ones it never saw.
             Segmentation: segmentation (a U-Net) labels every pixel of canvases of digits with its digit.
+            Image geometry: superres upscales shrunk digits 2× or 4× (ESPCN), stn learns to straighten distorted digits.
             """,
         subcommands: [
             TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainGAN.self, TrainAutoencoder.self, TrainSegmentation.self,
+            TrainSuperResolution.self, TrainSpatialTransformer.self,
         ],
         defaultSubcommand: TrainImageModel.self)
 }
