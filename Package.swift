@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "MyelinKernelsTests", dependencies: ["CMyelinKernels"]),
         .testTarget(name: "MyelinTensorTests", dependencies: ["MyelinTensor", "MyelinTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MyelinNNTests", dependencies: ["MyelinNN", "MyelinTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "MyelinOptimTests", dependencies: ["MyelinOptim", "MyelinNN"]),
+        .testTarget(name: "MyelinOptimTests", dependencies: ["MyelinOptim", "MyelinNN"], exclude: ["Fixtures"]),
         .testTarget(name: "MyelinTrainingTests", dependencies: ["MyelinTraining", "MyelinTestSupport", "checkpoint-writer"]),
         // The child process that the checkpoint kill test kills while it writes.
         .executableTarget(name: "checkpoint-writer", dependencies: ["Myelin"], path: "Tests/CheckpointWriter"),

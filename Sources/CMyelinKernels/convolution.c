@@ -120,6 +120,9 @@ static tap_span span_of_tap(const myelin_conv2d_shape *s, int64_t i, int64_t j, 
     myelin_valid_columns(dj, 1, W, W, &t.lo, &t.hi);
     t.r_lo = -di - row > 0 ? -di - row : 0;
     t.r_hi = s->in_height - di - row < rows ? s->in_height - di - row : rows;
+    // A block below the image's last row for this tap (its last block of one row, a tap two rows
+    // down) reads nothing: no rows, not a negative count of them.
+    if (t.r_hi < 0) t.r_hi = 0;
     if (t.r_lo > t.r_hi) t.r_lo = t.r_hi;
     t.dst = t.r_lo * W;
     t.src = (row + t.r_lo + di) * W + dj;

@@ -16,6 +16,9 @@ import Testing
         ConvCase(batch: 2, inChannels: 60, outChannels: 8, height: 48, width: 47, stride: 2, padding: 1),
         ConvCase(batch: 2, inChannels: 120, outChannels: 16, height: 24, width: 24, padding: 1, groups: 2, bias: false),
         ConvCase(batch: 1, inChannels: 60, outChannels: 8, height: 24, width: 24, kernel: [3, 5], padding: [2, 4], dilation: 2),
+        // 7 rows as blocks of 3, 3 and 1: taps two rows down read nothing for the last block (this
+        // took a negative row count and crashed in the shifted layout).
+        ConvCase(batch: 1, inChannels: 20, outChannels: 12, height: 7, width: 160, kernel: 5, padding: 2),
         // 1×1, stride 1: row blocks of the image itself, no column matrix.
         ConvCase(batch: 2, inChannels: 600, outChannels: 16, height: 24, width: 24, kernel: 1),
         // Image blocks: 50 images of 25 pixels as blocks of 17, 17 and 16.

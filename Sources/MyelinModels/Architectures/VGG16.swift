@@ -25,6 +25,17 @@ public final class VGG16: Module {
     public static let blocks = [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]]
 
     public init(classes: Int = 1000, dropout: Float = 0.5, generator: RandomGenerator = .global) {
+        features = Self.makeFeatures(generator: generator)
+        classifier = Sequential {
+            Linear(512 * 7 * 7, 4096, generator: generator); ReLU(); Dropout(dropout)
+            Linear(4096, 4096, generator: generator); ReLU(); Dropout(dropout)
+            Linear(4096, classes, generator: generator)
+        }
+    }
+
+    /// The thirteen convolutions with their ReLUs and the five poolings, as `features` holds them
+    /// (torchvision's indices: conv1_1 is layer 0, its ReLU layer 1, the first pooling layer 4, …, conv5_3 layer 28).
+    public static func makeFeatures(generator: RandomGenerator = .global) -> Sequential {
         // Each convolution's (input, output) channels, block by block: it reads what the one before made.
         var blocks: [[(inputs: Int, outputs: Int)]] = []
         var inputs = 3
@@ -36,18 +47,13 @@ public final class VGG16: Module {
             }
             blocks.append(block)
         }
-        features = Sequential {
+        return Sequential {
             for block in blocks {
                 for convolution in block {
                     Conv2d(convolution.inputs, convolution.outputs, kernelSize: 3, padding: 1, generator: generator); ReLU()
                 }
                 MaxPool2d(2)
             }
-        }
-        classifier = Sequential {
-            Linear(512 * 7 * 7, 4096, generator: generator); ReLU(); Dropout(dropout)
-            Linear(4096, 4096, generator: generator); ReLU(); Dropout(dropout)
-            Linear(4096, classes, generator: generator)
         }
     }
 

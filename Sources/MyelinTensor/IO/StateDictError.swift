@@ -11,6 +11,8 @@ public struct StateDictError: Error, Equatable, CustomStringConvertible {
         case shapeMismatch(expected: [Int], found: [Int])
         /// The receiver needs a counter (an optimizer's step count) that the state lacks.
         case missingCounter
+        /// The state's counter has a value the receiver cannot take (a history longer than it keeps).
+        case counterOutOfRange(value: Int, allowed: ClosedRange<Int>)
     }
 
     /// What the state was loaded into, as its type's name: `LeNet`, `Sequential`, `Adam`.
@@ -32,6 +34,8 @@ public struct StateDictError: Error, Equatable, CustomStringConvertible {
         case .shapeMismatch(let expected, let found):
             return "tensor '\(name)' has shape \(found) in the state dict, but \(receiver) needs \(expected)"
         case .missingCounter: return "\(receiver) needs counter '\(name)', which the state dict does not have"
+        case .counterOutOfRange(let value, let allowed):
+            return "counter '\(name)' is \(value) in the state dict, but \(receiver) takes \(allowed.lowerBound)…\(allowed.upperBound)"
         }
     }
 
