@@ -11,9 +11,9 @@ struct Train: ParsableCommand {
             Image classifiers on MNIST: \(ZooModel.allCases.map(\.rawValue).joined(separator: ", ")) \
             (`myelin train lenet`; see `myelin train image --help`).
             Language models: charrnn (an LSTM) and gpt (a small transformer) learn to write like a text.
-            Generative models: gan turns noise into digits, autoencoder rebuilds digits and finds the ones it never saw.
+            Generative models: gan turns noise into digits, cyclegan stripes digits like zebras and takes the stripes off, autoencoder rebuilds digits and finds the ones it never saw.
             """,
-        subcommands: [TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainGAN.self, TrainAutoencoder.self],
+        subcommands: [TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainGAN.self, TrainCycleGAN.self, TrainAutoencoder.self],
         defaultSubcommand: TrainImageModel.self)
 }
 
