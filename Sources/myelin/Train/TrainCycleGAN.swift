@@ -28,7 +28,7 @@ struct TrainCycleGAN: ParsableCommand {
     @Option(help: "Digits of each domain per step (default 16).")
     var batchSize: Int?
 
-    @Option(help: "Training digits per domain: an epoch is this many over the batch size steps (default 30000, all).")
+    @Option(help: "Training digits of each domain; an epoch takes digits ÷ batch size steps (default 30000: all).")
     var digits: Int?
 
     @Option(help: "Test digits per domain for the evaluation (default 2000, at most 5000).")
