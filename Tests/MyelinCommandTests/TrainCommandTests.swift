@@ -80,6 +80,47 @@ import Testing
             ], in: runner.url("gan"), "gan \(variant)")
     }
 
+    @Test func cycleGANWritesItsGridsAndLowersTheCycleLoss() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        try Self.writeSmallMNIST(to: runner.url("mnist"))
+        let result = try runner.run([
+            "train", "cyclegan", "--data", runner.url("mnist").path, "--epochs", "2", "--digits", "128", "--test-digits", "50",
+            "--batch-size", "8", "--generator-width", "4", "--residual-blocks", "1", "--discriminator-width", "4", "--out", "cyc",
+        ])
+        try #require(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("epoch 2/2 [") && result.output.contains("Cycle L1 error on 50 test digits"))
+        #expect(result.output.contains("classifier accuracy on G_BA(zebra test digits) (50): 0."))
+        let grids = ["A-B-A", "B-A-B"].flatMap { ["samples/\($0)/epoch-001.png", "samples/\($0)/epoch-002.png"] }
+        expectFiles(
+            grids + ["cyclegan.safetensors", "loss.png", "generator-loss.png", "report.html", "results.json", "metrics.csv"],
+            in: runner.url("cyc"), "cyclegan")
+        // Three rows of ten digits drawn twice their size, 2 pixels apart, beside the rows' labels.
+        let grid = try Image(contentsOfPNG: runner.url("cyc/samples/B-A-B/epoch-002.png"))
+        #expect(grid.height == 3 * 60 && grid.width > 10 * 58)
+
+        let results = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("cyc/results.json"))) as? [String: Any])
+        let metrics = try #require(results["metrics"] as? [String: Any])
+        for name in ["classifier accuracy on G_BA(zebra test digits)", "classifier accuracy on zebra test digits", "test cycle L1 B→A→B"] {
+            let value = try #require(metrics[name] as? Double, "\(name) missing from \(metrics)")
+            #expect(value >= 0 && value <= 2, "\(name) \(value)")
+        }
+        // metrics.csv has a row per epoch: the second epoch's mean cycle loss is well below the first's,
+        // and the round trips of the test digits got closer too.
+        let rows = try String(contentsOf: runner.url("cyc/metrics.csv"), encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false)
+        }
+        try #require(rows.count == 3, "\(rows)")
+        func column(_ name: Substring) throws -> [Double] {
+            let index = try #require(rows[0].firstIndex(of: name), "no \(name) in \(rows[0])")
+            return rows.dropFirst().map { Double($0[index])! }
+        }
+        let cycle = try column("mean cycle loss"), testCycle = try column("test cycle L1 A→B→A")
+        #expect(cycle[1] < 0.8 * cycle[0], "mean cycle loss \(cycle)")
+        #expect(testCycle[1] < testCycle[0], "test cycle L1 A→B→A \(testCycle)")
+    }
+
     @Test func autoencoderFindsTheDigitsItNeverSaw() throws {
         let runner = try CommandRunner()
         defer { runner.removeFolder() }
@@ -157,6 +198,10 @@ import Testing
         ["mlp"], ["lenet", "--adversarial", "pgd", "--attack-steps", "2"], ["gan", "--batch-size", "32"], ["autoencoder"],
         ["segmentation", "--width", "4", "--train-canvases", "48", "--test-canvases", "8", "--batch-size", "16"],
         ["superres"], ["stn"],
+        [
+            "cyclegan", "--digits", "48", "--test-digits", "10", "--batch-size", "8", "--generator-width", "2",
+            "--residual-blocks", "1", "--discriminator-width", "2",
+        ],
     ])
     func epochRunsResumeBitIdentically(_ command: [String]) throws {
         let runner = try CommandRunner()

@@ -50,6 +50,12 @@ import Testing
         expectExact(try checkResume(total: .epochs(3), first: .steps(4)) { ganTask(variant, seed: 10) })
     }
 
+    @Test(arguments: [TrainingLength.steps(4), .epochs(1)])  // in the middle of an epoch, and at its end
+    func cycleGAN(first: TrainingLength) throws {
+        // Three steps an epoch and pools of 4 fakes: the pools fill in the first step and swap after.
+        expectExact(try checkResume(total: .epochs(3), first: first) { cycleGANTask(seed: 12) })
+    }
+
     @Test func charRNNAcrossAPassOverTheText() throws {
         // 4 streams of about 170 characters, 16 at a time: a pass is 11 steps; the run makes 2 and a bit.
         let ids = try CharacterVocabulary(text: LanguageTaskText.text).encode(LanguageTaskText.text)

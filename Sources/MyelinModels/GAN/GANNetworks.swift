@@ -30,7 +30,7 @@ extension GANConfiguration {
                 BatchNorm2d(narrow); ReLU()  // 14×14
                 ConvTranspose2d(narrow, 1, kernelSize: 4, stride: 2, padding: 1, generator: random); Tanh()  // 28×28
             }
-            Self.initializeAsDCGAN(network, random: random)
+            initializeAsDCGAN(network, random: random)
             return network
         }
     }
@@ -59,18 +59,8 @@ extension GANConfiguration {
                 Flatten()
                 Linear(wide * end * end, 1, generator: random)
             }
-            Self.initializeAsDCGAN(network, random: random)
+            initializeAsDCGAN(network, random: random)
             return network
-        }
-    }
-
-    /// DCGAN's initialisation: every weight ~ N(0, 0.02), batch-norm scales ~ N(1, 0.02), biases 0.
-    private static func initializeAsDCGAN(_ network: Module, random: RandomGenerator) {
-        for (_, module) in network.namedModules {
-            let mean: Float = module is BatchNorm ? 1 : 0
-            for (name, tensor) in module.ownParameters {
-                if name == "weight" { Initializers.normal(tensor, mean: mean, std: 0.02, generator: random) } else { tensor.fill(0) }
-            }
         }
     }
 }

@@ -99,7 +99,7 @@ public final class GANTrainer {
 
         // D's weights take no part in G's update: frozen, D's backward makes only the input
         // gradient (PyTorch computes D's weight gradients here and discards them).
-        let (generatorLoss, afterLogits) = withFrozen(discriminator) { () -> (Tensor, Tensor) in
+        let (generatorLoss, afterLogits) = withFrozen([discriminator]) { () -> (Tensor, Tensor) in
             let logits = discriminator(fake)
             let loss = binaryCrossEntropyWithLogits(logits, ones)
             generatorOptimizer.zeroGrad()
@@ -136,13 +136,4 @@ public final class GANTrainer {
     private static func meanProbability(_ logits: Tensor) -> Float {
         withoutGrad { logits.detached().sigmoid().mean().item }
     }
-}
-
-/// Runs `body` with `module`'s parameters not requiring gradients, then restores them.
-private func withFrozen<R>(_ module: Module, _ body: () throws -> R) rethrows -> R {
-    let parameters = module.parameters
-    let before = parameters.map(\.requiresGrad)
-    for p in parameters { p.requiresGrad = false }
-    defer { for (p, wanted) in zip(parameters, before) { p.requiresGrad = wanted } }
-    return try body()
 }

@@ -118,3 +118,38 @@ public final class BatchNorm2d: BatchNorm {
         precondition(shape.count == 4, "BatchNorm2d: expected a 4-D input [N, C, H, W], got shape \(shape)")
     }
 }
+
+/// Instance normalisation (Ulyanov et al. 2016): each image's channel normalised by its own mean and
+/// biased variance over H×W, the same in training and evaluation (PyTorch's `InstanceNorm2d` with its
+/// defaults: no running statistics). With `affine`, a per-channel scale `weight` (1) and shift `bias` (0).
+///
+/// Shapes: [N, C, H, W] → the same; weight, bias [C].
+public final class InstanceNorm2d: Module {
+    /// γ, initially 1 (nil without `affine`).
+    @Parameter public var weight: Tensor?
+    /// β, initially 0 (nil without `affine`).
+    @Parameter public var bias: Tensor?
+
+    public let features: Int
+    public let epsilon: Float
+
+    public init(_ features: Int, epsilon: Float = 1e-5, affine: Bool = false) {
+        precondition(features > 0, "InstanceNorm2d: features must be positive, got \(features)")
+        self.features = features
+        self.epsilon = epsilon
+        weight = affine ? Tensor.ones([features]) : nil
+        bias = affine ? Tensor.zeros([features]) : nil
+    }
+
+    public override func forward(_ input: Tensor) -> Tensor {
+        precondition(input.rank == 4, "InstanceNorm2d: expected a 4-D input [N, C, H, W], got shape \(input.shape)")
+        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        precondition(c == features, "InstanceNorm2d: input shape \(input.shape) has \(c) channels, but the layer has \(features) features")
+        precondition(h * w > 1, "InstanceNorm2d: expected more than 1 value per channel, got input shape \(input.shape)")
+        // Every (image, channel) plane is a channel of a batch of one: batch norm's fused kernels do the rest.
+        let planes = batchNorm(input.reshaped([1, n * c, h, w]), runningMean: nil, runningVariance: nil, training: true, epsilon: epsilon)
+        let normalized = planes.reshaped([n, c, h, w])
+        guard let weight, let bias else { return normalized }
+        return normalized * weight.reshaped([1, c, 1, 1]) + bias.reshaped([1, c, 1, 1])
+    }
+}

@@ -98,12 +98,6 @@ func evenlyChosen<T>(_ values: [T], count: Int) -> [T] {
 
 /// D's and G's loss per step (means over 50 steps: single steps are too noisy to read) and per epoch.
 func ganCurves(_ history: TrainingHistory) -> RunPlot {
-    func chunkMeans(_ values: [Double], _ size: Int) -> [(x: Double, y: Double)] {
-        stride(from: 0, to: values.count, by: size).map { start in
-            let chunk = values[start..<min(start + size, values.count)]
-            return (Double(start + chunk.count), chunk.reduce(0, +) / Double(chunk.count))
-        }
-    }
     func epochMeans(_ name: String) -> [(x: Double, y: Double)] {
         history.points(name).map { (x: Double($0.step), y: $0.value) }
     }
@@ -117,4 +111,13 @@ func ganCurves(_ history: TrainingHistory) -> RunPlot {
                 LinePlot.Series(name: "D (epoch mean)", points: epochMeans("mean D loss")),
                 LinePlot.Series(name: "G (epoch mean)", points: epochMeans("mean G loss")),
             ]))
+}
+
+/// Means of `values` over chunks of `size` steps, each at the step that ends it: a noisy per-step
+/// series made readable (the GAN's and CycleGAN's loss curves).
+func chunkMeans(_ values: [Double], _ size: Int) -> [(x: Double, y: Double)] {
+    stride(from: 0, to: values.count, by: size).map { start in
+        let chunk = values[start..<min(start + size, values.count)]
+        return (Double(start + chunk.count), chunk.reduce(0, +) / Double(chunk.count))
+    }
 }
