@@ -16,8 +16,8 @@ struct Train: ParsableCommand {
             Image geometry: superres upscales shrunk digits 2× or 4× (ESPCN), stn learns to straighten distorted digits.
             """,
         subcommands: [
-            TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainGAN.self, TrainCycleGAN.self, TrainAutoencoder.self, TrainSegmentation.self,
-            TrainSuperResolution.self, TrainSpatialTransformer.self,
+            TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainGAN.self, TrainCycleGAN.self, TrainAutoencoder.self,
+            TrainSegmentation.self, TrainSuperResolution.self, TrainSpatialTransformer.self,
         ],
         defaultSubcommand: TrainImageModel.self)
 }
