@@ -92,11 +92,26 @@ func trainingStep(
     prepare: (Tensor) -> Tensor = { $0 }, loss: (Tensor, Tensor) -> Tensor = { crossEntropy($0, $1) }
 ) -> Float {
     let (images, labels) = data.batch(at: indices)
-    let value = loss(model(prepare(images)), labels)
+    return minimize(loss(model(prepare(images)), labels), with: optimizer)
+}
+
+/// One optimizer step down `loss`'s gradient; returns the loss.
+func minimize(_ loss: Tensor, with optimizer: Optimizer) -> Float {
     optimizer.zeroGrad()
-    value.backward()
+    loss.backward()
     optimizer.step()
-    return value.item
+    return loss.item
+}
+
+/// `warmup` untimed steps, which are real training steps, then `measured` timed ones; `step(i)`
+/// takes step i and returns its loss. Returns the timed steps' seconds and the last loss.
+func timedTraining(warmup: Int, measured: Int, _ step: (Int) -> Float) -> (seconds: Double, lastLoss: Float) {
+    var lastLoss: Float = 0, clock = Stopwatch()
+    for i in 0..<(warmup + measured) {
+        if i == warmup { clock.start() }
+        lastLoss = step(i)
+    }
+    return (clock.stop(), lastLoss)
 }
 
 /// The reference scripts' warm-up: `steps` full batches and one partial batch (the size of an

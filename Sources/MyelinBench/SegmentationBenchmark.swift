@@ -17,17 +17,10 @@ func segmentationWorkload() -> [String: Any] {
         model, optimizer: optimizer, loss: .both,
         on: DataLoader(train, batchSize: batchSize, generator: RandomGenerator(seed: seed)), test: test)
     model.train()
-    var lastLoss: Float = 0, measured = Stopwatch()
-    for step in 0..<(warmupSteps + measuredSteps) {
-        if step == warmupSteps { measured.start() }
+    let (seconds, lastLoss) = timedTraining(warmup: warmupSteps, measured: measuredSteps) { step in
         let (images, classes) = train.batch(at: Array(step * batchSize..<(step + 1) * batchSize))
-        let loss = task.loss(model.pixelLogits(images), classes)
-        optimizer.zeroGrad()
-        loss.backward()
-        optimizer.step()
-        lastLoss = loss.item
+        return minimize(task.loss(model.pixelLogits(images), classes), with: optimizer)
     }
-    let seconds = measured.stop()
     let scores = SegmentationScores(task.measure(on: test).confusion, background: 0)
     return [
         "workload": "segmentation",

@@ -14,17 +14,10 @@ func spatialTransformerWorkload() -> [String: Any] {
     model.train()
     let optimizer = Adam(model.parameters, learningRate: 1e-3)
     let order = RandomGenerator(seed: seed).permutation(train.count)
-    var lastLoss: Float = 0, measured = Stopwatch()
-    for step in 0..<(warmupSteps + measuredSteps) {
-        if step == warmupSteps { measured.start() }
+    let (seconds, lastLoss) = timedTraining(warmup: warmupSteps, measured: measuredSteps) { step in
         let (images, labels) = train.batch(at: Array(order[step * batchSize..<(step + 1) * batchSize]))
-        let loss = crossEntropy(model(images), labels)
-        optimizer.zeroGrad()
-        loss.backward()
-        optimizer.step()
-        lastLoss = loss.item
+        return minimize(crossEntropy(model(images), labels), with: optimizer)
     }
-    let seconds = measured.stop()
     let accuracy = model.evaluating { classificationAccuracy(of: { model($0) }, on: test) }
     return [
         "workload": "stn",

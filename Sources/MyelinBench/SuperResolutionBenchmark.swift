@@ -13,17 +13,10 @@ func superResolutionWorkload() -> [String: Any] {
     model.train()
     let optimizer = Adam(model.parameters, learningRate: 1e-3)
     let order = RandomGenerator(seed: seed).permutation(train.count)
-    var lastLoss: Float = 0, measured = Stopwatch()
-    for step in 0..<(warmupSteps + measuredSteps) {
-        if step == warmupSteps { measured.start() }
+    let (seconds, lastLoss) = timedTraining(warmup: warmupSteps, measured: measuredSteps) { step in
         let (low, high) = train.batch(at: Array(order[step * batchSize..<(step + 1) * batchSize]))
-        let loss = mseLoss(model(low), high)
-        optimizer.zeroGrad()
-        loss.backward()
-        optimizer.step()
-        lastLoss = loss.item
+        return minimize(mseLoss(model(low), high), with: optimizer)
     }
-    let seconds = measured.stop()
     let network = model.evaluating { upscalingScores(on: test) { model($0) } }
     let bilinear = upscalingScores(on: test) { $0.upsampled(scaleFactor: Double(scale), mode: .bilinear) }
     return [
