@@ -87,6 +87,16 @@ import Testing
             })
     }
 
+    @Test(arguments: Word2Vec.Architecture.allCases)
+    func word2vec(_ architecture: Word2Vec.Architecture) throws {
+        // Batches of 500 words: about 5 steps an epoch, so the first part stops in the middle of the second.
+        let corpus = try Word2VecTests.topicCorpus()
+        expectExact(
+            try checkResume(total: .epochs(3), first: .steps(7)) {
+                Word2VecTests.task(corpus, architecture, epochs: 3, threads: 1)
+            })
+    }
+
     @Test func theLanguageTasksReportTheValidationLossInNatsAndBits() throws {
         let ids = try CharacterVocabulary(text: LanguageTaskText.text).encode(LanguageTaskText.text)
         let model = CharGPT(
