@@ -29,6 +29,17 @@ package struct Canvas {
 
     package var image: Image { Image(width: width, height: height, channels: 3, pixels: pixels) }
 
+    /// The drawing in gray (each pixel's luminance), for pictures drawn in grays that go into an
+    /// animated GIF, whose palette is gray.
+    package var grayImage: Image {
+        var gray = [UInt8](repeating: 0, count: width * height)
+        for i in 0..<(width * height) {
+            let luminance = 0.299 * Float(pixels[i * 3]) + 0.587 * Float(pixels[i * 3 + 1]) + 0.114 * Float(pixels[i * 3 + 2])
+            gray[i] = UInt8(min(luminance.rounded(), 255))
+        }
+        return Image(width: width, height: height, channels: 1, pixels: gray)
+    }
+
     package var bounds: PixelRect { PixelRect(x: 0, y: 0, width: width, height: height) }
 
     /// Mixes `color` into the pixel at (x, y) with opacity `alpha`; points outside are ignored.

@@ -97,6 +97,31 @@ import Testing
             })
     }
 
+    @Test(arguments: EnvironmentKind.allCases)
+    func dqn(_ kind: EnvironmentKind) throws {
+        // Learning from the 30th step, a buffer of 64 that wraps, the target copied every 5 updates,
+        // ε still falling: the replay buffer, its generator, the counts and the target network carry over.
+        var configuration = DQNConfiguration()
+        (configuration.hidden, configuration.batchSize, configuration.replayCapacity) = (16, 8, 64)
+        (configuration.learningStarts, configuration.targetUpdateInterval, configuration.epsilonDecaySteps) = (30, 5, 200)
+        let check = try checkResume(total: .steps(12), first: .steps(5), evaluateEvery: .steps(4)) {
+            DQNTask(kind, configuration: configuration, seed: 13, evaluation: PolicyEvaluation(kind: kind, episodes: 3))
+        }
+        expectExact(check)
+        #expect(check.straight["run replay.positions"]?.first == 64, "the buffer should have wrapped")
+    }
+
+    @Test(arguments: EnvironmentKind.allCases)
+    func reinforce(_ kind: EnvironmentKind) throws {
+        var configuration = ReinforceConfiguration()
+        configuration.hidden = 16
+        expectExact(
+            try checkResume(total: .steps(8), first: .steps(3), evaluateEvery: .steps(4)) {
+                ReinforceTask(
+                    kind, configuration: configuration, seed: 14, evaluation: PolicyEvaluation(kind: kind, episodes: 3))
+            })
+    }
+
     @Test func theLanguageTasksReportTheValidationLossInNatsAndBits() throws {
         let ids = try CharacterVocabulary(text: LanguageTaskText.text).encode(LanguageTaskText.text)
         let model = CharGPT(

@@ -2,9 +2,11 @@ import Foundation
 import MyelinTraining
 
 /// The bits of every module tensor, optimizer tensor, counter and rate, generator word (the
-/// global generator's aside: tests run in parallel) and run tensor of `state`.
+/// global generator's aside: tests run in parallel) and run tensor of `state` (integer tensors' values as they are).
 public func stateBits(_ state: TrainingCheckpoint) -> [String: [UInt64]] {
-    func bits(_ tensor: Tensor) -> [UInt64] { tensor.scalars.map { UInt64($0.bitPattern) } }
+    func bits(_ tensor: Tensor) -> [UInt64] {
+        tensor.dtype.isFloatingPoint ? tensor.scalars.map { UInt64($0.bitPattern) } : tensor.integers.map { UInt64(bitPattern: Int64($0)) }
+    }
     var result: [String: [UInt64]] = [:]
     for (prefix, module) in state.modules {
         for (name, tensor) in module.stateDict { result["\(prefix)/\(name)"] = bits(tensor) }

@@ -15,10 +15,12 @@ struct Train: ParsableCommand {
             Segmentation: segmentation (a U-Net) labels every pixel of canvases of digits with its digit.
             Image geometry: superres upscales shrunk digits 2× or 4× (ESPCN), stn learns to straighten distorted digits.
             Word vectors: word2vec learns a vector for every word of a text (skip-gram or CBOW).
+            Reinforcement learning: dqn learns CartPole or Catch by trial and error (a deep Q-network), reinforce CartPole (a policy gradient).
             """,
         subcommands: [
             TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainGAN.self, TrainCycleGAN.self, TrainAutoencoder.self,
             TrainSegmentation.self, TrainSuperResolution.self, TrainSpatialTransformer.self, TrainWord2Vec.self,
+            TrainDQN.self, TrainReinforce.self,
         ],
         defaultSubcommand: TrainImageModel.self)
 }
