@@ -9,7 +9,9 @@ struct Sample: ParsableCommand {
         abstract: "Generate text with a trained language model.",
         discussion: """
             Example: myelin sample charrnn runs/charrnn/charrnn.safetensors --prime "ROMEO:" --length 500 --temperature 0.8
-            or:      myelin sample gpt runs/gpt/gpt.safetensors --prime "ROMEO:"
+            or:      myelin sample gpt runs/gpt/gpt.safetensors
+            Without --prime the text starts from the checkpoint's own prime: a line of the text the model learned \
+            (the first whole line of its validation part; a line break for checkpoints written before Myelin kept one).
             Lower temperatures pick likely characters (safe, repetitive); higher ones take more risks. \
             --top-k keeps only the k likeliest characters at each step; --greedy always takes the likeliest.
             """)
@@ -20,7 +22,7 @@ struct Sample: ParsableCommand {
     @Argument(help: "A checkpoint written by `myelin train charrnn` or `myelin train gpt` (OUT/charrnn.safetensors, OUT/gpt.safetensors).")
     var checkpoint: String
 
-    @Option(help: "Text to start from; the output continues it (default: a line break).")
+    @Option(help: "Text to start from; the output continues it (default: the checkpoint's prime, a line of the text it learned).")
     var prime: String?
 
     @Option(help: "Number of characters to generate.")
@@ -54,8 +56,8 @@ struct Sample: ParsableCommand {
         }
     }
 
-    private func continueText<Model>(with loaded: LanguageModelCheckpoint<Model>) throws {
-        let prime = self.prime ?? loaded.vocabulary.prime(preferring: "\n")
+    private func continueText<Model: CharacterLanguageModel>(with loaded: LanguageModelCheckpoint<Model>) throws {
+        let prime = self.prime ?? loaded.defaultPrime
         guard !prime.isEmpty else { throw ValidationError("--prime must not be empty") }
         let sampler = greedy ? TokenSampler.greedy : TokenSampler(temperature: temperature, topK: topK)
         do {

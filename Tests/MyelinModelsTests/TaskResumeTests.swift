@@ -122,6 +122,21 @@ import Testing
             })
     }
 
+    @Test func charBERT() throws {
+        // The windows and their masks come from the checkpointed generator, so the resumed run hides the same characters.
+        let ids = try CharacterVocabulary(text: LanguageTaskText.text).encode(LanguageTaskText.text)
+        let vocabulary = CharacterVocabulary(text: LanguageTaskText.text).count
+        expectExact(
+            try checkResume(total: .steps(8), first: .steps(3), evaluateEvery: .steps(4)) {
+                let model = CharBERT(
+                    .init(vocabularySize: vocabulary, context: 8, embedDim: 8, heads: 2, layers: 1, feedForward: 16),
+                    generator: RandomGenerator(seed: 6))
+                return CharBERTTask(
+                    model, optimizer: AdamW(model.parameters, learningRate: 0.01), windowGenerator: RandomGenerator(seed: 7),
+                    trainingIDs: Array(ids.prefix(700)), validationIDs: Array(ids.suffix(60)), batchSize: 4)
+            })
+    }
+
     @Test func theLanguageTasksReportTheValidationLossInNatsAndBits() throws {
         let ids = try CharacterVocabulary(text: LanguageTaskText.text).encode(LanguageTaskText.text)
         let model = CharGPT(
