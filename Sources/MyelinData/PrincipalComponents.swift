@@ -1,3 +1,5 @@
+import MyelinTensor
+
 /// The principal components of a set of points: the orthogonal directions along which they vary
 /// most, largest variance first — the eigenvectors of their covariance matrix, found by the cyclic
 /// Jacobi method in double precision. `project` gives a point's coordinates along them (a 2-D map of
@@ -37,6 +39,23 @@ public struct PrincipalComponents: Sendable {
             let largest = v.indices.max { abs(v[$0]) < abs(v[$1]) }!
             return v[largest] < 0 ? v.map { -$0 } : v
         }
+    }
+
+    /// The `count` leading components of the rows of `points` [N, D] (a VAE's codes, say).
+    public init(fitting points: Tensor, count: Int) {
+        precondition(points.rank == 2, "PrincipalComponents: points must be [N, D], got \(points.shape)")
+        let d = points.shape[1], values = points.contiguous().scalars.map(Double.init)
+        self.init(of: (0..<points.shape[0]).map { Array(values[$0 * d..<($0 + 1) * d]) }, count: count)
+    }
+
+    /// The coordinates of the rows of `points` [N, D] along the components: [N, count].
+    public func project(_ points: Tensor) -> Tensor {
+        let d = mean.count
+        precondition(
+            points.rank == 2 && points.shape[1] == d, "PrincipalComponents.project: points must be [N, \(d)], got \(points.shape)")
+        let values = points.contiguous().scalars.map(Double.init)
+        let coordinates = (0..<points.shape[0]).flatMap { project(Array(values[$0 * d..<($0 + 1) * d])).map(Float.init) }
+        return Tensor(shape: [points.shape[0], components.count], scalars: coordinates)
     }
 
     /// `point`'s coordinates along the components, from the mean.

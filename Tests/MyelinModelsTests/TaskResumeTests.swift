@@ -50,6 +50,12 @@ import Testing
         expectExact(try checkResume(total: .epochs(3), first: .steps(4)) { ganTask(variant, seed: 10) })
     }
 
+    @Test(arguments: VariationalAutoencoder.Configuration.Architecture.allCases)
+    func vae(_ architecture: VariationalAutoencoder.Configuration.Architecture) throws {
+        // The KL warm-up is still rising at the interruption: the resumed steps must weigh KL as the straight run's.
+        expectExact(try checkResume(total: .epochs(3), first: .steps(7)) { vaeTask(architecture, seed: 11, klWarmupSteps: 10) })
+    }
+
     @Test(arguments: [TrainingLength.steps(4), .epochs(1)])  // in the middle of an epoch, and at its end
     func cycleGAN(first: TrainingLength) throws {
         // Three steps an epoch and pools of 4 fakes: the pools fill in the first step and swap after.
