@@ -11,13 +11,13 @@ struct Train: ParsableCommand {
             Image classifiers on MNIST: \(ZooModel.allCases.map(\.rawValue).joined(separator: ", ")) \
             (`myelin train lenet`; see `myelin train image --help`).
             Language models: charrnn (an LSTM) and gpt (a small transformer) learn to write like a text.
-            Generative models: gan turns noise into digits, cyclegan stripes digits like zebras and takes the stripes off, autoencoder rebuilds digits and finds the ones it never saw.
+            Generative models: gan turns noise into digits, cyclegan stripes digits like zebras and takes the stripes off, autoencoder rebuilds digits and finds the ones it never saw, pixelcnn draws digits pixel by pixel.
             Segmentation: segmentation (a U-Net) labels every pixel of canvases of digits with its digit.
             Image geometry: superres upscales shrunk digits 2× or 4× (ESPCN), stn learns to straighten distorted digits.
             """,
         subcommands: [
             TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainGAN.self, TrainCycleGAN.self, TrainAutoencoder.self,
-            TrainSegmentation.self, TrainSuperResolution.self, TrainSpatialTransformer.self,
+            TrainSegmentation.self, TrainSuperResolution.self, TrainSpatialTransformer.self, TrainPixelCNN.self,
         ],
         defaultSubcommand: TrainImageModel.self)
 }
