@@ -221,7 +221,7 @@ import Testing
         ["mlp"], ["lenet", "--adversarial", "pgd", "--attack-steps", "2"], ["gan", "--batch-size", "32"],
         ["autoencoder"], ["vae", "--architecture", "conv", "--kl-warmup", "2"],
         ["segmentation", "--width", "4", "--train-canvases", "48", "--test-canvases", "8", "--batch-size", "16"],
-        ["superres"], ["stn"],
+        ["superres"], ["stn"], ["pixelcnn", "--channels", "8", "--residual-blocks", "1", "--samples", "4"],
         [
             "cyclegan", "--digits", "48", "--test-digits", "10", "--batch-size", "8", "--generator-width", "2",
             "--residual-blocks", "1", "--discriminator-width", "2",

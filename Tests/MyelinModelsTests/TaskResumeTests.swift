@@ -62,6 +62,18 @@ import Testing
         expectExact(try checkResume(total: .epochs(3), first: first) { cycleGANTask(seed: 12) })
     }
 
+    @Test func pixelCNN() throws {
+        // 20 images in batches of 6: 4 steps an epoch, the first part stopping inside the first.
+        let data = TensorDataset(inputs: PixelCNNTests.binaryImages([20, 1, 8, 8], seed: 14), labels: Tensor.zeros([20]))
+        expectExact(
+            try checkResume(total: .epochs(2), first: .steps(3), evaluateEvery: .epoch) {
+                let model = PixelCNN(PixelCNNTests.small, generator: RandomGenerator(seed: 15))
+                return PixelCNNTask(
+                    model, optimizer: Adam(model.parameters, learningRate: 0.01),
+                    on: DataLoader(data, batchSize: 6, shuffle: true, generator: RandomGenerator(seed: 16)), test: data)
+            })
+    }
+
     @Test func charRNNAcrossAPassOverTheText() throws {
         // 4 streams of about 170 characters, 16 at a time: a pass is 11 steps; the run makes 2 and a bit.
         let ids = try CharacterVocabulary(text: LanguageTaskText.text).encode(LanguageTaskText.text)
