@@ -45,6 +45,13 @@ import Testing
         expectExact(try checkResume(total: .epochs(2), first: .steps(4)) { segmentationTask(seed: 8, data: data) })
     }
 
+    @Test func captioning() throws {
+        // Batch norm, Adam's moments and the doubly stochastic penalty's gradients carry over too.
+        let (data, test) = (try smallCaptionedCanvases(24, seed: 9), try smallCaptionedCanvases(4, seed: 90))
+        expectExact(
+            try checkResume(total: .epochs(2), first: .steps(4)) { captioningTask(seed: 9, data: data, test: test, attentionPenalty: 0.5) })
+    }
+
     @Test(arguments: GANConfiguration.Variant.allCases)
     func gan(_ variant: GANConfiguration.Variant) throws {
         expectExact(try checkResume(total: .epochs(3), first: .steps(4)) { ganTask(variant, seed: 10) })
