@@ -43,7 +43,9 @@ let package = Package(
                 "MyelinTraining", "MyelinExplain", "MyelinDistributed",
             ]),
         // The model zoo: LeNet, the MNIST ConvNet, VGG-mini, … (each a few lines of layers) and their training tasks.
-        .target(name: "MyelinModels", dependencies: ["MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinTraining"]),
+        .target(
+            name: "MyelinModels",
+            dependencies: ["CMyelinKernels", "MyelinTensor", "MyelinNN", "MyelinOptim", "MyelinData", "MyelinTraining"]),
 
         .executableTarget(
             name: "myelin",

@@ -148,6 +148,34 @@ extern const myelin_vector_kernels myelin_vector_kernels_avx512;
 /// The vector kernels of the path this thread runs on.
 #define myelin_vector_kernels_current() MYELIN_BY_PATH(myelin_vector_kernels)
 
+// MARK: - word2vec
+
+/// One call of myelin_word2vec_train, as its slices see it.
+typedef struct {
+    const myelin_word2vec_settings *settings;
+    float *input, *output;
+    const int32_t *words;
+    const int64_t *starts;
+    float learning_rate;
+} myelin_word2vec_call;
+
+/// One path's word2vec kernels (simd_word2vec.h).
+typedef struct {
+    /// myelin_word2vec_predict.
+    float (*predict)(int64_t dimensions, const float *input, float *output, const int32_t *targets, int32_t count,
+                     float learning_rate, float *input_update);
+    /// Trains on sentences [first, end) of `call` with the random stream `seed`; `kept` holds the
+    /// longest sentence, `vectors` 2·D floats. Adds what it did to *result.
+    void (*train_slice)(const myelin_word2vec_call *call, int64_t first, int64_t end, uint64_t seed, int32_t *kept,
+                        float *vectors, myelin_word2vec_result *result);
+} myelin_word2vec_kernels;
+
+extern const myelin_word2vec_kernels myelin_word2vec_kernels_portable;
+#if MYELIN_X86
+extern const myelin_word2vec_kernels myelin_word2vec_kernels_avx2;
+extern const myelin_word2vec_kernels myelin_word2vec_kernels_avx512;
+#endif
+
 // MARK: - Thread pool internals
 
 /// A job for the pool: the caller and every worker that joins run it at once, and each must take

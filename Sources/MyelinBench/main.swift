@@ -2,7 +2,7 @@ import Foundation
 import Myelin
 
 // MyelinBench: the reference workloads of ../shared/bench/WORKLOADS.md, one JSON line each.
-// Usage: swift run -c release MyelinBench [mlp] [cnn] [lenet] [charlstm] [gan] [cyclegan] [gpt] [attack] [vgg16] [resnet18] [resnet-mini] [inception-mini] [nin] [segmentation] [superres] [stn] [style] [dqn] [latency] [gemm] [peak]   (none = all)
+// Usage: swift run -c release MyelinBench [mlp] [cnn] [lenet] [charlstm] [gan] [cyclegan] [gpt] [masked-lm] [attack] [vgg16] [resnet18] [resnet-mini] [inception-mini] [nin] [segmentation] [superres] [vae] [stn] [pixelcnn] [style] [word2vec] [dqn] [latency] [gemm] [peak]   (none = all)
 // On several processes: mpirun -np 2 .build/release/MyelinBench allreduce|ddp (rank 0 prints).
 
 let workloads: [(name: String, run: () -> [String: Any])] = [
@@ -13,6 +13,7 @@ let workloads: [(name: String, run: () -> [String: Any])] = [
     ("gan", ganWorkload),
     ("cyclegan", cycleGANWorkload),
     ("gpt", gptWorkload),
+    ("masked-lm", maskedLanguageModelWorkload),
     ("attack", attackWorkload),
     ("vgg16", vgg16Workload),
     ("resnet18", resnet18Workload),
@@ -21,8 +22,11 @@ let workloads: [(name: String, run: () -> [String: Any])] = [
     ("nin", ninWorkload),
     ("segmentation", segmentationWorkload),
     ("superres", superResolutionWorkload),
+    ("vae", vaeWorkload),
     ("style", styleTransferWorkload),
     ("stn", spatialTransformerWorkload),
+    ("pixelcnn", pixelCNNWorkload),
+    ("word2vec", word2vecWorkload),
     ("dqn", dqnWorkload),
     ("latency", latencyWorkload),
     ("gemm", gemmWorkload),

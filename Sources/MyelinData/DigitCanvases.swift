@@ -5,9 +5,10 @@ import MyelinTensor
 /// for the pixels of a digit d. Later digits are drawn over earlier ones.
 ///
 /// Each canvas is laid out once, when the set is made, by a generator of `seed`: how many digits,
-/// which source images, their sizes (each 28×28 digit resized bilinearly to a side in
-/// `digitSizes`) and their places (wholly inside the canvas, each square overlapping an earlier
-/// one by at most `maximumOverlap` of the smaller). Pixels are drawn on demand, so a set
+/// which source images, their sizes (each 28×28 digit resized bilinearly to a side in one of
+/// `digitSizeBands`) and their places (wholly inside the canvas, each square overlapping an earlier
+/// one by at most `maximumOverlap` of the smaller, and its centre `separation` clear of the
+/// diagonals through the earlier ones' centres). Pixels are drawn on demand, so a set
 /// of any size costs only its layouts, and the same seed gives the same canvases, in any order and
 /// on any thread. A pixel's intensity is the brightest digit's there; its class is that of the
 /// last digit whose resized intensity there is above `threshold` (the anti-aliased rims below it
@@ -27,32 +28,51 @@ public struct DigitCanvases: Dataset {
         public var side: Int
         /// How many digits a canvas holds (uniformly drawn).
         public var digitsPerCanvas: ClosedRange<Int>
-        /// The side a 28×28 digit is resized to (uniformly drawn; MNIST's digit fills about 20 of its 28).
-        public var digitSizes: ClosedRange<Int>
+        /// The sides a 28×28 digit may be resized to (MNIST's digit fills about 20 of its 28): a band
+        /// is drawn uniformly, then a side in it. Bands with gaps between them make sizes that can
+        /// be told apart ("small", "large").
+        public var digitSizeBands: [ClosedRange<Int>]
         /// A resized digit's pixels above this intensity are the digit's; the rest are background.
         public var threshold: Float
         /// How much of a digit's square may lie under or over an earlier digit's, as a fraction of
         /// the smaller square (1: any overlap).
         public var maximumOverlap: Float
+        /// Every two digits' centres lie at least this many pixels further apart along one axis than
+        /// along the other, so that which lies left of or above which is never a toss-up (0: no rule).
+        public var separation: Int
 
         // Digits may touch and cross, but one hidden under another could not be named by anyone:
         // a quarter of the smaller square is as far as they go.
         public init(
             side: Int = 64, digitsPerCanvas: ClosedRange<Int> = 1...3, digitSizes: ClosedRange<Int> = 20...36, threshold: Float = 0.5,
-            maximumOverlap: Float = 0.25
+            maximumOverlap: Float = 0.25, separation: Int = 0
+        ) {
+            self.init(
+                side: side, digitsPerCanvas: digitsPerCanvas, digitSizeBands: [digitSizes], threshold: threshold,
+                maximumOverlap: maximumOverlap, separation: separation)
+        }
+
+        public init(
+            side: Int, digitsPerCanvas: ClosedRange<Int>, digitSizeBands: [ClosedRange<Int>], threshold: Float = 0.5,
+            maximumOverlap: Float, separation: Int
         ) {
             self.side = side
             self.digitsPerCanvas = digitsPerCanvas
-            self.digitSizes = digitSizes
+            self.digitSizeBands = digitSizeBands
             self.threshold = threshold
             self.maximumOverlap = maximumOverlap
+            self.separation = separation
         }
 
         /// Whether canvases can be laid out: at least one digit each, and every size fits the canvas.
         public var isValid: Bool {
-            side > 0 && side <= 4096 && digitsPerCanvas.lowerBound >= 1 && digitSizes.lowerBound >= 1
-                && digitSizes.upperBound <= side && threshold >= 0 && threshold < 1 && maximumOverlap >= 0 && maximumOverlap <= 1
+            side > 0 && side <= 4096 && digitsPerCanvas.lowerBound >= 1 && !digitSizeBands.isEmpty
+                && digitSizeBands.allSatisfy { $0.lowerBound >= 1 && $0.upperBound <= side } && threshold >= 0 && threshold < 1
+                && maximumOverlap >= 0 && maximumOverlap <= 1 && separation >= 0
         }
+
+        /// The band of `digitSizeBands` that holds `size`, if any.
+        public func band(ofSize size: Int) -> Int? { digitSizeBands.firstIndex { $0.contains(size) } }
     }
 
     /// One digit on a canvas: which source image, its class, its top-left corner and its side.
@@ -79,6 +99,13 @@ public struct DigitCanvases: Dataset {
             let height = min(y + size, other.y + other.size) - max(y, other.y)
             guard width > 0 && height > 0 else { return 0 }
             return Float(width * height) / Float(min(size, other.size) * min(size, other.size))
+        }
+
+        /// How much further apart two digits' centres lie along one axis than along the other, in pixels.
+        public func axisSeparation(from other: Placement) -> Float {
+            // Twice the centres, to stay in whole numbers.
+            let dx = abs(2 * x + size - 2 * other.x - other.size), dy = abs(2 * y + size - 2 * other.y - other.size)
+            return Float(abs(dx - dy)) / 2
         }
     }
 
@@ -111,17 +138,22 @@ public struct DigitCanvases: Dataset {
         precondition(count >= 0, "DigitCanvases: count must be ≥ 0, got \(count)")
         let random = RandomGenerator(seed: seed)
         func draw(_ range: ClosedRange<Int>) -> Int { range.lowerBound + random.integer(below: range.count) }
-        let side = configuration.side
+        let side = configuration.side, bands = configuration.digitSizeBands
         layouts = (0..<count).map { _ in
             var placed: [Placement] = []
             for _ in 0..<draw(configuration.digitsPerCanvas) {
-                let source = random.integer(below: labels.count), size = draw(configuration.digitSizes)
+                let source = random.integer(below: labels.count)
+                // One band draws none, so that canvases laid out before there were bands stay the same.
+                let size = draw(bands.count == 1 ? bands[0] : bands[random.integer(below: bands.count)])
                 // A digit that finds no place within the overlap allowed in 20 tries is left out.
                 for _ in 0..<20 {
                     let candidate = Placement(
                         source: source, digit: labels[source], x: random.integer(below: side - size + 1),
                         y: random.integer(below: side - size + 1), size: size)
-                    if placed.allSatisfy({ $0.overlap(with: candidate) <= configuration.maximumOverlap }) {
+                    if placed.allSatisfy({
+                        $0.overlap(with: candidate) <= configuration.maximumOverlap
+                            && $0.axisSeparation(from: candidate) >= Float(configuration.separation)
+                    }) {
                         placed.append(candidate)
                         break
                     }

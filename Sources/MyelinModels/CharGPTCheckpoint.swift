@@ -9,11 +9,7 @@ extension CharGPT: CharacterLanguageModel {
     public static var displayName: String { "char-GPT" }
     public static var commandName: String { "gpt" }
 
-    public static func isValid(_ c: Configuration) -> Bool {
-        c.vocabularySize > 0 && c.context > 0 && c.embedDim > 0 && c.heads > 0 && c.embedDim % c.heads == 0
-            && c.layers >= 0 && c.feedForward > 0 && c.vocabularySize < 1 << 24 && c.context < 1 << 16
-            && c.embedDim < 1 << 16 && c.feedForward < 1 << 18 && c.layers < 256
-    }
+    public static func isValid(_ c: Configuration) -> Bool { c.isValid }
 
     public var vocabularySize: Int { configuration.vocabularySize }
 }

@@ -3,9 +3,9 @@ import MyelinNN
 import MyelinTensor
 import MyelinTraining
 
-/// A character-level language model — ids [N, T] → logits [N, T, V] for the next character at every
-/// position — that a checkpoint can rebuild from its configuration alone.
-public protocol CharacterLanguageModel: Module {
+/// A model of the characters of a text that a checkpoint (`LanguageModelCheckpoint`) can rebuild from
+/// its configuration alone.
+public protocol CharacterModel: Module {
     associatedtype Configuration: Codable & Equatable
     /// The `myelin.format` metadata value that marks a file as this model's checkpoint.
     static var checkpointFormat: String { get }
@@ -16,9 +16,14 @@ public protocol CharacterLanguageModel: Module {
     static func isValid(_ configuration: Configuration) -> Bool
 
     var configuration: Configuration { get }
-    /// The size of the vocabulary the model scores.
+    /// The number of characters of the vocabulary the model scores.
     var vocabularySize: Int { get }
     init(_ configuration: Configuration, generator: RandomGenerator)
+}
+
+/// A character-level language model — ids [N, T] → logits [N, T, V] for the next character at every
+/// position — that continues texts.
+public protocol CharacterLanguageModel: CharacterModel {
     /// Continues `prime` (character ids, at least one) by `length` characters drawn by `sampler`;
     /// returns only the new ids.
     func generate(prime: [Int], length: Int, sampler: TokenSampler, generator: RandomGenerator) -> [Int]

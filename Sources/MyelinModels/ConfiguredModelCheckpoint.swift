@@ -28,12 +28,15 @@ extension ConfiguredModelCheckpoint {
     /// The metadata key of the model's configuration (JSON).
     public static var configurationKey: String { "myelin.configuration" }
 
-    /// The state of a training run of this model: itself, its `optimizer` and the generator that
-    /// shuffles its data. Save it with `checkpointMetadata` among the metadata.
-    public func trainingCheckpoint(optimizer: Optimizer, shuffling: RandomGenerator) -> TrainingCheckpoint {
+    /// The state of a training run of this model: itself, its `optimizer`, the generator that
+    /// shuffles its data and any `others` the run draws from. Save it with `checkpointMetadata`
+    /// among the metadata.
+    public func trainingCheckpoint(
+        optimizer: Optimizer, shuffling: RandomGenerator, others: [(name: String, generator: RandomGenerator)] = []
+    ) -> TrainingCheckpoint {
         TrainingCheckpoint(
             format: Self.checkpointFormat, modules: [("model", self)], optimizers: [("model", optimizer)],
-            generators: [("shuffling", shuffling)])
+            generators: [("shuffling", shuffling)] + others)
     }
 
     /// The metadata that lets `init(checkpoint:)` rebuild this model.

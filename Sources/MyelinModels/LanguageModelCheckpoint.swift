@@ -7,32 +7,48 @@ import MyelinTraining
 
 /// A trained character-level language model in one safetensors file: the weights under their
 /// PyTorch names, and in the header's metadata what it takes to use them — the model's
-/// configuration and its vocabulary. `myelin train` writes it (with the run's training state
-/// beside: a Trainer checkpoint whose metadata includes `metadata()`); `myelin sample` reads it.
-/// `CharRNNCheckpoint` and `CharGPTCheckpoint` are its two kinds.
-public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
+/// configuration, its vocabulary and the text samples start from. `myelin train` writes it (with the
+/// run's training state beside: a Trainer checkpoint whose metadata includes `metadata()`);
+/// `myelin sample` and `myelin fill` read it. `CharRNNCheckpoint`, `CharGPTCheckpoint` and
+/// `CharBERTCheckpoint` are its kinds.
+public struct LanguageModelCheckpoint<Model: CharacterModel> {
     public var model: Model
     public var vocabulary: CharacterVocabulary
+    /// The text samples start from unless told otherwise: a line of the text the model learned
+    /// (`TextCorpus.samplePrime`). Nil in checkpoints written before Myelin kept one, and for models that do not continue texts.
+    public var prime: String?
 
     /// The metadata key that marks a file as a checkpoint (TrainingCheckpoint's), and this model's value for it.
     public static var formatKey: String { TrainingCheckpoint.formatKey }
     public static var format: String { Model.checkpointFormat }
+    /// The metadata key of `prime`.
+    public static var primeKey: String { "myelin.prime" }
 
-    public init(model: Model, vocabulary: CharacterVocabulary) {
+    public init(model: Model, vocabulary: CharacterVocabulary, prime: String? = nil) {
         precondition(
             vocabulary.count == model.vocabularySize,
             "\(Model.self)Checkpoint: the vocabulary has \(vocabulary.count) characters, the model \(model.vocabularySize)")
+        precondition(
+            prime.map { !$0.isEmpty && $0.unicodeScalars.allSatisfy { vocabulary.id(of: $0) != nil } } ?? true,
+            "\(Model.self)Checkpoint: the prime \(prime.debugDescription) is empty or has characters outside the vocabulary")
         self.model = model
         self.vocabulary = vocabulary
+        self.prime = prime
     }
 
-    /// What the header records beside the weights: the format, configuration and vocabulary.
+    /// The prime samples start from: the stored one, or for an older checkpoint a line break
+    /// (the vocabulary's first character when it has none).
+    public var defaultPrime: String { prime ?? vocabulary.prime(preferring: "\n") }
+
+    /// What the header records beside the weights: the format, configuration, vocabulary and prime.
     public func metadata() throws -> [String: String] {
-        [
+        var metadata = [
             Self.formatKey: Self.format,
             "myelin.configuration": try CheckpointMetadata.json(model.configuration),
             "myelin.vocabulary": String(decoding: vocabulary.jsonData(), as: UTF8.self),
         ]
+        metadata[Self.primeKey] = prime
+        return metadata
     }
 
     /// The training state that goes with the model in one file: the model itself, `optimizer`,
@@ -44,13 +60,6 @@ public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
         TrainingCheckpoint(
             format: Self.format, modules: [("", model)],
             optimizers: optimizer.map { [("model", $0)] } ?? [], generators: generators, tensors: tensors)
-    }
-
-    /// `length` characters that continue `prime`, drawn by `sampler`; throws a `DataError` when the
-    /// prime has a character outside the vocabulary.
-    public func continuation(of prime: String, length: Int, sampler: TokenSampler, generator: RandomGenerator) throws -> String {
-        let ids = model.generate(prime: try vocabulary.encode(prime).map(Int.init), length: length, sampler: sampler, generator: generator)
-        return vocabulary.decode(ids)
     }
 
     /// Writes the model alone atomically (a crash leaves the previous file whole); `myelin train`
@@ -88,12 +97,26 @@ public struct LanguageModelCheckpoint<Model: CharacterLanguageModel> {
         guard vocabulary.count == model.vocabularySize else {
             throw problem("its vocabulary has \(vocabulary.count) characters but the model expects \(model.vocabularySize)")
         }
+        let prime = file.metadata[Self.primeKey]
+        if let prime, prime.isEmpty || !prime.unicodeScalars.allSatisfy({ vocabulary.id(of: $0) != nil }) {
+            throw problem(
+                "its prime (metadata \(Self.primeKey), \(prime.debugDescription)) is empty or has characters outside its vocabulary")
+        }
         do {
             // A training checkpoint also holds the optimizer's state, which the model does not need.
             try model.loadStateDict(TrainingCheckpoint.modelTensors(of: file))
         } catch {
             throw problem("its weights do not fit the model it describes: \(error)")
         }
-        self.init(model: model, vocabulary: vocabulary)
+        self.init(model: model, vocabulary: vocabulary, prime: prime)
+    }
+}
+
+extension LanguageModelCheckpoint where Model: CharacterLanguageModel {
+    /// `length` characters that continue `prime`, drawn by `sampler`; throws a `DataError` when the
+    /// prime has a character outside the vocabulary.
+    public func continuation(of prime: String, length: Int, sampler: TokenSampler, generator: RandomGenerator) throws -> String {
+        let ids = model.generate(prime: try vocabulary.encode(prime).map(Int.init), length: length, sampler: sampler, generator: generator)
+        return vocabulary.decode(ids)
     }
 }

@@ -11,11 +11,17 @@ public struct LinePlot: Sendable {
         public var points: [(x: Double, y: Double)]
         /// Dots at the points, not joined: a scatter of samples rather than a curve.
         public var markers: Bool
+        /// A label written beside each point (a word on a map of word vectors); empty for none.
+        public var labels: [String]
 
-        public init(name: String, points: [(x: Double, y: Double)], markers: Bool = false) {
+        public init(name: String, points: [(x: Double, y: Double)], markers: Bool = false, labels: [String] = []) {
+            precondition(
+                labels.isEmpty || labels.count == points.count,
+                "LinePlot.Series: \(labels.count) labels for \(points.count) points")
             self.name = name
             self.points = points
             self.markers = markers
+            self.labels = labels
         }
 
         /// The curve through `values` at x = `first`, `first + 1`, ... (epochs or steps).
@@ -58,9 +64,14 @@ public struct LinePlot: Sendable {
         RGB(140, 86, 75), RGB(227, 119, 194), RGB(127, 127, 127), RGB(188, 189, 34), RGB(23, 190, 207),
     ]
 
+    /// Whether this plot can draw the point: finite, and above 0 on a log scale.
+    func isDrawable(_ point: (x: Double, y: Double)) -> Bool {
+        point.x.isFinite && point.y.isFinite && (!logY || point.y > 0)
+    }
+
     /// The points of `series` this plot can draw.
     func drawablePoints(of series: Series) -> [(x: Double, y: Double)] {
-        series.points.filter { $0.x.isFinite && $0.y.isFinite && (!logY || $0.y > 0) }
+        series.points.filter(isDrawable)
     }
 
     // MARK: SVG

@@ -57,8 +57,12 @@ struct PlotLayout {
     init(_ plot: LinePlot, width: Double, height: Double, metrics m: TextMetrics) {
         let data = plot.series.map { plot.drawablePoints(of: $0) }
         let xs = data.flatMap { $0.map(\.x) }, ys = data.flatMap { $0.map(\.y) }
-        // x (steps, epochs) ends where the data ends; y widens to round ticks so curves never touch the frame's edge.
-        xAxis = PlotAxis.linear(xs.min() ?? .nan, xs.max() ?? .nan, tight: true)
+        // x (steps, epochs) ends where the data ends, unless points carry labels that need room; y widens
+        // to round ticks so curves never touch the frame's edge.
+        let labelled = plot.series.contains { !$0.labels.isEmpty }
+        xAxis = PlotAxis.linear(
+            xs.min() ?? .nan, (xs.max() ?? .nan) + (labelled ? Self.labelRoom(plot, xs: xs, width: width, metrics: m) : 0),
+            tight: !labelled)
         yAxis =
             plot.logY
             ? PlotAxis.logarithmic(ys.min() ?? .nan, ys.max() ?? .nan)
@@ -90,6 +94,10 @@ struct PlotLayout {
         for (y, label) in zip(yTickPixels, yAxis.labels) {
             texts.append(PlotText(text: label, x: frame.x - tickLength - gap, y: y - m.charHeight / 2, anchor: .end))
         }
+        let labels = plot.series.flatMap { series in
+            zip(series.points, series.labels).filter { plot.isDrawable($0.0) }.map { (point: pixel($0.0), text: $0.1) }
+        }
+        texts += Self.placeLabels(labels, within: frame, metrics: m)
         if !plot.title.isEmpty {
             texts.append(PlotText(text: plot.title, x: frame.x + frame.width / 2, y: pad, anchor: .middle, isTitle: true))
         }
@@ -104,6 +112,43 @@ struct PlotLayout {
         }
         self.texts = texts
         legend = PlotLayout.legend(names: plot.series.map(\.name), curves: curves, frame: frame, metrics: m)
+    }
+
+    /// How far right of the rightmost point the x axis goes so that the longest label fits beside
+    /// it, guessing the frame at 80% of the picture's width.
+    private static func labelRoom(_ plot: LinePlot, xs: [Double], width: Double, metrics m: TextMetrics) -> Double {
+        guard let low = xs.min(), let high = xs.max(), high > low else { return 0 }
+        let longest = plot.series.flatMap(\.labels).map { m.width($0) }.max() ?? 0
+        let share = min(0.5, (longest + 2 * m.charWidth) / (0.8 * width))
+        return (high - low) * share / (1 - share)
+    }
+
+    /// Each label beside its point where it overlaps no label placed before it: to the right, else
+    /// to the left, above or below; where every place overlaps, to the right.
+    private static func placeLabels(
+        _ labels: [(point: (x: Double, y: Double), text: String)], within frame: PlotRect, metrics m: TextMetrics
+    ) -> [PlotText] {
+        var placed: [PlotRect] = []
+        return labels.map { point, text in
+            let w = m.width(text), h = m.charHeight, gap = m.charWidth * 0.8
+            let candidates = [
+                PlotText(text: text, x: point.x + gap, y: point.y - h / 2, anchor: .start),
+                PlotText(text: text, x: point.x - gap, y: point.y - h / 2, anchor: .end),
+                PlotText(text: text, x: point.x, y: point.y - gap - h, anchor: .middle),
+                PlotText(text: text, x: point.x, y: point.y + gap, anchor: .middle),
+            ]
+            func box(_ t: PlotText) -> PlotRect {
+                let left = t.anchor == .start ? t.x : t.anchor == .end ? t.x - w : t.x - w / 2
+                return PlotRect(x: left, y: t.y, width: w, height: h)
+            }
+            func fits(_ b: PlotRect) -> Bool {
+                b.x >= frame.x && b.maxX <= frame.maxX && b.y >= frame.y && b.maxY <= frame.maxY
+                    && !placed.contains { $0.x < b.maxX && b.x < $0.maxX && $0.y < b.maxY && b.y < $0.maxY }
+            }
+            let chosen = candidates.first { fits(box($0)) } ?? candidates[0]
+            placed.append(box(chosen))
+            return chosen
+        }
     }
 
     /// A legend box in the corner of the frame that the curves cross least; nil when no series has a name.

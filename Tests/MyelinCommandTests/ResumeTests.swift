@@ -27,7 +27,8 @@ import Testing
         return try CommandRunner.differingTensors(runner.url("straight/\(checkpoint)"), runner.url("halves/\(checkpoint)"))
     }
 
-    @Test func gptResumesBitIdentically() throws {
+    @Test(arguments: ["gpt", "bert"])
+    func transformerResumesBitIdentically(_ model: String) throws {
         let runner = try CommandRunner()
         defer { runner.removeFolder() }
         let text = try runner.write(Self.text, to: "text.txt")
@@ -36,7 +37,7 @@ import Testing
             "--batch-size", "4",
         ]
         let differing = try straightAndResumed(
-            "gpt", checkpoint: "gpt.safetensors", stepOption: "--steps", steps: 8,
+            model, checkpoint: "\(model).safetensors", stepOption: "--steps", steps: 8,
             options: options)
         #expect(differing.isEmpty, "tensors that differ: \(differing)")
     }

@@ -80,6 +80,29 @@ import Testing
             ], in: runner.url("gan"), "gan \(variant)")
     }
 
+    @Test func vaeReportsItsNegativeELBOAndDrawsTheManifold() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        try Self.writeSmallMNIST(to: runner.url("mnist"))
+        let result = try runner.run(["train", "vae", "--latent", "2", "--epochs", "2", "--data", runner.url("mnist").path, "--out", "vae"])
+        try #require(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("Test negative ELBO after 2 epochs"))
+        expectFiles(
+            [
+                "vae.safetensors", "samples.png", "reconstructions.png", "manifold.png", "latent-means.png", "elbo.png", "report.html",
+                "results.json",
+            ],
+            in: runner.url("vae"), "vae")
+        let manifold = try Image(contentsOfPNG: runner.url("vae/manifold.png"))
+        #expect(manifold.width == 20 * 28 && manifold.height == 20 * 28)
+        let results = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("vae/results.json"))) as? [String: Any])
+        let elbo = try #require((results["metrics"] as? [String: Any])?["test negative ELBO (nats per image)"] as? Double)
+        // Between a model that knows nothing (784 ln 2 ≈ 543 nats) and a good one (≈ 100).
+        #expect(elbo > 100 && elbo < 543, "\(elbo)")
+        #expect(result.output.contains(String(format: "%.2f nats per image", elbo)))
+    }
+
     @Test func cycleGANWritesItsGridsAndLowersTheCycleLoss() throws {
         let runner = try CommandRunner()
         defer { runner.removeFolder() }
@@ -195,9 +218,10 @@ import Testing
     /// Two epochs straight against one, then `--resume` for the second: the same bits, and the
     /// resumed process trains only the second epoch.
     @Test(arguments: [
-        ["mlp"], ["lenet", "--adversarial", "pgd", "--attack-steps", "2"], ["gan", "--batch-size", "32"], ["autoencoder"],
+        ["mlp"], ["lenet", "--adversarial", "pgd", "--attack-steps", "2"], ["gan", "--batch-size", "32"],
+        ["autoencoder"], ["vae", "--architecture", "conv", "--kl-warmup", "2"],
         ["segmentation", "--width", "4", "--train-canvases", "48", "--test-canvases", "8", "--batch-size", "16"],
-        ["superres"], ["stn"],
+        ["superres"], ["stn"], ["pixelcnn", "--channels", "8", "--residual-blocks", "1", "--samples", "4"],
         [
             "cyclegan", "--digits", "48", "--test-digits", "10", "--batch-size", "8", "--generator-width", "2",
             "--residual-blocks", "1", "--discriminator-width", "2",

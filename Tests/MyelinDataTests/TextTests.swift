@@ -171,6 +171,24 @@ func rows(_ t: Tensor) -> [[Int]] {
         #expect(none.trainingIDs == none.ids && none.validationIDs.isEmpty)
     }
 
+    @Test func thePrimeIsALineOfTheValidationPart() throws {
+        // Shakespeare's validation part begins "dst thou had an excellent head of hair.\n\nSIR ANDREW.\nWhy, would…".
+        let corpus = try shakespeare.get()
+        #expect(corpus.samplePrime() == "SIR ANDREW.\n")
+        #expect(corpus.firstValidationLine(lengths: 24...64) == "Why, would that have mended my hair?")
+        // 50 characters to train on, then "rt of a line\n\n\nNEXT ONE:\nand more…": the part of a line and the empty ones are passed over.
+        let text = String(repeating: "x", count: 42) + "\nthe start of a line\n\n\nNEXT ONE:\nand more text that runs on"
+        let small = try TextCorpus(text: text, validationFraction: 0.5, minimumLength: 5)
+        #expect(small.vocabulary.decode(small.validationIDs.prefix(4)) == "rt o")
+        #expect(small.samplePrime() == "NEXT ONE:\n")
+        #expect(small.firstValidationLine(lengths: 10...40) == nil)  // the last line has no line break after it
+        // No line break in the validation part: its first 40 characters.
+        let flat = try TextCorpus(text: String(repeating: "abcdefghij", count: 60), minimumLength: 5)
+        #expect(flat.samplePrime() == String(repeating: "abcdefghij", count: 4))
+        let none = try TextCorpus(text: "no validation part", validationFraction: 0, minimumLength: 5)
+        #expect(none.samplePrime() == "no validation part")
+    }
+
     @Test func readsUTF8AndGzipFiles() throws {
         let text = String(repeating: "Ça va? Très bien — merci.\n", count: 10)
         let plain = try TextCorpus(contentsOf: textFile(text), minimumLength: 10)

@@ -112,6 +112,32 @@ import Testing
         #expect(file.tensor(named: "blocks.1.qkv.weight")?.shape == [24, 8])
     }
 
+    @Test func thePrimeIsKeptAndOlderCheckpointsStartFromALineBreak() throws {
+        let vocabulary = CharacterVocabulary(text: "SIR TOBY.\nno ROMEO here")
+        let model = CharGPT(
+            .init(vocabularySize: vocabulary.count, context: 6, embedDim: 8, heads: 2, layers: 1, feedForward: 12),
+            generator: RandomGenerator(seed: 10))
+        let url = folder.appendingPathComponent("primed.safetensors")
+        try CharGPTCheckpoint(model: model, vocabulary: vocabulary, prime: "SIR TOBY.\n").save(to: url)
+        let loaded = try CharGPTCheckpoint(contentsOf: url)
+        #expect(loaded.prime == "SIR TOBY.\n" && loaded.defaultPrime == "SIR TOBY.\n")
+        // A checkpoint written before Myelin kept a prime still loads, and starts from a line break.
+        let file = try SafeTensors.read(contentsOf: url)
+        var metadata = file.metadata
+        #expect(metadata[CharGPTCheckpoint.primeKey] == "SIR TOBY.\n")
+        metadata[CharGPTCheckpoint.primeKey] = nil
+        try SafeTensors.write(file.names.map { ($0, file.tensors[$0]!) }, metadata: metadata, to: url)
+        let older = try CharGPTCheckpoint(contentsOf: url)
+        #expect(older.prime == nil && older.defaultPrime == "\n")
+        // A prime with characters the model does not know is refused by name.
+        metadata[CharGPTCheckpoint.primeKey] = "JULIET:"
+        try SafeTensors.write(file.names.map { ($0, file.tensors[$0]!) }, metadata: metadata, to: url)
+        #expect { try CharGPTCheckpoint(contentsOf: url) } throws: {
+            "\($0)".contains(url.path)
+                && "\($0)".contains("its prime (metadata myelin.prime, \"JULIET:\") is empty or has characters outside its vocabulary")
+        }
+    }
+
     @Test func aCharRNNCheckpointIsNotACharGPTOne() throws {
         let vocabulary = CharacterVocabulary(text: "abc")
         let url = folder.appendingPathComponent("rnn.safetensors")

@@ -45,15 +45,40 @@ import Testing
         expectExact(try checkResume(total: .epochs(2), first: .steps(4)) { segmentationTask(seed: 8, data: data) })
     }
 
+    @Test func captioning() throws {
+        // Batch norm, Adam's moments and the doubly stochastic penalty's gradients carry over too.
+        let (data, test) = (try smallCaptionedCanvases(24, seed: 9), try smallCaptionedCanvases(4, seed: 90))
+        expectExact(
+            try checkResume(total: .epochs(2), first: .steps(4)) { captioningTask(seed: 9, data: data, test: test, attentionPenalty: 0.5) })
+    }
+
     @Test(arguments: GANConfiguration.Variant.allCases)
     func gan(_ variant: GANConfiguration.Variant) throws {
         expectExact(try checkResume(total: .epochs(3), first: .steps(4)) { ganTask(variant, seed: 10) })
+    }
+
+    @Test(arguments: VariationalAutoencoder.Configuration.Architecture.allCases)
+    func vae(_ architecture: VariationalAutoencoder.Configuration.Architecture) throws {
+        // The KL warm-up is still rising at the interruption: the resumed steps must weigh KL as the straight run's.
+        expectExact(try checkResume(total: .epochs(3), first: .steps(7)) { vaeTask(architecture, seed: 11, klWarmupSteps: 10) })
     }
 
     @Test(arguments: [TrainingLength.steps(4), .epochs(1)])  // in the middle of an epoch, and at its end
     func cycleGAN(first: TrainingLength) throws {
         // Three steps an epoch and pools of 4 fakes: the pools fill in the first step and swap after.
         expectExact(try checkResume(total: .epochs(3), first: first) { cycleGANTask(seed: 12) })
+    }
+
+    @Test func pixelCNN() throws {
+        // 20 images in batches of 6: 4 steps an epoch, the first part stopping inside the first.
+        let data = TensorDataset(inputs: PixelCNNTests.binaryImages([20, 1, 8, 8], seed: 14), labels: Tensor.zeros([20]))
+        expectExact(
+            try checkResume(total: .epochs(2), first: .steps(3), evaluateEvery: .epoch) {
+                let model = PixelCNN(PixelCNNTests.small, generator: RandomGenerator(seed: 15))
+                return PixelCNNTask(
+                    model, optimizer: Adam(model.parameters, learningRate: 0.01),
+                    on: DataLoader(data, batchSize: 6, shuffle: true, generator: RandomGenerator(seed: 16)), test: data)
+            })
     }
 
     @Test func charRNNAcrossAPassOverTheText() throws {
@@ -87,6 +112,16 @@ import Testing
             })
     }
 
+    @Test(arguments: Word2Vec.Architecture.allCases)
+    func word2vec(_ architecture: Word2Vec.Architecture) throws {
+        // Batches of 500 words: about 5 steps an epoch, so the first part stops in the middle of the second.
+        let corpus = try Word2VecTests.topicCorpus()
+        expectExact(
+            try checkResume(total: .epochs(3), first: .steps(7)) {
+                Word2VecTests.task(corpus, architecture, epochs: 3, threads: 1)
+            })
+    }
+
     @Test(arguments: EnvironmentKind.allCases)
     func dqn(_ kind: EnvironmentKind) throws {
         // Learning from the 30th step, a buffer of 64 that wraps, the target copied every 5 updates,
@@ -109,6 +144,21 @@ import Testing
             try checkResume(total: .steps(8), first: .steps(3), evaluateEvery: .steps(4)) {
                 ReinforceTask(
                     kind, configuration: configuration, seed: 14, evaluation: PolicyEvaluation(kind: kind, episodes: 3))
+            })
+    }
+
+    @Test func charBERT() throws {
+        // The windows and their masks come from the checkpointed generator, so the resumed run hides the same characters.
+        let ids = try CharacterVocabulary(text: LanguageTaskText.text).encode(LanguageTaskText.text)
+        let vocabulary = CharacterVocabulary(text: LanguageTaskText.text).count
+        expectExact(
+            try checkResume(total: .steps(8), first: .steps(3), evaluateEvery: .steps(4)) {
+                let model = CharBERT(
+                    .init(vocabularySize: vocabulary, context: 8, embedDim: 8, heads: 2, layers: 1, feedForward: 16),
+                    generator: RandomGenerator(seed: 6))
+                return CharBERTTask(
+                    model, optimizer: AdamW(model.parameters, learningRate: 0.01), windowGenerator: RandomGenerator(seed: 7),
+                    trainingIDs: Array(ids.prefix(700)), validationIDs: Array(ids.suffix(60)), batchSize: 4)
             })
     }
 

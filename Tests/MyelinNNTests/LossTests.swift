@@ -49,6 +49,16 @@ let allReductions: [Reduction] = [.mean, .sum, .none]
     }
 
     @Test(arguments: allReductions)
+    func crossEntropyIgnoringPaddingGradient(reduction: Reduction) {
+        let logits = leaf(uniform([2, 3, 5], RandomGenerator(seed: 37), -3, 3))
+        let labels = Tensor(shape: [2, 3], integers: [4, 0, 2, 1, 0, 0])
+        checker.check([logits]) { crossEntropy(logits, labels, reduction: reduction, ignoreIndex: 0) }
+        checker.check([logits]) {
+            crossEntropy(logits, Tensor(shape: [2, 3], integers: [4, -100, 2, 1, 3, -100]), reduction: reduction, ignoreIndex: -100)
+        }
+    }
+
+    @Test(arguments: allReductions)
     func nllLossGradient(reduction: Reduction) {
         let logProbabilities = leaf(uniform([3, 4], RandomGenerator(seed: 26), -4, 0))
         let labels = Tensor(integers: [2, 2, 0])
@@ -101,6 +111,23 @@ let allReductions: [Reduction] = [.mean, .sum, .none]
             // Large logits stay finite.
             #expect(Swift.abs(crossEntropy(Tensor([[1000, 0]]), Tensor(integers: [1])).item - 1000) < 1e-3)
         }
+    }
+
+    @Test func crossEntropyIgnoreIndexMatchesPyTorch() {
+        // F.cross_entropy(logits, torch.tensor([2, -100, 0]), ignore_index=-100) = (0.40760596 + 2.40760596) / 2.
+        let logits = Tensor([[1, 2, 3], [5, -1, 0], [1, 2, 3]])
+        let labels = Tensor(integers: [2, -100, 0])
+        #expect(Swift.abs(crossEntropy(logits, labels, ignoreIndex: -100).item - 1.40760596) < 2e-6)
+        #expect(Swift.abs(crossEntropy(logits, labels, reduction: .sum, ignoreIndex: -100).item - 2.81521192) < 4e-6)
+        #expect(close(crossEntropy(logits, labels, reduction: .none, ignoreIndex: -100).scalars, [0.40760596, 0, 2.40760596], 2e-6))
+        // An ignored index that is a class (padding 0) and no label ignored give the plain loss.
+        #expect(Swift.abs(crossEntropy(logits, Tensor(integers: [2, 0, 2]), ignoreIndex: 0).item - 0.40760596) < 2e-6)
+        #expect(
+            Swift.abs(
+                crossEntropy(logits, Tensor(integers: [2, 1, 0]), ignoreIndex: 7).item
+                    - crossEntropy(logits, Tensor(integers: [2, 1, 0])).item) < 1e-6)
+        // Every label ignored: NaN, as PyTorch's 0 / 0.
+        #expect(crossEntropy(logits, Tensor(integers: [0, 0, 0]), ignoreIndex: 0).item.isNaN)
     }
 
     @Test func crossEntropyGradientIsSoftmaxMinusOneHot() {

@@ -114,6 +114,34 @@ func points(of polyline: [String: String]) -> [(x: Double, y: Double)] {
         #expect(single.elements.contains { $0.name == "circle" })
     }
 
+    @Test func labelsSitBesideTheirPointsAndStayApartAndInside() throws {
+        // Three points almost on one spot: their labels must find three places that do not overlap.
+        let words = ["king", "queen", "prince", "apple", "pear"]
+        let points: [(x: Double, y: Double)] = [(0.5, 0.5), (0.5005, 0.5), (0.5, 0.501), (0, 0), (1, 1)]
+        let plot = LinePlot(series: [.init(name: "", points: points, markers: true, labels: words)])
+        let doc = SVGCollector.parse(plot.svg(width: 600, height: 400))
+        let texts = zip(doc.elements.filter { $0.name == "text" }, doc.texts).filter { words.contains($0.1) }
+        try #require(texts.count == 5 && doc.elements.filter { $0.name == "circle" }.count == 5)
+        // Each label's box: 7.2 px a letter (12 px font), 9 px above its baseline, placed by its anchor.
+        let boxes = texts.map { element, text in
+            let x = Double(element.attributes["x"]!)!, baseline = Double(element.attributes["y"]!)!, width = 7.2 * Double(text.count)
+            let anchor = element.attributes["text-anchor"]!
+            let left = anchor == "start" ? x : anchor == "end" ? x - width : x - width / 2
+            return (left: left, right: left + width, top: baseline - 9, bottom: baseline)
+        }
+        for i in boxes.indices {
+            for j in boxes.indices where j > i {
+                let apart =
+                    boxes[i].right <= boxes[j].left || boxes[j].right <= boxes[i].left || boxes[i].bottom <= boxes[j].top
+                    || boxes[j].bottom <= boxes[i].top
+                #expect(apart, "the labels \(texts[i].1) and \(texts[j].1) overlap")
+            }
+            // Every label fits in the picture: the x axis makes room right of the right-most point.
+            #expect(boxes[i].left >= 0 && boxes[i].right <= 600, "\(texts[i].1) runs off the picture")
+        }
+        #expect(texts.first { $0.1 == "king" }?.0.attributes["text-anchor"] == "start")  // the first goes right of its dot
+    }
+
     @Test func appendGrowsSeriesByName() {
         var plot = LinePlot()
         plot.append(x: 1, y: 0.9, to: "train")

@@ -242,6 +242,60 @@ typedef struct {
 void myelin_adam_update(int64_t count, float *weights, const float *gradient, float *first_moment,
                         float *second_moment, const myelin_adam_settings *settings);
 
+// MARK: - word2vec
+
+/// A word2vec model with negative sampling (Mikolov et al. 2013) and how it trains: V words, each
+/// with an input vector (a row of `input_vectors`, V×D: the word vectors) and an output vector (a row
+/// of `output_vectors`, V×D), both row-major.
+typedef struct {
+    int64_t words;      // V
+    int64_t dimensions; // D
+    int32_t window;     // the widest context: each word's reach is drawn from 1…window, on both sides
+    int32_t negative;   // noise words drawn per prediction (0…MYELIN_WORD2VEC_MAX_NEGATIVE)
+    int32_t cbow;       // 0: skip-gram, each context word predicts the word; 1: CBOW, their mean predicts it
+    /// Subsampling: an occurrence of word w is kept when a uniform 32-bit draw is ≤ keep[w]
+    /// (UINT32_MAX: always kept). NULL keeps every occurrence.
+    const uint32_t *keep;
+    /// The noise distribution as an alias table [V]: a column i drawn uniformly gives word i when a
+    /// uniform 32-bit draw is < noise_threshold[i], else word noise_alias[i].
+    const uint32_t *noise_threshold;
+    const int32_t *noise_alias;
+} myelin_word2vec_settings;
+
+enum { MYELIN_WORD2VEC_MAX_NEGATIVE = 64 };
+
+/// What one call trained on.
+typedef struct {
+    int64_t kept;        // word occurrences left after subsampling
+    int64_t predictions; // predictions made: (context word → word) pairs for skip-gram, windows for CBOW
+    double loss;         // their summed loss (see myelin_word2vec_predict)
+} myelin_word2vec_result;
+
+/// Trains on `sentences` sentences, sentence s being words[starts[s] ..< starts[s + 1]] (ids < V), at
+/// one learning rate, as word2vec.c does: each sentence is subsampled; then, for each word left, a
+/// reach r is drawn from 1…window and the words within r of it (in the sentence) are its context.
+/// Skip-gram makes one prediction per context word (its input vector predicts the word), CBOW one per
+/// word (the mean of the context's input vectors predicts it, and every context word's input vector
+/// gets the whole update, as in word2vec.c and gensim). Each prediction draws `negative` noise words
+/// (a draw equal to the word is skipped) and takes one SGD step (myelin_word2vec_predict).
+///
+/// The sentences go in slices of consecutive sentences of at least 1,024 words, each slice with its
+/// own random stream made from `seed` and its index. `threads` threads (the caller and pool workers)
+/// take slices as they come and update the matrices without locks, as word2vec.c and gensim do
+/// ("Hogwild"): with one thread a call gives the same bits every time; with more it does not.
+myelin_word2vec_result myelin_word2vec_train(const myelin_word2vec_settings *settings, float *input_vectors,
+                                             float *output_vectors, const int32_t *words, const int64_t *starts,
+                                             int64_t sentences, float learning_rate, uint64_t seed, int threads);
+
+/// One prediction, the SGD step myelin_word2vec_train takes for each: the input vector h = input[D]
+/// against rows targets[0..<count] of output_vectors (targets[0] the word: label 1; the others noise:
+/// label 0). The loss is L = −log σ(h·o₀) − Σ_{t>0} log σ(−h·o_t), and with g_t = learning_rate·(label_t −
+/// σ(h·o_t)) = −learning_rate·∂L/∂(h·o_t) the step writes input_update = Σ_t g_t·o_t (= −learning_rate·∂L/∂h,
+/// from the rows as they were) and then adds g_t·h to each row o_t. Returns L. A row named twice gets
+/// both updates. count ≤ MYELIN_WORD2VEC_MAX_NEGATIVE + 1.
+float myelin_word2vec_predict(int64_t dimensions, const float *input, float *output_vectors, const int32_t *targets,
+                              int32_t count, float learning_rate, float *input_update);
+
 // MARK: - Thread pool
 
 /// Threads used by parallel kernels (the calling thread plus workers). Default: the number of cores.

@@ -96,6 +96,75 @@ public struct TruncatedBPTTBatches: Sequence {
     public var underestimatedCount: Int { count }
 }
 
+/// A corpus's sentences in runs of whole consecutive sentences, each of at least `words` of the text's
+/// words (the last run of an epoch may have fewer), in the text's order every epoch: the chunks
+/// word2vec learns from one step at a time, as gensim's jobs of 10,000 words.
+public struct SentenceBatches: Sequence {
+    public let corpus: SentenceCorpus
+    /// The fewest text words a batch holds (but the last).
+    public let words: Int
+    /// Batch k is sentences `boundaries[k] ..< boundaries[k + 1]`.
+    public let boundaries: [Int]
+
+    /// One batch: its sentences, and where it stands among the text's words (rare ones included).
+    public struct Batch: Equatable {
+        public let sentences: Range<Int>
+        /// The text's words before the batch's first sentence.
+        public let wordsBefore: Int
+        /// The text's words in the batch.
+        public let words: Int
+
+        public init(sentences: Range<Int>, wordsBefore: Int, words: Int) {
+            self.sentences = sentences
+            self.wordsBefore = wordsBefore
+            self.words = words
+        }
+    }
+
+    public init(_ corpus: SentenceCorpus, words: Int) {
+        precondition(words > 0, "SentenceBatches: words per batch must be positive, got \(words)")
+        var boundaries = [0]
+        for s in 0..<corpus.sentenceCount
+        where corpus.textWordStarts[s + 1] - corpus.textWordStarts[boundaries.last!] >= words || s == corpus.sentenceCount - 1 {
+            boundaries.append(s + 1)
+        }
+        self.corpus = corpus
+        self.words = words
+        self.boundaries = boundaries
+    }
+
+    /// Batches per epoch.
+    public var count: Int { boundaries.count - 1 }
+
+    /// Batch `k` (0..<count).
+    public func batch(at k: Int) -> Batch {
+        precondition(k >= 0 && k < count, "SentenceBatches: batch \(k) is out of range for \(count) batches")
+        let first = corpus.textWordStarts[boundaries[k]], end = corpus.textWordStarts[boundaries[k + 1]]
+        return Batch(sentences: boundaries[k]..<boundaries[k + 1], wordsBefore: first, words: end - first)
+    }
+
+    public struct Iterator: IteratorProtocol {
+        let batches: SentenceBatches
+        var k: Int
+
+        public mutating func next() -> Batch? {
+            guard k < batches.count else { return nil }
+            defer { k += 1 }
+            return batches.batch(at: k)
+        }
+    }
+
+    public func makeIterator() -> Iterator { makeIterator(startingAt: 0) }
+
+    /// The batches from batch `start` on: how a run resumed in the middle of an epoch goes on.
+    public func makeIterator(startingAt start: Int) -> Iterator {
+        precondition(start >= 0 && start <= count, "SentenceBatches.makeIterator(startingAt:): batch \(start) is outside 0...\(count)")
+        return Iterator(batches: self, k: start)
+    }
+
+    public var underestimatedCount: Int { count }
+}
+
 /// The char-LSTM benchmark's evaluation windows: non-overlapping windows j = 0 ..< (n − 1) / window, input
 /// ids[window·j ..< window·j + window] and target shifted by one, in batches of up to `batchSize`
 /// windows. Shapes: input and target [≤ batchSize, window] int64.

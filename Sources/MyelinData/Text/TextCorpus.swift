@@ -64,6 +64,29 @@ public struct TextCorpus: Sendable {
         validationIDs = Array(ids[trainingCount...])
     }
 
+    /// A text to start samples from, taken from this text rather than assumed: the first whole line
+    /// of the validation part (from its first line break on) of 1 to 40 characters, with its line
+    /// break. Shakespeare's is "SIR ANDREW.\n". Without such a line, the validation part's first 40
+    /// characters (the training part's, for a text without a validation part).
+    public func samplePrime() -> String {
+        if let line = firstValidationLine(lengths: 1...40) { return line + "\n" }
+        return vocabulary.decode((validationIDs.isEmpty ? trainingIDs : validationIDs).prefix(40))
+    }
+
+    /// The first whole line of the validation part — after its first line break, up to the next
+    /// one — whose length is in `lengths`, without its line break; nil when there is none.
+    public func firstValidationLine(lengths: ClosedRange<Int>) -> String? {
+        guard let lineBreak = vocabulary.id(of: "\n").map(Int32.init), let first = validationIDs.firstIndex(of: lineBreak) else {
+            return nil
+        }
+        var start = first + 1
+        while let end = validationIDs[start...].firstIndex(of: lineBreak) {
+            if lengths.contains(end - start) { return vocabulary.decode(validationIDs[start..<end]) }
+            start = end + 1
+        }
+        return nil
+    }
+
     /// The Unicode scalars of UTF-8 `bytes`; throws if they look binary (a NUL byte, or not UTF-8).
     static func decodeText(_ bytes: [UInt8], path: String) throws -> [Unicode.Scalar] {
         var scalars = [Unicode.Scalar]()

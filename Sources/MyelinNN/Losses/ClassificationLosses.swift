@@ -10,19 +10,47 @@ public func crossEntropy(_ logits: Tensor, _ labels: Tensor, reduction: Reductio
     return nllLoss(logits.logSoftmax(axis: -1), labels, reduction: reduction)
 }
 
+/// Cross-entropy where labels equal to `ignoreIndex` (padding, or positions a masked language
+/// model does not predict) add nothing and the mean is over the other labels, as PyTorch's
+/// `ignore_index`.
+public func crossEntropy(_ logits: Tensor, _ labels: Tensor, reduction: Reduction = .mean, ignoreIndex: Int) -> Tensor {
+    precondition(logits.rank >= 1, "crossEntropy: logits must be [..., C], got a scalar")
+    return nllLoss(logits.logSoftmax(axis: -1), labels, reduction: reduction, ignoreIndex: ignoreIndex)
+}
+
 /// Negative log-likelihood of the labelled class, given log-probabilities over the last axis (the
 /// classes; see `crossEntropy`).
 ///
 /// Shapes: logProbabilities [..., C], labels [...] (integers in 0..<C) → scalar (or [...] with `.none`).
 public func nllLoss(_ logProbabilities: Tensor, _ labels: Tensor, reduction: Reduction = .mean) -> Tensor {
+    checkLabels(labels, for: logProbabilities)
+    let picked = logProbabilities.gather(axis: -1, indices: labels.reshaped(labels.shape + [1])).reshaped(labels.shape)
+    return reduction.apply(-picked)
+}
+
+/// Negative log-likelihood where labels equal to `ignoreIndex` add nothing: their loss is 0 and
+/// the mean is over the others (NaN when every label is ignored, as in PyTorch).
+public func nllLoss(_ logProbabilities: Tensor, _ labels: Tensor, reduction: Reduction = .mean, ignoreIndex: Int) -> Tensor {
+    checkLabels(labels, for: logProbabilities)
+    // Ignored positions gather class 0 and are then multiplied by 0.
+    let values = labels.integers
+    let kept = Tensor(shape: labels.shape, scalars: values.map { $0 == ignoreIndex ? 0 : 1 })
+    let safeLabels = Tensor(shape: labels.shape + [1], integers: values.map { $0 == ignoreIndex ? 0 : $0 })
+    let losses = -logProbabilities.gather(axis: -1, indices: safeLabels).reshaped(labels.shape) * kept
+    switch reduction {
+    case .mean: return losses.sum() / Float(kept.scalars.reduce(0, +))
+    case .sum: return losses.sum()
+    case .none: return losses
+    }
+}
+
+private func checkLabels(_ labels: Tensor, for logProbabilities: Tensor) {
     let shape = logProbabilities.shape
     precondition(shape.count >= 1, "nllLoss: log-probabilities must be [..., C], got a scalar")
     precondition(
         labels.shape == Array(shape.dropLast()) && !labels.dtype.isFloatingPoint,
         "nllLoss: labels must be integers of shape \(Array(shape.dropLast())) for log-probabilities \(shape) (classes last), got \(labels.dtype) of shape \(labels.shape)"
     )
-    let picked = logProbabilities.gather(axis: -1, indices: labels.reshaped(labels.shape + [1])).reshaped(labels.shape)
-    return reduction.apply(-picked)
 }
 
 /// Binary cross-entropy between probabilities in [0, 1] and targets in [0, 1]. Log terms are

@@ -27,6 +27,20 @@ extension LinePlot {
             series: series + [LinePlot.Series(name: "chance: AUC 0.5", points: [(0, 0), (1, 1)])])
     }
 
+    /// A figure of a history's evaluations, as dots against the step, beside flat lines for the
+    /// `references` that do not learn (plain upsampling, a baseline), drawn from step 0 to the last evaluation.
+    public static func evaluations(
+        of name: String, in history: TrainingHistory, label: String, references: [(name: String, value: Double)],
+        title: String, yLabel: String
+    ) -> LinePlot {
+        let points = history.points(name).map { (x: Double($0.step), y: $0.value) }
+        let steps = [0.0, points.last?.x ?? 1]
+        return LinePlot(
+            title: title, xLabel: "step", yLabel: yLabel,
+            series: [LinePlot.Series(name: label, points: points, markers: true)]
+                + references.map { reference in LinePlot.Series(name: reference.name, points: steps.map { (x: $0, y: reference.value) }) })
+    }
+
     /// Each group's distribution of `values` as steps: the share of the group in each of `bins`
     /// equal bins from 0 up to the 99.5th percentile of all values (the last bin also holds what is above).
     public static func histogram(_ groups: [(name: String, values: [Float])], title: String, xLabel: String, bins: Int = 40) -> LinePlot {

@@ -37,6 +37,12 @@ extension TruncatedBPTTBatches: BatchSource {
     public func makeEpochIterator(startingAt start: Int) -> Iterator { makeIterator(startingAt: start) }
 }
 
+extension SentenceBatches: BatchSource {
+    public var batchesPerEpoch: Int? { count }
+    public var epochGenerator: RandomGenerator? { nil }
+    public func makeEpochIterator(startingAt start: Int) -> Iterator { makeIterator(startingAt: start) }
+}
+
 /// An endless source: each batch is `next()`'s, drawn when the step needs it (its randomness
 /// comes from generators the run's checkpoint keeps).
 ///

@@ -14,8 +14,9 @@ private func stacked(_ panels: [Image], gap: Int = 12) -> Image {
     Image.grid(panels.map { $0.rgb() }, columns: 1, padding: gap, background: 255)
 }
 
-/// Each block of `images` [16·k, 1, 28, 28] as a row of 16 inputs above a row of their reconstructions.
-func reconstructionPicture(of model: ConvAutoencoder, blocks: [Tensor]) -> Image {
+/// Each block of `images` [16·k, 1, 28, 28] as a row of 16 inputs above a row of their
+/// reconstructions by `model` (an autoencoder's, a VAE's: any module whose output is its input redrawn).
+func reconstructionPicture(of model: Module, blocks: [Tensor]) -> Image {
     let panels = blocks.map { images -> Image in
         let reconstructions = withoutGrad { model(images) }
         return Image.grid(

@@ -4,7 +4,7 @@ import MyelinModels
 
 /// What the language-model commands share about a recipe.
 protocol LanguageModelRecipe: RunRecipe {
-    associatedtype Model: CharacterLanguageModel
+    associatedtype Model: CharacterModel
     var configuration: Model.Configuration { get }
     var steps: Int { get set }
     /// Validation loss and a checkpoint every this many steps (and at the end).
@@ -17,17 +17,17 @@ protocol LanguageModelRecipe: RunRecipe {
 
 /// Trains a language model's `task` as `recipe` says, through the Trainer: one progress bar for
 /// the run (characters/s), the validation loss and a checkpoint of the whole run (with
-/// `checkpoint`'s configuration and vocabulary, and the recipe) every `evaluationInterval` steps
-/// and at the end, then report.html with the curve and a sample. With `start.resuming`, the run goes on
-/// from that checkpoint exactly.
+/// `checkpoint`'s configuration, vocabulary and prime, and the recipe) every `evaluationInterval` steps
+/// and at the end, then report.html with the curve and a sample that starts from the checkpoint's
+/// prime. With `start.resuming`, the run goes on from that checkpoint exactly.
 func trainLanguageModel<Recipe: LanguageModelRecipe, Task: TrainingTask>(
     _ task: Task, checkpoint: LanguageModelCheckpoint<Recipe.Model>, start: LanguageModelStart<Recipe>, folder: URL,
     checkpointURL: URL, group: ProcessGroup = .single, summary: String, settings: [(String, String)]
-) throws {
+) throws where Recipe.Model: CharacterLanguageModel {
     typealias Model = Recipe.Model
     let recipe = start.recipe, seed = recipe.seed
     print("Model \(Model.commandName): " + settings.map(\.1).joined(separator: "; ") + "; \(recipe.steps) steps.")
-    let prime = checkpoint.vocabulary.prime(preferring: "ROMEO:")
+    let prime = checkpoint.defaultPrime
     var sample = ""
     let report = ReportWriter(to: folder) { trainer in
         sample = try checkpoint.continuation(
@@ -49,9 +49,8 @@ func trainLanguageModel<Recipe: LanguageModelRecipe, Task: TrainingTask>(
         resuming: start.saved, newLearningRate: start.learningRateGiven, group: group)
     print("\nA sample (temperature 0.8):\n\n\(prime)\(sample)\n")
     printWritten(written)
-    let next = checkpoint.vocabulary.prime(preferring: "JULIET:")
     print(
-        "Sample more with: myelin sample \(Model.commandName) \(checkpointURL.path)\(next == "JULIET:" ? " --prime \"JULIET:\"" : "") --length 500"
+        "Sample more with: myelin sample \(Model.commandName) \(checkpointURL.path) --length 500   (it starts from \(prime.debugDescription) too)"
     )
     print("Train further with: myelin train \(Model.commandName) --resume \(folder.path) --steps \(recipe.steps * 2)")
 }

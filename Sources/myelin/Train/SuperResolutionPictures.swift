@@ -26,13 +26,8 @@ func superResolutionPicture(of model: SuperResolutionNet, on test: DownsampledIm
 
 /// The test PSNR after each epoch against the two plain upsamplings' (flat: they do not learn).
 func superResolutionPSNRPlot(_ history: TrainingHistory, nearest: Double, bilinear: Double) -> LinePlot {
-    let network = history.points("test PSNR").map { (x: Double($0.step), y: $0.value) }
-    let steps = [0.0, network.last?.x ?? 1]
-    return LinePlot(
-        title: "Test PSNR", xLabel: "step", yLabel: "PSNR (dB, mean per image)",
-        series: [
-            LinePlot.Series(name: "network (after each epoch)", points: network, markers: true),
-            LinePlot.Series(name: "bilinear upsampling", points: steps.map { (x: $0, y: bilinear) }),
-            LinePlot.Series(name: "nearest upsampling", points: steps.map { (x: $0, y: nearest) }),
-        ])
+    LinePlot.evaluations(
+        of: "test PSNR", in: history, label: "network (after each epoch)",
+        references: [("bilinear upsampling", bilinear), ("nearest upsampling", nearest)], title: "Test PSNR",
+        yLabel: "PSNR (dB, mean per image)")
 }

@@ -10,15 +10,17 @@ struct Train: ParsableCommand {
         discussion: """
             Image classifiers on MNIST: \(ZooModel.allCases.map(\.rawValue).joined(separator: ", ")) \
             (`myelin train lenet`; see `myelin train image --help`).
-            Language models: charrnn (an LSTM) and gpt (a small transformer) learn to write like a text.
-            Generative models: gan turns noise into digits, cyclegan stripes digits like zebras and takes the stripes off, autoencoder rebuilds digits and finds the ones it never saw.
+            Language models: charrnn (an LSTM) and gpt (a small transformer) learn to write like a text; bert (alias masked-lm) learns to fill in hidden characters.
+            Generative models: gan turns noise into digits, cyclegan stripes digits like zebras and takes the stripes off, autoencoder rebuilds digits and finds the ones it never saw, vae learns a distribution over digits and draws from it, pixelcnn draws digits pixel by pixel.
             Segmentation: segmentation (a U-Net) labels every pixel of canvases of digits with its digit.
             Image geometry: superres upscales shrunk digits 2× or 4× (ESPCN), stn learns to straighten distorted digits.
+            Word vectors: word2vec learns a vector for every word of a text (skip-gram or CBOW).
             Reinforcement learning: dqn learns CartPole or Catch by trial and error (a deep Q-network), reinforce CartPole (a policy gradient).
             """,
         subcommands: [
-            TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainGAN.self, TrainCycleGAN.self, TrainAutoencoder.self,
-            TrainSegmentation.self, TrainSuperResolution.self, TrainSpatialTransformer.self, TrainDQN.self, TrainReinforce.self,
+            TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainBERT.self, TrainGAN.self, TrainCycleGAN.self, TrainAutoencoder.self, TrainVAE.self, TrainPixelCNN.self,
+            TrainSegmentation.self, TrainSuperResolution.self, TrainSpatialTransformer.self, TrainWord2Vec.self,
+            TrainDQN.self, TrainReinforce.self,
         ],
         defaultSubcommand: TrainImageModel.self)
 }

@@ -101,7 +101,9 @@ struct TrainCharRNN: ParsableCommand {
             trainingIDs: start.corpus.trainingIDs, validationIDs: start.corpus.validationIDs,
             batchSize: recipe.batchSize, window: recipe.window, clipNorm: recipe.clipNorm)
         try trainLanguageModel(
-            task, checkpoint: CharRNNCheckpoint(model: model, vocabulary: start.corpus.vocabulary), start: start, folder: folder,
+            task,
+            checkpoint: CharRNNCheckpoint(model: model, vocabulary: start.corpus.vocabulary, prime: start.corpus.samplePrime()),
+            start: start, folder: folder,
             checkpointURL: checkpointURL, summary: "A character-level \(c.cell.rawValue.uppercased())",
             settings: [
                 (
