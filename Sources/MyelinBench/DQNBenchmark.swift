@@ -57,7 +57,8 @@ func dqnWorkload() -> [String: Any] {
         "reached_goal": reached != nil,
         "parameters": task.agent.online.parameterCount,
         "settings": [
-            "environment": "CartPole-v1", "network": "MLP 4-\(c.hidden)-\(c.hidden)-2", "double": c.double, "lr": Double(c.learningRate),
+            "environment": "CartPole-v1", "network": "MLP 4-\(c.hidden)-\(c.hidden)-2", "double": c.double,
+            "lr": Double("\(c.learningRate)")!,
             "batch": c.batchSize, "replay": c.replayCapacity, "target_update": c.targetUpdateInterval,
             "epsilon_decay_steps": c.epsilonDecaySteps, "learning_starts": c.learningStarts, "goal": goal,
             "evaluation": "100 greedy episodes every \(evaluateEvery)", "seed": Int(seed),

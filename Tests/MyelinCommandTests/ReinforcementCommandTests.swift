@@ -74,4 +74,23 @@ import Testing
         #expect(changed.errors.contains("--env cartpole (the run's is catch), --hidden 16 (the run's is 8) differ"), "\(changed.errors)")
         #expect(changed.errors.split(separator: "\n").count == 1)
     }
+
+    @Test func argumentErrorsNameTheOption() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        let cases: [([String], String)] = [
+            (["train", "dqn", "--env", "pong"], "The value 'pong' is invalid for '--env <env>'"),
+            (["train", "dqn", "--episodes", "0"], "--episodes must be at least 1"),
+            (["train", "dqn", "--learning-rate", "0"], "--learning-rate must be a positive number"),
+            (["train", "dqn", "--replay-capacity", "20000000"], "--replay-capacity must be at most 16777216"),
+            (["train", "dqn", "--learning-starts=-1"], "--learning-starts must not be negative"),
+            (["train", "reinforce", "--discount", "1.5"], "--discount must be in 0...1"),
+            (["train", "reinforce", "--baseline-learning-rate", "0"], "--baseline-learning-rate must be a positive number"),
+            (["train", "dqn", "--resume", "nowhere"], "does not exist: --resume needs the folder of an earlier `myelin train dqn` run"),
+        ]
+        for (arguments, message) in cases {
+            let result = try runner.run(arguments)
+            #expect(result.status != 0 && result.errors.contains(message), "\(arguments): \(result.errors)")
+        }
+    }
 }

@@ -8,24 +8,24 @@ import MyelinModels
 /// Episodes the running mean of the returns spans.
 private let runningMeanSpan = 20
 
-/// The return of each training episode, their running mean over 20 episodes, and each evaluation's
-/// mean return (greedy play of `evaluationEpisodes` episodes), against the episode.
-func returnsPlot(_ history: TrainingHistory, evaluationEpisodes: Int) -> LinePlot {
+/// The return of each training episode (left out with `episodes: false`: Catch's are all ±1, a band
+/// that hides the rest), their running mean over 20 episodes, and each evaluation's mean return
+/// (greedy play of `evaluationEpisodes` episodes), against the episode.
+func returnsPlot(_ history: TrainingHistory, evaluationEpisodes: Int, episodes: Bool = true) -> LinePlot {
     let returns = history.points("return").map { (x: Double($0.step), y: $0.value) }
     var window = 0.0
     let runningMean = returns.indices.map { i -> (x: Double, y: Double) in
         window += returns[i].y - (i >= runningMeanSpan ? returns[i - runningMeanSpan].y : 0)
         return (returns[i].x, window / Double(min(i + 1, runningMeanSpan)))
     }
+    let evaluations = history.points("evaluation mean return").map { (x: Double($0.step), y: $0.value) }
     return LinePlot(
         title: "Return per episode", xLabel: "episode", yLabel: "return",
-        series: [
-            LinePlot.Series(name: "training episode (epsilon-greedy or sampled)", points: returns),
-            LinePlot.Series(name: "running mean of \(runningMeanSpan)", points: runningMean),
-            LinePlot.Series(
-                name: "greedy, mean of \(evaluationEpisodes) evaluation episodes",
-                points: history.points("evaluation mean return").map { (x: Double($0.step), y: $0.value) }, markers: true),
-        ])
+        series: (episodes ? [LinePlot.Series(name: "training episode (epsilon-greedy or sampled)", points: returns)] : [])
+            + [
+                LinePlot.Series(name: "running mean of \(runningMeanSpan) training episodes", points: runningMean),
+                LinePlot.Series(name: "greedy, mean of \(evaluationEpisodes) evaluation episodes", points: evaluations, markers: true),
+            ])
 }
 
 /// The trained agent playing: `episodes` episodes of `kind` from the evaluation's seeds, its greedy

@@ -89,7 +89,10 @@ final class ReinforcementOutputs {
         metrics.append(("training seconds", String(format: "%.1f", trainer.progress.seconds)))
         return RunOutputs(
             title: title, summary: summary, settings: settings, metrics: metrics,
-            plots: [RunPlot(name: "returns", plot: returnsPlot(trainer.history, evaluationEpisodes: evaluation.episodes))]
+            plots: [
+                RunPlot(
+                    name: "returns", plot: returnsPlot(trainer.history, evaluationEpisodes: evaluation.episodes, episodes: kind != .catch))
+            ]
                 + trainer.history.standardPlots(),
             pictures: [strip])
     }
