@@ -12,11 +12,12 @@ struct DataParallelCommandTests {
         return runner
     }
 
-    /// SGD (mlp), Adam (autoencoder, superres), the GAN's two Adams and the two models of stn, each
-    /// after an epoch of 2 to 8 steps; none of these models has dropout or batch norm.
+    /// SGD (mlp), Adam (autoencoder, superres, pixelcnn), the GAN's two Adams and the two models of
+    /// stn, each after an epoch of 2 to 8 steps; none of these models has dropout or batch norm.
     @Test(arguments: [
         ["mlp", "--batch-size", "64"], ["autoencoder", "--batch-size", "64"], ["gan", "--batch-size", "32"],
         ["superres", "--batch-size", "64"], ["stn", "--batch-size", "64"],
+        ["pixelcnn", "--batch-size", "64", "--channels", "8", "--residual-blocks", "1", "--samples", "4"],
     ])
     func twoProcessesTrainWhatOneTrainsWithTheWholeBatch(_ command: [String]) throws {
         let runner = try Self.runner()
