@@ -179,6 +179,12 @@ struct TrainWord2Vec: ParsableCommand {
                 format: "Trained %d epochs in %.2f s: %.0f words/s.", trainer.progress.epoch, trainer.progress.seconds,
                 Double(trainer.progress.epoch * corpus.wordCount) / max(trainer.progress.seconds, 1e-9)))
         print("Nearest neighbours (cosine similarity):\n" + neighborLines.joined(separator: "\n"))
+        let unmapped = mapWords.filter { !corpus.vocabulary.contains($0) }
+        if mapWords.count - unmapped.count < 3 {
+            print("No word map: fewer than 3 of the --map words have vectors.")
+        } else if !unmapped.isEmpty {
+            print("Left off the word map, having no vector: \(unmapped.joined(separator: ", ")).")
+        }
         printWritten(written + ["\(vectorsURL.path) — the word vectors in word2vec's text format"])
         print("Ask the vectors with: myelin neighbors \(checkpointURL.path) WORD, or myelin analogy \(checkpointURL.path) king man woman")
     }
