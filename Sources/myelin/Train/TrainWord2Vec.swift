@@ -101,7 +101,7 @@ struct TrainWord2Vec: ParsableCommand {
         var (configuration, recipe) = try settings(resuming: saved)
         guard recipe.minimumLearningRate <= recipe.learningRate else {
             throw CommandError(
-                "the learning rate falls from --learning-rate \(recipe.learningRate) to --min-learning-rate \(recipe.minimumLearningRate): give a smaller --min-learning-rate"
+                "--min-learning-rate \(recipe.minimumLearningRate) is above --learning-rate \(recipe.learningRate), the rate it falls from: give a smaller --min-learning-rate"
             )
         }
         let folder = try runOptions.folder(defaultName: "word2vec")
