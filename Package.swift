@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Every dependency points down: CMyelinKernels ← MyelinTensor ← {NN, Optim, Data, Vision} ← MyelinTraining ← Myelin ← tools;
-/// MyelinModels (the zoo and its training tasks) sits on MyelinTraining.
+/// MyelinModels (the zoo and its training tasks) sits on MyelinTraining (and on CMyelinKernels for word2vec's loop).
 let package = Package(
     name: "Myelin",
     products: [

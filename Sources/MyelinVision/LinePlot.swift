@@ -265,7 +265,8 @@ func xmlEscaped(_ text: String) -> String {
         case ">": out += "&gt;"
         case "\"": out += "&quot;"
         case "'": out += "&apos;"
-        // XML 1.0 forbids most control characters even as references.
+        // XML 1.0 forbids the control characters but tab, line feed and carriage return, even as references.
+        case "\n", "\t", "\r", "\r\n": out.append(c)
         case _ where c.unicodeScalars.contains { $0.value < 0x20 }: out += " "
         default: out.append(c)
         }

@@ -64,7 +64,7 @@ import Testing
             settings: [("optimizer", "Adam lr 2e-4"), ("batch", "64")],
             metrics: [("D loss", "0.61"), ("G loss", "1.32")],
             plots: [(loss, 800, 420), (accuracy, 500, 500)], figures: [.init("samples after epoch 1", digits, pixelScale: 4)],
-            texts: [(caption: "A sample", text: "ROMEO: <what> & \"why\"")])
+            texts: [(caption: "A sample", text: "ROMEO:\n<what> & \"why\"\tnow\u{1}")])
         let html = report.html()
         let page = try read(html)
 
@@ -72,7 +72,7 @@ import Testing
         #expect(page.elements["script"] == nil && page.elements["link"] == nil && page.elements["iframe"] == nil)
         #expect(page.externalReferences.isEmpty, "\(page.externalReferences)")
         #expect(page.cells == ["D loss", "0.61", "G loss", "1.32", "optimizer", "Adam lr 2e-4", "batch", "64"])
-        #expect(page.preformatted == ["ROMEO: <what> & \"why\""])
+        #expect(page.preformatted == ["ROMEO:\n<what> & \"why\"\tnow "])  // lines kept, a control character blanked
         #expect(html.contains("<title>myelin train &lt;gan&gt; &amp; co</title>"))
 
         try #require(page.imageSources.count == 1)

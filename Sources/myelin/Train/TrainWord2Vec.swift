@@ -101,7 +101,7 @@ struct TrainWord2Vec: ParsableCommand {
         var (configuration, recipe) = try settings(resuming: saved)
         guard recipe.minimumLearningRate <= recipe.learningRate else {
             throw CommandError(
-                "the learning rate falls from --learning-rate \(recipe.learningRate) to --min-learning-rate \(recipe.minimumLearningRate): give a smaller --min-learning-rate"
+                "--min-learning-rate \(recipe.minimumLearningRate) is above --learning-rate \(recipe.learningRate), the rate it falls from: give a smaller --min-learning-rate"
             )
         }
         let folder = try runOptions.folder(defaultName: "word2vec")
@@ -179,6 +179,12 @@ struct TrainWord2Vec: ParsableCommand {
                 format: "Trained %d epochs in %.2f s: %.0f words/s.", trainer.progress.epoch, trainer.progress.seconds,
                 Double(trainer.progress.epoch * corpus.wordCount) / max(trainer.progress.seconds, 1e-9)))
         print("Nearest neighbours (cosine similarity):\n" + neighborLines.joined(separator: "\n"))
+        let unmapped = mapWords.filter { !corpus.vocabulary.contains($0) }
+        if mapWords.count - unmapped.count < 3 {
+            print("No word map: fewer than 3 of the --map words have vectors.")
+        } else if !unmapped.isEmpty {
+            print("Left off the word map, having no vector: \(unmapped.joined(separator: ", ")).")
+        }
         printWritten(written + ["\(vectorsURL.path) — the word vectors in word2vec's text format"])
         print("Ask the vectors with: myelin neighbors \(checkpointURL.path) WORD, or myelin analogy \(checkpointURL.path) king man woman")
     }
