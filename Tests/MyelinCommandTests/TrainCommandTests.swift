@@ -222,5 +222,8 @@ import Testing
         let differing = try CommandRunner.differingTensors(
             runner.url("straight/\(name).safetensors"), runner.url("halves/\(name).safetensors"))
         #expect(differing.isEmpty, "\(name): tensors that differ: \(differing)")
+        // The metrics log keeps the first session's rows, the checkpoint's own epoch included.
+        let logs = try ["straight", "halves"].map { try String(contentsOf: runner.url("\($0)/metrics.csv"), encoding: .utf8) }
+        #expect(logs[0] == logs[1] && logs[0].split(separator: "\n").count == 3, "\(name): \(logs)")
     }
 }
