@@ -13,11 +13,12 @@ struct Train: ParsableCommand {
             Language models: charrnn (an LSTM) and gpt (a small transformer) learn to write like a text.
             Generative models: gan turns noise into digits, cyclegan stripes digits like zebras and takes the stripes off, autoencoder rebuilds digits and finds the ones it never saw.
             Segmentation: segmentation (a U-Net) labels every pixel of canvases of digits with its digit.
+            Captioning: captioning (a ConvNet and an LSTM with attention) describes canvases of digits in words.
             Image geometry: superres upscales shrunk digits 2× or 4× (ESPCN), stn learns to straighten distorted digits.
             """,
         subcommands: [
             TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainGAN.self, TrainCycleGAN.self, TrainAutoencoder.self,
-            TrainSegmentation.self, TrainSuperResolution.self, TrainSpatialTransformer.self,
+            TrainSegmentation.self, TrainCaptioning.self, TrainSuperResolution.self, TrainSpatialTransformer.self,
         ],
         defaultSubcommand: TrainImageModel.self)
 }
