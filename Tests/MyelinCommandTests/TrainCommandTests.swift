@@ -215,12 +215,70 @@ import Testing
         }
     }
 
+    @Test func captioningAndCaption() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        try Self.writeSmallMNIST(to: runner.url("mnist"), train: 256, test: 100)
+        let result = try runner.run([
+            "train", "captioning", "--hidden-size", "16", "--train-canvases", "64", "--test-canvases", "16", "--epochs", "1",
+            "--beam", "2", "--data", runner.url("mnist").path, "--out", "cap",
+        ])
+        try #require(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("epoch 1/1 [") && result.output.contains("test BLEU-4"))
+        #expect(result.output.contains("On the 16 test canvases:\ndigits  canvases  exact (greedy)  exact (beam 2)\n"), "\(result.output)")
+        expectFiles(
+            ["captioning.safetensors", "attention.png", "exact.png", "loss.png", "metrics.csv", "report.html", "results.json"],
+            in: runner.url("cap"), "captioning")
+        let results = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("cap/results.json"))) as? [String: Any])
+        let metrics = try #require(results["metrics"] as? [String: Any])
+        for name in ["test loss", "test BLEU-4 (greedy)", "test exact (greedy)", "test BLEU-4 (beam 2)", "test exact 1 digits (beam 2)"] {
+            #expect(metrics[name] is Double, "results.json has no number \(name): \(metrics)")
+        }
+
+        // A 128×128 canvas is averaged down to the model's 64×64 and captioned.
+        let mnist = try MNIST(split: .test, directory: runner.url("mnist"))
+        let canvas = CaptionedDigitCanvases(mnist, count: 1, seed: 3).example(at: 0).input.unsqueezed(axis: 0)
+        try Image(canvas.upsampled(scaleFactor: 2)[0], scaling: .range(0, 1)).writePNG(to: runner.url("canvas.png"))
+        let captioned = try runner.run(["caption", "cap", runner.url("canvas.png").path, "--beam", "2", "--out", "canvas-attention.png"])
+        try #require(captioned.status == 0, "\(captioned.errors)")
+        // (A model trained on 64 canvases for one epoch may say nothing at all: "(no words)".)
+        #expect(
+            captioned.output.hasPrefix("canvas.png: ") && captioned.output.contains("The 2 best of a beam of 2:\n  "), "\(captioned.output)"
+        )
+        let picture = try Image(contentsOfPNG: runner.url("canvas-attention.png"))
+        #expect(picture.channels == 3 && picture.width > 128 && picture.height > 128)
+
+        // Missing, malformed and unusable files are named with the problem.
+        try Data("not a picture".utf8).write(to: runner.url("text.png"))
+        try Image(width: 64, height: 40, channels: 1).writePNG(to: runner.url("wide.png"))
+        let cases: [([String], String)] = [
+            (["caption", "cap", runner.url("missing.png").path], "Error: \(runner.url("missing.png").path): cannot read"),
+            (["caption", "cap", runner.url("text.png").path], "Error: \(runner.url("text.png").path): not a PNG file"),
+            (
+                ["caption", "cap", runner.url("wide.png").path],
+                "Error: \(runner.url("wide.png").path) is 64×40: the captioner reads square"
+            ),
+            (
+                ["caption", runner.url("mnist").path, runner.url("canvas.png").path],
+                "Error: \(runner.url("mnist").path) holds no captioning.safetensors"
+            ),
+            (["caption", runner.url("canvas.png").path, runner.url("canvas.png").path], "Error: \(runner.url("canvas.png").path)"),
+        ]
+        for (arguments, message) in cases {
+            let failed = try runner.run(arguments)
+            #expect(failed.status == 1 && failed.errors.hasPrefix(message), "\(arguments): \(failed.errors)")
+            #expect(failed.errors.split(separator: "\n").count == 1, "\(failed.errors)")
+        }
+    }
+
     /// Two epochs straight against one, then `--resume` for the second: the same bits, and the
     /// resumed process trains only the second epoch.
     @Test(arguments: [
         ["mlp"], ["lenet", "--adversarial", "pgd", "--attack-steps", "2"], ["gan", "--batch-size", "32"],
         ["autoencoder"], ["vae", "--architecture", "conv", "--kl-warmup", "2"],
         ["segmentation", "--width", "4", "--train-canvases", "48", "--test-canvases", "8", "--batch-size", "16"],
+        ["captioning", "--hidden-size", "16", "--train-canvases", "48", "--test-canvases", "8", "--batch-size", "16", "--beam", "1"],
         ["superres"], ["stn"], ["pixelcnn", "--channels", "8", "--residual-blocks", "1", "--samples", "4"],
         [
             "cyclegan", "--digits", "48", "--test-digits", "10", "--batch-size", "8", "--generator-width", "2",
@@ -246,5 +304,8 @@ import Testing
         let differing = try CommandRunner.differingTensors(
             runner.url("straight/\(name).safetensors"), runner.url("halves/\(name).safetensors"))
         #expect(differing.isEmpty, "\(name): tensors that differ: \(differing)")
+        // The metrics log keeps the first session's rows, the checkpoint's own epoch included.
+        let logs = try ["straight", "halves"].map { try String(contentsOf: runner.url("\($0)/metrics.csv"), encoding: .utf8) }
+        #expect(logs[0] == logs[1] && logs[0].split(separator: "\n").count == 3, "\(name): \(logs)")
     }
 }

@@ -13,13 +13,15 @@ struct Train: ParsableCommand {
             Language models: charrnn (an LSTM) and gpt (a small transformer) learn to write like a text; bert (alias masked-lm) learns to fill in hidden characters.
             Generative models: gan turns noise into digits, cyclegan stripes digits like zebras and takes the stripes off, autoencoder rebuilds digits and finds the ones it never saw, vae learns a distribution over digits and draws from it, pixelcnn draws digits pixel by pixel.
             Segmentation: segmentation (a U-Net) labels every pixel of canvases of digits with its digit.
+            Captioning: captioning (a ConvNet and an LSTM with attention) describes canvases of digits in words.
             Image geometry: superres upscales shrunk digits 2× or 4× (ESPCN), stn learns to straighten distorted digits.
             Word vectors: word2vec learns a vector for every word of a text (skip-gram or CBOW).
             Reinforcement learning: dqn learns CartPole or Catch by trial and error (a deep Q-network), reinforce CartPole (a policy gradient).
             """,
         subcommands: [
-            TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainBERT.self, TrainGAN.self, TrainCycleGAN.self, TrainAutoencoder.self, TrainVAE.self, TrainPixelCNN.self,
-            TrainSegmentation.self, TrainSuperResolution.self, TrainSpatialTransformer.self, TrainWord2Vec.self,
+            TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainBERT.self, TrainGAN.self, TrainCycleGAN.self,
+            TrainAutoencoder.self, TrainVAE.self, TrainPixelCNN.self,
+            TrainSegmentation.self, TrainCaptioning.self, TrainSuperResolution.self, TrainSpatialTransformer.self, TrainWord2Vec.self,
             TrainDQN.self, TrainReinforce.self,
         ],
         defaultSubcommand: TrainImageModel.self)
@@ -148,7 +150,8 @@ func trainRun<Task: TrainingTask, Recipe: RunRecipe>(
         length, state: task.state, evaluateEvery: interval,
         metadata: metadata.merging([Recipe.metadataKey: try CheckpointMetadata.json(recipe)]) { $1 },
         callbacks: group.isLeader
-            ? [progress, stopOnNaN] + extra + [ModelCheckpoint(checkpoint, every: interval), log, report] : [stopOnNaN],
+            // The log before the checkpoint: the checkpoint keeps the rows logged, its own step's included.
+            ? [progress, stopOnNaN] + extra + [log, ModelCheckpoint(checkpoint, every: interval), report] : [stopOnNaN],
         dataParallel: group.isDistributed ? DataParallel(task.state.modules.map(\.module), group: group) : nil)
     if let saved {
         do {
