@@ -20,6 +20,22 @@ func makeOutputDirectory(_ path: String) throws -> URL {
     return url
 }
 
+/// The checkpoint file `name` of a `myelin train COMMAND` run folder, or the file `path` itself; an
+/// error names a path that does not exist or a folder without the file.
+func checkpointFile(_ path: String, named name: String, command: String) throws -> URL {
+    let url = URL(fileURLWithPath: path)
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
+        throw CommandError("\(url.path) does not exist: give a `myelin train \(command)` run folder or its checkpoint file")
+    }
+    guard isFolder.boolValue else { return url }
+    let file = url.appendingPathComponent(name)
+    guard FileManager.default.fileExists(atPath: file.path) else {
+        throw CommandError("\(url.path) holds no \(name): train one with `myelin train \(command) --out \(path)`")
+    }
+    return file
+}
+
 /// A failure to report to the user in one line.
 struct CommandError: Error, CustomStringConvertible {
     let description: String

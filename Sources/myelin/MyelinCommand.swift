@@ -9,7 +9,9 @@ struct MyelinCommand: ParsableCommand {
         commandName: "myelin",
         abstract: "Train and inspect neural networks with Myelin.",
         discussion: "Start with `myelin demo`: it trains a small network on the built-in 8×8 digits, no download needed.",
-        subcommands: [Demo.self, Train.self, Sample.self, Segment.self, Explain.self, Dream.self, Style.self, Attack.self, Info.self])
+        subcommands: [
+            Demo.self, Train.self, Sample.self, Translate.self, Segment.self, Explain.self, Dream.self, Style.self, Attack.self, Info.self,
+        ])
 
     /// As ArgumentParser's, but a rank of a data-parallel run that fails ends every rank of the job
     /// (MPI_Abort) with its message: exiting alone would leave the others waiting for it.

@@ -30,7 +30,7 @@ struct Segment: ParsableCommand {
     var invert = false
 
     func run() throws {
-        let model = try UNet(checkpoint: try Self.checkpointFile(checkpoint))
+        let model = try UNet(checkpoint: try checkpointFile(checkpoint, named: TrainSegmentation.checkpointName, command: "segmentation"))
         let palette = LabelPalette.digits
         guard model.configuration.classes <= palette.colors.count else {
             throw CommandError(
@@ -60,21 +60,5 @@ struct Segment: ParsableCommand {
                 ? "No digit found."
                 : "Pixels per digit found: " + found.map { "\(names[$0]) \(counts[$0])" }.joined(separator: ", ") + ".")
         print("Wrote \(output.path) — the labels in colour, in the palette of the key under the training run's segmentation.png.")
-    }
-
-    /// The checkpoint file of a run folder, or the file itself; an error names a folder without one.
-    static func checkpointFile(_ path: String) throws -> URL {
-        let url = URL(fileURLWithPath: path)
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
-            throw CommandError("\(url.path) does not exist: give a `myelin train segmentation` run folder or its checkpoint file")
-        }
-        guard isFolder.boolValue else { return url }
-        let file = url.appendingPathComponent(TrainSegmentation.checkpointName)
-        guard FileManager.default.fileExists(atPath: file.path) else {
-            throw CommandError(
-                "\(url.path) holds no \(TrainSegmentation.checkpointName): train one with `myelin train segmentation --out \(path)`")
-        }
-        return file
     }
 }

@@ -14,10 +14,11 @@ struct Train: ParsableCommand {
             Generative models: gan turns noise into digits, cyclegan stripes digits like zebras and takes the stripes off, autoencoder rebuilds digits and finds the ones it never saw.
             Segmentation: segmentation (a U-Net) labels every pixel of canvases of digits with its digit.
             Image geometry: superres upscales shrunk digits 2× or 4× (ESPCN), stn learns to straighten distorted digits.
+            Sequence to sequence: seq2seq (LSTM encoder–decoder, with or without attention) translates dates into ISO dates, numbers between words and digits.
             """,
         subcommands: [
             TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainGAN.self, TrainCycleGAN.self, TrainAutoencoder.self,
-            TrainSegmentation.self, TrainSuperResolution.self, TrainSpatialTransformer.self,
+            TrainSegmentation.self, TrainSuperResolution.self, TrainSpatialTransformer.self, TrainSeq2Seq.self,
         ],
         defaultSubcommand: TrainImageModel.self)
 }
