@@ -2,7 +2,7 @@ import Foundation
 import Myelin
 
 // MyelinBench: the reference workloads of ../shared/bench/WORKLOADS.md, one JSON line each.
-// Usage: swift run -c release MyelinBench [mlp] [cnn] [lenet] [charlstm] [gan] [cyclegan] [gpt] [masked-lm] [attack] [vgg16] [resnet18] [resnet-mini] [inception-mini] [nin] [segmentation] [superres] [vae] [stn] [pixelcnn] [style] [word2vec] [dqn] [latency] [gemm] [peak]   (none = all)
+// Usage: swift run -c release MyelinBench [mlp] [cnn] [lenet] [charlstm] [gan] [cyclegan] [gpt] [masked-lm] [attack] [vgg16] [resnet18] [resnet-mini] [inception-mini] [nin] [segmentation] [superres] [vae] [stn] [seq2seq] [pixelcnn] [style] [word2vec] [dqn] [latency] [gemm] [peak]   (none = all)
 // On several processes: mpirun -np 2 .build/release/MyelinBench allreduce|ddp (rank 0 prints).
 
 let workloads: [(name: String, run: () -> [String: Any])] = [
@@ -25,6 +25,7 @@ let workloads: [(name: String, run: () -> [String: Any])] = [
     ("vae", vaeWorkload),
     ("style", styleTransferWorkload),
     ("stn", spatialTransformerWorkload),
+    ("seq2seq", seq2seqWorkload),
     ("pixelcnn", pixelCNNWorkload),
     ("word2vec", word2vecWorkload),
     ("dqn", dqnWorkload),

@@ -10,7 +10,8 @@ struct MyelinCommand: ParsableCommand {
         abstract: "Train and inspect neural networks with Myelin.",
         discussion: "Start with `myelin demo`: it trains a small network on the built-in 8×8 digits, no download needed.",
         subcommands: [
-            Demo.self, Train.self, Sample.self, Fill.self, Segment.self, Caption.self, Explain.self, Dream.self, Style.self, Attack.self,
+            Demo.self, Train.self, Sample.self, Translate.self, Fill.self, Segment.self, Caption.self, Explain.self, Dream.self, Style.self,
+            Attack.self,
             Neighbors.self,
             Analogy.self, Info.self,
         ])

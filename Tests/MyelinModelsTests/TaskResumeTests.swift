@@ -162,6 +162,22 @@ import Testing
             })
     }
 
+    @Test(arguments: Seq2Seq.Attention.allCases)
+    func seq2seq(_ attention: Seq2Seq.Attention) throws {
+        // Fresh pairs every step from the task's generator, Adam and clipping.
+        let pairs = TranslationPairs(.dates)
+        expectExact(
+            try checkResume(total: .steps(6), first: .steps(3), evaluateEvery: .steps(3)) {
+                let model = Seq2Seq(
+                    .init(
+                        sourceVocabularySize: pairs.sourceVocabulary.count, targetVocabularySize: pairs.targetVocabulary.count,
+                        embeddingSize: 4, hiddenSize: 4, attention: attention, attentionSize: 4), generator: RandomGenerator(seed: 13))
+                return Seq2SeqTask(
+                    model, pairs: pairs, optimizer: Adam(model.parameters, learningRate: 0.01), generator: RandomGenerator(seed: 14),
+                    batchSize: 4, clipNorm: 0.5)
+            })
+    }
+
     @Test func theLanguageTasksReportTheValidationLossInNatsAndBits() throws {
         let ids = try CharacterVocabulary(text: LanguageTaskText.text).encode(LanguageTaskText.text)
         let model = CharGPT(

@@ -16,12 +16,14 @@ struct Train: ParsableCommand {
             Captioning: captioning (a ConvNet and an LSTM with attention) describes canvases of digits in words.
             Image geometry: superres upscales shrunk digits 2× or 4× (ESPCN), stn learns to straighten distorted digits.
             Word vectors: word2vec learns a vector for every word of a text (skip-gram or CBOW).
+            Sequence to sequence: seq2seq (LSTM encoder–decoder, with or without attention) translates dates into ISO dates, numbers between words and digits.
             Reinforcement learning: dqn learns CartPole or Catch by trial and error (a deep Q-network), reinforce CartPole (a policy gradient).
             """,
         subcommands: [
             TrainImageModel.self, TrainCharRNN.self, TrainGPT.self, TrainBERT.self, TrainGAN.self, TrainCycleGAN.self,
             TrainAutoencoder.self, TrainVAE.self, TrainPixelCNN.self,
             TrainSegmentation.self, TrainCaptioning.self, TrainSuperResolution.self, TrainSpatialTransformer.self, TrainWord2Vec.self,
+            TrainSeq2Seq.self,
             TrainDQN.self, TrainReinforce.self,
         ],
         defaultSubcommand: TrainImageModel.self)
