@@ -17,6 +17,9 @@ public struct CaptionScores {
     /// How many canvases of each digit count there were, in the same order.
     public let canvasesByDigitCount: [(digits: Int, canvases: Int)]
 
+    /// "1 digit", "2 digits": how figures by digit count are named.
+    public static func digitCountName(_ digits: Int) -> String { digits == 1 ? "1 digit" : "\(digits) digits" }
+
     /// Captions every canvas of `data` with `model` by `search`, `chunk` canvases at a time.
     public init(_ model: ShowAttendTell, on data: CaptionedDigitCanvases, search: BeamSearch, chunk: Int = 100) {
         let vocabulary = CaptionedDigitCanvases.vocabulary

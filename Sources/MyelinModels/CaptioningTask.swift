@@ -12,8 +12,8 @@ import MyelinTraining
 /// clipped to `clipNorm`.
 ///
 /// Each evaluation writes every test caption greedily and reports the test loss (teacher forcing),
-/// "test BLEU-4", "test exact" (the share of captions written exactly) and "test exact N digits"
-/// for each digit count N of the test canvases.
+/// "test BLEU-4", "test exact" (the share of captions written exactly) and "test exact 1 digit",
+/// "test exact 2 digits", … for each digit count of the test canvases.
 public final class CaptioningTask<Train: Dataset>: TrainingTask {
     public let model: ShowAttendTell
     public let optimizer: Optimizer
@@ -74,7 +74,7 @@ public final class CaptioningTask<Train: Dataset>: TrainingTask {
     public func evaluate() throws -> Evaluation {
         let scores = CaptionScores(model, on: test, search: .greedy(maxLength: test.maxLength + 1))
         var evaluation = Evaluation([("test loss", testLoss()), ("test BLEU-4", scores.bleu.score), ("test exact", scores.exact)])
-        for (digits, exact) in scores.exactByDigitCount { evaluation.append("test exact \(digits) digits", exact) }
+        for (digits, exact) in scores.exactByDigitCount { evaluation.append("test exact \(CaptionScores.digitCountName(digits))", exact) }
         return evaluation
     }
 

@@ -232,7 +232,7 @@ import Testing
         let results = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("cap/results.json"))) as? [String: Any])
         let metrics = try #require(results["metrics"] as? [String: Any])
-        for name in ["test loss", "test BLEU-4 (greedy)", "test exact (greedy)", "test BLEU-4 (beam 2)", "test exact 1 digits (beam 2)"] {
+        for name in ["test loss", "test BLEU-4 (greedy)", "test exact (greedy)", "test BLEU-4 (beam 2)", "test exact 1 digit (beam 2)"] {
             #expect(metrics[name] is Double, "results.json has no number \(name): \(metrics)")
         }
 

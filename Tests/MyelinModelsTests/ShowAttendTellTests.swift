@@ -109,7 +109,7 @@ func captioningTask(
         let history = try Trainer(.steps(100), state: task.state, evaluateEvery: .steps(100)).run(task)
         let after = withoutGrad { task.losses(images, captions: captions).loss.item }
         #expect(before > 2.5 && after < 0.7, "loss \(before) → \(after)")
-        for name in ["test loss", "test BLEU-4", "test exact", "test exact 1 digits", "test exact 2 digits"] {
+        for name in ["test loss", "test BLEU-4", "test exact", "test exact 1 digit", "test exact 2 digits"] {
             #expect(history.last(name) != nil, "no \(name) in the history")
         }
         // 0.36 when written: the greedy captions of unseen canvases share words and pairs with the true ones.

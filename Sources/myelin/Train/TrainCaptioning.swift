@@ -224,16 +224,17 @@ func captioningMetrics(_ scores: (greedy: CaptionScores, beam: CaptionScores), b
     var metrics = [("test loss", figure(loss))]
     for (name, s) in [("greedy", scores.greedy), ("beam \(beamWidth)", scores.beam)] {
         metrics += [("test BLEU-4 (\(name))", figure(s.bleu.score)), ("test exact (\(name))", figure(s.exact))]
-        metrics += s.exactByDigitCount.map { ("test exact \($0.digits) digits (\(name))", figure($0.exact)) }
+        metrics += s.exactByDigitCount.map { ("test exact \(CaptionScores.digitCountName($0.digits)) (\(name))", figure($0.exact)) }
     }
     return metrics
 }
 
 /// The share of exact test captions after each evaluation, for each digit count.
 func exactPlot(_ history: TrainingHistory, test scores: CaptionScores) -> LinePlot {
-    let names = [("test exact", "all")] + scores.exactByDigitCount.map { ("test exact \($0.digits) digits", "\($0.digits) digits") }
+    let groups = scores.exactByDigitCount.map { CaptionScores.digitCountName($0.digits) }
+    let names = [("test exact", "all")] + groups.map { ("test exact \($0)", $0) }
     return LinePlot(
-        title: "Exact captions on the test canvases (greedy)", xLabel: "step", yLabel: "share written exactly",
+        title: "Exact test captions (greedy)", xLabel: "step", yLabel: "share written exactly",
         series: names.map { name, label in
             LinePlot.Series(name: label, points: history.points(name).map { (x: Double($0.step), y: $0.value) })
         })
