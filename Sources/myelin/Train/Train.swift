@@ -146,7 +146,8 @@ func trainRun<Task: TrainingTask, Recipe: RunRecipe>(
         length, state: task.state, evaluateEvery: interval,
         metadata: metadata.merging([Recipe.metadataKey: try CheckpointMetadata.json(recipe)]) { $1 },
         callbacks: group.isLeader
-            ? [progress, stopOnNaN] + extra + [ModelCheckpoint(checkpoint, every: interval), log, report] : [stopOnNaN],
+            // The log before the checkpoint: the checkpoint keeps the steps logged, this one's included.
+            ? [progress, stopOnNaN] + extra + [log, ModelCheckpoint(checkpoint, every: interval), report] : [stopOnNaN],
         dataParallel: group.isDistributed ? DataParallel(task.state.modules.map(\.module), group: group) : nil)
     if let saved {
         do {
