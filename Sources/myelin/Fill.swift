@@ -21,7 +21,7 @@ struct Fill: ParsableCommand {
     @Argument(help: "The text, with a blank for each character to fill.")
     var text: String
 
-    @Option(help: "The character that marks a blank (default _).")
+    @Option(help: "The character that marks a blank.")
     var blank: String = "_"
 
     func validate() throws {

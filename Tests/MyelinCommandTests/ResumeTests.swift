@@ -11,9 +11,11 @@ import Testing
 
     /// Trains `model` with `options` for `steps` in one run and in two halves with --resume, and
     /// returns the tensors whose values differ between the two final checkpoints.
+    /// With `metricsSteps`, the resumed run's metrics.csv must have rows at those steps: the one
+    /// the first half ended on is kept.
     func straightAndResumed(
         _ model: String, checkpoint: String, stepOption: String, steps: Int,
-        options: [String]
+        options: [String], metricsSteps: [Int]? = nil
     ) throws -> [String] {
         let runner = try CommandRunner()
         defer { runner.removeFolder() }
@@ -24,6 +26,10 @@ import Testing
         let second = try runner.run(["train", model, "--resume", "halves", stepOption, String(steps)])
         try #require(second.status == 0, "\(second.errors)")
         #expect(second.output.contains("Resuming from"))
+        if let metricsSteps {
+            let rows = try String(contentsOf: runner.url("halves/metrics.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+            #expect(rows.compactMap { $0.split(separator: ",").first.flatMap { Int($0) } } == metricsSteps, "\(rows)")
+        }
         return try CommandRunner.differingTensors(runner.url("straight/\(checkpoint)"), runner.url("halves/\(checkpoint)"))
     }
 
@@ -38,7 +44,7 @@ import Testing
         ]
         let differing = try straightAndResumed(
             model, checkpoint: "\(model).safetensors", stepOption: "--steps", steps: 8,
-            options: options)
+            options: options, metricsSteps: [4, 8])
         #expect(differing.isEmpty, "tensors that differ: \(differing)")
     }
 
