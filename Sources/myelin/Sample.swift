@@ -3,19 +3,44 @@ import Foundation
 import Myelin
 import MyelinModels
 
-/// `myelin sample charrnn|gpt CHECKPOINT`: continues a text with a trained language model.
+/// `myelin sample charrnn|gpt|gan CHECKPOINT`: text from a trained language model, digits from a trained GAN.
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Generate text with a trained language model.",
-        discussion: """
-            Example: myelin sample charrnn runs/charrnn/charrnn.safetensors --prime "ROMEO:" --length 500 --temperature 0.8
-            or:      myelin sample gpt runs/gpt/gpt.safetensors --prime "ROMEO:"
-            Lower temperatures pick likely characters (safe, repetitive); higher ones take more risks. \
-            --top-k keeps only the k likeliest characters at each step; --greedy always takes the likeliest.
-            """)
+        abstract: "Generate text with a trained language model, or digits with a trained GAN.",
+        subcommands: [SampleCharRNN.self, SampleGPT.self, SampleGAN.self])
+}
 
-    @Argument(help: "The model: charrnn or gpt.")
-    var model: SampledModel
+/// `myelin sample charrnn CHECKPOINT`: continues a text with a trained char-RNN.
+struct SampleCharRNN: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "charrnn", abstract: "Continue a text with a char-RNN trained by `myelin train charrnn`.",
+        discussion: TextSampling.discussion(model: "charrnn"))
+
+    @OptionGroup var options: TextSampling
+
+    func run() throws { try options.continueText(with: CharRNNCheckpoint(contentsOf: URL(fileURLWithPath: options.checkpoint))) }
+}
+
+/// `myelin sample gpt CHECKPOINT`: continues a text with a trained transformer.
+struct SampleGPT: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gpt", abstract: "Continue a text with a transformer trained by `myelin train gpt`.",
+        discussion: TextSampling.discussion(model: "gpt"))
+
+    @OptionGroup var options: TextSampling
+
+    func run() throws { try options.continueText(with: CharGPTCheckpoint(contentsOf: URL(fileURLWithPath: options.checkpoint))) }
+}
+
+/// What both language models are sampled with: the checkpoint, the prime and how characters are picked.
+struct TextSampling: ParsableArguments {
+    static func discussion(model: String) -> String {
+        """
+        Example: myelin sample \(model) runs/\(model)/\(model).safetensors --prime "ROMEO:" --length 500 --temperature 0.8
+        Lower temperatures pick likely characters (safe, repetitive); higher ones take more risks. \
+        --top-k keeps only the k likeliest characters at each step; --greedy always takes the likeliest.
+        """
+    }
 
     @Argument(help: "A checkpoint written by `myelin train charrnn` or `myelin train gpt` (OUT/charrnn.safetensors, OUT/gpt.safetensors).")
     var checkpoint: String
@@ -38,23 +63,13 @@ struct Sample: ParsableCommand {
     @Option(help: "Random seed: the same seed gives the same text.")
     var seed: UInt64 = 0
 
-    enum SampledModel: String, ExpressibleByArgument { case charrnn, gpt }
-
     func validate() throws {
         guard length >= 0 else { throw ValidationError("--length must not be negative") }
         guard temperature > 0 && temperature.isFinite else { throw ValidationError("--temperature must be a positive number") }
         if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
     }
 
-    func run() throws {
-        let url = URL(fileURLWithPath: checkpoint)
-        switch model {
-        case .charrnn: try continueText(with: CharRNNCheckpoint(contentsOf: url))
-        case .gpt: try continueText(with: CharGPTCheckpoint(contentsOf: url))
-        }
-    }
-
-    private func continueText<Model>(with loaded: LanguageModelCheckpoint<Model>) throws {
+    func continueText<Model>(with loaded: LanguageModelCheckpoint<Model>) throws {
         let prime = self.prime ?? loaded.vocabulary.prime(preferring: "\n")
         guard !prime.isEmpty else { throw ValidationError("--prime must not be empty") }
         let sampler = greedy ? TokenSampler.greedy : TokenSampler(temperature: temperature, topK: topK)
