@@ -26,15 +26,19 @@ do {
     let random = RandomGenerator(seed: seed)
     let start = Tensor.randn([gan.configuration.noiseSize], generator: random)
     let end = Tensor.randn([gan.configuration.noiseSize], generator: random)
+    // A conditional GAN is asked for one digit all along: the walk changes the handwriting, not the digit.
+    let digit = Int(seed % 10)
+    let labels = gan.configuration.conditional ? Tensor(integers: Array(repeating: digit, count: 10)) : nil
     // One row of 10 images per path: [10, 64] noise → [10, 1, 28, 28] digits in [−1, 1].
-    let rows = LatentPath.allCases.map { gan.generate(interpolateLatents(from: start, to: end, steps: 10, path: $0)) }
+    let rows = LatentPath.allCases.map { gan.generate(interpolateLatents(from: start, to: end, steps: 10, path: $0), labels: labels) }
     let picture = Image.grid(
         concatenate(rows), columns: 10, padding: 2, scaling: .range(-1, 1),
         normalization: .together, upscale: 3)
     let output = url.deletingLastPathComponent().appendingPathComponent("interpolation.png")
     try picture.writePNG(to: output)
     print(
-        "Wrote \(output.path): top row \(LatentPath.allCases[0].rawValue), bottom row \(LatentPath.allCases[1].rawValue) (slerp), from z₁ (left) to z₂ (right), seed \(seed)."
+        "Wrote \(output.path): top row \(LatentPath.allCases[0].rawValue), bottom row \(LatentPath.allCases[1].rawValue) (slerp), from z₁ (left) to z₂ (right), seed \(seed)"
+            + (labels == nil ? "." : ", every image asked for a \(digit).")
     )
 } catch {
     print("gan-interpolation: \(error)")

@@ -111,6 +111,27 @@ struct TrainedClassifier {
     }
 }
 
+/// The classifier that reads a generative model's digits, in evaluation mode: the run of `myelin
+/// train MODEL` at `path` (its folder or checkpoint), or without one a LeNet trained here for one
+/// epoch on `train` (pixels in [0, 1], as the zoo's classifiers read them), from `seed`.
+func digitReader(_ path: String?, train: @autoclosure () throws -> MNIST, seed: UInt64) throws -> Module {
+    if let path {
+        let run = try TrainedClassifier(contentsOf: path)
+        print("The classifier that reads the digits: \(run.model.rawValue) from \(run.url.path).")
+        return run.network
+    }
+    print("Training a LeNet on plain MNIST to read the digits (--classifier RUN uses one you have):")
+    let model = ZooModel.lenet
+    let network = model.make(generator: RandomGenerator(seed: seed))
+    let (optimizer, _) = model.makeOptimizer(network.parameters, learningRate: model.learningRate)
+    try fit(
+        network, optimizer: optimizer, loss: model.loss,
+        on: DataLoader(try train(), batchSize: model.batchSize, shuffle: true, generator: RandomGenerator(seed: seed)), epochs: 1,
+        callbacks: [ProgressLogger(label: "classifier")])
+    network.eval()
+    return network
+}
+
 extension TrainedClassifier {
     /// The run's folder name ("lenet", "lenet-pgd"): what its figures and pictures go by.
     var runName: String { url.deletingLastPathComponent().lastPathComponent }

@@ -3,11 +3,11 @@ import Foundation
 import Myelin
 import MyelinModels
 
-/// `myelin sample charrnn|gpt|pixelcnn CHECKPOINT`: text from a trained language model, digits from a trained PixelCNN.
+/// `myelin sample charrnn|gpt|pixelcnn|gan CHECKPOINT`: text from a trained language model, digits from a trained PixelCNN or GAN.
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Generate text with a trained language model, or digits with a trained PixelCNN.",
-        subcommands: [SampleCharRNN.self, SampleGPT.self, SamplePixelCNN.self])
+        abstract: "Generate text with a trained language model, or digits with a trained PixelCNN or GAN.",
+        subcommands: [SampleCharRNN.self, SampleGPT.self, SamplePixelCNN.self, SampleGAN.self])
 }
 
 /// `myelin sample charrnn CHECKPOINT`: continues a text with a trained char-RNN.

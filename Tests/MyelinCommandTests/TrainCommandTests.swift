@@ -80,6 +80,47 @@ import Testing
             ], in: runner.url("gan"), "gan \(variant)")
     }
 
+    @Test func conditionalGANAndSampleGAN() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeFolder() }
+        try Self.writeSmallMNIST(to: runner.url("mnist"), train: 256)
+        let result = try runner.run([
+            "train", "gan", "--conditional", "--data", runner.url("mnist").path, "--epochs", "1", "--out", "cgan",
+        ])
+        try #require(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("GAN mlp, z 64, G 256-512, D 512-256, conditional"))
+        #expect(result.output.contains("G's digits read by the classifier as the digit asked for (1,000 of each):"))
+        expectFiles(
+            ["gan.safetensors", "samples/epoch-001.png", "report.html", "results.json"], in: runner.url("cgan"), "gan --conditional")
+        // Ten rows of the ten digits.
+        let grid = try Image(contentsOfPNG: runner.url("cgan/samples/epoch-001.png"))
+        #expect(grid.width == 10 * 58 + 2 && grid.height == grid.width)
+        let results = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("cgan/results.json"))) as? [String: Any])
+        let rate = try #require((results["metrics"] as? [String: Any])?["recognised as the digit asked for, 7"] as? Double)
+        #expect(rate >= 0 && rate <= 1)
+
+        let sample = try runner.run([
+            "sample", "gan", runner.url("cgan/gan.safetensors").path, "--digit", "7", "--count", "16", "--arithmetic", "slant",
+            "--out", "drawn",
+        ])
+        try #require(sample.status == 0, "\(sample.errors)")
+        #expect(sample.output.contains("Mean slant of 1,000 new digits moved k times along it:"))
+        expectFiles(["digit-7.png", "arithmetic-slant.png", "report.html", "results.json"], in: runner.url("drawn"), "sample gan")
+        let rows = try runner.run(["sample", "gan", runner.url("cgan/gan.safetensors").path, "--count", "20", "--out", "rows"])
+        try #require(rows.status == 0, "\(rows.errors)")
+        #expect(try Image(contentsOfPNG: runner.url("rows/digits.png")).height == 2 * 58 + 2)
+
+        // An unconditional GAN cannot be asked for a digit.
+        let plain = try runner.run(["train", "gan", "--data", runner.url("mnist").path, "--epochs", "1", "--out", "plain"])
+        try #require(plain.status == 0, "\(plain.errors)")
+        let refused = try runner.run(["sample", "gan", runner.url("plain/gan.safetensors").path, "--digit", "3"])
+        #expect(
+            refused.status == 1 && refused.errors.hasPrefix("Error: \(runner.url("plain/gan.safetensors").path) holds an unconditional GAN")
+        )
+        #expect(refused.errors.split(separator: "\n").count == 1, "\(refused.errors)")
+    }
+
     @Test func vaeReportsItsNegativeELBOAndDrawsTheManifold() throws {
         let runner = try CommandRunner()
         defer { runner.removeFolder() }
@@ -276,7 +317,7 @@ import Testing
     /// resumed process trains only the second epoch.
     @Test(arguments: [
         ["mlp"], ["lenet", "--adversarial", "pgd", "--attack-steps", "2"], ["gan", "--batch-size", "32"],
-        ["autoencoder"], ["vae", "--architecture", "conv", "--kl-warmup", "2"],
+        ["gan", "--conditional", "--batch-size", "32"], ["autoencoder"], ["vae", "--architecture", "conv", "--kl-warmup", "2"],
         ["segmentation", "--width", "4", "--train-canvases", "48", "--test-canvases", "8", "--batch-size", "16"],
         ["captioning", "--hidden-size", "16", "--train-canvases", "48", "--test-canvases", "8", "--batch-size", "16", "--beam", "1"],
         ["superres"], ["stn"], ["pixelcnn", "--channels", "8", "--residual-blocks", "1", "--samples", "4"],

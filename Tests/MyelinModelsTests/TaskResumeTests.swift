@@ -57,6 +57,11 @@ import Testing
         expectExact(try checkResume(total: .epochs(3), first: .steps(4)) { ganTask(variant, seed: 10) })
     }
 
+    @Test(arguments: GANConfiguration.Variant.allCases)
+    func conditionalGAN(_ variant: GANConfiguration.Variant) throws {
+        expectExact(try checkResume(total: .epochs(3), first: .steps(4)) { conditionalGANTask(variant, seed: 10) })
+    }
+
     @Test(arguments: VariationalAutoencoder.Configuration.Architecture.allCases)
     func vae(_ architecture: VariationalAutoencoder.Configuration.Architecture) throws {
         // The KL warm-up is still rising at the interruption: the resumed steps must weigh KL as the straight run's.

@@ -2,7 +2,8 @@ import MyelinTensor
 import MyelinTraining
 
 /// A GAN's training state in one `TrainingCheckpoint` file: modules `generator` and
-/// `discriminator` (PyTorch names: `generator.0.weight`, …), both Adam optimizers, the caller's
+/// `discriminator` (PyTorch names: `generator.0.weight`, …), a conditional GAN's label embeddings
+/// `generatorLabels` and `discriminatorLabels`, both Adam optimizers, the caller's
 /// random generators, the configuration (metadata `myelin.gan.configuration`) and Adam's betas
 /// (`myelin.gan.betas`). Saving, restoring and rebuilding come from `AdversarialCheckpointing`.
 extension GANTrainer: AdversarialCheckpointing {
@@ -14,7 +15,9 @@ extension GANTrainer: AdversarialCheckpointing {
     public func trainingCheckpoint(generators: [(name: String, generator: RandomGenerator)] = []) -> TrainingCheckpoint {
         TrainingCheckpoint(
             format: Self.checkpointFormat,
-            modules: [("generator", generator), ("discriminator", discriminator)],
+            modules: [("generator", generator), ("discriminator", discriminator)]
+                + (generatorLabels.map { [("generatorLabels", $0)] } ?? [])
+                + (discriminatorLabels.map { [("discriminatorLabels", $0)] } ?? []),
             optimizers: [("generator", generatorOptimizer), ("discriminator", discriminatorOptimizer)],
             generators: generators)
     }
@@ -28,8 +31,9 @@ extension GANTrainer: AdversarialCheckpointing {
 extension GANConfiguration: NetworksConfiguration {
     public static var kind: String { "GAN" }
 
-    /// "mlp, z 64, G 256-512, D 512-256": for messages.
+    /// "mlp, z 64, G 256-512, D 512-256" (", conditional" when it is): for messages.
     public var summary: String {
         "\(variant.rawValue), z \(noiseSize), G \(generatorWidths.map(String.init).joined(separator: "-")), D \(discriminatorWidths.map(String.init).joined(separator: "-"))"
+            + (conditional ? ", conditional" : "")
     }
 }

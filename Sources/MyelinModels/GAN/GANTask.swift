@@ -3,7 +3,7 @@ import MyelinTensor
 import MyelinTraining
 
 /// A GAN's training for the Trainer: each step is `GANTrainer.step` on a batch of real images and
-/// fresh noise; it reports "D loss", "G loss", "D(x)" and "D(G(z))". The checkpoint holds both
+/// fresh noise (with the images' labels, for a conditional GAN); it reports "D loss", "G loss", "D(x)" and "D(G(z))". The checkpoint holds both
 /// networks and optimizers, the data order's generator and the noise's.
 ///
 /// ```swift
@@ -38,7 +38,7 @@ public final class GANTask<Data: Dataset>: TrainingTask {
         let n = batch.inputs.shape[0]
         var z = Tensor.randn([n * (shard?.count ?? 1), gan.configuration.noiseSize], generator: noise)
         if let shard { z = z.narrowed(axis: 0, start: shard.rank * n, length: n).contiguous() }
-        let result = gan.step(real: batch.inputs, noise: z)
+        let result = gan.step(real: batch.inputs, noise: z, labels: gan.configuration.conditional ? batch.labels : nil)
         return StepOutput(
             [
                 "D loss": result.discriminatorLoss, "G loss": result.generatorLoss,

@@ -1,29 +1,34 @@
 import Foundation
 import Myelin
+import MyelinModels
 import MyelinVision
 
 // The pictures of a GAN run: the sample grid of each epoch, the evolution strip made from them,
 // and the loss curves.
 
 /// Each sample is drawn twice its size, 2 pixels apart: an 8×8 grid is 466 pixels square.
-private let sampleUpscale = 2, samplePadding = 2, sampleColumns = 8
+private let sampleUpscale = 2, samplePadding = 2
+
+/// The columns of a run's sample grids: 8 (64 samples), or the ten digits of a conditional GAN
+/// (10 rows of them, one handwriting a row).
+func sampleColumns(conditional: Bool) -> Int { conditional ? GANConfiguration.classCount : 8 }
 
 /// `samples/epoch-007.png`: sorts in epoch order.
 func epochSampleName(_ epoch: Int) -> String { String(format: "epoch-%03d.png", epoch) }
 
-/// G's images [N, 1, 28, 28] in [−1, 1] as a grid, 8 to a row, −1 black and 1 white.
-func sampleGrid(_ images: Tensor) -> Image {
+/// G's images [N, 1, 28, 28] in [−1, 1] as a grid, `columns` to a row, −1 black and 1 white.
+func sampleGrid(_ images: Tensor, columns: Int = 8) -> Image {
     Image.grid(
-        images, columns: sampleColumns, padding: samplePadding, scaling: .range(-1, 1),
+        images, columns: columns, padding: samplePadding, scaling: .range(-1, 1),
         normalization: .together, upscale: sampleUpscale)
 }
 
 /// The evolution strip (at most 20 epochs) for report.html and `evolution.png`, after writing
 /// `evolution.gif` (at most 50) into `folder`, from the grids of epochs 1…`epochs` found in
-/// `folders`; prints a note for each missing grid. Returns the strip and the GIF's path.
-func writeEvolution(epochs: Int, from folders: [URL], to folder: URL) throws -> (strip: RunPicture, gif: String)? {
+/// `folders` (square grids of `columns`); prints a note for each missing grid. Returns the strip and the GIF's path.
+func writeEvolution(epochs: Int, from folders: [URL], columns: Int, to folder: URL) throws -> (strip: RunPicture, gif: String)? {
     guard epochs > 0 else { return nil }
-    let (grids, notes) = try sampleGrids(epochs: evenlyChosen(Array(1...epochs), count: 50), folders: folders)
+    let (grids, notes) = try sampleGrids(epochs: evenlyChosen(Array(1...epochs), count: 50), folders: folders, columns: columns)
     notes.forEach { print("note: \($0)") }
     guard !grids.isEmpty else { return nil }
     let stripEpochs = Set(evenlyChosen(grids.map(\.epoch), count: 20))
@@ -39,8 +44,9 @@ func writeEvolution(epochs: Int, from folders: [URL], to folder: URL) throws -> 
 
 /// The sample grids of `epochs` chosen epochs, read back from `folders` (the first that has one),
 /// so that a resumed run's pictures cover the epochs before the resume too. Epochs whose grid is
-/// gone are left out and named in the notes; a grid of another size is an error naming the file.
-func sampleGrids(epochs: [Int], folders: [URL]) throws -> (grids: [(epoch: Int, image: Image)], notes: [String]) {
+/// gone are left out and named in the notes; a grid of another size than a square of `columns`
+/// is an error naming the file.
+func sampleGrids(epochs: [Int], folders: [URL], columns: Int) throws -> (grids: [(epoch: Int, image: Image)], notes: [String]) {
     var grids: [(epoch: Int, image: Image)] = [], notes: [String] = []
     for epoch in epochs {
         let candidates = folders.map { $0.appendingPathComponent("samples").appendingPathComponent(epochSampleName(epoch)) }
@@ -49,7 +55,7 @@ func sampleGrids(epochs: [Int], folders: [URL]) throws -> (grids: [(epoch: Int, 
             continue
         }
         let grid = try Image(contentsOfPNG: url)
-        let side = sampleColumns * (28 * sampleUpscale + samplePadding) + samplePadding
+        let side = columns * (28 * sampleUpscale + samplePadding) + samplePadding
         guard grid.width == side && grid.height == side && grid.channels == 1 else {
             throw CommandError(
                 "\(url.path): \(grid.width)×\(grid.height)×\(grid.channels) is not a \(side)×\(side) gray sample grid of `myelin train gan`"

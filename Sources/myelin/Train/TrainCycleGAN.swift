@@ -195,22 +195,7 @@ struct TrainCycleGAN: ParsableCommand {
     /// The classifier's accuracy on the plain and the zebra test digits and on G_BA's plain digits
     /// made of the zebras, printed and returned as the report's figures.
     func measure(_ cycleGAN: CycleGANTrainer, on test: ZebraDigits, train: MNIST, seed: UInt64) throws -> [(String, String)] {
-        let network: Module
-        if let classifier {
-            let run = try TrainedClassifier(contentsOf: classifier)
-            print("The classifier that reads the digits: \(run.model.rawValue) from \(run.url.path).")
-            network = run.network
-        } else {
-            print("Training a LeNet on plain MNIST to read the digits (--classifier RUN uses one you have):")
-            let model = ZooModel.lenet
-            network = model.make(generator: RandomGenerator(seed: seed))
-            let (optimizer, _) = model.makeOptimizer(network.parameters, learningRate: model.learningRate)
-            try fit(
-                network, optimizer: optimizer, loss: model.loss,
-                on: DataLoader(train, batchSize: model.batchSize, shuffle: true, generator: RandomGenerator(seed: seed)), epochs: 1,
-                callbacks: [ProgressLogger(label: "classifier")])
-        }
-        network.eval()
+        let network = try digitReader(classifier, train: train, seed: seed)
         // The zoo's classifiers read pixels in [0, 1]; the domains are in [−1, 1].
         func accuracy(_ translate: @escaping (Tensor) -> Tensor, on digits: TensorDataset) -> Double {
             network.evaluating { classificationAccuracy(of: { network((translate($0) + 1) * 0.5) }, on: digits, batchSize: 500) }
