@@ -320,7 +320,7 @@ import Testing
         ["gan", "--conditional", "--batch-size", "32"], ["autoencoder"], ["vae", "--architecture", "conv", "--kl-warmup", "2"],
         ["segmentation", "--width", "4", "--train-canvases", "48", "--test-canvases", "8", "--batch-size", "16"],
         ["captioning", "--hidden-size", "16", "--train-canvases", "48", "--test-canvases", "8", "--batch-size", "16", "--beam", "1"],
-        ["superres"], ["stn"], ["pixelcnn", "--channels", "8", "--residual-blocks", "1", "--samples", "4"],
+        ["superres"], ["stn"], ["pixelcnn", "--channels", "8", "--residual-blocks", "1", "--samples", "4", "--gated"],
         [
             "cyclegan", "--digits", "48", "--test-digits", "10", "--batch-size", "8", "--generator-width", "2",
             "--residual-blocks", "1", "--discriminator-width", "2",

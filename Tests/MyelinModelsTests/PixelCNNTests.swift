@@ -7,6 +7,11 @@ import Testing
 @Suite struct PixelCNNTests {
     static let small = PixelCNN.Configuration(channels: 8, residualBlocks: 2)
 
+    /// The small configuration, its blocks gated or not.
+    static func small(gated: Bool) -> PixelCNN.Configuration {
+        PixelCNN.Configuration(channels: 8, residualBlocks: 2, gated: gated)
+    }
+
     /// Random binary images [N, 1, H, W].
     static func binaryImages(_ shape: [Int], seed: UInt64) -> Tensor {
         Tensor.bernoulli(shape, probability: 0.3, generator: RandomGenerator(seed: seed))
@@ -22,10 +27,35 @@ import Testing
         #expect(model.parameterCount == (49 * 64 + 64) + 7 * (2_080 + 9_248 + 2_112) + (4_160 + 65))
     }
 
+    /// Gated, each block's masked convolution gives twice the channels, and the block adds
+    /// expand(tanh(f) ⊙ σ(g)) of its two halves f and g to its input.
+    @Test func aGatedBlockAddsTanhTimesSigmoidOfTheTwoHalves() {
+        let model = PixelCNN(PixelCNN.Configuration(gated: true), generator: RandomGenerator(seed: 12))
+        #expect(model.blocks[0].masked.weight.shape == [64, 32, 3, 3])
+        #expect(model.parameterCount == (49 * 64 + 64) + 7 * (2_080 + 18_496 + 2_112) + (4_160 + 65))
+
+        let block = PixelCNNResidualBlock(channels: 4, gated: true, generator: RandomGenerator(seed: 13))
+        let x = Tensor.uniform([1, 4, 3, 3], low: -1, high: 1, generator: RandomGenerator(seed: 14))
+        let features = block.masked(block.reduce(x.relu()).relu())  // [1, 4, 3, 3]: f = channels 0–1, g = 2–3
+        let f = features.narrowed(axis: 1, start: 0, length: 2).contiguous().scalars
+        let g = features.narrowed(axis: 1, start: 2, length: 2).contiguous().scalars
+        let gate = Tensor(shape: [1, 2, 3, 3], scalars: zip(f, g).map { Foundation.tanh($0) / (1 + Foundation.exp(-$1)) })
+        let expected = (x + block.expand(gate)).scalars
+        #expect(zip(block(x).scalars, expected).allSatisfy { abs($0 - $1) < 1e-5 })
+    }
+
+    /// A configuration saved before blocks could be gated reads as ungated; a gated one keeps it.
+    @Test func configurationsWithoutGatedReadAsUngated() throws {
+        let old = try JSONDecoder().decode(PixelCNN.Configuration.self, from: Data(#"{"channels":32,"residualBlocks":3}"#.utf8))
+        #expect(old == PixelCNN.Configuration(channels: 32, residualBlocks: 3, gated: false))
+        let gated = PixelCNN.Configuration(channels: 16, residualBlocks: 2, gated: true)
+        #expect(try JSONDecoder().decode(PixelCNN.Configuration.self, from: JSONEncoder().encode(gated)) == gated)
+    }
+
     /// The whole network's logit at a pixel depends on no pixel at or after it: the first layer is
     /// of type A, and the residual blocks and the head do not mix pixels.
-    @Test func theLogitOfAPixelSeesOnlyThePixelsBeforeIt() {
-        let model = PixelCNN(Self.small, generator: RandomGenerator(seed: 2))
+    @Test(arguments: [false, true]) func theLogitOfAPixelSeesOnlyThePixelsBeforeIt(gated: Bool) {
+        let model = PixelCNN(Self.small(gated: gated), generator: RandomGenerator(seed: 2))
         let images = Tensor.uniform([1, 1, 7, 6], generator: RandomGenerator(seed: 3))
         let dependence = inputDependence(of: { model($0) }, on: images)
         for pixel in 0..<42 {
@@ -51,8 +81,8 @@ import Testing
 
     /// One row through every layer, the masked convolutions reading their inputs of the rows above
     /// from a cache, gives that row of the whole forward pass.
-    @Test func aRowThroughTheCachedInputsIsThatRowOfTheWholePass() {
-        let model = PixelCNN(Self.small, generator: RandomGenerator(seed: 6))
+    @Test(arguments: [false, true]) func aRowThroughTheCachedInputsIsThatRowOfTheWholePass(gated: Bool) {
+        let model = PixelCNN(Self.small(gated: gated), generator: RandomGenerator(seed: 6))
         let images = Self.binaryImages([2, 1, 9, 8], seed: 7)
         var inputs = [ObjectIdentifier: Tensor]()
         let whole = model.logits(images) { layer, x in
@@ -72,8 +102,8 @@ import Testing
     /// every pixel; a completion keeps the rows above where it starts. The weights are scaled up so
     /// that the logits swing far with every pixel they see: a pixel missed or seen stale (the last
     /// of a row) changes draws.
-    @Test func bothWaysOfSamplingDrawTheSameImages() {
-        let model = PixelCNN(Self.small, generator: RandomGenerator(seed: 8))
+    @Test(arguments: [false, true]) func bothWaysOfSamplingDrawTheSameImages(gated: Bool) {
+        let model = PixelCNN(Self.small(gated: gated), generator: RandomGenerator(seed: 8))
         for parameter in model.parameters { parameter.assign(parameter * 3) }
         let fast = model.sample(count: 8, height: 7, width: 5, generator: RandomGenerator(seed: 9))
         let slow = model.sample(count: 8, height: 7, width: 5, generator: RandomGenerator(seed: 9), sampling: .wholeImage)

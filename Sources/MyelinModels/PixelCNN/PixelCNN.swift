@@ -10,8 +10,12 @@ import MyelinTensor
 /// ```
 /// 1×28×28 → masked A 7×7 → c×28×28 → residual block ×n → ReLU, 1×1 → c → ReLU, 1×1 → 1×28×28 logits
 /// residual block: x + 1×1 (c/2 → c)(ReLU(masked B 3×3 (c/2 → c/2)(ReLU(1×1 (c → c/2)(ReLU(x))))))
+/// gated block:    x + 1×1 (c/2 → c)(tanh(f) ⊙ σ(g)), [f, g] = masked B 3×3 (c/2 → c)(ReLU(1×1 (c → c/2)(ReLU(x))))
 /// ```
-/// (the paper's residual block; a pixel sees 3 + n rows above it.)
+/// (the paper's residual block; a pixel sees 3 + n rows above it. The gated block replaces the ReLU
+/// after the masked convolution by the gated activation unit of van den Oord et al.'s Gated
+/// PixelCNN, tanh of one half of its channels times the sigmoid of the other: multiplicative
+/// interactions that ReLUs lack, for twice the masked convolution's outputs.)
 ///
 /// Shapes: images [N, 1, H, W] of 0s and 1s → logits [N, 1, H, W]. State-dict names: `input.weight`,
 /// `blocks.0.reduce.weight`, `blocks.0.masked.weight`, `blocks.0.expand.weight`, …, `head.1.weight`, `head.3.bias`.
@@ -22,11 +26,25 @@ public final class PixelCNN: Module {
         public var channels: Int
         /// Residual blocks after the first layer.
         public var residualBlocks: Int
+        /// Whether the blocks use gated activation units (tanh ⊙ σ) instead of the ReLU after their
+        /// masked convolution.
+        public var gated: Bool
 
         // 64 channels and 7 blocks: 101,505 parameters, and each pixel sees the 10 rows above it.
-        public init(channels: Int = 64, residualBlocks: Int = 7) {
+        public init(channels: Int = 64, residualBlocks: Int = 7, gated: Bool = false) {
             self.channels = channels
             self.residualBlocks = residualBlocks
+            self.gated = gated
+        }
+
+        private enum CodingKeys: String, CodingKey { case channels, residualBlocks, gated }
+
+        /// Reads a configuration; one saved before blocks could be gated has no `gated` and is not.
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            channels = try container.decode(Int.self, forKey: .channels)
+            residualBlocks = try container.decode(Int.self, forKey: .residualBlocks)
+            gated = try container.decodeIfPresent(Bool.self, forKey: .gated) ?? false
         }
 
         /// Whether a model can be built from it (a file may hold anything).
@@ -49,7 +67,9 @@ public final class PixelCNN: Module {
         self.configuration = configuration
         let c = configuration.channels
         input = MaskedConv2d(1, c, kernelSize: 7, mask: .a, generator: generator)
-        blocks = (0..<configuration.residualBlocks).map { _ in PixelCNNResidualBlock(channels: c, generator: generator) }
+        blocks = (0..<configuration.residualBlocks).map { _ in
+            PixelCNNResidualBlock(channels: c, gated: configuration.gated, generator: generator)
+        }
         head = Sequential {
             ReLU()
             Conv2d(c, c, kernelSize: 1, generator: generator); ReLU()
@@ -92,18 +112,22 @@ public final class PixelCNN: Module {
     }
 }
 
-/// PixelCNN's residual block: x + 1×1 (c/2 → c) ∘ ReLU ∘ masked B 3×3 (c/2 → c/2) ∘ ReLU ∘ 1×1 (c → c/2) ∘ ReLU (x).
+/// PixelCNN's residual block: x + 1×1 (c/2 → c) ∘ ReLU ∘ masked B 3×3 (c/2 → c/2) ∘ ReLU ∘ 1×1 (c → c/2) ∘ ReLU (x);
+/// gated, the masked convolution gives c channels [f, g] and tanh(f) ⊙ σ(g) replaces its ReLU.
 ///
 /// Shapes: [N, c, H, W] → [N, c, H, W].
 public final class PixelCNNResidualBlock: Module {
     public let reduce: Conv2d
     public let masked: MaskedConv2d
     public let expand: Conv2d
+    /// Whether the masked convolution's output goes through the gated activation unit.
+    public let gated: Bool
 
-    public init(channels: Int, generator: RandomGenerator = .global) {
+    public init(channels: Int, gated: Bool = false, generator: RandomGenerator = .global) {
         let half = channels / 2
+        self.gated = gated
         reduce = Conv2d(channels, half, kernelSize: 1, generator: generator)
-        masked = MaskedConv2d(half, half, kernelSize: 3, mask: .b, generator: generator)
+        masked = MaskedConv2d(half, gated ? channels : half, kernelSize: 3, mask: .b, generator: generator)
         expand = Conv2d(half, channels, kernelSize: 1, generator: generator)
     }
 
@@ -114,6 +138,13 @@ public final class PixelCNNResidualBlock: Module {
     /// The block with its masked convolution applied by `maskedConvolution` (see `PixelCNN.logits`).
     public func forward(_ x: Tensor, maskedConvolution: (MaskedConv2d, Tensor) -> Tensor) -> Tensor {
         let inner = reduce.forward(x.relu(), activation: .relu)
-        return x + expand(maskedConvolution(masked, inner).relu())
+        let features = maskedConvolution(masked, inner)
+        return x + expand(gated ? gatedActivation(features) : features.relu())
+    }
+
+    /// tanh of the first half of the channels times the sigmoid of the second: [N, 2k, H, W] → [N, k, H, W].
+    private func gatedActivation(_ features: Tensor) -> Tensor {
+        let half = features.shape[1] / 2
+        return features.narrowed(axis: 1, start: 0, length: half).tanh() * features.narrowed(axis: 1, start: half, length: half).sigmoid()
     }
 }

@@ -42,6 +42,9 @@ struct TrainPixelCNN: ParsableCommand {
     @Option(help: "Residual blocks after the first 7×7 layer (default 7).")
     var residualBlocks: Int?
 
+    @Flag(help: "Gated blocks: tanh ⊙ sigmoid of the masked convolution's two halves instead of its ReLU (Gated PixelCNN's unit).")
+    var gated = false
+
     @Option(help: "Digits to draw after training, 8 to a row (default 64).")
     var samples: Int = 64
 
@@ -108,7 +111,9 @@ struct TrainPixelCNN: ParsableCommand {
 
     static func summary(_ configuration: PixelCNN.Configuration, parameters: Int) -> String {
         let c = configuration.channels
-        return "masked A 7×7 → \(c) → \(configuration.residualBlocks) residual blocks (1×1 → \(c / 2), masked B 3×3, 1×1 → \(c))"
+        return
+            "masked A 7×7 → \(c) → \(configuration.residualBlocks) \(configuration.gated ? "gated" : "residual") blocks (1×1 → \(c / 2), "
+            + (configuration.gated ? "masked B 3×3 → \(c), tanh ⊙ σ, " : "masked B 3×3, ") + "1×1 → \(c))"
             + " → 1×1 → \(c) → 1×1 → 1 logit per pixel; \(parameters) parameters"
     }
 
@@ -140,6 +145,7 @@ struct TrainPixelCNN: ParsableCommand {
             var configuration = PixelCNN.Configuration()
             configuration.channels = channels ?? configuration.channels
             configuration.residualBlocks = residualBlocks ?? configuration.residualBlocks
+            configuration.gated = gated
             return (configuration, recipe)
         }
         let configuration = try PixelCNN.configuration(in: saved.file.metadata, of: saved.url)
@@ -149,6 +155,7 @@ struct TrainPixelCNN: ParsableCommand {
                 [
                     ResumedSetting("--channels", given: channels, saved: configuration.channels),
                     ResumedSetting("--residual-blocks", given: residualBlocks, saved: configuration.residualBlocks),
+                    ResumedSetting("--gated", given: gated ? true : nil, saved: configuration.gated),
                     ResumedSetting("--batch-size", given: batchSize, saved: other.batchSize),
                     ResumedSetting("--binarization", given: binarization?.rawValue, saved: other.binarization.rawValue),
                 ]
