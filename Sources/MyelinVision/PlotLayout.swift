@@ -72,7 +72,10 @@ struct PlotLayout {
         let pad = m.charHeight
         let gap = m.charHeight * 0.6
         tickLength = m.charHeight * 0.5
-        let top = pad + (plot.title.isEmpty ? 0 : m.titleCharHeight + pad)
+        // A title wider than the picture breaks between words into lines that fit it.
+        let titleLines = Self.wrap(plot.title, within: width - 2 * pad, charWidth: m.titleCharWidth)
+        let titleLineHeight = m.titleCharHeight * 1.4
+        let top = pad + (titleLines.isEmpty ? 0 : Double(titleLines.count - 1) * titleLineHeight + m.titleCharHeight + pad)
         let bottom = tickLength + gap + m.charHeight + (plot.xLabel.isEmpty ? 0 : gap * 1.5 + m.charHeight) + pad
         let yLabelWidth = yAxis.labels.map { m.width($0) }.max() ?? 0
         let left = pad + (plot.yLabel.isEmpty ? 0 : m.charHeight + gap * 1.5) + yLabelWidth + gap + tickLength
@@ -98,8 +101,11 @@ struct PlotLayout {
             zip(series.points, series.labels).filter { plot.isDrawable($0.0) }.map { (point: pixel($0.0), text: $0.1) }
         }
         texts += Self.placeLabels(labels, within: frame, metrics: m)
-        if !plot.title.isEmpty {
-            texts.append(PlotText(text: plot.title, x: frame.x + frame.width / 2, y: pad, anchor: .middle, isTitle: true))
+        for (row, line) in titleLines.enumerated() {
+            // Centred over the frame, moved in where that would push it past the picture's edge.
+            let half = Double(line.count) * m.titleCharWidth / 2
+            let centre = Swift.min(Swift.max(frame.x + frame.width / 2, pad + half), width - pad - half)
+            texts.append(PlotText(text: line, x: centre, y: pad + Double(row) * titleLineHeight, anchor: .middle, isTitle: true))
         }
         if !plot.xLabel.isEmpty {
             texts.append(
@@ -112,6 +118,21 @@ struct PlotLayout {
         }
         self.texts = texts
         legend = PlotLayout.legend(names: plot.series.map(\.name), curves: curves, frame: frame, metrics: m)
+    }
+
+    /// `text` broken between words into lines of at most `width` pixels (a word longer than that
+    /// alone on its line); no lines for an empty text.
+    static func wrap(_ text: String, within width: Double, charWidth: Double) -> [String] {
+        let most = Swift.max(1, Int(width / charWidth))
+        var lines: [String] = []
+        for word in text.split(separator: " ").map(String.init) {
+            if let last = lines.last, last.count + 1 + word.count <= most {
+                lines[lines.count - 1] = last + " " + word
+            } else {
+                lines.append(word)
+            }
+        }
+        return lines
     }
 
     /// How far right of the rightmost point the x axis goes so that the longest label fits beside

@@ -114,6 +114,33 @@ func points(of polyline: [String: String]) -> [(x: Double, y: Double)] {
         #expect(single.elements.contains { $0.name == "circle" })
     }
 
+    /// A title wider than the picture is broken between words into lines that each fit inside it
+    /// (9.6 px a letter at the SVG's 16 px title font), one below the other above the frame.
+    @Test func aLongTitleWrapsInsideThePicture() throws {
+        let title = "Exact captions on the test canvases of one, two and three digits (greedy decoding)"
+        let plot = LinePlot(title: title, series: [.init(name: "", values: [1.0, 2.0])])
+        let doc = SVGCollector.parse(plot.svg(width: 400, height: 300))
+        let lines = zip(doc.elements.filter { $0.name == "text" }, doc.texts).filter { $0.0.attributes["font-weight"] == "bold" }
+        try #require(lines.count == 3, "\(lines.map(\.1))")
+        #expect(lines.map(\.1).joined(separator: " ") == title)
+        let frameTop = try #require(Double(doc.elements.first { $0.attributes["class"] == "frame" }?.attributes["y"] ?? ""))
+        var previous = -Double.infinity
+        for (element, text) in lines {
+            let x = Double(element.attributes["x"]!)!, baseline = Double(element.attributes["y"]!)!
+            let half = 9.6 * Double(text.count) / 2
+            #expect(x - half >= 0 && x + half <= 400, "\(text) runs past the picture")
+            #expect(baseline > previous && baseline < frameTop, "\(text) overlaps another line or the frame")
+            previous = baseline
+        }
+        // A short title stays one line, centred over the frame.
+        let short = SVGCollector.parse(LinePlot(title: "loss", series: [.init(name: "", values: [1.0, 2.0])]).svg(width: 400, height: 300))
+        #expect(short.texts.filter { $0 == "loss" }.count == 1)
+        // The PNG wraps the same way: no title ink in the outermost columns.
+        let image = plot.image(width: 400, height: 300)
+        let edge = (0..<40).flatMap { y in [image.pixel(x: 0, y: y), image.pixel(x: 399, y: y)] }
+        #expect(edge.allSatisfy { $0 == [255, 255, 255] })
+    }
+
     @Test func labelsSitBesideTheirPointsAndStayApartAndInside() throws {
         // Three points almost on one spot: their labels must find three places that do not overlap.
         let words = ["king", "queen", "prince", "apple", "pear"]
