@@ -41,12 +41,7 @@ public final class CaptioningTask<Train: Dataset>: TrainingTask {
     public func step(_ batch: (inputs: Tensor, labels: Tensor), context: StepContext) throws -> StepOutput {
         if !model.isTraining { model.train() }
         let (loss, crossEntropy) = losses(batch.inputs, captions: batch.labels)
-        let value = loss.item
-        try context.beforeUpdate(["loss": value])
-        optimizer.zeroGrad()
-        loss.backward()
-        if let clipNorm { clipGradientNorm(model.parameters, maxNorm: clipNorm) }
-        optimizer.step()
+        let value = try context.update(minimizing: loss, with: optimizer, clipping: clipNorm.map { (model.parameters, $0) })
         var figures = [StepOutput.Figure(name: "loss", value: value)]
         if attentionPenalty > 0 { figures.append(.init(name: "cross-entropy", value: crossEntropy.item)) }
         return StepOutput(figures, samples: batch.inputs.shape[0])

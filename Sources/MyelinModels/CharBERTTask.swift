@@ -34,11 +34,7 @@ public final class CharBERTTask: TrainingTask {
 
     public func step(_ batch: MaskedBatch, context: StepContext) throws -> StepOutput {
         let loss = model.loss(on: batch)
-        let value = loss.item
-        try context.beforeUpdate(["loss": value])
-        optimizer.zeroGrad()
-        loss.backward()
-        optimizer.step()
+        let value = try context.update(minimizing: loss, with: optimizer)
         return StepOutput(["loss": value], samples: batch.input.count)
     }
 

@@ -47,11 +47,7 @@ public final class CharGPTTask: TrainingTask {
             )
         }
         let loss = crossEntropy(model(batch.input), batch.target)
-        let value = loss.item
-        try context.beforeUpdate(["loss": value])
-        optimizer.zeroGrad()
-        loss.backward()
-        optimizer.step()
+        let value = try context.update(minimizing: loss, with: optimizer)
         return StepOutput(["loss": value], samples: batch.target.count)
     }
 

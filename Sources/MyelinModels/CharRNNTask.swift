@@ -44,12 +44,7 @@ public final class CharRNNTask: TrainingTask {
         // Each pass over the text starts from a zero state; within one, the state carries on.
         let (logits, next) = model.forward(batch.input, state: context.indexInEpoch == 0 ? nil : carried)
         let loss = crossEntropy(logits, batch.target)
-        let value = loss.item
-        try context.beforeUpdate(["loss": value])
-        optimizer.zeroGrad()
-        loss.backward()
-        if let clipNorm { clipGradientNorm(model.parameters, maxNorm: clipNorm) }
-        optimizer.step()
+        let value = try context.update(minimizing: loss, with: optimizer, clipping: clipNorm.map { (model.parameters, $0) })
         // Truncated BPTT: carry the values, not the graph.
         carried.hidden.assign(next.hidden)
         if let cell = next.cell { carried.cell!.assign(cell) }

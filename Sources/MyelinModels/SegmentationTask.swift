@@ -39,11 +39,7 @@ public final class SegmentationTask<Train: Dataset>: TrainingTask {
     public func step(_ batch: (inputs: Tensor, labels: Tensor), context: StepContext) throws -> StepOutput {
         if !model.isTraining { model.train() }
         let loss = self.loss(model.pixelLogits(batch.inputs), batch.labels)
-        let value = loss.item
-        try context.beforeUpdate(["loss": value])
-        optimizer.zeroGrad()
-        loss.backward()
-        optimizer.step()
+        let value = try context.update(minimizing: loss, with: optimizer)
         return StepOutput(["loss": value], samples: batch.inputs.shape[0])
     }
 

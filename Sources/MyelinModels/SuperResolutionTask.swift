@@ -27,11 +27,7 @@ public final class SuperResolutionTask<Train: Dataset>: TrainingTask {
     public func step(_ batch: (inputs: Tensor, labels: Tensor), context: StepContext) throws -> StepOutput {
         if !model.isTraining { model.train() }
         let loss = mseLoss(model(batch.inputs), batch.labels)
-        let value = loss.item
-        try context.beforeUpdate(["loss": value])
-        optimizer.zeroGrad()
-        loss.backward()
-        optimizer.step()
+        let value = try context.update(minimizing: loss, with: optimizer)
         return StepOutput(["loss": value], samples: batch.inputs.shape[0])
     }
 

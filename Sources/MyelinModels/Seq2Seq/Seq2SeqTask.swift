@@ -54,12 +54,7 @@ public final class Seq2SeqTask: TrainingTask {
     public func step(_ batch: TranslationBatch, context: StepContext) throws -> StepOutput {
         if !model.isTraining { model.train() }
         let loss = model.loss(batch)
-        let value = loss.item
-        try context.beforeUpdate(["loss": value])
-        optimizer.zeroGrad()
-        loss.backward()
-        if let clipNorm { clipGradientNorm(model.parameters, maxNorm: clipNorm) }
-        optimizer.step()
+        let value = try context.update(minimizing: loss, with: optimizer, clipping: clipNorm.map { (model.parameters, $0) })
         return StepOutput(["loss": value], samples: batch.count)
     }
 

@@ -53,10 +53,7 @@ public final class VAETask<Train: Dataset>: TrainingTask {
         let weight = klWeight(atStep: context.step)
         let loss = terms.loss(klWeight: weight)
         let (reconstruction, divergence) = withoutGrad { (terms.reconstruction.mean().item, terms.divergence.mean().item) }
-        try context.beforeUpdate(["loss": loss.item])
-        optimizer.zeroGrad()
-        loss.backward()
-        optimizer.step()
+        try context.update(minimizing: loss, with: optimizer)
         let figures =
             [("negative ELBO", reconstruction + divergence), ("reconstruction", reconstruction), ("KL", divergence)]
             + (klWarmupSteps > 0 ? [("KL weight", weight)] : [])

@@ -46,11 +46,7 @@ public final class SupervisedTask<Train: Dataset>: TrainingTask {
         let inputs = adversary.map { attack in model.evaluating { attack(batch.inputs, batch.labels) } } ?? batch.inputs
         if !model.isTraining { model.train() }
         let loss = self.loss(model(inputs), batch.labels, .mean)
-        let value = loss.item
-        try context.beforeUpdate(["loss": value])
-        optimizer.zeroGrad()
-        loss.backward()
-        optimizer.step()
+        let value = try context.update(minimizing: loss, with: optimizer)
         return StepOutput(["loss": value], samples: batch.labels.shape.first ?? 1)
     }
 

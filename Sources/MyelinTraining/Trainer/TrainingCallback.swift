@@ -1,3 +1,4 @@
+import MyelinOptim
 import MyelinTensor
 
 /// Something that takes part in a run without being its step: a progress bar, a checkpoint, early
@@ -77,5 +78,21 @@ public struct StepContext {
     /// The same for losses whose names are made as the run goes ("STN loss", one per model).
     public func beforeUpdate(_ losses: [StepOutput.Figure]) throws {
         try trainer.beforeUpdate(losses)
+    }
+
+    /// The update most steps end with: `beforeUpdate(["loss": …])`, then the optimizer's gradients
+    /// zeroed, `loss.backward()`, the gradients of `clipping`'s parameters clipped to its global
+    /// norm when given, and `optimizer.step()`. Returns the loss's value.
+    @discardableResult
+    public func update(
+        minimizing loss: Tensor, with optimizer: Optimizer, clipping: (parameters: [Tensor], maxNorm: Float)? = nil
+    ) throws -> Float {
+        let value = loss.item
+        try beforeUpdate(["loss": value])
+        optimizer.zeroGrad()
+        loss.backward()
+        if let clipping { clipGradientNorm(clipping.parameters, maxNorm: clipping.maxNorm) }
+        optimizer.step()
+        return value
     }
 }
