@@ -20,6 +20,67 @@ extension EnvironmentKind: ExpressibleByArgument {
     var defaultGoal: Double { self == .cartpole ? 475 : 0.9 }
 }
 
+/// The options of a run measured in episodes that `train dqn` and `train reinforce` share: the
+/// environment, the length, the goal that ends it, and how often and how long it is evaluated.
+struct EpisodeOptions: ParsableArguments {
+    @Option(help: "The environment: cartpole (default) or catch.")
+    var env: EnvironmentKind?
+
+    @Option(help: "Episodes to train for at most (default 1000; 500 for dqn on catch; with --resume, the episode to stop after).")
+    var episodes: Int?
+
+    @Option(help: "Stop at the first evaluation whose mean return reaches this (default: 475 for cartpole, 0.9 — 95% catches — for catch).")
+    var goal: Double?
+
+    @Flag(help: "Train every episode, whatever the evaluations reach.")
+    var noGoal = false
+
+    @Option(help: "Episodes between evaluations and checkpoints (default 20).")
+    var evaluateEvery: Int?
+
+    @Option(help: "Episodes each evaluation plays with the agent's best actions, from fixed starts (default 100).")
+    var evaluationEpisodes: Int?
+
+    func validate() throws {
+        try requirePositive(
+            ("--episodes", episodes), ("--evaluate-every", evaluateEvery), ("--evaluation-episodes", evaluationEpisodes))
+    }
+
+    /// What a resumed run may not change: the environment and the evaluation's episodes.
+    func resumedSettings<Recipe: EpisodeRecipe>(_ saved: Recipe) -> [ResumedSetting] {
+        [
+            ResumedSetting("--env", given: env?.rawValue, saved: saved.environment.rawValue),
+            ResumedSetting("--evaluation-episodes", given: evaluationEpisodes, saved: saved.evaluationEpisodes),
+        ]
+    }
+
+    /// A fresh run's recipe for the environment chosen, its evaluation's episodes from the options.
+    func freshRecipe<Recipe: EpisodeRecipe>(seed: UInt64) -> Recipe {
+        var recipe = Recipe(environment: env ?? .cartpole, seed: seed)
+        recipe.evaluationEpisodes = evaluationEpisodes ?? recipe.evaluationEpisodes
+        return recipe
+    }
+
+    /// What any run, fresh or resumed, takes from the options: its length, goal and evaluation interval.
+    func applyLength<Recipe: EpisodeRecipe>(to recipe: inout Recipe) {
+        recipe.episodes = episodes ?? recipe.episodes
+        recipe.goal = noGoal ? nil : goal ?? recipe.goal
+        recipe.evaluateEvery = evaluateEvery ?? recipe.evaluateEvery
+    }
+}
+
+/// The part of a reinforcement-learning recipe that `EpisodeOptions` sets.
+protocol EpisodeRecipe: RunRecipe {
+    init(environment: EnvironmentKind, seed: UInt64)
+    var environment: EnvironmentKind { get }
+    /// The episode to stop after (a resumed run may be given a later one).
+    var episodes: Int { get set }
+    /// The mean evaluation return that ends the run; nil: every episode is trained.
+    var goal: Double? { get set }
+    var evaluateEvery: Int { get set }
+    var evaluationEpisodes: Int { get set }
+}
+
 /// The agent's network in words: its layers and parameter count (see `agentNetwork`).
 func agentSummary(_ network: Module, observationShape: [Int], hidden: Int, actions: Int) -> String {
     let layers =

@@ -22,17 +22,7 @@ struct TrainDQN: ParsableCommand {
             generator, saved at each evaluation (continue with --resume OUT).
             """)
 
-    @Option(help: "The environment: cartpole (default) or catch.")
-    var env: EnvironmentKind?
-
-    @Option(help: "Episodes to train for at most (default: 1000 for cartpole, 500 for catch; with --resume, the episode to stop after).")
-    var episodes: Int?
-
-    @Option(help: "Stop at the first evaluation whose mean return reaches this (default: 475 for cartpole, 0.9 — 95% catches — for catch).")
-    var goal: Double?
-
-    @Flag(help: "Train every episode, whatever the evaluations reach.")
-    var noGoal = false
+    @OptionGroup var episodeOptions: EpisodeOptions
 
     @Option(help: "Step size of Adam (default 0.001).")
     var learningRate: Float?
@@ -60,18 +50,11 @@ struct TrainDQN: ParsableCommand {
         help: "Double DQN's targets: the online network picks the next action, the target network values it (default on).")
     var double: Bool?
 
-    @Option(help: "Episodes between evaluations and checkpoints (default 20).")
-    var evaluateEvery: Int?
-
-    @Option(help: "Greedy episodes each evaluation plays, from fixed starts (default 100).")
-    var evaluationEpisodes: Int?
-
     @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
         try requirePositive(
-            ("--episodes", episodes), ("--batch-size", batchSize), ("--hidden", hidden), ("--replay-capacity", replayCapacity),
-            ("--target-update", targetUpdate), ("--evaluate-every", evaluateEvery), ("--evaluation-episodes", evaluationEpisodes))
+            ("--batch-size", batchSize), ("--hidden", hidden), ("--replay-capacity", replayCapacity), ("--target-update", targetUpdate))
         try requirePositive(learningRate: learningRate)
         if let learningStarts, learningStarts < 0 { throw ValidationError("--learning-starts must not be negative") }
         if let epsilonDecaySteps, epsilonDecaySteps < 0 { throw ValidationError("--epsilon-decay-steps must not be negative") }
@@ -128,8 +111,7 @@ struct TrainDQN: ParsableCommand {
                 DQNRecipe.self, of: saved,
                 settings: { [self] other in
                     let c = other.configuration
-                    return [
-                        ResumedSetting("--env", given: env?.rawValue, saved: other.environment.rawValue),
+                    return episodeOptions.resumedSettings(other) + [
                         ResumedSetting("--batch-size", given: batchSize, saved: c.batchSize),
                         ResumedSetting("--hidden", given: hidden, saved: c.hidden),
                         ResumedSetting("--replay-capacity", given: replayCapacity, saved: c.replayCapacity),
@@ -137,11 +119,10 @@ struct TrainDQN: ParsableCommand {
                         ResumedSetting("--target-update", given: targetUpdate, saved: c.targetUpdateInterval),
                         ResumedSetting("--epsilon-decay-steps", given: epsilonDecaySteps, saved: c.epsilonDecaySteps),
                         ResumedSetting("--double", given: double, saved: c.double),
-                        ResumedSetting("--evaluation-episodes", given: evaluationEpisodes, saved: other.evaluationEpisodes),
                     ]
                 }, learningRate: learningRate)
         } else {
-            recipe = DQNRecipe(environment: env ?? .cartpole, seed: runOptions.seed)
+            recipe = episodeOptions.freshRecipe(seed: runOptions.seed)
             var c = recipe.configuration
             c.batchSize = batchSize ?? c.batchSize
             c.hidden = hidden ?? c.hidden
@@ -152,18 +133,15 @@ struct TrainDQN: ParsableCommand {
             c.double = double ?? c.double
             recipe.configuration = c
             recipe.learningRate = learningRate ?? recipe.learningRate
-            recipe.evaluationEpisodes = evaluationEpisodes ?? recipe.evaluationEpisodes
         }
-        recipe.episodes = episodes ?? recipe.episodes
-        recipe.goal = noGoal ? nil : goal ?? recipe.goal
-        recipe.evaluateEvery = evaluateEvery ?? recipe.evaluateEvery
+        episodeOptions.applyLength(to: &recipe)
         return recipe
     }
 }
 
 /// How `myelin train dqn` trains. The checkpoint keeps it (metadata `myelin.recipe`), so a resumed
 /// run goes on with the settings it started with.
-struct DQNRecipe: RunRecipe, Equatable {
+struct DQNRecipe: EpisodeRecipe, Equatable {
     var environment: EnvironmentKind
     /// The episode to stop after (a resumed run may be given a later one).
     var episodes: Int

@@ -20,17 +20,7 @@ struct TrainReinforce: ParsableCommand {
             (continue with --resume OUT).
             """)
 
-    @Option(help: "The environment: cartpole (default) or catch.")
-    var env: EnvironmentKind?
-
-    @Option(help: "Episodes to train for at most (default 1000; with --resume, the episode to stop after).")
-    var episodes: Int?
-
-    @Option(help: "Stop at the first evaluation whose mean return reaches this (default: 475 for cartpole, 0.9 — 95% catches — for catch).")
-    var goal: Double?
-
-    @Flag(help: "Train every episode, whatever the evaluations reach.")
-    var noGoal = false
+    @OptionGroup var episodeOptions: EpisodeOptions
 
     @Option(help: "Step size of the policy's Adam (default 0.001).")
     var learningRate: Float?
@@ -44,18 +34,10 @@ struct TrainReinforce: ParsableCommand {
     @Option(help: "Discount of later rewards in a step's return (default 0.99).")
     var discount: Float?
 
-    @Option(help: "Episodes between evaluations and checkpoints (default 20).")
-    var evaluateEvery: Int?
-
-    @Option(help: "Episodes each evaluation plays with the most likely actions, from fixed starts (default 100).")
-    var evaluationEpisodes: Int?
-
     @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
-        try requirePositive(
-            ("--episodes", episodes), ("--hidden", hidden), ("--evaluate-every", evaluateEvery),
-            ("--evaluation-episodes", evaluationEpisodes))
+        try requirePositive(("--hidden", hidden))
         try requirePositive(learningRate: learningRate)
         if let baselineLearningRate, !(baselineLearningRate > 0 && baselineLearningRate.isFinite) {
             throw ValidationError("--baseline-learning-rate must be a positive number")
@@ -111,31 +93,26 @@ struct TrainReinforce: ParsableCommand {
             recipe = try runOptions.resumedRecipe(
                 ReinforceRecipe.self, of: saved,
                 settings: { [self] other in
-                    [
-                        ResumedSetting("--env", given: env?.rawValue, saved: other.environment.rawValue),
+                    episodeOptions.resumedSettings(other) + [
                         ResumedSetting("--hidden", given: hidden, saved: other.configuration.hidden),
                         ResumedSetting("--discount", given: discount, saved: other.configuration.discount),
-                        ResumedSetting("--evaluation-episodes", given: evaluationEpisodes, saved: other.evaluationEpisodes),
                     ]
                 }, learningRate: learningRate)
         } else {
-            recipe = ReinforceRecipe(environment: env ?? .cartpole, seed: runOptions.seed)
+            recipe = episodeOptions.freshRecipe(seed: runOptions.seed)
             recipe.configuration.hidden = hidden ?? recipe.configuration.hidden
             recipe.configuration.discount = discount ?? recipe.configuration.discount
             recipe.learningRate = learningRate ?? recipe.learningRate
-            recipe.evaluationEpisodes = evaluationEpisodes ?? recipe.evaluationEpisodes
         }
         recipe.configuration.baselineLearningRate = baselineLearningRate ?? recipe.configuration.baselineLearningRate
-        recipe.episodes = episodes ?? recipe.episodes
-        recipe.goal = noGoal ? nil : goal ?? recipe.goal
-        recipe.evaluateEvery = evaluateEvery ?? recipe.evaluateEvery
+        episodeOptions.applyLength(to: &recipe)
         return recipe
     }
 }
 
 /// How `myelin train reinforce` trains. The checkpoint keeps it (metadata `myelin.recipe`), so a
 /// resumed run goes on with the settings it started with.
-struct ReinforceRecipe: RunRecipe, Equatable {
+struct ReinforceRecipe: EpisodeRecipe, Equatable {
     var environment: EnvironmentKind
     /// The episode to stop after (a resumed run may be given a later one).
     var episodes = 1000
