@@ -7,38 +7,25 @@ import MyelinTraining
 /// loss of a batch; each evaluation measures it on `test` ("test loss") and, with
 /// `anomalies`, the ROC AUC of reconstruction error for telling its unseen images apart
 /// ("unseen-digit AUC").
-public final class ConvAutoencoderTask<Train: Dataset>: TrainingTask {
-    public let model: ConvAutoencoder
-    public let optimizer: Optimizer
+public final class ConvAutoencoderTask<Train: Dataset>: ConfiguredModelTask<ConvAutoencoder, Train> {
     public let loss: ConvAutoencoder.Loss
-    public let batches: DataLoader<Train>
-    public let test: any Dataset
     /// Images to score and which of them the model never learned (the positives).
     public let anomalies: (images: any Dataset, unseen: [Bool])?
-    public let state: TrainingCheckpoint
 
     public init(
         _ model: ConvAutoencoder, optimizer: Optimizer, loss: ConvAutoencoder.Loss, on batches: DataLoader<Train>,
         test: any Dataset, anomalies: (images: any Dataset, unseen: [Bool])? = nil
     ) {
-        precondition(batches.generator != nil, "ConvAutoencoderTask: the loader needs a generator of its own, for the checkpoint")
-        self.model = model
-        self.optimizer = optimizer
         self.loss = loss
-        self.batches = batches
-        self.test = test
         self.anomalies = anomalies
-        state = model.trainingCheckpoint(optimizer: optimizer, shuffling: batches.generator!)
+        super.init(model, optimizer: optimizer, on: batches, test: test)
     }
 
-    public func step(_ batch: (inputs: Tensor, labels: Tensor), context: StepContext) throws -> StepOutput {
-        if !model.isTraining { model.train() }
-        let loss = model.reconstructionLoss(batch.inputs, self.loss)
-        let value = try context.update(minimizing: loss, with: optimizer)
-        return StepOutput(["loss": value], samples: batch.inputs.shape[0])
+    override func batchLoss(_ batch: (inputs: Tensor, labels: Tensor)) -> Tensor {
+        model.reconstructionLoss(batch.inputs, loss)
     }
 
-    public func evaluate() throws -> Evaluation {
+    public override func evaluate() throws -> Evaluation {
         var evaluation: Evaluation = ["test loss": testLoss(on: test)]
         if let (images, unseen) = anomalies {
             evaluation.append("unseen-digit AUC", rocAUC(scores: reconstructionErrors(of: model, on: images), positives: unseen))

@@ -9,41 +9,28 @@ import MyelinTraining
 /// IoU"), the background's IoU ("test background IoU"), the pixel accuracy ("test pixel accuracy")
 /// and the pixels' confusion matrix (the history's `confusionMatrix`, from which
 /// `SegmentationScores` gives every class's IoU and Dice).
-public final class SegmentationTask<Train: Dataset>: TrainingTask {
-    public let model: UNet
-    public let optimizer: Optimizer
+public final class SegmentationTask<Train: Dataset>: ConfiguredModelTask<UNet, Train> {
     public let loss: UNet.Loss
-    public let batches: DataLoader<Train>
-    public let test: any Dataset
     /// The classes' names in the confusion matrix; class 0 is the background.
     public let classNames: [String]?
-    public let state: TrainingCheckpoint
 
     public init(
         _ model: UNet, optimizer: Optimizer, loss: UNet.Loss, on batches: DataLoader<Train>, test: any Dataset,
         classNames: [String]? = nil
     ) {
-        precondition(batches.generator != nil, "SegmentationTask: the loader needs a generator of its own, for the checkpoint")
         precondition(
             classNames == nil || classNames!.count == model.configuration.classes,
             "SegmentationTask: \(classNames!.count) class names for \(model.configuration.classes) classes")
-        self.model = model
-        self.optimizer = optimizer
         self.loss = loss
-        self.batches = batches
-        self.test = test
         self.classNames = classNames
-        state = model.trainingCheckpoint(optimizer: optimizer, shuffling: batches.generator!)
+        super.init(model, optimizer: optimizer, on: batches, test: test)
     }
 
-    public func step(_ batch: (inputs: Tensor, labels: Tensor), context: StepContext) throws -> StepOutput {
-        if !model.isTraining { model.train() }
-        let loss = self.loss(model.pixelLogits(batch.inputs), batch.labels)
-        let value = try context.update(minimizing: loss, with: optimizer)
-        return StepOutput(["loss": value], samples: batch.inputs.shape[0])
+    override func batchLoss(_ batch: (inputs: Tensor, labels: Tensor)) -> Tensor {
+        loss(model.pixelLogits(batch.inputs), batch.labels)
     }
 
-    public func evaluate() throws -> Evaluation {
+    public override func evaluate() throws -> Evaluation {
         let (meanLoss, matrix) = measure(on: test)
         let scores = SegmentationScores(matrix, background: 0)
         return Evaluation(

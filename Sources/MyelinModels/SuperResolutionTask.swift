@@ -7,31 +7,17 @@ import MyelinTraining
 /// between the upscaled low-resolution inputs of a batch and their high-resolution targets; each
 /// evaluation measures on `test` the same error ("test loss") and the mean PSNR of the output
 /// clamped to 0…1 ("test PSNR", dB).
-public final class SuperResolutionTask<Train: Dataset>: TrainingTask {
-    public let model: SuperResolutionNet
-    public let optimizer: Optimizer
-    public let batches: DataLoader<Train>
-    /// (low-resolution input, high-resolution target) pairs, as `DownsampledImages` makes them.
-    public let test: any Dataset
-    public let state: TrainingCheckpoint
-
-    public init(_ model: SuperResolutionNet, optimizer: Optimizer, on batches: DataLoader<Train>, test: any Dataset) {
-        precondition(batches.generator != nil, "SuperResolutionTask: the loader needs a generator of its own, for the checkpoint")
-        self.model = model
-        self.optimizer = optimizer
-        self.batches = batches
-        self.test = test
-        state = model.trainingCheckpoint(optimizer: optimizer, shuffling: batches.generator!)
+public final class SuperResolutionTask<Train: Dataset>: ConfiguredModelTask<SuperResolutionNet, Train> {
+    /// `test` holds (low-resolution input, high-resolution target) pairs, as `DownsampledImages` makes them.
+    public override init(_ model: SuperResolutionNet, optimizer: Optimizer, on batches: DataLoader<Train>, test: any Dataset) {
+        super.init(model, optimizer: optimizer, on: batches, test: test)
     }
 
-    public func step(_ batch: (inputs: Tensor, labels: Tensor), context: StepContext) throws -> StepOutput {
-        if !model.isTraining { model.train() }
-        let loss = mseLoss(model(batch.inputs), batch.labels)
-        let value = try context.update(minimizing: loss, with: optimizer)
-        return StepOutput(["loss": value], samples: batch.inputs.shape[0])
+    override func batchLoss(_ batch: (inputs: Tensor, labels: Tensor)) -> Tensor {
+        mseLoss(model(batch.inputs), batch.labels)
     }
 
-    public func evaluate() throws -> Evaluation {
+    public override func evaluate() throws -> Evaluation {
         let (loss, psnr) = model.evaluating { upscalingScores(on: test) { model($0) } }
         return ["test loss": loss, "test PSNR": psnr]
     }
