@@ -95,10 +95,12 @@ func trainingStep(
     return minimize(loss(model(prepare(images)), labels), with: optimizer)
 }
 
-/// One optimizer step down `loss`'s gradient; returns the loss.
-func minimize(_ loss: Tensor, with optimizer: Optimizer) -> Float {
+/// One optimizer step down `loss`'s gradient, the gradients of `clipping`'s parameters clipped to its
+/// global norm first when given; returns the loss.
+func minimize(_ loss: Tensor, with optimizer: Optimizer, clipping: (parameters: [Tensor], maxNorm: Float)? = nil) -> Float {
     optimizer.zeroGrad()
     loss.backward()
+    if let clipping { clipGradientNorm(clipping.parameters, maxNorm: clipping.maxNorm) }
     optimizer.step()
     return loss.item
 }

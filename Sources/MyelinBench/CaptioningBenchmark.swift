@@ -19,12 +19,7 @@ func captioningWorkload() -> [String: Any] {
     model.train()
     let (seconds, lastLoss) = timedTraining(warmup: warmupSteps, measured: measuredSteps) { step in
         let (images, captions) = train.batch(at: Array(step * batchSize..<(step + 1) * batchSize))
-        let loss = task.losses(images, captions: captions).loss
-        optimizer.zeroGrad()
-        loss.backward()
-        clipGradientNorm(model.parameters, maxNorm: 5)
-        optimizer.step()
-        return loss.item
+        return minimize(task.losses(images, captions: captions).loss, with: optimizer, clipping: (model.parameters, 5))
     }
     func timedScores(_ search: BeamSearch) -> (canvasesPerSecond: Double, scores: CaptionScores) {
         var clock = Stopwatch()

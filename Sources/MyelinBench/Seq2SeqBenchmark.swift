@@ -20,12 +20,7 @@ func seq2seqWorkload() -> [String: Any] {
     model.train()
     let draw = task.batches.makeEpochIterator(startingAt: 0)
     let (seconds, lastLoss) = timedTraining(warmup: warmupSteps, measured: measuredSteps) { _ in
-        let loss = model.loss(draw.next()!)
-        task.optimizer.zeroGrad()
-        loss.backward()
-        clipGradientNorm(model.parameters, maxNorm: 1)
-        task.optimizer.step()
-        return loss.item
+        minimize(model.loss(draw.next()!), with: task.optimizer, clipping: (model.parameters, 1))
     }
     var clock = Stopwatch()
     clock.start()
