@@ -25,8 +25,7 @@ import Testing
         for name in ["robustness.png", "robustness.svg", "adversarial.png", "report.html", "results.json"] {
             #expect(FileManager.default.fileExists(atPath: runner.url("attack/\(name)").path), "attack left no \(name)")
         }
-        let results = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("attack/results.json"))) as? [String: Any])
+        let results = try runner.results("attack")
         let metrics = try #require(results["metrics"] as? [String: Double])
         let clean = try #require(metrics["clean accuracy"]), small = try #require(metrics["accuracy at epsilon 0.05"])
         let large = try #require(metrics["accuracy at epsilon 0.3"])

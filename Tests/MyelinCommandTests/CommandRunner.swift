@@ -1,6 +1,7 @@
 import Foundation
 import MyelinTensor
 import MyelinTestSupport
+import Testing
 
 /// Runs the `myelin` executable (built beside the test binary; this target depends on it) in a
 /// fresh temporary folder, for tests of what a user types.
@@ -31,6 +32,12 @@ struct CommandRunner {
     }
 
     func url(_ path: String) -> URL { folder.appendingPathComponent(path) }
+
+    /// The results.json that a command wrote into the folder `run` (within the runner's folder).
+    func results(_ run: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: url(run).appendingPathComponent("results.json"))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(run)/results.json is not an object")
+    }
 
     /// Writes `text` to `name` in the folder and returns its path.
     func write(_ text: String, to name: String) throws -> String {

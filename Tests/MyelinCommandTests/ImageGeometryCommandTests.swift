@@ -5,12 +5,6 @@ import Testing
 /// training and 200 test digits), for seconds each: the tables they print, the files they leave,
 /// results.json's figures, and the argument errors.
 @Suite(.serialized) struct ImageGeometryCommandTests {
-    func metrics(in folder: URL) throws -> [String: Any] {
-        let results = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("results.json"))) as? [String: Any])
-        return try #require(results["metrics"] as? [String: Any])
-    }
-
     func expectFiles(_ names: [String], in folder: URL, _ command: String) {
         for name in names {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), "\(command) left no \(name)")
@@ -32,7 +26,7 @@ import Testing
             ["superres.safetensors", "superres.png", "psnr.png", "psnr.svg", "loss.png", "metrics.csv", "report.html", "results.json"],
             in: runner.url("sr"), "superres")
         // The table is in results.json as numbers: the gain is the network's PSNR less bilinear's.
-        let figures = try metrics(in: runner.url("sr"))
+        let figures = try #require(try runner.results("sr")["metrics"] as? [String: Any])
         let network = try #require(figures["PSNR network (dB)"] as? Double)
         let bilinear = try #require(figures["PSNR bilinear (dB)"] as? Double)
         let gain = try #require(figures["PSNR gain over bilinear (dB)"] as? Double)
@@ -59,7 +53,7 @@ import Testing
         expectFiles(
             ["stn.safetensors", "rectified.png", "loss.png", "accuracy.png", "metrics.csv", "report.html", "results.json"],
             in: runner.url("stn"), "stn")
-        let figures = try metrics(in: runner.url("stn"))
+        let figures = try #require(try runner.results("stn")["metrics"] as? [String: Any])
         let stn = try #require(figures["STN test accuracy"] as? Double), convNet = try #require(figures["ConvNet test accuracy"] as? Double)
         #expect((0...1).contains(stn) && (0...1).contains(convNet) && figures["STN gain in accuracy"] is Double, "\(figures)")
         #expect(result.output.contains(String(format: "%.4f", stn)) && result.output.contains(String(format: "%.4f", convNet)))

@@ -69,8 +69,7 @@ import Testing
         for name in ["bert.safetensors", "report.html", "results.json", "metrics.csv", "loss.png", "accuracy.png", "accuracy.svg"] {
             #expect(FileManager.default.fileExists(atPath: runner.url("run/\(name)").path), "no \(name)")
         }
-        let results = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("run/results.json"))) as? [String: Any])
+        let results = try runner.results("run")
         let metrics = try #require(results["metrics"] as? [String: Any])
         let model = try #require(metrics["model masked accuracy"] as? Double)
         let majority = try #require(metrics["majority baseline accuracy"] as? Double)

@@ -32,8 +32,7 @@ import Testing
         ] {
             #expect(FileManager.default.fileExists(atPath: runner.url("px/\(name)").path), "no \(name)")
         }
-        let results = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("px/results.json"))) as? [String: Any])
+        let results = try runner.results("px")
         let metrics = try #require(results["metrics"] as? [String: Any])
         let nats = try #require(metrics["test NLL (nats per image)"] as? Double)
         // 32 steps of a small network: well below a coin toss per pixel (543 nats), far from trained.

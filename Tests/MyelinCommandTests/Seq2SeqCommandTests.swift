@@ -6,11 +6,6 @@ import Testing
 @Suite(.serialized) struct Seq2SeqCommandTests {
     static let small = ["--hidden-size", "8", "--embedding-size", "8", "--batch-size", "8"]
 
-    func results(in folder: URL) throws -> [String: Any] {
-        try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("results.json"))) as? [String: Any])
-    }
-
     @Test func datesWithAttentionTrainResumeAndTranslate() throws {
         let runner = try CommandRunner()
         defer { runner.removeFolder() }
@@ -23,7 +18,7 @@ import Testing
         for name in ["seq2seq.safetensors", "attention.png", "loss.png", "accuracy.png", "metrics.csv", "report.html", "results.json"] {
             #expect(FileManager.default.fileExists(atPath: runner.url("straight/\(name)").path), "no \(name)")
         }
-        let figures = try #require(try results(in: runner.url("straight"))["metrics"] as? [String: Any])
+        let figures = try #require(try runner.results("straight")["metrics"] as? [String: Any])
         let greedy = try #require(figures["test exact-match accuracy (greedy)"] as? Double)
         #expect((0...1).contains(greedy) && figures["test exact-match accuracy (beam 2)"] is Double, "\(figures)")
         // The buckets of 10 characters hold the 2,000 test pairs, each with its accuracy.
@@ -70,7 +65,7 @@ import Testing
                 + Self.small)
         try #require(dot.status == 0, "\(dot.errors)")
         #expect(dot.output.contains("attention: dot   attention: none"), "\(dot.output)")
-        let settings = try #require(try results(in: runner.url("dot"))["settings"] as? [String: String])
+        let settings = try #require(try runner.results("dot")["settings"] as? [String: String])
         #expect(settings["attention"] == "dot" && settings["task"] == "words-to-digits")
         let back = try runner.run(
             ["train", "seq2seq", "--task", "numbers", "--direction", "to-words", "--steps", "4", "--out", "back"] + Self.small)

@@ -32,8 +32,7 @@ import Testing
         let metrics = try Self.metrics(runner.url("out/results.json"))
         let first = try #require(metrics["loss at start"] as? Double), last = try #require(metrics["loss"] as? Double)
         #expect(last < 0.5 * first, "\(optimizer): \(first) → \(last)")
-        let results = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("out/results.json"))) as? [String: Any])
+        let results = try runner.results("out")
         let settings = try #require(results["settings"] as? [String: String])
         #expect(settings["optimizer"] == optimizer && settings["features"]?.hasPrefix("random multi-scale ConvNet") == true)
         // The result is the content's size; the strip holds the start and 3 snapshots (and the end if it is not one).

@@ -55,8 +55,7 @@ import Testing
             ["first-layer-weights.png", "loss.png", "accuracy.png", "report.html", "results.json", "metrics.csv"], in: runner.url("demo"),
             "demo")
         // results.json holds the accuracy the command printed, as a number.
-        let results = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("demo/results.json"))) as? [String: Any])
+        let results = try runner.results("demo")
         let accuracy = try #require((results["metrics"] as? [String: Any])?["test accuracy"] as? Double)
         #expect(result.output.contains(String(format: "Test accuracy: %.4f", accuracy)), "\(results)")
         #expect(results["epochs"] as? Int == 3)
@@ -95,8 +94,7 @@ import Testing
         // Ten rows of the ten digits.
         let grid = try Image(contentsOfPNG: runner.url("cgan/samples/epoch-001.png"))
         #expect(grid.width == 10 * 58 + 2 && grid.height == grid.width)
-        let results = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("cgan/results.json"))) as? [String: Any])
+        let results = try runner.results("cgan")
         let rate = try #require((results["metrics"] as? [String: Any])?["recognised as the digit asked for, 7"] as? Double)
         #expect(rate >= 0 && rate <= 1)
 
@@ -136,8 +134,7 @@ import Testing
             in: runner.url("vae"), "vae")
         let manifold = try Image(contentsOfPNG: runner.url("vae/manifold.png"))
         #expect(manifold.width == 20 * 28 && manifold.height == 20 * 28)
-        let results = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("vae/results.json"))) as? [String: Any])
+        let results = try runner.results("vae")
         let elbo = try #require((results["metrics"] as? [String: Any])?["test negative ELBO (nats per image)"] as? Double)
         // Between a model that knows nothing (784 ln 2 ≈ 543 nats) and a good one (≈ 100).
         #expect(elbo > 100 && elbo < 543, "\(elbo)")
@@ -163,8 +160,7 @@ import Testing
         let grid = try Image(contentsOfPNG: runner.url("cyc/samples/B-A-B/epoch-002.png"))
         #expect(grid.height == 3 * 60 && grid.width > 10 * 58)
 
-        let results = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("cyc/results.json"))) as? [String: Any])
+        let results = try runner.results("cyc")
         let metrics = try #require(results["metrics"] as? [String: Any])
         for name in ["classifier accuracy on G_BA(zebra test digits)", "classifier accuracy on zebra test digits", "test cycle L1 B→A→B"] {
             let value = try #require(metrics[name] as? Double, "\(name) missing from \(metrics)")
@@ -215,8 +211,7 @@ import Testing
         expectFiles(
             ["segmentation.safetensors", "segmentation.png", "iou.png", "loss.png", "metrics.csv", "report.html", "results.json"],
             in: runner.url("seg"), "segmentation")
-        let results = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("seg/results.json"))) as? [String: Any])
+        let results = try runner.results("seg")
         let metrics = try #require(results["metrics"] as? [String: Any])
         for name in ["test mean IoU (digits)", "test background IoU", "test pixel accuracy", "IoU background", "IoU 9", "Dice 0"] {
             #expect(metrics[name] is Double, "results.json has no number \(name): \(metrics)")
@@ -270,8 +265,7 @@ import Testing
         expectFiles(
             ["captioning.safetensors", "attention.png", "exact.png", "loss.png", "metrics.csv", "report.html", "results.json"],
             in: runner.url("cap"), "captioning")
-        let results = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("cap/results.json"))) as? [String: Any])
+        let results = try runner.results("cap")
         let metrics = try #require(results["metrics"] as? [String: Any])
         for name in ["test loss", "test BLEU-4 (greedy)", "test exact (greedy)", "test BLEU-4 (beam 2)", "test exact 1 digit (beam 2)"] {
             #expect(metrics[name] is Double, "results.json has no number \(name): \(metrics)")

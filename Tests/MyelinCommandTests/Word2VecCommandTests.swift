@@ -32,8 +32,7 @@ import Testing
         }
         let sentences = try String(contentsOf: runner.url("s.txt"), encoding: .utf8).split(separator: "\n")
         #expect(sentences.count == 200 && sentences[1] == "pear grape plum apple fig pear")
-        let results = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: runner.url("run/results.json"))) as? [String: Any])
+        let results = try runner.results("run")
         #expect(((results["metrics"] as? [String: Any])?["words per second"] as? Double ?? 0) > 0)
 
         // The checkpoint and the text file give the same answers; king's topic comes first.
