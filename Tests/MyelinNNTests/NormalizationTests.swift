@@ -164,6 +164,30 @@ private func channelStatistics(_ x: Tensor) -> (mean: [Float], biased: [Float], 
             checker.check([z] + sequence.parameters, "BatchNorm1d training \(training)") { sequence(z) }
         }
     }
+
+    @Test func aFollowingReLUIsFusedWithTheSameResultAndStatistics() {
+        // Sequential runs BatchNorm2d + ReLU as one pass: the output, the gradients and the running
+        // statistics must be those of the two layers one after the other.
+        let x = uniform([4, 3, 5, 5], g, -2, 2), seed = uniform([4, 3, 5, 5], g)
+        func run(fused: Bool) -> [[Float]] {
+            let norm = BatchNorm2d(3)
+            norm.weight!.assign(Tensor([1.5, -0.5, 1]))
+            let input = leaf(x.contiguousCopy())
+            let y =
+                fused
+                ? Sequential {
+                    norm; ReLU()
+                }(input) : norm(input).relu()
+            y.backward(seed)
+            return [
+                y.scalars, input.grad!.scalars, norm.weight!.grad!.scalars, norm.bias!.grad!.scalars,
+                norm.runningMean!.scalars, norm.runningVariance!.scalars,
+            ]
+        }
+        let fused = run(fused: true), separate = run(fused: false)
+        #expect(fused[0].contains(0) && fused[0].contains { $0 > 0 })
+        for (a, b) in zip(fused, separate) { #expect(a == b) }
+    }
 }
 
 @Suite struct BatchNormalizationLayerPreconditions {

@@ -59,8 +59,13 @@ private func composedBatchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, epsilo
         #expect(mean.scalars + variance.scalars == before)
     }
 
-    @Test(arguments: [[6, 5], [4, 3, 7], [3, 4, 5, 6], [2, 3, 50, 50], [64, 40], [5, 70, 9]])
-    func matchesTheComposedFormula(shape: [Int]) {
+    @Test(
+        arguments: KernelPath.supported, [[6, 5], [4, 3, 7], [3, 4, 5, 6], [2, 3, 50, 50], [64, 40], [5, 70, 9]])
+    func matchesTheComposedFormula(path: KernelPath, shape: [Int]) {
+        KernelPath.withPath(path) { matchesTheComposedFormula(shape: shape) }
+    }
+
+    private func matchesTheComposedFormula(shape: [Int]) {
         // [2, 3, 50, 50] has runs longer than a summing chunk; [64, 40] and [5, 70, 9] split
         // channels over threads on both layouts.
         let c = shape[1]
@@ -76,6 +81,34 @@ private func composedBatchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, epsilo
         composedBatchNorm(composed[0], weight: composed[1], bias: composed[2]).backward(seed)
         for (a, b) in zip(fused, composed) {
             expectClose(a.grad!.scalars, b.grad!.scalars, tolerance: 2e-3, "\(shape) gradient of shape \(a.shape)")
+        }
+    }
+
+    /// batchNorm(activation: .relu) against relu(batchNorm(…)): the same bits forward and backward,
+    /// the gradient masked inside the channel passes instead of by a pass of its own.
+    @Test(arguments: KernelPath.supported, [[6, 5], [4, 3, 7], [3, 4, 5, 6], [5, 70, 9]])
+    func fusedReLU(path: KernelPath, shape: [Int]) {
+        KernelPath.withPath(path) {
+            let c = shape[1]
+            let x = uniform(shape, g, -3, 5), weight = uniform([c], g), bias = uniform([c], g), seed = uniform(shape, g)
+            for training in [true, false] {
+                let mean = uniform([c], g), variance = uniform([c], g, 0.5, 2)
+                func run(fused: Bool) -> (Tensor, [Tensor]) {
+                    let leaves = [x, weight, bias].map { leaf($0.contiguousCopy()) }
+                    let y = batchNorm(
+                        leaves[0], runningMean: training ? nil : mean, runningVariance: training ? nil : variance,
+                        weight: leaves[1], bias: leaves[2], training: training, activation: fused ? .relu : .none)
+                    let output = fused ? y : y.relu()
+                    output.backward(seed)
+                    return (output, leaves.map { $0.grad! })
+                }
+                let (fusedOutput, fusedGradients) = run(fused: true), (output, gradients) = run(fused: false)
+                #expect(fusedOutput.scalars.contains(0) && fusedOutput.scalars.contains { $0 > 0 })
+                #expect(fusedOutput.scalars == output.scalars, "\(path) \(shape) training \(training) output")
+                for (a, b) in zip(fusedGradients, gradients) {
+                    #expect(a.scalars == b.scalars, "\(path) \(shape) training \(training) gradient of shape \(a.shape)")
+                }
+            }
         }
     }
 

@@ -175,6 +175,45 @@ void myelin_recurrence_backward(const myelin_recurrence_shape *shape, const floa
                                 const float *grad_last_cell, float *grad_gates, float *grad_hidden_gates,
                                 float *grad_h0, float *grad_c0);
 
+// MARK: - Batch normalisation's channel passes
+//
+// x is a dense [n][channels][s] tensor (s = the product of the dimensions after the channel, 1 for
+// an [n, channels] matrix). Sums are taken per channel by one thread, in 16 float lanes over chunks
+// added in double: the same bits on any thread count. relu_output, where given, is a fused
+// ReLU's output, and masks the gradient: g' = g where it is positive, else 0.
+
+/// Batch norm in training, each channel through all of its passes while it is in cache:
+/// mean[c], invstd[c] = 1/√(Σ(x − mean)²/m + epsilon) and squares[c] = Σ(x − mean)² over the m = n·s
+/// elements of channel c, then out = weight[c]·invstd[c]·(x − mean[c]) + bias[c] (weight, bias may
+/// be NULL: 1 and 0), then the activation.
+void myelin_batch_norm_training(int64_t n, int64_t channels, int64_t s, const float *x, const float *weight,
+                                const float *bias, float epsilon, myelin_activation activation, float *out,
+                                float *mean, float *invstd, double *squares);
+/// Batch norm's backward, each channel while it is in cache: sum_grad[c] = Σg' and
+/// sum_grad_deviation[c] = Σg'·(x − mean[c]) when sum_grad is given, and grad_input when given:
+/// dx = scale[c]·g' + slope·(x − mean[c]) + offset, with scale = γσ⁻¹ and, in training (the
+/// statistics depending on x), slope = −scale·invstd²·Σg'(x − mean)/count and offset =
+/// −scale·Σg'/count, else 0. The sums in those are batch_sum_grad and _deviation where given (every
+/// process's, in synchronised batch norm, with count their elements), else this batch's own.
+void myelin_batch_norm_backward(int64_t n, int64_t channels, int64_t s, const float *grad, const float *relu_output,
+                                const float *x, const float *mean, const float *scale, const float *invstd,
+                                int training, double count, const double *batch_sum_grad,
+                                const double *batch_sum_grad_deviation, double *sum_grad,
+                                double *sum_grad_deviation, float *grad_input);
+
+// The passes one at a time, for synchronised batch norm, whose sums cross processes between them.
+
+/// sums[c] = Σx over channel c, or Σ(x − mean[c])² when mean is given.
+void myelin_channel_sums(int64_t n, int64_t channels, int64_t s, const float *x, const float *mean, double *sums);
+/// sum_grad[c] = Σg' and sum_grad_deviation[c] = Σg'·(x − mean[c]) over channel c.
+void myelin_channel_gradient_sums(int64_t n, int64_t channels, int64_t s, const float *grad, const float *relu_output,
+                                  const float *x, const float *mean, double *sum_grad, double *sum_grad_deviation);
+/// out = a[c]·(x − mean[c]) + d[c], plus b[c]·g' when grad is given, then the activation: batch
+/// norm's output and its input gradient, each in one pass. out may not alias x or grad.
+void myelin_channel_affine(int64_t n, int64_t channels, int64_t s, const float *x, const float *mean, const float *a,
+                           const float *d, const float *grad, const float *relu_output, const float *b,
+                           myelin_activation activation, float *out);
+
 // MARK: - Layer normalisation
 
 /// Normalises each row of an rows×cols row-major matrix: y = (x − μ)·σ⁻¹·weight + bias with the row's

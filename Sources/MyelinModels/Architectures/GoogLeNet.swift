@@ -97,7 +97,7 @@ public final class BasicConvolution: Module {
         bn = BatchNorm2d(outputs, epsilon: 0.001)
     }
 
-    public override func forward(_ input: Tensor) -> Tensor { bn(conv(input)).relu() }
+    public override func forward(_ input: Tensor) -> Tensor { bn.forward(conv(input), activation: .relu) }
 }
 
 /// An Inception module: four branches side by side — a 1×1 convolution; a 1×1 reduction then a

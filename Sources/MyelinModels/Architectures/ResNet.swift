@@ -36,7 +36,7 @@ public final class ResNet18: Module {
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        let stem = maxpool(relu(bn1(conv1(input))))
+        let stem = maxpool(bn1.forward(conv1(input), activation: .relu))  // relu(bn1(…)) in one pass
         let features = layer4(layer3(layer2(layer1(stem))))
         return fc(avgpool(features).flattened(startAxis: 1))
     }
@@ -71,7 +71,7 @@ public final class ResidualBlock: Module {
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        let residual = bn2(conv2(relu(bn1(conv1(input)))))
+        let residual = bn2(conv2(bn1.forward(conv1(input), activation: .relu)))  // relu(bn1(…)) in one pass
         return relu(residual + (downsample?(input) ?? input))
     }
 }

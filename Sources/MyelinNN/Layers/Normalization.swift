@@ -6,7 +6,7 @@
 /// State-dict names are PyTorch's: `weight`, `bias`, `running_mean`, `running_var`,
 /// `num_batches_tracked` (an int64 scalar); without `affine` there is no weight and bias, without
 /// `trackRunningStatistics` no running statistics (nil, as PyTorch's None).
-public class BatchNorm: Module {
+public class BatchNorm: Module, ActivationFusing {
     /// γ, initially 1 (nil without `affine`).
     @Parameter public var weight: Tensor?
     /// β, initially 0 (nil without `affine`).
@@ -58,7 +58,11 @@ public class BatchNorm: Module {
     /// Stops unless `shape` is an input this layer accepts (the subclasses' rank check).
     func checkRank(_ shape: [Int]) {}
 
-    public override func forward(_ input: Tensor) -> Tensor {
+    public override func forward(_ input: Tensor) -> Tensor { forward(input, activation: .none) }
+
+    /// The normalisation followed by `activation`, in the same pass (`Sequential` fuses a ReLU that
+    /// follows this layer).
+    public func forward(_ input: Tensor, activation: FusedActivation) -> Tensor {
         checkRank(input.shape)
         precondition(
             input.shape[1] == features,
@@ -77,7 +81,8 @@ public class BatchNorm: Module {
         }
         return batchNorm(
             input, runningMean: runningMean, runningVariance: runningVariance, weight: weight, bias: bias,
-            training: useBatchStatistics, momentum: factor, epsilon: epsilon, sumAcrossProcesses: sumAcrossProcesses)
+            training: useBatchStatistics, momentum: factor, epsilon: epsilon, sumAcrossProcesses: sumAcrossProcesses,
+            activation: activation)
     }
 }
 
