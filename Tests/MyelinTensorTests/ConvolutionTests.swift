@@ -24,6 +24,9 @@ struct ConvCase: CustomTestStringConvertible, Sendable {
         ConvCase(kernel: 1, stride: 2),
         ConvCase(batch: 3, inChannels: 1, outChannels: 2, height: 5, width: 5, kernel: 5, padding: 2),
         ConvCase(batch: 1, height: 4, width: 9, kernel: [2, 4], stride: 3, padding: [1, 2], dilation: [1, 2]),
+        // 16 or more input channels, "same" padding: the input gradient is a convolution of dY.
+        ConvCase(inChannels: 16, outChannels: 8, height: 5, width: 4, padding: 1),
+        ConvCase(batch: 1, inChannels: 16, outChannels: 16, height: 6, width: 5, padding: 2, dilation: 2, bias: false),
     ]
 }
 
@@ -112,6 +115,22 @@ private func referenceConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ c: ConvCase
         #expect(pre.allSatisfy { Swift.abs($0) > 1e-3 })
         let kinkFree = GradientCheck(step: 1e-3, absolute: 2e-3, relative: 2e-2)
         kinkFree.check([x, w, b!]) { conv2d(x, weight: w, bias: b, padding: 1, activation: .relu) }
+    }
+
+    @Test(arguments: KernelPath.supported)
+    func fusedReLUGradientOfTheInputGradientAsAConvolution(path: KernelPath) {
+        // The fused ReLU's mask is applied to dY before dY is convolved: the same gradients as a
+        // separate ReLU.
+        KernelPath.withPath(path) {
+            let c = ConvCase(inChannels: 16, outChannels: 12, height: 6, width: 7, padding: 1)
+            let (x, w, b) = operands(c, seed: 4)
+            let seed = uniform([c.batch, c.outChannels, c.height, c.width], RandomGenerator(seed: 5))
+            conv2d(x, weight: w, bias: b, padding: 1, activation: .relu).backward(seed)
+            let fused = [x, w, b!].map { $0.grad!.scalars }
+            for t in [x, w, b!] { t.grad = nil }
+            conv2d(x, weight: w, bias: b, padding: 1).relu().backward(seed)
+            for (a, t) in zip(fused, [x, w, b!]) { expectClose(a, t.grad!.scalars, tolerance: 1e-6) }
+        }
     }
 
     @Test(arguments: KernelPath.supported)
