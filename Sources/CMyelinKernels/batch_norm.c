@@ -5,7 +5,7 @@
 // The passes are memory-bound: a layer's activations are megabytes, and each pass reads them from
 // memory again. So where the channels have runs (S > 1), training's forward and the backward take
 // each channel through all of its passes (statistics, then output) while it sits in the core's L2
-// (a channel of ResNet's [64, 16, 28, 28] layer is 200 KB), reading the tensor from memory once;
+// (a channel of ResNet-mini's [64, 16, 28, 28] activations is 200 KB), reading the tensor from memory once;
 // synchronised batch norm, whose statistics must cross processes between the passes, takes them one
 // at a time (myelin_channel_sums, _gradient_sums, _affine), as does an [N, C] matrix.
 //
@@ -31,44 +31,19 @@ typedef struct {
     const float *g, *relu_output; // the gradient and the fused ReLU's output masking it, or NULL
     const float *a, *b, *d;       // the element-wise pass's coefficients
     int relu;
-    double *first, *second; // per-channel sums
+    double *first, *second;       // per-channel sums
     float *out;
     // Whole channels (myelin_batch_norm_training and _backward):
-    const float *weight, *bias;           // γ and β, or NULL (1 and 0)
+    const float *weight, *bias;       // γ and β, or NULL (1 and 0)
     float epsilon;
-    float *mean_out, *invstd_out;         // training forward: the statistics it found
-    const float *invstd;                  // backward: σ⁻¹, with b = γσ⁻¹ per channel
-    int training;                         // backward: whether the statistics depend on x
-    const double *batch_g, *batch_gd;     // backward: Σg' and Σg'·(x − μ) of the whole batch, or NULL: this one's
-    double count;                         // elements per channel in the batch the statistics are of
+    float *mean_out, *invstd_out;     // training's forward: the statistics it found
+    const float *invstd;              // backward: σ⁻¹, with b = γσ⁻¹ per channel
+    int training;                     // backward: whether the statistics depend on x
+    const double *batch_g, *batch_gd; // backward: the whole batch's Σg' and Σg'·(x − μ), or NULL: this one's
+    double count;                     // elements per channel in the batch the statistics are of
 } channel_job;
 
 // MARK: - One run
-
-MYELIN_INLINE float run_sum(const float *restrict x, int64_t length) {
-    float lane[LANES] = {0};
-    int64_t j = 0;
-    for (; j + LANES <= length; j += LANES)
-        for (int l = 0; l < LANES; l++) lane[l] += x[j + l];
-    float total = 0;
-    for (int l = 0; l < LANES; l++) total += lane[l];
-    for (; j < length; j++) total += x[j];
-    return total;
-}
-
-MYELIN_INLINE float run_squared_deviations(const float *restrict x, int64_t length, float mean) {
-    float lane[LANES] = {0};
-    int64_t j = 0;
-    for (; j + LANES <= length; j += LANES)
-        for (int l = 0; l < LANES; l++) {
-            const float e = x[j + l] - mean;
-            lane[l] += e * e;
-        }
-    float total = 0;
-    for (int l = 0; l < LANES; l++) total += lane[l];
-    for (; j < length; j++) total += (x[j] - mean) * (x[j] - mean);
-    return total;
-}
 
 /// g masked by a fused ReLU's output m (NULL: no mask).
 MYELIN_INLINE float masked(const float *restrict g, const float *restrict m, int64_t j) {
@@ -135,7 +110,8 @@ MYELIN_INLINE double channel_sum(const channel_job *job, int64_t c, const float 
         const float *run = job->x + (i * C + c) * s;
         for (int64_t j = 0; j < s; j += CHUNK) {
             const int64_t length = s - j < CHUNK ? s - j : CHUNK;
-            total += mean ? run_squared_deviations(run + j, length, *mean) : run_sum(run + j, length);
+            total += mean ? myelin_row_squared_deviations(run + j, length, *mean)
+                          : myelin_row_sum(run + j, length);
         }
     }
     return total;
@@ -370,12 +346,14 @@ void myelin_batch_norm_backward(int64_t n, int64_t channels, int64_t s, const fl
         sum_grad = own;
         sum_grad_deviation = own + channels;
     }
-    if (wants_sums) myelin_channel_gradient_sums(n, channels, s, grad, relu_output, x, mean, sum_grad, sum_grad_deviation);
+    if (wants_sums)
+        myelin_channel_gradient_sums(n, channels, s, grad, relu_output, x, mean, sum_grad, sum_grad_deviation);
     if (grad_input) {
         const double *g_sums = batch_sum_grad ? batch_sum_grad : sum_grad;
         const double *gd_sums = batch_sum_grad ? batch_sum_grad_deviation : sum_grad_deviation;
         for (int64_t c = 0; c < channels; c++)
-            input_gradient_coefficients(&job, c, g_sums ? g_sums[c] : 0, gd_sums ? gd_sums[c] : 0, slope + c, offset + c);
+            input_gradient_coefficients(&job, c, g_sums ? g_sums[c] : 0, gd_sums ? gd_sums[c] : 0, slope + c,
+                                        offset + c);
         myelin_channel_affine(n, channels, s, x, mean, slope, offset, grad, relu_output, scale, MYELIN_ACTIVATION_NONE,
                               grad_input);
     }

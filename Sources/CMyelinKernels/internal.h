@@ -118,6 +118,22 @@ MYELIN_INLINE float myelin_row_sum(const float *restrict x, int64_t n) {
     return sum;
 }
 
+/// Σ (x[j] − mean)² in the same 16 partial sums: the variance as a second pass over the centred
+/// values, so that a large mean cannot cancel it away.
+MYELIN_INLINE float myelin_row_squared_deviations(const float *restrict x, int64_t n, float mean) {
+    float lane[16] = {0};
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16)
+        for (int l = 0; l < 16; l++) {
+            const float d = x[j + l] - mean;
+            lane[l] += d * d;
+        }
+    float sum = 0;
+    for (int l = 0; l < 16; l++) sum += lane[l];
+    for (; j < n; j++) sum += (x[j] - mean) * (x[j] - mean);
+    return sum;
+}
+
 // MARK: - Vector kernels
 
 /// One path's vector kernels (simd_kernels.h). Arrays and rows are contiguous; y may equal x.

@@ -20,21 +20,6 @@ enum { CHUNK_ROWS = 32, MAX_CHUNKS = 256 };
 // Floats summed in 16 lanes, as myelin_row_sum does.
 enum { LANES = 16 };
 
-// Σ(x − μ)², a second pass over the centred values so a large mean cannot cancel the variance away.
-MYELIN_INLINE float row_squared_deviations(const float *restrict x, int64_t n, float mean) {
-    float lane[LANES] = {0};
-    int64_t j = 0;
-    for (; j + LANES <= n; j += LANES)
-        for (int l = 0; l < LANES; l++) {
-            const float d = x[j + l] - mean;
-            lane[l] += d * d;
-        }
-    float s = 0;
-    for (int l = 0; l < LANES; l++) s += lane[l];
-    for (; j < n; j++) s += (x[j] - mean) * (x[j] - mean);
-    return s;
-}
-
 typedef struct layer_norm_job {
     int64_t rows, cols, chunk_rows;
     float epsilon;
@@ -51,7 +36,7 @@ MYELIN_INLINE void forward_rows(const layer_norm_job *job, int64_t r0, int64_t r
         const float *restrict x = job->x + r * n;
         float *restrict y = job->y + r * n;
         const float mu = myelin_row_sum(x, n) / (float)n;
-        const float rs = 1.0f / sqrtf(row_squared_deviations(x, n, mu) / (float)n + job->epsilon);
+        const float rs = 1.0f / sqrtf(myelin_row_squared_deviations(x, n, mu) / (float)n + job->epsilon);
         job->mean[r] = mu;
         job->rstd[r] = rs;
         if (w && b) for (int64_t j = 0; j < n; j++) y[j] = (x[j] - mu) * rs * w[j] + b[j];
