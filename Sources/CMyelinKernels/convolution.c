@@ -324,7 +324,7 @@ static operand gathered(const geometry *g, const float *t, const float *mask, bl
             float *restrict dst = buffer + c * width + j * per_image;
             if (mask) {
                 const float *restrict m = mask + at;
-                for (int64_t p = 0; p < per_image; p++) dst[p] = m[p] > 0 ? src[p] : 0;
+                myelin_relu_mask(dst, src, m, per_image);
             } else {
                 for (int64_t p = 0; p < per_image; p++) dst[p] = src[p];
             }
@@ -539,7 +539,7 @@ typedef struct {
 
 static void mask_elements(void *context, int64_t begin, int64_t end) {
     const masking_job *job = context;
-    for (int64_t e = begin; e < end; e++) job->masked[e] = job->relu_output[e] > 0 ? job->grad_output[e] : 0;
+    myelin_relu_mask(job->masked + begin, job->grad_output + begin, job->relu_output + begin, end - begin);
 }
 
 /// grad_input (overwritten) as the forward convolution t of grad_output, masked by relu_output

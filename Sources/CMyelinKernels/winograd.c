@@ -175,7 +175,7 @@ MYELIN_INLINE void lay_row(const float *restrict row, const float *restrict mask
     if (!row) {
         for (int64_t k = lo; k < hi; k++) line[k] = 0;
     } else if (mask) {
-        for (int64_t k = lo; k < hi; k++) line[k] = mask[k - pad] > 0 ? row[k - pad] : 0;
+        myelin_relu_mask(line + lo, row + lo - pad, mask + lo - pad, hi - lo);
     } else {
         for (int64_t k = lo; k < hi; k++) line[k] = row[k - pad];
     }
