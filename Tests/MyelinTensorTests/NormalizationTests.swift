@@ -217,6 +217,27 @@ private func composedBatchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, epsilo
 /// double, so the statistics and the gradients are those of the slice alone, but the running
 /// variance's unbiased estimate counts both slices (2m − 1).
 @Suite struct SynchronisedBatchNorm {
+    /// Synchronised batch norm takes its passes one at a time, the unsynchronised one a channel at a
+    /// time in one kernel: with one process (the sums returned as they are) both give the same bits.
+    @Test(arguments: [[4, 3, 5, 6], [6, 5]], [FusedActivation.none, .relu])
+    func oneProcessSynchronisedMatchesTheFusedKernels(shape: [Int], activation: FusedActivation) {
+        let g = RandomGenerator(seed: 43), c = shape[1]
+        let x = uniform(shape, g, -2, 3), weight = uniform([c], g), bias = uniform([c], g), seed = uniform(shape, g)
+        let synchronisations: [(([Double]) -> [Double])?] = [nil, { $0 }]
+        var results: [[Float]] = []
+        for synchronise in synchronisations {
+            let leaves: [Tensor] = [x, weight, bias].map { leaf($0.contiguousCopy()) }
+            let mean = Tensor.zeros([c]), variance = Tensor.ones([c])
+            let y = batchNorm(
+                leaves[0], runningMean: mean, runningVariance: variance, weight: leaves[1], bias: leaves[2],
+                training: true, sumAcrossProcesses: synchronise, activation: activation)
+            y.backward(seed)
+            let gradients: [Float] = leaves.flatMap { $0.grad!.scalars }
+            results.append(y.scalars + gradients + mean.scalars + variance.scalars)
+        }
+        #expect(results[0] == results[1], "\(shape) \(activation)")
+    }
+
     @Test func aTwinHoldingTheSameSliceChangesOnlyTheUnbiasedCount() {
         let values: [[Float]] = [[1, 0], [2, 0], [3, 2], [4, 2]]
         let twin: ([Double]) -> [Double] = { $0.map { 2 * $0 } }
