@@ -208,14 +208,23 @@ MYELIN_INLINE void affine_slice(const channel_job *job, int64_t r0, int64_t r1) 
     }
 }
 
+/// σ⁻¹ = 1/√(Σ(x − μ)²/m + ε) and γσ⁻¹ of channel c: training's forward, fused or pass by pass.
+MYELIN_INLINE float inverse_deviation(const channel_job *job, double squares) {
+    return 1.0f / sqrtf((float)(squares / job->count) + job->epsilon);
+}
+
+MYELIN_INLINE float output_scale(const channel_job *job, int64_t c, float invstd) {
+    return (job->weight ? job->weight[c] : 1.0f) * invstd;
+}
+
 /// Channels [c0, c1) of training's forward (S > 1): mean, Σ(x − μ)², then the output, each channel
 /// while it is in cache.
 MYELIN_INLINE void training_slice(const channel_job *job, int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; c++) {
         const float mean = (float)(channel_sum(job, c, NULL) / job->count);
         const double squares = channel_sum(job, c, &mean);
-        const float invstd = 1.0f / sqrtf((float)(squares / job->count) + job->epsilon);
-        const float scale = (job->weight ? job->weight[c] : 1.0f) * invstd;
+        const float invstd = inverse_deviation(job, squares);
+        const float scale = output_scale(job, c, invstd);
         channel_affine(job, c, mean, scale, 0.0f, job->bias ? job->bias[c] : 0.0f);
         job->mean_out[c] = mean;
         job->invstd_out[c] = invstd;
@@ -317,8 +326,8 @@ void myelin_batch_norm_training(int64_t n, int64_t channels, int64_t s, const fl
     myelin_channel_sums(n, channels, s, x, mean, squares);
     float *scale = channel_floats(channels, 2), *shift = scale + channels;
     for (int64_t c = 0; c < channels; c++) {
-        invstd[c] = 1.0f / sqrtf((float)(squares[c] / job.count) + epsilon);
-        scale[c] = (weight ? weight[c] : 1.0f) * invstd[c];
+        invstd[c] = inverse_deviation(&job, squares[c]);
+        scale[c] = output_scale(&job, c, invstd[c]);
         shift[c] = bias ? bias[c] : 0.0f;
     }
     myelin_channel_affine(n, channels, s, x, mean, scale, shift, NULL, NULL, NULL, activation, out);

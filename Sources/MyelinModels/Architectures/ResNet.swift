@@ -10,6 +10,7 @@ import MyelinTensor
 public final class ResNet18: Module {
     public let conv1: Conv2d
     public let bn1 = BatchNorm2d(64)
+    /// torchvision's `relu` child, kept for its layout: the forward fuses it into the batch norm before it.
     public let relu = ReLU()
     public let maxpool = MaxPool2d(3, stride: 2, padding: 1)
     public let layer1: Sequential
