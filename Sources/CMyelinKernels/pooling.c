@@ -102,6 +102,37 @@ MYELIN_INLINE void interior_max(const float *x, int64_t W, int64_t r0, int64_t r
     }
 }
 
+/// Output j of a row of 2×2 windows of stride 2 whose rows start at top and bottom (origin: top's
+/// index in the plane): window_max's rule, NaN included, as one select per tap.
+MYELIN_INLINE void max_2x2(const float *top, const float *bottom, int32_t origin, int32_t w, int64_t j,
+                           float *restrict y, int32_t *restrict at) {
+    const float taps[4] = {top[2 * j], top[2 * j + 1], bottom[2 * j], bottom[2 * j + 1]};
+    const int32_t offsets[4] = {0, 1, w, w + 1};
+    float best = taps[0];
+    int32_t where = 0;
+    for (int t = 1; t < 4; t++) {
+        // Larger, or the first NaN: once best is NaN nothing replaces it.
+        const int take = taps[t] > best || (taps[t] != taps[t] && best == best);
+        best = take ? taps[t] : best;
+        where = take ? offsets[t] : where;
+    }
+    y[j] = best;
+    at[j] = origin + 2 * (int32_t)j + where;
+}
+
+/// Outputs [lo, hi) of one output row of 2×2 windows of stride 2 (the pooling after most
+/// convolutions), both window rows inside the image, four at a time: the compiler makes each step
+/// one vector operation per tap on every path. Four, not the path's full width: rows are short, and
+/// what is left over runs as scalar code with branches (12 outputs, MNIST's ConvNet, leave none).
+/// The general scan above ran those rows 3–5× slower (and rows of 7, 14, 56 or 112 outputs 1.6–4×).
+MYELIN_INLINE void interior_max_2x2(const float *x, int64_t W, int64_t r0, int64_t first, int64_t lo, int64_t hi,
+                                    float *restrict y, int32_t *restrict at) {
+    const float *restrict top = x + r0 * W + first, *restrict bottom = top + W;
+    const int32_t origin = (int32_t)(r0 * W + first), w = (int32_t)W;
+    _Pragma("clang loop vectorize_width(4) interleave_count(1)")
+    for (int64_t j = lo; j < hi; j++) max_2x2(top, bottom, origin, w, j, y, at);
+}
+
 MYELIN_INLINE void max_pool_plane_range(const forward_job *job, int64_t begin, int64_t end) {
     const myelin_pool2d_shape *s = job->s;
     const int64_t H = s->in_height, W = s->in_width, OH = s->out_height, OW = s->out_width;
@@ -110,6 +141,7 @@ MYELIN_INLINE void max_pool_plane_range(const forward_job *job, int64_t begin, i
     int64_t lo = (s->padding_width + sw - 1) / sw, hi = W - kw + s->padding_width >= 0 ? (W - kw + s->padding_width) / sw + 1 : 0;
     if (hi > OW) hi = OW;
     if (lo > hi) hi = lo;
+    const int two_by_two = s->kernel_height == 2 && kw == 2 && s->stride_height == 2 && sw == 2;
     for (int64_t plane = begin; plane < end; plane++) {
         const float *x = job->input + plane * H * W;
         float *y = job->output + plane * OH * OW;
@@ -120,7 +152,8 @@ MYELIN_INLINE void max_pool_plane_range(const forward_job *job, int64_t begin, i
             if (r1 > H) r1 = H;
             for (int64_t ow = 0; ow < OW; ow++) {
                 if (ow == lo && hi > lo) {
-                    interior_max(x, W, r0, r1, first, sw, kw, lo, hi, y + oh * OW, at + oh * OW);
+                    if (two_by_two && r1 - r0 == 2) interior_max_2x2(x, W, r0, first, lo, hi, y + oh * OW, at + oh * OW);
+                    else interior_max(x, W, r0, r1, first, sw, kw, lo, hi, y + oh * OW, at + oh * OW);
                     ow = hi - 1;
                     continue;
                 }
