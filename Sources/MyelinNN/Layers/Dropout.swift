@@ -15,7 +15,7 @@ public final class Dropout: Module {
     public override func forward(_ input: Tensor) -> Tensor {
         guard isTraining, probability > 0 else { return input }
         let keep = 1 - probability
-        let mask = Tensor.bernoulli(input.shape, probability: keep, generator: generator ?? .global) * (1 / keep)
+        let mask = Tensor.bernoulli(input.shape, probability: keep, value: 1 / keep, generator: generator ?? .global)
         return input * mask
     }
 }
@@ -41,7 +41,7 @@ public final class Dropout2d: Module {
             "Dropout2d: expected a 4-D input [N, C, H, W] (or 3-D [N, C, L]), got shape \(input.shape)")
         let keep = 1 - probability
         let maskShape = Array(input.shape.prefix(2)) + Array(repeating: 1, count: input.rank - 2)
-        let mask = Tensor.bernoulli(maskShape, probability: keep, generator: generator ?? .global) * (1 / keep)
+        let mask = Tensor.bernoulli(maskShape, probability: keep, value: 1 / keep, generator: generator ?? .global)
         return input * mask
     }
 }

@@ -50,24 +50,42 @@ public final class RandomGenerator: RandomNumberGenerator {
     }
 
     @inline(__always)
-    public func next() -> UInt64 {
+    public func next() -> UInt64 { Self.advance(&state) }
+
+    /// One xoshiro256** step of `s`, returning its output.
+    @inline(__always)
+    private static func advance(_ s: inout (UInt64, UInt64, UInt64, UInt64)) -> UInt64 {
         @inline(__always) func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
-        let result = rotl(state.1 &* 5, 7) &* 9
-        let t = state.1 << 17
-        state.2 ^= state.0
-        state.3 ^= state.1
-        state.1 ^= state.2
-        state.0 ^= state.3
-        state.2 ^= t
-        state.3 = rotl(state.3, 45)
+        let result = rotl(s.1 &* 5, 7) &* 9
+        let t = s.1 << 17
+        s.2 ^= s.0
+        s.3 ^= s.1
+        s.1 ^= s.2
+        s.0 ^= s.3
+        s.2 ^= t
+        s.3 = rotl(s.3, 45)
         return result
+    }
+
+    /// Sets each element of `buffer`, in order, to `value` of the next draw: the same stream as
+    /// calling `next()` once per element, with the state kept in registers across the loop rather
+    /// than stored back to the object after every draw (dropout draws a mask element per activation).
+    @inline(__always)
+    public func fill(_ buffer: UnsafeMutableBufferPointer<Float>, _ value: (UInt64) -> Float) {
+        var s = state
+        for i in buffer.indices { buffer[i] = value(Self.advance(&s)) }
+        state = s
     }
 
     public func nextUInt64() -> UInt64 { next() }
 
     /// Uniform in [0, 1), with 24 random bits (every float32 step in [0.5, 1) is reachable).
     @inline(__always)
-    public func uniform() -> Float { Float(next() >> 40) * 0x1p-24 }
+    public func uniform() -> Float { Self.unit(next()) }
+
+    /// A draw's top 24 bits as a float in [0, 1).
+    @inline(__always)
+    public static func unit(_ draw: UInt64) -> Float { Float(draw >> 40) * 0x1p-24 }
 
     /// Uniform in [low, high).
     public func uniform(_ low: Float, _ high: Float) -> Float { low + (high - low) * uniform() }

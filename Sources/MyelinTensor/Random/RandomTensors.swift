@@ -1,16 +1,12 @@
 extension Tensor {
-    private static func filled(_ shape: [Int], _ value: () -> Float) -> Tensor {
-        Tensor(uninitializedShape: shape) { buf in
-            for i in buf.indices { buf[i] = value() }
-        }
-    }
-
     /// Uniform in [low, high).
     public static func uniform(
         _ shape: [Int], low: Float = 0, high: Float = 1,
         generator: RandomGenerator = .global
     ) -> Tensor {
-        filled(shape) { generator.uniform(low, high) }
+        Tensor(uninitializedShape: shape) { buf in
+            generator.fill(buf) { low + (high - low) * RandomGenerator.unit($0) }
+        }
     }
 
     /// Uniform in [0, 1) (PyTorch's `rand`).
@@ -23,16 +19,21 @@ extension Tensor {
         _ shape: [Int], mean: Float = 0, std: Float = 1,
         generator: RandomGenerator = .global
     ) -> Tensor {
-        filled(shape) { mean + std * generator.normal() }
+        Tensor(uninitializedShape: shape) { buf in
+            for i in buf.indices { buf[i] = mean + std * generator.normal() }
+        }
     }
 
-    /// 1 with probability `p`, else 0 (float32).
+    /// `value` (1 unless given) with probability `p`, else 0 (float32). Dropout's mask is
+    /// `bernoulli(shape, probability: keep, value: 1 / keep)`.
     public static func bernoulli(
-        _ shape: [Int], probability p: Float,
+        _ shape: [Int], probability p: Float, value: Float = 1,
         generator: RandomGenerator = .global
     ) -> Tensor {
         precondition(p >= 0 && p <= 1, "bernoulli: probability \(p) is outside [0, 1]")
-        return filled(shape) { generator.uniform() < p ? 1 : 0 }
+        return Tensor(uninitializedShape: shape) { buf in
+            generator.fill(buf) { RandomGenerator.unit($0) < p ? value : 0 }
+        }
     }
 
     /// A random permutation of 0..<n as int64 (PyTorch's `randperm`).
