@@ -59,6 +59,21 @@ import Testing
         #expect(Tensor.bernoulli([100], probability: 1, generator: RandomGenerator(seed: 7)).scalars.allSatisfy { $0 == 1 })
     }
 
+    @Test func fillDrawsTheSameStreamAsNext() {
+        // Known xoshiro256** outputs pin the stream itself: checkpoints resume from it.
+        #expect(RandomGenerator(seed: 0).next() == 0x99EC_5F36_CB75_F2B4)
+        let a = RandomGenerator(seed: 12), b = RandomGenerator(seed: 12)
+        var filled = [Float](repeating: -1, count: 37)
+        filled.withUnsafeMutableBufferPointer { buf in a.fill(buf) { Float($0 >> 40) } }
+        #expect(filled == (0..<37).map { _ in Float(b.next() >> 40) })
+        #expect(a.next() == b.next())  // the state moved on by exactly 37 draws
+        // Bernoulli's kept value, as dropout uses it: 1/keep where kept, else 0, the same draws.
+        let mask = Tensor.bernoulli([1000], probability: 0.75, value: 4 / 3, generator: RandomGenerator(seed: 13))
+        let ones = Tensor.bernoulli([1000], probability: 0.75, generator: RandomGenerator(seed: 13))
+        #expect(mask.scalars == ones.scalars.map { $0 * (4 / 3) })
+        #expect(Set(mask.scalars) == [0, Float(4) / 3])
+    }
+
     @Test func randpermIsAPermutation() {
         let p = Tensor.randperm(1000, generator: RandomGenerator(seed: 8))
         #expect(p.dtype == .int64 && p.shape == [1000])
