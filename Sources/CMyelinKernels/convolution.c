@@ -29,6 +29,7 @@ enum {
     SCRATCH_TILE = 5,
     SCRATCH_FLIPPED = 15, // the input gradient's kernel: the weight flipped, its channel axes swapped
     SCRATCH_MASKED = 16,  // the output gradient masked by a fused ReLU's output, when it is a convolution's input
+    SCRATCH_WEIGHT_BIAS = 17, // the forward's weight with the bias as one more column (see forward_job)
     // A block is at least this many GEMM columns wide where the batch has them: narrower blocks
     // (ResNet-18's 14×14 layers cut into 7-row blocks ran at 125 GFLOP/s instead of 165) pack the
     // weight and start the GEMM for too little work.
@@ -357,7 +358,15 @@ typedef struct {
     const float *input, *weight, *bias;
     float *output;
     myelin_activation activation;
+    // The GEMM's bias runs along C's columns, a convolution's along its rows (channels). Where a block
+    // has a column matrix of its own, the bias is one more tap: a column of the weight (weight_bias,
+    // Cout × (K + 1)) against a row of ones, so that the GEMM writes the output once. Else the bias
+    // is laid down in the output first and the GEMM adds to it.
+    const float *weight_bias;
 } forward_job;
+
+/// Whether block k's columns are its own (a copy in the thread's buffer), not the input itself.
+static int copied_columns(const geometry *g, block k) { return !(g->direct && k.images == 1); }
 
 static void forward_block(const forward_job *job, block k, float *buffer, float *tile) {
     const geometry *g = &job->g;
@@ -368,16 +377,21 @@ static void forward_block(const forward_job *job, block k, float *buffer, float 
         // One image's output is written in place; several are multiplied into a tile, then copied out.
         float *y = k.images == 1 ? job->output + block_offset(g, k, 0, group * out_per_group) : tile;
         const int64_t ldy = k.images == 1 ? P : width;
-        // The GEMM's bias runs along columns; ours runs along rows, so it is laid down first.
-        if (job->bias) {
+        const int fold = job->weight_bias && copied_columns(g, k);
+        if (fold) {
+            float *ones = buffer + g->taps * width;
+            for (int64_t p = 0; p < width; p++) ones[p] = 1;
+        } else if (job->bias) {
             for (int64_t c = 0; c < out_per_group; c++) {
                 const float b = job->bias[group * out_per_group + c];
                 float *row = y + c * ldy;
                 for (int64_t p = 0; p < width; p++) row[p] = b;
             }
         }
-        myelin_sgemm(out_per_group, width, g->taps, 1.0f, job->weight + group * out_per_group * g->taps, g->taps, 1,
-                     col.data, col.ld, 1, job->bias ? 1.0f : 0.0f, y, ldy, NULL, job->activation);
+        const int64_t taps = fold ? g->taps + 1 : g->taps;
+        const float *w = (fold ? job->weight_bias : job->weight) + group * out_per_group * taps;
+        myelin_sgemm(out_per_group, width, taps, 1.0f, w, taps, 1, col.data, col.ld, 1,
+                     job->bias && !fold ? 1.0f : 0.0f, y, ldy, NULL, job->activation);
         if (k.images == 1) continue;
         for (int64_t j = 0; j < k.images; j++)
             for (int64_t c = 0; c < out_per_group; c++) {
@@ -392,8 +406,10 @@ static void forward_units(void *context, int64_t begin, int64_t end) {
     const forward_job *job = context;
     const geometry *g = &job->g;
     const int64_t widest = widest_block(g);
-    float *buffer =
-        g->direct && g->images_per_block == 1 ? NULL : myelin_scratch(SCRATCH_COLUMNS, (size_t)(g->taps * widest));
+    // One more row than the taps, for the bias's row of ones.
+    float *buffer = g->direct && g->images_per_block == 1
+                        ? NULL
+                        : myelin_scratch(SCRATCH_COLUMNS, (size_t)((g->taps + 1) * widest));
     float *tile = g->images_per_block > 1
                       ? myelin_scratch(SCRATCH_TILE, (size_t)(g->s->out_channels / g->s->groups * widest))
                       : NULL;
@@ -407,7 +423,18 @@ void myelin_conv2d_forward(const myelin_conv2d_shape *shape, const float *input,
         myelin_winograd_forward(shape, input, weight, bias, output, activation);
         return;
     }
-    forward_job job = {make_geometry(shape), input, weight, bias, output, activation};
+    forward_job job = {make_geometry(shape), input, weight, bias, output, activation, NULL};
+    const geometry *g = &job.g;
+    if (bias && !(g->direct && g->images_per_block == 1)) {
+        float *weight_bias = myelin_scratch(SCRATCH_WEIGHT_BIAS, (size_t)(shape->out_channels * (g->taps + 1)));
+        for (int64_t o = 0; o < shape->out_channels; o++) {
+            const float *restrict from = weight + o * g->taps;
+            float *restrict to = weight_bias + o * (g->taps + 1);
+            for (int64_t t = 0; t < g->taps; t++) to[t] = from[t];
+            to[g->taps] = bias[o];
+        }
+        job.weight_bias = weight_bias;
+    }
     // Units, not blocks, are shared out: an image's row blocks share the cache lines at their edges.
     split_over_pool(job.g.units, forward_units, &job);
 }
@@ -429,7 +456,7 @@ typedef struct {
 /// rather than dY · colᵀ. Either way the GEMM reads one operand in place and packs the other, transposed:
 /// the column matrix (K rows) or dY (Cout/groups rows). The smaller is packed. MNIST's ConvNet's
 /// second layer (K = 288, 64 output channels): its two convolutions, forward and backward, 24.5 →
-/// 23.9 ms a batch on AVX2; a 1×1 downsampling (K = 16, 32 channels) transposed lost 12 %.
+/// 23.9 ms a batch on AVX2.
 static int weight_gradient_transposed(const geometry *g) { return g->taps > g->s->out_channels / g->s->groups; }
 
 /// Adds block k's share to the chunk's weight and bias gradients (dw, db: overwritten when first)

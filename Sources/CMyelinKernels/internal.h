@@ -224,7 +224,8 @@ void myelin_spin_pause(unsigned spins);
 /// output tile or output gradient; slot 6: a recurrence's transposed W_hh, owned by the caller; slot 7: this
 /// thread's recurrence carries; slot 8: this thread's attention scores; slot 9: a layer norm's
 /// per-chunk column sums, owned by the caller; slots 10–14: Winograd convolution, see winograd.c; slots
-/// 15 and 16: a convolution's flipped weight and masked output gradient, owned by the caller).
+/// 15–17: a convolution's flipped weight, masked output gradient and weight with its bias, owned by
+/// the caller).
 /// Never freed while the thread lives.
 float *myelin_scratch(int slot, size_t floats);
 

@@ -270,7 +270,7 @@ void myelin_parallel_for(int64_t count, int64_t grain, myelin_task task, void *c
 
 // MARK: - Scratch buffers
 
-enum { SCRATCH_SLOTS = 17 };
+enum { SCRATCH_SLOTS = 18 };
 typedef struct {
     float *data[SCRATCH_SLOTS];
     size_t capacity[SCRATCH_SLOTS];
