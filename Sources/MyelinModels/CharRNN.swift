@@ -64,7 +64,8 @@ public final class CharRNN: Module {
     /// Logits for the next character at every position, and the state after the last one.
     public func forward(_ ids: Tensor, state: RecurrentState?) -> (logits: Tensor, state: RecurrentState) {
         precondition(ids.rank == 2, "CharRNN: ids must be [batch, steps], got shape \(ids.shape)")
-        let (hidden, next) = recurrent(emb(ids), state: state)
+        // The embedding's rows go into the first layer's input products once each, not once per token.
+        let (hidden, next) = recurrent.forward(tokens: ids, embedding: emb.weight, state: state)
         return (head(hidden), next)
     }
 

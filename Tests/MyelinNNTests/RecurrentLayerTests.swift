@@ -111,6 +111,35 @@ private struct TorchCase: Decodable {
         #expect(close(one.scalars, reference.narrowed(axis: 1, start: 1, length: 1).scalars))
     }
 
+    @Test func tokensThroughTheLayerMatchTheirEmbeddings() {
+        // Batch first, stacked and bidirectional; 7 rows against 12 tokens take the table, and
+        // against 3 tokens (one sequence, unbatched) the gathered embeddings.
+        let g = RandomGenerator(seed: 9)
+        let lstm = LSTM(inputSize: 3, hiddenSize: 4, layers: 2, batchFirst: true, bidirectional: true, generator: g)
+        let table = leaf(uniform([7, 3], g, -1, 1))
+        for tokens in [Tensor(shape: [2, 6], integers: [0, 3, 3, 6, 1, 0, 2, 2, 5, 4, 6, 1]), Tensor(shape: [3], integers: [4, 0, 4])] {
+            let state = RecurrentState(
+                hidden: uniform(tokens.rank == 2 ? [4, 2, 4] : [4, 4], g, -1, 1),
+                cell: uniform(tokens.rank == 2 ? [4, 2, 4] : [4, 4], g, -1, 1))
+            func run(_ byTokens: Bool) -> [[Float]] {
+                lstm.zeroGrad()
+                table.grad = nil
+                let (output, final) =
+                    byTokens
+                    ? lstm.forward(tokens: tokens, embedding: table, state: state)
+                    : lstm.forward(embedding(tokens, weight: table), state: state)
+                (output.sum() + final.hidden.sum() * 0.5 + final.cell!.sum() * 0.25).backward()
+                return [output.scalars, final.hidden.scalars, final.cell!.scalars, table.grad!.scalars]
+                    + lstm.parameters.map { $0.grad!.scalars }
+            }
+            let (direct, gathered) = (run(true), run(false))
+            #expect(
+                lstm.forward(tokens: tokens, embedding: table, state: state).output.shape
+                    == (tokens.rank == 2 ? [2, 6, 8] : [3, 8]))
+            for (a, b) in zip(direct, gathered) { #expect(close(a, b, 1e-5)) }
+        }
+    }
+
     @Test func carryingTheStateSplitsASequenceExactly() {
         // Truncated BPTT relies on this: two windows with the state carried equal one long run.
         let g = RandomGenerator(seed: 5)

@@ -124,6 +124,58 @@ private func flattenedResults(_ r: (output: Tensor, hidden: Tensor, cell: Tensor
         }
     }
 
+    /// A batch of tokens, repeats included, over a vocabulary of 5 rows of 3 features.
+    private static func tokenBatch(_ g: RandomGenerator, steps: Int = 6, batch: Int = 2) -> (tokens: Tensor, embedding: Tensor) {
+        (
+            Tensor(shape: [steps, batch], integers: (0..<steps * batch).map { _ in g.integer(below: 5) }),
+            uniform([5, 3], g, -1, 1)
+        )
+    }
+
+    @Test(arguments: cells, [false, true])
+    func tokensGiveWhatTheirEmbeddingsGive(cell: RecurrentCell, reverse: Bool) {
+        onEveryKernelPath { _ in
+            let g = RandomGenerator(seed: 21)
+            let l = Layer(cell: cell, steps: 6, batch: 2, seed: 12)
+            let (tokens, table) = Self.tokenBatch(g)
+            let upstream = uniform([6 * 2 * 4 + 2 * 4 + (cell.hasCellState ? 2 * 4 : 0)], g, -1, 1)
+            // Outputs, then the gradients of [embedding, W_ih, W_hh, b_ih, b_hh, h0, (c0)], both ways.
+            func run(_ byTokens: Bool) -> [[Float]] {
+                let weights = ([table] + Array(l.inputs(cell).dropFirst())).map { leaf($0.contiguousCopy()) }
+                let c0 = cell.hasCellState ? weights[6] : nil
+                let r =
+                    byTokens
+                    ? recurrence(
+                        tokens: tokens, embedding: weights[0], cell: cell, weightIH: weights[1], weightHH: weights[2],
+                        biasIH: weights[3], biasHH: weights[4], initialHidden: weights[5], initialCell: c0, reverse: reverse)
+                    : recurrence(
+                        embedding(tokens, weight: weights[0]), cell: cell, weightIH: weights[1], weightHH: weights[2],
+                        biasIH: weights[3], biasHH: weights[4], initialHidden: weights[5], initialCell: c0, reverse: reverse)
+                let results = flattenedResults(r)
+                (results * upstream).sum().backward()
+                return [results.scalars] + weights.map { $0.grad!.scalars }
+            }
+            let (direct, gathered) = (run(true), run(false))
+            for (k, name) in ["results", "embedding", "weightIH", "weightHH", "biasIH", "biasHH", "h0", "c0"].prefix(direct.count)
+                .enumerated()
+            {
+                expectClose(direct[k], gathered[k], tolerance: 1e-5, "\(name)")
+            }
+        }
+    }
+
+    @Test(arguments: [RecurrentCell.rnnTanh, .lstm, .gru])
+    func tokenGradientsMatchFiniteDifferences(cell: RecurrentCell) {
+        let (tokens, table) = Self.tokenBatch(RandomGenerator(seed: 22), steps: 4)
+        let l = Layer(cell: cell, steps: 4, batch: 2, seed: 13)
+        checkGradients([table] + Array(l.inputs(cell).dropFirst()), "\(cell)") { t in
+            flattenedResults(
+                recurrence(
+                    tokens: tokens, embedding: t[0], cell: cell, weightIH: t[1], weightHH: t[2], biasIH: t[3], biasHH: t[4],
+                    initialHidden: t[5], initialCell: cell.hasCellState ? t[6] : nil))
+        }
+    }
+
     @Test func singleStepIsACell() {
         let l = Layer(cell: .lstm, steps: 1, seed: 2)
         checkGradients(l.inputs(.lstm)) { t in

@@ -96,22 +96,62 @@ open class RecurrentLayer: Module {
 
     /// The output of every step and the state after the last, from `state` (nil: zeros).
     public func forward(_ input: Tensor, state: RecurrentState?) -> (output: Tensor, state: RecurrentState) {
-        let name = "\(type(of: self))"
         precondition(
             (input.rank == 3 || input.rank == 2) && input.shape.last == inputSize,
-            "\(name): input shape \(input.shape) is not [steps, batch, \(inputSize)] (batch first: [batch, steps, \(inputSize)]; unbatched: [steps, \(inputSize)])"
+            "\(type(of: self)): input shape \(input.shape) is not [steps, batch, \(inputSize)] (batch first: [batch, steps, \(inputSize)]; unbatched: [steps, \(inputSize)])"
         )
         let unbatched = input.rank == 2
-        var x = unbatched ? input.unsqueezed(axis: 1) : batchFirst ? input.transposed(0, 1) : input
-        let batch = x.shape[1], slots = layerCount * directionCount
+        return run(
+            .features(unbatched ? input.unsqueezed(axis: 1) : batchFirst ? input.transposed(0, 1) : input),
+            given: input.shape, unbatched: unbatched, state: state)
+    }
+
+    /// The layer over the rows of `embedding` that `tokens` name, as `forward(embedding(tokens, weight: embedding), state:)`
+    /// computes it, with gradients for `embedding`: tokens [T, N] ([N, T] when `batchFirst`; [T]
+    /// unbatched), embedding [V, inputSize] (no padding row). When the vocabulary V is smaller than
+    /// the T·N tokens, the first layer's input side is a lookup into E·W_ihᵀ + b_ih, made once
+    /// (`recurrence(tokens:embedding:…)`): a character model's 76 rows instead of 2,048.
+    public func forward(tokens: Tensor, embedding: Tensor, state: RecurrentState?) -> (
+        output: Tensor, state: RecurrentState
+    ) {
+        precondition(
+            (tokens.rank == 2 || tokens.rank == 1) && embedding.rank == 2 && embedding.shape[1] == inputSize,
+            "\(type(of: self)): tokens shape \(tokens.shape) is not [steps, batch] (batch first: [batch, steps]; unbatched: [steps]) or embedding shape \(embedding.shape) is not [vocabulary, \(inputSize)]"
+        )
+        guard embedding.shape[0] < tokens.count else {
+            return forward(MyelinTensor.embedding(tokens, weight: embedding), state: state)
+        }
+        let unbatched = tokens.rank == 1
+        let timeMajor = unbatched ? tokens.unsqueezed(axis: 1) : batchFirst ? tokens.transposed(0, 1) : tokens
+        return run(.tokens(timeMajor, embedding: embedding), given: tokens.shape, unbatched: unbatched, state: state)
+    }
+
+    /// The first layer's input, time-major: features [T, N, inputSize], or tokens [T, N] and their embedding.
+    private enum FirstInput {
+        case features(Tensor)
+        case tokens(Tensor, embedding: Tensor)
+    }
+
+    /// `given`: the input's shape as the caller passed it, for messages.
+    private func run(_ first: FirstInput, given: [Int], unbatched: Bool, state: RecurrentState?) -> (
+        output: Tensor, state: RecurrentState
+    ) {
+        let name = "\(type(of: self))"
+        let input: Tensor
+        switch first {
+        case .features(let x): input = x
+        case .tokens(let ids, _): input = ids
+        }
+        var x = input
+        let batch = input.shape[1], slots = layerCount * directionCount
         let initial = state.map { s -> RecurrentState in
             let expected = unbatched ? [slots, hiddenSize] : [slots, batch, hiddenSize]
             precondition(
                 s.hidden.shape == expected,
-                "\(name): state.hidden shape \(s.hidden.shape) does not match \(expected) for input \(input.shape)")
+                "\(name): state.hidden shape \(s.hidden.shape) does not match \(expected) for input \(given)")
             precondition(
                 (s.cell != nil) == cell.hasCellState && (s.cell == nil || s.cell!.shape == expected),
-                "\(name): state.cell (shape \(s.cell.map { "\($0.shape)" } ?? "none")) does not match \(cell.hasCellState ? "\(expected)" : "none") for input \(input.shape)"
+                "\(name): state.cell (shape \(s.cell.map { "\($0.shape)" } ?? "none")) does not match \(cell.hasCellState ? "\(expected)" : "none") for input \(given)"
             )
             return unbatched ? RecurrentState(hidden: s.hidden.unsqueezed(axis: 1), cell: s.cell?.unsqueezed(axis: 1)) : s
         }
@@ -124,10 +164,19 @@ open class RecurrentLayer: Module {
             for direction in 0..<directionCount {
                 let i = layer * directionCount + direction
                 let w = weights[(i * perCell)..<((i + 1) * perCell)].map(\.1)
-                let r = recurrence(
-                    x, cell: cell, weightIH: w[0], weightHH: w[1], biasIH: hasBias ? w[2] : nil,
-                    biasHH: hasBias ? w[3] : nil, initialHidden: slot(initial?.hidden, i),
-                    initialCell: slot(initial?.cell, i), reverse: direction == 1)
+                let (initialHidden, initialCell) = (slot(initial?.hidden, i), slot(initial?.cell, i))
+                let r: (output: Tensor, hidden: Tensor, cell: Tensor?)
+                if layer == 0, case .tokens(let ids, let embedding) = first {
+                    r = recurrence(
+                        tokens: ids, embedding: embedding, cell: cell, weightIH: w[0], weightHH: w[1],
+                        biasIH: hasBias ? w[2] : nil, biasHH: hasBias ? w[3] : nil, initialHidden: initialHidden,
+                        initialCell: initialCell, reverse: direction == 1)
+                } else {
+                    r = recurrence(
+                        x, cell: cell, weightIH: w[0], weightHH: w[1], biasIH: hasBias ? w[2] : nil,
+                        biasHH: hasBias ? w[3] : nil, initialHidden: initialHidden, initialCell: initialCell,
+                        reverse: direction == 1)
+                }
                 outputs.append(r.output)
                 hidden.append(r.hidden)
                 if let c = r.cell { cells.append(c) }

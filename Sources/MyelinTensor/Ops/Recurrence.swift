@@ -52,13 +52,27 @@ public func recurrence(
         input.rank == 3 && input.dtype == .float32,
         "recurrence: input must be float32 [steps, batch, features], got \(input.dtype) of shape \(input.shape)")
     let (steps, batch, inputSize) = (input.shape[0], input.shape[1], input.shape[2])
+    checkRecurrenceOperands(
+        "input shape \(input.shape)", steps: steps, batch: batch, inputSize: inputSize, cell: cell, weightIH: weightIH,
+        weightHH: weightHH, biasIH: biasIH, biasHH: biasHH, initialHidden: initialHidden, initialCell: initialCell)
+    return recurrence(
+        .features(input), steps: steps, batch: batch, cell: cell, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH,
+        biasHH: biasHH, initialHidden: initialHidden, initialCell: initialCell, reverse: reverse)
+}
+
+/// The shape checks every recurrence makes of its weights and states; `input` describes the input
+/// for the messages.
+private func checkRecurrenceOperands(
+    _ input: String, steps: Int, batch: Int, inputSize: Int, cell: RecurrentCell, weightIH: Tensor, weightHH: Tensor,
+    biasIH: Tensor?, biasHH: Tensor?, initialHidden: Tensor?, initialCell: Tensor?
+) {
     precondition(
         weightHH.rank == 2 && weightHH.shape[1] > 0 && weightHH.shape[0] == cell.gateCount * weightHH.shape[1],
         "recurrence: weightHH must be [\(cell.gateCount)·hidden, hidden] for \(cell), got shape \(weightHH.shape)")
     let hiddenSize = weightHH.shape[1], width = weightHH.shape[0]
     precondition(
         weightIH.shape == [width, inputSize],
-        "recurrence: weightIH shape \(weightIH.shape) does not match input shape \(input.shape) and weightHH shape \(weightHH.shape)")
+        "recurrence: weightIH shape \(weightIH.shape) does not match \(input) and weightHH shape \(weightHH.shape)")
     for (name, bias) in [("biasIH", biasIH), ("biasHH", biasHH)] {
         if let bias {
             precondition(bias.shape == [width], "recurrence: \(name) shape \(bias.shape) does not match weightHH shape \(weightHH.shape)")
@@ -68,21 +82,83 @@ public func recurrence(
         if let state {
             precondition(
                 state.shape == [batch, hiddenSize],
-                "recurrence: \(name) shape \(state.shape) does not match [batch, hidden] = [\(batch), \(hiddenSize)] (input \(input.shape))"
+                "recurrence: \(name) shape \(state.shape) does not match [batch, hidden] = [\(batch), \(hiddenSize)] (\(input))"
             )
         }
     }
     precondition(initialCell == nil || cell.hasCellState, "recurrence: \(cell) has no cell state, but initialCell was given")
-    precondition(steps > 0 && batch > 0, "recurrence: input shape \(input.shape) has no steps or no sequences")
+    precondition(steps > 0 && batch > 0, "recurrence: \(input) has no steps or no sequences")
+}
 
+/// `recurrence` of an embedding lookup: step t of sequence b reads row `tokens[t, b]` of `embedding`.
+///
+/// The input side of every step is a row of the table E·W_ihᵀ + b_ih, made once: V rows instead of
+/// T·B, and in the backward pass the gates' gradient is summed into the table's rows before the
+/// products with W_ih and E. Where the vocabulary V is smaller than the batch's T·B tokens (a
+/// character model's 76 against 32 × 64) that saves the largest products of the input side; the
+/// results are those of `recurrence(embedding(tokens, weight: embedding), …)` up to rounding.
+///
+/// Shapes: tokens [T, B] (int32 or int64), embedding [V, inputSize]; the rest as `recurrence`.
+public func recurrence(
+    tokens: Tensor, embedding: Tensor, cell: RecurrentCell, weightIH: Tensor, weightHH: Tensor,
+    biasIH: Tensor?, biasHH: Tensor?, initialHidden: Tensor? = nil, initialCell: Tensor? = nil,
+    reverse: Bool = false
+) -> (output: Tensor, hidden: Tensor, cell: Tensor?) {
+    precondition(
+        tokens.rank == 2 && (tokens.dtype == .int64 || tokens.dtype == .int32),
+        "recurrence: tokens must be int64 or int32 [steps, batch], got \(tokens.dtype) of shape \(tokens.shape)")
+    precondition(
+        embedding.rank == 2 && embedding.dtype == .float32,
+        "recurrence: embedding must be a float32 matrix [V, inputSize], got \(embedding.dtype) of shape \(embedding.shape)")
+    let (steps, batch) = (tokens.shape[0], tokens.shape[1])
+    checkRecurrenceOperands(
+        "tokens shape \(tokens.shape) and embedding shape \(embedding.shape)", steps: steps, batch: batch,
+        inputSize: embedding.shape[1], cell: cell, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH,
+        initialHidden: initialHidden, initialCell: initialCell)
+    let vocabulary = embedding.shape[0]
+    let ids = tokens.integers
+    for id in ids where id < 0 || id >= vocabulary {
+        preconditionFailure("recurrence: token \(id) is out of range for an embedding of shape \(embedding.shape)")
+    }
+    return recurrence(
+        .tokens(ids, embedding: embedding), steps: steps, batch: batch, cell: cell, weightIH: weightIH,
+        weightHH: weightHH, biasIH: biasIH, biasHH: biasHH, initialHidden: initialHidden, initialCell: initialCell,
+        reverse: reverse)
+}
+
+/// What feeds a recurrence's gates on the input side.
+private enum RecurrenceInput {
+    /// x [T, B, inputSize]: gates = x·W_ihᵀ + b_ih.
+    case features(Tensor)
+    /// Row r of every step's input is embedding[ids[r]]: gates = (E·W_ihᵀ + b_ih)[ids[r]].
+    case tokens([Int], embedding: Tensor)
+}
+
+private func recurrence(
+    _ source: RecurrenceInput, steps: Int, batch: Int, cell: RecurrentCell, weightIH: Tensor, weightHH: Tensor,
+    biasIH: Tensor?, biasHH: Tensor?, initialHidden: Tensor?, initialCell: Tensor?, reverse: Bool
+) -> (output: Tensor, hidden: Tensor, cell: Tensor?) {
+    let hiddenSize = weightHH.shape[1], width = weightHH.shape[0], inputSize = weightIH.shape[1]
     let rows = steps * batch
-    let x = input.reshaped([rows, inputSize]).detached()
     let dense = { (t: Tensor?) in t.map { ($0.isContiguous ? $0 : $0.contiguousCopy()).detached() } }
     let (wHH, bHH, h0, c0) = (dense(weightHH)!, dense(biasHH), dense(initialHidden), dense(initialCell))
-    // The input side of every step at once: gates = x·W_ihᵀ + b_ih.
-    let gates = Tensor(empty: [rows, width])
     let wIHt = weightIH.detached().T
-    gemm(x, wIHt, aOffset: x.offset, bOffset: wIHt.offset, into: gates.storage.floats, bias: dense(biasIH))
+    // The input side of every step at once: gates = x·W_ihᵀ + b_ih, or rows of that table for tokens.
+    let gates = Tensor(empty: [rows, width])
+    let x: Tensor, input: Tensor
+    switch source {
+    case .features(let features):
+        input = features
+        x = features.reshaped([rows, inputSize]).detached()
+        gemm(x, wIHt, aOffset: x.offset, bOffset: wIHt.offset, into: gates.storage.floats, bias: dense(biasIH))
+    case .tokens(let ids, let embedding):
+        input = embedding
+        x = dense(embedding)!
+        let table = Tensor(empty: [x.shape[0], width])
+        gemm(x, wIHt, aOffset: x.offset, bOffset: wIHt.offset, into: table.storage.floats, bias: dense(biasIH))
+        let from = table.storage.floats, to = gates.storage.floats
+        for (r, id) in ids.enumerated() { (to + r * width).update(from: from + id * width, count: width) }
+    }
     // One result holds every step's h, then the final h (and c): the three results are views of it,
     // so one recorded operation serves all of them.
     let slots = steps + (cell.hasCellState ? 2 : 1)
@@ -119,9 +195,30 @@ public func recurrence(
             gradHiddenGates?.storage.floats, gradH0?.storage.floats, gradC0?.storage.floats)
         // RNN and LSTM feed the same pre-activation gradient to both sides; GRU has its own recurrent side.
         let recurrentGates = gradHiddenGates ?? gradGates
-        let (gradWeightIH, gradWeightHH) = weightGradients(
-            gradGates, recurrentGates, input: x, hidden: packedValues, initialHidden: h0, batch: batch, reverse: reverse,
-            needed: (weightIH.requiresGrad, weightHH.requiresGrad))
+        var (gradInput, gradWeightIH): (Tensor?, Tensor?) = (nil, nil)
+        let gradWeightHH: Tensor?
+        switch source {
+        case .features:
+            (gradWeightIH, gradWeightHH) = weightGradients(
+                gradGates, recurrentGates, input: x, hidden: packedValues, initialHidden: h0, batch: batch,
+                reverse: reverse, needed: (weightIH.requiresGrad, weightHH.requiresGrad))
+            if input.requiresGrad { gradInput = matmul(gradGates, weightIH.detached()).reshaped(input.shape) }
+        case .tokens(let ids, _):
+            gradWeightHH =
+                weightGradients(
+                    gradGates, recurrentGates, input: x, hidden: packedValues, initialHidden: h0, batch: batch,
+                    reverse: reverse, needed: (false, weightHH.requiresGrad)
+                ).hh
+            // The gates' gradient summed into the table's rows, then through the table's product.
+            let gradTable = Tensor.zeros([x.shape[0], width])
+            let from = gradGates.storage.floats, sums = gradTable.storage.floats
+            for (r, id) in ids.enumerated() {
+                let row = from + r * width, to = sums + id * width
+                for j in 0..<width { to[j] += row[j] }
+            }
+            if weightIH.requiresGrad { gradWeightIH = matmul(gradTable.T, x) }
+            if input.requiresGrad { gradInput = matmul(gradTable, weightIH.detached()) }
+        }
         let gradBiasIH =
             biasIH?.requiresGrad == true || (recurrentGates === gradGates && biasHH?.requiresGrad == true)
             ? gradGates.sum(axis: 0) : nil
@@ -130,8 +227,8 @@ public func recurrence(
             ? nil
             : recurrentGates === gradGates ? gradBiasIH : recurrentGates.sum(axis: 0)
         return [
-            input.requiresGrad ? matmul(gradGates, weightIH.detached()).reshaped(input.shape) : nil,
-            gradWeightIH, gradWeightHH, biasIH?.requiresGrad == true ? gradBiasIH : nil, gradBiasHH, gradH0, gradC0,
+            gradInput, gradWeightIH, gradWeightHH, biasIH?.requiresGrad == true ? gradBiasIH : nil, gradBiasHH, gradH0,
+            gradC0,
         ]
     }
     let finalState = { (slot: Int) in result.narrowed(axis: 0, start: slot, length: 1).reshaped([batch, hiddenSize]) }
@@ -149,7 +246,7 @@ private func weightGradients(
     _ g: Tensor, _ gHidden: Tensor, input x: Tensor, hidden: Tensor, initialHidden: Tensor?,
     batch: Int, reverse: Bool, needed: (ih: Bool, hh: Bool)
 ) -> (ih: Tensor?, hh: Tensor?) {
-    let rows = x.shape[0], inputSize = x.shape[1], hiddenSize = hidden.shape[2]
+    let rows = g.shape[0], inputSize = x.shape[1], hiddenSize = hidden.shape[2]
     let shared = g === gHidden && needed.ih && needed.hh
     guard needed.hh else { return (needed.ih ? matmul(g.T, x) : nil, nil) }
     let operand = Tensor(empty: [rows, (shared ? inputSize : 0) + hiddenSize])
