@@ -1,4 +1,4 @@
-import MyelinTensor
+@testable import MyelinTensor
 import MyelinTestSupport
 import Testing
 
@@ -112,5 +112,16 @@ private func naiveMatMul(_ a: Tensor, _ b: Tensor) -> [Float] {
             let stepped = Tensor([b.scalars[0], 9, b.scalars[1], 9, b.scalars[2], 9, b.scalars[3]]).sliced(axis: 0, 0..<7, step: 2)
             expectClose(linear(x, weight: w, bias: stepped).scalars, expected, tolerance: 1e-5)
         }
+    }
+
+    @Test(arguments: [(7, 3), (3, 7), (5, 5)])
+    func transposedProductIsTheProductOfTheTranspose(widths: (Int, Int)) {
+        // Both ways round: aᵀ·b directly (n ≥ m) and (bᵀ·a)ᵀ transposed back (n < m), as weight
+        // gradients take it; the sums are the same, so only rounding may differ.
+        let g = RandomGenerator(seed: 31)
+        let a = uniform([37, widths.0], g, -1, 1), b = uniform([37, widths.1], g, -1, 1)
+        let product = transposedProduct(a, b)
+        #expect(product.shape == [widths.0, widths.1] && product.isContiguous)
+        expectClose(product.scalars, naiveMatMul(a.T, b), tolerance: 1e-5)
     }
 }

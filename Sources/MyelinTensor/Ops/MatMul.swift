@@ -27,6 +27,18 @@ func gemm(
         accumulate ? 1 : 0, c, Int64(n), biasPointer, activation.kernelValue)
 }
 
+/// aᵀ·b for a [k, m] and b [k, n]: a weight gradient, gradientsᵀ · inputs. The GEMM packs its
+/// transposed operand; where b is the narrower, (bᵀ·a)ᵀ packs b instead and transposes the m × n
+/// result, k·(m − n) floats fewer packed for m·n moved. The char transformer's fc1 (512 outputs of
+/// 128 inputs, k = 2,048 tokens) packs a quarter as much.
+func transposedProduct(_ a: Tensor, _ b: Tensor) -> Tensor {
+    precondition(
+        a.rank == 2 && b.rank == 2 && a.shape[0] == b.shape[0],
+        "transposedProduct: shapes \(a.shape) and \(b.shape) do not share their first dimension")
+    guard b.shape[1] < a.shape[1] else { return matmul(a.T, b) }
+    return matmul(b.T, a).T.contiguousCopy()
+}
+
 /// Matrix product. 2-D × 2-D gives [m, n]; with 3-D operands the leading (batch) dimension is
 /// matched or broadcast ([b, m, k] × [k, n] → [b, m, n]); a 1-D operand is a row or column vector.
 public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
@@ -88,7 +100,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: Fused
         let gz = activation.backward(g, output: yd)
         return [
             x2.requiresGrad ? matmul(gz, weight.detached()) : nil,
-            weight.requiresGrad ? matmul(gz.T, x2.detached()) : nil,
+            weight.requiresGrad ? transposedProduct(gz, x2.detached()) : nil,
             bias?.requiresGrad == true ? gz.sum(axis: 0) : nil,
         ]
     }

@@ -216,7 +216,7 @@ private func recurrence(
                 let row = from + r * width, to = sums + id * width
                 for j in 0..<width { to[j] += row[j] }
             }
-            if weightIH.requiresGrad { gradWeightIH = matmul(gradTable.T, x) }
+            if weightIH.requiresGrad { gradWeightIH = transposedProduct(gradTable, x) }
             if input.requiresGrad { gradInput = matmul(gradTable, weightIH.detached()) }
         }
         let gradBiasIH =
@@ -248,7 +248,7 @@ private func weightGradients(
 ) -> (ih: Tensor?, hh: Tensor?) {
     let rows = g.shape[0], inputSize = x.shape[1], hiddenSize = hidden.shape[2]
     let shared = g === gHidden && needed.ih && needed.hh
-    guard needed.hh else { return (needed.ih ? matmul(g.T, x) : nil, nil) }
+    guard needed.hh else { return (needed.ih ? transposedProduct(g, x) : nil, nil) }
     let operand = Tensor(empty: [rows, (shared ? inputSize : 0) + hiddenSize])
     if shared { operand.narrowed(axis: 1, start: 0, length: inputSize).assign(x) }
     // Forward, the rows of step t (from `batch` on) read step t − 1's output; reversed, step t + 1's.
@@ -260,7 +260,7 @@ private func weightGradients(
     }
     previous.narrowed(axis: 0, start: reverse ? rows - batch : 0, length: batch)
         .assign(initialHidden ?? Tensor(scalar: 0))
-    guard shared else { return (needed.ih ? matmul(g.T, x) : nil, matmul(gHidden.T, operand)) }
-    let both = matmul(g.T, operand)
+    guard shared else { return (needed.ih ? transposedProduct(g, x) : nil, transposedProduct(gHidden, operand)) }
+    let both = transposedProduct(g, operand)
     return (both.narrowed(axis: 1, start: 0, length: inputSize), both.narrowed(axis: 1, start: inputSize, length: hiddenSize))
 }
