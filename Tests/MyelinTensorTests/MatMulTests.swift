@@ -1,6 +1,7 @@
-@testable import MyelinTensor
 import MyelinTestSupport
 import Testing
+
+@testable import MyelinTensor
 
 /// C = A·B by the textbook triple loop in Double, reading both through their logical indices.
 private func naiveMatMul(_ a: Tensor, _ b: Tensor) -> [Float] {
@@ -114,12 +115,12 @@ private func naiveMatMul(_ a: Tensor, _ b: Tensor) -> [Float] {
         }
     }
 
-    @Test(arguments: [(7, 3), (3, 7), (5, 5)])
+    @Test(arguments: [(7, 3), (3, 7), (5, 5), (40, 30)])
     func transposedProductIsTheProductOfTheTranspose(widths: (Int, Int)) {
-        // Both ways round: aᵀ·b directly (n ≥ m) and (bᵀ·a)ᵀ transposed back (n < m), as weight
-        // gradients take it; the sums are the same, so only rounding may differ.
+        // Both ways round: (bᵀ·a)ᵀ transposed back (7 × 3: n < m and k large beside m·n) and aᵀ·b
+        // directly (the others); the sums are the same, so only rounding may differ.
         let g = RandomGenerator(seed: 31)
-        let a = uniform([37, widths.0], g, -1, 1), b = uniform([37, widths.1], g, -1, 1)
+        let a = uniform([137, widths.0], g, -1, 1), b = uniform([137, widths.1], g, -1, 1)
         let product = transposedProduct(a, b)
         #expect(product.shape == [widths.0, widths.1] && product.isContiguous)
         expectClose(product.scalars, naiveMatMul(a.T, b), tolerance: 1e-5)
