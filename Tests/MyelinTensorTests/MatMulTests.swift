@@ -115,10 +115,11 @@ private func naiveMatMul(_ a: Tensor, _ b: Tensor) -> [Float] {
         }
     }
 
-    @Test(arguments: [(7, 3), (3, 7), (5, 5), (40, 30)])
+    @Test(arguments: [(7, 3), (50, 9), (3, 7), (5, 5), (40, 30)])
     func transposedProductIsTheProductOfTheTranspose(widths: (Int, Int)) {
-        // Both ways round: (bᵀ·a)ᵀ transposed back (7 × 3: n < m and k large beside m·n) and aᵀ·b
-        // directly (the others); the sums are the same, so only rounding may differ.
+        // Both ways round: (bᵀ·a)ᵀ transposed back (7 × 3 and 50 × 9, partial and whole tiles of the
+        // transpose: n < m and k large beside m·n) and aᵀ·b directly (the others); the sums are the
+        // same, so only rounding may differ.
         let g = RandomGenerator(seed: 31)
         let a = uniform([137, widths.0], g, -1, 1), b = uniform([137, widths.1], g, -1, 1)
         let product = transposedProduct(a, b)

@@ -42,6 +42,10 @@ extension Tensor {
             out.storage.base.copyMemory(from: storage.base + offset * size, byteCount: count * size)
             return out
         }
+        if size == 4, rank == 2, strides == [1, shape[0]] {
+            transposeTiles(from: storage.base.assumingMemoryBound(to: UInt32.self) + offset, into: out)
+            return out
+        }
         var dst = 0
         StridedLoop.forEachRow(shape: shape, strides: [strides], offsets: [offset]) { offs, n, inner in
             let s = inner[0], o = offs[0]
@@ -62,6 +66,23 @@ extension Tensor {
             dst += n
         }
         return out
+    }
+
+    /// A matrix's transpose (this tensor is its transposed view, [r, c] with strides [1, r]) copied in
+    /// tiles of 16 rows (a source cache line) by 8 columns (8 source lines), so that a tile's source
+    /// lines fit in L1 even when they are 4 KiB apart and share one set of it. Element by element,
+    /// every read of a row of the result lands on another line: a weight gradient's 1,024 × 256
+    /// transpose (see `transposedProduct`) took 2.5 % of the char-LSTM benchmark's step.
+    private func transposeTiles(from source: UnsafeMutablePointer<UInt32>, into out: Tensor) {
+        let (rows, columns) = (shape[0], shape[1])
+        let target = out.storage.base.assumingMemoryBound(to: UInt32.self)
+        for r0 in stride(from: 0, to: rows, by: 16) {
+            for c0 in stride(from: 0, to: columns, by: 8) {
+                for r in r0..<Swift.min(r0 + 16, rows) {
+                    for c in c0..<Swift.min(c0 + 8, columns) { target[r * columns + c] = source[c * rows + r] }
+                }
+            }
+        }
     }
 
     /// This tensor's values converted to another element type (no gradient flows to integer types).
