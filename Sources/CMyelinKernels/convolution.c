@@ -305,11 +305,17 @@ static const float *group_input(const geometry *g, const float *input, int64_t n
     return input + (n * s->in_channels + group * channels) * s->in_height * s->in_width;
 }
 
+/// Whether block k's columns are its own (a copy in the thread's buffer), not the input itself.
+static int copied_columns(const geometry *g, block k) { return !(g->direct && k.images == 1); }
+
+/// Whether any block's columns are copied: whether a thread needs a column buffer.
+static int any_copied_columns(const geometry *g) { return !(g->direct && g->images_per_block == 1); }
+
 /// The column matrix of one group of a block: the image itself when direct (one image), else
 /// im2col of each image side by side into `buffer`.
 static operand columns(const geometry *g, const float *input, block k, int64_t group, float *buffer) {
     const myelin_conv2d_shape *s = g->s;
-    if (g->direct && k.images == 1)
+    if (!copied_columns(g, k))
         return (operand){group_input(g, input, k.image, group) + k.row * s->out_width, g->pixels};
     const int64_t width = block_width(g, k), per_image = k.rows * s->out_width;
     for (int64_t j = 0; j < k.images; j++)
@@ -365,9 +371,6 @@ typedef struct {
     const float *weight_bias;
 } forward_job;
 
-/// Whether block k's columns are its own (a copy in the thread's buffer), not the input itself.
-static int copied_columns(const geometry *g, block k) { return !(g->direct && k.images == 1); }
-
 static void forward_block(const forward_job *job, block k, float *buffer, float *tile) {
     const geometry *g = &job->g;
     const myelin_conv2d_shape *s = g->s;
@@ -407,9 +410,7 @@ static void forward_units(void *context, int64_t begin, int64_t end) {
     const geometry *g = &job->g;
     const int64_t widest = widest_block(g);
     // One more row than the taps, for the bias's row of ones.
-    float *buffer = g->direct && g->images_per_block == 1
-                        ? NULL
-                        : myelin_scratch(SCRATCH_COLUMNS, (size_t)((g->taps + 1) * widest));
+    float *buffer = any_copied_columns(g) ? myelin_scratch(SCRATCH_COLUMNS, (size_t)((g->taps + 1) * widest)) : NULL;
     float *tile = g->images_per_block > 1
                       ? myelin_scratch(SCRATCH_TILE, (size_t)(g->s->out_channels / g->s->groups * widest))
                       : NULL;
@@ -425,7 +426,7 @@ void myelin_conv2d_forward(const myelin_conv2d_shape *shape, const float *input,
     }
     forward_job job = {make_geometry(shape), input, weight, bias, output, activation, NULL};
     const geometry *g = &job.g;
-    if (bias && !(g->direct && g->images_per_block == 1)) {
+    if (bias && any_copied_columns(g)) {
         float *weight_bias = myelin_scratch(SCRATCH_WEIGHT_BIAS, (size_t)(shape->out_channels * (g->taps + 1)));
         for (int64_t o = 0; o < shape->out_channels; o++) {
             const float *restrict from = weight + o * g->taps;
@@ -469,7 +470,7 @@ static void backward_block(const backward_job *job, block k, int first, float *d
     const int64_t plane = s->in_height * s->in_width, width = block_width(g, k), per_image = k.rows * s->out_width;
     const operand dy = gathered(g, job->grad_output, job->relu_output, k, tile);
     // The input gradient is summed into images (not written) unless each pixel is its own column.
-    const int written = g->direct && k.images == 1;
+    const int written = !copied_columns(g, k);
     if (job->grad_input && !written && k.row == 0)
         memset(job->grad_input + k.image * s->in_channels * plane, 0,
                (size_t)(k.images * s->in_channels * plane) * sizeof(float));
