@@ -19,20 +19,30 @@ public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = ni
 
     let table = weight.isContiguous ? weight : weight.contiguousCopy()
     let out = Tensor(empty: indices.shape + [width])
-    let src = table.floatPointer, dst = out.floatPointer
-    for (k, r) in rows.enumerated() {
-        (dst + k * width).update(from: src + r * width, count: width)
-    }
+    gatherRows(rows, of: table.floatPointer, width: width, into: out.floatPointer)
 
     return differentiable("embedding", [weight], result: out) { g in
         let grad = Tensor.zeros([rowCount, width])
         let gc = g.isContiguous ? g : g.contiguousCopy()
-        let gp = gc.floatPointer, sum = grad.floatPointer
-        for (k, r) in rows.enumerated() where r != padding {
-            let from = gp + k * width, to = sum + r * width
-            for j in 0..<width { to[j] += from[j] }
-        }
+        scatterAddRows(rows, of: gc.floatPointer, width: width, into: grad.floatPointer, skipping: padding)
         return [grad]
+    }
+}
+
+/// Copies row `rows[k]` of `table` (rows `width` floats apart) to row k of `destination`.
+func gatherRows(_ rows: [Int], of table: UnsafePointer<Float>, width: Int, into destination: UnsafeMutablePointer<Float>) {
+    for (k, r) in rows.enumerated() { (destination + k * width).update(from: table + r * width, count: width) }
+}
+
+/// Adds row k of `gradient` to row `rows[k]` of `sums` (rows `width` floats apart), except to the
+/// padding row: the adjoint of `gatherRows`.
+func scatterAddRows(
+    _ rows: [Int], of gradient: UnsafePointer<Float>, width: Int, into sums: UnsafeMutablePointer<Float>,
+    skipping padding: Int? = nil
+) {
+    for (k, r) in rows.enumerated() where r != padding {
+        let from = gradient + k * width, to = sums + r * width
+        for j in 0..<width { to[j] += from[j] }
     }
 }
 
@@ -46,8 +56,11 @@ package func normalizedPaddingIndex(_ paddingIndex: Int?, rowCount: Int, for op:
     return p
 }
 
-/// The indices in row-major order, each checked against the table's row count.
-private func embeddingRows(_ indices: Tensor, weightShape: [Int]) -> [Int] {
+/// The indices in row-major order, each checked against the table's row count (`op` and `table`
+/// name the call and its table in the message).
+func embeddingRows(_ indices: Tensor, weightShape: [Int], for op: String = "embedding", table: String = "a weight")
+    -> [Int]
+{
     let dense = indices.isContiguous ? indices : indices.contiguousCopy()
     let n = dense.count, rowCount = weightShape[0]
     func read<Element: BinaryInteger>(_: Element.Type) -> [Int] {
@@ -57,7 +70,7 @@ private func embeddingRows(_ indices: Tensor, weightShape: [Int]) -> [Int] {
                 let i = Int(p[k])
                 precondition(
                     i >= 0 && i < rowCount,
-                    "embedding: index \(i) is out of range for a weight of shape \(weightShape)")
+                    "\(op): index \(i) is out of range for \(table) of shape \(weightShape)")
                 out[k] = i
             }
             initialized = n

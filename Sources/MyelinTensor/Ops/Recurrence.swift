@@ -115,11 +115,7 @@ public func recurrence(
         "tokens shape \(tokens.shape) and embedding shape \(embedding.shape)", steps: steps, batch: batch,
         inputSize: embedding.shape[1], cell: cell, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH,
         initialHidden: initialHidden, initialCell: initialCell)
-    let vocabulary = embedding.shape[0]
-    let ids = tokens.integers
-    for id in ids where id < 0 || id >= vocabulary {
-        preconditionFailure("recurrence: token \(id) is out of range for an embedding of shape \(embedding.shape)")
-    }
+    let ids = embeddingRows(tokens, weightShape: embedding.shape, for: "recurrence", table: "an embedding")
     return recurrence(
         .tokens(ids, embedding: embedding), steps: steps, batch: batch, cell: cell, weightIH: weightIH,
         weightHH: weightHH, biasIH: biasIH, biasHH: biasHH, initialHidden: initialHidden, initialCell: initialCell,
@@ -156,8 +152,7 @@ private func recurrence(
         x = dense(embedding)!
         let table = Tensor(empty: [x.shape[0], width])
         gemm(x, wIHt, aOffset: x.offset, bOffset: wIHt.offset, into: table.storage.floats, bias: dense(biasIH))
-        let from = table.storage.floats, to = gates.storage.floats
-        for (r, id) in ids.enumerated() { (to + r * width).update(from: from + id * width, count: width) }
+        gatherRows(ids, of: table.storage.floats, width: width, into: gates.storage.floats)
     }
     // One result holds every step's h, then the final h (and c): the three results are views of it,
     // so one recorded operation serves all of them.
@@ -211,11 +206,7 @@ private func recurrence(
                 ).hh
             // The gates' gradient summed into the table's rows, then through the table's product.
             let gradTable = Tensor.zeros([x.shape[0], width])
-            let from = gradGates.storage.floats, sums = gradTable.storage.floats
-            for (r, id) in ids.enumerated() {
-                let row = from + r * width, to = sums + id * width
-                for j in 0..<width { to[j] += row[j] }
-            }
+            scatterAddRows(ids, of: gradGates.storage.floats, width: width, into: gradTable.storage.floats)
             if weightIH.requiresGrad { gradWeightIH = transposedProduct(gradTable, x) }
             if input.requiresGrad { gradInput = matmul(gradTable, weightIH.detached()) }
         }

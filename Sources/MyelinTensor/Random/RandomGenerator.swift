@@ -88,7 +88,11 @@ public final class RandomGenerator: RandomNumberGenerator {
     public static func unit(_ draw: UInt64) -> Float { Float(draw >> 40) * 0x1p-24 }
 
     /// Uniform in [low, high).
-    public func uniform(_ low: Float, _ high: Float) -> Float { low + (high - low) * uniform() }
+    public func uniform(_ low: Float, _ high: Float) -> Float { Self.uniform(next(), low, high) }
+
+    /// A draw as a float in [low, high).
+    @inline(__always)
+    public static func uniform(_ draw: UInt64, _ low: Float, _ high: Float) -> Float { low + (high - low) * unit(draw) }
 
     /// Standard normal, by the Box–Muller transform.
     public func normal() -> Float {

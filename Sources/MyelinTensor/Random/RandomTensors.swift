@@ -5,7 +5,7 @@ extension Tensor {
         generator: RandomGenerator = .global
     ) -> Tensor {
         Tensor(uninitializedShape: shape) { buf in
-            generator.fill(buf) { low + (high - low) * RandomGenerator.unit($0) }
+            generator.fill(buf) { RandomGenerator.uniform($0, low, high) }
         }
     }
 
