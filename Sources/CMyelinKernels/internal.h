@@ -154,7 +154,7 @@ typedef struct {
     void (*sigmoid)(const float *x, float *y, int64_t n);
     void (*erf)(const float *x, float *y, int64_t n);
     void (*gelu)(const float *x, float *y, int64_t n);
-    void (*gelu_backward)(const float *x, const float *g, float *y, int64_t n);
+    void (*gelu_with_slope)(const float *x, float *y, float *slope, int64_t n);
     /// Softmax over the first n of `width` columns, the keys whose bias (NULL: none) is −inf left
     /// out; columns past n zeroed. Returns log Σ exp, +inf (and a zero row) when no key is visible.
     float (*softmax_row)(const float *x, float *y, int64_t n, int64_t width, const float *bias);

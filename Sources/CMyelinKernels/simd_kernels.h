@@ -23,10 +23,18 @@ MAP(sigmoid_array, vsigmoid)
 MAP(erf_array, verf)
 MAP(gelu_array, vgelu)
 
-static void gelu_backward_array(const float *x, const float *g, float *y, int64_t n) {
+// GELU and its slope in one pass (y may equal x): training keeps the slope for the backward pass.
+static void gelu_with_slope_array(const float *x, float *y, float *slope, int64_t n) {
+    vf s;
     int64_t i = 0;
-    for (; i + LANES <= n; i += LANES) vstore(y + i, vload(g + i) * vgelu_slope(vload(x + i)));
-    if (i < n) vstore_first(y + i, vload_first(g + i, n - i) * vgelu_slope(vload_first(x + i, n - i)), n - i);
+    for (; i + LANES <= n; i += LANES) {
+        vstore(y + i, vgelu_with_slope(vload(x + i), &s));
+        vstore(slope + i, s);
+    }
+    if (i < n) {
+        vstore_first(y + i, vgelu_with_slope(vload_first(x + i, n - i), &s), n - i);
+        vstore_first(slope + i, s, n - i);
+    }
 }
 
 // MARK: - Rows
@@ -115,7 +123,7 @@ const myelin_vector_kernels MYELIN_VECTOR_KERNELS = {
     .sigmoid = sigmoid_array,
     .erf = erf_array,
     .gelu = gelu_array,
-    .gelu_backward = gelu_backward_array,
+    .gelu_with_slope = gelu_with_slope_array,
     .softmax_row = softmax_row,
     .log_softmax_row = log_softmax_row,
     .probabilities_row = probabilities_row,

@@ -61,9 +61,10 @@ SIMD vf vtanh(vf x) {
 
 SIMD vf vsigmoid(vf x) { return 1.0f / (1.0f + vexp(-x)); }
 
-// erf: x·p(x²) for |x| < 0.875; else 1 − e^{−x²}·r(t) with t = 1/(1 + |x|/2), with the sign of x
-// (|x| is capped at 4, where erf is 1 in float).
-SIMD vf verf(vf x) {
+// erf from gauss = e^{−x²}: x·p(x²) for |x| < 0.875; else 1 − gauss·r(t) with t = 1/(1 + |x|/2),
+// with the sign of x (|x| is capped at 4 in t: there erf is 1 in float, whatever gauss is below
+// e^{−16}). Taking e^{−x²} from the caller lets GELU share one exp between erf and its slope.
+SIMD vf verf_given_gauss(vf x, vf gauss) {
     const vf x2 = x * x;
     vf p = -0.0006203529192134738f;
     p = vfma(p, x2, 0.005032239481806755f);
@@ -82,18 +83,28 @@ SIMD vf verf(vf x) {
     r = vfma(r, t, 0.3904076814651489f);
     r = vfma(r, t, 0.26156097650527954f);
     r = vfma(r, t, 0.0016067905817180872f);
-    const vf erfc = vexp(-(ax * ax)) * r;
-    return is_small ? small : __builtin_elementwise_copysign(1.0f - erfc, x);
+    return is_small ? small : __builtin_elementwise_copysign(1.0f - gauss * r, x);
 }
 
-// GELU, exact: x·Φ(x), Φ(x) = ½(1 + erf(x/√2)); its derivative Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π).
-SIMD vf vgelu_cdf(vf x) { return vfma(verf(x * 0.70710678118654752f), 0.5f, 0.5f); }
+SIMD vf verf(vf x) {
+    vf ax = __builtin_elementwise_abs(x);
+    ax = ax > 4.0f ? (vf)4.0f : ax;
+    return verf_given_gauss(x, vexp(-(ax * ax)));
+}
 
-SIMD vf vgelu(vf x) { return x * vgelu_cdf(x); }
+// GELU, exact: x·Φ(x), Φ(x) = ½(1 + erf(x/√2)); its slope Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π).
+// erf(x/√2) needs e^{−x²/2} as well, so the forward pass gets the slope for a few multiply-adds.
+SIMD vf vgelu_gauss(vf x) { return vexp(x * x * -0.5f); }
 
-SIMD vf vgelu_slope(vf x) {
-    const vf density = vexp(x * x * -0.5f) * 0.39894228040143268f;
-    return vfma(x, density, vgelu_cdf(x));
+SIMD vf vgelu_cdf(vf x, vf gauss) { return vfma(verf_given_gauss(x * 0.70710678118654752f, gauss), 0.5f, 0.5f); }
+
+SIMD vf vgelu(vf x) { return x * vgelu_cdf(x, vgelu_gauss(x)); }
+
+// GELU (the result) and its slope (*slope) at x.
+SIMD vf vgelu_with_slope(vf x, vf *slope) {
+    const vf gauss = vgelu_gauss(x), cdf = vgelu_cdf(x, gauss);
+    *slope = vfma(x, gauss * 0.39894228040143268f, cdf);
+    return x * cdf;
 }
 
 #endif

@@ -6,40 +6,40 @@
 enum { GRAIN = 1 << 15 };
 
 typedef void (*array_fn)(const float *x, float *y, int64_t n);
-typedef void (*array2_fn)(const float *x, const float *g, float *y, int64_t n);
+typedef void (*array_pair_fn)(const float *x, float *y, float *y2, int64_t n);
 
 typedef struct {
     array_fn fn;
-    array2_fn fn2;
-    const float *x, *g;
-    float *y;
-    int64_t cols; // rows jobs: the row length
+    array_pair_fn pair; // instead of fn: two results per element, into y and y2
+    const float *x;
+    float *y, *y2;
 } map_job;
 
 static void map_slice(void *context, int64_t begin, int64_t end) {
     const map_job *job = context;
-    if (job->fn2) job->fn2(job->x + begin, job->g + begin, job->y + begin, end - begin);
+    if (job->pair) job->pair(job->x + begin, job->y + begin, job->y2 + begin, end - begin);
     else job->fn(job->x + begin, job->y + begin, end - begin);
 }
 
-// Runs the array function over n floats, split over the pool when that pays.
-static void map(array_fn fn, array2_fn fn2, const float *x, const float *g, float *y, int64_t n) {
+// Runs the job's array function over n floats, split over the pool when that pays.
+static void map(map_job job, int64_t n) {
     if (n <= 0) return;
-    map_job job = {fn, fn2, x, g, y, 0};
     if (n < 2 * GRAIN) map_slice(&job, 0, n);
     else myelin_parallel_for(n, GRAIN, map_slice, &job);
 }
 
-void myelin_vexp(const float *x, float *y, int64_t n) { map(myelin_vector_kernels_current()->exp, NULL, x, NULL, y, n); }
-void myelin_vlog(const float *x, float *y, int64_t n) { map(myelin_vector_kernels_current()->log, NULL, x, NULL, y, n); }
-void myelin_vtanh(const float *x, float *y, int64_t n) { map(myelin_vector_kernels_current()->tanh, NULL, x, NULL, y, n); }
+static void map_each(array_fn fn, const float *x, float *y, int64_t n) { map((map_job){.fn = fn, .x = x, .y = y}, n); }
+
+void myelin_vexp(const float *x, float *y, int64_t n) { map_each(myelin_vector_kernels_current()->exp, x, y, n); }
+void myelin_vlog(const float *x, float *y, int64_t n) { map_each(myelin_vector_kernels_current()->log, x, y, n); }
+void myelin_vtanh(const float *x, float *y, int64_t n) { map_each(myelin_vector_kernels_current()->tanh, x, y, n); }
 void myelin_vsigmoid(const float *x, float *y, int64_t n) {
-    map(myelin_vector_kernels_current()->sigmoid, NULL, x, NULL, y, n);
+    map_each(myelin_vector_kernels_current()->sigmoid, x, y, n);
 }
-void myelin_verf(const float *x, float *y, int64_t n) { map(myelin_vector_kernels_current()->erf, NULL, x, NULL, y, n); }
-void myelin_vgelu(const float *x, float *y, int64_t n) { map(myelin_vector_kernels_current()->gelu, NULL, x, NULL, y, n); }
-void myelin_vgelu_backward(const float *x, const float *g, float *y, int64_t n) {
-    map(NULL, myelin_vector_kernels_current()->gelu_backward, x, g, y, n);
+void myelin_verf(const float *x, float *y, int64_t n) { map_each(myelin_vector_kernels_current()->erf, x, y, n); }
+void myelin_vgelu(const float *x, float *y, int64_t n) { map_each(myelin_vector_kernels_current()->gelu, x, y, n); }
+void myelin_vgelu_with_slope(const float *x, float *y, float *slope, int64_t n) {
+    map((map_job){.pair = myelin_vector_kernels_current()->gelu_with_slope, .x = x, .y = y, .y2 = slope}, n);
 }
 
 // MARK: - Rows

@@ -367,8 +367,9 @@ void myelin_vsigmoid(const float *x, float *y, int64_t n);
 void myelin_verf(const float *x, float *y, int64_t n);
 /// GELU with the exact erf: y = x·Φ(x), Φ(x) = ½(1 + erf(x/√2)).
 void myelin_vgelu(const float *x, float *y, int64_t n);
-/// GELU's backward pass: y = g·(Φ(x) + x·φ(x)), φ the standard normal density (y may equal x or g).
-void myelin_vgelu_backward(const float *x, const float *g, float *y, int64_t n);
+/// GELU and its slope dy/dx = Φ(x) + x·φ(x), φ the standard normal density, in one pass (y may equal
+/// x; slope may not): what training keeps for the backward pass, g·slope. The same y as myelin_vgelu.
+void myelin_vgelu_with_slope(const float *x, float *y, float *slope, int64_t n);
 
 /// Row-wise log-softmax of an rows×cols row-major matrix (y may equal x).
 void myelin_log_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);

@@ -30,17 +30,17 @@ extension Tensor {
     /// x·Φ(x) with the exact Gaussian CDF Φ(x) = ½(1 + erf(x/√2)), as PyTorch's default GELU.
     public func gelu() -> Tensor {
         precondition(dtype == .float32, "gelu: needs a float32 tensor, got \(dtype)")
-        // One vector-math pass each way (erf and exp polynomials), no intermediate tensors.
         let x = contiguous().detached()
         let y = Tensor(empty: shape)
-        myelin_vgelu(x.floatPointer, y.storage.floats, Int64(count))
-        return differentiable("gelu", [self], result: y) { g in
-            // d/dx xΦ(x) = Φ(x) + x·φ(x), φ the standard normal density.
-            let g = g.contiguous()
-            let dx = Tensor(empty: x.shape)
-            myelin_vgelu_backward(x.floatPointer, g.floatPointer, dx.storage.floats, Int64(x.count))
-            return [dx]
+        guard GradMode.isEnabled && requiresGrad else {
+            myelin_vgelu(x.floatPointer, y.storage.floats, Int64(count))
+            return y
         }
+        // The slope Φ(x) + x·φ(x) shares the forward pass's exp and erf, so it is kept (in place of
+        // x) and the backward pass is one multiplication.
+        let slope = Tensor(empty: shape)
+        myelin_vgelu_with_slope(x.floatPointer, y.storage.floats, slope.storage.floats, Int64(count))
+        return differentiable("gelu", [self], result: y) { g in [g * slope] }
     }
 
     /// x / (1 + |x|).
