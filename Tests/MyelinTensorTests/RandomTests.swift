@@ -74,6 +74,38 @@ import Testing
         #expect(Set(mask.scalars) == [0, Float(4) / 3])
     }
 
+    @Test func fillInBlocksGivesTheSameValuesOnAnyThreadCount() {
+        let count = 3 * RandomGenerator.blockSize + 5  // a partial last block
+        func filled(threads: Int, seed: UInt64) -> (values: [Float], next: UInt64) {
+            let saved = Threads.count
+            defer { Threads.count = saved }
+            Threads.count = threads
+            let g = RandomGenerator(seed: seed)
+            var values = [Float](repeating: -1, count: count)
+            values.withUnsafeMutableBufferPointer { buf in g.fillInBlocks(buf, UnitDraw()) }
+            return (values, g.next())
+        }
+        let one = filled(threads: 1, seed: 14), two = filled(threads: 2, seed: 14)
+        #expect(one.values == two.values)
+        #expect(one.values.allSatisfy { $0 >= 0 && $0 < 1 })
+        // The generator gave exactly one draw, the blocks' seed.
+        let g = RandomGenerator(seed: 14)
+        _ = g.next()
+        #expect(one.next == g.next())
+        // Each block has a stream of its own, and another seed gives other values.
+        let size = RandomGenerator.blockSize
+        #expect(Array(one.values[0..<size]) != Array(one.values[size..<(2 * size)]))
+        #expect(zip(one.values, filled(threads: 2, seed: 15).values).filter { $0 == $1 }.count < count / 1000)
+        let mean = one.values.reduce(0.0) { $0 + Double($1) } / Double(count)
+        #expect(Swift.abs(mean - 0.5) < 0.006)  // 0.02σ, over 4 standard errors at this count
+        // A buffer under two blocks is `fill`'s stream.
+        let a = RandomGenerator(seed: 16), b = RandomGenerator(seed: 16)
+        var small = [Float](repeating: -1, count: size), expected = small
+        small.withUnsafeMutableBufferPointer { buf in a.fillInBlocks(buf, UnitDraw()) }
+        expected.withUnsafeMutableBufferPointer { buf in b.fill(buf) { RandomGenerator.unit($0) } }
+        #expect(small == expected)
+    }
+
     @Test func randpermIsAPermutation() {
         let p = Tensor.randperm(1000, generator: RandomGenerator(seed: 8))
         #expect(p.dtype == .int64 && p.shape == [1000])
@@ -112,4 +144,9 @@ import Testing
         fresh.snapshot = noSpare
         #expect(Tensor.randn([2], generator: fresh).scalars == a)
     }
+}
+
+/// A draw as a float in [0, 1), for `fillInBlocks`.
+private struct UnitDraw: DrawValue {
+    func callAsFunction(_ draw: UInt64) -> Float { RandomGenerator.unit(draw) }
 }

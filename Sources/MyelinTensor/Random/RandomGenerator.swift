@@ -77,6 +77,29 @@ public final class RandomGenerator: RandomNumberGenerator {
         state = s
     }
 
+    /// Like `fill`, for large buffers (a dropout mask per activation): the generator gives one draw,
+    /// and every block of `blockSize` elements then draws from a stream of its own, made from that
+    /// draw and the block's index, so that the blocks are filled on all the pool's threads and the
+    /// result still depends only on the generator's state, never on the thread count. A buffer of
+    /// fewer than two blocks is filled by `fill`, from the generator's own stream. `value` is a type
+    /// rather than a closure so that it is compiled into the loop, which runs on other threads.
+    public func fillInBlocks<Value: DrawValue>(_ buffer: UnsafeMutableBufferPointer<Float>, _ value: Value) {
+        let blockSize = Self.blockSize, blocks = (buffer.count + blockSize - 1) / blockSize
+        guard blocks >= 2 else { return fill(buffer) { value($0) } }
+        let seed = next()
+        parallelFor(blocks, grain: 1) { first, end in
+            for block in first..<end {
+                var s = Self.expand(seed &+ UInt64(block))
+                for i in (block * blockSize)..<Swift.min((block + 1) * blockSize, buffer.count) {
+                    buffer[i] = value(Self.advance(&s))
+                }
+            }
+        }
+    }
+
+    /// Elements per stream in `fillInBlocks`: enough to make a hand-off to another thread pay.
+    public static let blockSize = 1 << 14
+
     public func nextUInt64() -> UInt64 { next() }
 
     /// Uniform in [0, 1), with 24 random bits (every float32 step in [0.5, 1) is reachable).
@@ -126,4 +149,9 @@ public final class RandomGenerator: RandomNumberGenerator {
 /// Reseeds the global generator (PyTorch's `torch.manual_seed`).
 public func manualSeed(_ seed: UInt64) {
     RandomGenerator.global.reseed(seed)
+}
+
+/// What a random float is made from one 64-bit draw (`RandomGenerator.fillInBlocks`).
+public protocol DrawValue {
+    func callAsFunction(_ draw: UInt64) -> Float
 }

@@ -25,14 +25,15 @@ extension Tensor {
     }
 
     /// `value` (1 unless given) with probability `p`, else 0 (float32). Dropout's mask is
-    /// `bernoulli(shape, probability: keep, value: 1 / keep)`.
+    /// `bernoulli(shape, probability: keep, value: 1 / keep)`. Large tensors are drawn block by block
+    /// on all threads (`RandomGenerator.fillInBlocks`): the same values on any thread count.
     public static func bernoulli(
         _ shape: [Int], probability p: Float, value: Float = 1,
         generator: RandomGenerator = .global
     ) -> Tensor {
         precondition(p >= 0 && p <= 1, "bernoulli: probability \(p) is outside [0, 1]")
         return Tensor(uninitializedShape: shape) { buf in
-            generator.fill(buf) { RandomGenerator.unit($0) < p ? value : 0 }
+            generator.fillInBlocks(buf, BernoulliDraw(probability: p, value: value))
         }
     }
 
@@ -40,4 +41,12 @@ extension Tensor {
     public static func randperm(_ n: Int, generator: RandomGenerator = .global) -> Tensor {
         Tensor(shape: [n], integers: generator.permutation(n))
     }
+}
+
+/// `value` where a draw's uniform float falls below `probability`, else 0.
+private struct BernoulliDraw: DrawValue {
+    let probability, value: Float
+
+    @inline(__always)
+    func callAsFunction(_ draw: UInt64) -> Float { RandomGenerator.unit(draw) < probability ? value : 0 }
 }
