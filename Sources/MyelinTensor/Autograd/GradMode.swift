@@ -10,6 +10,12 @@ public enum GradMode {
     /// True when new operations are recorded.
     public static var isEnabled: Bool { !disabled }
 
+    /// Whether an operation on `inputs` is recorded now (what `differentiable` records): an op whose
+    /// backward pass needs something extra from its forward pass computes it only then.
+    public static func records(_ inputs: [Tensor?]) -> Bool {
+        isEnabled && inputs.contains { $0?.requiresGrad == true }
+    }
+
     /// Runs `body` without recording operations (results do not require gradients).
     public static func withoutGrad<R>(_ body: () throws -> R) rethrows -> R {
         try $disabled.withValue(true, operation: body)

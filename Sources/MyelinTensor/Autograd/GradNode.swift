@@ -55,7 +55,7 @@ public func differentiable(
     _ name: String, _ inputs: [Tensor?], result: Tensor,
     backward: @escaping (_ gradient: Tensor) -> [Tensor?]
 ) -> Tensor {
-    guard GradMode.isEnabled, inputs.contains(where: { $0?.requiresGrad == true }) else { return result }
+    guard GradMode.records(inputs) else { return result }
     let present = inputs.compactMap { $0 }
     var recorded = backward
     if present.count < inputs.count {

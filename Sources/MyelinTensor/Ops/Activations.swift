@@ -32,7 +32,7 @@ extension Tensor {
         precondition(dtype == .float32, "gelu: needs a float32 tensor, got \(dtype)")
         let x = contiguous().detached()
         let y = Tensor(empty: shape)
-        guard GradMode.isEnabled && requiresGrad else {
+        guard GradMode.records([self]) else {
             myelin_vgelu(x.floatPointer, y.storage.floats, Int64(count))
             return y
         }
