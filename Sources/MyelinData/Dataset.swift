@@ -153,6 +153,9 @@ struct ExampleColumn {
         rowShape = shape
     }
 
+    /// Values each thread copies at least when a batch's rows are split between threads.
+    static let gatherGrainFloats = 1 << 14
+
     /// Rows `indices`, stacked: [indices.count] + rowShape.
     func gather(_ indices: [Int], what: String) -> Tensor {
         let size = rowSize
@@ -165,14 +168,18 @@ struct ExampleColumn {
             return all.withUnsafeBufferPointer { source in
                 Tensor(uninitializedShape: shape) { destination in
                     guard size > 0 else { return }
-                    // Contiguous in-order runs (sequential batches) become a single copy.
-                    var j = 0
-                    while j < indices.count {
-                        var run = 1
-                        while j + run < indices.count && indices[j + run] == indices[j] + run { run += 1 }
-                        (destination.baseAddress! + j * size)
-                            .update(from: source.baseAddress! + indices[j] * size, count: run * size)
-                        j += run
+                    // A shuffled batch's rows are scattered over the data set and come from memory:
+                    // split over the threads, more of those misses are waited on at once.
+                    parallelFor(indices.count, grain: max(1, Self.gatherGrainFloats / size)) { begin, end in
+                        // Contiguous in-order runs (sequential batches) become a single copy.
+                        var j = begin
+                        while j < end {
+                            var run = 1
+                            while j + run < end && indices[j + run] == indices[j] + run { run += 1 }
+                            (destination.baseAddress! + j * size)
+                                .update(from: source.baseAddress! + indices[j] * size, count: run * size)
+                            j += run
+                        }
                     }
                 }
             }

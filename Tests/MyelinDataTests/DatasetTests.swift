@@ -47,6 +47,25 @@ struct SquaresDataset: Dataset {
         #expect(data.all().inputs.scalars == inputs.scalars)
     }
 
+    @Test func aLargeBatchIsGatheredOnEveryThreadWithTheSameRows() {
+        // 1,000 rows of 64 values: enough for the copy to be split between threads.
+        let (rows, size) = (1000, 64)
+        let inputs = Tensor(shape: [rows, size], scalars: (0..<(rows * size)).map(Float.init))
+        let data = TensorDataset(inputs: inputs, labels: Tensor(shape: [rows], integers: Array(0..<rows)))
+        // In-order runs that cross any split point, then shuffled rows and repeats.
+        let indices = Array(100..<700) + RandomGenerator(seed: 3).permutation(rows) + [5, 5, 999]
+        let expected = indices.flatMap { i in (0..<size).map { Float(i * size + $0) } }
+        let saved = Threads.count
+        defer { Threads.count = saved }
+        for threads in [1, 2] {
+            Threads.count = threads
+            let (x, y) = data.batch(at: indices)
+            #expect(x.shape == [indices.count, size])
+            #expect(x.scalars == expected)
+            #expect(y.integers == indices)
+        }
+    }
+
     @Test func integerInputsAndFloatTargets() {
         let tokens = Tensor(shape: [3, 4], integers: Array(0..<12))
         let targets = Tensor(shape: [3, 2], scalars: [0.5, 1, 1.5, 2, 2.5, 3])
