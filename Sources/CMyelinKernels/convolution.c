@@ -154,6 +154,20 @@ LOWERING void copy_floats(float *restrict dst, const float *restrict src, int64_
     for (int64_t e = 0; e < n; e++) dst[e] = src[e];
 }
 
+// One output row outside the shifted layout: short, so one vector a turn (copy_floats' long copies
+// are unrolled). A function of its own so that restrict holds: on block-scope pointers clang still
+// checked each row's copy for overlap at run time, and dropping that check made LeNet's training
+// steps 5 % faster (AVX2 and AVX-512) and W2's second convolution 2 %.
+LOWERING void copy_row(float *restrict dst, const float *restrict src, int64_t n) {
+    SHORT_ROWS
+    for (int64_t e = 0; e < n; e++) dst[e] = src[e];
+}
+
+LOWERING void add_row(float *restrict dst, const float *restrict src, int64_t n) {
+    SHORT_ROWS
+    for (int64_t e = 0; e < n; e++) dst[e] += src[e];
+}
+
 LOWERING void zero_floats(float *dst, int64_t n) {
     for (int64_t e = 0; e < n; e++) dst[e] = 0;
 }
@@ -203,8 +217,7 @@ LOWERING void im2col(const myelin_conv2d_shape *s, const float *x, int64_t chann
                     const float *restrict src = x + (c * H + ih) * W; // column ow reads src[ow·sw + first]
                     for (int64_t ow = 0; ow < lo; ow++) dst[ow] = 0;
                     if (sw == 1) {
-                        SHORT_ROWS
-                        for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[ow + first];
+                        copy_row(dst + lo, src + lo + first, hi - lo);
                     } else {
                         for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[ow * sw + first];
                     }
@@ -243,8 +256,7 @@ LOWERING void col2im(const myelin_conv2d_shape *s, float *col, int64_t ld, int64
                     const float *restrict src = tap + r * OW;
                     float *restrict dst = x + (c * H + ih) * W;
                     if (sw == 1) {
-                        SHORT_ROWS
-                        for (int64_t ow = lo; ow < hi; ow++) dst[ow + first] += src[ow];
+                        add_row(dst + lo + first, src + lo, hi - lo);
                     } else {
                         for (int64_t ow = lo; ow < hi; ow++) dst[ow * sw + first] += src[ow];
                     }
