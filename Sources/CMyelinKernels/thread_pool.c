@@ -113,6 +113,13 @@ void myelin_set_thread_count(int count) {
     atomic_store(&thread_count, count);
 }
 
+int myelin_set_thread_alone(int alone) {
+    // Inside a task, work already runs inline (see myelin_pool_run and myelin_parallel_for).
+    const int was = inside_task;
+    inside_task = alone != 0;
+    return was;
+}
+
 void myelin_spin_pause(unsigned spins) {
     CPU_RELAX();
     // Now and then let another thread of this CPU run: the one we wait for may be queued here.

@@ -194,7 +194,9 @@ final class PendingBatch {
 
     init(_ assemble: @escaping () -> (inputs: Tensor, labels: Tensor)) {
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            result = assemble()
+            // Alone on its thread: split over the pool, the assembly would take the workers from
+            // the training step running beside it.
+            result = Threads.alone(assemble)
             ready.signal()  // the semaphore orders the write above before the reader's access
         }
     }

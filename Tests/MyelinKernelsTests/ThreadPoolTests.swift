@@ -66,6 +66,20 @@ extension KernelTests {
             }
         }
 
+        /// A thread set alone runs its work as one slice, on itself; set back, it splits again.
+        @Test func aThreadSetAloneKeepsItsWorkToItself() {
+            let before = myelin_thread_count()
+            defer { myelin_set_thread_count(before) }
+            myelin_set_thread_count(2)
+            let alone = SliceLog(), shared = SliceLog()
+            #expect(myelin_set_thread_alone(1) == 0)
+            parallelFor(1000, grain: 1, alone)
+            #expect(myelin_set_thread_alone(0) == 1)
+            parallelFor(1000, grain: 1, shared)
+            #expect(alone.slices.count == 1 && alone.coversExactlyOnce(1000))
+            #expect(shared.slices.count == 2 && shared.coversExactlyOnce(1000))
+        }
+
         /// A task that calls parallel_for again runs the inner loop inline, and still covers it.
         @Test func nestedCallsRunInline() {
             let before = myelin_thread_count()

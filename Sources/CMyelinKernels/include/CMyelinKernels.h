@@ -342,6 +342,10 @@ int myelin_thread_count(void);
 /// Sets the thread count (1 = everything on the calling thread). Clamped to [1, 64]. Workers are
 /// started when first needed and kept; an idle worker polls for ~0.2 ms, then sleeps.
 void myelin_set_thread_count(int count);
+/// While on (nonzero), work started from the calling thread runs on that thread alone and leaves the
+/// pool to other threads: for background work, such as a data loader assembling the next batch,
+/// that must not take the workers from the thread that trains. Returns the previous setting.
+int myelin_set_thread_alone(int alone);
 
 /// A slice of work: handle items [begin, end).
 typedef void (*myelin_task)(void *context, int64_t begin, int64_t end);

@@ -34,4 +34,13 @@ public enum Threads {
 
     /// Whether MYELIN_THREADS chose the count (then nobody else should).
     public static var isSetByEnvironment: Bool { getenv("MYELIN_THREADS") != nil }
+
+    /// Runs `body` with every kernel it starts on the calling thread alone, leaving the pool's
+    /// workers to other threads: for background work (a data loader's next batch) beside the thread
+    /// that trains, as PyTorch's loader workers each run on one thread.
+    public static func alone<Result>(_ body: () throws -> Result) rethrows -> Result {
+        let previous = myelin_set_thread_alone(1)
+        defer { myelin_set_thread_alone(previous) }
+        return try body()
+    }
 }
