@@ -96,6 +96,18 @@ import Testing
         #expect(ps.allSatisfy { $0.scalars.allSatisfy { $0 == 0 } })
     }
 
+    @Test func clipGradientNormOfLongGradientsMatchesADoublePrecisionSum() {
+        // Lengths that fill the sixteen running sums several times over and leave a tail (1,003 and
+        // 37 elements), values of mixed signs and sizes.
+        let lengths = [1_003, 37]
+        let gradients = lengths.enumerated().map { t, n in
+            (0..<n).map { i in Float(((i * 7_919 + t * 104_729) % 2_001) - 1_000) / 250 }
+        }
+        let exact = gradients.joined().reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+        let norm = clipGradientNorm(parameters(withGradients: gradients), maxNorm: 1e9)
+        #expect(Swift.abs(Double(norm) - exact) <= 1e-5 * exact)
+    }
+
     @Test func clipGradientNormLeavesSmallGradientsAlone() {
         let ps = parameters(withGradients: [[3, 4], [12]])
         #expect(Swift.abs(clipGradientNorm(ps, maxNorm: 20) - 13) < 1e-5)

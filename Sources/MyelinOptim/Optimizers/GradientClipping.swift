@@ -8,11 +8,7 @@ public func clipGradientNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
     var total: Double = 0
     for g in grads {
         let c = g.isContiguous ? g : g.contiguousCopy()
-        c.withUnsafeScalars { values in
-            var sum: Float = 0
-            for v in values { sum += v * v }
-            total += Double(sum)
-        }
+        c.withUnsafeScalars { values in total += Double(sumOfSquares(values)) }
     }
     let norm = Float(total.squareRoot())
     if norm > maxNorm {
@@ -20,6 +16,24 @@ public func clipGradientNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
         for g in grads { g.assign(g * scale) }
     }
     return norm
+}
+
+/// Σ v², in sixteen running sums: one sum would wait on every addition before the next (the
+/// char-LSTM's 370,000 gradients took 0.2 ms so, 1 % of its step).
+private func sumOfSquares(_ values: UnsafeBufferPointer<Float>) -> Float {
+    guard let base = values.baseAddress else { return 0 }
+    var lanes = SIMD16<Float>(), i = 0
+    while i + 16 <= values.count {
+        let v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<Float>.self)
+        lanes += v * v
+        i += 16
+    }
+    var sum = lanes.sum()
+    while i < values.count {
+        sum += values[i] * values[i]
+        i += 1
+    }
+    return sum
 }
 
 /// Clamps every gradient element to [−clipValue, clipValue] (PyTorch's `clip_grad_value_`).
