@@ -168,6 +168,8 @@ typedef struct {
     int64_t states_per_row;   // LSTM: H; GRU: 3H; RNN: 0
     const float *weight_hh, *weight_hh_t, *bias_hh, *h0, *c0;
     int64_t ldw;              // row stride of weight_hh_t
+    const float *gate_table;  // [V, G·H]: the input side by token (NULL: gates holds it already)
+    const int64_t *gate_rows; // [rows]: each row's token
     float *gates, *states, *hidden, *last_hidden, *last_cell;
     const float *grad_hidden, *grad_last_hidden, *grad_last_cell;
     float *grad_gates, *grad_hidden_gates, *grad_h0, *grad_c0;
@@ -196,6 +198,11 @@ static void forward_slice(void *context, int64_t b0, int64_t b1) {
         step.gates = job->gates + row * G;
         step.states = offset_or_null(job->states, row * S);
         step.h = job->hidden + row * H;
+        // Copied here rather than all at once before the loop: the rows are still in this core's
+        // cache when the step's product adds to them.
+        if (job->gate_table)
+            for (int64_t r = 0; r < rows; r++)
+                memcpy(step.gates + r * G, job->gate_table + job->gate_rows[row + r] * G, (size_t)G * sizeof(float));
         // GRU keeps W_hh·h + b_hh apart (its n gate scales that part by r); the others add it in.
         myelin_sgemm(rows, G, H, step.prev_h ? 1.0f : 0.0f, step.prev_h, H, 1, job->weight_hh_t, job->ldw, 1,
                      gru ? 0.0f : 1.0f, gru ? step.states : step.gates, G, job->bias_hh, MYELIN_ACTIVATION_NONE);
@@ -256,20 +263,33 @@ static recurrence_job make_job(const myelin_recurrence_shape *s, const float *we
                             .weight_hh = weight_hh, .h0 = h0, .c0 = c0};
 }
 
+// W_hhᵀ in blocks of TRANSPOSE_COLUMNS of its columns (rows of W_hh): each block reads that many
+// whole rows of W_hh and writes one cache line of every row of W_hhᵀ.
+enum { TRANSPOSE_COLUMNS = 16, TRANSPOSE_GRAIN = 8 };
+
+static void transpose_slice(void *context, int64_t first, int64_t end) {
+    const recurrence_job *job = context;
+    const int64_t H = job->s->hidden, G = job->gates_per_row;
+    float *weight_hh_t = (float *)job->weight_hh_t;
+    for (int64_t p0 = first * TRANSPOSE_COLUMNS; p0 < end * TRANSPOSE_COLUMNS && p0 < G; p0 += TRANSPOSE_COLUMNS)
+        for (int64_t q = 0; q < H; q++)
+            for (int64_t p = p0; p < p0 + TRANSPOSE_COLUMNS && p < G; p++)
+                weight_hh_t[q * job->ldw + p] = job->weight_hh[p * H + q];
+}
+
 void myelin_recurrence_forward(const myelin_recurrence_shape *s, const float *weight_hh, const float *bias_hh,
-                               const float *h0, const float *c0, float *gates, float *states, float *hidden,
-                               float *last_hidden, float *last_cell) {
+                               const float *h0, const float *c0, const float *gate_table, const int64_t *gate_rows,
+                               float *gates, float *states, float *hidden, float *last_hidden, float *last_cell) {
     if (s->steps <= 0 || s->batch <= 0 || s->hidden <= 0) return;
     recurrence_job job = make_job(s, weight_hh, h0, c0);
-    const int64_t H = s->hidden, G = job.gates_per_row;
+    const int64_t G = job.gates_per_row;
     // W_hhᵀ [H, G], its rows padded off multiples of 4 KiB (they would share L1 sets), for every
     // step's GEMM on every thread to read in place (where the GEMM family can).
     job.ldw = G % 1024 == 0 ? G + 16 : G;
-    float *weight_hh_t = myelin_scratch(6, (size_t)(H * job.ldw));
-    for (int64_t p0 = 0; p0 < G; p0 += 16)
-        for (int64_t q = 0; q < H; q++)
-            for (int64_t p = p0; p < p0 + 16 && p < G; p++) weight_hh_t[q * job.ldw + p] = weight_hh[p * H + q];
-    job.weight_hh_t = weight_hh_t;
+    job.weight_hh_t = myelin_scratch(6, (size_t)(s->hidden * job.ldw));
+    myelin_parallel_for((G + TRANSPOSE_COLUMNS - 1) / TRANSPOSE_COLUMNS, TRANSPOSE_GRAIN, transpose_slice, &job);
+    job.gate_table = gate_table;
+    job.gate_rows = gate_rows;
     job.bias_hh = bias_hh;
     job.gates = gates;
     job.states = states;

@@ -66,7 +66,9 @@ public final class CharRNN: Module {
         precondition(ids.rank == 2, "CharRNN: ids must be [batch, steps], got shape \(ids.shape)")
         // The embedding's rows go into the first layer's input products once each, not once per token.
         let (hidden, next) = recurrent.forward(tokens: ids, embedding: emb.weight, state: state)
-        return (head(hidden), next)
+        // The head reads the states in time order, as the recurrence leaves them (one contiguous
+        // block), and only its smaller logits are viewed in batch order.
+        return (head(hidden.transposed(0, 1)).transposed(0, 1), next)
     }
 
     /// Continues `prime` (character ids, at least one) by `length` characters, each drawn by

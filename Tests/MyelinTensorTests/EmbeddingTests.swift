@@ -29,6 +29,18 @@ import Testing
         expectTensor(looked, shape: [3, 4, 5], reference.scalars, tolerance: 0)
     }
 
+    @Test func aLargeLookupIsGatheredOnEveryThreadRowForRow() {
+        // 2,048 rows of 64: enough for the rows to be split between two threads.
+        let saved = Threads.count
+        defer { Threads.count = saved }
+        Threads.count = 2
+        let weight = Tensor.randn([50, 64], generator: RandomGenerator(seed: 3))
+        let ids = (0..<2_048).map { $0 * 37 % 50 }
+        let rows = weight.scalars
+        let looked = embedding(Tensor(integers: ids), weight: weight)
+        #expect(looked.shape == [2_048, 64] && looked.scalars == ids.flatMap { rows[$0 * 64..<($0 + 1) * 64] })
+    }
+
     @Test func repeatedIndicesAccumulateGradient() {
         let weight = leaf(table.contiguousCopy())
         let indices = Tensor(integers: [2, 0, 2, 2])

@@ -104,6 +104,18 @@ func iota(_ shape: [Int]) -> Tensor {
         #expect(copy.storage !== x.storage && copy.scalars == x.scalars)
     }
 
+    @Test func largeTransposesAreCopiedOnEveryThreadInTiles() {
+        // 1,000 × 301: bands of 16 rows split between two threads, with partial tiles at both edges.
+        let saved = Threads.count
+        defer { Threads.count = saved }
+        Threads.count = 2
+        let copy = iota([301, 1_000]).T.contiguousCopy()
+        #expect(copy.shape == [1_000, 301] && copy.isContiguous)
+        let values = copy.scalars
+        let misplaced = (0..<1_000).first { r in (0..<301).contains { c in values[r * 301 + c] != Float(c * 1_000 + r) } }
+        #expect(misplaced == nil, "row \(misplaced ?? -1) of the transpose is wrong")
+    }
+
     @Test func viewsShareStorage() {
         let x = Tensor.zeros([3, 4])
         x.narrowed(axis: 1, start: 1, length: 2).assign(Tensor([[1, 2], [3, 4], [5, 6]]))

@@ -72,14 +72,18 @@ extension Tensor {
     /// tiles of 16 rows (a source cache line) by 8 columns (8 source lines), so that a tile's source
     /// lines fit in L1 even when they are 4 KiB apart and share one set of it. Element by element,
     /// every read of a row of the result lands on another line: a weight gradient's 1,024 × 256
-    /// transpose (see `transposedProduct`) took 2.5 % of the char-LSTM benchmark's step.
+    /// transpose (see `transposedProduct`) took 2.5 % of the char-LSTM benchmark's step. Threads
+    /// take bands of 16 rows.
     private func transposeTiles(from source: UnsafeMutablePointer<UInt32>, into out: Tensor) {
         let (rows, columns) = (shape[0], shape[1])
         let target = out.storage.base.assumingMemoryBound(to: UInt32.self)
-        for r0 in stride(from: 0, to: rows, by: 16) {
-            for c0 in stride(from: 0, to: columns, by: 8) {
-                for r in r0..<Swift.min(r0 + 16, rows) {
-                    for c in c0..<Swift.min(c0 + 8, columns) { target[r * columns + c] = source[c * rows + r] }
+        let bands = (rows + 15) / 16
+        parallelFor(bands, grain: Swift.max(1, Elementwise.grain / (16 * Swift.max(1, columns)))) { first, end in
+            for r0 in stride(from: first * 16, to: Swift.min(end * 16, rows), by: 16) {
+                for c0 in stride(from: 0, to: columns, by: 8) {
+                    for r in r0..<Swift.min(r0 + 16, rows) {
+                        for c in c0..<Swift.min(c0 + 8, columns) { target[r * columns + c] = source[c * rows + r] }
+                    }
                 }
             }
         }

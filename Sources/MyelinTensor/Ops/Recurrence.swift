@@ -141,18 +141,19 @@ private func recurrence(
     let wIHt = weightIH.detached().T
     // The input side of every step at once: gates = x·W_ihᵀ + b_ih, or rows of that table for tokens.
     let gates = Tensor(empty: [rows, width])
-    let x: Tensor, input: Tensor
+    let x: Tensor, input: Tensor, table: Tensor?
     switch source {
     case .features(let features):
         input = features
         x = features.reshaped([rows, inputSize]).detached()
         gemm(x, wIHt, aOffset: x.offset, bOffset: wIHt.offset, into: gates.storage.floats, bias: dense(biasIH))
-    case .tokens(let ids, let embedding):
+        table = nil
+    case .tokens(_, let embedding):
+        // The kernel copies each step's rows of the table into the gates as it reaches them.
         input = embedding
         x = dense(embedding)!
-        let table = Tensor(empty: [x.shape[0], width])
-        gemm(x, wIHt, aOffset: x.offset, bOffset: wIHt.offset, into: table.storage.floats, bias: dense(biasIH))
-        gatherRows(ids, of: table.storage.floats, width: width, into: gates.storage.floats)
+        table = Tensor(empty: [x.shape[0], width])
+        gemm(x, wIHt, aOffset: x.offset, bOffset: wIHt.offset, into: table!.storage.floats, bias: dense(biasIH))
     }
     // One result holds every step's h, then the final h (and c): the three results are views of it,
     // so one recorded operation serves all of them.
@@ -170,10 +171,13 @@ private func recurrence(
         hidden: Int64(hiddenSize), reverse: reverse ? 1 : 0)
     let packedValues = packed.detached()  // the backward pass reads h; capturing `packed` would be a cycle
     let hidden = packed.storage.floats
-    myelin_recurrence_forward(
-        &shape, wHH.floatPointer, bHH?.floatPointer, h0?.floatPointer, c0?.floatPointer,
-        gates.storage.floats, states?.storage.floats, hidden, hidden + rows * hiddenSize,
-        cell.hasCellState ? hidden + (rows * hiddenSize + stateSize) : nil)
+    let tokenRows: [Int64] = if case .tokens(let ids, _) = source { ids.map(Int64.init) } else { [] }
+    tokenRows.withUnsafeBufferPointer { tokenRows in
+        myelin_recurrence_forward(
+            &shape, wHH.floatPointer, bHH?.floatPointer, h0?.floatPointer, c0?.floatPointer, table?.floatPointer,
+            table == nil ? nil : tokenRows.baseAddress, gates.storage.floats, states?.storage.floats, hidden,
+            hidden + rows * hiddenSize, cell.hasCellState ? hidden + (rows * hiddenSize + stateSize) : nil)
+    }
 
     let inputs = [input, weightIH, weightHH, biasIH, biasHH, initialHidden, initialCell]
     let result = differentiable("recurrence(\(cell))", inputs, result: packed) { g in
@@ -192,6 +196,9 @@ private func recurrence(
         let recurrentGates = gradHiddenGates ?? gradGates
         var (gradInput, gradWeightIH): (Tensor?, Tensor?) = (nil, nil)
         let gradWeightHH: Tensor?
+        // Rows whose sum is the input side's bias gradient: the table's rows, where there is one,
+        // are fewer than the gates' and have the same sum.
+        var inputSideRows = gradGates
         switch source {
         case .features:
             (gradWeightIH, gradWeightHH) = weightGradients(
@@ -209,10 +216,11 @@ private func recurrence(
             scatterAddRows(ids, of: gradGates.storage.floats, width: width, into: gradTable.storage.floats)
             if weightIH.requiresGrad { gradWeightIH = transposedProduct(gradTable, x) }
             if input.requiresGrad { gradInput = matmul(gradTable, weightIH.detached()) }
+            inputSideRows = gradTable
         }
         let gradBiasIH =
             biasIH?.requiresGrad == true || (recurrentGates === gradGates && biasHH?.requiresGrad == true)
-            ? gradGates.sum(axis: 0) : nil
+            ? inputSideRows.sum(axis: 0) : nil
         let gradBiasHH =
             biasHH?.requiresGrad != true
             ? nil
