@@ -194,6 +194,20 @@ private func flattenedResults(_ r: (output: Tensor, hidden: Tensor, cell: Tensor
         }
     }
 
+    /// From a zero state, both directions: W_hh's gradient then skips the first step's rows and
+    /// reads the previous states where the outputs are.
+    @Test(arguments: [RecurrentCell.rnnTanh, .lstm, .gru], [false, true])
+    func tokenGradientsFromAZeroStateMatchFiniteDifferences(cell: RecurrentCell, reverse: Bool) {
+        let (tokens, table) = Self.tokenBatch(RandomGenerator(seed: 23), steps: 4)
+        let l = Layer(cell: cell, steps: 4, batch: 2, seed: 14)
+        checkGradients([table, l.weightIH, l.weightHH, l.biasIH, l.biasHH], "\(cell), reverse: \(reverse)") { t in
+            flattenedResults(
+                recurrence(
+                    tokens: tokens, embedding: t[0], cell: cell, weightIH: t[1], weightHH: t[2], biasIH: t[3], biasHH: t[4],
+                    reverse: reverse))
+        }
+    }
+
     @Test func singleStepIsACell() {
         let l = Layer(cell: .lstm, steps: 1, seed: 2)
         checkGradients(l.inputs(.lstm)) { t in

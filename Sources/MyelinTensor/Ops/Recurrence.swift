@@ -248,11 +248,23 @@ private func weightGradients(
     let rows = g.shape[0], inputSize = x.shape[1], hiddenSize = hidden.shape[2]
     let shared = g === gHidden && needed.ih && needed.hh
     guard needed.hh else { return (needed.ih ? transposedProduct(g, x) : nil, nil) }
+    let outputs = hidden.reshaped([-1, hiddenSize])
+    if !shared && initialHidden == nil {
+        // The first step processed read zeros, so its rows add nothing; every other row's previous
+        // state is an output, one step over, read where it is.
+        let later = rows - batch
+        let hh =
+            later == 0
+            ? Tensor.zeros([gHidden.shape[1], hiddenSize])
+            : transposedProduct(
+                gHidden.narrowed(axis: 0, start: reverse ? 0 : batch, length: later),
+                outputs.narrowed(axis: 0, start: reverse ? batch : 0, length: later))
+        return (needed.ih ? transposedProduct(g, x) : nil, hh)
+    }
     let operand = Tensor(empty: [rows, (shared ? inputSize : 0) + hiddenSize])
     if shared { operand.narrowed(axis: 1, start: 0, length: inputSize).assign(x) }
     // Forward, the rows of step t (from `batch` on) read step t − 1's output; reversed, step t + 1's.
     let previous = operand.narrowed(axis: 1, start: shared ? inputSize : 0, length: hiddenSize)
-    let outputs = hidden.reshaped([-1, hiddenSize])
     if rows > batch {
         previous.narrowed(axis: 0, start: reverse ? 0 : batch, length: rows - batch)
             .assign(outputs.narrowed(axis: 0, start: reverse ? batch : 0, length: rows - batch))
