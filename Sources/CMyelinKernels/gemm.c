@@ -306,7 +306,10 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     // adds per element: worth it when each element is used by few rows (B) or columns (A) or the
     // product is small. Not when rows are a multiple of 4 KiB apart: they would all fall in the
     // same L1 set. The family's kernel must be able to (it masks its B loads, and reads A by rows).
-    job.direct_a = f->direct_a && p->csA == 1 && p->rsA % 1024 != 0 && (p->N <= DIRECT_A_MAX_N || macs <= DIRECT_MAX_MACS);
+    // A row-major A that fits in one K block would be packed into the very same rows (a panel's
+    // rows are kept whole, not interleaved): a copy for nothing (a transformer's 128-wide inputs).
+    job.direct_a = f->direct_a && p->csA == 1 && p->rsA % 1024 != 0 &&
+                   (p->N <= DIRECT_A_MAX_N || macs <= DIRECT_MAX_MACS || p->K <= job.kc_block);
     job.direct_b = f->direct_b && p->csB == 1 && p->rsB % 1024 != 0 && (p->M <= DIRECT_B_MAX_M || macs <= DIRECT_MAX_MACS);
     if (!job.by_rows && !job.direct_a) {
         // Enough units for every thread to get two per K block, of at most PACK_GROUP_PANELS panels.
