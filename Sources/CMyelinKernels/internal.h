@@ -163,6 +163,8 @@ typedef struct {
     void (*probabilities_row)(float *s, int64_t n, int64_t width, const float *bias, float logsumexp);
     /// dS = P ⊙ (dP − Σ P·dP), in place of dP.
     void (*score_gradient_row)(const float *p, float *dp, int64_t n);
+    /// dst[c·ld_dst + r] = src[r·ld_src + c] for r < rows, c < cols.
+    void (*transpose)(int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst, int64_t ld_dst);
 } myelin_vector_kernels;
 
 extern const myelin_vector_kernels myelin_vector_kernels_portable;

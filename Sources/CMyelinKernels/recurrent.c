@@ -263,20 +263,6 @@ static recurrence_job make_job(const myelin_recurrence_shape *s, const float *we
                             .weight_hh = weight_hh, .h0 = h0, .c0 = c0};
 }
 
-// W_hhᵀ in blocks of TRANSPOSE_COLUMNS of its columns (rows of W_hh): each block reads that many
-// whole rows of W_hh and writes one cache line of every row of W_hhᵀ.
-enum { TRANSPOSE_COLUMNS = 16, TRANSPOSE_GRAIN = 8 };
-
-static void transpose_slice(void *context, int64_t first, int64_t end) {
-    const recurrence_job *job = context;
-    const int64_t H = job->s->hidden, G = job->gates_per_row;
-    float *weight_hh_t = (float *)job->weight_hh_t;
-    for (int64_t p0 = first * TRANSPOSE_COLUMNS; p0 < end * TRANSPOSE_COLUMNS && p0 < G; p0 += TRANSPOSE_COLUMNS)
-        for (int64_t q = 0; q < H; q++)
-            for (int64_t p = p0; p < p0 + TRANSPOSE_COLUMNS && p < G; p++)
-                weight_hh_t[q * job->ldw + p] = job->weight_hh[p * H + q];
-}
-
 void myelin_recurrence_forward(const myelin_recurrence_shape *s, const float *weight_hh, const float *bias_hh,
                                const float *h0, const float *c0, const float *gate_table, const int64_t *gate_rows,
                                float *gates, float *states, float *hidden, float *last_hidden, float *last_cell) {
@@ -286,8 +272,9 @@ void myelin_recurrence_forward(const myelin_recurrence_shape *s, const float *we
     // W_hhᵀ [H, G], its rows padded off multiples of 4 KiB (they would share L1 sets), for every
     // step's GEMM on every thread to read in place (where the GEMM family can).
     job.ldw = G % 1024 == 0 ? G + 16 : G;
-    job.weight_hh_t = myelin_scratch(6, (size_t)(s->hidden * job.ldw));
-    myelin_parallel_for((G + TRANSPOSE_COLUMNS - 1) / TRANSPOSE_COLUMNS, TRANSPOSE_GRAIN, transpose_slice, &job);
+    float *weight_hh_t = myelin_scratch(6, (size_t)(s->hidden * job.ldw));
+    myelin_transpose(G, s->hidden, weight_hh, s->hidden, weight_hh_t, job.ldw);
+    job.weight_hh_t = weight_hh_t;
     job.gate_table = gate_table;
     job.gate_rows = gate_rows;
     job.bias_hh = bias_hh;

@@ -70,3 +70,28 @@ static void run_rows(int log, const float *x, float *y, int64_t rows, int64_t co
 
 void myelin_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols) { run_rows(0, x, y, rows, cols); }
 void myelin_log_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols) { run_rows(1, x, y, rows, cols); }
+
+// MARK: - Transpose
+
+// Source columns (destination rows) per unit of work: two AVX-512 tiles, four AVX2 ones.
+enum { TRANSPOSE_BAND = 32 };
+
+typedef struct {
+    const myelin_vector_kernels *k;
+    int64_t rows, cols, ld_src, ld_dst;
+    const float *src;
+    float *dst;
+} transpose_job;
+
+static void transpose_slice(void *context, int64_t first, int64_t end) {
+    const transpose_job *job = context;
+    const int64_t c0 = first * TRANSPOSE_BAND, c1 = end * TRANSPOSE_BAND < job->cols ? end * TRANSPOSE_BAND : job->cols;
+    job->k->transpose(job->rows, c1 - c0, job->src + c0, job->ld_src, job->dst + c0 * job->ld_dst, job->ld_dst);
+}
+
+void myelin_transpose(int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst, int64_t ld_dst) {
+    if (rows <= 0 || cols <= 0) return;
+    const transpose_job job = {myelin_vector_kernels_current(), rows, cols, ld_src, ld_dst, src, dst};
+    const int64_t bands = (cols + TRANSPOSE_BAND - 1) / TRANSPOSE_BAND;
+    myelin_parallel_for(bands, (GRAIN + rows * TRANSPOSE_BAND - 1) / (rows * TRANSPOSE_BAND), transpose_slice, (void *)&job);
+}

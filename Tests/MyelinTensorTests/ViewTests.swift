@@ -1,4 +1,5 @@
 import MyelinTensor
+import MyelinTestSupport
 import Testing
 
 /// 0, 1, 2, … in `shape`.
@@ -105,15 +106,23 @@ func iota(_ shape: [Int]) -> Tensor {
     }
 
     @Test func largeTransposesAreCopiedOnEveryThreadInTiles() {
-        // 1,000 × 301: bands of 16 rows split between two threads, with partial tiles at both edges.
+        // 1,000 × 301 on every kernel path: bands of columns split between two threads, register
+        // tiles of 8 or 16 with partial ones at both edges; then a small one, on one thread.
         let saved = Threads.count
         defer { Threads.count = saved }
         Threads.count = 2
-        let copy = iota([301, 1_000]).T.contiguousCopy()
-        #expect(copy.shape == [1_000, 301] && copy.isContiguous)
-        let values = copy.scalars
-        let misplaced = (0..<1_000).first { r in (0..<301).contains { c in values[r * 301 + c] != Float(c * 1_000 + r) } }
-        #expect(misplaced == nil, "row \(misplaced ?? -1) of the transpose is wrong")
+        onEveryKernelPath { path in
+            for (rows, columns) in [(301, 1_000), (3, 5)] {
+                let copy = iota([rows, columns]).T.contiguousCopy()
+                #expect(copy.shape == [columns, rows] && copy.isContiguous)
+                let values = copy.scalars
+                func rowIsRight(_ r: Int) -> Bool {
+                    (0..<rows).allSatisfy { c in values[r * rows + c] == Float(c * columns + r) }
+                }
+                let misplaced = (0..<columns).first { !rowIsRight($0) }
+                #expect(misplaced == nil, "\(path): row \(misplaced ?? -1) of the \(columns) × \(rows) transpose is wrong")
+            }
+        }
     }
 
     @Test func viewsShareStorage() {

@@ -380,6 +380,9 @@ void myelin_vgelu_with_slope(const float *x, float *y, float *slope, int64_t n);
 void myelin_log_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
 /// Row-wise softmax of an rows×cols row-major matrix (y may equal x).
 void myelin_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
+/// dst[c·ld_dst + r] = src[r·ld_src + c] for r < rows, c < cols (src and dst must not overlap):
+/// register-transposed tiles, bands of source columns split over the thread pool.
+void myelin_transpose(int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst, int64_t ld_dst);
 
 // MARK: - Machine probes
 

@@ -1,3 +1,5 @@
+import CMyelinKernels
+
 extension Tensor {
     /// A float32 tensor filled with `value`.
     public static func full(_ shape: [Int], _ value: Float) -> Tensor {
@@ -42,8 +44,14 @@ extension Tensor {
             out.storage.base.copyMemory(from: storage.base + offset * size, byteCount: count * size)
             return out
         }
-        if size == 4, rank == 2, strides == [1, shape[0]] {
-            transposeTiles(from: storage.base.assumingMemoryBound(to: UInt32.self) + offset, into: out)
+        if dtype == .float32, rank == 2, strides == [1, shape[0]] {
+            // A matrix's transpose: the matrix is [columns, rows] row-major, transposed back in
+            // registers, tile by tile (element by element, every read of a row of the result lands on
+            // another cache line; a weight gradient's 1,024 × 256 transpose took 2.5 % of the
+            // char-LSTM benchmark's step so).
+            myelin_transpose(
+                Int64(shape[1]), Int64(shape[0]), storage.floats + offset, Int64(shape[0]), out.storage.floats,
+                Int64(shape[1]))
             return out
         }
         var dst = 0
@@ -66,27 +74,6 @@ extension Tensor {
             dst += n
         }
         return out
-    }
-
-    /// A matrix's transpose (this tensor is its transposed view, [r, c] with strides [1, r]) copied in
-    /// tiles of 16 rows (a source cache line) by 8 columns (8 source lines), so that a tile's source
-    /// lines fit in L1 even when they are 4 KiB apart and share one set of it. Element by element,
-    /// every read of a row of the result lands on another line: a weight gradient's 1,024 × 256
-    /// transpose (see `transposedProduct`) took 2.5 % of the char-LSTM benchmark's step. Threads
-    /// take bands of 16 rows.
-    private func transposeTiles(from source: UnsafeMutablePointer<UInt32>, into out: Tensor) {
-        let (rows, columns) = (shape[0], shape[1])
-        let target = out.storage.base.assumingMemoryBound(to: UInt32.self)
-        let bands = (rows + 15) / 16
-        parallelFor(bands, grain: Swift.max(1, Elementwise.grain / (16 * Swift.max(1, columns)))) { first, end in
-            for r0 in stride(from: first * 16, to: Swift.min(end * 16, rows), by: 16) {
-                for c0 in stride(from: 0, to: columns, by: 8) {
-                    for r in r0..<Swift.min(r0 + 16, rows) {
-                        for c in c0..<Swift.min(c0 + 8, columns) { target[r * columns + c] = source[c * rows + r] }
-                    }
-                }
-            }
-        }
     }
 
     /// This tensor's values converted to another element type (no gradient flows to integer types).
