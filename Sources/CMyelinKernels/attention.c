@@ -121,12 +121,38 @@ static void backward_pair(const attention_job *job, int64_t pair) {
     }
 }
 
+// Asks for the rows of one operand of a pair to be brought into L2.
+static void fetch_rows(myelin_heads x, int64_t b, int64_t h, int64_t rows, int64_t width) {
+    const float *p = at(x, b, h);
+    if (!p) return;
+    for (int64_t i = 0; i < rows; i++)
+        for (int64_t d = 0; d < width; d += 16) __builtin_prefetch(p + i * x.position + d, 0, 2);
+}
+
+// The next pair's operands, fetched while this pair computes: each pair's rows are a few KiB
+// scattered over a [batch, positions, 3·features] projection, and its first products otherwise
+// wait on every line.
+static void fetch_pair(const attention_job *job, int64_t pair, int backward) {
+    const myelin_attention_shape *s = job->s;
+    const int64_t b = pair / s->heads, h = pair % s->heads;
+    fetch_rows(job->q, b, h, s->queries, s->head_dim);
+    fetch_rows(job->k, b, h, s->keys, s->head_dim);
+    fetch_rows(job->v, b, h, s->keys, s->value_dim);
+    if (backward) fetch_rows(job->dout, b, h, s->queries, s->value_dim);
+}
+
 static void forward_slice(void *context, int64_t begin, int64_t end) {
-    for (int64_t pair = begin; pair < end; pair++) forward_pair(context, pair);
+    for (int64_t pair = begin; pair < end; pair++) {
+        if (pair + 1 < end) fetch_pair(context, pair + 1, 0);
+        forward_pair(context, pair);
+    }
 }
 
 static void backward_slice(void *context, int64_t begin, int64_t end) {
-    for (int64_t pair = begin; pair < end; pair++) backward_pair(context, pair);
+    for (int64_t pair = begin; pair < end; pair++) {
+        if (pair + 1 < end) fetch_pair(context, pair + 1, 1);
+        backward_pair(context, pair);
+    }
 }
 
 void myelin_attention_forward(const myelin_attention_shape *shape, myelin_heads query, myelin_heads key,
