@@ -10,7 +10,8 @@
 // Chunks shrink as the work runs out, so two threads finish together, and a thread that is late
 // (its vCPU taken by another process) simply takes fewer. Narrow products (few columns) split rows
 // instead, each chunk packing its own A rows and all of B. Where packing would cost more than it
-// saves (small products, batch-sized M or N), a row-major A or B is read in place.
+// saves (small products, batch-sized M or N; for A, one that fits one K block, which packing would
+// only copy), a row-major A or B is read in place.
 // No K sum is ever split between threads, so results do not depend on the thread count.
 #include <math.h>
 #include <stdatomic.h>
@@ -309,7 +310,7 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     // A row-major A that fits in one K block would be packed into the very same rows (a panel's
     // rows are kept whole, not interleaved): a copy for nothing (a transformer's 128-wide inputs).
     job.direct_a = f->direct_a && p->csA == 1 && p->rsA % 1024 != 0 &&
-                   (p->N <= DIRECT_A_MAX_N || macs <= DIRECT_MAX_MACS || p->K <= job.kc_block);
+                   (p->N <= DIRECT_A_MAX_N || macs <= DIRECT_MAX_MACS || job.k_blocks == 1);
     job.direct_b = f->direct_b && p->csB == 1 && p->rsB % 1024 != 0 && (p->M <= DIRECT_B_MAX_M || macs <= DIRECT_MAX_MACS);
     if (!job.by_rows && !job.direct_a) {
         // Enough units for every thread to get two per K block, of at most PACK_GROUP_PANELS panels.

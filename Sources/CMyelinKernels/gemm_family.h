@@ -159,13 +159,9 @@ static void pack_a(int64_t mc, int64_t kc, const float *A, int64_t rs, int64_t c
         // blocks of Aᵀ, up to LANES rows of a panel at a time, are transposed in registers.
         for (int64_t i0 = 0; i0 < mc; i0 += LANES) {
             const int64_t rows = mc - i0 < LANES ? mc - i0 : LANES;
-            for (int64_t p0 = 0; p0 < kc; p0 += LANES) {
-                const int64_t depth = kc - p0 < LANES ? kc - p0 : LANES;
-                vf r[LANES];
-                for (int t = 0; t < LANES; t++) r[t] = t < depth ? alpha * vload_first(A + i0 + (p0 + t) * cs, rows) : 0;
-                vtranspose(r);
-                for (int i = 0; i < rows; i++) vstore_first(dst + (i0 + i) * kc + p0, r[i], depth);
-            }
+            for (int64_t p0 = 0; p0 < kc; p0 += LANES)
+                vtranspose_tile(A + i0 + p0 * cs, cs, kc - p0 < LANES ? kc - p0 : LANES, rows, alpha, dst + i0 * kc + p0,
+                                kc, 0);
         }
     } else {
         for (int64_t i = 0; i < mc; i++)
@@ -196,16 +192,11 @@ static void pack_b(int64_t kc, int64_t nc, const float *B, int64_t rs, int64_t c
         // are transposed in registers.
         for (int64_t j0 = 0; j0 < nc; j0 += NR, dst += NR * kc) {
             for (int half = 0; half < 2; half++) {
-                const int64_t cols = nc - j0 - LANES * half;
+                const int64_t left = nc - j0 - LANES * half, cols = left < 0 ? 0 : left < LANES ? left : LANES;
                 const float *b = B + (j0 + LANES * half) * cs;
-                float *d = dst + LANES * half;
-                for (int64_t p0 = 0; p0 < kc; p0 += LANES) {
-                    const int64_t depth = kc - p0 < LANES ? kc - p0 : LANES;
-                    vf r[LANES];
-                    for (int c = 0; c < LANES; c++) r[c] = c < cols ? vload_first(b + c * cs + p0, depth) : 0;
-                    vtranspose(r);
-                    for (int t = 0; t < depth; t++) vstore(d + (p0 + t) * NR, r[t]);
-                }
+                for (int64_t p0 = 0; p0 < kc; p0 += LANES)
+                    vtranspose_tile(b + p0, cs, cols, kc - p0 < LANES ? kc - p0 : LANES, 1.0f,
+                                    dst + LANES * half + p0 * NR, NR, 1);
             }
         }
     } else {

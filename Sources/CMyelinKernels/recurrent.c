@@ -1,12 +1,13 @@
 // Recurrent layers (RNN, LSTM, GRU): the loop over time steps, forward and backward.
 //
 // The caller has already multiplied every step's input by W_ih in one large GEMM (the gates on
-// entry). What is left is inherently sequential: per step, one small GEMM with W_hh and the cell's
-// gate arithmetic. Sequences in a batch never interact, so the batch is split between threads once
+// entry; for tokens, a table of one row per token, whose rows each thread copies into the gates as
+// it reaches them). What is left is inherently sequential: per step, one small GEMM with W_hh and
+// the cell's gate arithmetic. Sequences in a batch never interact, so the batch is split between threads once
 // and each thread runs the whole recurrence for its rows with no synchronisation between steps; its
 // GEMMs run on that thread alone (a batch too small to split runs on the caller, whose GEMMs may
-// then use the pool). W_hh is transposed once per call so that, where the GEMM family reads B in
-// place (AVX-512, slices of at most 256 rows), the per-step GEMM reads it row by row without packing.
+// then use the pool). W_hh is transposed once per call so that the per-step GEMM (slices of at most
+// 256 rows read B in place on every path) reads it row by row without packing.
 #include <string.h>
 
 #include "internal.h"
@@ -199,7 +200,7 @@ static void forward_slice(void *context, int64_t b0, int64_t b1) {
         step.states = offset_or_null(job->states, row * S);
         step.h = job->hidden + row * H;
         // Copied here rather than all at once before the loop: the rows are still in this core's
-        // cache when the step's product adds to them.
+        // cache when the step's product adds to them (GRU: when its cell adds them up).
         if (job->gate_table)
             for (int64_t r = 0; r < rows; r++)
                 memcpy(step.gates + r * G, job->gate_table + job->gate_rows[row + r] * G, (size_t)G * sizeof(float));

@@ -193,6 +193,24 @@ SIMD void vtranspose(vf r[LANES]) {
 #endif
 }
 
+// dst[j·ld_dst + i] = scale·src[i·ld_src + j] for the h × w block at src (h, w ≤ LANES; h may be 0),
+// transposed in registers. `pad`: each of the w rows of dst is stored whole, zeros past h (a GEMM
+// panel); otherwise only its first h floats are written.
+SIMD void vtranspose_tile(const float *src, int64_t ld_src, int64_t h, int64_t w, float scale, float *dst,
+                          int64_t ld_dst, int pad) {
+    vf t[LANES];
+    if (h == LANES && w == LANES) {
+        for (int i = 0; i < LANES; i++) t[i] = scale * vload(src + i * ld_src);
+    } else {
+        for (int i = 0; i < LANES; i++) t[i] = i < h ? scale * vload_first(src + i * ld_src, w) : (vf)0.0f;
+    }
+    vtranspose(t);
+    for (int j = 0; j < w; j++) {
+        if (pad || h == LANES) vstore(dst + j * ld_dst, t[j]);
+        else vstore_first(dst + j * ld_dst, t[j], h);
+    }
+}
+
 // Horizontal sum and maximum, by halves (the same order on every call).
 #if LANES == 16
 typedef float vf8 __attribute__((ext_vector_type(8)));

@@ -116,27 +116,12 @@ static void score_gradient_row(const float *p, float *dp, int64_t n) {
         vstore_first(dp + j, vload_first(p + j, n - j) * (vload_first(dp + j, n - j) - d), n - j);
 }
 
-// dst[c·ld_dst + r] = src[r·ld_src + c] for r < rows, c < cols: LANES × LANES tiles transposed in
-// registers, the edges by masked loads and stores.
+// dst[c·ld_dst + r] = src[r·ld_src + c] for r < rows, c < cols, a register tile at a time.
 static void transpose_block(int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst, int64_t ld_dst) {
-    for (int64_t r0 = 0; r0 < rows; r0 += LANES) {
-        const int64_t h = rows - r0 < LANES ? rows - r0 : LANES;
-        for (int64_t c0 = 0; c0 < cols; c0 += LANES) {
-            const int64_t w = cols - c0 < LANES ? cols - c0 : LANES;
-            const float *s = src + r0 * ld_src + c0;
-            float *d = dst + c0 * ld_dst + r0;
-            vf t[LANES];
-            if (h == LANES && w == LANES) {
-                for (int i = 0; i < LANES; i++) t[i] = vload(s + i * ld_src);
-                vtranspose(t);
-                for (int j = 0; j < LANES; j++) vstore(d + j * ld_dst, t[j]);
-            } else {
-                for (int i = 0; i < LANES; i++) t[i] = i < h ? vload_first(s + i * ld_src, w) : (vf)0.0f;
-                vtranspose(t);
-                for (int j = 0; j < w; j++) vstore_first(d + j * ld_dst, t[j], h);
-            }
-        }
-    }
+    for (int64_t r0 = 0; r0 < rows; r0 += LANES)
+        for (int64_t c0 = 0; c0 < cols; c0 += LANES)
+            vtranspose_tile(src + r0 * ld_src + c0, ld_src, rows - r0 < LANES ? rows - r0 : LANES,
+                            cols - c0 < LANES ? cols - c0 : LANES, 1.0f, dst + c0 * ld_dst + r0, ld_dst, 0);
 }
 
 const myelin_vector_kernels MYELIN_VECTOR_KERNELS = {

@@ -20,6 +20,20 @@ import Testing
         #expect(gru.stateDict.map(\.0).contains("gru.weight_hh_l1"))
     }
 
+    @Test func eachSequenceOfABatchGetsTheLogitsItGetsAlone() {
+        // 2 × 9 tokens of a 5-character vocabulary: more tokens than characters, so the token table
+        // is used; the head reads the states in time order and the logits come back in batch order.
+        let model = CharRNN(.init(vocabularySize: 5, embeddingSize: 3, hiddenSize: 6), generator: RandomGenerator(seed: 4))
+        let sequences = [[0, 1, 2, 3, 4, 0, 2, 4, 1], [4, 4, 3, 2, 1, 0, 1, 3, 2]]
+        let batch = model(Tensor(shape: [2, 9], integers: sequences.flatMap { $0 }))
+        #expect(batch.shape == [2, 9, 5])
+        for (b, sequence) in sequences.enumerated() {
+            let alone = model(Tensor(shape: [1, 9], integers: sequence)).scalars
+            let row = batch[b].contiguous().scalars
+            #expect(zip(row, alone).allSatisfy { abs($0 - $1) < 1e-5 }, "sequence \(b)")
+        }
+    }
+
     @Test func stateCarriesAcrossCalls() {
         let model = CharRNN(.init(vocabularySize: 12, embeddingSize: 4, hiddenSize: 6), generator: RandomGenerator(seed: 2))
         let ids = Tensor(shape: [1, 7], integers: [3, 1, 4, 1, 5, 9, 2])

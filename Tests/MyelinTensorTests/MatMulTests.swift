@@ -28,7 +28,7 @@ private func naiveMatMul(_ a: Tensor, _ b: Tensor) -> [Float] {
     func awkwardShapesAgainstTheTripleLoop(path: KernelPath) {
         KernelPath.withPath(path) {
             // Rows that leave a remainder under half a register tile (shared with the tile before it):
-            // 14, 26 and 128 rows on every path, 7 on AVX2 and portable, 16 on AVX-512; 128 × 600 ×
+            // 14 and 26 rows on every path, 7 and 128 on AVX2 and portable, 16 on AVX-512; 128 × 600 ×
             // 300 also packs A (two K blocks); 300 × 128 × 450 is large but reads A in place (one K block).
             let shapes = [
                 (1, 1, 1), (7, 13, 5), (1, 9, 1), (5, 1, 6), (16, 16, 16), (33, 65, 17), (3, 200, 2), (130, 70, 90),

@@ -137,15 +137,15 @@ private func flattenedResults(_ r: (output: Tensor, hidden: Tensor, cell: Tensor
         expectTokensGiveWhatTheirEmbeddingsGive(cell: cell, reverse: reverse, batch: 2, hiddenSize: 4, tolerance: 1e-5)
     }
 
-    /// 16 sequences of 64 units: the batch is split between threads, each copying its own rows of
-    /// the token table, and an LSTM's W_hh (256 rows) is transposed by both. The gradients are sums
-    /// over 96 rows taken in another order (by table row), hence the looser tolerance.
-    @Test(arguments: cells)
-    func tokensSplitBetweenThreadsGiveWhatTheirEmbeddingsGive(cell: RecurrentCell) {
+    /// 16 sequences of 64 units, in both directions: the batch is split between threads, each
+    /// copying its own rows of the token table. The gradients are sums over 96 rows taken in another
+    /// order (by table row), hence the looser tolerance.
+    @Test(arguments: cells, [false, true])
+    func tokensSplitBetweenThreadsGiveWhatTheirEmbeddingsGive(cell: RecurrentCell, reverse: Bool) {
         let saved = Threads.count
         defer { Threads.count = saved }
         Threads.count = 2
-        expectTokensGiveWhatTheirEmbeddingsGive(cell: cell, reverse: false, batch: 16, hiddenSize: 64, tolerance: 1e-4)
+        expectTokensGiveWhatTheirEmbeddingsGive(cell: cell, reverse: reverse, batch: 16, hiddenSize: 64, tolerance: 1e-4)
     }
 
     private func expectTokensGiveWhatTheirEmbeddingsGive(
@@ -195,16 +195,19 @@ private func flattenedResults(_ r: (output: Tensor, hidden: Tensor, cell: Tensor
     }
 
     /// From a zero state, both directions: W_hh's gradient then skips the first step's rows and
-    /// reads the previous states where the outputs are.
+    /// reads the previous states where the outputs are (one step: there are none, and it is zero).
     @Test(arguments: [RecurrentCell.rnnTanh, .lstm, .gru], [false, true])
     func tokenGradientsFromAZeroStateMatchFiniteDifferences(cell: RecurrentCell, reverse: Bool) {
-        let (tokens, table) = Self.tokenBatch(RandomGenerator(seed: 23), steps: 4)
-        let l = Layer(cell: cell, steps: 4, batch: 2, seed: 14)
-        checkGradients([table, l.weightIH, l.weightHH, l.biasIH, l.biasHH], "\(cell), reverse: \(reverse)") { t in
-            flattenedResults(
-                recurrence(
-                    tokens: tokens, embedding: t[0], cell: cell, weightIH: t[1], weightHH: t[2], biasIH: t[3], biasHH: t[4],
-                    reverse: reverse))
+        for steps in [4, 1] {
+            let (tokens, table) = Self.tokenBatch(RandomGenerator(seed: 23), steps: steps)
+            let l = Layer(cell: cell, steps: steps, batch: 2, seed: 14)
+            checkGradients([table, l.weightIH, l.weightHH, l.biasIH, l.biasHH], "\(cell), \(steps) steps, reverse: \(reverse)") {
+                t in
+                flattenedResults(
+                    recurrence(
+                        tokens: tokens, embedding: t[0], cell: cell, weightIH: t[1], weightHH: t[2], biasIH: t[3],
+                        biasHH: t[4], reverse: reverse))
+            }
         }
     }
 

@@ -106,13 +106,14 @@ func iota(_ shape: [Int]) -> Tensor {
     }
 
     @Test func largeTransposesAreCopiedOnEveryThreadInTiles() {
-        // 1,000 × 301 on every kernel path: bands of columns split between two threads, register
-        // tiles of 8 or 16 with partial ones at both edges; then a small one, on one thread.
+        // 1,003 × 301 on every kernel path: bands of columns split between two threads, register
+        // tiles of 16, 8 or 4 with partial ones at both edges (full height and partial width too);
+        // then a small one, on one thread; then 4-byte integers, which take the same way.
         let saved = Threads.count
         defer { Threads.count = saved }
         Threads.count = 2
         onEveryKernelPath { path in
-            for (rows, columns) in [(301, 1_000), (3, 5)] {
+            for (rows, columns) in [(301, 1_003), (3, 5)] {
                 let copy = iota([rows, columns]).T.contiguousCopy()
                 #expect(copy.shape == [columns, rows] && copy.isContiguous)
                 let values = copy.scalars
@@ -122,6 +123,9 @@ func iota(_ shape: [Int]) -> Tensor {
                 let misplaced = (0..<columns).first { !rowIsRight($0) }
                 #expect(misplaced == nil, "\(path): row \(misplaced ?? -1) of the \(columns) × \(rows) transpose is wrong")
             }
+            let integers = Tensor(shape: [3, 37], integers: Array(0..<111), dtype: .int32)
+            let transposed = integers.T.contiguousCopy()
+            #expect(transposed.dtype == .int32 && transposed.integers == (0..<111).map { 37 * ($0 % 3) + $0 / 3 })
         }
     }
 

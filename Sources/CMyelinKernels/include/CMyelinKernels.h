@@ -156,13 +156,15 @@ typedef struct {
 /// Runs the recurrence. weight_hh [G·H, H], bias_hh [G·H] (NULL: none), h0 and c0 [batch, H]
 /// (NULL: zeros; c0 for LSTM only). gates [rows, G·H] holds x·W_ihᵀ + b_ih on entry and the
 /// activated gates on exit (RNN: h itself); or, where gate_table is given, its row gate_rows[r]
-/// ([V, G·H] and [rows]: the input side of each token) is what row r held on entry. states is LSTM's cell states [rows, H], GRU's
+/// ([V, G·H] and [rows], gate_rows then required: the input side of each token) is what row r
+/// holds on entry, whatever gates held. states is LSTM's cell states [rows, H], GRU's
 /// W_hh·h + b_hh [rows, 3H], unused (NULL) for RNN. hidden [rows, H] gets every step's h;
 /// last_hidden and last_cell [batch, H] (NULL: skipped) the final ones.
 /// Sequences are split over the thread pool; every result is the same, bit for bit, on any thread count.
 void myelin_recurrence_forward(const myelin_recurrence_shape *shape, const float *weight_hh, const float *bias_hh,
-                               const float *h0, const float *c0, const float *gate_table, const int64_t *gate_rows,
-                               float *gates, float *states, float *hidden, float *last_hidden, float *last_cell);
+                               const float *h0, const float *c0, const float *gate_table,
+                               const int64_t *gate_rows, float *gates, float *states, float *hidden,
+                               float *last_hidden, float *last_cell);
 
 /// Backpropagation through time from what the forward pass left. grad_hidden [rows, H] is dL/d(every
 /// h), grad_last_hidden and grad_last_cell [batch, H] dL/d(final h, c); any may be NULL (zero).
@@ -380,8 +382,9 @@ void myelin_vgelu_with_slope(const float *x, float *y, float *slope, int64_t n);
 void myelin_log_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
 /// Row-wise softmax of an rows×cols row-major matrix (y may equal x).
 void myelin_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
-/// dst[c·ld_dst + r] = src[r·ld_src + c] for r < rows, c < cols (src and dst must not overlap):
-/// register-transposed tiles, bands of source columns split over the thread pool.
+/// dst[c·ld_dst + r] = src[r·ld_src + c] for r < rows, c < cols (ld_src ≥ cols, ld_dst ≥ rows;
+/// src and dst must not overlap): register-transposed tiles, bands of source columns split over
+/// the thread pool.
 void myelin_transpose(int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst, int64_t ld_dst);
 
 // MARK: - Machine probes

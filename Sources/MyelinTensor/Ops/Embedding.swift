@@ -38,8 +38,8 @@ func gatherRows(_ rows: [Int], of table: UnsafePointer<Float>, width: Int, into 
 }
 
 /// Adds row k of `gradient` to row `rows[k]` of `sums` (rows `width` floats apart), except to the
-/// padding row: the adjoint of `gatherRows`. On one thread: split by columns over two (rows
-/// repeat, so threads cannot split them), the char-LSTM's 2,048 × 1,024 took twice as long.
+/// padding row: the adjoint of `gatherRows`. It runs on one thread: rows repeat, so threads could
+/// only split the columns, and so the char-LSTM's 2,048 × 1,024 took twice as long.
 func scatterAddRows(
     _ rows: [Int], of gradient: UnsafePointer<Float>, width: Int, into sums: UnsafeMutablePointer<Float>,
     skipping padding: Int? = nil

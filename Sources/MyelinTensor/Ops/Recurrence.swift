@@ -152,8 +152,9 @@ private func recurrence(
         // The kernel copies each step's rows of the table into the gates as it reaches them.
         input = embedding
         x = dense(embedding)!
-        table = Tensor(empty: [x.shape[0], width])
-        gemm(x, wIHt, aOffset: x.offset, bOffset: wIHt.offset, into: table!.storage.floats, bias: dense(biasIH))
+        let tokenTable = Tensor(empty: [x.shape[0], width])
+        gemm(x, wIHt, aOffset: x.offset, bOffset: wIHt.offset, into: tokenTable.storage.floats, bias: dense(biasIH))
+        table = tokenTable
     }
     // One result holds every step's h, then the final h (and c): the three results are views of it,
     // so one recorded operation serves all of them.
@@ -171,12 +172,15 @@ private func recurrence(
         hidden: Int64(hiddenSize), reverse: reverse ? 1 : 0)
     let packedValues = packed.detached()  // the backward pass reads h; capturing `packed` would be a cycle
     let hidden = packed.storage.floats
-    let tokenRows: [Int64] = if case .tokens(let ids, _) = source { ids.map(Int64.init) } else { [] }
-    tokenRows.withUnsafeBufferPointer { tokenRows in
-        myelin_recurrence_forward(
-            &shape, wHH.floatPointer, bHH?.floatPointer, h0?.floatPointer, c0?.floatPointer, table?.floatPointer,
-            table == nil ? nil : tokenRows.baseAddress, gates.storage.floats, states?.storage.floats, hidden,
-            hidden + rows * hiddenSize, cell.hasCellState ? hidden + (rows * hiddenSize + stateSize) : nil)
+    let tokenRows: [Int] = if case .tokens(let ids, _) = source { ids } else { [] }
+    // Int is the C side's int64_t on every platform Myelin builds for.
+    tokenRows.withUnsafeBufferPointer {
+        $0.withMemoryRebound(to: Int64.self) { tokenRows in
+            myelin_recurrence_forward(
+                &shape, wHH.floatPointer, bHH?.floatPointer, h0?.floatPointer, c0?.floatPointer, table?.floatPointer,
+                table == nil ? nil : tokenRows.baseAddress, gates.storage.floats, states?.storage.floats, hidden,
+                hidden + rows * hiddenSize, cell.hasCellState ? hidden + (rows * hiddenSize + stateSize) : nil)
+        }
     }
 
     let inputs = [input, weightIH, weightHH, biasIH, biasHH, initialHidden, initialCell]
