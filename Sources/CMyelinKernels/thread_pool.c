@@ -61,6 +61,7 @@ static struct {
 
 static atomic_int thread_count; // 0 = not set yet: the number of cores
 static _Thread_local int inside_task;
+static _Thread_local int thread_count_here; // myelin_set_thread_count_here's; 0: the process's count
 
 static double now_seconds(void) {
     struct timespec t;
@@ -95,6 +96,7 @@ static int threads_from_environment(void) {
 }
 
 int myelin_thread_count(void) {
+    if (thread_count_here > 0) return thread_count_here;
     int n = atomic_load_explicit(&thread_count, memory_order_relaxed);
     if (n == 0) {
         n = threads_from_environment();
@@ -111,6 +113,12 @@ void myelin_set_thread_count(int count) {
     if (count < 1) count = 1;
     if (count > MAX_THREADS) count = MAX_THREADS;
     atomic_store(&thread_count, count);
+}
+
+int myelin_set_thread_count_here(int count) {
+    const int was = thread_count_here;
+    thread_count_here = count < 0 ? 0 : count > MAX_THREADS ? MAX_THREADS : count;
+    return was;
 }
 
 int myelin_set_thread_alone(int alone) {

@@ -55,11 +55,8 @@ struct SquaresDataset: Dataset {
         // In-order runs that cross any split point, then shuffled rows and repeats.
         let indices = Array(100..<700) + RandomGenerator(seed: 3).permutation(rows) + [5, 5, 999]
         let expected = indices.flatMap { i in (0..<size).map { Float(i * size + $0) } }
-        let saved = Threads.count
-        defer { Threads.count = saved }
         for threads in [1, 2] {
-            Threads.count = threads
-            let (x, y) = data.batch(at: indices)
+            let (x, y) = Threads.withCount(threads) { data.batch(at: indices) }
             #expect(x.shape == [indices.count, size])
             #expect(x.scalars == expected)
             #expect(y.integers == indices)

@@ -178,12 +178,8 @@ private func boolMask(_ rows: [[Bool]]) -> Tensor {
                 y.backward(weights)
                 return [y.scalars] + leaves.map { $0.grad!.scalars }
             }
-            let saved = Threads.count
-            defer { Threads.count = saved }
-            Threads.count = 1
-            let one = run()
-            Threads.count = 2
-            #expect(run() == one)
+            let one = Threads.withCount(1) { run() }
+            #expect(Threads.withCount(2) { run() } == one)
         }
     }
 }

@@ -162,18 +162,14 @@ private func referenceConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ c: ConvCase
     func sameBitsOnAnyThreadCount(path: KernelPath) {
         KernelPath.withPath(path) {
             let c = ConvCase(batch: 9, inChannels: 8, outChannels: 16, height: 12, width: 12, padding: 1)
-            let saved = Threads.count
-            defer { Threads.count = saved }
             func run() -> [[Float]] {
                 let (x, w, b) = operands(c, seed: 5)
                 let y = conv2d(x, weight: w, bias: b, padding: 1)
                 (y * y).sum().backward()
                 return [y.scalars, x.grad!.scalars, w.grad!.scalars, b!.grad!.scalars]
             }
-            Threads.count = 1
-            let one = run()
-            Threads.count = 2
-            #expect(run() == one)
+            let one = Threads.withCount(1) { run() }
+            #expect(Threads.withCount(2) { run() } == one)
         }
     }
 

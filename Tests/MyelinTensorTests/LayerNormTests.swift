@@ -105,12 +105,8 @@ private func referenceLayerNorm(_ x: Tensor, dimensions: Int, weight: Tensor?, b
                 layerNorm(leaves[0], features: 24, weight: leaves[1], bias: leaves[2]).backward(weights)
                 return leaves.map { $0.grad!.scalars }
             }
-            let saved = Threads.count
-            defer { Threads.count = saved }
-            Threads.count = 1
-            let one = run()
-            Threads.count = 2
-            #expect(run() == one)
+            let one = Threads.withCount(1) { run() }
+            #expect(Threads.withCount(2) { run() } == one)
             // dβ = Σ_rows g: the column sums of the output weights; dγ = Σ_rows g·x̂.
             expectClose(one[2], weights.sum(axis: 0).scalars, tolerance: 1e-5 * Float(rows) / 300)
             let normalized = referenceLayerNorm(x, dimensions: 1, weight: nil, bias: nil)

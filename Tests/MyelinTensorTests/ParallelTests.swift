@@ -15,12 +15,20 @@ import Testing
         return seen.sorted { $0.lowerBound < $1.lowerBound }
     }
 
+    @Test func aThreadCountForThisThreadHoldsUntilItsScopeReturns() {
+        let outside = Threads.count
+        let (two, one, countInside, afterNested) = Threads.withCount(2) {
+            (Self.slices(), Threads.withCount(1) { Self.slices() }, Threads.count, Self.slices())
+        }
+        #expect(two == [0..<500, 500..<1000])
+        #expect(one == [0..<1000])
+        #expect(countInside == 2 && afterNested == two)  // the inner scope gave the outer one back
+        #expect(Threads.count == outside)
+    }
+
     @Test func workStartedAloneStaysOnItsThreadUntilTheOutermostAloneReturns() {
-        let saved = Threads.count
-        defer { Threads.count = saved }
-        Threads.count = 2  // (other tests may change it meanwhile: alone must not depend on it)
-        let (inner, afterInner, value) = Threads.alone {
-            (Threads.alone { Self.slices() }, Self.slices(), Threads.alone { 42 })
+        let (inner, afterInner, value) = Threads.withCount(2) {
+            Threads.alone { (Threads.alone { Self.slices() }, Self.slices(), Threads.alone { 42 }) }
         }
         #expect(inner == [0..<1000])
         #expect(afterInner == [0..<1000])  // the outer alone still holds

@@ -77,12 +77,9 @@ import Testing
     @Test func fillInBlocksGivesTheSameValuesOnAnyThreadCount() {
         let count = 3 * RandomGenerator.blockSize + 5  // a partial last block
         func filled(threads: Int, seed: UInt64) -> (values: [Float], next: UInt64) {
-            let saved = Threads.count
-            defer { Threads.count = saved }
-            Threads.count = threads
             let g = RandomGenerator(seed: seed)
             var values = [Float](repeating: -1, count: count)
-            values.withUnsafeMutableBufferPointer { buf in g.fillInBlocks(buf, UnitDraw()) }
+            Threads.withCount(threads) { values.withUnsafeMutableBufferPointer { buf in g.fillInBlocks(buf, UnitDraw()) } }
             return (values, g.next())
         }
         let one = filled(threads: 1, seed: 14), two = filled(threads: 2, seed: 14)

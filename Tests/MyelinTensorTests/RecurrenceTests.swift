@@ -142,10 +142,10 @@ private func flattenedResults(_ r: (output: Tensor, hidden: Tensor, cell: Tensor
     /// order (by table row), hence the looser tolerance.
     @Test(arguments: cells, [false, true])
     func tokensSplitBetweenThreadsGiveWhatTheirEmbeddingsGive(cell: RecurrentCell, reverse: Bool) {
-        let saved = Threads.count
-        defer { Threads.count = saved }
-        Threads.count = 2
-        expectTokensGiveWhatTheirEmbeddingsGive(cell: cell, reverse: reverse, batch: 16, hiddenSize: 64, tolerance: 1e-4)
+        Threads.withCount(2) {
+            expectTokensGiveWhatTheirEmbeddingsGive(
+                cell: cell, reverse: reverse, batch: 16, hiddenSize: 64, tolerance: 1e-4)
+        }
     }
 
     private func expectTokensGiveWhatTheirEmbeddingsGive(
@@ -234,12 +234,8 @@ private func flattenedResults(_ r: (output: Tensor, hidden: Tensor, cell: Tensor
             y.backward(Tensor.ones(y.shape))
             return [y.scalars] + leaves.map { $0.grad!.scalars }
         }
-        let saved = Threads.count
-        defer { Threads.count = saved }
-        Threads.count = 1
-        let one = run()
-        Threads.count = 2
-        let same = run() == one
+        let one = Threads.withCount(1) { run() }
+        let same = Threads.withCount(2) { run() } == one
         #expect(same, "results differ between 1 and 2 threads")
     }
 

@@ -109,23 +109,22 @@ func iota(_ shape: [Int]) -> Tensor {
         // 1,003 × 301 on every kernel path: bands of columns split between two threads, register
         // tiles of 16, 8 or 4 with partial ones at both edges (full height and partial width too);
         // then a small one, on one thread; then 4-byte integers, which take the same way.
-        let saved = Threads.count
-        defer { Threads.count = saved }
-        Threads.count = 2
-        onEveryKernelPath { path in
-            for (rows, columns) in [(301, 1_003), (3, 5)] {
-                let copy = iota([rows, columns]).T.contiguousCopy()
-                #expect(copy.shape == [columns, rows] && copy.isContiguous)
-                let values = copy.scalars
-                func rowIsRight(_ r: Int) -> Bool {
-                    (0..<rows).allSatisfy { c in values[r * rows + c] == Float(c * columns + r) }
+        Threads.withCount(2) {
+            onEveryKernelPath { path in
+                for (rows, columns) in [(301, 1_003), (3, 5)] {
+                    let copy = iota([rows, columns]).T.contiguousCopy()
+                    #expect(copy.shape == [columns, rows] && copy.isContiguous)
+                    let values = copy.scalars
+                    func rowIsRight(_ r: Int) -> Bool {
+                        (0..<rows).allSatisfy { c in values[r * rows + c] == Float(c * columns + r) }
+                    }
+                    let misplaced = (0..<columns).first { !rowIsRight($0) }
+                    #expect(misplaced == nil, "\(path): row \(misplaced ?? -1) of the \(columns) × \(rows) transpose is wrong")
                 }
-                let misplaced = (0..<columns).first { !rowIsRight($0) }
-                #expect(misplaced == nil, "\(path): row \(misplaced ?? -1) of the \(columns) × \(rows) transpose is wrong")
+                let integers = Tensor(shape: [3, 37], integers: Array(0..<111), dtype: .int32)
+                let transposed = integers.T.contiguousCopy()
+                #expect(transposed.dtype == .int32 && transposed.integers == (0..<111).map { 37 * ($0 % 3) + $0 / 3 })
             }
-            let integers = Tensor(shape: [3, 37], integers: Array(0..<111), dtype: .int32)
-            let transposed = integers.T.contiguousCopy()
-            #expect(transposed.dtype == .int32 && transposed.integers == (0..<111).map { 37 * ($0 % 3) + $0 / 3 })
         }
     }
 

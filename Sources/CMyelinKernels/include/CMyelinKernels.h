@@ -349,6 +349,10 @@ void myelin_set_thread_count(int count);
 /// pool to other threads: for background work, such as a data loader assembling the next batch,
 /// that must not take the workers from the thread that trains. Returns the previous setting.
 int myelin_set_thread_alone(int alone);
+/// While positive, work started from the calling thread uses this many threads (clamped to 64),
+/// whatever myelin_set_thread_count says meanwhile; 0 returns it to the process's count. Returns the
+/// previous setting: for a test that needs a thread count while others run at once.
+int myelin_set_thread_count_here(int count);
 
 /// A slice of work: handle items [begin, end).
 typedef void (*myelin_task)(void *context, int64_t begin, int64_t end);

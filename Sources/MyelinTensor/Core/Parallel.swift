@@ -35,6 +35,16 @@ public enum Threads {
     /// Whether MYELIN_THREADS chose the count (then nobody else should).
     public static var isSetByEnvironment: Bool { getenv("MYELIN_THREADS") != nil }
 
+    /// Runs `body` with the kernels it starts from this thread using `count` threads, whatever
+    /// `count` is set to for the process meanwhile (other threads keep theirs): for a test that needs
+    /// one or two threads while other tests run at once.
+    public static func withCount<Result>(_ count: Int, _ body: () throws -> Result) rethrows -> Result {
+        precondition(count >= 1, "Threads.withCount: needs at least 1 thread, got \(count)")
+        let previous = myelin_set_thread_count_here(Int32(count))
+        defer { myelin_set_thread_count_here(previous) }
+        return try body()
+    }
+
     /// Runs `body` with every kernel it starts on the calling thread alone, leaving the pool's
     /// workers to other threads: for background work (a data loader's next batch) beside the thread
     /// that trains, as PyTorch's loader workers each run on one thread.
