@@ -153,9 +153,6 @@ struct ExampleColumn {
         rowShape = shape
     }
 
-    /// Values each thread copies at least when a batch's rows are split between threads.
-    static let gatherGrainFloats = 1 << 14
-
     /// Rows `indices`, stacked: [indices.count] + rowShape.
     func gather(_ indices: [Int], what: String) -> Tensor {
         let size = rowSize
@@ -167,20 +164,8 @@ struct ExampleColumn {
         case .floats(let all):
             return all.withUnsafeBufferPointer { source in
                 Tensor(uninitializedShape: shape) { destination in
-                    guard size > 0 else { return }
-                    // A shuffled batch's rows are scattered over the data set and come from memory:
-                    // split over the threads, more of those misses are waited on at once.
-                    parallelFor(indices.count, grain: max(1, Self.gatherGrainFloats / size)) { begin, end in
-                        // Contiguous in-order runs (sequential batches) become a single copy.
-                        var j = begin
-                        while j < end {
-                            var run = 1
-                            while j + run < end && indices[j + run] == indices[j] + run { run += 1 }
-                            (destination.baseAddress! + j * size)
-                                .update(from: source.baseAddress! + indices[j] * size, count: run * size)
-                            j += run
-                        }
-                    }
+                    guard let from = source.baseAddress, let to = destination.baseAddress else { return }
+                    gatherRows(indices, of: from, width: size, into: to)
                 }
             }
         case .integers(let all, let dtype):

@@ -29,11 +29,22 @@ public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = ni
     }
 }
 
-/// Copies row `rows[k]` of `table` (rows `width` floats apart) to row k of `destination`, the rows
-/// split over threads.
-func gatherRows(_ rows: [Int], of table: UnsafePointer<Float>, width: Int, into destination: UnsafeMutablePointer<Float>) {
-    parallelFor(rows.count, grain: Swift.max(1, Elementwise.grain / Swift.max(1, width))) { begin, end in
-        for k in begin..<end { (destination + k * width).update(from: table + rows[k] * width, count: width) }
+/// Copies row `rows[k]` of `table` (rows `width` floats apart) to row k of `destination`: an
+/// embedding lookup, or a data set's batch. The rows are split over threads, at least 16 K floats
+/// each (a shuffled batch's rows come from memory, and more of those misses are waited on at once),
+/// and a run of consecutive rows (a sequential batch) is one copy.
+package func gatherRows(
+    _ rows: [Int], of table: UnsafePointer<Float>, width: Int, into destination: UnsafeMutablePointer<Float>
+) {
+    guard width > 0 else { return }
+    parallelFor(rows.count, grain: Swift.max(1, (1 << 14) / width)) { begin, end in
+        var k = begin
+        while k < end {
+            var run = 1
+            while k + run < end && rows[k + run] == rows[k] + run { run += 1 }
+            (destination + k * width).update(from: table + rows[k] * width, count: run * width)
+            k += run
+        }
     }
 }
 

@@ -141,20 +141,20 @@ private func recurrence(
     let wIHt = weightIH.detached().T
     // The input side of every step at once: gates = x·W_ihᵀ + b_ih, or rows of that table for tokens.
     let gates = Tensor(empty: [rows, width])
-    let x: Tensor, input: Tensor, table: Tensor?
+    let x: Tensor, input: Tensor, table: Tensor?, tokenRows: [Int]
     switch source {
     case .features(let features):
         input = features
         x = features.reshaped([rows, inputSize]).detached()
         gemm(x, wIHt, aOffset: x.offset, bOffset: wIHt.offset, into: gates.storage.floats, bias: dense(biasIH))
-        table = nil
-    case .tokens(_, let embedding):
+        (table, tokenRows) = (nil, [])
+    case .tokens(let ids, let embedding):
         // The kernel copies each step's rows of the table into the gates as it reaches them.
         input = embedding
         x = dense(embedding)!
         let tokenTable = Tensor(empty: [x.shape[0], width])
         gemm(x, wIHt, aOffset: x.offset, bOffset: wIHt.offset, into: tokenTable.storage.floats, bias: dense(biasIH))
-        table = tokenTable
+        (table, tokenRows) = (tokenTable, ids)
     }
     // One result holds every step's h, then the final h (and c): the three results are views of it,
     // so one recorded operation serves all of them.
@@ -172,7 +172,6 @@ private func recurrence(
         hidden: Int64(hiddenSize), reverse: reverse ? 1 : 0)
     let packedValues = packed.detached()  // the backward pass reads h; capturing `packed` would be a cycle
     let hidden = packed.storage.floats
-    let tokenRows: [Int] = if case .tokens(let ids, _) = source { ids } else { [] }
     // Int is the C side's int64_t on every platform Myelin builds for.
     tokenRows.withUnsafeBufferPointer {
         $0.withMemoryRebound(to: Int64.self) { tokenRows in
@@ -252,27 +251,23 @@ private func weightGradients(
     let rows = g.shape[0], inputSize = x.shape[1], hiddenSize = hidden.shape[2]
     let shared = g === gHidden && needed.ih && needed.hh
     guard needed.hh else { return (needed.ih ? transposedProduct(g, x) : nil, nil) }
-    let outputs = hidden.reshaped([-1, hiddenSize])
+    // Forward, the rows of step t (from `batch` on) read step t − 1's output; reversed, step t + 1's.
+    let later = rows - batch
+    let laterRows = { (t: Tensor) in t.narrowed(axis: 0, start: reverse ? 0 : batch, length: later) }
+    let theirPrevious = hidden.reshaped([-1, hiddenSize]).narrowed(axis: 0, start: reverse ? batch : 0, length: later)
     if !shared && initialHidden == nil {
-        // The first step processed read zeros, so its rows add nothing; every other row's previous
-        // state is an output, one step over, read where it is.
-        let later = rows - batch
+        // The first step processed read zeros, so its rows add nothing; the others' previous states
+        // are read where they are.
         let hh =
             later == 0
             ? Tensor.zeros([gHidden.shape[1], hiddenSize])
-            : transposedProduct(
-                gHidden.narrowed(axis: 0, start: reverse ? 0 : batch, length: later),
-                outputs.narrowed(axis: 0, start: reverse ? batch : 0, length: later))
+            : transposedProduct(laterRows(gHidden), theirPrevious)
         return (needed.ih ? transposedProduct(g, x) : nil, hh)
     }
     let operand = Tensor(empty: [rows, (shared ? inputSize : 0) + hiddenSize])
     if shared { operand.narrowed(axis: 1, start: 0, length: inputSize).assign(x) }
-    // Forward, the rows of step t (from `batch` on) read step t − 1's output; reversed, step t + 1's.
     let previous = operand.narrowed(axis: 1, start: shared ? inputSize : 0, length: hiddenSize)
-    if rows > batch {
-        previous.narrowed(axis: 0, start: reverse ? 0 : batch, length: rows - batch)
-            .assign(outputs.narrowed(axis: 0, start: reverse ? batch : 0, length: rows - batch))
-    }
+    if later > 0 { laterRows(previous).assign(theirPrevious) }
     previous.narrowed(axis: 0, start: reverse ? rows - batch : 0, length: batch)
         .assign(initialHidden ?? Tensor(scalar: 0))
     guard shared else { return (needed.ih ? transposedProduct(g, x) : nil, transposedProduct(gHidden, operand)) }
