@@ -5,10 +5,18 @@
 //
 // The masks are never built: a causal row i simply stops at key i, and the padding mask becomes a
 // row of 0/−inf added to the scores. Queries are taken in blocks of QUERY_BLOCK rows, so the
-// scores of one block (QUERY_BLOCK × keys) stay in L1/L2 between the three steps, and a causal block
-// multiplies only by the keys its last row sees. The products are the SGEMM's (reading Q, K, V in
-// place through their strides); the rows' softmax and its gradient are the vector kernels' (masked
-// partial vectors: a causal row of the char-transformer benchmark holds 1 to 64 scores).
+// scores of one block (QUERY_BLOCK × keys) stay in L1/L2 between the steps. The rows' softmax and
+// its gradient are the vector kernels' (a causal row of the char-transformer benchmark holds 1 to
+// 64 scores).
+//
+// The products are a few thousand multiply-adds each (32 × 64 × 32 in that benchmark), too small
+// for the SGEMM's driver: its packing and hand-offs cost as much as the arithmetic. So they call
+// the GEMM family's register tile directly, every operand read in place. The operands that would
+// be read across their rows (Kᵀ, Vᵀ, and Qᵀ, dOᵀ for the key gradients, computed as dKᵀ and dVᵀ)
+// are transposed once per pair into scratch. And a causal mask skips whole tiles: a tile of scores
+// whose keys all come after its last query is not computed, and a product summing over keys (or
+// queries) stops (or starts) where the tile's rows (or columns) stop seeing them, so the masked
+// half of S costs almost nothing.
 //
 // The backward pass recomputes P from the scores and the saved log Σ exp rather than storing P in
 // the forward pass: storing it costs batch·heads·queries·keys floats (2 MiB per layer of the char-transformer benchmark, quadratic
@@ -21,15 +29,55 @@
 #include "internal.h"
 
 enum { SCRATCH_SCORES = 8 };
-// Query rows per block: a causal block reads keys up to its last row, so smaller blocks skip more
-// of the masked half, larger ones make longer products.
-enum { QUERY_BLOCK = 32 };
+// Query rows per block: the block's scores and their gradient (2 × 16 KiB at the benchmark's 64
+// keys) stay in L1, or L2 for contexts up to a few hundred. 64 ran 2–3 % faster than 32 there.
+enum { QUERY_BLOCK = 64 };
+
+// MARK: - Block products
+
+// Which tiles of a product a causal mask leaves work in, and the part of the sum each needs.
+typedef enum {
+    EVERY_TILE,          // no causal mask
+    SKIP_HIDDEN_KEYS,    // rows are queries, columns keys (S, dP): skip tiles of keys after the last query
+    KEYS_UP_TO_ROWS,     // rows are queries, the sum runs over keys (P·V, dS·K): up to the tile's last query
+    QUERIES_FROM_COLUMN, // columns are keys, the sum runs over queries (dOᵀ·P, Qᵀ·dS): from the tile's first key
+} causal_tiles;
+
+typedef struct {
+    const myelin_gemm_family *f;
+    causal_tiles rule;
+    int64_t query0; // the query of row 0 (of sum index 0 for QUERIES_FROM_COLUMN)
+} block_product;
+
+// C (M × N, row stride ldc) = alpha·A·B + beta·C, Σ over K, with A (M × K) and B (K × N) row-major
+// (row strides lda, ldb), by the family's register tile. Where the rule leaves a tile no terms, C
+// is not touched: skipped score tiles are never read, and sums that start late accumulate (β = 1).
+static void multiply(const block_product *bp, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
+                     int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
+    const myelin_gemm_family *f = bp->f;
+    const myelin_epilogue ep = {alpha, beta, NULL, 0};
+    for (int64_t t = 0, tiles = (M + f->mr - 1) / f->mr; t < tiles; t++) {
+        int64_t i;
+        const int m = myelin_tile_rows(M, f->mr, t, &i);
+        const int64_t last_query = bp->query0 + i + m - 1;
+        for (int64_t j = 0; j < N; j += f->nr) {
+            if (bp->rule == SKIP_HIDDEN_KEYS && j > last_query) break;
+            int64_t k0 = 0, k1 = K;
+            if (bp->rule == KEYS_UP_TO_ROWS && k1 > last_query + 1) k1 = last_query + 1;
+            if (bp->rule == QUERIES_FROM_COLUMN && j > bp->query0) k0 = j - bp->query0;
+            if (k0 >= k1) continue;
+            f->kernel(k1 - k0, A + i * lda + k0, lda, B + k0 * ldb + j, ldb, C + i * ldc + j, ldc, m,
+                      N - j < f->nr ? (int)(N - j) : f->nr, &ep);
+        }
+    }
+}
 
 // MARK: - One (batch, head) pair
 
 typedef struct {
     const myelin_attention_shape *s;
-    const myelin_vector_kernels *kernels; // softmax_row, probabilities_row, score_gradient_row
+    const myelin_gemm_family *f;
+    const myelin_vector_kernels *kernels; // softmax_row, probabilities_row, score_gradient_row, transpose
     myelin_heads q, k, v, o, dout, dq, dk, dv;
     const uint8_t *mask;
     float *logsumexp;
@@ -40,22 +88,38 @@ static float *at(myelin_heads x, int64_t b, int64_t h) {
     return x.data ? x.data + b * x.batch + h * x.head : NULL;
 }
 
-// Per pair, its scratch: the block's scores (and, backward, their gradient), and the padding row.
+// Per pair, its scratch: the block's scores (and, backward, their gradient), the transposed
+// operands (row stride: keys or queries), the key gradients' transposes, and the padding row.
 typedef struct {
-    float *scores, *grad_scores, *bias;
+    float *scores, *grad_scores, *kt, *vt, *qt, *dot, *dkt, *dvt, *bias;
 } pair_scratch;
 
 static pair_scratch scratch_for(const attention_job *job, int64_t b, int grad) {
     const myelin_attention_shape *s = job->s;
-    const int64_t block = (int64_t)QUERY_BLOCK * s->keys;
-    float *p = myelin_scratch(SCRATCH_SCORES, (size_t)((grad ? 2 : 1) * block + s->keys));
-    pair_scratch scratch = {p, grad ? p + block : NULL, NULL};
-    if (job->mask) {
-        scratch.bias = p + (grad ? 2 : 1) * block;
-        const uint8_t *m = job->mask + b * s->keys;
-        for (int64_t j = 0; j < s->keys; j++) scratch.bias[j] = m[j] ? -INFINITY : 0.0f;
+    const int64_t block = (int64_t)QUERY_BLOCK * s->keys, d = s->head_dim, dv = s->value_dim;
+    const int64_t keyed = grad ? (2 * d + 2 * dv) * s->keys : d * s->keys, queried = grad ? (d + dv) * s->queries : 0;
+    float *p = myelin_scratch(SCRATCH_SCORES, (size_t)((grad ? 2 : 1) * block + keyed + queried + s->keys));
+    pair_scratch x = {.scores = p};
+    p += block;
+    if (grad) {
+        x.grad_scores = p;
+        p += block;
     }
-    return scratch;
+    x.kt = p;
+    p += d * s->keys;
+    if (grad) {
+        x.vt = p, p += dv * s->keys;
+        x.dkt = p, p += d * s->keys;
+        x.dvt = p, p += dv * s->keys;
+        x.qt = p, p += d * s->queries;
+        x.dot = p, p += dv * s->queries;
+    }
+    if (job->mask) {
+        x.bias = p;
+        const uint8_t *m = job->mask + b * s->keys;
+        for (int64_t j = 0; j < s->keys; j++) x.bias[j] = m[j] ? -INFINITY : 0.0f;
+    }
+    return x;
 }
 
 // Query row i sees keys [0, visible(i)): all of them, or with a causal mask those up to itself.
@@ -63,27 +127,35 @@ static int64_t visible(const myelin_attention_shape *s, int64_t i) {
     return s->causal && i + 1 < s->keys ? i + 1 : s->keys;
 }
 
+static block_product product(const attention_job *job, causal_tiles rule, int64_t query0) {
+    return (block_product){job->f, job->s->causal ? rule : EVERY_TILE, query0};
+}
+
+// Rows [0, rows) × columns [0, cols) of x (row stride `position`), transposed into dst (row stride rows).
+static void transpose_into(const attention_job *job, const float *x, int64_t position, int64_t rows, int64_t cols,
+                           float *dst) {
+    job->kernels->transpose(rows, cols, x, position, dst, rows);
+}
+
 static void forward_pair(const attention_job *job, int64_t pair) {
     const myelin_attention_shape *s = job->s;
     const int64_t b = pair / s->heads, h = pair % s->heads;
     const float *q = at(job->q, b, h), *k = at(job->k, b, h), *v = at(job->v, b, h);
     float *o = at(job->o, b, h), *lse = job->logsumexp + pair * s->queries;
-    const pair_scratch scratch = scratch_for(job, b, 0);
+    const pair_scratch x = scratch_for(job, b, 0);
+    transpose_into(job, k, job->k.position, s->keys, s->head_dim, x.kt);
     for (int64_t i0 = 0; i0 < s->queries; i0 += QUERY_BLOCK) {
         const int64_t rows = s->queries - i0 < QUERY_BLOCK ? s->queries - i0 : QUERY_BLOCK;
         const int64_t keys = visible(s, i0 + rows - 1);
-        myelin_sgemm(rows, keys, s->head_dim, s->scale, q + i0 * job->q.position, job->q.position, 1,
-                     k, 1, job->k.position, 0, scratch.scores, keys, NULL, MYELIN_ACTIVATION_NONE);
+        const block_product scores = product(job, SKIP_HIDDEN_KEYS, i0), by_keys = product(job, KEYS_UP_TO_ROWS, i0);
+        multiply(&scores, rows, keys, s->head_dim, s->scale, q + i0 * job->q.position, job->q.position, x.kt, s->keys, 0,
+                 x.scores, keys);
         for (int64_t r = 0; r < rows; r++)
-            lse[i0 + r] = job->kernels->softmax_row(scratch.scores + r * keys, scratch.scores + r * keys, visible(s, i0 + r),
-                                                 keys, scratch.bias);
-        myelin_sgemm(rows, s->value_dim, keys, 1, scratch.scores, keys, 1, v, job->v.position, 1,
-                     0, o + i0 * job->o.position, job->o.position, NULL, MYELIN_ACTIVATION_NONE);
+            lse[i0 + r] = job->kernels->softmax_row(x.scores + r * keys, x.scores + r * keys, visible(s, i0 + r), keys,
+                                                    x.bias);
+        multiply(&by_keys, rows, s->value_dim, keys, 1, x.scores, keys, v, job->v.position, 0,
+                 o + i0 * job->o.position, job->o.position);
     }
-}
-
-static void zero_rows(float *x, int64_t rows, int64_t stride, int64_t width) {
-    if (x) for (int64_t r = 0; r < rows; r++) memset(x + r * stride, 0, (size_t)width * sizeof(float));
 }
 
 static void backward_pair(const attention_job *job, int64_t pair) {
@@ -92,33 +164,41 @@ static void backward_pair(const attention_job *job, int64_t pair) {
     const float *q = at(job->q, b, h), *k = at(job->k, b, h), *v = at(job->v, b, h), *dout = at(job->dout, b, h);
     float *dq = at(job->dq, b, h), *dk = at(job->dk, b, h), *dv = at(job->dv, b, h);
     const float *lse = job->logsumexp + pair * s->queries;
-    const pair_scratch scratch = scratch_for(job, b, 1);
-    // dK and dV are sums over the query blocks: start from zero (keys no query sees stay zero).
-    zero_rows(dk, s->keys, job->dk.position, s->head_dim);
-    zero_rows(dv, s->keys, job->dv.position, s->value_dim);
+    const pair_scratch x = scratch_for(job, b, 1);
+    const int64_t d = s->head_dim, dvd = s->value_dim;
+    transpose_into(job, k, job->k.position, s->keys, d, x.kt);
+    if (dq || dk) transpose_into(job, v, job->v.position, s->keys, dvd, x.vt);
+    // dKᵀ and dVᵀ are sums over the query blocks: start from zero (keys no query sees stay zero).
+    if (dk) {
+        transpose_into(job, q, job->q.position, s->queries, d, x.qt);
+        memset(x.dkt, 0, (size_t)(d * s->keys) * sizeof(float));
+    }
+    if (dv) {
+        transpose_into(job, dout, job->dout.position, s->queries, dvd, x.dot);
+        memset(x.dvt, 0, (size_t)(dvd * s->keys) * sizeof(float));
+    }
     for (int64_t i0 = 0; i0 < s->queries; i0 += QUERY_BLOCK) {
         const int64_t rows = s->queries - i0 < QUERY_BLOCK ? s->queries - i0 : QUERY_BLOCK;
         const int64_t keys = visible(s, i0 + rows - 1);
-        float *p = scratch.scores, *ds = scratch.grad_scores;
+        float *p = x.scores, *ds = x.grad_scores;
         const float *qb = q + i0 * job->q.position, *dob = dout + i0 * job->dout.position;
-        myelin_sgemm(rows, keys, s->head_dim, s->scale, qb, job->q.position, 1, k, 1, job->k.position,
-                     0, p, keys, NULL, MYELIN_ACTIVATION_NONE);
+        const block_product scores = product(job, SKIP_HIDDEN_KEYS, i0), by_keys = product(job, KEYS_UP_TO_ROWS, i0),
+                            by_queries = product(job, QUERIES_FROM_COLUMN, i0);
+        multiply(&scores, rows, keys, d, s->scale, qb, job->q.position, x.kt, s->keys, 0, p, keys);
         for (int64_t r = 0; r < rows; r++)
-            job->kernels->probabilities_row(p + r * keys, visible(s, i0 + r), keys, scratch.bias, lse[i0 + r]);
-        if (dv)
-            myelin_sgemm(keys, s->value_dim, rows, 1, p, 1, keys, dob, job->dout.position, 1,
-                         1, dv, job->dv.position, NULL, MYELIN_ACTIVATION_NONE);
+            job->kernels->probabilities_row(p + r * keys, visible(s, i0 + r), keys, x.bias, lse[i0 + r]);
+        if (dv) multiply(&by_queries, dvd, keys, rows, 1, x.dot + i0, s->queries, p, keys, 1, x.dvt, s->keys);
         if (!dq && !dk) continue;
-        myelin_sgemm(rows, keys, s->value_dim, 1, dob, job->dout.position, 1, v, 1, job->v.position,
-                     0, ds, keys, NULL, MYELIN_ACTIVATION_NONE);
-        for (int64_t r = 0; r < rows; r++) job->kernels->score_gradient_row(p + r * keys, ds + r * keys, keys);
+        multiply(&scores, rows, keys, dvd, 1, dob, job->dout.position, x.vt, s->keys, 0, ds, keys);
+        for (int64_t r = 0; r < rows; r++)
+            job->kernels->score_gradient_row(p + r * keys, ds + r * keys, visible(s, i0 + r), keys);
         if (dq)
-            myelin_sgemm(rows, s->head_dim, keys, s->scale, ds, keys, 1, k, job->k.position, 1,
-                         0, dq + i0 * job->dq.position, job->dq.position, NULL, MYELIN_ACTIVATION_NONE);
-        if (dk)
-            myelin_sgemm(keys, s->head_dim, rows, s->scale, ds, 1, keys, qb, job->q.position, 1,
-                         1, dk, job->dk.position, NULL, MYELIN_ACTIVATION_NONE);
+            multiply(&by_keys, rows, d, keys, s->scale, ds, keys, k, job->k.position, 0, dq + i0 * job->dq.position,
+                     job->dq.position);
+        if (dk) multiply(&by_queries, d, keys, rows, s->scale, x.qt + i0, s->queries, ds, keys, 1, x.dkt, s->keys);
     }
+    if (dk) job->kernels->transpose(d, s->keys, x.dkt, s->keys, dk, job->dk.position);
+    if (dv) job->kernels->transpose(dvd, s->keys, x.dvt, s->keys, dv, job->dv.position);
 }
 
 // Asks for the rows of one operand of a pair to be brought into L2.
@@ -159,7 +239,7 @@ void myelin_attention_forward(const myelin_attention_shape *shape, myelin_heads 
                               myelin_heads value, const uint8_t *key_padding_mask, myelin_heads output,
                               float *logsumexp) {
     if (shape->batch <= 0 || shape->heads <= 0 || shape->queries <= 0) return;
-    attention_job job = {.s = shape, .kernels = myelin_vector_kernels_current(), .q = query, .k = key, .v = value, .o = output,
+    attention_job job = {.s = shape, .f = MYELIN_BY_PATH(myelin_gemm_family), .kernels = myelin_vector_kernels_current(), .q = query, .k = key, .v = value, .o = output,
                          .mask = key_padding_mask, .logsumexp = logsumexp};
     myelin_parallel_for(shape->batch * shape->heads, 1, forward_slice, &job);
 }
@@ -169,7 +249,7 @@ void myelin_attention_backward(const myelin_attention_shape *shape, myelin_heads
                                myelin_heads grad_output, myelin_heads grad_query, myelin_heads grad_key,
                                myelin_heads grad_value) {
     if (shape->batch <= 0 || shape->heads <= 0) return;
-    attention_job job = {.s = shape, .kernels = myelin_vector_kernels_current(), .q = query, .k = key, .v = value,
+    attention_job job = {.s = shape, .f = MYELIN_BY_PATH(myelin_gemm_family), .kernels = myelin_vector_kernels_current(), .q = query, .k = key, .v = value,
                          .dout = grad_output, .dq = grad_query, .dk = grad_key, .dv = grad_value,
                          .mask = key_padding_mask, .logsumexp = (float *)logsumexp};
     myelin_parallel_for(shape->batch * shape->heads, 1, backward_slice, &job);

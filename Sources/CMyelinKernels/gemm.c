@@ -167,20 +167,6 @@ static int64_t claim(gemm_job *job, int64_t total, int64_t unit, int64_t most, i
     }
 }
 
-// Row tile t of `rows`: its first row (in *first) and its height. Tiles are MR rows, except that
-// a remainder under half a tile is shared with the tile before it (6 + 2 rows run as 4 + 4): one
-// or two rows hold too few accumulators to hide the FMA's latency, and such a tile ran at a third
-// of the speed (a batch of 128 or a block of 32 queries leaves 2 rows on AVX2).
-static int tile_rows(int64_t rows, int mr, int64_t t, int64_t *first) {
-    const int64_t tiles = (rows + mr - 1) / mr, rest = rows % mr;
-    *first = t * mr;
-    if (rest == 0 || 2 * rest >= mr || tiles < 2 || t < tiles - 2) return rows - t * mr < mr ? (int)(rows - t * mr) : mr;
-    const int shared = mr + (int)rest, upper = (shared + 1) / 2;
-    if (t == tiles - 2) return upper;
-    *first += upper - mr;
-    return shared - upper;
-}
-
 // C[rows m0..m1) × [n0, n1)) for the K block at pc, from packed A panels (Ap: panel q of the rows
 // at Ap + q·MR·kc) or, with direct_a, A itself; B read in place or packed here.
 static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const float *Ap, int64_t m0, int64_t m1,
@@ -215,7 +201,7 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
         for (int64_t inner = 0; inner < (b_outer ? panels : columns); inner++) {
             const int64_t q = b_outer ? outer : inner, jr = q * nr;
             int64_t ir;
-            const int m = tile_rows(m1 - m0, mr, b_outer ? inner : outer, &ir);
+            const int m = myelin_tile_rows(m1 - m0, mr, b_outer ? inner : outer, &ir);
             ir += m0;
             const float *Apanel = job->direct_a ? p->A + ir * p->rsA + pc : Ap + (ir - m0) * kc;
             if (last && p->bias) ep.bias = p->bias + n0 + jr;

@@ -86,6 +86,21 @@ extern const myelin_gemm_family myelin_gemm_family_avx2;
 extern const myelin_gemm_family myelin_gemm_family_avx512;
 #endif
 
+/// Row tile t of `rows` for a family of MR = mr: its first row (in *first) and its height. Tiles
+/// are MR rows, except that a remainder under half a tile is shared with the tile before it (6 + 2
+/// rows run as 4 + 4): one or two rows hold too few accumulators to hide the FMA's latency, and
+/// such a tile ran at a third of the speed (a batch of 128 or a block of 32 queries leaves 2 rows
+/// on AVX2).
+MYELIN_INLINE int myelin_tile_rows(int64_t rows, int mr, int64_t t, int64_t *first) {
+    const int64_t tiles = (rows + mr - 1) / mr, rest = rows % mr;
+    *first = t * mr;
+    if (rest == 0 || 2 * rest >= mr || tiles < 2 || t < tiles - 2) return rows - t * mr < mr ? (int)(rows - t * mr) : mr;
+    const int shared = mr + (int)rest, upper = (shared + 1) / 2;
+    if (t == tiles - 2) return upper;
+    *first += upper - mr;
+    return shared - upper;
+}
+
 /// The size of one core's L2 cache (1 MiB where the system does not say).
 int64_t myelin_l2_cache_bytes(void);
 
@@ -161,8 +176,8 @@ typedef struct {
     void (*log_softmax_row)(const float *x, float *y, int64_t n);
     /// softmax_row's probabilities again, in place, from the scores and the log Σ exp it returned.
     void (*probabilities_row)(float *s, int64_t n, int64_t width, const float *bias, float logsumexp);
-    /// dS = P ⊙ (dP − Σ P·dP), in place of dP.
-    void (*score_gradient_row)(const float *p, float *dp, int64_t n);
+    /// dS = P ⊙ (dP − Σ P·dP) over the first n of `width` columns, in place of dP; the rest zeroed.
+    void (*score_gradient_row)(const float *p, float *dp, int64_t n, int64_t width);
     /// dst[c·ld_dst + r] = src[r·ld_src + c] for r < rows, c < cols.
     void (*transpose)(int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst, int64_t ld_dst);
 } myelin_vector_kernels;

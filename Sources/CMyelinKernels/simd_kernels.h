@@ -39,81 +39,102 @@ static void gelu_with_slope_array(const float *x, float *y, float *slope, int64_
 
 // MARK: - Rows
 
-// The lanes of the vector at column j of a row of n that hold visible keys: columns below n whose
-// padding bias (if any) is 0 rather than −inf.
-SIMD vi visible(const float *bias, int64_t j, int64_t n) {
+// A row of `width` floats in memory whose first n are visible keys (n ≤ width): its vectors are
+// loaded and stored whole wherever the row holds them, the lanes at or past n selected away. Only
+// a vector running past `width` is masked: on AVX2 a masked store costs many times a plain one,
+// and a causal attention row ends mid-vector on nearly every row.
+SIMD vf row_load(const float *x, int64_t j, int64_t width) {
+    return j + LANES <= width ? vload(x + j) : vload_first(x + j, width - j);
+}
+
+SIMD void row_store(float *y, int64_t j, int64_t width, vf v) {
+    if (j + LANES <= width) vstore(y + j, v);
+    else vstore_first(y + j, v, width - j);
+}
+
+// The lanes of the vector at column j that hold visible keys: columns below n whose padding bias
+// (if any, `width` of them) is 0 rather than −inf.
+SIMD vi visible(const float *bias, int64_t j, int64_t n, int64_t width) {
     const vi lanes = vlanes(n - j);
-    return bias ? lanes & (vload_first(bias + j, n - j) == 0.0f) : lanes;
+    return bias ? lanes & (row_load(bias, j, width) == 0.0f) : lanes;
 }
 
 // The largest of x[0, n) over the visible keys (−inf if none).
-SIMD float row_max(const float *x, int64_t n, const float *bias) {
+SIMD float row_max(const float *x, int64_t n, int64_t width, const float *bias) {
     vf top = -__builtin_inff();
     for (int64_t j = 0; j < n; j += LANES) {
-        const vf v = vload_first(x + j, n - j);
-        top = (visible(bias, j, n) & (v > top)) ? v : top;
+        const vf v = row_load(x, j, width);
+        top = (visible(bias, j, n, width) & (v > top)) ? v : top;
     }
     return vmax(top);
 }
 
-// y[j] = e^{x[j] − m} over the visible keys, exactly 0 for hidden ones (when `store`), and their sum.
-SIMD float row_exp(const float *x, float *y, int64_t n, const float *bias, float m, int store) {
+// e^{x[j] − m} over the visible keys and their sum; with `store`, written to y with exactly 0 for
+// the hidden ones, through the end of the last vector that holds a visible column.
+SIMD float row_exp(const float *x, float *y, int64_t n, int64_t width, const float *bias, float m, int store) {
     vf sum = 0;
     for (int64_t j = 0; j < n; j += LANES) {
-        const vf e = visible(bias, j, n) ? vexp(vload_first(x + j, n - j) - m) : (vf)0.0f;
+        const vf e = visible(bias, j, n, width) ? vexp(row_load(x, j, width) - m) : (vf)0.0f;
         sum += e;
-        if (store) vstore_first(y + j, e, n - j);
+        if (store) row_store(y, j, width, e);
     }
     return vsum(sum);
 }
 
-SIMD void row_scale(float *y, int64_t n, float scale) {
-    for (int64_t j = 0; j < n; j += LANES) vstore_first(y + j, vload_first(y + j, n - j) * scale, n - j);
+SIMD void row_scale(float *y, int64_t n, int64_t width, float scale) {
+    for (int64_t j = 0; j < n; j += LANES) row_store(y, j, width, row_load(y, j, width) * scale);
 }
 
-SIMD void zero_columns(float *y, int64_t from, int64_t width) {
-    for (int64_t j = from; j < width; j += LANES) vstore_first(y + j, (vf)0.0f, width - j);
+// Zeros columns [from, width) of a row where columns below `from` were already written whole
+// vectors at a time: the zeros start at the next vector.
+SIMD void zero_after(float *y, int64_t from, int64_t width) {
+    for (int64_t j = (from + LANES - 1) / LANES * LANES; j < width; j += LANES) row_store(y, j, width, (vf)0.0f);
 }
 
 // Softmax over the first n columns of a row of `width`, the keys a padding bias of −inf hides
 // left out (exactly 0); columns n..width are zeroed. Returns log Σ exp, or +inf when the row sees
 // no key (it is then all zero). y may equal x.
 static float softmax_row(const float *x, float *y, int64_t n, int64_t width, const float *bias) {
-    const float m = row_max(x, n, bias);
+    const float m = row_max(x, n, width, bias);
     if (m == -INFINITY) {
-        zero_columns(y, 0, width);
+        zero_after(y, 0, width);
         return INFINITY;
     }
-    const float total = row_exp(x, y, n, bias, m, 1);
-    row_scale(y, n, 1.0f / total);
-    zero_columns(y, n, width);
+    const float total = row_exp(x, y, n, width, bias, m, 1);
+    row_scale(y, n, width, 1.0f / total);
+    zero_after(y, n, width);
     return m + logf(total);
 }
 
 // y = x − log Σ e^x over a row of n (y may equal x).
 static void log_softmax_row(const float *x, float *y, int64_t n) {
-    const float m = row_max(x, n, NULL);
-    const float shift = m + logf(row_exp(x, NULL, n, NULL, m, 0));
-    for (int64_t j = 0; j < n; j += LANES) vstore_first(y + j, vload_first(x + j, n - j) - shift, n - j);
+    const float m = row_max(x, n, n, NULL);
+    const float shift = m + logf(row_exp(x, NULL, n, n, NULL, m, 0));
+    for (int64_t j = 0; j < n; j += LANES) row_store(y, j, n, row_load(x, j, n) - shift);
 }
 
 // The probabilities softmax_row made, again, in place, from the scores and its log Σ exp.
 static void probabilities_row(float *s, int64_t n, int64_t width, const float *bias, float logsumexp) {
     if (logsumexp == INFINITY) n = 0;
     for (int64_t j = 0; j < n; j += LANES) {
-        const vf p = vexp(vload_first(s + j, n - j) - logsumexp);
-        vstore_first(s + j, visible(bias, j, n) ? p : (vf)0.0f, n - j);
+        const vf p = vexp(row_load(s, j, width) - logsumexp);
+        row_store(s, j, width, visible(bias, j, n, width) ? p : (vf)0.0f);
     }
-    zero_columns(s, n, width);
+    zero_after(s, n, width);
 }
 
-// dS = P ⊙ (dP − Σⱼ P·dP), in place of dP.
-static void score_gradient_row(const float *p, float *dp, int64_t n) {
+// dS = P ⊙ (dP − Σⱼ P·dP) over the first n columns, in place of dP, and 0 in the rest of the row
+// of `width` (dP may hold anything there: a causal product skips the tiles no query sees).
+static void score_gradient_row(const float *p, float *dp, int64_t n, int64_t width) {
     vf sum = 0;
-    for (int64_t j = 0; j < n; j += LANES) sum = vfma(vload_first(p + j, n - j), vload_first(dp + j, n - j), sum);
-    const float d = vsum(sum);
     for (int64_t j = 0; j < n; j += LANES)
-        vstore_first(dp + j, vload_first(p + j, n - j) * (vload_first(dp + j, n - j) - d), n - j);
+        sum = vlanes(n - j) ? vfma(row_load(p, j, width), row_load(dp, j, width), sum) : sum;
+    const float d = vsum(sum);
+    for (int64_t j = 0; j < n; j += LANES) {
+        const vf ds = row_load(p, j, width) * (row_load(dp, j, width) - d);
+        row_store(dp, j, width, vlanes(n - j) ? ds : (vf)0.0f);
+    }
+    zero_after(dp, n, width);
 }
 
 // dst[c·ld_dst + r] = src[r·ld_src + c] for r < rows, c < cols, a register tile at a time.
