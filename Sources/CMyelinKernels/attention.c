@@ -9,14 +9,13 @@
 // its gradient are the vector kernels' (a causal row of the char-transformer benchmark holds 1 to
 // 64 scores).
 //
-// The products are a few thousand multiply-adds each (32 × 64 × 32 in that benchmark), too small
+// The products are a few thousand multiply-adds each (64 × 64 × 32 in that benchmark), too small
 // for the SGEMM's driver: its packing and hand-offs cost as much as the arithmetic. So they call
-// the GEMM family's register tile directly, every operand read in place. The operands that would
-// be read across their rows (Kᵀ, Vᵀ, and Qᵀ, dOᵀ for the key gradients, computed as dKᵀ and dVᵀ)
-// are transposed once per pair into scratch. And a causal mask skips whole tiles: a tile of scores
-// whose keys all come after its last query is not computed, and a product summing over keys (or
-// queries) stops (or starts) where the tile's rows (or columns) stop seeing them, so the masked
-// half of S costs almost nothing.
+// the GEMM family's register tile directly, every operand read in place: Pᵀ and dSᵀ by the tile
+// that reads A down its columns, Kᵀ and Vᵀ (the B of S and dP) transposed once per pair into
+// scratch. And a causal mask skips whole tiles: a tile of scores whose keys all come after its
+// last query is not computed, and a product summing over keys (or queries) stops (or starts)
+// where the tile's queries (or keys) stop seeing them, so the masked half of S costs almost nothing.
 //
 // The backward pass recomputes P from the scores and the saved log Σ exp rather than storing P in
 // the forward pass: storing it costs batch·heads·queries·keys floats (2 MiB per layer of the char-transformer benchmark, quadratic
@@ -40,34 +39,38 @@ typedef enum {
     EVERY_TILE,          // no causal mask
     SKIP_HIDDEN_KEYS,    // rows are queries, columns keys (S, dP): skip tiles of keys after the last query
     KEYS_UP_TO_ROWS,     // rows are queries, the sum runs over keys (P·V, dS·K): up to the tile's last query
-    QUERIES_FROM_COLUMN, // columns are keys, the sum runs over queries (dOᵀ·P, Qᵀ·dS): from the tile's first key
+    QUERIES_FROM_ROWS,   // rows are keys, the sum runs over queries (Pᵀ·dO, dSᵀ·Q): from the tile's first key
 } causal_tiles;
 
 typedef struct {
     const myelin_gemm_family *f;
     causal_tiles rule;
-    int64_t query0; // the query of row 0 (of sum index 0 for QUERIES_FROM_COLUMN)
+    int64_t query0; // the query of row 0 (of sum index 0 for QUERIES_FROM_ROWS)
+    int a_down;     // A is stored transposed (K × M, row stride lda) and read down its columns
 } block_product;
 
-// C (M × N, row stride ldc) = alpha·A·B + beta·C, Σ over K, with A (M × K) and B (K × N) row-major
-// (row strides lda, ldb), by the family's register tile. Where the rule leaves a tile no terms, C
-// is not touched: skipped score tiles are never read, and sums that start late accumulate (β = 1).
+// C (M × N, row stride ldc) = alpha·A·B + beta·C, Σ over K, with A (M × K, or K × M when a_down)
+// and B (K × N) row-major (row strides lda, ldb), by the family's register tile. Where the rule
+// leaves a tile no terms, C is not touched: skipped score tiles are never read, and sums that
+// start late accumulate (β = 1).
 static void multiply(const block_product *bp, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
                      int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
     const myelin_gemm_family *f = bp->f;
+    const myelin_kernel_fn kernel = bp->a_down ? f->kernel_down : f->kernel;
     const myelin_epilogue ep = {alpha, beta, NULL, 0};
     for (int64_t t = 0, tiles = (M + f->mr - 1) / f->mr; t < tiles; t++) {
         int64_t i;
         const int m = myelin_tile_rows(M, f->mr, t, &i);
         const int64_t last_query = bp->query0 + i + m - 1;
+        int64_t k0 = 0, k1 = K;
+        if (bp->rule == KEYS_UP_TO_ROWS && k1 > last_query + 1) k1 = last_query + 1;
+        if (bp->rule == QUERIES_FROM_ROWS && i > bp->query0) k0 = i - bp->query0;
+        if (k0 >= k1) continue;
+        const float *a = bp->a_down ? A + k0 * lda + i : A + i * lda + k0;
         for (int64_t j = 0; j < N; j += f->nr) {
             if (bp->rule == SKIP_HIDDEN_KEYS && j > last_query) break;
-            int64_t k0 = 0, k1 = K;
-            if (bp->rule == KEYS_UP_TO_ROWS && k1 > last_query + 1) k1 = last_query + 1;
-            if (bp->rule == QUERIES_FROM_COLUMN && j > bp->query0) k0 = j - bp->query0;
-            if (k0 >= k1) continue;
-            f->kernel(k1 - k0, A + i * lda + k0, lda, B + k0 * ldb + j, ldb, C + i * ldc + j, ldc, m,
-                      N - j < f->nr ? (int)(N - j) : f->nr, &ep);
+            kernel(k1 - k0, a, lda, B + k0 * ldb + j, ldb, C + i * ldc + j, ldc, m, N - j < f->nr ? (int)(N - j) : f->nr,
+                   &ep);
         }
     }
 }
@@ -88,17 +91,16 @@ static float *at(myelin_heads x, int64_t b, int64_t h) {
     return x.data ? x.data + b * x.batch + h * x.head : NULL;
 }
 
-// Per pair, its scratch: the block's scores (and, backward, their gradient), the transposed
-// operands (row stride: keys or queries), the key gradients' transposes, and the padding row.
+// Per pair, its scratch: the block's scores (and, backward, their gradient), Kᵀ (and Vᵀ) with a
+// row stride of keys, and the padding row.
 typedef struct {
-    float *scores, *grad_scores, *kt, *vt, *qt, *dot, *dkt, *dvt, *bias;
+    float *scores, *grad_scores, *kt, *vt, *bias;
 } pair_scratch;
 
 static pair_scratch scratch_for(const attention_job *job, int64_t b, int grad) {
     const myelin_attention_shape *s = job->s;
-    const int64_t block = (int64_t)QUERY_BLOCK * s->keys, d = s->head_dim, dv = s->value_dim;
-    const int64_t keyed = grad ? (2 * d + 2 * dv) * s->keys : d * s->keys, queried = grad ? (d + dv) * s->queries : 0;
-    float *p = myelin_scratch(SCRATCH_SCORES, (size_t)((grad ? 2 : 1) * block + keyed + queried + s->keys));
+    const int64_t block = (int64_t)QUERY_BLOCK * s->keys, transposed = (s->head_dim + (grad ? s->value_dim : 0)) * s->keys;
+    float *p = myelin_scratch(SCRATCH_SCORES, (size_t)((grad ? 2 : 1) * block + transposed + s->keys));
     pair_scratch x = {.scores = p};
     p += block;
     if (grad) {
@@ -106,13 +108,10 @@ static pair_scratch scratch_for(const attention_job *job, int64_t b, int grad) {
         p += block;
     }
     x.kt = p;
-    p += d * s->keys;
+    p += s->head_dim * s->keys;
     if (grad) {
-        x.vt = p, p += dv * s->keys;
-        x.dkt = p, p += d * s->keys;
-        x.dvt = p, p += dv * s->keys;
-        x.qt = p, p += d * s->queries;
-        x.dot = p, p += dv * s->queries;
+        x.vt = p;
+        p += s->value_dim * s->keys;
     }
     if (job->mask) {
         x.bias = p;
@@ -128,13 +127,16 @@ static int64_t visible(const myelin_attention_shape *s, int64_t i) {
 }
 
 static block_product product(const attention_job *job, causal_tiles rule, int64_t query0) {
-    return (block_product){job->f, job->s->causal ? rule : EVERY_TILE, query0};
+    return (block_product){job->f, job->s->causal ? rule : EVERY_TILE, query0, rule == QUERIES_FROM_ROWS};
 }
 
-// Rows [0, rows) × columns [0, cols) of x (row stride `position`), transposed into dst (row stride rows).
-static void transpose_into(const attention_job *job, const float *x, int64_t position, int64_t rows, int64_t cols,
-                           float *dst) {
-    job->kernels->transpose(rows, cols, x, position, dst, rows);
+// An operand's keys × cols, transposed into dst (row stride: keys).
+static void transpose_keys(const attention_job *job, const float *x, int64_t position, int64_t cols, float *dst) {
+    job->kernels->transpose(job->s->keys, cols, x, position, dst, job->s->keys);
+}
+
+static void zero_rows(float *x, int64_t rows, int64_t stride, int64_t width) {
+    if (x) for (int64_t r = 0; r < rows; r++) memset(x + r * stride, 0, (size_t)width * sizeof(float));
 }
 
 static void forward_pair(const attention_job *job, int64_t pair) {
@@ -143,7 +145,7 @@ static void forward_pair(const attention_job *job, int64_t pair) {
     const float *q = at(job->q, b, h), *k = at(job->k, b, h), *v = at(job->v, b, h);
     float *o = at(job->o, b, h), *lse = job->logsumexp + pair * s->queries;
     const pair_scratch x = scratch_for(job, b, 0);
-    transpose_into(job, k, job->k.position, s->keys, s->head_dim, x.kt);
+    transpose_keys(job, k, job->k.position, s->head_dim, x.kt);
     for (int64_t i0 = 0; i0 < s->queries; i0 += QUERY_BLOCK) {
         const int64_t rows = s->queries - i0 < QUERY_BLOCK ? s->queries - i0 : QUERY_BLOCK;
         const int64_t keys = visible(s, i0 + rows - 1);
@@ -166,28 +168,22 @@ static void backward_pair(const attention_job *job, int64_t pair) {
     const float *lse = job->logsumexp + pair * s->queries;
     const pair_scratch x = scratch_for(job, b, 1);
     const int64_t d = s->head_dim, dvd = s->value_dim;
-    transpose_into(job, k, job->k.position, s->keys, d, x.kt);
-    if (dq || dk) transpose_into(job, v, job->v.position, s->keys, dvd, x.vt);
-    // dKᵀ and dVᵀ are sums over the query blocks: start from zero (keys no query sees stay zero).
-    if (dk) {
-        transpose_into(job, q, job->q.position, s->queries, d, x.qt);
-        memset(x.dkt, 0, (size_t)(d * s->keys) * sizeof(float));
-    }
-    if (dv) {
-        transpose_into(job, dout, job->dout.position, s->queries, dvd, x.dot);
-        memset(x.dvt, 0, (size_t)(dvd * s->keys) * sizeof(float));
-    }
+    transpose_keys(job, k, job->k.position, d, x.kt);
+    if (dq || dk) transpose_keys(job, v, job->v.position, dvd, x.vt);
+    // dK and dV are sums over the query blocks: start from zero (keys no query sees stay zero).
+    zero_rows(dk, s->keys, job->dk.position, d);
+    zero_rows(dv, s->keys, job->dv.position, dvd);
     for (int64_t i0 = 0; i0 < s->queries; i0 += QUERY_BLOCK) {
         const int64_t rows = s->queries - i0 < QUERY_BLOCK ? s->queries - i0 : QUERY_BLOCK;
         const int64_t keys = visible(s, i0 + rows - 1);
         float *p = x.scores, *ds = x.grad_scores;
         const float *qb = q + i0 * job->q.position, *dob = dout + i0 * job->dout.position;
         const block_product scores = product(job, SKIP_HIDDEN_KEYS, i0), by_keys = product(job, KEYS_UP_TO_ROWS, i0),
-                            by_queries = product(job, QUERIES_FROM_COLUMN, i0);
+                            by_queries = product(job, QUERIES_FROM_ROWS, i0);
         multiply(&scores, rows, keys, d, s->scale, qb, job->q.position, x.kt, s->keys, 0, p, keys);
         for (int64_t r = 0; r < rows; r++)
             job->kernels->probabilities_row(p + r * keys, visible(s, i0 + r), keys, x.bias, lse[i0 + r]);
-        if (dv) multiply(&by_queries, dvd, keys, rows, 1, x.dot + i0, s->queries, p, keys, 1, x.dvt, s->keys);
+        if (dv) multiply(&by_queries, keys, dvd, rows, 1, p, keys, dob, job->dout.position, 1, dv, job->dv.position);
         if (!dq && !dk) continue;
         multiply(&scores, rows, keys, dvd, 1, dob, job->dout.position, x.vt, s->keys, 0, ds, keys);
         for (int64_t r = 0; r < rows; r++)
@@ -195,10 +191,8 @@ static void backward_pair(const attention_job *job, int64_t pair) {
         if (dq)
             multiply(&by_keys, rows, d, keys, s->scale, ds, keys, k, job->k.position, 0, dq + i0 * job->dq.position,
                      job->dq.position);
-        if (dk) multiply(&by_queries, d, keys, rows, s->scale, x.qt + i0, s->queries, ds, keys, 1, x.dkt, s->keys);
+        if (dk) multiply(&by_queries, keys, d, rows, s->scale, ds, keys, qb, job->q.position, 1, dk, job->dk.position);
     }
-    if (dk) job->kernels->transpose(d, s->keys, x.dkt, s->keys, dk, job->dk.position);
-    if (dv) job->kernels->transpose(dvd, s->keys, x.dvt, s->keys, dv, job->dv.position);
 }
 
 // Asks for the rows of one operand of a pair to be brought into L2.

@@ -74,7 +74,7 @@ SIMD void store_row(const int VECS, const int FULL, float *c, vf x0, vf x1, int 
     }
 #define ROW_STEP(r)                                                                                      \
     if (r < ROWS) {                                                                                      \
-        const vf a = A[r * lda];                                                                         \
+        const vf a = A_DOWN ? A[r] : A[r * lda];                                                         \
         c##r##_0 = vfma(a, b0, c##r##_0);                                                                \
         if (VECS == 2) c##r##_1 = vfma(a, b1, c##r##_1);                                                 \
     }
@@ -82,9 +82,11 @@ SIMD void store_row(const int VECS, const int FULL, float *c, vf x0, vf x1, int 
     if (r < ROWS) store_row(VECS, FULL, C + r * ldc, c##r##_0, c##r##_1, n, bias0, bias1, ep);
 
 // One tile of ROWS (≤ MR) rows and VECS (1 or 2) vectors, FULL when all VECS·LANES columns are
-// real; all three are compile-time constants in every instantiation below.
-SIMD void tile(const int ROWS, const int VECS, const int FULL, int64_t kc, const float *A, int64_t lda,
-               const float *B, int64_t ldb, float *C, int64_t ldc, int n, const myelin_epilogue *ep) {
+// real; A_DOWN when A is read down its columns (a(r, p) = A[p·lda + r]: Aᵀ stored row-major, as
+// attention's Pᵀ), else along its rows (a(r, p) = A[r·lda + p]). All four are compile-time
+// constants in every instantiation below.
+SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN, int64_t kc, const float *A,
+               int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc, int n, const myelin_epilogue *ep) {
     EACH_ROW(ROW_DECL)
     // The epilogue's C lines are fetched for the last PREFETCH_C steps: fetched earlier, the B
     // panel streaming through L1 would evict them again.
@@ -101,7 +103,7 @@ SIMD void tile(const int ROWS, const int VECS, const int FULL, int64_t kc, const
                 b1 = FULL ? vload(B + LANES) : vload_first(B + LANES, n - LANES);
             }
             EACH_ROW(ROW_STEP)
-            A += 1;
+            A += A_DOWN ? lda : 1;
             B += ldb;
         }
         if (stop == kc) break;
@@ -117,12 +119,14 @@ SIMD void tile(const int ROWS, const int VECS, const int FULL, int64_t kc, const
 
 #define TILE_ARGS int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc, int n, \
                   const myelin_epilogue *ep
-#define TILE_FN(R)                                                                                       \
-    static void tile_##R##_1p(TILE_ARGS) { tile(R, 1, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }               \
-    static void tile_##R##_1(TILE_ARGS) { tile(R, 1, 1, kc, A, lda, B, ldb, C, ldc, n, ep); }                \
-    static void tile_##R##_2p(TILE_ARGS) { tile(R, 2, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }               \
-    static void tile_##R##_2(TILE_ARGS) { tile(R, 2, 1, kc, A, lda, B, ldb, C, ldc, n, ep); }
+#define TILE_FNS(NAME, R, A_DOWN)                                                                        \
+    static void NAME##_##R##_1p(TILE_ARGS) { tile(R, 1, 0, A_DOWN, kc, A, lda, B, ldb, C, ldc, n, ep); }     \
+    static void NAME##_##R##_1(TILE_ARGS) { tile(R, 1, 1, A_DOWN, kc, A, lda, B, ldb, C, ldc, n, ep); }      \
+    static void NAME##_##R##_2p(TILE_ARGS) { tile(R, 2, 0, A_DOWN, kc, A, lda, B, ldb, C, ldc, n, ep); }     \
+    static void NAME##_##R##_2(TILE_ARGS) { tile(R, 2, 1, A_DOWN, kc, A, lda, B, ldb, C, ldc, n, ep); }
+#define TILE_FN(R) TILE_FNS(tile, R, 0) TILE_FNS(tile_down, R, 1)
 #define TILE_ROW(R) {tile_##R##_1p, tile_##R##_1, tile_##R##_2p, tile_##R##_2},
+#define TILE_DOWN_ROW(R) {tile_down_##R##_1p, tile_down_##R##_1, tile_down_##R##_2p, tile_down_##R##_2},
 
 typedef void (*tile_fn)(TILE_ARGS);
 TILE_FN(1) TILE_FN(2) TILE_FN(3) TILE_FN(4) TILE_FN(5) TILE_FN(6)
@@ -130,18 +134,30 @@ TILE_FN(1) TILE_FN(2) TILE_FN(3) TILE_FN(4) TILE_FN(5) TILE_FN(6)
 TILE_FN(7) TILE_FN(8) TILE_FN(9) TILE_FN(10) TILE_FN(11) TILE_FN(12)
 #endif
 
-// By rows, then by columns: fewer than LANES, LANES, between, 2·LANES.
-static tile_fn const tiles[MR][4] = {
-    TILE_ROW(1) TILE_ROW(2) TILE_ROW(3) TILE_ROW(4) TILE_ROW(5) TILE_ROW(6)
+// By A's direction, then by rows, then by columns: fewer than LANES, LANES, between, 2·LANES.
+static tile_fn const tiles[2][MR][4] = {
+    {TILE_ROW(1) TILE_ROW(2) TILE_ROW(3) TILE_ROW(4) TILE_ROW(5) TILE_ROW(6)
 #if MR == 12
-    TILE_ROW(7) TILE_ROW(8) TILE_ROW(9) TILE_ROW(10) TILE_ROW(11) TILE_ROW(12)
+     TILE_ROW(7) TILE_ROW(8) TILE_ROW(9) TILE_ROW(10) TILE_ROW(11) TILE_ROW(12)
 #endif
+    },
+    {TILE_DOWN_ROW(1) TILE_DOWN_ROW(2) TILE_DOWN_ROW(3) TILE_DOWN_ROW(4) TILE_DOWN_ROW(5) TILE_DOWN_ROW(6)
+#if MR == 12
+     TILE_DOWN_ROW(7) TILE_DOWN_ROW(8) TILE_DOWN_ROW(9) TILE_DOWN_ROW(10) TILE_DOWN_ROW(11) TILE_DOWN_ROW(12)
+#endif
+    },
 };
+
+SIMD int tile_shape(int n) { return n < LANES ? 0 : n == LANES ? 1 : n < NR ? 2 : 3; }
 
 static void kernel(int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
                    int m, int n, const myelin_epilogue *ep) {
-    const int shape = n < LANES ? 0 : n == LANES ? 1 : n < NR ? 2 : 3;
-    tiles[m - 1][shape](kc, A, lda, B, ldb, C, ldc, n, ep);
+    tiles[0][m - 1][tile_shape(n)](kc, A, lda, B, ldb, C, ldc, n, ep);
+}
+
+static void kernel_down(int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
+                        int m, int n, const myelin_epilogue *ep) {
+    tiles[1][m - 1][tile_shape(n)](kc, A, lda, B, ldb, C, ldc, n, ep);
 }
 
 // MARK: - Packing
@@ -287,6 +303,7 @@ const myelin_gemm_family MYELIN_GEMM_FAMILY = {
     .pack_a = pack_a,
     .pack_b = pack_b,
     .kernel = kernel,
+    .kernel_down = kernel_down,
     .gemv_dot = gemv_dot,
     .gemv_axpy = gemv_axpy,
     .direct_a = 1,

@@ -76,6 +76,7 @@ typedef struct {
     myelin_pack_a_fn pack_a;
     myelin_pack_b_fn pack_b;
     myelin_kernel_fn kernel;
+    myelin_kernel_fn kernel_down; // the same, reading A down its columns: a(r, p) = A[p·lda + r]
     myelin_gemv_dot_fn gemv_dot;
     myelin_gemv_axpy_fn gemv_axpy;
 } myelin_gemm_family;
