@@ -237,7 +237,7 @@ void myelin_spin_pause(unsigned spins);
 
 /// A 64-byte aligned scratch buffer owned by the calling thread and kept for its next call
 /// (slot 0: the GEMM's packed A, which the caller shares with the workers of its job; slot 1: this
-/// thread's packed B; slot 2: small vectors; slot 3: this thread's convolution columns; slot 4: a
+/// thread's packed B, or all of B shared the same way when the GEMM splits rows; slot 2: small vectors; slot 3: this thread's convolution columns; slot 4: a
 /// convolution's per-chunk weight-gradient sums, owned by the caller; slot 5: a convolution block's
 /// output tile or output gradient; slot 6: a recurrence's transposed W_hh, owned by the caller; slot 7: this
 /// thread's recurrence carries; slot 8: this thread's attention scores; slot 9: a layer norm's

@@ -70,6 +70,8 @@ let gemmCases: [GEMMCase] = {
         GEMMCase(m: 300, n: 100, k: 600, alpha: 2),
         GEMMCase(m: 300, n: 300, k: 200, beta: 0.5),
         GEMMCase(m: 40, n: 1024, k: 1024, b: .transposed),
+        // A weight gradient's shape (N ≤ M: split by rows, B packed once and shared, three K blocks).
+        GEMMCase(m: 520, n: 130, k: 1100, a: .transposed, b: .transposed, beta: 1),
     ]
     for a in [Layout.rowMajor, .transposed, .strided, .transposedGaps] {
         for b in [Layout.rowMajor, .transposed, .strided, .transposedGaps] {
@@ -166,7 +168,7 @@ extension KernelTests {
         /// 1 and 2 threads give the same bits.
         @Test(arguments: [
             (1, 256, 784, true), (1, 301, 1000, true), (1, 300, 1000, false), (4000, 1, 200, false), (128, 256, 784, true),
-            (256, 256, 256, false), (2000, 20, 40, false), (300, 700, 300, true),
+            (256, 256, 256, false), (2000, 20, 40, false), (300, 700, 300, true), (520, 130, 1100, true),
         ])
         func sameBitsOnAnyThreadCount(m: Int, n: Int, k: Int, transposeB: Bool) {
             var rng = SeededFloats(seed: 3)
