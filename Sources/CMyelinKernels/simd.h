@@ -211,6 +211,9 @@ SIMD void vtranspose_tile(const float *src, int64_t ld_src, int64_t h, int64_t w
     }
 }
 
+// Whether every lane of a mask (−1 or 0 per lane) is set.
+SIMD int vall(vi mask) { return __builtin_reduce_and(mask) != 0; }
+
 // Horizontal sum and maximum, by halves (the same order on every call).
 #if LANES == 16
 typedef float vf8 __attribute__((ext_vector_type(8)));
