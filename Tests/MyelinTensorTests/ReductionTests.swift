@@ -1,3 +1,4 @@
+import Foundation
 import MyelinTensor
 import Testing
 
@@ -25,6 +26,26 @@ import Testing
         expectTensor(Tensor(scalar: 4).sum(), shape: [], [4])
         // A long row exercises the unrolled inner loop and its tail.
         expectTensor(Tensor.ones([3, 1001]).sum(axis: 1), shape: [3], [1001, 1001, 1001])
+    }
+
+    /// Reducing the leading axes of a large contiguous tensor (a bias gradient) splits its columns
+    /// over threads: the values are the row-by-row sums, and 1 and 2 threads give the same bits.
+    @Test func leadingAxesOfALargeTensor() {
+        let rows = 600, columns = 301
+        let values = (0..<(rows * columns)).map { Float(sin(Double($0) * 0.37)) }
+        let t = Tensor(shape: [3, rows / 3, columns], scalars: values)
+        var expected = [Float](repeating: 0, count: columns)
+        for r in 0..<rows { for c in 0..<columns { expected[c] += values[r * columns + c] } }
+        var spiked = values
+        spiked[123 * columns + 7] = .nan
+        let run = {
+            (t.sum(axes: [0, 1]).scalars, t.sum(axis: 0).scalars, Tensor(shape: [rows, columns], scalars: spiked).max(axis: 0).scalars)
+        }
+        let one = Threads.withCount(1) { run() }, two = Threads.withCount(2) { run() }
+        #expect(two.0 == expected, "in row order, as the serial loop adds")
+        #expect(one.0 == two.0 && one.1 == two.1)
+        #expect(two.2[7].isNaN && !two.2[6].isNaN && two.2[6] == (0..<rows).map { values[$0 * columns + 6] }.max()!)
+        #expect(one.2[8] == two.2[8])
     }
 
     @Test func nanPropagatesThroughMaxMinAndArgmax() {

@@ -48,10 +48,41 @@ extension Tensor {
         return (Tensor(storage: out.storage, shape: outShape), kept)
     }
 
+    /// The sums over the leading `axes` of a contiguous float32 tensor (a bias gradient: the rows of
+    /// [rows, columns]), with bands of columns split over threads; nil for any other reduction.
+    /// Each band adds the rows in order, as `reduce` would, so the bits do not depend on the
+    /// thread count.
+    private func leadingAxesSum(_ axes: [Int], keepingDimensions: Bool) -> (result: Tensor, kept: [Int])? {
+        let (reduced, kept, outShape) = reducedShape(axes, keepingDimensions: keepingDimensions, op: "sum")
+        guard dtype == .float32 && isContiguous && count > 0 && reduced.count < rank && reduced == Set(0..<reduced.count)
+        else { return nil }
+        let columns = kept.reduce(1, *), rows = count / columns, band = 16
+        let out = Tensor(empty: kept)
+        let po = out.storage.floats, src = UnsafeRawPointer(floatPointer)
+        parallelFor((columns + band - 1) / band, grain: Swift.max(1, Elementwise.grain / (rows * band))) { b0, b1 in
+            for c0 in stride(from: b0 * band, to: Swift.min(b1 * band, columns), by: band) {
+                if c0 + band <= columns {  // one vector of sums, kept in registers down the rows
+                    var sums = SIMD16<Float>()
+                    for r in 0..<rows { sums += src.loadUnaligned(fromByteOffset: 4 * (r * columns + c0), as: SIMD16<Float>.self) }
+                    UnsafeMutableRawPointer(po + c0).storeBytes(of: sums, as: SIMD16<Float>.self)
+                } else {
+                    for c in c0..<columns {
+                        var sum: Float = 0
+                        for r in 0..<rows { sum += src.load(fromByteOffset: 4 * (r * columns + c), as: Float.self) }
+                        po[c] = sum
+                    }
+                }
+            }
+        }
+        return (Tensor(storage: out.storage, shape: outShape), kept)
+    }
+
     /// Sum over `axes` (all axes when empty), keeping reduced axes as size 1 if asked.
     public func sum(axes: [Int], keepingDimensions: Bool = false) -> Tensor {
         let axes = axes.isEmpty ? Array(0..<rank) : axes
-        let (y, kept) = reduce(axes, keepingDimensions: keepingDimensions, op: "sum", initial: 0, +)
+        let (y, kept) =
+            leadingAxesSum(axes, keepingDimensions: keepingDimensions)
+            ?? reduce(axes, keepingDimensions: keepingDimensions, op: "sum", initial: 0, +)
         let inputShape = shape
         return differentiable("sum", [self], result: y) { g in [g.reshaped(kept).expanded(to: inputShape)] }
     }
