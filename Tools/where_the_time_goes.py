@@ -23,7 +23,7 @@ CLASSES = [
     ("gemm", r"^(tile_\w+|kernel|pack_a\w*|pack_b\w*|gemv\w*|generic_\w+|multiply_block|gemm_\w+|myelin_sgemm|"
              r"scale_only|im2col|col2im|lower_channels\w*|columns|myelin_conv2d_\w+|conv_\w+|forward_images|forward_units|"
              r"backward_chunk\w*)$"),
-    ("reductions", r"(sum|mean|Reduction|norm|Norm|softmax|Softmax|row_max|row_exp|probabilities_row|"
+    ("reductions", r"(sum|leadingAxesSum|mean|Reduction|norm|Norm|softmax|Softmax|row_max|row_exp|probabilities_row|"
                    r"score_gradient_row|crossEntropy|nllLoss|Loss|clipGradient|layer_norm|backward_rows|"
                    r"forward_rows|^forward_(avx2|avx512|portable)$|^backward_(avx2|avx512|portable)$|argmax|maximum)"),
     ("allocation", r"(malloc|free|calloc|realloc|posix_memalign|memalign|_int_\w+|alloc|Alloc|dealloc|"

@@ -3,7 +3,8 @@
 // Sum, max and min are computed by walking the input in memory order and combining each element
 // into the output slot it reduces to (output strides are 0 along reduced axes), so a reduction
 // over the inner axis is a running total and one over an outer axis adds whole rows: both
-// vectorise, and no transposed copy is needed.
+// vectorise, and no transposed copy is needed. A sum over the leading axes of a contiguous tensor
+// (a bias gradient) splits its columns over threads, adding the rows in the same order.
 
 extension Tensor {
     private func reducedShape(_ axes: [Int], keepingDimensions: Bool, op: String) -> (axes: Set<Int>, kept: [Int], out: [Int]) {
