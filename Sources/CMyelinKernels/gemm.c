@@ -322,10 +322,13 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     job.direct_a = f->direct_a && p->csA == 1 && p->rsA % 1024 != 0 &&
                    (p->N <= DIRECT_A_MAX_N || macs <= DIRECT_MAX_MACS || job.k_blocks == 1);
     // Split by rows, every chunk reads all of B: a row-major B is read in place then, its rows
-    // streaming past in order, rather than packed and shared (W4's W_hh gradient and W6's weight
-    // gradients: 232 → 253 GFLOP/s on two AVX2 threads for 384 × 128 × 2048, W4 +2 %).
+    // streaming past in order, rather than packed and shared, where a B panel's row is one cache
+    // line (AVX2, portable: W6's weight gradient 384 × 128 × 2048 232 → 253 GFLOP/s on two AVX2
+    // threads, W4 +2 %). Not with AVX-512's 32-float panels, two lines a step from a cold B: W4 ran
+    // 0.94, 0.92 and 1.00 of the packed B's speed in three alternating pairs.
+    const int b_row_in_a_line = f->nr * (int)sizeof(float) <= 64;
     job.direct_b = f->direct_b && p->csB == 1 && p->rsB % 1024 != 0 &&
-                   (p->M <= DIRECT_B_MAX_M || macs <= DIRECT_MAX_MACS || job.by_rows);
+                   (p->M <= DIRECT_B_MAX_M || macs <= DIRECT_MAX_MACS || (job.by_rows && b_row_in_a_line));
     job.n_padded = (p->N + f->nr - 1) / f->nr * f->nr;
     if (job.by_rows ? !job.direct_b : !job.direct_a) {
         // The shared operand: enough units for every thread to get two per K block, of at most
