@@ -312,7 +312,7 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     // one read again chunk after chunk. (A weight gradient, 512 × 128 × 2048, ran 198 → 233 GFLOP/s
     // on two AVX2 threads by rows: its four column chunks each streamed the 4 MiB of A.)
     job.by_rows = members > 1 && p->M >= (int64_t)members * 2 * f->mr &&
-                  (p->N < (int64_t)members * 2 * f->nr || (p->N <= p->M));
+                  (p->N < (int64_t)members * 2 * f->nr || p->N <= p->M);
     // Reading an operand in place saves its packing, which costs about as much as a few multiply-
     // adds per element: worth it when each element is used by few rows (B) or columns (A) or the
     // product is small. Not when rows are a multiple of 4 KiB apart: they would all fall in the

@@ -125,8 +125,7 @@ SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN,
     static void NAME##_##R##_2p(TILE_ARGS) { tile(R, 2, 0, A_DOWN, kc, A, lda, B, ldb, C, ldc, n, ep); }     \
     static void NAME##_##R##_2(TILE_ARGS) { tile(R, 2, 1, A_DOWN, kc, A, lda, B, ldb, C, ldc, n, ep); }
 #define TILE_FN(R) TILE_FNS(tile, R, 0) TILE_FNS(tile_down, R, 1)
-#define TILE_ROW(R) {tile_##R##_1p, tile_##R##_1, tile_##R##_2p, tile_##R##_2},
-#define TILE_DOWN_ROW(R) {tile_down_##R##_1p, tile_down_##R##_1, tile_down_##R##_2p, tile_down_##R##_2},
+#define TILE_ROW(NAME, R) {NAME##_##R##_1p, NAME##_##R##_1, NAME##_##R##_2p, NAME##_##R##_2},
 
 typedef void (*tile_fn)(TILE_ARGS);
 TILE_FN(1) TILE_FN(2) TILE_FN(3) TILE_FN(4) TILE_FN(5) TILE_FN(6)
@@ -134,19 +133,19 @@ TILE_FN(1) TILE_FN(2) TILE_FN(3) TILE_FN(4) TILE_FN(5) TILE_FN(6)
 TILE_FN(7) TILE_FN(8) TILE_FN(9) TILE_FN(10) TILE_FN(11) TILE_FN(12)
 #endif
 
-// By A's direction, then by rows, then by columns: fewer than LANES, LANES, between, 2·LANES.
-static tile_fn const tiles[2][MR][4] = {
-    {TILE_ROW(1) TILE_ROW(2) TILE_ROW(3) TILE_ROW(4) TILE_ROW(5) TILE_ROW(6)
+// One direction's table: by rows, then by columns (fewer than LANES, LANES, between, 2·LANES).
 #if MR == 12
-     TILE_ROW(7) TILE_ROW(8) TILE_ROW(9) TILE_ROW(10) TILE_ROW(11) TILE_ROW(12)
+#define MORE_TILE_ROWS(NAME)                                                                             \
+    TILE_ROW(NAME, 7) TILE_ROW(NAME, 8) TILE_ROW(NAME, 9) TILE_ROW(NAME, 10) TILE_ROW(NAME, 11) TILE_ROW(NAME, 12)
+#else
+#define MORE_TILE_ROWS(NAME)
 #endif
-    },
-    {TILE_DOWN_ROW(1) TILE_DOWN_ROW(2) TILE_DOWN_ROW(3) TILE_DOWN_ROW(4) TILE_DOWN_ROW(5) TILE_DOWN_ROW(6)
-#if MR == 12
-     TILE_DOWN_ROW(7) TILE_DOWN_ROW(8) TILE_DOWN_ROW(9) TILE_DOWN_ROW(10) TILE_DOWN_ROW(11) TILE_DOWN_ROW(12)
-#endif
-    },
-};
+#define TILE_TABLE(NAME)                                                                                 \
+    {TILE_ROW(NAME, 1) TILE_ROW(NAME, 2) TILE_ROW(NAME, 3) TILE_ROW(NAME, 4) TILE_ROW(NAME, 5) TILE_ROW(NAME, 6) \
+         MORE_TILE_ROWS(NAME)}
+
+// A read along its rows, then down its columns.
+static tile_fn const tiles[2][MR][4] = {TILE_TABLE(tile), TILE_TABLE(tile_down)};
 
 SIMD int tile_shape(int n) { return n < LANES ? 0 : n == LANES ? 1 : n < NR ? 2 : 3; }
 
