@@ -57,7 +57,7 @@ static void multiply(const block_product *bp, int64_t M, int64_t N, int64_t K, f
                      int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
     const myelin_gemm_family *f = bp->f;
     const myelin_kernel_fn kernel = bp->a_down ? f->kernel_down : f->kernel;
-    const myelin_epilogue ep = {alpha, beta, NULL, 0};
+    const myelin_epilogue ep = {.alpha = alpha, .beta = beta};
     for (int64_t t = 0, tiles = (M + f->mr - 1) / f->mr; t < tiles; t++) {
         int64_t i;
         const int m = myelin_tile_rows(M, f->mr, t, &i);

@@ -58,18 +58,24 @@ typedef struct {
     int64_t ldc;
     const float *bias;
     int relu;
+    const float *times;
+    int64_t ldt;
 } problem;
 
-// C = beta·C + bias, then the activation: what is left when alpha or K is zero.
+// The rest of one element's epilogue after alpha·sum + beta·C: the bias, the activation, times.
+static float finish(const problem *p, float x, const float *bias, const float *times) {
+    if (bias) x += *bias;
+    if (p->relu && x < 0) x = 0;
+    return times ? x * *times : x;
+}
+
+// C = beta·C + bias, then the activation and times: what is left when alpha or K is zero.
 static void scale_only(const problem *p) {
     for (int64_t i = 0; i < p->M; i++) {
         float *c = p->C + i * p->ldc;
-        for (int64_t j = 0; j < p->N; j++) {
-            float x = p->beta == 0 ? 0.0f : p->beta * c[j];
-            if (p->bias) x += p->bias[j];
-            if (p->relu && x < 0) x = 0;
-            c[j] = x;
-        }
+        for (int64_t j = 0; j < p->N; j++)
+            c[j] = finish(p, p->beta == 0 ? 0.0f : p->beta * c[j], p->bias ? p->bias + j : NULL,
+                          p->times ? p->times + i * p->ldt + j : NULL);
     }
 }
 
@@ -104,10 +110,11 @@ static void gemv_slice(void *context, int64_t first_block, int64_t end_block) {
         }
 }
 
-// out[j·out_inc] = alpha·Σ_p W(j, p)·x[p·x_inc] + beta·out + bias, for j < n.
+// out[j·out_inc] = alpha·Σ_p W(j, p)·x[p·x_inc] + beta·out + bias, then the activation and
+// times[j·times_inc], for j < n.
 static void gemv(const myelin_gemm_family *f, const problem *p, int64_t n, const float *W, int64_t out_stride,
                  int64_t k_stride, const float *x, int64_t x_inc, float *out, int64_t out_inc,
-                 int bias_per_output) {
+                 int bias_per_output, int64_t times_inc) {
     const int64_t k = p->K;
     float *scratch = myelin_scratch(2, (size_t)(k + n + 32));
     float *t = scratch + ((k + 15) & ~(int64_t)15);
@@ -126,9 +133,8 @@ static void gemv(const myelin_gemm_family *f, const problem *p, int64_t n, const
     for (int64_t j = 0; j < n; j++) {
         float v = p->alpha * t[j];
         if (p->beta != 0) v += p->beta * out[j * out_inc];
-        if (p->bias) v += bias_per_output ? p->bias[j] : p->bias[0];
-        if (p->relu && v < 0) v = 0;
-        out[j * out_inc] = v;
+        const float *bias = p->bias ? p->bias + (bias_per_output ? j : 0) : NULL;
+        out[j * out_inc] = finish(p, v, bias, p->times ? p->times + j * times_inc : NULL);
     }
 }
 
@@ -196,9 +202,12 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
         ldb = nr;
         panel_stride = (int64_t)nr * kc;
     }
-    myelin_epilogue ep = {job->direct_a ? p->alpha : 1.0f, pc == 0 ? p->beta : 1.0f, NULL, 0};
+    myelin_epilogue ep = {.alpha = job->direct_a ? p->alpha : 1.0f, .beta = pc == 0 ? p->beta : 1.0f};
     const int last = pc + kc == p->K;
-    if (last) ep.relu = p->relu;
+    if (last) {
+        ep.relu = p->relu;
+        ep.ldt = p->ldt;
+    }
     const int64_t lda = job->direct_a ? p->rsA : kc;
     // Where the A block fits in L1 beside a B panel (a few panels, as in a recurrence's per-step
     // product), each B panel is read once and used by every A panel while it is in L1; otherwise
@@ -213,6 +222,7 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
             ir += m0;
             const float *Apanel = job->direct_a ? p->A + ir * p->rsA + pc : Ap + (ir - m0) * kc;
             if (last && p->bias) ep.bias = p->bias + n0 + jr;
+            if (last && p->times) ep.times = p->times + ir * p->ldt + n0 + jr;
             f->kernel(kc, Apanel, lda, Bp + q * panel_stride, ldb, p->C + ir * p->ldc + n0 + jr, p->ldc, m,
                       nc - jr < nr ? (int)(nc - jr) : nr, &ep);
         }
@@ -353,9 +363,15 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
 void myelin_sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsA, int64_t csA,
                   const float *B, int64_t rsB, int64_t csB, float beta, float *C, int64_t ldc, const float *bias,
                   myelin_activation activation) {
+    myelin_sgemm_times(M, N, K, alpha, A, rsA, csA, B, rsB, csB, beta, C, ldc, bias, activation, NULL, 0);
+}
+
+void myelin_sgemm_times(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsA, int64_t csA,
+                        const float *B, int64_t rsB, int64_t csB, float beta, float *C, int64_t ldc,
+                        const float *bias, myelin_activation activation, const float *times, int64_t ldt) {
     if (M <= 0 || N <= 0) return;
     problem p = {M, N, K, alpha, beta, A, B, rsA, csA, rsB, csB, C, ldc, bias,
-                 activation == MYELIN_ACTIVATION_RELU};
+                 activation == MYELIN_ACTIVATION_RELU, times, ldt};
     if (K <= 0 || alpha == 0) {
         scale_only(&p);
         return;
@@ -363,10 +379,10 @@ void myelin_sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *A, 
     const myelin_gemm_family *f = MYELIN_BY_PATH(myelin_gemm_family);
     if (M == 1) {
         // One row of C: output j reads column j of B.
-        gemv(f, &p, N, B, csB, rsB, A, csA, C, 1, 1);
+        gemv(f, &p, N, B, csB, rsB, A, csA, C, 1, 1, 1);
     } else if (N == 1) {
         // One column of C: output i reads row i of A.
-        gemv(f, &p, M, A, rsA, csA, B, rsB, C, ldc, 0);
+        gemv(f, &p, M, A, rsA, csA, B, rsB, C, ldc, 0, ldt);
     } else {
         gemm_packed(f, &p);
     }

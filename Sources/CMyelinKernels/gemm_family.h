@@ -31,7 +31,7 @@ enum { NR = 2 * LANES };
 
 // The epilogue for one row of the tile; FULL: all VECS vectors are whole (n = VECS·LANES).
 SIMD void store_row(const int VECS, const int FULL, float *c, vf x0, vf x1, int n, vf bias0, vf bias1,
-                    const myelin_epilogue *ep) {
+                    const float *times, const myelin_epilogue *ep) {
     if (ep->alpha != 1) {
         x0 *= ep->alpha;
         if (VECS == 2) x1 *= ep->alpha;
@@ -52,6 +52,14 @@ SIMD void store_row(const int VECS, const int FULL, float *c, vf x0, vf x1, int 
     if (ep->relu) { // a NaN compares false and stays, as in PyTorch's relu
         x0 = x0 < 0.0f ? (vf)0.0f : x0;
         if (VECS == 2) x1 = x1 < 0.0f ? (vf)0.0f : x1;
+    }
+    if (times) {
+        if (VECS == 1) {
+            x0 *= FULL ? vload(times) : vload_first(times, n);
+        } else {
+            x0 *= vload(times);
+            x1 *= FULL ? vload(times + LANES) : vload_first(times + LANES, n - LANES);
+        }
     }
     if (VECS == 1) {
         if (FULL) vstore(c, x0);
@@ -79,7 +87,9 @@ SIMD void store_row(const int VECS, const int FULL, float *c, vf x0, vf x1, int 
         if (VECS == 2) c##r##_1 = vfma(a, b1, c##r##_1);                                                 \
     }
 #define ROW_STORE(r) \
-    if (r < ROWS) store_row(VECS, FULL, C + r * ldc, c##r##_0, c##r##_1, n, bias0, bias1, ep);
+    if (r < ROWS)                                                                                        \
+        store_row(VECS, FULL, C + r * ldc, c##r##_0, c##r##_1, n, bias0, bias1,                          \
+                  ep->times ? ep->times + r * ep->ldt : NULL, ep);
 
 // One tile of ROWS (≤ MR) rows and VECS (1 or 2) vectors, FULL when all VECS·LANES columns are
 // real; A_DOWN when A is read down its columns (a(r, p) = A[p·lda + r]: Aᵀ stored row-major, as

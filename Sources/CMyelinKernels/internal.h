@@ -40,12 +40,14 @@
 // MARK: - GEMM families
 
 /// What the micro-kernel does with its tile once the K loop is done: C = alpha·acc + beta·C
-/// (beta == 0: C is not read), then + bias[j] and ReLU when this is the last K block.
+/// (beta == 0: C is not read), then + bias[j], ReLU and × times[i·ldt + j] when this is the last K block.
 typedef struct {
     float alpha; // 1 where packing already applied it
     float beta;
     const float *bias; // already offset to the tile's first column; NULL for none
     int relu;
+    const float *times; // already offset to the tile's first element; NULL for none
+    int64_t ldt;
 } myelin_epilogue;
 
 /// Packs rows [0, mc) × columns [0, kc) of A (element (i, p) at A[i*rs + p*cs]), times alpha, into

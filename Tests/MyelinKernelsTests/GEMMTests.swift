@@ -33,9 +33,11 @@ struct GEMMCase: CustomTestStringConvertible, Sendable {
     var a: Layout = .rowMajor, b: Layout = .rowMajor
     var alpha: Float = 1, beta: Float = 0
     var bias = false, relu = false
+    /// Through `myelin_sgemm_times`, each output multiplied by its own factor last.
+    var times = false
 
     var testDescription: String {
-        "\(m)×\(k)·\(k)×\(n) A \(a) B \(b) alpha \(alpha) beta \(beta)\(bias ? " bias" : "")\(relu ? " relu" : "")"
+        "\(m)×\(k)·\(k)×\(n) A \(a) B \(b) alpha \(alpha) beta \(beta)\(bias ? " bias" : "")\(relu ? " relu" : "")\(times ? " times" : "")"
     }
 }
 
@@ -82,6 +84,14 @@ let gemmCases: [GEMMCase] = {
     cases.append(GEMMCase(m: 37, n: 70, k: 50, alpha: 2, beta: 3))
     cases.append(GEMMCase(m: 37, n: 70, k: 50, a: .transposed, b: .transposed, alpha: -1, beta: 1, bias: true, relu: true))
     cases.append(GEMMCase(m: 37, n: 70, k: 50, alpha: 0, beta: 0.5, bias: true))
+    // The factors of myelin_sgemm_times: on the last K block only (three blocks here), on partial
+    // tiles, split by rows and by columns, through GEMV both ways and with K = 0.
+    cases.append(GEMMCase(m: 520, n: 130, k: 1100, a: .transposed, beta: 1, bias: true, times: true))
+    cases.append(GEMMCase(m: 61, n: 300, k: 700, b: .transposed, alpha: 0.5, relu: true, times: true))
+    cases.append(GEMMCase(m: 7, n: 5, k: 13, beta: 2, times: true))
+    cases.append(GEMMCase(m: 1, n: 37, k: 50, bias: true, times: true))
+    cases.append(GEMMCase(m: 300, n: 1, k: 70, beta: 0.5, times: true))
+    cases.append(GEMMCase(m: 13, n: 17, k: 0, beta: 0.5, bias: true, times: true))
     return cases
 }()
 
@@ -92,15 +102,16 @@ extension KernelTests {
         ///
         /// Tolerance: each output is a K-term dot product, so float rounding is bounded by about
         /// K·u·Σ|a||b| (u = 2⁻²⁴, whatever the summation order or FMA use), plus one rounding each for
-        /// alpha, beta·C and the bias: |C − ref| ≤ (K + 4)·u·(|alpha|·Σ|a||b| + |beta·C₀| + |bias|).
+        /// alpha, beta·C, the bias and the factor t of `times`:
+        /// |C − ref| ≤ (K + 5)·u·(|alpha|·Σ|a||b| + |beta·C₀| + |bias|)·|t|.
         @Test(arguments: gemmCases)
         func matchesReference(_ c: GEMMCase) {
             var rng = SeededFloats(seed: UInt64(c.m * 7919 + c.n * 104_729 + c.k * 31))
             let (rsA, csA, countA) = c.a.strides(rows: c.m, cols: c.k)
             let (rsB, csB, countB) = c.b.strides(rows: c.k, cols: c.n)
             let a = rng.array(countA), b = rng.array(countB), bias = rng.array(c.n)
-            let ldc = c.n + 3
-            let initialC = rng.array(c.m * ldc)
+            let ldc = c.n + 3, ldt = c.n + 5
+            let initialC = rng.array(c.m * ldc), factors = rng.array(c.m * ldt)
 
             // The reference: Σ a·b and Σ|a·b| in double.
             var dot = [Double](repeating: 0, count: c.m * c.n), size = dot
@@ -132,11 +143,18 @@ extension KernelTests {
                     a.withUnsafeBufferPointer { a in
                         b.withUnsafeBufferPointer { b in
                             bias.withUnsafeBufferPointer { bias in
-                                myelin_sgemm(
-                                    Int64(c.m), Int64(c.n), Int64(c.k), c.alpha, a.baseAddress, Int64(rsA),
-                                    Int64(csA), b.baseAddress, Int64(rsB), Int64(csB), c.beta, &out,
-                                    Int64(ldc), c.bias ? bias.baseAddress : nil,
-                                    c.relu ? MYELIN_ACTIVATION_RELU : MYELIN_ACTIVATION_NONE)
+                                let activation = c.relu ? MYELIN_ACTIVATION_RELU : MYELIN_ACTIVATION_NONE
+                                if c.times {
+                                    myelin_sgemm_times(
+                                        Int64(c.m), Int64(c.n), Int64(c.k), c.alpha, a.baseAddress, Int64(rsA),
+                                        Int64(csA), b.baseAddress, Int64(rsB), Int64(csB), c.beta, &out,
+                                        Int64(ldc), c.bias ? bias.baseAddress : nil, activation, factors, Int64(ldt))
+                                } else {
+                                    myelin_sgemm(
+                                        Int64(c.m), Int64(c.n), Int64(c.k), c.alpha, a.baseAddress, Int64(rsA),
+                                        Int64(csA), b.baseAddress, Int64(rsB), Int64(csB), c.beta, &out,
+                                        Int64(ldc), c.bias ? bias.baseAddress : nil, activation)
+                                }
                             }
                         }
                     }
@@ -152,8 +170,13 @@ extension KernelTests {
                             let biasTerm = c.bias ? Double(bias[j]) : 0
                             var want = Double(c.alpha) * dot[i * c.n + j] + c0 + biasTerm
                             if c.relu { want = max(want, 0) }
-                            let scale = abs(Double(c.alpha)) * size[i * c.n + j] + abs(c0) + abs(biasTerm)
-                            let tolerance = Double(c.k + 4) * 0x1p-24 * scale + 1e-30
+                            var scale = abs(Double(c.alpha)) * size[i * c.n + j] + abs(c0) + abs(biasTerm)
+                            if c.times {
+                                let factor = Double(factors[i * ldt + j])
+                                want *= factor
+                                scale *= abs(factor)
+                            }
+                            let tolerance = Double(c.k + 5) * 0x1p-24 * scale + 1e-30
                             let error = abs(got - want)
                             if !(error <= tolerance) { failures += 1 }
                             if scale > 0 { worst = max(worst, error / scale) }

@@ -29,6 +29,7 @@ public final class TransformerBlock: Module {
     /// The block; with `causal`, position i attends to positions 0…i only (a language model).
     public func forward(_ input: Tensor, causal: Bool, keyPaddingMask: Tensor? = nil) -> Tensor {
         let x = input + attention.forward(ln1(input), causal: causal, keyPaddingMask: keyPaddingMask)
-        return x + fc2(fc1(ln2(x)).gelu())
+        // fc2(GELU(fc1(·))) as one op, whose backward pass multiplies by GELU's slope in a GEMM's epilogue.
+        return x + feedForward(ln2(x), weight1: fc1.weight, bias1: fc1.bias, weight2: fc2.weight, bias2: fc2.bias)
     }
 }

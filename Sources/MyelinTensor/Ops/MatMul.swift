@@ -12,19 +12,21 @@ public enum FusedActivation: Sendable {
     }
 }
 
-/// C = A·B (+ bias per column, then activation) into a fresh or existing buffer, reading A and B
-/// through their strides so transposed views cost nothing.
+/// C = A·B (+ bias per column, then activation, then times each element of `times`, a contiguous
+/// [m, n]) into a fresh or existing buffer, reading A and B through their strides so transposed
+/// views cost nothing.
 func gemm(
     _ a: Tensor, _ b: Tensor, aOffset: Int, bOffset: Int, into c: UnsafeMutablePointer<Float>,
-    accumulate: Bool = false, bias: Tensor? = nil, activation: FusedActivation = .none
+    accumulate: Bool = false, bias: Tensor? = nil, activation: FusedActivation = .none, times: Tensor? = nil
 ) {
     let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1]
     let biasPointer = bias.map { UnsafePointer($0.floatPointer) }
-    myelin_sgemm(
+    let timesPointer = times.map { UnsafePointer($0.floatPointer) }
+    myelin_sgemm_times(
         Int64(m), Int64(n), Int64(k), 1,
         a.storage.floats + aOffset, Int64(a.strides[a.rank - 2]), Int64(a.strides[a.rank - 1]),
         b.storage.floats + bOffset, Int64(b.strides[b.rank - 2]), Int64(b.strides[b.rank - 1]),
-        accumulate ? 1 : 0, c, Int64(n), biasPointer, activation.kernelValue)
+        accumulate ? 1 : 0, c, Int64(n), biasPointer, activation.kernelValue, timesPointer, Int64(n))
 }
 
 /// aᵀ·b for a [k, m] and b [k, n]: a weight gradient, gradientsᵀ · inputs. The GEMM packs its
