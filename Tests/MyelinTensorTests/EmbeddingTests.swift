@@ -38,6 +38,26 @@ import Testing
         #expect(looked.shape == [2_048, 64] && looked.scalars == ids.flatMap { rows[$0 * 64..<($0 + 1) * 64] })
     }
 
+    /// A large gradient with a skewed distribution of rows: each table row sums its gradient rows in
+    /// order, the same bits on one thread and on two as a plain loop, and the padding row gets none.
+    @Test func aLargeGradientIsSummedRowByRowInOrderOnAnyThreadCount() {
+        let generator = RandomGenerator(seed: 5)
+        // Skewed: row 0 takes half the lookups, so the threads' cut is not half the table.
+        let ids = (0..<2_048).map { $0 % 2 == 0 ? 0 : ($0 * 37) % 50 }
+        let g = Tensor.randn([2_048, 64], generator: generator), gv = g.scalars
+        var want = [Float](repeating: 0, count: 50 * 64)
+        for (k, r) in ids.enumerated() where r != 7 {
+            for j in 0..<64 { want[r * 64 + j] += gv[k * 64 + j] }
+        }
+        for threads in [1, 2] {
+            let weight = leaf(Tensor.zeros([50, 64]))
+            Threads.withCount(threads) {
+                embedding(Tensor(integers: ids), weight: weight, paddingIndex: 7).backward(g)
+            }
+            #expect(weight.grad!.scalars == want, "\(threads) thread(s)")
+        }
+    }
+
     @Test func repeatedIndicesAccumulateGradient() {
         let weight = leaf(table.contiguousCopy())
         let indices = Tensor(integers: [2, 0, 2, 2])
