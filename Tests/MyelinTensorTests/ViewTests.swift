@@ -34,6 +34,22 @@ func iota(_ shape: [Int]) -> Tensor {
         #expect(t.transposed().isContiguous)
     }
 
+    /// Leading axes permuted over whole rows (row copies), and over strided elements, for floats
+    /// and 4- and 8-byte integers, from a view with an offset.
+    @Test func contiguousCopyOfPermutedViews() {
+        let x = iota([4, 3, 5]).narrowed(axis: 0, start: 1, length: 3)  // offset 15
+        let rows = x.transposed(0, 1), columns = x.transposed(1, 2)
+        var want = [Float]()
+        for j in 0..<3 { for i in 0..<3 { for k in 0..<5 { want.append(Float(15 + i * 15 + j * 5 + k)) } } }
+        #expect(rows.contiguousCopy().scalars == want && rows.contiguousCopy().isContiguous)
+        #expect(columns.contiguousCopy().scalars == columns.scalars)
+        for dtype in [DType.int32, .int64] {
+            let n = Tensor(shape: [4, 3, 5], integers: (0..<60).map { $0 }, dtype: dtype)
+            let copied = n.narrowed(axis: 0, start: 1, length: 3).transposed(0, 1).contiguousCopy()
+            #expect(copied.dtype == dtype && copied.integers == want.map { Int($0) }, "\(dtype)")
+        }
+    }
+
     @Test func narrowSliceAndSubscript() {
         let x = iota([4, 5])
         let n = x.narrowed(axis: 1, start: 1, length: 3)

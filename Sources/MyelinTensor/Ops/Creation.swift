@@ -57,6 +57,13 @@ extension Tensor {
         var dst = 0
         StridedLoop.forEachRow(shape: shape, strides: [strides], offsets: [offset]) { offs, n, inner in
             let s = inner[0], o = offs[0]
+            if s == 1 {
+                // Whole rows (a permutation of the leading axes, as a language model's [T, B, V]
+                // logits viewed as [B, T, V]): one block copy each.
+                (out.storage.base + dst * size).copyMemory(from: storage.base + o * size, byteCount: n * size)
+                dst += n
+                return
+            }
             switch size {
             case 4:
                 let src = storage.base.assumingMemoryBound(to: UInt32.self)
