@@ -89,6 +89,26 @@ static void transpose_slice(void *context, int64_t first, int64_t end) {
     job->k->transpose(job->rows, c1 - c0, job->src + c0, job->ld_src, job->dst + c0 * job->ld_dst, job->ld_dst);
 }
 
+// The gradient's row two ahead is fetched while this one is added: a row of a wide gradient (the
+// char-LSTM's 1,024 gates: 4 KiB) is a page of its own, and the hardware prefetchers stop at page
+// boundaries. On Zen 5 the char-LSTM's 2,048 rows took 12 % less time than the loop without it
+// (six rows ahead: 20 % more); the sum is bound by memory either way.
+enum { SCATTER_AHEAD = 2 };
+
+void myelin_scatter_add_rows(const int64_t *rows, int64_t count, const float *gradient, int64_t width, float *sums,
+                             int64_t skip) {
+    for (int64_t k = 0; k < count; k++) {
+        if (k + SCATTER_AHEAD < count && width >= 64) {
+            const float *ahead = gradient + (k + SCATTER_AHEAD) * width;
+            for (int64_t j = 0; j < width; j += 16) __builtin_prefetch(ahead + j);
+        }
+        if (rows[k] == skip) continue;
+        const float *restrict from = gradient + k * width;
+        float *restrict to = sums + rows[k] * width;
+        for (int64_t j = 0; j < width; j++) to[j] += from[j];
+    }
+}
+
 void myelin_transpose(int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst, int64_t ld_dst) {
     if (rows <= 0 || cols <= 0) return;
     const transpose_job job = {myelin_vector_kernels_current(), rows, cols, ld_src, ld_dst, src, dst};

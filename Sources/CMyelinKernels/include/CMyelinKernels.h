@@ -400,6 +400,11 @@ void myelin_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
 /// src and dst must not overlap): register-transposed tiles, bands of source columns split over
 /// the thread pool.
 void myelin_transpose(int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst, int64_t ld_dst);
+/// sums[rows[k]·width + j] += gradient[k·width + j] for k < count, j < width, except where
+/// rows[k] == skip (a padding row; −1 for none): an embedding's gradient. Row after row in the
+/// order of k, on the calling thread.
+void myelin_scatter_add_rows(const int64_t *rows, int64_t count, const float *gradient, int64_t width, float *sums,
+                             int64_t skip);
 
 // MARK: - Machine probes
 

@@ -1,3 +1,5 @@
+import CMyelinKernels
+
 // Embedding lookup: each index picks a row of a table. The gradient scatters back: each output
 // row's gradient is added to the table row it came from (rows picked twice get both), except the
 // padding row, which gets none (PyTorch's `padding_idx`).
@@ -49,15 +51,16 @@ package func gatherRows(
 }
 
 /// Adds row k of `gradient` to row `rows[k]` of `sums` (rows `width` floats apart), except to the
-/// padding row: the adjoint of `gatherRows`. It runs on one thread: rows repeat, so threads could
-/// only split the columns, and so the char-LSTM's 2,048 × 1,024 took twice as long.
+/// padding row: the adjoint of `gatherRows`. It runs on one thread, fetching rows ahead: rows
+/// repeat, so threads could only split the columns (the char-LSTM's 2,048 × 1,024 then took twice
+/// as long) or own table rows (no faster: the sum waits on memory, not on arithmetic).
 func scatterAddRows(
     _ rows: [Int], of gradient: UnsafePointer<Float>, width: Int, into sums: UnsafeMutablePointer<Float>,
     skipping padding: Int? = nil
 ) {
-    for (k, r) in rows.enumerated() where r != padding {
-        let from = gradient + k * width, to = sums + r * width
-        for j in 0..<width { to[j] += from[j] }
+    rows.map(Int64.init).withUnsafeBufferPointer { indices in
+        myelin_scatter_add_rows(
+            indices.baseAddress, Int64(rows.count), gradient, Int64(width), sums, Int64(padding ?? -1))
     }
 }
 
