@@ -68,9 +68,9 @@ void myelin_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
                   float beta, float *C, int64_t ldc,
                   const float *bias, myelin_activation activation);
 
-/// myelin_sgemm, and last C[i][j] *= times[i*ldt + j] (after the bias and the activation), while
-/// the tile is still in registers: a gradient through an element-wise function whose slopes are
-/// known (GELU's, kept by its forward pass) costs no pass of its own. times may be NULL.
+/// myelin_sgemm, and last C[i][j] *= times[i*ldt + j] (after the bias and the activation), tile by
+/// tile as each is stored: a gradient through an element-wise function whose slopes are known
+/// (GELU's, kept by its forward pass) costs no pass of its own. times may be NULL.
 void myelin_sgemm_times(int64_t M, int64_t N, int64_t K, float alpha,
                         const float *A, int64_t rsA, int64_t csA,
                         const float *B, int64_t rsB, int64_t csB,

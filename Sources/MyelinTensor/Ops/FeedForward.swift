@@ -7,7 +7,7 @@ import CMyelinKernels
 /// another. The difference is in the backward pass: the gradient through GELU, fc2's input
 /// gradient times GELU's slope, is multiplied in the epilogue of the GEMM that produces it
 /// (`myelin_sgemm_times`) instead of in a pass of its own over the [tokens, hidden] activations.
-/// That pass had cost the char transformer (W6) about 2 % of its step.
+/// That pass had taken 1.3 % of the char transformer's (W6) samples on the AVX2 path.
 ///
 /// Shapes: x [..., in], weight1 [hidden, in], bias1 [hidden] (or nil), weight2 [out, hidden],
 /// bias2 [out] (or nil) → [..., out].
@@ -31,7 +31,9 @@ public func feedForward(
         "feedForward: needs float32 tensors, got \(x.dtype), \(weight1.dtype) and \(weight2.dtype)")
     let x2 = x.rank == 2 ? x : x.reshaped([-1, inFeatures])
     let rows = x2.shape[0]
-    let (dense1, dense2) = (bias1.map { $0.contiguous() }, bias2.map { $0.contiguous() })
+    // The kernel reads the biases as dense vectors; their gradients still go to the biases themselves.
+    func dense(_ bias: Tensor?) -> Tensor? { bias.map { $0.isContiguous ? $0 : $0.contiguousCopy() } }
+    let (dense1, dense2) = (dense(bias1), dense(bias2))
     let (w1T, w2T) = (weight1.detached().T, weight2.detached().T)
 
     let preActivation = Tensor(empty: [rows, hiddenFeatures])
