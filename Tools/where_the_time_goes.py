@@ -20,7 +20,7 @@ import sys
 
 CLASSES = [
     ("other", r"^(myelin_pool_run|worker_main|myelin_spin_pause|myelin_parallel_for|for_run|try_join|sched_yield)$"),
-    ("gemm", r"^(tile_\w+|kernel|pack_a\w*|pack_b\w*|gemv\w*|generic_\w+|multiply_block|gemm_\w+|myelin_sgemm|"
+    ("gemm", r"^(tile_\w+|kernel|pack_a\w*|pack_b\w*|gemv\w*|generic_\w+|multiply_block|multiply|gemm_\w+|myelin_sgemm\w*|"
              r"scale_only|im2col|col2im|lower_channels\w*|columns|myelin_conv2d_\w+|conv_\w+|forward_images|forward_units|"
              r"backward_chunk\w*)$"),
     ("reductions", r"(sum|leadingAxesSum|mean|Reduction|norm|Norm|softmax|Softmax|row_max|row_exp|probabilities_row|"
@@ -34,7 +34,7 @@ CLASSES = [
                     r"relu|Relu|dropout|Dropout|max_pool|maxPool|avgPool|Pool2d|embedding|Embedding|gather|scatter|memmove|memcpy|"
                     r"transpose|copy|Copy|broadcast|expand|where|mask|gelu|sigmoid|tanh|exp|log|"
                     r"recurrence_\w+|forward_slice|backward_slice|map_slice|myelin_v\w+|batch|Batch|"
-                    r"normalize|augment|leaky|Leaky|clamp|sqrt|pow|abs|^zip$|^map$|infix|prefix|bernoulli|^update$|^step$)"),
+                    r"normalize|augment|leaky|Leaky|clamp|sqrt|pow|abs|^(zip|map|update)(<\w+>)?$|infix|prefix|bernoulli|^step$)"),
 ]
 
 
