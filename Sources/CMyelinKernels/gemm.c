@@ -202,12 +202,9 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
         ldb = nr;
         panel_stride = (int64_t)nr * kc;
     }
-    myelin_epilogue ep = {.alpha = job->direct_a ? p->alpha : 1.0f, .beta = pc == 0 ? p->beta : 1.0f};
+    myelin_epilogue ep = {.alpha = job->direct_a ? p->alpha : 1.0f, .beta = pc == 0 ? p->beta : 1.0f, .ldt = p->ldt};
     const int last = pc + kc == p->K;
-    if (last) {
-        ep.relu = p->relu;
-        ep.ldt = p->ldt;
-    }
+    if (last) ep.relu = p->relu;
     const int64_t lda = job->direct_a ? p->rsA : kc;
     // Where the A block fits in L1 beside a B panel (a few panels, as in a recurrence's per-step
     // product), each B panel is read once and used by every A panel while it is in L1; otherwise

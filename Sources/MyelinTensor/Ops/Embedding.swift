@@ -58,9 +58,12 @@ func scatterAddRows(
     _ rows: [Int], of gradient: UnsafePointer<Float>, width: Int, into sums: UnsafeMutablePointer<Float>,
     skipping padding: Int? = nil
 ) {
-    rows.map(Int64.init).withUnsafeBufferPointer { indices in
-        myelin_scatter_add_rows(
-            indices.baseAddress, Int64(rows.count), gradient, Int64(width), sums, Int64(padding ?? -1))
+    // Int is the C side's int64_t on every platform Myelin builds for.
+    rows.withUnsafeBufferPointer {
+        $0.withMemoryRebound(to: Int64.self) { indices in
+            myelin_scatter_add_rows(
+                indices.baseAddress, Int64(rows.count), gradient, Int64(width), sums, Int64(padding ?? -1))
+        }
     }
 }
 
