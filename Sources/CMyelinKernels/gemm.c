@@ -374,6 +374,7 @@ void myelin_sgemm_times(int64_t M, int64_t N, int64_t K, float alpha, const floa
         return;
     }
     const myelin_gemm_family *f = MYELIN_BY_PATH(myelin_gemm_family);
+    const double started = myelin_gemm_profile_start();
     if (M == 1) {
         // One row of C: output j reads column j of B.
         gemv(f, &p, N, B, csB, rsB, A, csA, C, 1, 1, 1);
@@ -383,4 +384,5 @@ void myelin_sgemm_times(int64_t M, int64_t N, int64_t K, float alpha, const floa
     } else {
         gemm_packed(f, &p);
     }
+    if (started > 0) myelin_gemm_profile_add(M, N, K, rsA, csA, rsB, csB, started);
 }

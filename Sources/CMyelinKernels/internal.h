@@ -89,6 +89,12 @@ extern const myelin_gemm_family myelin_gemm_family_avx2;
 extern const myelin_gemm_family myelin_gemm_family_avx512;
 #endif
 
+/// The GEMM profile (gemm_profile.c): when it is on, the monotonic time in seconds, else 0.
+double myelin_gemm_profile_start(void);
+/// Adds one product, begun at `started` (from myelin_gemm_profile_start), to its shape's entry.
+void myelin_gemm_profile_add(int64_t M, int64_t N, int64_t K, int64_t rsA, int64_t csA, int64_t rsB, int64_t csB,
+                             double started);
+
 /// Row tile t of `rows` for a family of MR = mr: its first row (in *first) and its height. Tiles
 /// are MR rows, except that a remainder under half a tile is shared with the tile before it (6 + 2
 /// rows run as 4 + 4): one or two rows hold too few accumulators to hide the FMA's latency, and

@@ -18,22 +18,42 @@ func nowNanoseconds() -> UInt64 {
 
 /// Times a workload's measured steps. With MYELIN_PERF_CONTROL set to the control FIFO of a
 /// `perf record --control fifo:PATH -D -1` (Tools/where_the_time_goes.sh), it also switches perf's
-/// sampling on for exactly that stretch, so a profile holds the measured steps and nothing else.
+/// sampling on for exactly that stretch, so a profile holds the measured steps and nothing else;
+/// with MYELIN_GEMM_PROFILE=1, it times the stretch's products by shape (see `gemmProfile`).
 struct Stopwatch {
     private static let perfControl: FileHandle? = ProcessInfo.processInfo.environment["MYELIN_PERF_CONTROL"]
         .flatMap { FileHandle(forWritingAtPath: $0) }
+    static let profilesGEMM = ProcessInfo.processInfo.environment["MYELIN_GEMM_PROFILE"] == "1"
     private var started = 0.0
 
     mutating func start() {
         Self.perfControl?.write(Data("enable\n".utf8))
+        if Self.profilesGEMM { myelin_gemm_profile_enable(1) }
         started = now()
     }
 
     /// Seconds since start().
     func stop() -> Double {
         let seconds = now() - started
+        if Self.profilesGEMM { myelin_gemm_profile_enable(0) }
         Self.perfControl?.write(Data("disable\n".utf8))
         return seconds
+    }
+}
+
+/// The measured stretches' products by shape, most time first: calls, milliseconds summed over
+/// them, and GFLOP/s (2·M·N·K per call). The recurrence's per-step products run on every thread at
+/// once, each on one thread: their GFLOP/s is one thread's, against half the two-thread probe.
+func gemmProfile() -> [[String: Any]] {
+    var entries = [myelin_gemm_profile_entry](repeating: myelin_gemm_profile_entry(), count: 256)
+    let count = Int(myelin_gemm_profile_entries(&entries, Int64(entries.count)))
+    return entries.prefix(count).map { e in
+        let flops = 2 * Double(e.m) * Double(e.n) * Double(e.k) * Double(e.calls)
+        return [
+            "shape": "\(e.m)x\(e.n)x\(e.k)", "a": String(UnicodeScalar(UInt8(bitPattern: e.a))),
+            "b": String(UnicodeScalar(UInt8(bitPattern: e.b))), "calls": Int(e.calls),
+            "ms": rounded(e.seconds * 1e3, 2), "gflops": rounded(e.seconds > 0 ? flops / e.seconds / 1e9 : 0),
+        ]
     }
 }
 
@@ -55,6 +75,7 @@ func runAndEmit(_ workload: () -> [String: Any]) {
     if path == .avx512 { line["probe_avx512_2t_gflops"] = rounded(probe) }
     line["threads"] = Threads.count
     line["cpu_family"] = Int(myelin_cpu_family())
+    if Stopwatch.profilesGEMM { line["gemm_profile"] = gemmProfile() }
     let data = try! JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes])
     print(String(decoding: data, as: UTF8.self))
     fflush(stdout)

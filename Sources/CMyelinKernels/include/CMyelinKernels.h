@@ -78,6 +78,26 @@ void myelin_sgemm_times(int64_t M, int64_t N, int64_t K, float alpha,
                         const float *bias, myelin_activation activation,
                         const float *times, int64_t ldt);
 
+/// One shape in the GEMM profile: M×N×K with A's and B's layout ('n': rows contiguous, 't':
+/// columns contiguous, 'g': neither), its calls, and their time summed (calls made at once on
+/// several threads each count whole, so the sum can pass the wall time).
+typedef struct {
+    int64_t m, n, k;
+    char a, b;
+    int64_t calls;
+    double seconds;
+} myelin_gemm_profile_entry;
+
+/// Starts (on != 0) or stops timing every myelin_sgemm and myelin_sgemm_times call by shape, from
+/// any thread. Off by default; off, a product pays one relaxed load. Attention's block products
+/// call the register tile directly and are not counted.
+void myelin_gemm_profile_enable(int on);
+/// Forgets every entry.
+void myelin_gemm_profile_reset(void);
+/// Copies up to `capacity` entries, most time first, and returns how many shapes there are (at
+/// most 256: later shapes are not counted).
+int64_t myelin_gemm_profile_entries(myelin_gemm_profile_entry *entries, int64_t capacity);
+
 // MARK: - Convolution (NCHW, through the SGEMM)
 
 /// The geometry of a 2-D convolution: input [batch, in_channels, in_height, in_width], weight
