@@ -91,7 +91,8 @@ extern const myelin_gemm_family myelin_gemm_family_avx512;
 
 /// The GEMM profile (gemm_profile.c): when it is on, the monotonic time in seconds, else 0.
 double myelin_gemm_profile_start(void);
-/// Adds one product, begun at `started` (from myelin_gemm_profile_start), to its shape's entry.
+/// Adds one product, begun at `started` (from myelin_gemm_profile_start, nonzero), to its shape's
+/// entry, whether or not the profile is still on.
 void myelin_gemm_profile_add(int64_t M, int64_t N, int64_t K, int64_t rsA, int64_t csA, int64_t rsB, int64_t csB,
                              double started);
 
@@ -239,6 +240,9 @@ typedef void (*myelin_job_fn)(void *context);
 /// threads, one included. Returns when every thread that joined has left fn. From inside a task, or
 /// while another thread uses the pool, fn runs on the calling thread alone.
 void myelin_pool_run(int helpers, myelin_job_fn fn, void *context);
+
+/// The monotonic clock, in seconds.
+double myelin_monotonic_seconds(void);
 
 /// One step of a spin-wait for another thread: a pause, and now and then a yield of the CPU.
 void myelin_spin_pause(unsigned spins);

@@ -31,12 +31,6 @@ int myelin_cpu_family(void) {
 #include <immintrin.h>
 #endif
 
-static double now_seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 // Independent chains a_i = a_i·m + c. The empty asm statements pin the chains in registers and
 // stop the compiler from folding the loop; each iteration is exactly CHAINS register FMAs.
 #define CHAIN_DECL(T, set)                                                                                 \
@@ -122,13 +116,13 @@ static void *probe_thread(void *arg) {
     probe_job *j = arg;
     atomic_fetch_add(j->ready, 1);
     for (unsigned spins = 0; atomic_load(j->ready) < j->threads; spins++) myelin_spin_pause(spins);
-    double t = now_seconds();
+    double t = myelin_monotonic_seconds();
 #if MYELIN_X86
     j->sink = j->width == 512 ? run512(j->iters) : j->width == 256 ? run256(j->iters) : run128(j->iters);
 #else
     j->sink = run128(j->iters);
 #endif
-    j->seconds = now_seconds() - t;
+    j->seconds = myelin_monotonic_seconds() - t;
     return NULL;
 }
 
@@ -172,9 +166,9 @@ double myelin_fma_peak_gflops(int threads, double seconds, int width) {
     if (seconds <= 0) seconds = 0.1;
     // Calibrate on one thread, then take the median of five trials of seconds/5 each.
     long iters = 100000;
-    double t = now_seconds();
+    double t = myelin_monotonic_seconds();
     trial(1, width, iters);
-    double dt = now_seconds() - t;
+    double dt = myelin_monotonic_seconds() - t;
     iters = (long)((double)iters * (seconds / 5) / (dt > 1e-6 ? dt : 1e-6));
     if (iters < 1000) iters = 1000;
     double rates[5];

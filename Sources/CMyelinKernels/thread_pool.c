@@ -63,7 +63,7 @@ static atomic_int thread_count; // 0 = not set yet: the number of cores
 static _Thread_local int inside_task;
 static _Thread_local int thread_count_here; // myelin_set_thread_count_here's; 0: the process's count
 
-static double now_seconds(void) {
+double myelin_monotonic_seconds(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
@@ -151,12 +151,12 @@ static void *worker_main(void *arg) {
     for (;;) {
         uint_fast64_t seq = atomic_load_explicit(&pool.sequence, memory_order_acquire);
         if (seq == seen || (seq & 1)) {
-            const double deadline = now_seconds() + SPIN_SECONDS;
+            const double deadline = myelin_monotonic_seconds() + SPIN_SECONDS;
             for (unsigned spins = 1;; spins++) {
                 myelin_spin_pause(spins); // yields now and then to a thread that wants this CPU
                 seq = atomic_load_explicit(&pool.sequence, memory_order_acquire);
                 if (seq != seen && !(seq & 1)) break;
-                if ((spins & 255) == 0 && now_seconds() > deadline) break;
+                if ((spins & 255) == 0 && myelin_monotonic_seconds() > deadline) break;
             }
         }
         if (seq == seen || (seq & 1)) {

@@ -41,11 +41,12 @@ struct Stopwatch {
     }
 }
 
-/// The measured stretches' products by shape, most time first: calls, milliseconds summed over
-/// them, and GFLOP/s (2·M·N·K per call). The recurrence's per-step products run on every thread at
-/// once, each on one thread: their GFLOP/s is one thread's, against half the two-thread probe.
+/// The timed stretches' products by shape, most time first: calls, milliseconds summed over them,
+/// and GFLOP/s (2·M·N·K per call). The recurrence's per-step products run on every thread at once,
+/// each on one thread: their GFLOP/s is one thread's, to set beside the probe divided by the threads.
 func gemmProfile() -> [[String: Any]] {
-    var entries = [myelin_gemm_profile_entry](repeating: myelin_gemm_profile_entry(), count: 256)
+    var entries = [myelin_gemm_profile_entry](
+        repeating: myelin_gemm_profile_entry(), count: Int(MYELIN_GEMM_PROFILE_MAX_SHAPES))
     let count = Int(myelin_gemm_profile_entries(&entries, Int64(entries.count)))
     return entries.prefix(count).map { e in
         let flops = 2 * Double(e.m) * Double(e.n) * Double(e.k) * Double(e.calls)
@@ -75,7 +76,11 @@ func runAndEmit(_ workload: () -> [String: Any]) {
     if path == .avx512 { line["probe_avx512_2t_gflops"] = rounded(probe) }
     line["threads"] = Threads.count
     line["cpu_family"] = Int(myelin_cpu_family())
-    if Stopwatch.profilesGEMM { line["gemm_profile"] = gemmProfile() }
+    if Stopwatch.profilesGEMM {
+        line["gemm_profile"] = gemmProfile()
+        let uncounted = myelin_gemm_profile_uncounted_calls()
+        if uncounted > 0 { line["gemm_profile_uncounted_calls"] = Int(uncounted) }
+    }
     let data = try! JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes])
     print(String(decoding: data, as: UTF8.self))
     fflush(stdout)

@@ -216,42 +216,51 @@ extension KernelTests {
         /// The profile counts each shape's calls by layout while it is on, GEMVs included, and
         /// nothing while it is off; its entries come most time first, and a reset forgets them.
         @Test func profileCountsShapesWhileOn() {
-            let (m, n, k) = (37, 29, 53)
+            let (m, n, k) = (37, 29, 53), tall = 400  // tall × n × k takes the most time
             var rng = SeededFloats(seed: 11)
-            let a = rng.array(m * k), b = rng.array(k * n)
-            var c = [Float](repeating: 0, count: m * n)
+            let a = rng.array(tall * k), b = rng.array(k * n)
+            var c = [Float](repeating: 0, count: tall * n)
             func multiply(rows: Int, transposedA: Bool) {
                 myelin_sgemm(
                     Int64(rows), Int64(n), Int64(k), 1, a, Int64(transposedA ? 1 : k), Int64(transposedA ? rows : 1), b,
                     Int64(n), 1, 0, &c, Int64(n), nil, MYELIN_ACTIVATION_NONE)
             }
+            func profiled() -> [myelin_gemm_profile_entry] {
+                var entries = [myelin_gemm_profile_entry](
+                    repeating: myelin_gemm_profile_entry(), count: Int(MYELIN_GEMM_PROFILE_MAX_SHAPES))
+                let count = Int(myelin_gemm_profile_entries(&entries, Int64(entries.count)))
+                return Array(entries.prefix(count))
+            }
+            // Other tests may multiply at the same time: only this test's shapes are checked.
+            func mine(_ entries: [myelin_gemm_profile_entry]) -> [myelin_gemm_profile_entry] {
+                entries.filter { $0.n == n && $0.k == k }
+            }
             myelin_gemm_profile_reset()
             myelin_gemm_profile_enable(1)
-            multiply(rows: m, transposedA: false)
-            multiply(rows: m, transposedA: false)
-            multiply(rows: m, transposedA: true)
+            // Least time first, so that a table left in the order it was filled is out of order.
             multiply(rows: 1, transposedA: false)
+            multiply(rows: m, transposedA: true)
+            multiply(rows: m, transposedA: false)
+            for _ in 0..<3 { multiply(rows: tall, transposedA: false) }
             myelin_gemm_profile_enable(0)
             multiply(rows: m, transposedA: false)
 
-            var entries = [myelin_gemm_profile_entry](repeating: myelin_gemm_profile_entry(), count: 256)
-            let count = Int(myelin_gemm_profile_entries(&entries, Int64(entries.count)))
-            let all = Array(entries.prefix(count))
-            // Other tests may multiply at the same time: only this test's shapes are checked.
-            let mine = all.filter { $0.n == n && $0.k == k }
+            let all = profiled(), ours = mine(all)
             func calls(rows: Int, a layout: Character) -> Int {
-                mine.filter { $0.m == rows && UInt8(bitPattern: $0.a) == layout.asciiValue }.map { Int($0.calls) }.reduce(0, +)
+                ours.filter { $0.m == rows && UInt8(bitPattern: $0.a) == layout.asciiValue }.map { Int($0.calls) }.reduce(0, +)
             }
-            #expect(calls(rows: m, a: "n") == 2)
+            #expect(calls(rows: tall, a: "n") == 3)
+            #expect(calls(rows: m, a: "n") == 1)
             #expect(calls(rows: m, a: "t") == 1)
             #expect(calls(rows: 1, a: "n") == 1)
-            #expect(mine.count == 3)
-            #expect(mine.allSatisfy { UInt8(bitPattern: $0.b) == UInt8(ascii: "n") && $0.seconds >= 0 })
-            #expect(mine.filter { $0.m == m }.allSatisfy { $0.seconds > 0 })
+            #expect(ours.count == 4)
+            #expect(ours.allSatisfy { UInt8(bitPattern: $0.b) == UInt8(ascii: "n") && $0.seconds >= 0 })
+            #expect(ours.filter { $0.m > 1 }.allSatisfy { $0.seconds > 0 })
+            #expect(ours.first?.m == Int64(tall))
             #expect(zip(all, all.dropFirst()).allSatisfy { $0.seconds >= $1.seconds })
 
             myelin_gemm_profile_reset()
-            #expect(myelin_gemm_profile_entries(&entries, Int64(entries.count)) == 0)
+            #expect(mine(profiled()).isEmpty)
         }
 
         /// Many threads calling at once: the pool serves one and the others run on their own.

@@ -78,9 +78,9 @@ void myelin_sgemm_times(int64_t M, int64_t N, int64_t K, float alpha,
                         const float *bias, myelin_activation activation,
                         const float *times, int64_t ldt);
 
-/// One shape in the GEMM profile: M×N×K with A's and B's layout ('n': rows contiguous, 't':
-/// columns contiguous, 'g': neither), its calls, and their time summed (calls made at once on
-/// several threads each count whole, so the sum can pass the wall time).
+/// One shape in the GEMM profile: M×N×K with A's and B's layout ('n': row-major, column stride 1;
+/// 't': column-major, row stride 1; 'g': neither stride 1), its calls, and their time summed (calls
+/// made at once on several threads each count whole, so the sum can pass the wall time).
 typedef struct {
     int64_t m, n, k;
     char a, b;
@@ -88,15 +88,20 @@ typedef struct {
     double seconds;
 } myelin_gemm_profile_entry;
 
-/// Starts (on != 0) or stops timing every myelin_sgemm and myelin_sgemm_times call by shape, from
-/// any thread. Off by default; off, a product pays one relaxed load. Attention's block products
-/// call the register tile directly and are not counted.
+/// The most shapes the profile holds; calls of further shapes are only counted.
+#define MYELIN_GEMM_PROFILE_MAX_SHAPES 256
+
+/// Starts (on != 0) or stops timing, by shape, the myelin_sgemm and myelin_sgemm_times calls of
+/// any thread that multiply (M, N, K > 0 and alpha ≠ 0). A call counts if the profile was on when
+/// it began. Off by default; off, a product pays one relaxed load. Attention's block products call
+/// the register tile directly and are not counted.
 void myelin_gemm_profile_enable(int on);
-/// Forgets every entry.
+/// Forgets every entry (a call in flight adds its own afterwards).
 void myelin_gemm_profile_reset(void);
-/// Copies up to `capacity` entries, most time first, and returns how many shapes there are (at
-/// most 256: later shapes are not counted).
+/// Copies up to `capacity` entries, most time first, and returns how many shapes there are.
 int64_t myelin_gemm_profile_entries(myelin_gemm_profile_entry *entries, int64_t capacity);
+/// The calls of shapes that found the table full since the last reset.
+int64_t myelin_gemm_profile_uncounted_calls(void);
 
 // MARK: - Convolution (NCHW, through the SGEMM)
 
