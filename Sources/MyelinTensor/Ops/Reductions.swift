@@ -66,11 +66,15 @@ extension Tensor {
                     var sums = SIMD16<Float>()
                     for r in 0..<rows { sums += src.loadUnaligned(fromByteOffset: 4 * (r * columns + c0), as: SIMD16<Float>.self) }
                     UnsafeMutableRawPointer(po + c0).storeBytes(of: sums, as: SIMD16<Float>.self)
-                } else {
-                    for c in c0..<columns {
-                        var sum: Float = 0
-                        for r in 0..<rows { sum += src.load(fromByteOffset: 4 * (r * columns + c), as: Float.self) }
-                        po[c] = sum
+                } else {  // the last, narrower band: row by row too, one running sum per column
+                    let width = columns - c0
+                    var sums = [Float](repeating: 0, count: width)
+                    sums.withUnsafeMutableBufferPointer { sums in
+                        for r in 0..<rows {
+                            let row = src + 4 * (r * columns + c0)
+                            for c in 0..<width { sums[c] += row.load(fromByteOffset: 4 * c, as: Float.self) }
+                        }
+                        for c in 0..<width { po[c0 + c] = sums[c] }
                     }
                 }
             }
