@@ -177,6 +177,41 @@ static int64_t claim(gemm_job *job, int64_t total, int64_t unit, int64_t most, i
     }
 }
 
+// One K block's product for C[rows m0..m1) × [n0, n1)): what every tile of it shares.
+typedef struct {
+    const gemm_job *job;
+    const float *Ap;      // packed A panels (row r of the block at Ap + (r − m0)·kc), or NULL: A in place
+    const float *Bp;      // the block's B: rows in place (ldb their stride) or packed panels
+    int64_t column_step;  // column j of B at Bp + j·column_step: 1 in place; kc packed (panels of NR·kc, j a multiple of NR)
+    int64_t ldb, lda, pc, kc, m0, n0;
+    int last;             // the last K block: bias, activation and factors apply
+    myelin_epilogue ep;
+} block;
+
+static int tile_height(int64_t rows, int mr, int64_t t) {
+    int64_t first;
+    return myelin_tile_rows(rows, mr, t, &first);
+}
+
+// Row tile t (m rows from row ir) over columns [j0, j1) of the block: strips of 3 vectors where the
+// tile is short and B is read in place, then panels of NR.
+static void tile_columns(block *b, int m, int64_t ir, int64_t j0, int64_t j1) {
+    const gemm_job *job = b->job;
+    const problem *p = job->p;
+    const myelin_gemm_family *f = job->f;
+    const int nr = f->nr, wide = 3 * nr / 2;
+    const float *Apanel = b->Ap ? b->Ap + (ir - b->m0) * b->kc : p->A + ir * p->rsA + b->pc;
+    for (int64_t jr = j0; jr < j1;) {
+        const int strip = job->direct_b && m <= f->wide_rows && j1 - jr >= wide;
+        const int n = strip ? wide : j1 - jr < nr ? (int)(j1 - jr) : nr;
+        if (b->last && p->bias) b->ep.bias = p->bias + b->n0 + jr;
+        if (b->last && p->times) b->ep.times = p->times + ir * p->ldt + b->n0 + jr;
+        (strip ? f->kernel_wide : f->kernel)(b->kc, Apanel, b->lda, b->Bp + jr * b->column_step, b->ldb,
+                                             p->C + ir * p->ldc + b->n0 + jr, p->ldc, m, n, &b->ep);
+        jr += n;
+    }
+}
+
 // C[rows m0..m1) × [n0, n1)) for the K block at pc, from packed A panels (Ap: panel q of the rows
 // at Ap + q·MR·kc) or, with direct_a, A itself; B read in place or packed here.
 static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const float *Ap, int64_t m0, int64_t m1,
@@ -185,43 +220,56 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
     const myelin_gemm_family *f = job->f;
     const int mr = f->mr, nr = f->nr;
     const int64_t nc = n1 - n0;
-    const float *Bp;
-    int64_t ldb, panel_stride;
+    block b = {.job = job, .Ap = job->direct_a ? NULL : Ap, .pc = pc, .kc = kc, .m0 = m0, .n0 = n0,
+               .last = pc + kc == p->K, .lda = job->direct_a ? p->rsA : kc};
     if (job->direct_b) {
-        Bp = p->B + pc * p->rsB + n0;
-        ldb = p->rsB;
-        panel_stride = nr;
-    } else if (job->packed_b) {
-        Bp = job->packed_b + job->n_padded * pc + n0 * kc;
-        ldb = nr;
-        panel_stride = (int64_t)nr * kc;
+        b.Bp = p->B + pc * p->rsB + n0;
+        b.ldb = p->rsB;
+        b.column_step = 1;
     } else {
-        float *packed = myelin_scratch(1, (size_t)((nc + nr - 1) / nr * nr * kc));
-        f->pack_b(kc, nc, p->B + pc * p->rsB + n0 * p->csB, p->rsB, p->csB, packed);
-        Bp = packed;
-        ldb = nr;
-        panel_stride = (int64_t)nr * kc;
+        if (job->packed_b) {
+            b.Bp = job->packed_b + job->n_padded * pc + n0 * kc;
+        } else {
+            float *packed = myelin_scratch(1, (size_t)((nc + nr - 1) / nr * nr * kc));
+            f->pack_b(kc, nc, p->B + pc * p->rsB + n0 * p->csB, p->rsB, p->csB, packed);
+            b.Bp = packed;
+        }
+        b.ldb = nr;
+        b.column_step = kc;
     }
-    myelin_epilogue ep = {.alpha = job->direct_a ? p->alpha : 1.0f, .beta = pc == 0 ? p->beta : 1.0f, .ldt = p->ldt};
-    const int last = pc + kc == p->K;
-    if (last) ep.relu = p->relu;
-    const int64_t lda = job->direct_a ? p->rsA : kc;
+    b.ep = (myelin_epilogue){.alpha = job->direct_a ? p->alpha : 1.0f, .beta = pc == 0 ? p->beta : 1.0f,
+                             .relu = b.last && p->relu, .ldt = p->ldt};
+    const int64_t rows = m1 - m0, tiles = (rows + mr - 1) / mr;
     // Where the A block fits in L1 beside a B panel (a few panels, as in a recurrence's per-step
     // product), each B panel is read once and used by every A panel while it is in L1; otherwise
     // each A panel stays in L1 while the B panels stream past it from L2.
-    const int b_outer = (m1 - m0) * kc * (int64_t)sizeof(float) <= SMALL_A_BYTES;
-    const int64_t panels = (m1 - m0 + mr - 1) / mr, columns = (nc + nr - 1) / nr;
-    for (int64_t outer = 0; outer < (b_outer ? columns : panels); outer++) {
-        for (int64_t inner = 0; inner < (b_outer ? panels : columns); inner++) {
-            const int64_t q = b_outer ? outer : inner, jr = q * nr;
+    if (rows * kc * (int64_t)sizeof(float) > SMALL_A_BYTES) {
+        for (int64_t t = 0; t < tiles; t++) {
             int64_t ir;
-            const int m = myelin_tile_rows(m1 - m0, mr, b_outer ? inner : outer, &ir);
-            ir += m0;
-            const float *Apanel = job->direct_a ? p->A + ir * p->rsA + pc : Ap + (ir - m0) * kc;
-            if (last && p->bias) ep.bias = p->bias + n0 + jr;
-            if (last && p->times) ep.times = p->times + ir * p->ldt + n0 + jr;
-            f->kernel(kc, Apanel, lda, Bp + q * panel_stride, ldb, p->C + ir * p->ldc + n0 + jr, p->ldc, m,
-                      nc - jr < nr ? (int)(nc - jr) : nr, &ep);
+            const int m = myelin_tile_rows(rows, mr, t, &ir);
+            tile_columns(&b, m, m0 + ir, 0, nc);
+        }
+        return;
+    }
+    // Short tiles, which take strips of 3 vectors where B is read in place (see tile_columns), come
+    // last (a remainder, or one shared by the last two tiles); 3 panels make 2 of their strips, so
+    // they run after each group of 3 panels that the other tiles take panel by panel.
+    int64_t first_short = tiles;
+    while (job->direct_b && first_short > 0 && tile_height(rows, mr, first_short - 1) <= f->wide_rows) first_short--;
+    const int64_t group = first_short < tiles ? 3 * nr : nr;
+    for (int64_t g0 = 0; g0 < nc; g0 += group) {
+        const int64_t g1 = g0 + group < nc ? g0 + group : nc;
+        for (int64_t jr = g0; jr < g1; jr += nr) {
+            for (int64_t t = 0; t < first_short; t++) {
+                int64_t ir;
+                const int m = myelin_tile_rows(rows, mr, t, &ir);
+                tile_columns(&b, m, m0 + ir, jr, jr + nr < g1 ? jr + nr : g1);
+            }
+        }
+        for (int64_t t = first_short; t < tiles; t++) {
+            int64_t ir;
+            const int m = myelin_tile_rows(rows, mr, t, &ir);
+            tile_columns(&b, m, m0 + ir, g0, g1);
         }
     }
 }

@@ -1,7 +1,7 @@
 // One GEMM family (see internal.h), written once on simd.h's vectors: an MR × 2·LANES register
 // tile, its packing routines and GEMV kernels. Included by gemm_kernel_avx512.c, _avx2.c and
-// _portable.c, which define MR and AXPY_VECTORS, name the table (MYELIN_GEMM_FAMILY) and compile it
-// for their target.
+// _portable.c, which define MR, WIDE_ROWS (short tiles' strips, see kernel_wide) and AXPY_VECTORS,
+// name the table (MYELIN_GEMM_FAMILY) and compile it for their target.
 //
 // The tile keeps MR rows × 2 vectors of accumulators in registers (AVX-512 12×32: 24 of 32 zmm;
 // AVX2 and portable 6×16 and 6×8: 12 of 16 registers), leaving room for the two B vectors and a
@@ -29,12 +29,14 @@ enum { NR = 2 * LANES };
 
 // MARK: - Micro-kernel
 
-// The epilogue for one row of the tile; FULL: all VECS vectors are whole (n = VECS·LANES).
-SIMD void store_row(const int VECS, const int FULL, float *c, vf x0, vf x1, int n, vf bias0, vf bias1,
-                    const myelin_epilogue *ep) {
+// The epilogue for one row of the tile; FULL: all VECS vectors are whole (n = VECS·LANES; a
+// three-vector tile is always whole).
+SIMD void store_row(const int VECS, const int FULL, float *c, vf x0, vf x1, vf x2, int n, vf bias0, vf bias1,
+                    vf bias2, const myelin_epilogue *ep) {
     if (ep->alpha != 1) {
         x0 *= ep->alpha;
-        if (VECS == 2) x1 *= ep->alpha;
+        if (VECS >= 2) x1 *= ep->alpha;
+        if (VECS == 3) x2 *= ep->alpha;
     }
     if (ep->beta != 0) { // beta == 0 must not read C: it may hold NaN
         const vf beta = ep->beta;
@@ -42,24 +44,29 @@ SIMD void store_row(const int VECS, const int FULL, float *c, vf x0, vf x1, int 
             x0 = vfma(beta, FULL ? vload(c) : vload_first(c, n), x0);
         } else {
             x0 = vfma(beta, vload(c), x0);
-            x1 = vfma(beta, FULL ? vload(c + LANES) : vload_first(c + LANES, n - LANES), x1);
+            if (VECS == 2) x1 = vfma(beta, FULL ? vload(c + LANES) : vload_first(c + LANES, n - LANES), x1);
+            else x1 = vfma(beta, vload(c + LANES), x1);
+            if (VECS == 3) x2 = vfma(beta, vload(c + 2 * LANES), x2);
         }
     }
     if (ep->bias) {
         x0 += bias0;
-        if (VECS == 2) x1 += bias1;
+        if (VECS >= 2) x1 += bias1;
+        if (VECS == 3) x2 += bias2;
     }
     if (ep->relu) { // a NaN compares false and stays, as in PyTorch's relu
         x0 = x0 < 0.0f ? (vf)0.0f : x0;
-        if (VECS == 2) x1 = x1 < 0.0f ? (vf)0.0f : x1;
+        if (VECS >= 2) x1 = x1 < 0.0f ? (vf)0.0f : x1;
+        if (VECS == 3) x2 = x2 < 0.0f ? (vf)0.0f : x2;
     }
     if (VECS == 1) {
         if (FULL) vstore(c, x0);
         else vstore_first(c, x0, n);
     } else {
         vstore(c, x0);
-        if (FULL) vstore(c + LANES, x1);
+        if (VECS == 3 || FULL) vstore(c + LANES, x1);
         else vstore_first(c + LANES, x1, n - LANES);
+        if (VECS == 3) vstore(c + 2 * LANES, x2);
     }
 }
 
@@ -76,8 +83,9 @@ SIMD void multiply_rows(const int ROWS, const int VECS, const int FULL, float *C
             else vstore_first(c, vload_first(c, n) * vload_first(t, n), n);
         } else {
             vstore(c, vload(c) * vload(t));
-            if (FULL) vstore(c + LANES, vload(c + LANES) * vload(t + LANES));
+            if (VECS == 3 || FULL) vstore(c + LANES, vload(c + LANES) * vload(t + LANES));
             else vstore_first(c + LANES, vload_first(c + LANES, n - LANES) * vload_first(t + LANES, n - LANES), n - LANES);
+            if (VECS == 3) vstore(c + 2 * LANES, vload(c + 2 * LANES) * vload(t + 2 * LANES));
         }
     }
 }
@@ -85,7 +93,7 @@ SIMD void multiply_rows(const int ROWS, const int VECS, const int FULL, float *C
 // Applies X to each row index of the tile. The accumulators are named variables, not an array, so
 // that they are registers from the start (an array of vectors can end up on the stack).
 #define EACH_ROW(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
-#define ROW_DECL(r) vf c##r##_0 = 0, c##r##_1 = 0;
+#define ROW_DECL(r) vf c##r##_0 = 0, c##r##_1 = 0, c##r##_2 = 0;
 #define ROW_PREFETCH(r)                                                                                  \
     if (r < ROWS) {                                                                                      \
         __builtin_prefetch(C + r * ldc);                                                                 \
@@ -95,13 +103,13 @@ SIMD void multiply_rows(const int ROWS, const int VECS, const int FULL, float *C
     if (r < ROWS) {                                                                                      \
         const vf a = A_DOWN ? A[r] : A[r * lda];                                                         \
         c##r##_0 = vfma(a, b0, c##r##_0);                                                                \
-        if (VECS == 2) c##r##_1 = vfma(a, b1, c##r##_1);                                                 \
+        if (VECS >= 2) c##r##_1 = vfma(a, b1, c##r##_1);                                                 \
+        if (VECS == 3) c##r##_2 = vfma(a, b2, c##r##_2);                                                 \
     }
 #define ROW_STORE(r) \
-    if (r < ROWS) store_row(VECS, FULL, C + r * ldc, c##r##_0, c##r##_1, n, bias0, bias1, ep);
+    if (r < ROWS) store_row(VECS, FULL, C + r * ldc, c##r##_0, c##r##_1, c##r##_2, n, bias0, bias1, bias2, ep);
 
-// One tile of ROWS (≤ MR) rows and VECS (1 or 2) vectors, FULL when all VECS·LANES columns are
-// real; A_DOWN when A is read down its columns (a(r, p) = A[p·lda + r]: Aᵀ stored row-major, as
+// One tile of ROWS (≤ MR) rows and VECS (1, 2, or 3 for a whole strip of a short tile) vectors, FULL when all VECS·LANES columns are real; A_DOWN when A is read down its columns (a(r, p) = A[p·lda + r]: Aᵀ stored row-major, as
 // attention's Pᵀ), else along its rows (a(r, p) = A[r·lda + p]). All four are compile-time
 // constants in every instantiation below.
 SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN, int64_t kc, const float *A,
@@ -113,13 +121,14 @@ SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN,
     for (int64_t p = 0, stop = kc > PREFETCH_C ? kc - PREFETCH_C : 0;; stop = kc) {
         K_LOOP
         for (; p < stop; p++) {
-            vf b0, b1;
+            vf b0, b1, b2 = 0;
             if (VECS == 1) {
                 b0 = FULL ? vload(B) : vload_first(B, n);
                 b1 = b0;
             } else {
                 b0 = vload(B);
-                b1 = FULL ? vload(B + LANES) : vload_first(B + LANES, n - LANES);
+                b1 = VECS == 3 || FULL ? vload(B + LANES) : vload_first(B + LANES, n - LANES);
+                if (VECS == 3) b2 = vload(B + 2 * LANES);
             }
             EACH_ROW(ROW_STEP)
             A += A_DOWN ? lda : 1;
@@ -128,10 +137,11 @@ SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN,
         if (stop == kc) break;
         EACH_ROW(ROW_PREFETCH)
     }
-    vf bias0 = 0, bias1 = 0;
+    vf bias0 = 0, bias1 = 0, bias2 = 0;
     if (ep->bias) {
         bias0 = VECS == 1 && !FULL ? vload_first(ep->bias, n) : vload(ep->bias);
-        if (VECS == 2) bias1 = FULL ? vload(ep->bias + LANES) : vload_first(ep->bias + LANES, n - LANES);
+        if (VECS >= 2) bias1 = VECS == 3 || FULL ? vload(ep->bias + LANES) : vload_first(ep->bias + LANES, n - LANES);
+        if (VECS == 3) bias2 = vload(ep->bias + 2 * LANES);
     }
     EACH_ROW(ROW_STORE)
     if (ep->times) multiply_rows(ROWS, VECS, FULL, C, ldc, n, ep);
@@ -178,6 +188,23 @@ static void kernel_down(int64_t kc, const float *A, int64_t lda, const float *B,
                         int m, int n, const myelin_epilogue *ep) {
     tiles[1][m - 1][tile_shape(n)](kc, A, lda, B, ldb, C, ldc, n, ep);
 }
+
+// A tile of few rows holds few accumulators: 4 rows × 2 vectors are 8, which two FMA pipes with a
+// latency of 4 or 5 cycles cannot keep busy. Where B is read in place any strip of columns will do,
+// so tiles of up to WIDE_ROWS rows take strips of 3 vectors (12 accumulators) instead. A family
+// without enough registers for it (portable: SSE's 16 on x86) sets WIDE_ROWS to 0.
+_Static_assert(WIDE_ROWS == 0 || WIDE_ROWS == 4, "the short tiles' table below holds 4 heights");
+#if WIDE_ROWS > 0
+#define WIDE_FN(R) \
+    static void tile_wide_##R(TILE_ARGS) { tile(R, 3, 1, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }
+WIDE_FN(1) WIDE_FN(2) WIDE_FN(3) WIDE_FN(4)
+static tile_fn const wide_tiles[WIDE_ROWS] = {tile_wide_1, tile_wide_2, tile_wide_3, tile_wide_4};
+
+static void kernel_wide(int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
+                        int m, int n, const myelin_epilogue *ep) {
+    wide_tiles[m - 1](kc, A, lda, B, ldb, C, ldc, n, ep);
+}
+#endif
 
 // MARK: - Packing
 
@@ -323,6 +350,10 @@ const myelin_gemm_family MYELIN_GEMM_FAMILY = {
     .pack_b = pack_b,
     .kernel = kernel,
     .kernel_down = kernel_down,
+    .wide_rows = WIDE_ROWS,
+#if WIDE_ROWS > 0
+    .kernel_wide = kernel_wide,
+#endif
     .gemv_dot = gemv_dot,
     .gemv_axpy = gemv_axpy,
     .direct_a = 1,

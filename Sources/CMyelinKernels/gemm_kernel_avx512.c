@@ -6,6 +6,7 @@
 
 #define MYELIN_SIMD_AVX512 1
 #define MR 12
+#define WIDE_ROWS 4
 #define AXPY_VECTORS 16
 #define MYELIN_GEMM_FAMILY myelin_gemm_family_avx512
 #pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))), apply_to = function)

@@ -79,6 +79,8 @@ typedef struct {
     myelin_pack_b_fn pack_b;
     myelin_kernel_fn kernel;
     myelin_kernel_fn kernel_down; // the same, reading A down its columns: a(r, p) = A[p·lda + r]
+    int wide_rows;                // kernel_wide takes m ≤ wide_rows rows
+    myelin_kernel_fn kernel_wide; // m rows × n = 3·NR/2 columns (whole), B read in place (ldb its row stride)
     myelin_gemv_dot_fn gemv_dot;
     myelin_gemv_axpy_fn gemv_axpy;
 } myelin_gemm_family;
