@@ -44,8 +44,7 @@ SIMD void store_row(const int VECS, const int FULL, float *c, vf x0, vf x1, vf x
             x0 = vfma(beta, FULL ? vload(c) : vload_first(c, n), x0);
         } else {
             x0 = vfma(beta, vload(c), x0);
-            if (VECS == 2) x1 = vfma(beta, FULL ? vload(c + LANES) : vload_first(c + LANES, n - LANES), x1);
-            else x1 = vfma(beta, vload(c + LANES), x1);
+            x1 = vfma(beta, VECS == 3 || FULL ? vload(c + LANES) : vload_first(c + LANES, n - LANES), x1);
             if (VECS == 3) x2 = vfma(beta, vload(c + 2 * LANES), x2);
         }
     }
