@@ -182,7 +182,8 @@ typedef struct {
     const gemm_job *job;
     const float *Ap;      // packed A panels (row r of the block at Ap + (r − m0)·kc), or NULL: A in place
     const float *Bp;      // the block's B: rows in place (ldb their stride) or packed panels
-    int64_t column_step;  // column j of B at Bp + j·column_step: 1 in place; kc packed (panels of NR·kc, j a multiple of NR)
+    int64_t column_step;  // column j of B at Bp + j·column_step: 1 in place; kc packed (panels of
+                          // NR·kc floats, j then a multiple of NR)
     int64_t ldb, lda, pc, kc, m0, n0;
     int last;             // the last K block: bias, activation and factors apply
     myelin_epilogue ep;
@@ -241,8 +242,9 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
                              .relu = b.last && p->relu, .ldt = p->ldt};
     const int64_t rows = m1 - m0, tiles = (rows + mr - 1) / mr;
     // Where the A block fits in L1 beside a B panel (a few panels, as in a recurrence's per-step
-    // product), each B panel is read once and used by every A panel while it is in L1; otherwise
-    // each A panel stays in L1 while the B panels stream past it from L2.
+    // product), each B panel is read once and used by every full-height tile while it is in L1
+    // (short tiles' strips read their group of panels again, mostly from L2); otherwise each A panel
+    // stays in L1 while the B panels stream past it from L2.
     if (rows * kc * (int64_t)sizeof(float) > SMALL_A_BYTES) {
         for (int64_t t = 0; t < tiles; t++) {
             int64_t ir;

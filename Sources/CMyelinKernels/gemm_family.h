@@ -5,7 +5,8 @@
 //
 // The tile keeps MR rows × 2 vectors of accumulators in registers (AVX-512 12×32: 24 of 32 zmm;
 // AVX2 and portable 6×16 and 6×8: 12 of 16 registers), leaving room for the two B vectors and a
-// broadcast. Two FMA pipes with 4-cycle latency need at least 8 independent accumulators. Each k
+// broadcast. (A short tile's strip, AVX2 4×24, fills all 16: clang keeps one B vector in memory
+// for part of its unrolled loop.) Two FMA pipes with 4-cycle latency need at least 8 independent accumulators. Each k
 // step does 2·MR FMAs for 2 vector loads and MR broadcasts. The A panel (MR × kc floats) stays in
 // L1 while the kernel streams B panels from L2.
 //
@@ -108,8 +109,9 @@ SIMD void multiply_rows(const int ROWS, const int VECS, const int FULL, float *C
 #define ROW_STORE(r) \
     if (r < ROWS) store_row(VECS, FULL, C + r * ldc, c##r##_0, c##r##_1, c##r##_2, n, bias0, bias1, bias2, ep);
 
-// One tile of ROWS (≤ MR) rows and VECS (1, 2, or 3 for a whole strip of a short tile) vectors, FULL when all VECS·LANES columns are real; A_DOWN when A is read down its columns (a(r, p) = A[p·lda + r]: Aᵀ stored row-major, as
-// attention's Pᵀ), else along its rows (a(r, p) = A[r·lda + p]). All four are compile-time
+// One tile of ROWS (≤ MR) rows and VECS (1, 2, or 3 for a whole strip of a short tile) vectors,
+// FULL when all VECS·LANES columns are real; A_DOWN when A is read down its columns
+// (a(r, p) = A[p·lda + r]: Aᵀ stored row-major, as attention's Pᵀ), else along its rows (a(r, p) = A[r·lda + p]). All four are compile-time
 // constants in every instantiation below.
 SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN, int64_t kc, const float *A,
                int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc, int n, const myelin_epilogue *ep) {
@@ -190,8 +192,10 @@ static void kernel_down(int64_t kc, const float *A, int64_t lda, const float *B,
 
 // A tile of few rows holds few accumulators: 4 rows × 2 vectors are 8, which two FMA pipes with a
 // latency of 4 or 5 cycles cannot keep busy. Where B is read in place any strip of columns will do,
-// so tiles of up to WIDE_ROWS rows take strips of 3 vectors (12 accumulators) instead. A family
-// without enough registers for it (portable: SSE's 16 on x86) sets WIDE_ROWS to 0.
+// so tiles of up to WIDE_ROWS rows take strips of 3 vectors (12 accumulators) instead. The portable
+// family sets WIDE_ROWS to 0: on x86 it is SSE2, without FMA, whose multiply-then-add needs one
+// register more than the 16 the strip leaves (it ran at 42–74 % of the two-vector tile there); NEON,
+// with 32 registers and FMA, might gain from strips, but has not been measured.
 _Static_assert(WIDE_ROWS == 0 || WIDE_ROWS == 4, "the short tiles' table below holds 4 heights");
 #if WIDE_ROWS > 0
 #define WIDE_FN(R) \

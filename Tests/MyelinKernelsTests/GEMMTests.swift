@@ -74,11 +74,13 @@ let gemmCases: [GEMMCase] = {
         GEMMCase(m: 40, n: 1024, k: 1024, b: .transposed),
         // Row tiles of up to 4 rows over a B read in place take strips of three vectors (AVX2,
         // AVX-512): after each group of three panels when the A block fits L1 (16 rows: AVX2's
-        // 6 + 6 + 4), else across the row (22 rows: 6 + 6 + 6 + 4), and alone (4 rows, every path
-        // with strips); with every epilogue and more than one K block.
+        // 6 + 6 + 4), else across the row (58 rows: 6·9 + 4, A past L1 for any K block), and alone
+        // (4 rows: the only short tile AVX-512's 12-row tiles leave); with every epilogue and more
+        // than one K block.
         GEMMCase(m: 16, n: 100, k: 600, alpha: 0.5, beta: 1, bias: true, relu: true, times: true),
-        GEMMCase(m: 22, n: 75, k: 900, beta: -0.5, bias: true),
+        GEMMCase(m: 58, n: 75, k: 900, beta: -0.5, bias: true),
         GEMMCase(m: 4, n: 53, k: 33, alpha: 2, times: true),
+        GEMMCase(m: 4, n: 130, k: 600, beta: 0.5, bias: true, relu: true),
         // A weight gradient's shape (N ≤ M: split by rows, B packed once and shared, three K blocks).
         GEMMCase(m: 520, n: 130, k: 1100, a: .transposed, b: .transposed, beta: 1),
     ]
