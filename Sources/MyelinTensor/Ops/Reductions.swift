@@ -66,15 +66,12 @@ extension Tensor {
                     var sums = SIMD16<Float>()
                     for r in 0..<rows { sums += src.loadUnaligned(fromByteOffset: 4 * (r * columns + c0), as: SIMD16<Float>.self) }
                     UnsafeMutableRawPointer(po + c0).storeBytes(of: sums, as: SIMD16<Float>.self)
-                } else {  // the last, narrower band: row by row too, one running sum per column
-                    let width = columns - c0
-                    var sums = [Float](repeating: 0, count: width)
-                    sums.withUnsafeMutableBufferPointer { sums in
-                        for r in 0..<rows {
-                            let row = src + 4 * (r * columns + c0)
-                            for c in 0..<width { sums[c] += row.load(fromByteOffset: 4 * c, as: Float.self) }
-                        }
-                        for c in 0..<width { po[c0 + c] = sums[c] }
+                } else {  // the last, narrower band: row by row too, a running sum per column in the output
+                    let sums = po + c0, width = columns - c0
+                    sums.update(repeating: 0, count: width)
+                    for r in 0..<rows {
+                        let row = src + 4 * (r * columns + c0)
+                        for c in 0..<width { sums[c] += row.load(fromByteOffset: 4 * c, as: Float.self) }
                     }
                 }
             }
