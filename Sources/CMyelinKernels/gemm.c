@@ -185,6 +185,7 @@ typedef struct {
     int64_t column_step;  // column j of B at Bp + j·column_step: 1 in place; kc packed (panels of
                           // NR·kc floats, j then a multiple of NR)
     int64_t ldb, lda, pc, kc, m0, n0;
+    int64_t rows;         // m1 − m0, in row tiles as myelin_tile_rows deals them out
     int last;             // the last K block: bias, activation and factors apply
     myelin_epilogue ep;
 } block;
@@ -194,13 +195,16 @@ static int tile_height(int64_t rows, int mr, int64_t t) {
     return myelin_tile_rows(rows, mr, t, &first);
 }
 
-// Row tile t (m rows from row ir) over columns [j0, j1) of the block: strips of 3 vectors where the
-// tile is short and B is read in place, then panels of NR.
-static void tile_columns(block *b, int m, int64_t ir, int64_t j0, int64_t j1) {
+// Row tile t over columns [j0, j1) of the block: strips of 3 vectors where the tile is short and B
+// is read in place, then panels of NR.
+static void tile_columns(block *b, int64_t t, int64_t j0, int64_t j1) {
     const gemm_job *job = b->job;
     const problem *p = job->p;
     const myelin_gemm_family *f = job->f;
     const int nr = f->nr, wide = 3 * nr / 2;
+    int64_t ir;
+    const int m = myelin_tile_rows(b->rows, f->mr, t, &ir);
+    ir += b->m0;
     const float *Apanel = b->Ap ? b->Ap + (ir - b->m0) * b->kc : p->A + ir * p->rsA + b->pc;
     for (int64_t jr = j0; jr < j1;) {
         const int strip = job->direct_b && m <= f->wide_rows && j1 - jr >= wide;
@@ -222,7 +226,7 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
     const int mr = f->mr, nr = f->nr;
     const int64_t nc = n1 - n0;
     block b = {.job = job, .Ap = job->direct_a ? NULL : Ap, .pc = pc, .kc = kc, .m0 = m0, .n0 = n0,
-               .last = pc + kc == p->K, .lda = job->direct_a ? p->rsA : kc};
+               .rows = m1 - m0, .last = pc + kc == p->K, .lda = job->direct_a ? p->rsA : kc};
     if (job->direct_b) {
         b.Bp = p->B + pc * p->rsB + n0;
         b.ldb = p->rsB;
@@ -240,17 +244,13 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
     }
     b.ep = (myelin_epilogue){.alpha = job->direct_a ? p->alpha : 1.0f, .beta = pc == 0 ? p->beta : 1.0f,
                              .relu = b.last && p->relu, .ldt = p->ldt};
-    const int64_t rows = m1 - m0, tiles = (rows + mr - 1) / mr;
+    const int64_t rows = b.rows, tiles = (rows + mr - 1) / mr;
     // Where the A block fits in L1 beside a B panel (a few panels, as in a recurrence's per-step
     // product), each B panel is read once and used by every full-height tile while it is in L1
     // (short tiles' strips read their group of panels again, mostly from L2); otherwise each A panel
     // stays in L1 while the B panels stream past it from L2.
     if (rows * kc * (int64_t)sizeof(float) > SMALL_A_BYTES) {
-        for (int64_t t = 0; t < tiles; t++) {
-            int64_t ir;
-            const int m = myelin_tile_rows(rows, mr, t, &ir);
-            tile_columns(&b, m, m0 + ir, 0, nc);
-        }
+        for (int64_t t = 0; t < tiles; t++) tile_columns(&b, t, 0, nc);
         return;
     }
     // Short tiles, which take strips of 3 vectors where B is read in place (see tile_columns), come
@@ -261,18 +261,9 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
     const int64_t group = first_short < tiles ? 3 * nr : nr;
     for (int64_t g0 = 0; g0 < nc; g0 += group) {
         const int64_t g1 = g0 + group < nc ? g0 + group : nc;
-        for (int64_t jr = g0; jr < g1; jr += nr) {
-            for (int64_t t = 0; t < first_short; t++) {
-                int64_t ir;
-                const int m = myelin_tile_rows(rows, mr, t, &ir);
-                tile_columns(&b, m, m0 + ir, jr, jr + nr < g1 ? jr + nr : g1);
-            }
-        }
-        for (int64_t t = first_short; t < tiles; t++) {
-            int64_t ir;
-            const int m = myelin_tile_rows(rows, mr, t, &ir);
-            tile_columns(&b, m, m0 + ir, g0, g1);
-        }
+        for (int64_t jr = g0; jr < g1; jr += nr)
+            for (int64_t t = 0; t < first_short; t++) tile_columns(&b, t, jr, jr + nr < g1 ? jr + nr : g1);
+        for (int64_t t = first_short; t < tiles; t++) tile_columns(&b, t, g0, g1);
     }
 }
 

@@ -6,8 +6,8 @@
 // The tile keeps MR rows × 2 vectors of accumulators in registers (AVX-512 12×32: 24 of 32 zmm;
 // AVX2 and portable 6×16 and 6×8: 12 of 16 registers), leaving room for the two B vectors and a
 // broadcast. (A short tile's strip, AVX2 4×24, fills all 16: clang keeps one B vector in memory
-// for part of its unrolled loop.) Two FMA pipes with 4-cycle latency need at least 8 independent accumulators. Each k
-// step does 2·MR FMAs for 2 vector loads and MR broadcasts. The A panel (MR × kc floats) stays in
+// for part of its unrolled loop.) Two FMA pipes with 4-cycle latency need at least 8 independent
+// accumulators. Each k step does 2·MR FMAs for 2 vector loads and MR broadcasts. The A panel (MR × kc floats) stays in
 // L1 while the kernel streams B panels from L2.
 //
 // A panels are kept as MR rows of kc floats (row r at A + r·lda), not interleaved by k: packing the
@@ -30,8 +30,8 @@ enum { NR = 2 * LANES };
 
 // MARK: - Micro-kernel
 
-// The epilogue for one row of the tile; FULL: all VECS vectors are whole (n = VECS·LANES; a
-// three-vector tile is always whole).
+// The epilogue for one row of the tile; FULL: all VECS vectors are whole (n = VECS·LANES; the
+// three-vector tiles are all FULL).
 SIMD void store_row(const int VECS, const int FULL, float *c, vf x0, vf x1, vf x2, int n, vf bias0, vf bias1,
                     vf bias2, const myelin_epilogue *ep) {
     if (ep->alpha != 1) {
@@ -45,7 +45,7 @@ SIMD void store_row(const int VECS, const int FULL, float *c, vf x0, vf x1, vf x
             x0 = vfma(beta, FULL ? vload(c) : vload_first(c, n), x0);
         } else {
             x0 = vfma(beta, vload(c), x0);
-            x1 = vfma(beta, VECS == 3 || FULL ? vload(c + LANES) : vload_first(c + LANES, n - LANES), x1);
+            x1 = vfma(beta, FULL ? vload(c + LANES) : vload_first(c + LANES, n - LANES), x1);
             if (VECS == 3) x2 = vfma(beta, vload(c + 2 * LANES), x2);
         }
     }
@@ -64,7 +64,7 @@ SIMD void store_row(const int VECS, const int FULL, float *c, vf x0, vf x1, vf x
         else vstore_first(c, x0, n);
     } else {
         vstore(c, x0);
-        if (VECS == 3 || FULL) vstore(c + LANES, x1);
+        if (FULL) vstore(c + LANES, x1);
         else vstore_first(c + LANES, x1, n - LANES);
         if (VECS == 3) vstore(c + 2 * LANES, x2);
     }
@@ -83,7 +83,7 @@ SIMD void multiply_rows(const int ROWS, const int VECS, const int FULL, float *C
             else vstore_first(c, vload_first(c, n) * vload_first(t, n), n);
         } else {
             vstore(c, vload(c) * vload(t));
-            if (VECS == 3 || FULL) vstore(c + LANES, vload(c + LANES) * vload(t + LANES));
+            if (FULL) vstore(c + LANES, vload(c + LANES) * vload(t + LANES));
             else vstore_first(c + LANES, vload_first(c + LANES, n - LANES) * vload_first(t + LANES, n - LANES), n - LANES);
             if (VECS == 3) vstore(c + 2 * LANES, vload(c + 2 * LANES) * vload(t + 2 * LANES));
         }
@@ -109,10 +109,10 @@ SIMD void multiply_rows(const int ROWS, const int VECS, const int FULL, float *C
 #define ROW_STORE(r) \
     if (r < ROWS) store_row(VECS, FULL, C + r * ldc, c##r##_0, c##r##_1, c##r##_2, n, bias0, bias1, bias2, ep);
 
-// One tile of ROWS (≤ MR) rows and VECS (1, 2, or 3 for a whole strip of a short tile) vectors,
+// One tile of ROWS (≤ MR) rows and VECS (1, 2, or 3 for a short tile's strip, always FULL) vectors,
 // FULL when all VECS·LANES columns are real; A_DOWN when A is read down its columns
-// (a(r, p) = A[p·lda + r]: Aᵀ stored row-major, as attention's Pᵀ), else along its rows (a(r, p) = A[r·lda + p]). All four are compile-time
-// constants in every instantiation below.
+// (a(r, p) = A[p·lda + r]: Aᵀ stored row-major, as attention's Pᵀ), else along its rows
+// (a(r, p) = A[r·lda + p]). All four are compile-time constants in every instantiation below.
 SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN, int64_t kc, const float *A,
                int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc, int n, const myelin_epilogue *ep) {
     EACH_ROW(ROW_DECL)
@@ -128,7 +128,7 @@ SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN,
                 b1 = b0;
             } else {
                 b0 = vload(B);
-                b1 = VECS == 3 || FULL ? vload(B + LANES) : vload_first(B + LANES, n - LANES);
+                b1 = FULL ? vload(B + LANES) : vload_first(B + LANES, n - LANES);
                 if (VECS == 3) b2 = vload(B + 2 * LANES);
             }
             EACH_ROW(ROW_STEP)
@@ -141,7 +141,7 @@ SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN,
     vf bias0 = 0, bias1 = 0, bias2 = 0;
     if (ep->bias) {
         bias0 = VECS == 1 && !FULL ? vload_first(ep->bias, n) : vload(ep->bias);
-        if (VECS >= 2) bias1 = VECS == 3 || FULL ? vload(ep->bias + LANES) : vload_first(ep->bias + LANES, n - LANES);
+        if (VECS >= 2) bias1 = FULL ? vload(ep->bias + LANES) : vload_first(ep->bias + LANES, n - LANES);
         if (VECS == 3) bias2 = vload(ep->bias + 2 * LANES);
     }
     EACH_ROW(ROW_STORE)

@@ -59,7 +59,8 @@ typedef void (*myelin_pack_a_fn)(int64_t mc, int64_t kc, const float *A, int64_t
 /// panels of kc×NR: panel q starts at dst + q*NR*kc and holds (p, c) at [p*NR + c]. Columns past nc
 /// are zero.
 typedef void (*myelin_pack_b_fn)(int64_t kc, int64_t nc, const float *B, int64_t rs, int64_t cs, float *dst);
-/// The register-blocked kernel: the m×n tile (m ≤ MR, n ≤ NR; kernel_wide: m ≤ wide_rows, n = 3·NR/2) of C at C (row stride ldc) gets
+/// The register-blocked kernel: the m×n tile (m ≤ MR, n ≤ NR; for kernel_wide m ≤ wide_rows and
+/// n = 3·NR/2) of C at C (row stride ldc) gets
 /// Σ_p a(r, p)·b(p, c) over p < kc, where a is one packed A panel (MR×kc, see pack_a; a family
 /// whose panels go row by row reads row r at A + r·lda, so lda = kc for a packed panel, or A's own
 /// row stride when A is read in place) and b(p, c) = B[p*ldb + c] (a packed B panel with ldb = NR,
