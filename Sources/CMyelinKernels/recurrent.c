@@ -81,8 +81,9 @@ typedef struct {
     const float *gates, *states, *prev_h, *prev_c; // as the forward step left them
     float *dh;                // [rows, H]: dL/dh_t on entry; GRU: its direct part z ⊙ dL/dh_t on exit
     float *dc;                // LSTM: dL/dc_t on entry, dL/dc_{t−1} on exit
-    float *grad_gates;        // [rows, G·H]: dL/d(pre-activations), input side
-    float *grad_hidden_gates; // GRU: [rows, 3H], recurrent side
+    float *grad_gates;        // [rows, G·H], rows ldg apart: dL/d(pre-activations), input side
+    float *grad_hidden_gates; // GRU: [rows, 3H], rows ldg apart: the recurrent side
+    int64_t ldg;
     float *scratch;           // H floats
     const myelin_vector_kernels *math; // the path's sigmoid and tanh
 } cell_gradient;
@@ -94,7 +95,7 @@ MYELIN_INLINE void lstm_backward_rows(const cell_gradient *s) {
         const float *restrict i = gate, *restrict f = gate + H, *restrict g = gate + 2 * H, *restrict o = gate + 3 * H;
         const float *restrict cp = s->prev_c ? s->prev_c + r * H : NULL;
         const float *restrict dh = s->dh + r * H;
-        float *restrict t = s->scratch, *restrict dc = s->dc + r * H, *restrict dg = s->grad_gates + r * 4 * H;
+        float *restrict t = s->scratch, *restrict dc = s->dc + r * H, *restrict dg = s->grad_gates + r * s->ldg;
         s->math->tanh(s->states + r * H, t, H);
         for (int64_t j = 0; j < H; j++) {
             const float ct = dc[j] + dh[j] * o[j] * (1 - t[j] * t[j]); // dL/dc_t in full
@@ -115,7 +116,7 @@ MYELIN_INLINE void gru_backward_rows(const cell_gradient *s) {
         const float *restrict hn = s->states + row * 3 * H + 2 * H;
         const float *restrict hp = s->prev_h ? s->prev_h + row * H : NULL;
         float *restrict dh = s->dh + row * H;
-        float *restrict dx = s->grad_gates + row * 3 * H, *restrict dhg = s->grad_hidden_gates + row * 3 * H;
+        float *restrict dx = s->grad_gates + row * s->ldg, *restrict dhg = s->grad_hidden_gates + row * s->ldg;
         for (int64_t j = 0; j < H; j++) {
             const float dn = dh[j] * (1 - z[j]) * (1 - n[j] * n[j]);
             const float dr = dn * hn[j] * r[j] * (1 - r[j]);
@@ -130,11 +131,13 @@ MYELIN_INLINE void gru_backward_rows(const cell_gradient *s) {
 }
 
 MYELIN_INLINE void rnn_backward_rows(const cell_gradient *s) {
-    const int64_t n = s->rows * s->hidden;
-    const float *restrict h = s->gates, *restrict dh = s->dh;
-    float *restrict dx = s->grad_gates;
-    if (s->cell == MYELIN_CELL_RNN_RELU) for (int64_t j = 0; j < n; j++) dx[j] = h[j] > 0 ? dh[j] : 0.0f;
-    else for (int64_t j = 0; j < n; j++) dx[j] = dh[j] * (1 - h[j] * h[j]);
+    const int64_t H = s->hidden;
+    for (int64_t row = 0; row < s->rows; row++) {
+        const float *restrict h = s->gates + row * H, *restrict dh = s->dh + row * H;
+        float *restrict dx = s->grad_gates + row * s->ldg;
+        if (s->cell == MYELIN_CELL_RNN_RELU) for (int64_t j = 0; j < H; j++) dx[j] = h[j] > 0 ? dh[j] : 0.0f;
+        else for (int64_t j = 0; j < H; j++) dx[j] = dh[j] * (1 - h[j] * h[j]);
+    }
 }
 
 #define CELL_KERNELS(suffix, target)                                                                \
@@ -174,6 +177,7 @@ typedef struct {
     float *gates, *states, *hidden, *last_hidden, *last_cell;
     const float *grad_hidden, *grad_last_hidden, *grad_last_cell;
     float *grad_gates, *grad_hidden_gates, *grad_h0, *grad_c0;
+    int64_t ldg;              // row stride of grad_gates and grad_hidden_gates
 } recurrence_job;
 
 static int64_t gate_count(myelin_cell cell) {
@@ -229,7 +233,7 @@ static void backward_slice(void *context, int64_t b0, int64_t b1) {
     else memset(dh, 0, bytes);
     if (job->grad_last_cell && lstm) memcpy(dc, job->grad_last_cell + b0 * H, bytes);
     else memset(dc, 0, bytes);
-    cell_gradient step = {s->cell, rows, H, NULL, NULL, NULL, NULL, dh, dc, NULL, NULL, dc + rows * H,
+    cell_gradient step = {s->cell, rows, H, NULL, NULL, NULL, NULL, dh, dc, NULL, NULL, job->ldg, dc + rows * H,
                           myelin_vector_kernels_current()};
     for (int64_t k = s->steps - 1; k >= 0; k--) {
         const int64_t row = row_at(s, k, b0), prev_row = k > 0 ? row_at(s, k - 1, b0) : -1;
@@ -241,12 +245,12 @@ static void backward_slice(void *context, int64_t b0, int64_t b1) {
         step.states = offset_or_null(job->states, row * S);
         step.prev_h = prev_row >= 0 ? job->hidden + prev_row * H : offset_or_null(job->h0, b0 * H);
         step.prev_c = !lstm ? NULL : prev_row >= 0 ? job->states + prev_row * H : offset_or_null(job->c0, b0 * H);
-        step.grad_gates = job->grad_gates + row * G;
-        step.grad_hidden_gates = gru ? job->grad_hidden_gates + row * G : NULL;
+        step.grad_gates = job->grad_gates + row * job->ldg;
+        step.grad_hidden_gates = gru ? job->grad_hidden_gates + row * job->ldg : NULL;
         job->cells.backward(&step);
         if (k == 0 && !job->grad_h0) break;
         // dL/dh_{t−1} = dL/d(recurrent pre-activations)·W_hh (+ GRU's direct z ⊙ dh, left in dh).
-        myelin_sgemm(rows, H, G, 1.0f, gru ? step.grad_hidden_gates : step.grad_gates, G, 1, job->weight_hh, H, 1,
+        myelin_sgemm(rows, H, G, 1.0f, gru ? step.grad_hidden_gates : step.grad_gates, job->ldg, 1, job->weight_hh, H, 1,
                      gru ? 1.0f : 0.0f, dh, H, NULL, MYELIN_ACTIVATION_NONE);
     }
     if (job->grad_h0) memcpy(job->grad_h0 + b0 * H, dh, bytes);
@@ -291,7 +295,7 @@ void myelin_recurrence_backward(const myelin_recurrence_shape *s, const float *w
                                 const float *c0, const float *gates, const float *states, const float *hidden,
                                 const float *grad_hidden, const float *grad_last_hidden,
                                 const float *grad_last_cell, float *grad_gates, float *grad_hidden_gates,
-                                float *grad_h0, float *grad_c0) {
+                                int64_t ld_grad_gates, float *grad_h0, float *grad_c0) {
     if (s->steps <= 0 || s->batch <= 0 || s->hidden <= 0) return;
     recurrence_job job = make_job(s, weight_hh, h0, c0);
     job.gates = (float *)gates;
@@ -302,6 +306,7 @@ void myelin_recurrence_backward(const myelin_recurrence_shape *s, const float *w
     job.grad_last_cell = grad_last_cell;
     job.grad_gates = grad_gates;
     job.grad_hidden_gates = grad_hidden_gates;
+    job.ldg = ld_grad_gates;
     job.grad_h0 = grad_h0;
     job.grad_c0 = grad_c0;
     myelin_parallel_for(s->batch, BATCH_GRAIN, backward_slice, &job);

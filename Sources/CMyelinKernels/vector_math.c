@@ -95,15 +95,15 @@ static void transpose_slice(void *context, int64_t first, int64_t end) {
 // (six rows ahead: 20 % more); the sum is bound by memory either way.
 enum { SCATTER_AHEAD = 2 };
 
-void myelin_scatter_add_rows(const int64_t *rows, int64_t count, const float *gradient, int64_t width, float *sums,
-                             int64_t skip) {
+void myelin_scatter_add_rows(const int64_t *rows, int64_t count, const float *gradient, int64_t ld_gradient,
+                             int64_t width, float *sums, int64_t skip) {
     for (int64_t k = 0; k < count; k++) {
         if (k + SCATTER_AHEAD < count && width >= 64) {
-            const float *ahead = gradient + (k + SCATTER_AHEAD) * width;
+            const float *ahead = gradient + (k + SCATTER_AHEAD) * ld_gradient;
             for (int64_t j = 0; j < width; j += 16) __builtin_prefetch(ahead + j);
         }
         if (rows[k] == skip) continue;
-        const float *restrict from = gradient + k * width;
+        const float *restrict from = gradient + k * ld_gradient;
         float *restrict to = sums + rows[k] * width;
         for (int64_t j = 0; j < width; j++) to[j] += from[j];
     }

@@ -206,12 +206,13 @@ void myelin_recurrence_forward(const myelin_recurrence_shape *shape, const float
 /// Writes grad_gates [rows, G·H] = dL/d(input-side pre-activations) (so dX = grad_gates·W_ih,
 /// dW_ih = grad_gatesᵀ·X, db_ih = Σ rows), and for GRU grad_hidden_gates [rows, 3H], the
 /// recurrent side (for RNN and LSTM it equals grad_gates; pass NULL): dW_hh = Σ_t gradᵀ·h_{t−1}.
-/// grad_h0 and grad_c0 [batch, H] are written unless NULL.
+/// The rows of both are ld_grad_gates (≥ G·H) floats apart: a stride off multiples of 4 KiB lets
+/// the weight gradients' GEMMs read them in place. grad_h0 and grad_c0 [batch, H] are written unless NULL.
 void myelin_recurrence_backward(const myelin_recurrence_shape *shape, const float *weight_hh, const float *h0,
                                 const float *c0, const float *gates, const float *states, const float *hidden,
                                 const float *grad_hidden, const float *grad_last_hidden,
                                 const float *grad_last_cell, float *grad_gates, float *grad_hidden_gates,
-                                float *grad_h0, float *grad_c0);
+                                int64_t ld_grad_gates, float *grad_h0, float *grad_c0);
 
 // MARK: - Batch normalisation's channel passes
 //
@@ -425,11 +426,11 @@ void myelin_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
 /// src and dst must not overlap): register-transposed tiles, bands of source columns split over
 /// the thread pool.
 void myelin_transpose(int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst, int64_t ld_dst);
-/// sums[rows[k]·width + j] += gradient[k·width + j] for k < count, j < width, except where
+/// sums[rows[k]·width + j] += gradient[k·ld_gradient + j] for k < count, j < width, except where
 /// rows[k] == skip (a padding row; −1 for none): an embedding's gradient. Row after row in the
 /// order of k, on the calling thread.
-void myelin_scatter_add_rows(const int64_t *rows, int64_t count, const float *gradient, int64_t width, float *sums,
-                             int64_t skip);
+void myelin_scatter_add_rows(const int64_t *rows, int64_t count, const float *gradient, int64_t ld_gradient,
+                             int64_t width, float *sums, int64_t skip);
 
 // MARK: - Machine probes
 

@@ -185,8 +185,15 @@ private func recurrence(
     let inputs = [input, weightIH, weightHH, biasIH, biasHH, initialHidden, initialCell]
     let result = differentiable("recurrence(\(cell))", inputs, result: packed) { g in
         let gd = g.contiguous()
-        let gradGates = Tensor(empty: [rows, width])
-        let gradHiddenGates = cell == .gru ? Tensor(empty: [rows, width]) : nil
+        // Rows a multiple of 4 KiB apart would share L1 sets, so the GEMMs would have to copy them
+        // before reading them; padded off that, the weight gradients read them in place.
+        let rowStride = width % 1024 == 0 ? width + 16 : width
+        func gradientRows() -> Tensor {
+            let buffer = Tensor(empty: [rows, rowStride])
+            return rowStride == width ? buffer : buffer.narrowed(axis: 1, start: 0, length: width)
+        }
+        let gradGates = gradientRows()
+        let gradHiddenGates = cell == .gru ? gradientRows() : nil
         let gradH0 = initialHidden?.requiresGrad == true ? Tensor(empty: [batch, hiddenSize]) : nil
         let gradC0 = initialCell?.requiresGrad == true ? Tensor(empty: [batch, hiddenSize]) : nil
         let gp = gd.floatPointer
@@ -194,7 +201,7 @@ private func recurrence(
             &shape, wHH.floatPointer, h0?.floatPointer, c0?.floatPointer, gates.storage.floats,
             states?.storage.floats, hidden, gp, gp + rows * hiddenSize,
             cell.hasCellState ? gp + (rows * hiddenSize + stateSize) : nil, gradGates.storage.floats,
-            gradHiddenGates?.storage.floats, gradH0?.storage.floats, gradC0?.storage.floats)
+            gradHiddenGates?.storage.floats, Int64(rowStride), gradH0?.storage.floats, gradC0?.storage.floats)
         // RNN and LSTM feed the same pre-activation gradient to both sides; GRU has its own recurrent side.
         let recurrentGates = gradHiddenGates ?? gradGates
         var (gradInput, gradWeightIH): (Tensor?, Tensor?) = (nil, nil)
@@ -216,7 +223,8 @@ private func recurrence(
                 ).hh
             // The gates' gradient summed into the table's rows, then through the table's product.
             let gradTable = Tensor.zeros([x.shape[0], width])
-            scatterAddRows(ids, of: gradGates.storage.floats, width: width, into: gradTable.storage.floats)
+            scatterAddRows(
+                ids, of: gradGates.storage.floats, rowStride: rowStride, width: width, into: gradTable.storage.floats)
             if weightIH.requiresGrad { gradWeightIH = transposedProduct(gradTable, x) }
             if input.requiresGrad { gradInput = matmul(gradTable, weightIH.detached()) }
             inputSideRows = gradTable
