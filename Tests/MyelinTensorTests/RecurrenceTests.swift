@@ -182,53 +182,81 @@ private func flattenedResults(_ r: (output: Tensor, hidden: Tensor, cell: Tensor
         }
     }
 
-    /// Gate rows of 1,024 floats (4 KiB: an LSTM of 256 units, a GRU or an RNN of 1,024) have their
-    /// gradient rows padded, so the weight gradients' GEMMs can read them in place. From tokens and
-    /// from features, every gradient must still be the definition's.
-    @Test(arguments: [(RecurrentCell.lstm, 256), (.gru, 1024), (.rnnTanh, 1024)])
-    func gradientsWithGateRowsOf4KiBMatchTheDefinition(cell: RecurrentCell, hiddenSize: Int) {
+    /// Gate rows a multiple of 4 KiB long (an LSTM of 256 units, a GRU or an RNN of 1,024) have their
+    /// gradient rows padded, so that the GEMMs can read them in place. From tokens and from features,
+    /// in both directions, with and without an initial state, every gradient must still be the
+    /// definition's.
+    @Test(arguments: [(RecurrentCell.lstm, 256), (.gru, 1024), (.rnnTanh, 1024), (.rnnReLU, 1024)], [false, true])
+    func gradientsWithGateRowsOf4KiBMatchTheDefinition(layer: (cell: RecurrentCell, hiddenSize: Int), reverse: Bool) {
+        for initialState in [true, false] {
+            expectPaddedGradientsMatchTheDefinition(
+                cell: layer.cell, hiddenSize: layer.hiddenSize, steps: 3, batch: 2, reverse: reverse,
+                initialState: initialState)
+        }
+    }
+
+    /// 1,440 rows: enough that W_hh's gradient is taken as (h_{t−1}ᵀ·g)ᵀ, the product that reads the
+    /// padded rows as its B, with the batch split between two threads.
+    @Test(arguments: [false, true])
+    func manyPaddedGateRowsMatchTheDefinition(reverse: Bool) {
+        Threads.withCount(2) {
+            for initialState in [true, false] {
+                expectPaddedGradientsMatchTheDefinition(
+                    cell: .lstm, hiddenSize: 256, steps: 2, batch: 720, reverse: reverse, initialState: initialState)
+            }
+        }
+    }
+
+    private func expectPaddedGradientsMatchTheDefinition(
+        cell: RecurrentCell, hiddenSize: Int, steps: Int, batch: Int, reverse: Bool, initialState: Bool
+    ) {
         onEveryKernelPath { _ in
             let g = RandomGenerator(seed: 31)
-            let (steps, batch, inputSize, width) = (3, 2, 3, cell.gateCount * hiddenSize)
+            let (inputSize, width) = (3, cell.gateCount * hiddenSize)
             let tokens = Tensor(shape: [steps, batch], integers: (0..<steps * batch).map { _ in g.integer(below: 5) })
             let scale = 1 / Float(hiddenSize).squareRoot()  // keeps the gates away from saturation
             let parameters =
                 [
                     uniform([5, inputSize], g, -1, 1), uniform([width, inputSize], g, -0.8, 0.8),
                     uniform([width, hiddenSize], g, -scale, scale), uniform([width], g, -0.5, 0.5),
-                    uniform([width], g, -0.5, 0.5), uniform([batch, hiddenSize], g, -1, 1),
-                ] + (cell.hasCellState ? [uniform([batch, hiddenSize], g, -1, 1)] : [])
+                    uniform([width], g, -0.5, 0.5),
+                ]
+                + (initialState
+                    ? [uniform([batch, hiddenSize], g, -1, 1)] + (cell.hasCellState ? [uniform([batch, hiddenSize], g, -1, 1)] : [])
+                    : [])
             let upstream = uniform([(steps + 1 + (cell.hasCellState ? 1 : 0)) * batch * hiddenSize], g, -1, 1)
             enum Way { case tokens, features, definition }
             func gradients(_ way: Way) -> [[Float]] {
                 let t = parameters.map { leaf($0.contiguousCopy()) }
-                let c0 = cell.hasCellState ? t[6] : nil
+                let (h0, c0) = (initialState ? t[5] : nil, initialState && cell.hasCellState ? t[6] : nil)
                 let results: Tensor
                 switch way {
                 case .tokens:
                     results = flattenedResults(
                         recurrence(
                             tokens: tokens, embedding: t[0], cell: cell, weightIH: t[1], weightHH: t[2], biasIH: t[3],
-                            biasHH: t[4], initialHidden: t[5], initialCell: c0))
+                            biasHH: t[4], initialHidden: h0, initialCell: c0, reverse: reverse))
                 case .features:
                     results = flattenedResults(
                         recurrence(
                             embedding(tokens, weight: t[0]), cell: cell, weightIH: t[1], weightHH: t[2], biasIH: t[3],
-                            biasHH: t[4], initialHidden: t[5], initialCell: c0))
+                            biasHH: t[4], initialHidden: h0, initialCell: c0, reverse: reverse))
                 case .definition:
                     let r = referenceRecurrence(
                         embedding(tokens, weight: t[0]), cell: cell, weightIH: t[1], weightHH: t[2], biasIH: t[3],
-                        biasHH: t[4], h0: t[5], c0: c0, reverse: false)
+                        biasHH: t[4], h0: h0, c0: c0, reverse: reverse)
                     results = flattenedResults((r.output, r.hidden, r.cell))
                 }
                 (results * upstream).sum().backward()
                 return t.map { $0.grad!.scalars }
             }
             let definition = gradients(.definition)
+            let names = ["embedding", "weightIH", "weightHH", "biasIH", "biasHH", "h0", "c0"]
             for way in [Way.tokens, .features] {
-                let names = ["embedding", "weightIH", "weightHH", "biasIH", "biasHH", "h0", "c0"]
                 for (k, (got, expected)) in zip(gradients(way), definition).enumerated() {
-                    expectClose(got, expected, tolerance: 1e-4, "\(cell) from \(way): \(names[k])")
+                    expectClose(
+                        got, expected, tolerance: 1e-4,
+                        "\(cell), \(steps)×\(batch), reverse: \(reverse), initial state: \(initialState), from \(way): \(names[k])")
                 }
             }
         }

@@ -51,9 +51,10 @@ package func gatherRows(
 }
 
 /// Adds row k of `gradient` (rows `rowStride` floats apart, `width` when nil) to row `rows[k]` of
-/// `sums` (rows `width` floats apart), except to the padding row: the adjoint of `gatherRows`. It runs on one thread, fetching rows ahead: rows
-/// repeat, so threads could only split the columns (the char-LSTM's 2,048 × 1,024 then took twice
-/// as long) or own table rows (no faster: the sum waits on memory, not on arithmetic).
+/// `sums` (rows `width` floats apart), except to the padding row: the adjoint of `gatherRows`. It
+/// runs on one thread, fetching rows ahead: rows repeat, so threads could only split the columns
+/// (the char-LSTM's 2,048 × 1,024 then took twice as long) or own table rows (no faster: the sum
+/// waits on memory, not on arithmetic).
 func scatterAddRows(
     _ rows: [Int], of gradient: UnsafePointer<Float>, rowStride: Int? = nil, width: Int,
     into sums: UnsafeMutablePointer<Float>, skipping padding: Int? = nil

@@ -186,7 +186,8 @@ private func recurrence(
     let result = differentiable("recurrence(\(cell))", inputs, result: packed) { g in
         let gd = g.contiguous()
         // Rows a multiple of 4 KiB apart would share L1 sets, so the GEMMs would have to copy them
-        // before reading them; padded off that, the weight gradients read them in place.
+        // before reading them; padded off that, they can read them in place (the per-step product,
+        // and W_hh's gradient where it reads them as its B).
         let rowStride = width % 1024 == 0 ? width + 16 : width
         func gradientRows() -> Tensor {
             let buffer = Tensor(empty: [rows, rowStride])
