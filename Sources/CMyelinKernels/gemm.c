@@ -373,10 +373,15 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     // streaming past in order, rather than packed and shared, where a B panel's row is one cache
     // line (AVX2, portable: W6's weight gradient 384 × 128 × 2048 232 → 253 GFLOP/s on two AVX2
     // threads, W4 +2 %). Not with AVX-512's 32-float panels, two lines a step from a cold B: W4 ran
-    // 0.94, 0.92 and 1.00 of the packed B's speed in three alternating pairs.
+    // 0.94, 0.92 and 1.00 of the packed B's speed in three alternating pairs. And only while a K
+    // block of B fits in half of L2: every row tile reads all of it, and a larger one streams from
+    // L3 each time, where panels whose rows lie a page apart wait on every line (512 × 512 × 512 ran
+    // 200–220 GFLOP/s in place against 245–265 packed on two AVX2 threads).
     const int b_row_in_a_line = f->nr * (int)sizeof(float) <= 64;
+    const int b_block_in_l2 = job.kc_block * p->N * (int64_t)sizeof(float) <= myelin_l2_cache_bytes() / 2;
     job.direct_b = f->direct_b && p->csB == 1 && p->rsB % 1024 != 0 &&
-                   (p->M <= DIRECT_B_MAX_M || macs <= DIRECT_MAX_MACS || (job.by_rows && b_row_in_a_line));
+                   (p->M <= DIRECT_B_MAX_M || macs <= DIRECT_MAX_MACS ||
+                    (job.by_rows && b_row_in_a_line && b_block_in_l2));
     job.n_padded = (p->N + f->nr - 1) / f->nr * f->nr;
     if (job.by_rows ? !job.direct_b : !job.direct_a) {
         // The shared operand: enough units for every thread to get two per K block, of at most

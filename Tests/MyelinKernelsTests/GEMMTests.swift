@@ -83,6 +83,9 @@ let gemmCases: [GEMMCase] = {
         GEMMCase(m: 4, n: 130, k: 600, beta: 0.5, bias: true, relu: true),
         // A weight gradient's shape (N ≤ M: split by rows, B packed once and shared, three K blocks).
         GEMMCase(m: 520, n: 130, k: 1100, a: .transposed, b: .transposed, beta: 1),
+        // Split by rows with a row-major B whose K block (500 × 600 floats) is larger than half of
+        // L2: packed and shared rather than read in place.
+        GEMMCase(m: 700, n: 600, k: 500, beta: 0.5, bias: true),
     ]
     for a in [Layout.rowMajor, .transposed, .strided, .transposedGaps] {
         for b in [Layout.rowMajor, .transposed, .strided, .transposedGaps] {
@@ -201,6 +204,7 @@ extension KernelTests {
         @Test(arguments: [
             (1, 256, 784, true), (1, 301, 1000, true), (1, 300, 1000, false), (4000, 1, 200, false), (128, 256, 784, true),
             (256, 256, 256, false), (2000, 20, 40, false), (300, 700, 300, true), (520, 130, 1100, true),
+            (700, 600, 500, false),
         ])
         func sameBitsOnAnyThreadCount(m: Int, n: Int, k: Int, transposeB: Bool) {
             var rng = SeededFloats(seed: 3)
