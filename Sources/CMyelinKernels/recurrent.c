@@ -83,7 +83,7 @@ typedef struct {
     float *dc;                // LSTM: dL/dc_t on entry, dL/dc_{t−1} on exit
     float *grad_gates;        // [rows, G·H], rows ldg apart: dL/d(pre-activations), input side
     float *grad_hidden_gates; // GRU: [rows, 3H], rows ldg apart: the recurrent side
-    int64_t ldg;
+    int64_t ldg;              // row stride of both
     float *scratch;           // H floats
     const myelin_vector_kernels *math; // the path's sigmoid and tanh
 } cell_gradient;
@@ -250,8 +250,8 @@ static void backward_slice(void *context, int64_t b0, int64_t b1) {
         job->cells.backward(&step);
         if (k == 0 && !job->grad_h0) break;
         // dL/dh_{t−1} = dL/d(recurrent pre-activations)·W_hh (+ GRU's direct z ⊙ dh, left in dh).
-        myelin_sgemm(rows, H, G, 1.0f, gru ? step.grad_hidden_gates : step.grad_gates, job->ldg, 1, job->weight_hh, H, 1,
-                     gru ? 1.0f : 0.0f, dh, H, NULL, MYELIN_ACTIVATION_NONE);
+        myelin_sgemm(rows, H, G, 1.0f, gru ? step.grad_hidden_gates : step.grad_gates, job->ldg, 1, job->weight_hh,
+                     H, 1, gru ? 1.0f : 0.0f, dh, H, NULL, MYELIN_ACTIVATION_NONE);
     }
     if (job->grad_h0) memcpy(job->grad_h0 + b0 * H, dh, bytes);
     if (job->grad_c0 && lstm) memcpy(job->grad_c0 + b0 * H, dc, bytes);

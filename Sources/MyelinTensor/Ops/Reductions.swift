@@ -74,9 +74,11 @@ extension Tensor {
                     s2 += row.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
                     s3 += row.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
                 }
-                for (k, sums) in [s0, s1, s2, s3].enumerated() {
-                    UnsafeMutableRawPointer(po + c + k * band).storeBytes(of: sums, as: SIMD16<Float>.self)
-                }
+                let destination = UnsafeMutableRawPointer(po + c)
+                destination.storeBytes(of: s0, as: SIMD16<Float>.self)
+                destination.storeBytes(of: s1, toByteOffset: 64, as: SIMD16<Float>.self)
+                destination.storeBytes(of: s2, toByteOffset: 128, as: SIMD16<Float>.self)
+                destination.storeBytes(of: s3, toByteOffset: 192, as: SIMD16<Float>.self)
                 c += 4 * band
             }
             for c0 in stride(from: c, to: c1, by: band) {
