@@ -45,7 +45,11 @@ enum {
     GEMV_PARALLEL_MIN_MACS = 1 << 17,
     // An A block up to this size is multiplied B panel by B panel (see multiply_block).
     SMALL_A_BYTES = 24 << 10,
+    // Rows a multiple of this many floats (4 KiB) apart fall in the same L1 sets: never read in place.
+    ALIASING_STRIDE = 1024,
 };
+
+int64_t myelin_gemm_row_stride(int64_t width) { return width % ALIASING_STRIDE == 0 ? width + 16 : width; }
 
 // MARK: - Epilogue-only products
 
@@ -367,7 +371,7 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     // same L1 set. The family's kernel must be able to (it masks its B loads, and reads A by rows).
     // A row-major A that fits in one K block would be packed into the very same rows (a panel's
     // rows are kept whole, not interleaved): a copy for nothing (a transformer's 128-wide inputs).
-    job.direct_a = f->direct_a && p->csA == 1 && p->rsA % 1024 != 0 &&
+    job.direct_a = f->direct_a && p->csA == 1 && p->rsA % ALIASING_STRIDE != 0 &&
                    (p->N <= DIRECT_A_MAX_N || macs <= DIRECT_MAX_MACS || job.k_blocks == 1);
     // Split by rows, every chunk reads all of B: a row-major B is read in place then, its rows
     // streaming past in order, rather than packed and shared, where a B panel's row is one cache
@@ -379,7 +383,7 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     // 200–220 GFLOP/s in place against 245–265 packed on two AVX2 threads).
     const int b_row_in_a_line = f->nr * (int)sizeof(float) <= 64;
     const int b_block_in_l2 = job.kc_block * p->N * (int64_t)sizeof(float) <= myelin_l2_cache_bytes() / 2;
-    job.direct_b = f->direct_b && p->csB == 1 && p->rsB % 1024 != 0 &&
+    job.direct_b = f->direct_b && p->csB == 1 && p->rsB % ALIASING_STRIDE != 0 &&
                    (p->M <= DIRECT_B_MAX_M || macs <= DIRECT_MAX_MACS ||
                     (job.by_rows && b_row_in_a_line && b_block_in_l2));
     job.n_padded = (p->N + f->nr - 1) / f->nr * f->nr;

@@ -7,8 +7,8 @@
 // AVX2 and portable 6×16 and 6×8: 12 of 16 registers), leaving room for the two B vectors and a
 // broadcast. (A short tile's strip, AVX2 4×24, fills all 16: clang keeps one B vector in memory
 // for part of its unrolled loop.) Two FMA pipes with 4-cycle latency need at least 8 independent
-// accumulators. Each k step does 2·MR FMAs for 2 vector loads and MR broadcasts. The A panel (MR × kc floats) stays in
-// L1 while the kernel streams B panels from L2.
+// accumulators. Each k step does 2·MR FMAs for 2 vector loads and MR broadcasts. The A panel
+// (MR × kc floats) stays in L1 while the kernel streams B panels from L2.
 //
 // A panels are kept as MR rows of kc floats (row r at A + r·lda), not interleaved by k: packing the
 // usual row-major A is then a copy instead of a transpose, which is most of the packing cost of the

@@ -276,7 +276,7 @@ void myelin_recurrence_forward(const myelin_recurrence_shape *s, const float *we
     const int64_t G = job.gates_per_row;
     // W_hhᵀ [H, G], its rows padded off multiples of 4 KiB (they would share L1 sets), for every
     // step's GEMM on every thread to read in place (where the GEMM family can).
-    job.ldw = G % 1024 == 0 ? G + 16 : G;
+    job.ldw = myelin_gemm_row_stride(G);
     float *weight_hh_t = myelin_scratch(6, (size_t)(s->hidden * job.ldw));
     myelin_transpose(G, s->hidden, weight_hh, s->hidden, weight_hh_t, job.ldw);
     job.weight_hh_t = weight_hh_t;

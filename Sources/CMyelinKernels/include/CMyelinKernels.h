@@ -78,6 +78,11 @@ void myelin_sgemm_times(int64_t M, int64_t N, int64_t K, float alpha,
                         const float *bias, myelin_activation activation,
                         const float *times, int64_t ldt);
 
+/// A row stride (in floats) for a matrix of rows `width` floats long that the GEMM is to read in
+/// place: `width` itself, or 16 more when it is a multiple of 1024 (rows a multiple of 4 KiB apart
+/// would all share L1 sets, so the GEMM would copy them before reading them).
+int64_t myelin_gemm_row_stride(int64_t width);
+
 /// One shape in the GEMM profile: M×N×K with A's and B's layout ('n': row-major, column stride 1;
 /// 't': column-major, row stride 1; 'g': neither stride 1), its calls, and their time summed (calls
 /// made at once on several threads each count whole, so the sum can pass the wall time).

@@ -185,10 +185,9 @@ private func recurrence(
     let inputs = [input, weightIH, weightHH, biasIH, biasHH, initialHidden, initialCell]
     let result = differentiable("recurrence(\(cell))", inputs, result: packed) { g in
         let gd = g.contiguous()
-        // Rows a multiple of 4 KiB apart would share L1 sets, so the GEMMs would have to copy them
-        // before reading them; padded off that, they can read them in place (the per-step product,
+        // The gradients' rows padded as the GEMMs need to read them in place (the per-step product,
         // and W_hh's gradient where it reads them as its B).
-        let rowStride = width % 1024 == 0 ? width + 16 : width
+        let rowStride = Int(myelin_gemm_row_stride(Int64(width)))
         func gradientRows() -> Tensor {
             let buffer = Tensor(empty: [rows, rowStride])
             return rowStride == width ? buffer : buffer.narrowed(axis: 1, start: 0, length: width)
