@@ -129,7 +129,7 @@ static void gemv(const myelin_gemm_family *f, const problem *p, int64_t n, const
     gemv_job job = {f, n, k, W, out_stride, k_stride, x, t};
     // Split the outputs when the matrix (≥ 512 KiB) takes long enough to pay for publishing the job:
     // each thread then streams half of it from its own core's cache.
-    const int threads = myelin_thread_count();
+    const int threads = myelin_threads_here();
     const int64_t blocks = (n + GEMV_BLOCK - 1) / GEMV_BLOCK;
     int64_t grain = n * k >= GEMV_PARALLEL_MIN_MACS ? (blocks + threads - 1) / threads : blocks;
     if (grain < 2) grain = 2;
@@ -355,7 +355,11 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
 
     // Threads only where each gets at least PARALLEL_MIN_MACS / 2 multiply-adds.
     const double macs = (double)p->M * (double)p->N * (double)p->K;
-    int members = myelin_thread_count();
+    // Inside a task (a recurrence's per-step products) the product runs inline, on one thread.
+    // Planned for two, its columns came in the chunks that share work out (64, 48, 48, 32, 32, 32 of
+    // 256), whose ends AVX2's 4-row tile read 8 columns at a time with 4 accumulators: W4's per-step
+    // products ran 118–122 GFLOP/s that way, 123–132 planned for one.
+    int members = myelin_threads_here();
     if ((double)members * PARALLEL_MIN_MACS / 2 > macs) members = (int)(2 * macs / PARALLEL_MIN_MACS);
     if (members < 1) members = 1;
     job.members = members;

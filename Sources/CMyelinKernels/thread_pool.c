@@ -109,6 +109,8 @@ int myelin_thread_count(void) {
     return n;
 }
 
+int myelin_threads_here(void) { return inside_task ? 1 : myelin_thread_count(); }
+
 void myelin_set_thread_count(int count) {
     if (count < 1) count = 1;
     if (count > MAX_THREADS) count = MAX_THREADS;

@@ -28,6 +28,21 @@ private let logSlice: myelin_task = { context, begin, end in
     Unmanaged<SliceLog>.fromOpaque(context!).takeUnretainedValue().add(begin, end)
 }
 
+/// What myelin_threads_here said in each slice of a parallel_for.
+final class ThreadsSeen: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var counts: [Int32] = []
+    func add(_ count: Int32) {
+        lock.lock()
+        counts.append(count)
+        lock.unlock()
+    }
+}
+
+private let recordThreadsHere: myelin_task = { context, _, _ in
+    Unmanaged<ThreadsSeen>.fromOpaque(context!).takeUnretainedValue().add(myelin_threads_here())
+}
+
 private func parallelFor(_ count: Int64, grain: Int64, _ log: SliceLog) {
     myelin_parallel_for(count, grain, logSlice, Unmanaged.passUnretained(log).toOpaque())
 }
@@ -64,6 +79,22 @@ extension KernelTests {
                     if count < 2 * max(grain, 1) { #expect(log.slices.count == 1) }
                 }
             }
+        }
+
+        /// Inside a task and on a thread set alone, work runs inline: kernels plan it for one thread
+        /// there (a recurrence's per-step GEMMs), and for the pool elsewhere.
+        @Test func threadsHereCountOneWhereWorkRunsInline() {
+            let before = myelin_thread_count()
+            defer { myelin_set_thread_count(before) }
+            myelin_set_thread_count(3)
+            #expect(myelin_threads_here() == 3)
+            #expect(myelin_set_thread_alone(1) == 0)
+            #expect(myelin_threads_here() == 1)
+            #expect(myelin_set_thread_alone(0) == 1)
+            #expect(myelin_threads_here() == 3)
+            let inside = ThreadsSeen()
+            myelin_parallel_for(6, 1, recordThreadsHere, Unmanaged.passUnretained(inside).toOpaque())
+            #expect(!inside.counts.isEmpty && inside.counts.allSatisfy { $0 == 1 }, "\(inside.counts)")
         }
 
         /// A thread set alone runs its work as one slice, on itself, however many threads there are;

@@ -394,6 +394,10 @@ int myelin_set_thread_alone(int alone);
 /// whatever myelin_set_thread_count says meanwhile; 0 returns it to the process's count. Returns the
 /// previous setting: for a test that needs a thread count while others run at once.
 int myelin_set_thread_count_here(int count);
+/// The threads that work started from the calling thread runs on: 1 inside a task and on a thread
+/// set alone, where it runs inline, else myelin_thread_count(). What a kernel plans its split for:
+/// work cut for threads it will not get is only cut into smaller pieces.
+int myelin_threads_here(void);
 
 /// A slice of work: handle items [begin, end).
 typedef void (*myelin_task)(void *context, int64_t begin, int64_t end);
