@@ -2,17 +2,6 @@ import CMyelinKernels
 import Foundation
 import Testing
 
-/// Records the path each slice of a parallel_for ran on.
-private final class PathLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var paths: [myelin_cpu_path] = []
-    func add(_ path: myelin_cpu_path) {
-        lock.lock()
-        paths.append(path)
-        lock.unlock()
-    }
-}
-
 extension KernelTests {
     @Suite struct KernelPath {
         @Test func namesAndParsing() {
@@ -58,18 +47,18 @@ extension KernelTests {
                 #expect(myelin_cpu_set_thread_path(path) == previous)  // returns the override it replaces
                 previous = path
                 #expect(myelin_cpu_current_path() == path)
-                let log = PathLog()
+                let log = LockedLog<myelin_cpu_path>()
                 let task: myelin_task = { context, _, _ in
-                    Unmanaged<PathLog>.fromOpaque(context!).takeUnretainedValue().add(myelin_cpu_current_path())
+                    Unmanaged<LockedLog<myelin_cpu_path>>.fromOpaque(context!).takeUnretainedValue().add(myelin_cpu_current_path())
                     usleep(2000)  // long enough for the worker to take a slice too
                 }
                 myelin_parallel_for(8, 1, task, Unmanaged.passUnretained(log).toOpaque())
-                #expect(log.paths.count == 2 && log.paths.allSatisfy { $0 == path }, "\(name(path)): \(log.paths.map(name))")
-                let other = PathLog()
+                #expect(log.items.count == 2 && log.items.allSatisfy { $0 == path }, "\(name(path)): \(log.items.map(name))")
+                let other = LockedLog<myelin_cpu_path>()
                 let thread = Thread { other.add(myelin_cpu_current_path()) }
                 thread.start()
                 while !thread.isFinished { usleep(100) }
-                #expect(other.paths == [process])
+                #expect(other.items == [process])
             }
             #expect(myelin_cpu_set_thread_path(MYELIN_CPU_AUTO) == supportedPaths.last!)
             #expect(myelin_cpu_current_path() == process)

@@ -28,19 +28,19 @@ private let logSlice: myelin_task = { context, begin, end in
     Unmanaged<SliceLog>.fromOpaque(context!).takeUnretainedValue().add(begin, end)
 }
 
-/// What myelin_threads_here said in each slice of a parallel_for.
-final class ThreadsSeen: @unchecked Sendable {
+/// Values recorded from several threads at once (what each slice of a parallel_for saw).
+final class LockedLog<Element>: @unchecked Sendable {
     private let lock = NSLock()
-    private(set) var counts: [Int32] = []
-    func add(_ count: Int32) {
+    private(set) var items: [Element] = []
+    func add(_ item: Element) {
         lock.lock()
-        counts.append(count)
+        items.append(item)
         lock.unlock()
     }
 }
 
 private let recordThreadsHere: myelin_task = { context, _, _ in
-    Unmanaged<ThreadsSeen>.fromOpaque(context!).takeUnretainedValue().add(myelin_threads_here())
+    Unmanaged<LockedLog<Int32>>.fromOpaque(context!).takeUnretainedValue().add(myelin_threads_here())
 }
 
 private func parallelFor(_ count: Int64, grain: Int64, _ log: SliceLog) {
@@ -92,9 +92,9 @@ extension KernelTests {
             #expect(myelin_threads_here() == 1)
             #expect(myelin_set_thread_alone(0) == 1)
             #expect(myelin_threads_here() == 3)
-            let inside = ThreadsSeen()
+            let inside = LockedLog<Int32>()
             myelin_parallel_for(6, 1, recordThreadsHere, Unmanaged.passUnretained(inside).toOpaque())
-            #expect(!inside.counts.isEmpty && inside.counts.allSatisfy { $0 == 1 }, "\(inside.counts)")
+            #expect(!inside.items.isEmpty && inside.items.allSatisfy { $0 == 1 }, "\(inside.items)")
         }
 
         /// A thread set alone runs its work as one slice, on itself, however many threads there are;
