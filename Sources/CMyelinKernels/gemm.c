@@ -357,8 +357,8 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     const double macs = (double)p->M * (double)p->N * (double)p->K;
     // Inside a task (a recurrence's per-step products) the product runs inline, on one thread.
     // Planned for two, its columns came in the chunks that share work out (64, 48, 48, 32, 32, 32 of
-    // 256), whose ends AVX2's 4-row tile read 8 columns at a time with 4 accumulators: W4's per-step
-    // products ran 118–122 GFLOP/s that way, 123–132 planned for one.
+    // 256), whose ends AVX2's 4-row tile read 8 columns at a time with 4 accumulators: W4's dL/dh
+    // product ran 121–124 GFLOP/s a thread that way, 123–133 planned for one.
     int members = myelin_threads_here();
     if ((double)members * PARALLEL_MIN_MACS / 2 > macs) members = (int)(2 * macs / PARALLEL_MIN_MACS);
     if (members < 1) members = 1;
