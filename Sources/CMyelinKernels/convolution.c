@@ -361,7 +361,7 @@ static operand gathered(const geometry *g, const float *t, const float *mask, bl
 /// Runs task over [0, count): split over the pool when that gives every thread the same share or
 /// at least two, else on this thread, where each GEMM then uses the pool.
 static void split_over_pool(int64_t count, myelin_task task, void *context) {
-    const int64_t threads = myelin_thread_count();
+    const int64_t threads = myelin_threads_here();
     if (threads >= 2 && count >= threads && (count % threads == 0 || count >= 2 * threads)) {
         myelin_parallel_for(count, 1, task, context);
     } else {

@@ -274,9 +274,9 @@ void myelin_parallel_for(int64_t count, int64_t grain, myelin_task task, void *c
     if (count <= 0) return;
     if (grain < 1) grain = 1;
     int64_t slices = count / grain;
-    const int threads = myelin_thread_count();
+    const int threads = myelin_threads_here(); // 1 inside a task: the slices run inline
     if (slices > threads) slices = threads;
-    if (slices < 2 || inside_task) {
+    if (slices < 2) {
         task(context, 0, count);
         return;
     }

@@ -470,7 +470,7 @@ static void convolve(const tiling *t, const float *from, const float *mask, cons
     convolution_job job = {t, from, mask, U, bias, relu, to, MYELIN_BY_PATH(transform_input),
                            MYELIN_BY_PATH(transform_output)};
     const int64_t blocks = (t->batch * t->tiles_h + t->rows_per_block - 1) / t->rows_per_block;
-    if (blocks >= 2 * myelin_thread_count()) myelin_parallel_for(blocks, 1, convolve_blocks, &job);
+    if (blocks >= 2 * myelin_threads_here()) myelin_parallel_for(blocks, 1, convolve_blocks, &job);
     else convolve_blocks(&job, 0, blocks);
 }
 

@@ -6,7 +6,7 @@ import Foundation
 /// calling thread (a hand-off costs microseconds). Slices must not write to shared locations.
 @inline(__always)
 public func parallelFor(_ count: Int, grain: Int, _ body: (Int, Int) -> Void) {
-    if count < 2 * grain || myelin_thread_count() == 1 {
+    if count < 2 * grain || myelin_threads_here() == 1 {
         body(0, count)
         return
     }
