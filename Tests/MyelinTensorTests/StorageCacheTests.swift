@@ -28,14 +28,6 @@ import Testing
         #expect(StorageCache.sizeClass(4 * 1000) < StorageCache.minimumBytes)
     }
 
-    @Test func largeBuffersStartOnAHugePageBoundary() {
-        let storage = TensorStorage(count: 1_333_333, dtype: .float32)
-        #expect(UInt(bitPattern: storage.base) % UInt(2 << 20) == 0)
-        // Small ones come from the C library, 64-byte aligned.
-        let small = TensorStorage(count: 1000, dtype: .float32)
-        #expect(UInt(bitPattern: small.base) % 64 == 0)
-    }
-
     @Test func aLimitOfZeroFreesWhatIsKeptAndKeepsNothing() {
         let saved = TensorStorage.cacheLimit
         defer { TensorStorage.cacheLimit = saved }

@@ -379,15 +379,6 @@ myelin_word2vec_result myelin_word2vec_train(const myelin_word2vec_settings *set
 float myelin_word2vec_predict(int64_t dimensions, const float *input, float *output_vectors, const int32_t *targets,
                               int32_t count, float learning_rate, float *input_update);
 
-// MARK: - Large buffers
-
-/// A page-aligned, zero-filled buffer of `bytes` bytes mapped from the system, starting on a 2 MiB
-/// boundary and, on Linux, marked for transparent huge pages (see large_buffers.c); NULL when the
-/// system has no memory for it. Freed only by myelin_unmap_buffer with the same byte count.
-void *myelin_map_buffer(int64_t bytes);
-/// Returns a buffer from myelin_map_buffer(bytes) to the system.
-void myelin_unmap_buffer(void *buffer, int64_t bytes);
-
 // MARK: - Thread pool
 
 /// Threads used by parallel kernels (the calling thread plus workers). Default: the number of cores.

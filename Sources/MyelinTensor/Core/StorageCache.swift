@@ -1,4 +1,3 @@
-import CMyelinKernels
 import Foundation
 import Synchronization
 
@@ -9,9 +8,6 @@ import Synchronization
 /// and the kernel zeroes every page on first touch: for VGG16 at 224×224 that was 8 % of a step.
 /// Buffers of at least `minimumBytes` are therefore kept here, up to `limit` bytes in all, and
 /// reused by size class (a power of two in eighths, so a buffer is at most 1/8 larger than asked).
-/// They are mapped from the system on 2 MiB boundaries with huge pages where Linux gives them
-/// (`myelin_map_buffer`, large_buffers.c): a weight gradient reading rows a page apart then misses
-/// the TLB once per 512 rows instead of on every row.
 enum StorageCache {
     /// Smaller buffers are recycled well by the C library itself.
     static let minimumBytes = 1 << 20
@@ -37,8 +33,7 @@ enum StorageCache {
         return (bytes + step - 1) / step * step
     }
 
-    /// A 64-byte aligned buffer of `sizeClass(bytes)` bytes: a cached one when there is one, else a
-    /// fresh one (mapped, for the large ones).
+    /// A 64-byte aligned buffer of `sizeClass(bytes)` bytes: a cached one when there is one.
     static func allocate(_ bytes: Int) -> UnsafeMutableRawPointer {
         let size = sizeClass(bytes)
         if size >= minimumBytes,
@@ -50,11 +45,7 @@ enum StorageCache {
         {
             return reused
         }
-        guard size >= minimumBytes else { return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64) }
-        guard let mapped = myelin_map_buffer(Int64(size)) else {
-            fatalError("TensorStorage: the system has no memory for a buffer of \(size) bytes: a smaller batch or model needs less")
-        }
-        return mapped
+        return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
     }
 
     /// Takes back a buffer that `allocate(bytes)` returned: kept while the cache has room, else freed.
@@ -68,12 +59,7 @@ enum StorageCache {
                 state.cachedBytes += size
                 return true
             }
-        if !kept { release(buffer, size: size) }
-    }
-
-    /// Gives a buffer of this size class back to whichever allocator it came from.
-    private static func release(_ buffer: UnsafeMutableRawPointer, size: Int) {
-        if size >= minimumBytes { myelin_unmap_buffer(buffer, Int64(size)) } else { buffer.deallocate() }
+        if !kept { buffer.deallocate() }
     }
 
     /// The bytes held for reuse, and at most how many may be.
@@ -82,17 +68,17 @@ enum StorageCache {
     /// Sets the most bytes held for reuse (0: none), freeing what no longer fits.
     static func setLimit(_ bytes: Int) {
         precondition(bytes >= 0, "TensorStorage.cacheLimit: \(bytes) bytes is negative")
-        let freed = state.withLock { state -> [(UnsafeMutableRawPointer, Int)] in
+        let freed = state.withLock { state -> [UnsafeMutableRawPointer] in
             state.limit = bytes
-            var freed: [(UnsafeMutableRawPointer, Int)] = []
+            var freed: [UnsafeMutableRawPointer] = []
             for size in state.free.keys.sorted(by: >) where state.cachedBytes > bytes {
                 while state.cachedBytes > bytes, let buffer = state.free[size]?.popLast() {
-                    freed.append((buffer, size))
+                    freed.append(buffer)
                     state.cachedBytes -= size
                 }
             }
             return freed
         }
-        for (buffer, size) in freed { release(buffer, size: size) }
+        for buffer in freed { buffer.deallocate() }
     }
 }
