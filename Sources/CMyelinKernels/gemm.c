@@ -214,7 +214,15 @@ static void tile_columns(block *b, int64_t t, int64_t j0, int64_t j1) {
         const int strip = job->direct_b && m <= f->wide_rows && j1 - jr >= wide;
         const int n = strip ? wide : j1 - jr < nr ? (int)(j1 - jr) : nr;
         if (b->last && p->bias) b->ep.bias = p->bias + b->n0 + jr;
-        if (b->last && p->times) b->ep.times = p->times + ir * p->ldt + b->n0 + jr;
+        if (b->last && p->times) {
+            b->ep.times = p->times + ir * p->ldt + b->n0 + jr;
+            // The next tile's factors, fetched as this one starts: its K loop hides their trip from
+            // memory, where its epilogue would wait for it. (Here, not in the kernel: there clang
+            // hoisted the fetches out of their test, and products without factors fetched line 1.)
+            for (int r = 0; r < m; r++)
+                for (int line = 0; line < nr; line += 64 / (int)sizeof(float))
+                    __builtin_prefetch(b->ep.times + r * p->ldt + n + line);
+        }
         (strip ? f->kernel_wide : f->kernel)(b->kc, Apanel, b->lda, b->Bp + jr * b->column_step, b->ldb,
                                              p->C + ir * p->ldc + b->n0 + jr, p->ldc, m, n, &b->ep);
         jr += n;

@@ -31,9 +31,11 @@ enum { NR = 2 * LANES };
 // MARK: - Micro-kernel
 
 // The epilogue for one row of the tile; FULL: all VECS vectors are whole (n = VECS·LANES; the
-// three-vector tiles are all FULL).
-SIMD void store_row(const int VECS, const int FULL, float *c, vf x0, vf x1, vf x2, int n, vf bias0, vf bias1,
-                    vf bias2, const myelin_epilogue *ep) {
+// three-vector tiles are all FULL). t: the row's factors, or NULL (a constant in the tile's store
+// sequence without factors, so that the products without them, nearly all, run the epilogue they
+// ran before).
+SIMD void store_row(const int VECS, const int FULL, float *c, const float *t, vf x0, vf x1, vf x2, int n, vf bias0,
+                    vf bias1, vf bias2, const myelin_epilogue *ep) {
     if (ep->alpha != 1) {
         x0 *= ep->alpha;
         if (VECS >= 2) x1 *= ep->alpha;
@@ -59,6 +61,15 @@ SIMD void store_row(const int VECS, const int FULL, float *c, vf x0, vf x1, vf x
         if (VECS >= 2) x1 = x1 < 0.0f ? (vf)0.0f : x1;
         if (VECS == 3) x2 = x2 < 0.0f ? (vf)0.0f : x2;
     }
+    if (t) {
+        if (VECS == 1) {
+            x0 *= FULL ? vload(t) : vload_first(t, n);
+        } else {
+            x0 *= vload(t);
+            x1 *= FULL ? vload(t + LANES) : vload_first(t + LANES, n - LANES);
+            if (VECS == 3) x2 *= vload(t + 2 * LANES);
+        }
+    }
     if (VECS == 1) {
         if (FULL) vstore(c, x0);
         else vstore_first(c, x0, n);
@@ -67,26 +78,6 @@ SIMD void store_row(const int VECS, const int FULL, float *c, vf x0, vf x1, vf x
         if (FULL) vstore(c + LANES, x1);
         else vstore_first(c + LANES, x1, n - LANES);
         if (VECS == 3) vstore(c + 2 * LANES, x2);
-    }
-}
-
-// The epilogue's factors, C ⊙= times, on the tile just stored (its lines still in L1). Kept out of
-// store_row, so that the products without factors (nearly all) run the epilogue they ran before:
-// inside it, the factors' loads for every row had grown AVX-512's 12-row tile by a quarter.
-SIMD void multiply_rows(const int ROWS, const int VECS, const int FULL, float *C, int64_t ldc, int n,
-                        const myelin_epilogue *ep) {
-    for (int r = 0; r < ROWS; r++) {
-        float *c = C + r * ldc;
-        const float *t = ep->times + r * ep->ldt;
-        if (VECS == 1) {
-            if (FULL) vstore(c, vload(c) * vload(t));
-            else vstore_first(c, vload_first(c, n) * vload_first(t, n), n);
-        } else {
-            vstore(c, vload(c) * vload(t));
-            if (FULL) vstore(c + LANES, vload(c + LANES) * vload(t + LANES));
-            else vstore_first(c + LANES, vload_first(c + LANES, n - LANES) * vload_first(t + LANES, n - LANES), n - LANES);
-            if (VECS == 3) vstore(c + 2 * LANES, vload(c + 2 * LANES) * vload(t + 2 * LANES));
-        }
     }
 }
 
@@ -107,7 +98,11 @@ SIMD void multiply_rows(const int ROWS, const int VECS, const int FULL, float *C
         if (VECS == 3) c##r##_2 = vfma(a, b2, c##r##_2);                                                 \
     }
 #define ROW_STORE(r) \
-    if (r < ROWS) store_row(VECS, FULL, C + r * ldc, c##r##_0, c##r##_1, c##r##_2, n, bias0, bias1, bias2, ep);
+    if (r < ROWS) store_row(VECS, FULL, C + r * ldc, NULL, c##r##_0, c##r##_1, c##r##_2, n, bias0, bias1, bias2, ep);
+#define ROW_STORE_TIMES(r)                                                                               \
+    if (r < ROWS)                                                                                        \
+        store_row(VECS, FULL, C + r * ldc, ep->times + r * ep->ldt, c##r##_0, c##r##_1, c##r##_2, n, bias0, bias1, \
+                  bias2, ep);
 
 // One tile of ROWS (≤ MR) rows and VECS (1, 2, or 3 for a short tile's strip, always FULL) vectors,
 // FULL when all VECS·LANES columns are real; A_DOWN when A is read down its columns
@@ -144,8 +139,11 @@ SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN,
         if (VECS >= 2) bias1 = FULL ? vload(ep->bias + LANES) : vload_first(ep->bias + LANES, n - LANES);
         if (VECS == 3) bias2 = vload(ep->bias + 2 * LANES);
     }
-    EACH_ROW(ROW_STORE)
-    if (ep->times) multiply_rows(ROWS, VECS, FULL, C, ldc, n, ep);
+    if (ep->times) {
+        EACH_ROW(ROW_STORE_TIMES)
+    } else {
+        EACH_ROW(ROW_STORE)
+    }
 }
 
 #define TILE_ARGS int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc, int n, \

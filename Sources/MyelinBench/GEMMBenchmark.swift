@@ -12,13 +12,18 @@ import MyelinTensor
 private let gemmSizes = [128, 256, 512, 1024, 2048]
 
 /// One product to time: C[m×n] = A[m×k]·B[k×n] + beta·C, each operand row-major or transposed
-/// (B's rows `ldb` floats apart when given).
+/// (B's rows `ldb` floats apart when given). With `factors` (myelin_sgemm_times), each output is
+/// multiplied by its own factor, and C and the factors rotate through four copies (36 MiB and more
+/// for the transformer's shape), so that they come from memory as they do in training.
 private struct GEMMShape {
     let name: String
     let m: Int, n: Int, k: Int
     var transposeA = false, transposeB = false
     var ldb: Int? = nil
     var beta: Float = 0
+    var factors = false
+    /// Rotating through copies as `factors` does, without the factors: the same product's baseline.
+    var rotating = false
 }
 
 /// W4's per-step recurrent product on one thread's half of the batch: h[16×256]·W_hhᵀ[256×1024]
@@ -36,6 +41,13 @@ private let mlpShapes = [
     GEMMShape(name: "fwd_128x256_x_256x256_Bt", m: 128, n: 256, k: 256, transposeB: true),
 ]
 
+/// W6's feed-forward gradient through GELU (dY[2048×128]·W2[128×512] ⊙ GELU's slope), and the same
+/// product without the factors.
+private let geluSlopeShapes = [
+    GEMMShape(name: "gelu_slope_2048x128_x_128x512", m: 2048, n: 512, k: 128, factors: true),
+    GEMMShape(name: "same_without_slope", m: 2048, n: 512, k: 128, rotating: true),
+]
+
 /// Median and best GFLOP/s of 7 batches of ~0.1 s.
 private func timeShape(_ s: GEMMShape, threads: Int32) -> (median: Double, best: Double) {
     myelin_set_thread_count(threads)
@@ -45,13 +57,18 @@ private func timeShape(_ s: GEMMShape, threads: Int32) -> (median: Double, best:
     let (rsA, csA) = s.transposeA ? (1, s.m) : (s.k, 1)
     let (rsB, csB) = s.transposeB ? (1, s.k) : (s.ldb ?? s.n, 1)
     let b = alignedFloats(s.transposeB ? s.k * s.n : s.k * rsB) { Float(($0 * 5) % 19) / 19 - 0.5 }
-    let c = alignedFloats(s.m * s.n) { _ in 0 }
-    defer { [a, b, c].forEach { $0.deallocate() } }
+    let copies = s.factors || s.rotating ? 4 : 1, size = s.m * s.n
+    let c = alignedFloats(size * copies) { _ in 0 }
+    let factors = alignedFloats(s.factors ? size * copies : 1) { Float(($0 * 3) % 17) / 17 }
+    defer { [a, b, c, factors].forEach { $0.deallocate() } }
     let flops = 2.0 * Double(s.m) * Double(s.n) * Double(s.k)
+    var calls = 0
     let call = {
-        myelin_sgemm(
-            Int64(s.m), Int64(s.n), Int64(s.k), 1, a, Int64(rsA), Int64(csA), b, Int64(rsB), Int64(csB), s.beta, c, Int64(s.n), nil,
-            MYELIN_ACTIVATION_NONE)
+        let copy = calls % copies * size
+        calls += 1
+        myelin_sgemm_times(
+            Int64(s.m), Int64(s.n), Int64(s.k), 1, a, Int64(rsA), Int64(csA), b, Int64(rsB), Int64(csB), s.beta,
+            c + copy, Int64(s.n), nil, MYELIN_ACTIVATION_NONE, s.factors ? factors + copy : nil, Int64(s.n))
     }
     call()
     var start = now()
@@ -109,6 +126,8 @@ func gemmWorkload() -> [String: Any] {
         shapesOne[shape.name] = rounded(timeShape(shape, threads: 1).median)
     }
     let lstmStep = timeShape(lstmStepShape, threads: 1).median
+    var geluSlope: [String: Double] = [:]
+    for shape in geluSlopeShapes { geluSlope[shape.name] = rounded(timeShape(shape, threads: 2).median) }
     let peakTwoAtEnd = myelin_fma_peak_gflops(2, 0.5, width)
     let sortedProbes = probes.values.sorted()
     let medianProbe = sortedProbes.isEmpty ? peakTwoAtEnd : sortedProbes[sortedProbes.count / 2]
@@ -128,6 +147,7 @@ func gemmWorkload() -> [String: Any] {
         "mlp_shapes_gflops_1thread": shapesOne,
         "lstm_step_gflops_1thread": rounded(lstmStep),
         "lstm_step_percent_of_peak_1t": peakOne > 0 ? rounded(100 * lstmStep / peakOne) : 0,
+        "gelu_slope_gflops": geluSlope,
         "cpu_family": Int(myelin_cpu_family()),
         "gemm_kernel": path.rawValue,
         "wall_s": rounded(now() - start, 2),
@@ -139,6 +159,7 @@ func gemmWorkload() -> [String: Any] {
             "percent_of_peak_1t": "median 1-thread GFLOP/s over the 1-thread peak",
             "mlp_shapes": "W1's GEMMs (batch 128); _Bt / _At: that operand transposed, read through strides",
             "lstm_step": "W4's recurrent GEMM per step and thread: 16x256 · 256x1024 (rows 1040 apart), beta 1, 1 thread",
+            "gelu_slope": "W6's dY·W2 times GELU's slope, 2 threads, C and the slopes rotating through 4 copies; and without the slopes",
         ] as [String: Any],
     ]
     // The peaks under the path's own name too (peak_avx512_* as before on the AVX-512 path).
