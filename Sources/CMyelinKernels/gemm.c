@@ -218,7 +218,7 @@ static void tile_columns(block *b, int64_t t, int64_t j0, int64_t j1) {
             b->ep.times = p->times + ir * p->ldt + b->n0 + jr;
             // The next tile's factors, fetched as this one starts: its K loop hides their trip from
             // memory, where its epilogue would wait for it. (Here, not in the kernel: there clang
-            // hoisted the fetches out of their test, and products without factors fetched line 1.)
+            // hoisted the fetches out of their test, and products without factors fetched from address 64.)
             for (int r = 0; r < m; r++)
                 for (int line = 0; line < nr; line += 64 / (int)sizeof(float))
                     __builtin_prefetch(b->ep.times + r * p->ldt + n + line);

@@ -97,12 +97,11 @@ SIMD void store_row(const int VECS, const int FULL, float *c, const float *t, vf
         if (VECS >= 2) c##r##_1 = vfma(a, b1, c##r##_1);                                                 \
         if (VECS == 3) c##r##_2 = vfma(a, b2, c##r##_2);                                                 \
     }
-#define ROW_STORE(r) \
-    if (r < ROWS) store_row(VECS, FULL, C + r * ldc, NULL, c##r##_0, c##r##_1, c##r##_2, n, bias0, bias1, bias2, ep);
-#define ROW_STORE_TIMES(r)                                                                               \
-    if (r < ROWS)                                                                                        \
-        store_row(VECS, FULL, C + r * ldc, ep->times + r * ep->ldt, c##r##_0, c##r##_1, c##r##_2, n, bias0, bias1, \
-                  bias2, ep);
+// T: the row's factors (NULL, a constant, in the sequence without them).
+#define ROW_STORE_WITH(r, T) \
+    if (r < ROWS) store_row(VECS, FULL, C + r * ldc, T, c##r##_0, c##r##_1, c##r##_2, n, bias0, bias1, bias2, ep);
+#define ROW_STORE(r) ROW_STORE_WITH(r, NULL)
+#define ROW_STORE_TIMES(r) ROW_STORE_WITH(r, ep->times + r * ep->ldt)
 
 // One tile of ROWS (≤ MR) rows and VECS (1, 2, or 3 for a short tile's strip, always FULL) vectors,
 // FULL when all VECS·LANES columns are real; A_DOWN when A is read down its columns

@@ -13,8 +13,8 @@ private let gemmSizes = [128, 256, 512, 1024, 2048]
 
 /// One product to time: C[m×n] = A[m×k]·B[k×n] + beta·C, each operand row-major or transposed
 /// (B's rows `ldb` floats apart when given). With `factors` (myelin_sgemm_times), each output is
-/// multiplied by its own factor, and C and the factors rotate through four copies (36 MiB and more
-/// for the transformer's shape), so that they come from memory as they do in training.
+/// multiplied by its own factor. C (and the factors) rotate through `copies` buffers: four of the
+/// transformer's shape are 32 MiB, so that they come from memory as they do in training.
 private struct GEMMShape {
     let name: String
     let m: Int, n: Int, k: Int
@@ -22,8 +22,7 @@ private struct GEMMShape {
     var ldb: Int? = nil
     var beta: Float = 0
     var factors = false
-    /// Rotating through copies as `factors` does, without the factors: the same product's baseline.
-    var rotating = false
+    var copies = 1
 }
 
 /// W4's per-step recurrent product on one thread's half of the batch: h[16×256]·W_hhᵀ[256×1024]
@@ -44,8 +43,8 @@ private let mlpShapes = [
 /// W6's feed-forward gradient through GELU (dY[2048×128]·W2[128×512] ⊙ GELU's slope), and the same
 /// product without the factors.
 private let geluSlopeShapes = [
-    GEMMShape(name: "gelu_slope_2048x128_x_128x512", m: 2048, n: 512, k: 128, factors: true),
-    GEMMShape(name: "same_without_slope", m: 2048, n: 512, k: 128, rotating: true),
+    GEMMShape(name: "gelu_slope_2048x128_x_128x512", m: 2048, n: 512, k: 128, factors: true, copies: 4),
+    GEMMShape(name: "same_without_slope", m: 2048, n: 512, k: 128, copies: 4),
 ]
 
 /// Median and best GFLOP/s of 7 batches of ~0.1 s.
@@ -57,7 +56,7 @@ private func timeShape(_ s: GEMMShape, threads: Int32) -> (median: Double, best:
     let (rsA, csA) = s.transposeA ? (1, s.m) : (s.k, 1)
     let (rsB, csB) = s.transposeB ? (1, s.k) : (s.ldb ?? s.n, 1)
     let b = alignedFloats(s.transposeB ? s.k * s.n : s.k * rsB) { Float(($0 * 5) % 19) / 19 - 0.5 }
-    let copies = s.factors || s.rotating ? 4 : 1, size = s.m * s.n
+    let copies = s.copies, size = s.m * s.n
     let c = alignedFloats(size * copies) { _ in 0 }
     let factors = alignedFloats(s.factors ? size * copies : 1) { Float(($0 * 3) % 17) / 17 }
     defer { [a, b, c, factors].forEach { $0.deallocate() } }
