@@ -64,6 +64,9 @@ typedef struct {
     int relu;
     const float *times;
     int64_t ldt;
+    const int64_t *groups; // myelin_sgemm_summing_a: A's columns summed into rows of sums
+    float *sums;
+    int64_t ld_sums;
 } problem;
 
 // The rest of one element's epilogue after alpha·sum + beta·C: the bias, the activation, times.
@@ -81,6 +84,17 @@ static void scale_only(const problem *p) {
             c[j] = finish(p, p->beta == 0 ? 0.0f : p->beta * c[j], p->bias ? p->bias + j : NULL,
                           p->times ? p->times + i * p->ldt + j : NULL);
     }
+}
+
+// The sums of myelin_sgemm_summing_a in a pass of their own, for the products that do not pack A by
+// rows of C (see gemm_packed).
+static void sum_a_columns(const problem *p) {
+    if (p->rsA == 1) {
+        myelin_scatter_add_rows(p->groups, p->K, p->A, p->csA, p->M, p->sums, p->ld_sums, -1);
+        return;
+    }
+    for (int64_t k = 0; k < p->K; k++)
+        for (int64_t i = 0; i < p->M; i++) p->sums[p->groups[k] * p->ld_sums + i] += p->A[i * p->rsA + k * p->csA];
 }
 
 // MARK: - GEMV (M == 1 or N == 1)
@@ -153,6 +167,7 @@ typedef struct {
     int by_rows;      // narrow product: chunks are row ranges, each with its own packing
     int direct_a;     // the kernel reads A's rows in place (no packing, alpha in the epilogue)
     int direct_b;     // the kernel reads B's rows in place
+    int sum_while_packing; // myelin_sgemm_summing_a's sums made by pack_a (by rows, A stored transposed)
     float *packed_a;  // by columns: all of A, K block after K block (block at m_padded·pc)
     float *packed_b;  // by rows: all of B, K block after K block (block at n_padded·pc)
     int64_t n_padded; // N rounded up to whole panels
@@ -296,7 +311,7 @@ static void pack_shared(gemm_job *job) {
                       job->packed_b + job->n_padded * pc + first * kc);
         else
             f->pack_a(count, kc, p->A + first * p->rsA + pc * p->csA, p->rsA, p->csA, p->alpha,
-                      job->packed_a + job->m_padded * pc + first * kc);
+                      job->packed_a + job->m_padded * pc + first * kc, NULL, NULL, 0);
         atomic_fetch_add_explicit(&job->pack_done, 1, memory_order_release);
     }
     for (unsigned spins = 0; atomic_load_explicit(&job->pack_done, memory_order_acquire) < job->pack_units; spins++)
@@ -319,7 +334,10 @@ static void gemm_run(void *context) {
             float *Ap = job->direct_a ? NULL : myelin_scratch(0, (size_t)((width + mr - 1) / mr * mr * kcb));
             for (int64_t pc = 0; pc < p->K; pc += kcb) {
                 const int64_t kc = p->K - pc < kcb ? p->K - pc : kcb;
-                if (Ap) f->pack_a(width, kc, p->A + start * p->rsA + pc * p->csA, p->rsA, p->csA, p->alpha, Ap);
+                if (Ap)
+                    f->pack_a(width, kc, p->A + start * p->rsA + pc * p->csA, p->rsA, p->csA, p->alpha, Ap,
+                              job->sum_while_packing ? p->groups + pc : NULL,
+                              job->sum_while_packing ? p->sums + start : NULL, p->ld_sums);
                 multiply_block(job, pc, kc, Ap, start, start + width, 0, p->N);
             }
         }
@@ -399,6 +417,11 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
                    (p->M <= DIRECT_B_MAX_M || macs <= DIRECT_MAX_MACS ||
                     (job.by_rows && b_row_in_a_line && b_block_in_l2));
     job.n_padded = (p->N + f->nr - 1) / f->nr * f->nr;
+    // A's columns summed as they are packed, while they are in registers: only by rows, where each
+    // thread packs its own rows of A (the sums' columns are then its own, and each sum takes its k
+    // in order, K block after K block), and only for a transposed A; otherwise they are made first.
+    job.sum_while_packing = p->sums && job.by_rows && !job.direct_a && p->rsA == 1 && p->csA != 1;
+    if (p->sums && !job.sum_while_packing) sum_a_columns(p);
     if (job.by_rows ? !job.direct_b : !job.direct_a) {
         // The shared operand: enough units for every thread to get two per K block, of at most
         // PACK_GROUP_PANELS panels.
@@ -419,6 +442,28 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
 
 // MARK: - Entry point
 
+static void multiply(const problem *p) {
+    // The packed path makes the sums itself (see gemm_packed); the others first.
+    if (p->sums && !(p->M > 1 && p->N > 1 && p->K > 0 && p->alpha != 0)) sum_a_columns(p);
+    if (p->M <= 0 || p->N <= 0) return;
+    if (p->K <= 0 || p->alpha == 0) {
+        scale_only(p);
+        return;
+    }
+    const myelin_gemm_family *f = MYELIN_BY_PATH(myelin_gemm_family);
+    const double started = myelin_gemm_profile_start();
+    if (p->M == 1) {
+        // One row of C: output j reads column j of B.
+        gemv(f, p, p->N, p->B, p->csB, p->rsB, p->A, p->csA, p->C, 1, 1, 1);
+    } else if (p->N == 1) {
+        // One column of C: output i reads row i of A.
+        gemv(f, p, p->M, p->A, p->rsA, p->csA, p->B, p->rsB, p->C, p->ldc, 0, p->ldt);
+    } else {
+        gemm_packed(f, p);
+    }
+    if (started > 0) myelin_gemm_profile_add(p->M, p->N, p->K, p->rsA, p->csA, p->rsB, p->csB, started);
+}
+
 void myelin_sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsA, int64_t csA,
                   const float *B, int64_t rsB, int64_t csB, float beta, float *C, int64_t ldc, const float *bias,
                   myelin_activation activation) {
@@ -428,23 +473,17 @@ void myelin_sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *A, 
 void myelin_sgemm_times(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsA, int64_t csA,
                         const float *B, int64_t rsB, int64_t csB, float beta, float *C, int64_t ldc,
                         const float *bias, myelin_activation activation, const float *times, int64_t ldt) {
-    if (M <= 0 || N <= 0) return;
-    problem p = {M, N, K, alpha, beta, A, B, rsA, csA, rsB, csB, C, ldc, bias,
-                 activation == MYELIN_ACTIVATION_RELU, times, ldt};
-    if (K <= 0 || alpha == 0) {
-        scale_only(&p);
-        return;
-    }
-    const myelin_gemm_family *f = MYELIN_BY_PATH(myelin_gemm_family);
-    const double started = myelin_gemm_profile_start();
-    if (M == 1) {
-        // One row of C: output j reads column j of B.
-        gemv(f, &p, N, B, csB, rsB, A, csA, C, 1, 1, 1);
-    } else if (N == 1) {
-        // One column of C: output i reads row i of A.
-        gemv(f, &p, M, A, rsA, csA, B, rsB, C, ldc, 0, ldt);
-    } else {
-        gemm_packed(f, &p);
-    }
-    if (started > 0) myelin_gemm_profile_add(M, N, K, rsA, csA, rsB, csB, started);
+    const problem p = {.M = M, .N = N, .K = K, .alpha = alpha, .beta = beta, .A = A, .B = B, .rsA = rsA,
+                       .csA = csA, .rsB = rsB, .csB = csB, .C = C, .ldc = ldc, .bias = bias,
+                       .relu = activation == MYELIN_ACTIVATION_RELU, .times = times, .ldt = ldt};
+    multiply(&p);
+}
+
+void myelin_sgemm_summing_a(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsA,
+                            int64_t csA, const float *B, int64_t rsB, int64_t csB, float beta, float *C,
+                            int64_t ldc, const int64_t *groups, float *sums, int64_t ld_sums) {
+    const problem p = {.M = M, .N = N, .K = K, .alpha = alpha, .beta = beta, .A = A, .B = B, .rsA = rsA,
+                       .csA = csA, .rsB = rsB, .csB = csB, .C = C, .ldc = ldc, .groups = groups, .sums = sums,
+                       .ld_sums = ld_sums};
+    multiply(&p);
 }

@@ -208,7 +208,8 @@ static void kernel_wide(int64_t kc, const float *A, int64_t lda, const float *B,
 
 // MARK: - Packing
 
-static void pack_a(int64_t mc, int64_t kc, const float *A, int64_t rs, int64_t cs, float alpha, float *dst) {
+static void pack_a(int64_t mc, int64_t kc, const float *A, int64_t rs, int64_t cs, float alpha, float *dst,
+                   const int64_t *groups, float *sums, int64_t ld_sums) {
     if (cs == 1) { // rows contiguous in k (row-major A): each panel row is a copy (times alpha)
         for (int64_t i = 0; i < mc; i++, dst += kc) {
             const float *a = A + i * rs;
@@ -218,12 +219,13 @@ static void pack_a(int64_t mc, int64_t kc, const float *A, int64_t rs, int64_t c
         }
     } else if (rs == 1) {
         // Columns contiguous (Aᵀ stored row-major, as in a weight gradient Xᵀ·dY): LANES×LANES
-        // blocks of Aᵀ, up to LANES rows of a panel at a time, are transposed in registers.
+        // blocks of Aᵀ, up to LANES rows of a panel at a time, are transposed in registers (and
+        // summed by group on the way, with sums).
         for (int64_t i0 = 0; i0 < mc; i0 += LANES) {
             const int64_t rows = mc - i0 < LANES ? mc - i0 : LANES;
             for (int64_t p0 = 0; p0 < kc; p0 += LANES)
                 vtranspose_tile(A + i0 + p0 * cs, cs, kc - p0 < LANES ? kc - p0 : LANES, rows, alpha, dst + i0 * kc + p0,
-                                kc, 0);
+                                kc, 0, sums ? groups + p0 : NULL, sums ? sums + i0 : NULL, ld_sums);
         }
     } else {
         for (int64_t i = 0; i < mc; i++)
@@ -258,7 +260,7 @@ static void pack_b(int64_t kc, int64_t nc, const float *B, int64_t rs, int64_t c
                 const float *b = B + (j0 + LANES * half) * cs;
                 for (int64_t p0 = 0; p0 < kc; p0 += LANES)
                     vtranspose_tile(b + p0, cs, cols, kc - p0 < LANES ? kc - p0 : LANES, 1.0f,
-                                    dst + LANES * half + p0 * NR, NR, 1);
+                                    dst + LANES * half + p0 * NR, NR, 1, NULL, NULL, 0);
             }
         }
     } else {

@@ -52,9 +52,11 @@ typedef struct {
 
 /// Packs rows [0, mc) × columns [0, kc) of A (element (i, p) at A[i*rs + p*cs]), times alpha, into
 /// ceil(mc/MR) panels of MR×kc floats, panel q at dst + q*MR*kc, laid out as the family's kernel
-/// reads them (interleaved by k, or row by row). Rows past mc are never read by the kernel.
+/// reads them (interleaved by k, or row by row). Rows past mc are never read by the kernel. With sums
+/// (else NULL; only where rs == 1 and cs != 1, A stored transposed), column p of A, unscaled, is also
+/// added into row groups[p] of sums (sums[groups[p]·ld_sums + i] += A(i, p)), each sum in the order of p.
 typedef void (*myelin_pack_a_fn)(int64_t mc, int64_t kc, const float *A, int64_t rs, int64_t cs,
-                                 float alpha, float *dst);
+                                 float alpha, float *dst, const int64_t *groups, float *sums, int64_t ld_sums);
 /// Packs rows [0, kc) × columns [0, nc) of B (element (p, j) at B[p*rs + j*cs]) into ceil(nc/NR)
 /// panels of kc×NR: panel q starts at dst + q*NR*kc and holds (p, c) at [p*NR + c]. Columns past nc
 /// are zero.

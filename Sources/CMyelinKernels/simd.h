@@ -195,15 +195,25 @@ SIMD void vtranspose(vf r[LANES]) {
 
 // dst[j·ld_dst + i] = scale·src[i·ld_src + j] for the h × w block at src (h, w ≤ LANES; h may be 0),
 // transposed in registers. `pad`: each of the w rows of dst is stored whole, zeros past h (a GEMM
-// panel); otherwise only its first h floats are written.
+// panel); otherwise only its first h floats are written. With sums (else NULL), row i of the block,
+// unscaled, is also added into the first w floats of sums row groups[i] (rows ld_sums apart), rows in
+// order: a GEMM summing A's columns as it packs them (myelin_sgemm_summing_a).
 SIMD void vtranspose_tile(const float *src, int64_t ld_src, int64_t h, int64_t w, float scale, float *dst,
-                          int64_t ld_dst, int pad) {
+                          int64_t ld_dst, int pad, const int64_t *groups, float *sums, int64_t ld_sums) {
     vf t[LANES];
     if (h == LANES && w == LANES) {
-        for (int i = 0; i < LANES; i++) t[i] = scale * vload(src + i * ld_src);
+        for (int i = 0; i < LANES; i++) t[i] = vload(src + i * ld_src);
     } else {
-        for (int i = 0; i < LANES; i++) t[i] = i < h ? scale * vload_first(src + i * ld_src, w) : (vf)0.0f;
+        for (int i = 0; i < LANES; i++) t[i] = i < h ? vload_first(src + i * ld_src, w) : (vf)0.0f;
     }
+    if (sums) {
+        for (int i = 0; i < h; i++) {
+            float *s = sums + groups[i] * ld_sums;
+            if (w == LANES) vstore(s, vload(s) + t[i]);
+            else vstore_first(s, vload_first(s, w) + t[i], w);
+        }
+    }
+    for (int i = 0; i < LANES; i++) t[i] *= scale;
     vtranspose(t);
     for (int j = 0; j < w; j++) {
         if (pad || h == LANES) vstore(dst + j * ld_dst, t[j]);

@@ -142,7 +142,7 @@ static void transpose_block(int64_t rows, int64_t cols, const float *src, int64_
     for (int64_t r0 = 0; r0 < rows; r0 += LANES)
         for (int64_t c0 = 0; c0 < cols; c0 += LANES)
             vtranspose_tile(src + r0 * ld_src + c0, ld_src, rows - r0 < LANES ? rows - r0 : LANES,
-                            cols - c0 < LANES ? cols - c0 : LANES, 1.0f, dst + c0 * ld_dst + r0, ld_dst, 0);
+                            cols - c0 < LANES ? cols - c0 : LANES, 1.0f, dst + c0 * ld_dst + r0, ld_dst, 0, NULL, NULL, 0);
 }
 
 const myelin_vector_kernels MYELIN_VECTOR_KERNELS = {

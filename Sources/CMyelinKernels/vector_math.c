@@ -96,7 +96,7 @@ static void transpose_slice(void *context, int64_t first, int64_t end) {
 enum { SCATTER_AHEAD = 2 };
 
 void myelin_scatter_add_rows(const int64_t *rows, int64_t count, const float *gradient, int64_t ld_gradient,
-                             int64_t width, float *sums, int64_t skip) {
+                             int64_t width, float *sums, int64_t ld_sums, int64_t skip) {
     for (int64_t k = 0; k < count; k++) {
         if (k + SCATTER_AHEAD < count && width >= 64) {
             const float *ahead = gradient + (k + SCATTER_AHEAD) * ld_gradient;
@@ -104,7 +104,7 @@ void myelin_scatter_add_rows(const int64_t *rows, int64_t count, const float *gr
         }
         if (rows[k] == skip) continue;
         const float *restrict from = gradient + k * ld_gradient;
-        float *restrict to = sums + rows[k] * width;
+        float *restrict to = sums + rows[k] * ld_sums;
         for (int64_t j = 0; j < width; j++) to[j] += from[j];
     }
 }

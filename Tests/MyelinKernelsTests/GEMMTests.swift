@@ -35,9 +35,12 @@ struct GEMMCase: CustomTestStringConvertible, Sendable {
     var bias = false, relu = false
     /// Through `myelin_sgemm_times`, each output multiplied by its own factor last.
     var times = false
+    /// Through `myelin_sgemm_summing_a`, A's columns also added into rows of sums by group.
+    var sums = false
 
     var testDescription: String {
-        "\(m)×\(k)·\(k)×\(n) A \(a) B \(b) alpha \(alpha) beta \(beta)\(bias ? " bias" : "")\(relu ? " relu" : "")\(times ? " times" : "")"
+        "\(m)×\(k)·\(k)×\(n) A \(a) B \(b) alpha \(alpha) beta \(beta)\(bias ? " bias" : "")\(relu ? " relu" : "")"
+            + "\(times ? " times" : "")\(sums ? " sums" : "")"
     }
 }
 
@@ -104,6 +107,18 @@ let gemmCases: [GEMMCase] = {
     cases.append(GEMMCase(m: 1, n: 37, k: 50, bias: true, times: true))
     cases.append(GEMMCase(m: 300, n: 1, k: 70, beta: 0.5, times: true))
     cases.append(GEMMCase(m: 13, n: 17, k: 0, beta: 0.5, bias: true, times: true))
+    // The sums of myelin_sgemm_summing_a: made as A is packed where the product is split by rows and
+    // A is stored transposed (partial tiles of A's rows and columns, chunks starting off any vector
+    // boundary, alpha scaling the product but not the sums), and in a pass of their own everywhere
+    // else: one thread, split by columns, A in other layouts, GEMV both ways, alpha = 0 and K = 0.
+    cases.append(GEMMCase(m: 520, n: 130, k: 1100, a: .transposed, beta: 1, sums: true))
+    cases.append(GEMMCase(m: 99, n: 40, k: 333, a: .transposed, alpha: 0.5, sums: true))
+    cases.append(GEMMCase(m: 61, n: 300, k: 700, a: .transposed, b: .transposed, sums: true))
+    for a in [Layout.rowMajor, .strided, .transposedGaps] { cases.append(GEMMCase(m: 99, n: 40, k: 333, a: a, sums: true)) }
+    cases.append(GEMMCase(m: 1, n: 37, k: 50, a: .transposed, sums: true))
+    cases.append(GEMMCase(m: 300, n: 1, k: 70, a: .transposed, beta: 0.5, sums: true))
+    cases.append(GEMMCase(m: 37, n: 70, k: 50, a: .transposed, alpha: 0, beta: 0.5, sums: true))
+    cases.append(GEMMCase(m: 13, n: 17, k: 0, a: .transposed, sums: true))
     return cases
 }()
 
@@ -124,6 +139,14 @@ extension KernelTests {
             let a = rng.array(countA), b = rng.array(countB), bias = rng.array(c.n)
             let ldc = c.n + 3, ldt = c.n + 5
             let initialC = rng.array(c.m * ldc), factors = rng.array(c.m * ldt)
+            // Seven groups, repeats in every run of columns; sums' rows 4 floats longer than M.
+            let groups: [Int64] = (0..<c.k).map { (p: Int) -> Int64 in Int64((5 * p + p / 3) % 7) }
+            let ldSums = c.m + 4
+            let initialSums = rng.array(7 * ldSums)
+            var wantSums = initialSums  // in float, column after column: the order the GEMM must keep
+            for p in 0..<c.k {
+                for i in 0..<c.m { wantSums[Int(groups[p]) * ldSums + i] += a[i * rsA + p * csA] }
+            }
 
             // The reference: Σ a·b and Σ|a·b| in double.
             var dot = [Double](repeating: 0, count: c.m * c.n), size = dot
@@ -148,7 +171,7 @@ extension KernelTests {
                     myelin_set_thread_count(threads)
                     // beta == 0 must not read C: fill it with NaN. Padding past column n holds a
                     // sentinel that must survive.
-                    var out = initialC
+                    var out = initialC, sums = initialSums
                     for i in 0..<c.m {
                         for j in 0..<ldc { out[i * ldc + j] = j >= c.n ? 12345 : c.beta == 0 ? .nan : initialC[i * ldc + j] }
                     }
@@ -156,7 +179,12 @@ extension KernelTests {
                         b.withUnsafeBufferPointer { b in
                             bias.withUnsafeBufferPointer { bias in
                                 let activation = c.relu ? MYELIN_ACTIVATION_RELU : MYELIN_ACTIVATION_NONE
-                                if c.times {
+                                if c.sums {
+                                    myelin_sgemm_summing_a(
+                                        Int64(c.m), Int64(c.n), Int64(c.k), c.alpha, a.baseAddress, Int64(rsA),
+                                        Int64(csA), b.baseAddress, Int64(rsB), Int64(csB), c.beta, &out,
+                                        Int64(ldc), groups, &sums, Int64(ldSums))
+                                } else if c.times {
                                     myelin_sgemm_times(
                                         Int64(c.m), Int64(c.n), Int64(c.k), c.alpha, a.baseAddress, Int64(rsA),
                                         Int64(csA), b.baseAddress, Int64(rsB), Int64(csB), c.beta, &out,
@@ -195,6 +223,10 @@ extension KernelTests {
                         }
                     }
                     #expect(failures == 0, "\(name(path)), \(threads) thread(s): \(failures) wrong; worst |error|/scale \(worst)")
+                    if c.sums {
+                        let wrong = zip(sums, wantSums).filter { $0 != $1 }.count
+                        #expect(wrong == 0, "\(name(path)), \(threads) thread(s): \(wrong) of the sums differ from a sum in order")
+                    }
                 }
             }
         }

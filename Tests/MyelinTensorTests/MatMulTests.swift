@@ -133,4 +133,29 @@ private func naiveMatMul(_ a: Tensor, _ b: Tensor) -> [Float] {
         #expect(product.shape == [widths.0, widths.1] && product.isContiguous)
         expectClose(product.scalars, naiveMatMul(a.T, b), tolerance: 1e-5)
     }
+
+    /// The product that also sums a's rows by group (a recurrence's token table and W_hh's gradient
+    /// in one pass): the product aᵀ·b, and each group's row the sum of its rows of a, in order,
+    /// added to what the sums held; from a's rows padded past their width, with one and two threads.
+    @Test(arguments: [(600, 96, 24), (9, 5, 3)])
+    func transposedProductAddingRowsByGroup(shape: (k: Int, m: Int, n: Int)) {
+        let g = RandomGenerator(seed: 32)
+        let a = uniform([shape.k, shape.m + 4], g, -1, 1).narrowed(axis: 1, start: 0, length: shape.m)
+        let b = uniform([shape.k, shape.n], g, -1, 1)
+        let groups = (0..<shape.k).map { ($0 * 7 + $0 / 4) % 5 }
+        let start = uniform([5, shape.m + 2], g, -1, 1)
+        var want = start.scalars  // in float, row after row
+        for (r, group) in groups.enumerated() {
+            for i in 0..<shape.m { want[group * (shape.m + 2) + i] += a[r, i] }
+        }
+        for threads in [1, 2] {
+            Threads.withCount(threads) {
+                let padded = start.contiguousCopy(), sums = padded.narrowed(axis: 1, start: 0, length: shape.m)
+                let product = transposedProduct(a, b, addingRowsTo: sums, groups: groups[...])
+                #expect(product.shape == [shape.m, shape.n])
+                expectClose(product.scalars, naiveMatMul(a.T, b), tolerance: 1e-5)
+                #expect(padded.scalars == want, "\(threads) thread(s)")
+            }
+        }
+    }
 }

@@ -195,8 +195,9 @@ private func flattenedResults(_ r: (output: Tensor, hidden: Tensor, cell: Tensor
         }
     }
 
-    /// 1,440 rows: enough that W_hh's gradient is taken as (h_{t−1}ᵀ·g)ᵀ, the product that reads the
-    /// padded rows as its B, with the batch split between two threads.
+    /// 1,440 rows, the batch split between two threads: enough that W_hh's gradient from features is
+    /// taken as (h_{t−1}ᵀ·g)ᵀ, the product that reads the padded rows as its B, and that from tokens
+    /// it is split by rows, summing the token table's gradient as it packs the padded rows.
     @Test(arguments: [false, true])
     func manyPaddedGateRowsMatchTheDefinition(reverse: Bool) {
         Threads.withCount(2) {

@@ -78,6 +78,18 @@ void myelin_sgemm_times(int64_t M, int64_t N, int64_t K, float alpha,
                         const float *bias, myelin_activation activation,
                         const float *times, int64_t ldt);
 
+/// myelin_sgemm (no bias, no activation), and A's columns added into rows of `sums` chosen by
+/// `groups`: sums[groups[k]·ld_sums + i] += A(i, k) for i < M, k < K, each element's additions in
+/// the order of k (alpha does not scale them). With A stored transposed (a weight gradient gᵀ·h),
+/// that sums g's rows by group, a recurrence's token-table gradient, in the product's own pass over
+/// g: where the product packs A by rows of C per thread, each strip is summed while it is in L1;
+/// otherwise the sums are made first, in a pass of their own. sums must not overlap A, B or C.
+void myelin_sgemm_summing_a(int64_t M, int64_t N, int64_t K, float alpha,
+                            const float *A, int64_t rsA, int64_t csA,
+                            const float *B, int64_t rsB, int64_t csB,
+                            float beta, float *C, int64_t ldc,
+                            const int64_t *groups, float *sums, int64_t ld_sums);
+
 /// A row stride (in floats) for a matrix of rows `width` floats long that the GEMM is to read in
 /// place: `width` itself, or 16 more when it is a multiple of 1024 (rows a multiple of 4 KiB apart
 /// would all share L1 sets, so the GEMM would copy them before reading them).
@@ -96,7 +108,7 @@ typedef struct {
 /// The most shapes the profile holds; calls of further shapes are only counted.
 #define MYELIN_GEMM_PROFILE_MAX_SHAPES 256
 
-/// Starts (on != 0) or stops timing, by shape, the myelin_sgemm and myelin_sgemm_times calls of
+/// Starts (on != 0) or stops timing, by shape, the myelin_sgemm, _times and _summing_a calls of
 /// any thread that multiply (M, N, K > 0 and alpha ≠ 0). A call counts if the profile was on when
 /// it began. Off by default; off, a product pays one relaxed load. Attention's block products call
 /// the register tile directly and are not counted.
@@ -435,11 +447,11 @@ void myelin_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
 /// src and dst must not overlap): register-transposed tiles, bands of source columns split over
 /// the thread pool.
 void myelin_transpose(int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst, int64_t ld_dst);
-/// sums[rows[k]·width + j] += gradient[k·ld_gradient + j] for k < count, j < width, except where
+/// sums[rows[k]·ld_sums + j] += gradient[k·ld_gradient + j] for k < count, j < width, except where
 /// rows[k] == skip (a padding row; −1 for none): an embedding's gradient. Row after row in the
 /// order of k, on the calling thread.
 void myelin_scatter_add_rows(const int64_t *rows, int64_t count, const float *gradient, int64_t ld_gradient,
-                             int64_t width, float *sums, int64_t skip);
+                             int64_t width, float *sums, int64_t ld_sums, int64_t skip);
 
 // MARK: - Machine probes
 

@@ -51,20 +51,20 @@ package func gatherRows(
 }
 
 /// Adds row k of `gradient` (rows `rowStride` floats apart, `width` when nil) to row `rows[k]` of
-/// `sums` (rows `width` floats apart), except to the padding row: the adjoint of `gatherRows`. It
+/// `sums` (rows `sumsRowStride` floats apart, `width` when nil), except to the padding row: the adjoint of `gatherRows`. It
 /// runs on one thread, fetching rows ahead: rows repeat, so threads could only split the columns
 /// (the char-LSTM's 2,048 × 1,024 then took twice as long) or own table rows (no faster: the sum
 /// waits on memory, not on arithmetic).
 func scatterAddRows(
     _ rows: [Int], of gradient: UnsafePointer<Float>, rowStride: Int? = nil, width: Int,
-    into sums: UnsafeMutablePointer<Float>, skipping padding: Int? = nil
+    into sums: UnsafeMutablePointer<Float>, sumsRowStride: Int? = nil, skipping padding: Int? = nil
 ) {
     // Int is the C side's int64_t on every platform Myelin builds for.
     rows.withUnsafeBufferPointer {
         $0.withMemoryRebound(to: Int64.self) { indices in
             myelin_scatter_add_rows(
                 indices.baseAddress, Int64(rows.count), gradient, Int64(rowStride ?? width), Int64(width), sums,
-                Int64(padding ?? -1))
+                Int64(sumsRowStride ?? width), Int64(padding ?? -1))
         }
     }
 }

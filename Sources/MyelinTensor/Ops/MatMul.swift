@@ -44,6 +44,29 @@ func transposedProduct(_ a: Tensor, _ b: Tensor) -> Tensor {
     return matmul(b.T, a).T.contiguousCopy()
 }
 
+/// aᵀ·b for a [k, m] whose rows have unit column stride and b [k, n], as `transposedProduct` but
+/// never swapped, and row r of a added into row `groups[r]` of `sums` (rows `sums.strides[0]` apart)
+/// in the order of r, as the GEMM packs a: a recurrence's token-table gradient from W_hh's pass over
+/// the gates' gradient. A plain result, outside the graph: it serves backward passes.
+func transposedProduct(_ a: Tensor, _ b: Tensor, addingRowsTo sums: Tensor, groups: ArraySlice<Int>) -> Tensor {
+    precondition(
+        a.rank == 2 && b.rank == 2 && a.shape[0] == b.shape[0] && a.strides[1] == 1 && groups.count == a.shape[0]
+            && sums.rank == 2 && sums.shape[1] == a.shape[1] && sums.strides[1] == 1,
+        "transposedProduct(addingRowsTo:): shapes \(a.shape), \(b.shape) and sums \(sums.shape) do not fit \(groups.count) groups")
+    let (k, m, n) = (a.shape[0], a.shape[1], b.shape[1])
+    let c = Tensor(empty: [m, n])
+    // Int is the C side's int64_t on every platform Myelin builds for.
+    groups.withUnsafeBufferPointer {
+        $0.withMemoryRebound(to: Int64.self) { groups in
+            myelin_sgemm_summing_a(
+                Int64(m), Int64(n), Int64(k), 1, a.storage.floats + a.offset, 1, Int64(a.strides[0]),
+                b.storage.floats + b.offset, Int64(b.strides[0]), Int64(b.strides[1]), 0, c.storage.floats, Int64(n),
+                groups.baseAddress, sums.storage.floats + sums.offset, Int64(sums.strides[0]))
+        }
+    }
+    return c
+}
+
 /// Matrix product. 2-D × 2-D gives [m, n]; with 3-D operands the leading (batch) dimension is
 /// matched or broadcast ([b, m, k] × [k, n] → [b, m, n]); a 1-D operand is a row or column vector.
 public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {

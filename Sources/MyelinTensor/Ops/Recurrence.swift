@@ -216,15 +216,16 @@ private func recurrence(
                 reverse: reverse, needed: (weightIH.requiresGrad, weightHH.requiresGrad))
             if input.requiresGrad { gradInput = matmul(gradGates, weightIH.detached()).reshaped(input.shape) }
         case .tokens(let ids, _):
+            // The gates' gradient summed into the table's rows (with W_hh's gradient, where that
+            // reads the same rows), then through the table's product. Its rows padded as the
+            // gradients' are: 1,024 gates 4 KiB apart put every row in the same L1 sets.
+            let paddedTable = Tensor.zeros([x.shape[0], rowStride])
+            let gradTable = rowStride == width ? paddedTable : paddedTable.narrowed(axis: 1, start: 0, length: width)
             gradWeightHH =
                 weightGradients(
                     gradGates, recurrentGates, input: x, hidden: packedValues, initialHidden: h0, batch: batch,
-                    reverse: reverse, needed: (false, weightHH.requiresGrad)
+                    reverse: reverse, needed: (false, weightHH.requiresGrad), tokenTable: (ids, gradTable)
                 ).hh
-            // The gates' gradient summed into the table's rows, then through the table's product.
-            let gradTable = Tensor.zeros([x.shape[0], width])
-            scatterAddRows(
-                ids, of: gradGates.storage.floats, rowStride: rowStride, width: width, into: gradTable.storage.floats)
             if weightIH.requiresGrad { gradWeightIH = transposedProduct(gradTable, x) }
             if input.requiresGrad { gradInput = matmul(gradTable, weightIH.detached()) }
             inputSideRows = gradTable
@@ -251,34 +252,56 @@ private func recurrence(
 /// dW_ih = Σ gᵀ·x over every row and dW_hh = Σ g_hᵀ·h_{t−1}, where h_{t−1} is the state the row's
 /// step read (the initial state, or zeros, for the first step processed). When both sides share
 /// one gradient (RNN, LSTM) both come from one GEMM over [x | h_{t−1}], so the large gradient
-/// matrix is read once and the product is wide enough to run near peak.
+/// matrix is read once and the product is wide enough to run near peak. With a token table (the
+/// input side is a table's rows), g's rows are summed into `tokenTable.sums` by token, in the order
+/// of the rows: by dW_hh's GEMM as it packs them where it reads the same rows (RNN, LSTM), which
+/// saves a pass over g (the char-LSTM's 8 MiB).
 private func weightGradients(
     _ g: Tensor, _ gHidden: Tensor, input x: Tensor, hidden: Tensor, initialHidden: Tensor?,
-    batch: Int, reverse: Bool, needed: (ih: Bool, hh: Bool)
+    batch: Int, reverse: Bool, needed: (ih: Bool, hh: Bool), tokenTable: (ids: [Int], sums: Tensor)? = nil
 ) -> (ih: Tensor?, hh: Tensor?) {
     let rows = g.shape[0], inputSize = x.shape[1], hiddenSize = hidden.shape[2]
     let shared = g === gHidden && needed.ih && needed.hh
-    guard needed.hh else { return (needed.ih ? transposedProduct(g, x) : nil, nil) }
+    let summing = g === gHidden && needed.hh && !shared ? tokenTable : nil
+    // g's rows in `range` summed into the table on their own.
+    func sumRows(_ range: Range<Int>) {
+        guard let table = tokenTable, !range.isEmpty else { return }
+        scatterAddRows(
+            Array(table.ids[range]), of: g.floatPointer + range.lowerBound * g.strides[0], rowStride: g.strides[0],
+            width: g.shape[1], into: table.sums.floatPointer, sumsRowStride: table.sums.strides[0])
+    }
+    // gᵀ·previous over g_h's rows in `range`, summing them into the table as it goes where it can.
+    func product(_ range: Range<Int>, _ previous: Tensor) -> Tensor {
+        let gRows = gHidden.narrowed(axis: 0, start: range.lowerBound, length: range.count)
+        guard let table = summing else { return transposedProduct(gRows, previous) }
+        return transposedProduct(gRows, previous, addingRowsTo: table.sums, groups: table.ids[range])
+    }
+    guard needed.hh else {
+        sumRows(0..<rows)
+        return (needed.ih ? transposedProduct(g, x) : nil, nil)
+    }
+    if summing == nil { sumRows(0..<rows) }
     // Forward, the rows of step t (from `batch` on) read step t − 1's output; reversed, step t + 1's.
     let later = rows - batch
-    let laterRows = { (t: Tensor) in t.narrowed(axis: 0, start: reverse ? 0 : batch, length: later) }
+    let laterRange = reverse ? 0..<later : batch..<rows
     let theirPrevious = hidden.reshaped([-1, hiddenSize]).narrowed(axis: 0, start: reverse ? batch : 0, length: later)
     if !shared && initialHidden == nil {
         // The first step processed read zeros, so its rows add nothing; the others' previous states
-        // are read where they are.
-        let hh =
-            later == 0
-            ? Tensor.zeros([gHidden.shape[1], hiddenSize])
-            : transposedProduct(laterRows(gHidden), theirPrevious)
+        // are read where they are. Its rows go into the table on their own, before or after the
+        // others as they lie in g.
+        let firstRange = reverse ? later..<rows : 0..<batch
+        if summing != nil && !reverse { sumRows(firstRange) }
+        let hh = later == 0 ? Tensor.zeros([gHidden.shape[1], hiddenSize]) : product(laterRange, theirPrevious)
+        if summing != nil && reverse { sumRows(firstRange) }
         return (needed.ih ? transposedProduct(g, x) : nil, hh)
     }
     let operand = Tensor(empty: [rows, (shared ? inputSize : 0) + hiddenSize])
     if shared { operand.narrowed(axis: 1, start: 0, length: inputSize).assign(x) }
     let previous = operand.narrowed(axis: 1, start: shared ? inputSize : 0, length: hiddenSize)
-    if later > 0 { laterRows(previous).assign(theirPrevious) }
+    if later > 0 { previous.narrowed(axis: 0, start: laterRange.lowerBound, length: later).assign(theirPrevious) }
     previous.narrowed(axis: 0, start: reverse ? rows - batch : 0, length: batch)
         .assign(initialHidden ?? Tensor(scalar: 0))
-    guard shared else { return (needed.ih ? transposedProduct(g, x) : nil, transposedProduct(gHidden, operand)) }
+    guard shared else { return (needed.ih ? transposedProduct(g, x) : nil, product(0..<rows, operand)) }
     let both = transposedProduct(g, operand)
     return (both.narrowed(axis: 1, start: 0, length: inputSize), both.narrowed(axis: 1, start: inputSize, length: hiddenSize))
 }
