@@ -89,6 +89,7 @@ static void scale_only(const problem *p) {
 // The sums of myelin_sgemm_summing_a in a pass of their own, for the products that do not pack A by
 // rows of C (see gemm_packed).
 static void sum_a_columns(const problem *p) {
+    if (p->M <= 0 || p->K <= 0) return;
     if (p->rsA == 1) {
         myelin_scatter_add_rows(p->groups, p->K, p->A, p->csA, p->M, p->sums, p->ld_sums, -1);
         return;
@@ -443,25 +444,34 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
 // MARK: - Entry point
 
 static void multiply(const problem *p) {
-    // The packed path makes the sums itself (see gemm_packed); the others first.
-    if (p->sums && !(p->M > 1 && p->N > 1 && p->K > 0 && p->alpha != 0)) sum_a_columns(p);
-    if (p->M <= 0 || p->N <= 0) return;
-    if (p->K <= 0 || p->alpha == 0) {
-        scale_only(p);
+    if (p->M <= 0 || p->N <= 0 || p->K <= 0 || p->alpha == 0) {
+        // Nothing to multiply: the sums, then C = beta·C + bias (and the activation, the factors).
+        if (p->sums) sum_a_columns(p);
+        if (p->M > 0 && p->N > 0) scale_only(p);
         return;
     }
     const myelin_gemm_family *f = MYELIN_BY_PATH(myelin_gemm_family);
     const double started = myelin_gemm_profile_start();
-    if (p->M == 1) {
+    const int packed = p->M > 1 && p->N > 1;
+    // The packed path makes the sums as it packs A where it can, else first (see gemm_packed).
+    if (p->sums && !packed) sum_a_columns(p);
+    if (packed) {
+        gemm_packed(f, p);
+    } else if (p->M == 1) {
         // One row of C: output j reads column j of B.
         gemv(f, p, p->N, p->B, p->csB, p->rsB, p->A, p->csA, p->C, 1, 1, 1);
-    } else if (p->N == 1) {
+    } else {
         // One column of C: output i reads row i of A.
         gemv(f, p, p->M, p->A, p->rsA, p->csA, p->B, p->rsB, p->C, p->ldc, 0, p->ldt);
-    } else {
-        gemm_packed(f, p);
     }
     if (started > 0) myelin_gemm_profile_add(p->M, p->N, p->K, p->rsA, p->csA, p->rsB, p->csB, started);
+}
+
+// C = alpha·A·B + beta·C and nothing more; each entry point adds its own epilogue or sums.
+static problem product(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsA, int64_t csA,
+                       const float *B, int64_t rsB, int64_t csB, float beta, float *C, int64_t ldc) {
+    return (problem){.M = M, .N = N, .K = K, .alpha = alpha, .beta = beta, .A = A, .B = B, .rsA = rsA,
+                     .csA = csA, .rsB = rsB, .csB = csB, .C = C, .ldc = ldc};
 }
 
 void myelin_sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsA, int64_t csA,
@@ -473,17 +483,20 @@ void myelin_sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *A, 
 void myelin_sgemm_times(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsA, int64_t csA,
                         const float *B, int64_t rsB, int64_t csB, float beta, float *C, int64_t ldc,
                         const float *bias, myelin_activation activation, const float *times, int64_t ldt) {
-    const problem p = {.M = M, .N = N, .K = K, .alpha = alpha, .beta = beta, .A = A, .B = B, .rsA = rsA,
-                       .csA = csA, .rsB = rsB, .csB = csB, .C = C, .ldc = ldc, .bias = bias,
-                       .relu = activation == MYELIN_ACTIVATION_RELU, .times = times, .ldt = ldt};
+    problem p = product(M, N, K, alpha, A, rsA, csA, B, rsB, csB, beta, C, ldc);
+    p.bias = bias;
+    p.relu = activation == MYELIN_ACTIVATION_RELU;
+    p.times = times;
+    p.ldt = ldt;
     multiply(&p);
 }
 
 void myelin_sgemm_summing_a(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsA,
                             int64_t csA, const float *B, int64_t rsB, int64_t csB, float beta, float *C,
                             int64_t ldc, const int64_t *groups, float *sums, int64_t ld_sums) {
-    const problem p = {.M = M, .N = N, .K = K, .alpha = alpha, .beta = beta, .A = A, .B = B, .rsA = rsA,
-                       .csA = csA, .rsB = rsB, .csB = csB, .C = C, .ldc = ldc, .groups = groups, .sums = sums,
-                       .ld_sums = ld_sums};
+    problem p = product(M, N, K, alpha, A, rsA, csA, B, rsB, csB, beta, C, ldc);
+    p.groups = groups;
+    p.sums = sums;
+    p.ld_sums = ld_sums;
     multiply(&p);
 }

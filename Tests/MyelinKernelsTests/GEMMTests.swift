@@ -124,7 +124,8 @@ let gemmCases: [GEMMCase] = {
 
 extension KernelTests {
     @Suite struct GEMM {
-        /// Checks one case on every kernel family and on 1 and 2 threads against a double-precision
+        /// Checks one case on every kernel family and on 1 and 2 threads (3 as well for the sums, so that
+        /// more chunks start off a vector boundary at once) against a double-precision
         /// reference.
         ///
         /// Tolerance: each output is a K-term dot product, so float rounding is bounded by about
@@ -167,7 +168,7 @@ extension KernelTests {
             defer { myelin_set_thread_count(threadsBefore) }
             onEveryPath { path in
                 #expect(myelin_cpu_current_path() == path)
-                for threads: Int32 in [1, 2] {
+                for threads: Int32 in c.sums ? [1, 2, 3] : [1, 2] {
                     myelin_set_thread_count(threads)
                     // beta == 0 must not read C: fill it with NaN. Padding past column n holds a
                     // sentinel that must survive.

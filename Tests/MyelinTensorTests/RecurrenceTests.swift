@@ -320,6 +320,39 @@ private func flattenedResults(_ r: (output: Tensor, hidden: Tensor, cell: Tensor
         #expect(same, "results differ between 1 and 2 threads")
     }
 
+    /// From tokens, W_hh's gradient product sums the token table's gradient as it packs the gates'
+    /// gradient (RNN, LSTM; split between two threads, 80 or 96 rows of 64 units), the first step's
+    /// rows, which it skips from a zero state, on their own before or after it. With W_hh frozen the
+    /// table is summed in one pass, row by row. Each table entry must get its rows in that same order
+    /// either way, forward and reversed, on one thread and two: the input side's gradients (the
+    /// embedding's, W_ih's, the biases') the same to the bit.
+    @Test(arguments: [RecurrentCell.rnnTanh, .lstm, .gru], [false, true])
+    func tokenTableSumsItsRowsInOrder(cell: RecurrentCell, reverse: Bool) {
+        onEveryKernelPath { path in
+            for (initialState, threads) in [(false, 2), (true, 2), (false, 1)] {
+                let l = Layer(cell: cell, steps: 6, batch: 16, hiddenSize: 64, seed: 15)
+                let (tokens, table) = Self.tokenBatch(RandomGenerator(seed: 24), steps: 6, batch: 16)
+                func inputSideGradients(trainingWeightHH: Bool) -> [[Float]] {
+                    let t = ([table] + Array(l.inputs(cell).dropFirst())).map { leaf($0.contiguousCopy()) }
+                    let r = recurrence(
+                        tokens: tokens, embedding: t[0], cell: cell, weightIH: t[1],
+                        weightHH: trainingWeightHH ? t[2] : l.weightHH, biasIH: t[3], biasHH: t[4],
+                        initialHidden: initialState ? t[5] : nil,
+                        initialCell: initialState && cell.hasCellState ? t[6] : nil, reverse: reverse)
+                    let y = flattenedResults(r)
+                    y.backward(Tensor.ones(y.shape))
+                    return [t[0], t[1], t[3], t[4]].map { $0.grad!.scalars }
+                }
+                let (trained, frozen) = Threads.withCount(threads) {
+                    (inputSideGradients(trainingWeightHH: true), inputSideGradients(trainingWeightHH: false))
+                }
+                #expect(
+                    trained == frozen,
+                    "\(path), \(cell), reverse: \(reverse), initial state: \(initialState), \(threads) thread(s)")
+            }
+        }
+    }
+
     @Test func longSequencesBackpropagateWithoutOverflow() {
         // 2,000 steps in one recorded op: the tape holds one node, not one per step.
         let l = Layer(cell: .gru, steps: 2_000, batch: 2, seed: 9)

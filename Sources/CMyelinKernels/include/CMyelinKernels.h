@@ -82,8 +82,9 @@ void myelin_sgemm_times(int64_t M, int64_t N, int64_t K, float alpha,
 /// `groups`: sums[groups[k]·ld_sums + i] += A(i, k) for i < M, k < K, each element's additions in
 /// the order of k (alpha does not scale them). With A stored transposed (a weight gradient gᵀ·h),
 /// that sums g's rows by group, a recurrence's token-table gradient, in the product's own pass over
-/// g: where the product packs A by rows of C per thread, each strip is summed while it is in L1;
-/// otherwise the sums are made first, in a pass of their own. sums must not overlap A, B or C.
+/// g: where the product is split by rows of C, each thread packing its own rows of A, each block of
+/// A is summed while the packing holds it in registers; otherwise the sums are made first, in a pass
+/// of their own. Every groups[k] must be a row of sums; sums must not overlap A, B or C.
 void myelin_sgemm_summing_a(int64_t M, int64_t N, int64_t K, float alpha,
                             const float *A, int64_t rsA, int64_t csA,
                             const float *B, int64_t rsB, int64_t csB,

@@ -26,7 +26,7 @@ public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = ni
     return differentiable("embedding", [weight], result: out) { g in
         let grad = Tensor.zeros([rowCount, width])
         let gc = g.isContiguous ? g : g.contiguousCopy()
-        scatterAddRows(rows, of: gc.floatPointer, width: width, into: grad.floatPointer, skipping: padding)
+        scatterAddRows(rows[...], of: gc.floatPointer, width: width, into: grad.floatPointer, skipping: padding)
         return [grad]
     }
 }
@@ -54,9 +54,11 @@ package func gatherRows(
 /// `sums` (rows `sumsRowStride` floats apart, `width` when nil), except to the padding row: the adjoint of `gatherRows`. It
 /// runs on one thread, fetching rows ahead: rows repeat, so threads could only split the columns
 /// (the char-LSTM's 2,048 × 1,024 then took twice as long) or own table rows (no faster: the sum
-/// waits on memory, not on arithmetic).
+/// waits on memory, not on arithmetic). A recurrence from tokens sums its table's gradient inside
+/// W_hh's gradient product instead (`transposedProduct(_:_:addingRowsTo:groups:)`), where each
+/// thread's columns pass through its registers anyway.
 func scatterAddRows(
-    _ rows: [Int], of gradient: UnsafePointer<Float>, rowStride: Int? = nil, width: Int,
+    _ rows: ArraySlice<Int>, of gradient: UnsafePointer<Float>, rowStride: Int? = nil, width: Int,
     into sums: UnsafeMutablePointer<Float>, sumsRowStride: Int? = nil, skipping padding: Int? = nil
 ) {
     // Int is the C side's int64_t on every platform Myelin builds for.

@@ -50,9 +50,15 @@ func transposedProduct(_ a: Tensor, _ b: Tensor) -> Tensor {
 /// the gates' gradient. A plain result, outside the graph: it serves backward passes.
 func transposedProduct(_ a: Tensor, _ b: Tensor, addingRowsTo sums: Tensor, groups: ArraySlice<Int>) -> Tensor {
     precondition(
-        a.rank == 2 && b.rank == 2 && a.shape[0] == b.shape[0] && a.strides[1] == 1 && groups.count == a.shape[0]
-            && sums.rank == 2 && sums.shape[1] == a.shape[1] && sums.strides[1] == 1,
+        a.rank == 2 && b.rank == 2 && a.shape[0] == b.shape[0] && groups.count == a.shape[0] && sums.rank == 2
+            && sums.shape[1] == a.shape[1],
         "transposedProduct(addingRowsTo:): shapes \(a.shape), \(b.shape) and sums \(sums.shape) do not fit \(groups.count) groups")
+    precondition(
+        a.strides[1] == 1 && sums.strides[1] == 1,
+        "transposedProduct(addingRowsTo:): rows not dense (strides \(a.strides) and sums \(sums.strides))")
+    precondition(
+        groups.allSatisfy { (0..<sums.shape[0]).contains($0) },
+        "transposedProduct(addingRowsTo:): a group is not a row of sums \(sums.shape)")
     let (k, m, n) = (a.shape[0], a.shape[1], b.shape[1])
     let c = Tensor(empty: [m, n])
     // Int is the C side's int64_t on every platform Myelin builds for.

@@ -185,8 +185,9 @@ private func recurrence(
     let inputs = [input, weightIH, weightHH, biasIH, biasHH, initialHidden, initialCell]
     let result = differentiable("recurrence(\(cell))", inputs, result: packed) { g in
         let gd = g.contiguous()
-        // The gradients' rows padded as the GEMMs need to read them in place (the per-step product,
-        // and W_hh's gradient where it reads them as its B).
+        // The gradients' rows padded as the GEMMs need to read them in place or pack them without
+        // sharing L1 sets (the per-step product; W_hh's gradient, which reads them as its B from
+        // features, and packs them as its A from tokens).
         let rowStride = Int(myelin_gemm_row_stride(Int64(width)))
         func gradientRows() -> Tensor {
             let buffer = Tensor(empty: [rows, rowStride])
@@ -262,25 +263,27 @@ private func weightGradients(
 ) -> (ih: Tensor?, hh: Tensor?) {
     let rows = g.shape[0], inputSize = x.shape[1], hiddenSize = hidden.shape[2]
     let shared = g === gHidden && needed.ih && needed.hh
-    let summing = g === gHidden && needed.hh && !shared ? tokenTable : nil
+    precondition(tokenTable == nil || !needed.ih, "recurrence: a token table's input side has no W_ih gradient here")
+    // The table summed by W_hh's gradient product, where that reads g's own rows.
+    let tableSummedByProduct = g === gHidden && needed.hh && !shared ? tokenTable : nil
     // g's rows in `range` summed into the table on their own.
     func sumRows(_ range: Range<Int>) {
         guard let table = tokenTable, !range.isEmpty else { return }
         scatterAddRows(
-            Array(table.ids[range]), of: g.floatPointer + range.lowerBound * g.strides[0], rowStride: g.strides[0],
+            table.ids[range], of: g.floatPointer + range.lowerBound * g.strides[0], rowStride: g.strides[0],
             width: g.shape[1], into: table.sums.floatPointer, sumsRowStride: table.sums.strides[0])
     }
     // gᵀ·previous over g_h's rows in `range`, summing them into the table as it goes where it can.
     func product(_ range: Range<Int>, _ previous: Tensor) -> Tensor {
         let gRows = gHidden.narrowed(axis: 0, start: range.lowerBound, length: range.count)
-        guard let table = summing else { return transposedProduct(gRows, previous) }
+        guard let table = tableSummedByProduct else { return transposedProduct(gRows, previous) }
         return transposedProduct(gRows, previous, addingRowsTo: table.sums, groups: table.ids[range])
     }
     guard needed.hh else {
         sumRows(0..<rows)
         return (needed.ih ? transposedProduct(g, x) : nil, nil)
     }
-    if summing == nil { sumRows(0..<rows) }
+    if tableSummedByProduct == nil { sumRows(0..<rows) }
     // Forward, the rows of step t (from `batch` on) read step t − 1's output; reversed, step t + 1's.
     let later = rows - batch
     let laterRange = reverse ? 0..<later : batch..<rows
@@ -290,9 +293,9 @@ private func weightGradients(
         // are read where they are. Its rows go into the table on their own, before or after the
         // others as they lie in g.
         let firstRange = reverse ? later..<rows : 0..<batch
-        if summing != nil && !reverse { sumRows(firstRange) }
+        if tableSummedByProduct != nil && !reverse { sumRows(firstRange) }
         let hh = later == 0 ? Tensor.zeros([gHidden.shape[1], hiddenSize]) : product(laterRange, theirPrevious)
-        if summing != nil && reverse { sumRows(firstRange) }
+        if tableSummedByProduct != nil && reverse { sumRows(firstRange) }
         return (needed.ih ? transposedProduct(g, x) : nil, hh)
     }
     let operand = Tensor(empty: [rows, (shared ? inputSize : 0) + hiddenSize])
