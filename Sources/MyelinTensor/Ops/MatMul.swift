@@ -65,9 +65,9 @@ func transposedProduct(_ a: Tensor, _ b: Tensor, addingRowsTo sums: Tensor, grou
     groups.withUnsafeBufferPointer {
         $0.withMemoryRebound(to: Int64.self) { groups in
             myelin_sgemm_summing_a(
-                Int64(m), Int64(n), Int64(k), 1, a.storage.floats + a.offset, 1, Int64(a.strides[0]),
-                b.storage.floats + b.offset, Int64(b.strides[0]), Int64(b.strides[1]), 0, c.storage.floats, Int64(n),
-                groups.baseAddress, sums.storage.floats + sums.offset, Int64(sums.strides[0]))
+                Int64(m), Int64(n), Int64(k), 1, a.floatPointer, 1, Int64(a.strides[0]), b.floatPointer,
+                Int64(b.strides[0]), Int64(b.strides[1]), 0, c.storage.floats, Int64(n), groups.baseAddress,
+                sums.floatPointer, Int64(sums.strides[0]))
         }
     }
     return c

@@ -189,8 +189,8 @@ private func recurrence(
         // sharing L1 sets (the per-step product; W_hh's gradient, which reads them as its B from
         // features, and packs them as its A from tokens).
         let rowStride = Int(myelin_gemm_row_stride(Int64(width)))
-        func gradientRows() -> Tensor {
-            let buffer = Tensor(empty: [rows, rowStride])
+        func gradientRows(_ count: Int = rows, zeroed: Bool = false) -> Tensor {
+            let buffer = zeroed ? Tensor.zeros([count, rowStride]) : Tensor(empty: [count, rowStride])
             return rowStride == width ? buffer : buffer.narrowed(axis: 1, start: 0, length: width)
         }
         let gradGates = gradientRows()
@@ -220,8 +220,7 @@ private func recurrence(
             // The gates' gradient summed into the table's rows (with W_hh's gradient, where that
             // reads the same rows), then through the table's product. Its rows padded as the
             // gradients' are: 1,024 gates 4 KiB apart put every row in the same L1 sets.
-            let paddedTable = Tensor.zeros([x.shape[0], rowStride])
-            let gradTable = rowStride == width ? paddedTable : paddedTable.narrowed(axis: 1, start: 0, length: width)
+            let gradTable = gradientRows(x.shape[0], zeroed: true)
             gradWeightHH =
                 weightGradients(
                     gradGates, recurrentGates, input: x, hidden: packedValues, initialHidden: h0, batch: batch,
@@ -279,11 +278,8 @@ private func weightGradients(
         guard let table = tableSummedByProduct else { return transposedProduct(gRows, previous) }
         return transposedProduct(gRows, previous, addingRowsTo: table.sums, groups: table.ids[range])
     }
-    guard needed.hh else {
-        sumRows(0..<rows)
-        return (needed.ih ? transposedProduct(g, x) : nil, nil)
-    }
     if tableSummedByProduct == nil { sumRows(0..<rows) }
+    guard needed.hh else { return (needed.ih ? transposedProduct(g, x) : nil, nil) }
     // Forward, the rows of step t (from `batch` on) read step t − 1's output; reversed, step t + 1's.
     let later = rows - batch
     let laterRange = reverse ? 0..<later : batch..<rows
