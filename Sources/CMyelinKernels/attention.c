@@ -135,8 +135,8 @@ static void transpose_keys(const attention_job *job, const float *x, int64_t pos
     job->kernels->transpose(job->s->keys, cols, x, position, dst, job->s->keys);
 }
 
-static void zero_rows(float *x, int64_t rows, int64_t stride, int64_t width) {
-    if (x) for (int64_t r = 0; r < rows; r++) memset(x + r * stride, 0, (size_t)width * sizeof(float));
+static void zero_rows(float *x, int64_t first, int64_t end, int64_t stride, int64_t width) {
+    if (x) for (int64_t r = first; r < end; r++) memset(x + r * stride, 0, (size_t)width * sizeof(float));
 }
 
 static void forward_pair(const attention_job *job, int64_t pair) {
@@ -170,9 +170,13 @@ static void backward_pair(const attention_job *job, int64_t pair) {
     const int64_t d = s->head_dim, dvd = s->value_dim;
     transpose_keys(job, k, job->k.position, d, x.kt);
     if (dq || dk) transpose_keys(job, v, job->v.position, dvd, x.vt);
-    // dK and dV are sums over the query blocks: start from zero (keys no query sees stay zero).
-    zero_rows(dk, s->keys, job->dk.position, d);
-    zero_rows(dv, s->keys, job->dv.position, dvd);
+    // dK and dV are sums over the query blocks. The first block's products write the rows of every
+    // key it sees (β = 0: no tile of theirs is skipped), the later ones add to them; only the keys
+    // the first block does not see start from zero (a key no query sees stays zero). Zeroing every
+    // row first had cost W6 0.7 % of its samples, in memset and the products' second pass over C.
+    const int64_t first_keys = s->queries > 0 ? visible(s, (s->queries < QUERY_BLOCK ? s->queries : QUERY_BLOCK) - 1) : 0;
+    zero_rows(dk, first_keys, s->keys, job->dk.position, d);
+    zero_rows(dv, first_keys, s->keys, job->dv.position, dvd);
     for (int64_t i0 = 0; i0 < s->queries; i0 += QUERY_BLOCK) {
         const int64_t rows = s->queries - i0 < QUERY_BLOCK ? s->queries - i0 : QUERY_BLOCK;
         const int64_t keys = visible(s, i0 + rows - 1);
@@ -183,7 +187,10 @@ static void backward_pair(const attention_job *job, int64_t pair) {
         multiply(&scores, rows, keys, d, s->scale, qb, job->q.position, x.kt, s->keys, 0, p, keys);
         for (int64_t r = 0; r < rows; r++)
             job->kernels->probabilities_row(p + r * keys, visible(s, i0 + r), keys, x.bias, lse[i0 + r]);
-        if (dv) multiply(&by_queries, keys, dvd, rows, 1, p, keys, dob, job->dout.position, 1, dv, job->dv.position);
+        const float sum_so_far = i0 == 0 ? 0 : 1;
+        if (dv)
+            multiply(&by_queries, keys, dvd, rows, 1, p, keys, dob, job->dout.position, sum_so_far, dv,
+                     job->dv.position);
         if (!dq && !dk) continue;
         multiply(&scores, rows, keys, dvd, 1, dob, job->dout.position, x.vt, s->keys, 0, ds, keys);
         for (int64_t r = 0; r < rows; r++)
@@ -191,7 +198,9 @@ static void backward_pair(const attention_job *job, int64_t pair) {
         if (dq)
             multiply(&by_keys, rows, d, keys, s->scale, ds, keys, k, job->k.position, 0, dq + i0 * job->dq.position,
                      job->dq.position);
-        if (dk) multiply(&by_queries, keys, d, rows, s->scale, ds, keys, qb, job->q.position, 1, dk, job->dk.position);
+        if (dk)
+            multiply(&by_queries, keys, d, rows, s->scale, ds, keys, qb, job->q.position, sum_so_far, dk,
+                     job->dk.position);
     }
 }
 
