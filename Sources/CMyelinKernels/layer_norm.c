@@ -4,6 +4,9 @@
 //   forward:   y = γ·x̂ + β,  x̂ = (x − μ)·σ⁻¹,  σ⁻¹ = 1/√(var + ε)      (var biased, as PyTorch)
 //   backward:  dx = σ⁻¹·(gγ − mean(gγ) − x̂·mean(gγ·x̂)),  dγ = Σ_rows g·x̂,  dβ = Σ_rows g
 //
+// dx can come with a gradient added to it (the one a residual connection has already collected for
+// x): one more row read in the pass that writes dx, where adding it afterwards took a pass of its own.
+//
 // A row is read once per pass while it sits in L1. Rows are split over the thread pool. The column
 // sums of the backward pass are taken per fixed chunk of rows (each chunk's partial sums in its own
 // slot), then the chunks are added in order: the same bits on any thread count.
@@ -23,7 +26,7 @@ enum { LANES = 16 };
 typedef struct layer_norm_job {
     int64_t rows, cols, chunk_rows;
     float epsilon;
-    const float *x, *weight, *bias, *grad_output;
+    const float *x, *weight, *bias, *grad_output, *grad_input_addend;
     float *y, *mean, *rstd;
     float *grad_input, *partials; // partials: per chunk, Σ g·x̂ then Σ g (2·cols floats), or NULL
     void (*backward)(const struct layer_norm_job *job, int64_t r0, int64_t r1); // the path's
@@ -83,9 +86,18 @@ MYELIN_INLINE void backward_rows(const layer_norm_job *job, int64_t r0, int64_t 
         }
         const float ma = a / (float)n, mc = c / (float)n;
         float *restrict dx = job->grad_input + r * n;
-        for (j = 0; j < n; j++) {
-            const float gw = w ? g[j] * w[j] : g[j];
-            dx[j] = rs * (gw - ma - (x[j] - mu) * rs * mc);
+        if (job->grad_input_addend) {
+            const float *restrict addend = job->grad_input_addend + r * n;
+            for (j = 0; j < n; j++) {
+                const float gw = w ? g[j] * w[j] : g[j];
+                const float d = rs * (gw - ma - (x[j] - mu) * rs * mc); // rounded, then added
+                dx[j] = d + addend[j];
+            }
+        } else {
+            for (j = 0; j < n; j++) {
+                const float gw = w ? g[j] * w[j] : g[j];
+                dx[j] = rs * (gw - ma - (x[j] - mu) * rs * mc);
+            }
         }
     }
 }
@@ -118,8 +130,8 @@ void myelin_layer_norm_forward(int64_t rows, int64_t cols, const float *x, const
 }
 
 void myelin_layer_norm_backward(int64_t rows, int64_t cols, const float *x, const float *weight, const float *mean,
-                                const float *rstd, const float *grad_output, float *grad_input, float *grad_weight,
-                                float *grad_bias) {
+                                const float *rstd, const float *grad_output, float *grad_input,
+                                const float *grad_input_addend, float *grad_weight, float *grad_bias) {
     if (cols <= 0) return;
     if (rows <= 0) {
         // No rows: the parameters' gradients are zero, not whatever the buffers held.
@@ -132,7 +144,8 @@ void myelin_layer_norm_backward(int64_t rows, int64_t cols, const float *x, cons
     const int64_t chunks = (rows + chunk_rows - 1) / chunk_rows;
     const int sums = grad_weight || grad_bias;
     layer_norm_job job = {.rows = rows, .cols = cols, .chunk_rows = chunk_rows, .x = x, .weight = weight, .mean = (float *)mean, .rstd = (float *)rstd,
-                          .grad_output = grad_output, .grad_input = grad_input, .backward = MYELIN_BY_PATH(backward),
+                          .grad_output = grad_output, .grad_input = grad_input,
+                          .grad_input_addend = grad_input_addend, .backward = MYELIN_BY_PATH(backward),
                           .partials = sums ? myelin_scratch(SCRATCH_PARTIALS, (size_t)(chunks * 2 * cols)) : NULL};
     const int64_t grain = (row_grain(cols) + chunk_rows - 1) / chunk_rows;
     myelin_parallel_for(chunks, grain, backward_slice, &job);

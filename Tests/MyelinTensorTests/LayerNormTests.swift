@@ -94,6 +94,31 @@ private func referenceLayerNorm(_ x: Tensor, dimensions: Int, weight: Tensor?, b
         }
     }
 
+    /// A pre-LN block's residual, x + f(LN(x)): the backward pass adds the gradient x already has to
+    /// dx as it writes it. The same bits as two leaves whose gradients are added afterwards, also for
+    /// a weight shared by two layer norms (its gradient is not one the op adds: it must still sum).
+    @Test func aResidualsGradientIsAddedAsDxIsWritten() {
+        let x = uniform([37, 24], g), w = awayFromZero([24], g, 0.5, 2), b = uniform([24], g)
+        let outputWeights = uniform([37, 24], g)
+        onEveryKernelPath { _ in
+            func block(_ residual: Tensor, _ normalized: Tensor, _ w1: Tensor, _ w2: Tensor, _ b: Tensor) -> Tensor {
+                let y = residual + (layerNorm(normalized, features: 24, weight: w1, bias: b) * 1.5).tanh()
+                return layerNorm(y, features: 24, weight: w2) * outputWeights
+            }
+            let shared = [x, w, b].map { leaf($0.contiguousCopy()) }
+            block(shared[0], shared[0], shared[1], shared[1], shared[2]).sum().backward()
+            let split = [x, x, w, w, b].map { leaf($0.contiguousCopy()) }
+            block(split[0], split[1], split[2], split[3], split[4]).sum().backward()
+            func differences(_ a: Tensor, _ b: Tensor) -> Int { zip(a.scalars, b.scalars).filter { $0 != $1 }.count }
+            #expect(differences(shared[0].grad!, split[0].grad! + split[1].grad!) == 0, "x")
+            #expect(differences(shared[1].grad!, split[3].grad! + split[2].grad!) == 0, "shared weight")
+            #expect(differences(shared[2].grad!, split[4].grad!) == 0, "bias")
+        }
+        checkGradients([uniform([5, 6], g), awayFromZero([6], g, 0.5, 2)], "residual") {
+            $0[0] * 0.5 + layerNorm($0[0], features: 6, weight: $0[1])
+        }
+    }
+
     // 300 rows: several chunks of 32 rows; 10,000 rows: more than 256 chunks of 32, so the chunks grow
     // to 40 rows. Either way the column sums are split between threads.
     @Test(arguments: [300, 10_000])

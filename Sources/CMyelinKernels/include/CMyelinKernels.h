@@ -281,11 +281,12 @@ void myelin_layer_norm_forward(int64_t rows, int64_t cols, const float *x, const
 
 /// The gradients of a layer norm from its input, weight (NULL: none), saved mean and rstd and the output
 /// gradient, each overwritten and skipped when NULL: grad_input [rows, cols], grad_weight and grad_bias
-/// [cols]. One pass over the rows; the column sums are taken in fixed chunks of rows, so every result
-/// is the same, bit for bit, on any thread count.
+/// [cols]. grad_input_addend (NULL: none), [rows, cols], is added to grad_input (each element of dx
+/// rounded first, then the addend added). One pass over the rows; the column sums are taken in fixed
+/// chunks of rows, so every result is the same, bit for bit, on any thread count.
 void myelin_layer_norm_backward(int64_t rows, int64_t cols, const float *x, const float *weight, const float *mean,
-                                const float *rstd, const float *grad_output, float *grad_input, float *grad_weight,
-                                float *grad_bias);
+                                const float *rstd, const float *grad_output, float *grad_input,
+                                const float *grad_input_addend, float *grad_weight, float *grad_bias);
 
 // MARK: - Attention
 

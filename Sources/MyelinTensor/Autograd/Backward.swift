@@ -30,17 +30,26 @@ extension Tensor {
         for tensor in topologicalOrder().reversed() {
             guard let grad = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
             if let node = tensor.gradFn {
-                let inputGrads = node.backward(grad)
+                // An op that adds them itself is handed the inputs' gradients so far (each input once).
+                var collected = [Tensor?](repeating: nil, count: node.inputs.count)
+                if !node.addsCollected.isEmpty {
+                    var seen: Set<ObjectIdentifier> = []
+                    for (i, input) in node.inputs.enumerated() where input.requiresGrad {
+                        let key = ObjectIdentifier(input)
+                        if seen.insert(key).inserted && node.addsCollected[i] { collected[i] = pending[key] }
+                    }
+                }
+                let inputGrads = node.backward(grad, collected)
                 precondition(
                     inputGrads.count == node.inputs.count,
                     "backward of \(node.name): returned \(inputGrads.count) gradients for \(node.inputs.count) inputs")
-                for (input, g) in zip(node.inputs, inputGrads) where input.requiresGrad {
+                for (i, (input, g)) in zip(node.inputs, inputGrads).enumerated() where input.requiresGrad {
                     guard let g else { continue }
                     precondition(
                         g.shape == input.shape,
                         "backward of \(node.name): gradient shape \(g.shape) does not match input shape \(input.shape)")
                     let key = ObjectIdentifier(input)
-                    pending[key] = pending[key].map { $0 + g } ?? g
+                    pending[key] = collected[i] != nil ? g : pending[key].map { $0 + g } ?? g
                 }
             } else {
                 tensor.accumulateGrad(grad, adopted: &adopted)

@@ -4,12 +4,18 @@ public final class GradNode {
     /// The operation's name, for error messages and debugging (`"matmul"`, `"add"`, …).
     public let name: String
     public private(set) var inputs: [Tensor]
-    /// Gradient of the result ↦ gradients of the inputs (nil where an input needs none).
-    private(set) var backward: (Tensor) -> [Tensor?]
+    /// Gradient of the result and, per input, the gradient already collected for it (nil where there
+    /// is none or the op does not add it) ↦ gradients of the inputs (nil where an input needs none).
+    /// Where a collected gradient was given, the one returned includes it.
+    private(set) var backward: (Tensor, [Tensor?]) -> [Tensor?]
+    /// Per input, whether `backward` is given its gradient so far and adds it itself (empty: none is;
+    /// see `differentiable(_:_:result:addingCollectedTo:backward:)`).
+    let addsCollected: [Bool]
 
-    init(name: String, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
+    init(name: String, inputs: [Tensor], addsCollected: [Bool], backward: @escaping (Tensor, [Tensor?]) -> [Tensor?]) {
         self.name = name
         self.inputs = inputs
+        self.addsCollected = addsCollected
         self.backward = backward
     }
 
@@ -25,7 +31,7 @@ public final class GradNode {
             guard isKnownUniquelyReferenced(&node) else { continue }
             // Drop the closure's captures (usually the inputs again) and duplicate inputs (x * x),
             // so that an input referenced by nothing else is held exactly once, here.
-            node.backward = { _ in [] }
+            node.backward = { _, _ in [] }
             var inputs = node.inputs
             if inputs.count > 1 {
                 var seen = Set<ObjectIdentifier>()
@@ -55,19 +61,45 @@ public func differentiable(
     _ name: String, _ inputs: [Tensor?], result: Tensor,
     backward: @escaping (_ gradient: Tensor) -> [Tensor?]
 ) -> Tensor {
+    record(name, inputs, result: result, adding: []) { gradient, _ in backward(gradient) }
+}
+
+/// `differentiable`, for an op whose backward pass adds the gradient already collected for some of
+/// its inputs (`positions`) to the one it makes, in the same pass: a layer norm's dx, where a
+/// residual connection has already given its input a gradient. `collected[i]` is input i's gradient
+/// so far: nil where there is none yet, where i is not in `positions`, where the input was not
+/// given, or for a repeated input after its first place. Where it is given, the gradient returned
+/// for input i must include it. This saves the separate pass that would add the two; the sum is the
+/// same, one addition per element.
+@discardableResult
+func differentiable(
+    _ name: String, _ inputs: [Tensor?], result: Tensor, addingCollectedTo positions: Set<Int>,
+    backward: @escaping (_ gradient: Tensor, _ collected: [Tensor?]) -> [Tensor?]
+) -> Tensor {
+    record(name, inputs, result: result, adding: positions, backward: backward)
+}
+
+private func record(
+    _ name: String, _ inputs: [Tensor?], result: Tensor, adding positions: Set<Int>,
+    backward: @escaping (Tensor, [Tensor?]) -> [Tensor?]
+) -> Tensor {
     guard GradMode.records(inputs) else { return result }
     let present = inputs.compactMap { $0 }
     var recorded = backward
     if present.count < inputs.count {
-        // The node holds the given inputs only; drop the gradients of the missing ones.
+        // The node holds the given inputs only; drop the gradients of the missing ones (and give
+        // them no collected gradient).
         let kept = inputs.indices.filter { inputs[$0] != nil }, count = inputs.count
-        recorded = { gradient in
-            let all = backward(gradient)
+        recorded = { gradient, collected in
+            var spread = [Tensor?](repeating: nil, count: count)
+            for (slot, value) in zip(kept, collected) { spread[slot] = value }
+            let all = backward(gradient, spread)
             precondition(all.count == count, "backward of \(name): returned \(all.count) gradients for \(count) inputs")
             return kept.map { all[$0] }
         }
     }
-    result.gradFn = GradNode(name: name, inputs: present, backward: recorded)
+    let adds = positions.isEmpty ? [] : inputs.indices.filter { inputs[$0] != nil }.map { positions.contains($0) }
+    result.gradFn = GradNode(name: name, inputs: present, addsCollected: adds, backward: recorded)
     result.requiresGrad = true
     return result
 }

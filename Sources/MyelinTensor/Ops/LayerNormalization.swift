@@ -1,7 +1,8 @@
 import CMyelinKernels
 
 // Layer normalisation as one recorded operation (kernel: CMyelinKernels/layer_norm.c): the forward
-// pass saves each row's mean and 1/σ, the backward pass makes dx, dγ and dβ in one pass over the rows.
+// pass saves each row's mean and 1/σ, the backward pass makes dx (with x's gradient so far added),
+// dγ and dβ in one pass over the rows.
 
 /// Normalises over the last `normalizedShape.count` dimensions of `x` — each such block to zero
 /// mean and unit (biased) variance — then scales by `weight` (γ) and shifts by `bias` (β): PyTorch's
@@ -32,15 +33,17 @@ public func layerNorm(
         Int64(rows), Int64(cols), input.floatPointer, gamma?.floatPointer, beta?.floatPointer,
         epsilon, y.storage.floats, mean.storage.floats, rstd.storage.floats)
 
-    return differentiable("layerNorm", [x, weight, bias], result: y) { g in
-        let g = dense(g)
+    // dx adds the gradient x already has (a residual connection's, in a pre-LN transformer block)
+    // as it is written.
+    return differentiable("layerNorm", [x, weight, bias], result: y, addingCollectedTo: [0]) { g, collected in
+        let g = dense(g), addend = collected[0].map(dense)
         let dx = x.requiresGrad ? Tensor(empty: x.shape) : nil
         let dWeight = weight?.requiresGrad == true ? Tensor(empty: normalizedShape) : nil
         let dBias = bias?.requiresGrad == true ? Tensor(empty: normalizedShape) : nil
         myelin_layer_norm_backward(
             Int64(rows), Int64(cols), input.floatPointer, gamma?.floatPointer,
             mean.storage.floats, rstd.storage.floats, g.floatPointer, dx?.storage.floats,
-            dWeight?.storage.floats, dBias?.storage.floats)
+            addend?.floatPointer, dWeight?.storage.floats, dBias?.storage.floats)
         return [dx, dWeight, dBias]
     }
 }
