@@ -49,6 +49,13 @@ MYELIN_INLINE void forward_rows(const layer_norm_job *job, int64_t r0, int64_t r
     }
 }
 
+// dx at column j of a row, from its mean(gγ) (ma) and mean(gγ·x̂) (mc).
+MYELIN_INLINE float input_gradient(const float *g, const float *w, const float *x, int64_t j, float mu, float rs,
+                                   float ma, float mc) {
+    const float gw = w ? g[j] * w[j] : g[j];
+    return rs * (gw - ma - (x[j] - mu) * rs * mc);
+}
+
 MYELIN_INLINE void backward_rows(const layer_norm_job *job, int64_t r0, int64_t r1) {
     const int64_t n = job->cols;
     const float *restrict w = job->weight;
@@ -86,18 +93,13 @@ MYELIN_INLINE void backward_rows(const layer_norm_job *job, int64_t r0, int64_t 
         }
         const float ma = a / (float)n, mc = c / (float)n;
         float *restrict dx = job->grad_input + r * n;
+        // One loop each way: choosing the addend per element kept the loop from vectorising. dx's
+        // element is rounded before the addend is added (the bits of the separate sum it replaces).
         if (job->grad_input_addend) {
             const float *restrict addend = job->grad_input_addend + r * n;
-            for (j = 0; j < n; j++) {
-                const float gw = w ? g[j] * w[j] : g[j];
-                const float d = rs * (gw - ma - (x[j] - mu) * rs * mc); // rounded, then added
-                dx[j] = d + addend[j];
-            }
+            for (j = 0; j < n; j++) dx[j] = input_gradient(g, w, x, j, mu, rs, ma, mc) + addend[j];
         } else {
-            for (j = 0; j < n; j++) {
-                const float gw = w ? g[j] * w[j] : g[j];
-                dx[j] = rs * (gw - ma - (x[j] - mu) * rs * mc);
-            }
+            for (j = 0; j < n; j++) dx[j] = input_gradient(g, w, x, j, mu, rs, ma, mc);
         }
     }
 }
