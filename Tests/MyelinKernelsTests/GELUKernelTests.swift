@@ -26,5 +26,22 @@ extension KernelTests {
                 #expect(trained == y, "\(name(path)): training's GELU differs from inference's")
             }
         }
+
+        /// Far out and at the special values, as PyTorch's erf GELU: x·Φ(x) is x, −0 or NaN
+        /// (−inf·0), and the slope 1 or 0 wherever it is finite.
+        @Test func specialValues() {
+            let x: [Float] = [.infinity, -.infinity, .nan, 0, -0.0, 1e30, -1e30, 40, -40]
+            onEveryPath { path in
+                var y = [Float](repeating: 7, count: x.count), slope = y
+                myelin_vgelu_with_slope(x, &y, &slope, Int64(x.count))
+                let expected: [Float] = [.infinity, .nan, .nan, 0, -0.0, 1e30, -0.0, 40, -0.0]
+                for i in x.indices {
+                    let same = expected[i].isNaN ? y[i].isNaN : (y[i] == expected[i] && y[i].sign == expected[i].sign)
+                    #expect(same, "\(name(path)): GELU(\(x[i])) = \(y[i]), expected \(expected[i])")
+                }
+                #expect(slope[3...8] == [0.5, 0.5, 1, 0, 1, 0], "\(name(path)): slopes \(slope)")
+                #expect(slope[2].isNaN, "\(name(path)): slope at NaN \(slope[2])")
+            }
+        }
     }
 }
