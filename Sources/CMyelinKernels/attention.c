@@ -51,8 +51,8 @@ typedef struct {
 
 // C (M × N, row stride ldc) = alpha·A·B + beta·C, Σ over K, with A (M × K, or K × M when a_down)
 // and B (K × N) row-major (row strides lda, ldb), by the family's register tile. Where the rule
-// leaves a tile no terms, C is not touched: skipped score tiles are never read, and sums that
-// start late accumulate (β = 1).
+// leaves a tile no terms, C is zeroed with β = 0 (an empty sum: no keys at all) and otherwise not
+// touched: skipped score tiles are never read, and sums that start late accumulate (β = 1).
 static void multiply(const block_product *bp, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
                      int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
     const myelin_gemm_family *f = bp->f;
@@ -65,7 +65,11 @@ static void multiply(const block_product *bp, int64_t M, int64_t N, int64_t K, f
         int64_t k0 = 0, k1 = K;
         if (bp->rule == KEYS_UP_TO_ROWS && k1 > last_query + 1) k1 = last_query + 1;
         if (bp->rule == QUERIES_FROM_ROWS && i > bp->query0) k0 = i - bp->query0;
-        if (k0 >= k1) continue;
+        if (k0 >= k1) { // no terms: with β = 0 the tile is zero (a query that sees no key at all)
+            if (beta == 0)
+                for (int r = 0; r < m; r++) memset(C + (i + r) * ldc, 0, (size_t)N * sizeof(float));
+            continue;
+        }
         const float *a = bp->a_down ? A + k0 * lda + i : A + i * lda + k0;
         for (int64_t j = 0; j < N; j += f->nr) {
             if (bp->rule == SKIP_HIDDEN_KEYS && j > last_query) break;

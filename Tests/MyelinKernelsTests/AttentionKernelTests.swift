@@ -20,6 +20,10 @@ extension KernelTests {
             Problem(queries: 45, keys: 29, features: 17, causal: true),
             Problem(queries: 29, keys: 45, features: 33, causal: true),
             Problem(queries: 70, keys: 41, features: 12, causal: false),
+            // No keys: every output and dQ is zero; no queries: dK and dV are zero.
+            Problem(queries: 5, keys: 0, features: 7, causal: false),
+            Problem(queries: 5, keys: 0, features: 7, causal: true),
+            Problem(queries: 0, keys: 6, features: 7, causal: true),
         ]
 
         @Test(arguments: problems)
@@ -51,7 +55,7 @@ extension KernelTests {
                 for (label, got, want) in [
                     ("output", output, expected.output), ("dQ", dq, expected.dq), ("dK", dk, expected.dk), ("dV", dv, expected.dv),
                 ] {
-                    let worst = zip(got, want).map { abs($0 - Float($1)) }.max()!
+                    let worst = zip(got, want).map { abs($0 - Float($1)) }.max() ?? 0
                     #expect(worst < 1e-5, "\(name(path)), \(label): off by \(worst)")
                 }
                 #expect(output[(h * t * d)...].allSatisfy { $0 == 0 }, "\(name(path)): batch 1 sees no key")
