@@ -16,7 +16,7 @@ from numpy.polynomial import chebyshev, polynomial
 from scipy.special import erfc
 
 DEGREE = 5
-A_MAX = 4.0  # beyond, ½·erfc(a) < 8e-9: below what float resolves of Φ = 1 − that
+A_MAX = 4.0  # beyond, ½·erfc(a) < 8e-9: absolute error past it is smaller still (the kernel's measure)
 
 
 def fit(p, points=4000, rounds=300):

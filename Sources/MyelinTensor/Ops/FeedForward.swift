@@ -41,8 +41,8 @@ public func feedForward(
     let hidden = Tensor(empty: [rows, hiddenFeatures])
     let inputs = [x2, weight1, bias1, weight2, bias2]
     let records = GradMode.records(inputs)
-    // GELU's slope Φ(z) + z·φ(z) shares the forward pass's exp and erf; the backward pass needs it
-    // and not z.
+    // GELU's slope Φ(z) + z·φ(z) shares the forward pass's exp (Φ's and φ's); the backward pass
+    // needs it and not z.
     let slope = records ? Tensor(empty: [rows, hiddenFeatures]) : nil
     if let slope {
         myelin_vgelu_with_slope(
