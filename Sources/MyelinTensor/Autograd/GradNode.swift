@@ -84,12 +84,12 @@ private func record(
     backward: @escaping (Tensor, [Tensor?]) -> [Tensor?]
 ) -> Tensor {
     guard GradMode.records(inputs) else { return result }
-    let present = inputs.compactMap { $0 }
+    // The node holds the given inputs only: their places among `inputs`.
+    let kept = inputs.indices.filter { inputs[$0] != nil }
     var recorded = backward
-    if present.count < inputs.count {
-        // The node holds the given inputs only; drop the gradients of the missing ones (and give
-        // them no collected gradient).
-        let kept = inputs.indices.filter { inputs[$0] != nil }, count = inputs.count
+    if kept.count < inputs.count {
+        // Drop the gradients of the missing inputs (and give them no collected gradient).
+        let count = inputs.count
         recorded = { gradient, collected in
             var spread = [Tensor?](repeating: nil, count: count)
             for (slot, value) in zip(kept, collected) { spread[slot] = value }
@@ -98,8 +98,8 @@ private func record(
             return kept.map { all[$0] }
         }
     }
-    let adds = positions.isEmpty ? [] : inputs.indices.filter { inputs[$0] != nil }.map { positions.contains($0) }
-    result.gradFn = GradNode(name: name, inputs: present, addsCollected: adds, backward: recorded)
+    let adds = positions.isEmpty ? [] : kept.map { positions.contains($0) }
+    result.gradFn = GradNode(name: name, inputs: kept.map { inputs[$0]! }, addsCollected: adds, backward: recorded)
     result.requiresGrad = true
     return result
 }
