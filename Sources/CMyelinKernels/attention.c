@@ -58,9 +58,10 @@ static void multiply(const block_product *bp, int64_t M, int64_t N, int64_t K, f
     const myelin_gemm_family *f = bp->f;
     const myelin_kernel_fn kernel = bp->a_down ? f->kernel_down : f->kernel;
     const myelin_epilogue ep = {.alpha = alpha, .beta = beta};
-    for (int64_t t = 0, tiles = (M + f->mr - 1) / f->mr; t < tiles; t++) {
+    const myelin_row_tiles row_tiles = myelin_row_tiles_make(M, f->mr);
+    for (int64_t t = 0; t < row_tiles.count; t++) {
         int64_t i;
-        const int m = myelin_tile_rows(M, f->mr, t, &i);
+        const int m = myelin_row_tile(&row_tiles, t, &i);
         const int64_t last_query = bp->query0 + i + m - 1;
         int64_t k0 = 0, k1 = K;
         if (bp->rule == KEYS_UP_TO_ROWS && k1 > last_query + 1) k1 = last_query + 1;

@@ -206,14 +206,14 @@ typedef struct {
     int64_t column_step;  // column j of B at Bp + j·column_step: 1 in place; kc packed (panels of
                           // NR·kc floats, j then a multiple of NR)
     int64_t ldb, lda, pc, kc, m0, n0;
-    int64_t rows;         // m1 − m0, in row tiles as myelin_tile_rows deals them out
+    myelin_row_tiles row_tiles; // the m1 − m0 rows
     int last;             // the last K block: bias, activation and factors apply
     myelin_epilogue ep;
 } block;
 
-static int tile_height(int64_t rows, int mr, int64_t t) {
+static int tile_height(const myelin_row_tiles *tiles, int64_t t) {
     int64_t first;
-    return myelin_tile_rows(rows, mr, t, &first);
+    return myelin_row_tile(tiles, t, &first);
 }
 
 // Row tile t over columns [j0, j1) of the block: strips of 3 vectors where the tile is short and B
@@ -224,7 +224,7 @@ static void tile_columns(block *b, int64_t t, int64_t j0, int64_t j1) {
     const myelin_gemm_family *f = job->f;
     const int nr = f->nr, wide = 3 * nr / 2;
     int64_t ir;
-    const int m = myelin_tile_rows(b->rows, f->mr, t, &ir);
+    const int m = myelin_row_tile(&b->row_tiles, t, &ir);
     ir += b->m0;
     const float *Apanel = b->Ap ? b->Ap + (ir - b->m0) * b->kc : p->A + ir * p->rsA + b->pc;
     for (int64_t jr = j0; jr < j1;) {
@@ -255,7 +255,7 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
     const int mr = f->mr, nr = f->nr;
     const int64_t nc = n1 - n0;
     block b = {.job = job, .Ap = job->direct_a ? NULL : Ap, .pc = pc, .kc = kc, .m0 = m0, .n0 = n0,
-               .rows = m1 - m0, .last = pc + kc == p->K, .lda = job->direct_a ? p->rsA : kc};
+               .row_tiles = myelin_row_tiles_make(m1 - m0, mr), .last = pc + kc == p->K, .lda = job->direct_a ? p->rsA : kc};
     if (job->direct_b) {
         b.Bp = p->B + pc * p->rsB + n0;
         b.ldb = p->rsB;
@@ -273,7 +273,7 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
     }
     b.ep = (myelin_epilogue){.alpha = job->direct_a ? p->alpha : 1.0f, .beta = pc == 0 ? p->beta : 1.0f,
                              .relu = b.last && p->relu, .ldt = p->ldt};
-    const int64_t rows = b.rows, tiles = (rows + mr - 1) / mr;
+    const int64_t rows = b.row_tiles.rows, tiles = b.row_tiles.count;
     // Where the A block fits in L1 beside a B panel (a few panels, as in a recurrence's per-step
     // product), each B panel is read once and used by every full-height tile while it is in L1
     // (short tiles' strips read their group of panels again, mostly from L2); otherwise each A panel
@@ -286,7 +286,7 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
     // last (a remainder, or one shared by the last two tiles); 3 panels make 2 of their strips, so
     // they run after each group of 3 panels that the other tiles take panel by panel.
     int64_t first_short = tiles;
-    while (job->direct_b && first_short > 0 && tile_height(rows, mr, first_short - 1) <= f->wide_rows) first_short--;
+    while (job->direct_b && first_short > 0 && tile_height(&b.row_tiles, first_short - 1) <= f->wide_rows) first_short--;
     const int64_t group = first_short < tiles ? 3 * nr : nr;
     for (int64_t g0 = 0; g0 < nc; g0 += group) {
         const int64_t g1 = g0 + group < nc ? g0 + group : nc;

@@ -101,19 +101,31 @@ double myelin_gemm_profile_start(void);
 void myelin_gemm_profile_add(int64_t M, int64_t N, int64_t K, int64_t rsA, int64_t csA, int64_t rsB, int64_t csB,
                              double started);
 
-/// Row tile t of `rows` for a family of MR = mr: its first row (in *first) and its height. Tiles
-/// are MR rows, except that a remainder under half a tile is shared with the tile before it (6 + 2
-/// rows run as 4 + 4): one or two rows hold too few accumulators to hide the FMA's latency, and
-/// such a tile ran at a third of the speed (a batch of 128 or a block of 32 queries leaves 2 rows
-/// on AVX2).
-MYELIN_INLINE int myelin_tile_rows(int64_t rows, int mr, int64_t t, int64_t *first) {
-    const int64_t tiles = (rows + mr - 1) / mr, rest = rows % mr;
-    *first = t * mr;
-    if (rest == 0 || 2 * rest >= mr || tiles < 2 || t < tiles - 2) return rows - t * mr < mr ? (int)(rows - t * mr) : mr;
-    const int shared = mr + (int)rest, upper = (shared + 1) / 2;
-    if (t == tiles - 2) return upper;
-    *first += upper - mr;
-    return shared - upper;
+/// How `rows` are dealt into row tiles for a family of MR = mr. Tiles are MR rows, except that a
+/// remainder under half a tile is shared with the tile before it (6 + 2 rows run as 4 + 4): one or
+/// two rows hold too few accumulators to hide the FMA's latency, and such a tile ran at a third of
+/// the speed (a batch of 128 or a block of 32 queries leaves 2 rows on AVX2). Made once per block:
+/// its two divisions, taken again for every tile of a short-K product, were a third of its time.
+typedef struct {
+    int64_t rows, count; // count: how many tiles
+    int mr;
+    int shared_upper;    // > 0: the last two tiles share mr + remainder rows, this many in the first
+} myelin_row_tiles;
+
+MYELIN_INLINE myelin_row_tiles myelin_row_tiles_make(int64_t rows, int mr) {
+    myelin_row_tiles d = {.rows = rows, .count = (rows + mr - 1) / mr, .mr = mr};
+    const int rest = (int)(rows % mr);
+    if (rest != 0 && 2 * rest < mr && d.count >= 2) d.shared_upper = (mr + rest + 1) / 2;
+    return d;
+}
+
+/// Row tile t: its first row (in *first) and its height.
+MYELIN_INLINE int myelin_row_tile(const myelin_row_tiles *d, int64_t t, int64_t *first) {
+    *first = t * d->mr;
+    if (t < d->count - 2 || d->shared_upper == 0) return d->rows - *first < d->mr ? (int)(d->rows - *first) : d->mr;
+    if (t == d->count - 2) return d->shared_upper;
+    *first += d->shared_upper - d->mr;
+    return (int)(d->rows - *first);
 }
 
 /// The size of one core's L2 cache (1 MiB where the system does not say).
