@@ -339,6 +339,21 @@ typedef struct {
 void myelin_adam_update(int64_t count, float *weights, const float *gradient, float *first_moment,
                         float *second_moment, const myelin_adam_settings *settings);
 
+/// One SGD step's constants, as PyTorch defines the step.
+typedef struct {
+    float learning_rate, weight_decay;
+    float momentum; // μ; 0: plain SGD, without a velocity
+    float keep;     // the velocity's factor: μ, or 0 on a parameter's first step (v ← g)
+    float scale;    // the gradient's factor in the velocity: 1 − dampening, or 1 on the first step
+    int nesterov;
+} myelin_sgd_settings;
+
+/// g' = g + λp; without momentum p ← p − lr·g'; with it v ← keep·v + scale·g', then
+/// p ← p − lr·v, or p ← p − lr·(g' + μv) with Nesterov; elementwise over `count` floats, split
+/// over the thread pool. `velocity` may be NULL when momentum is 0.
+void myelin_sgd_update(int64_t count, float *weights, const float *gradient, float *velocity,
+                       const myelin_sgd_settings *settings);
+
 // MARK: - word2vec
 
 /// A word2vec model with negative sampling (Mikolov et al. 2013) and how it trains: V words, each

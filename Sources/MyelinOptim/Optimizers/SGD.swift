@@ -1,3 +1,5 @@
+import CMyelinKernels
+
 /// Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay,
 /// as PyTorch defines it: g ← ∇ + λp; v ← μv + (1 − dampening)·g (v₀ = g); p ← p − lr·(g + μv if
 /// Nesterov, else v).
@@ -35,33 +37,20 @@ public final class SGD: Optimizer {
         gradient: UnsafeBufferPointer<Float>
     ) {
         let lr = learningRate(forParameter: index), wd = weightDecay(forParameter: index, standard: weightDecay)
-        let mu = momentum, nesterov = nesterov
-        // One branch-free loop per case, so each vectorises; large tensors are split over threads.
-        guard mu != 0 else {
-            parallelFor(p.count, grain: 1 << 15) { begin, end in
-                for i in begin..<end { p[i] -= lr * (gradient[i] + wd * p[i]) }
-            }
+        // v ← μv + (1 − dampening)·g, except on a parameter's first step, where v ← g.
+        let first = momentum != 0 && !velocityStarted[index]
+        if momentum != 0 { velocityStarted[index] = true }
+        guard p.count > 0 else { return }
+        var settings = myelin_sgd_settings(
+            learning_rate: lr, weight_decay: wd, momentum: momentum, keep: first ? 0 : momentum,
+            scale: first ? 1 : 1 - dampening, nesterov: nesterov ? 1 : 0)
+        // The loop runs in C (CMyelinKernels/optimizers.c), on the path's widest vectors.
+        guard momentum != 0 else {
+            myelin_sgd_update(Int64(p.count), p.baseAddress!, gradient.baseAddress!, nil, &settings)
             return
         }
-        // v ← μv + (1 − dampening)·g, except on a parameter's first step, where v ← g.
-        let first = !velocityStarted[index]
-        velocityStarted[index] = true
-        let keep: Float = first ? 0 : mu, scale: Float = first ? 1 : 1 - dampening
         velocity[index].withUnsafeMutableScalars { v in
-            parallelFor(p.count, grain: 1 << 15) { begin, end in
-                if nesterov {
-                    for i in begin..<end {
-                        let g = gradient[i] + wd * p[i]
-                        v[i] = keep * v[i] + scale * g
-                        p[i] -= lr * (g + mu * v[i])
-                    }
-                } else {
-                    for i in begin..<end {
-                        v[i] = keep * v[i] + scale * (gradient[i] + wd * p[i])
-                        p[i] -= lr * v[i]
-                    }
-                }
-            }
+            myelin_sgd_update(Int64(p.count), p.baseAddress!, gradient.baseAddress!, v.baseAddress!, &settings)
         }
     }
 
