@@ -321,14 +321,14 @@ static void pack_shared(gemm_job *job) {
         myelin_spin_pause(spins);
 }
 
-// Loads one float of every cache line of `rows` rows of `width` floats, `stride` apart.
+// Loads one float of every cache line of `rows` rows of `width` floats, `stride` apart: volatile
+// loads, independent of each other, so that many lines are on their way at once.
 static void fetch_lines(const float *x, int64_t rows, int64_t stride, int64_t width) {
-    float sink = 0;
     for (int64_t i = 0; i < rows; i++, x += stride) {
-        for (int64_t q = 0; q < width; q += 64 / (int64_t)sizeof(float)) sink += x[q];
-        sink += x[width - 1]; // a row that does not start on a line ends in one more
+        const volatile float *row = x;
+        for (int64_t q = 0; q < width; q += 64 / (int64_t)sizeof(float)) (void)row[q];
+        (void)row[width - 1]; // a row that does not start on a line ends in one more
     }
-    __asm__ volatile("" ::"r"(&sink) : "memory");
 }
 
 // The operand that every chunk reads all of (A by columns, B by rows), fetched by each thread in
