@@ -1,5 +1,7 @@
 // The vector math entry points: each picks the vector kernels of the path in use (simd_kernels.h,
 // compiled once per path) and splits large arrays over the thread pool.
+#include <string.h>
+
 #include "internal.h"
 
 // Floats per thread slice: enough that a hand-off (microseconds) pays.
@@ -87,6 +89,40 @@ static void transpose_slice(void *context, int64_t first, int64_t end) {
     const transpose_job *job = context;
     const int64_t c0 = first * TRANSPOSE_BAND, c1 = end * TRANSPOSE_BAND < job->cols ? end * TRANSPOSE_BAND : job->cols;
     job->k->transpose(job->rows, c1 - c0, job->src + c0, job->ld_src, job->dst + c0 * job->ld_dst, job->ld_dst);
+}
+
+typedef struct {
+    const int64_t *rows;
+    const float *table;
+    int64_t width;
+    float *dst;
+} gather_job;
+
+// A run of consecutive rows (a sequential batch) is one copy. The next run's first row is fetched
+// while this one is copied: a shuffled batch's rows each come from memory, and the prefetchers,
+// which stop at page boundaries, only start within a row once its first lines have missed (W1's 64
+// rows of 784 floats a thread, from a 188 MB training set: 28.7 → 20.5 µs a batch on one thread).
+static void gather_slice(void *context, int64_t begin, int64_t end) {
+    const gather_job *job = context;
+    const int64_t *rows = job->rows, width = job->width;
+    for (int64_t k = begin; k < end;) {
+        int64_t run = 1;
+        while (k + run < end && rows[k + run] == rows[k] + run) run++;
+        if (k + run < end) {
+            const float *next = job->table + rows[k + run] * width;
+            for (int64_t j = 0; j < width; j += 16) __builtin_prefetch(next + j);
+        }
+        memcpy(job->dst + k * width, job->table + rows[k] * width, (size_t)(run * width) * sizeof(float));
+        k += run;
+    }
+}
+
+void myelin_gather_rows(const int64_t *rows, int64_t count, const float *table, int64_t width, float *dst) {
+    if (count <= 0 || width <= 0) return;
+    const gather_job job = {rows, table, width, dst};
+    // At least 16 K floats a thread: more misses waited on at once than one thread has in flight.
+    const int64_t grain = 16384 / width > 1 ? 16384 / width : 1;
+    myelin_parallel_for(count, grain, gather_slice, (void *)&job);
 }
 
 // The gradient's row two ahead is fetched while this one is added: a row of a wide gradient (the

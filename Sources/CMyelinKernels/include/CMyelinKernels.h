@@ -464,6 +464,9 @@ void myelin_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
 /// src and dst must not overlap): register-transposed tiles, bands of source columns split over
 /// the thread pool.
 void myelin_transpose(int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst, int64_t ld_dst);
+/// Copies row rows[k] of `table` (rows `width` floats apart) to row k of `dst` for k < count: an
+/// embedding lookup, or a data set's batch; split over the thread pool.
+void myelin_gather_rows(const int64_t *rows, int64_t count, const float *table, int64_t width, float *dst);
 /// sums[rows[k]·ld_sums + j] += gradient[k·ld_gradient + j] for k < count, j < width, except where
 /// rows[k] == skip (a padding row; −1 for none): an embedding's gradient. Row after row in the
 /// order of k, on the calling thread.

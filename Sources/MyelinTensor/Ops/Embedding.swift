@@ -32,20 +32,15 @@ public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = ni
 }
 
 /// Copies row `rows[k]` of `table` (rows `width` floats apart) to row k of `destination`: an
-/// embedding lookup, or a data set's batch. The rows are split over threads, at least 16 K floats
-/// each (a shuffled batch's rows come from memory, and more of those misses are waited on at once),
-/// and a run of consecutive rows (a sequential batch) is one copy.
+/// embedding lookup, or a data set's batch. In C (`myelin_gather_rows`), which fetches each next row
+/// while it copies one; the rows are split over threads.
 package func gatherRows(
     _ rows: [Int], of table: UnsafePointer<Float>, width: Int, into destination: UnsafeMutablePointer<Float>
 ) {
-    guard width > 0 else { return }
-    parallelFor(rows.count, grain: Swift.max(1, (1 << 14) / width)) { begin, end in
-        var k = begin
-        while k < end {
-            var run = 1
-            while k + run < end && rows[k + run] == rows[k] + run { run += 1 }
-            (destination + k * width).update(from: table + rows[k] * width, count: run * width)
-            k += run
+    // Int is the C side's int64_t on every platform Myelin builds for.
+    rows.withUnsafeBufferPointer {
+        $0.withMemoryRebound(to: Int64.self) { indices in
+            myelin_gather_rows(indices.baseAddress, Int64(rows.count), table, Int64(width), destination)
         }
     }
 }
