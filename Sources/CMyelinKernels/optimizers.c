@@ -35,11 +35,14 @@ typedef struct {
         p[i] = p[i] * s->decay_factor - s->step_size * m[i] / (MYELIN_SQRTF(v[i]) / s->root_correction2 + s->epsilon); \
     }
 
-#define ADAM_KERNEL(suffix, target)                                                                 \
-    target static void adam_##suffix(void *context, int64_t begin, int64_t end) {                   \
-        const adam_job *job = context;                                                              \
-        ADAM_BODY                                                                                   \
+// One update's slice function for one path: NAME_suffix, running BODY on [begin, end) of its JOB.
+#define UPDATE_KERNEL(NAME, JOB, BODY, suffix, target)                                              \
+    target static void NAME##_##suffix(void *context, int64_t begin, int64_t end) {                 \
+        const JOB *job = context;                                                                   \
+        BODY                                                                                        \
     }
+
+#define ADAM_KERNEL(suffix, target) UPDATE_KERNEL(adam, adam_job, ADAM_BODY, suffix, target)
 MYELIN_FOR_EACH_PATH(ADAM_KERNEL)
 
 void myelin_adam_update(int64_t count, float *weights, const float *gradient, float *first_moment,
@@ -76,11 +79,7 @@ typedef struct {
         }                                                                                           \
     }
 
-#define SGD_KERNEL(suffix, target)                                                                  \
-    target static void sgd_##suffix(void *context, int64_t begin, int64_t end) {                    \
-        const sgd_job *job = context;                                                               \
-        SGD_BODY                                                                                    \
-    }
+#define SGD_KERNEL(suffix, target) UPDATE_KERNEL(sgd, sgd_job, SGD_BODY, suffix, target)
 MYELIN_FOR_EACH_PATH(SGD_KERNEL)
 
 void myelin_sgd_update(int64_t count, float *weights, const float *gradient, float *velocity,
