@@ -30,7 +30,7 @@ CLASSES = [
                    r"TensorStorage|clear_page|page_fault|do_anonymous_page|handle_mm_fault|__handle_mm_fault|"
                    r"unmap_page|zap_|folio|memset|mmap|munmap|brk|lru_|release_pages|free_pages|"
                    r"get_page_from_freelist|rmqueue|__mod_\w+|mem_cgroup)"),
-    ("elementwise", r"(_array$|cell_forward|cell_backward|adam_|Elementwise|StridedLoop|contiguous|assign|"
+    ("elementwise", r"(_array$|cell_forward|cell_backward|adam_|sgd_|Elementwise|StridedLoop|contiguous|assign|"
                     r"relu|Relu|dropout|Dropout|max_pool|maxPool|avgPool|Pool2d|embedding|Embedding|gather|scatter|memmove|memcpy|"
                     r"transpose|copy|Copy|broadcast|expand|where|mask|gelu|sigmoid|tanh|exp|log|"
                     r"recurrence_\w+|forward_slice|backward_slice|map_slice|myelin_v\w+|batch|Batch|"
