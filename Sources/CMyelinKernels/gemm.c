@@ -359,7 +359,9 @@ static void gemm_run(void *context) {
     const int64_t mr = f->mr, kcb = job->kc_block;
     int64_t start, width;
     if (job->pack_units > 0) pack_shared(job);
-    if (job->fetch_shared) fetch_shared_operand(job);
+    // A worker that joins once every chunk is claimed has nothing to sweep for.
+    if (job->fetch_shared && atomic_load_explicit(&job->cursor, memory_order_relaxed) < (job->by_rows ? p->M : p->N))
+        fetch_shared_operand(job);
     if (job->by_rows) {
         const int64_t most = ((p->M + job->members - 1) / job->members + mr - 1) / mr * mr;
         while ((width = claim(job, p->M, mr, 2 * mr, most, &start)) > 0) {
@@ -470,9 +472,13 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
         if (job.by_rows) job.packed_b = myelin_scratch(1, (size_t)(job.n_padded * p->K));
         else job.packed_a = myelin_scratch(0, (size_t)(job.m_padded * p->K));
     }
-    const int64_t shared_floats = job.by_rows ? (job.direct_b ? p->K * p->N : job.n_padded * p->K)
-                                              : (job.direct_a ? p->M * p->K : job.m_padded * p->K);
-    job.fetch_shared = members > 1 && shared_floats * (int64_t)sizeof(float) <= myelin_l2_cache_bytes() / 4;
+    // The lines the sweep loads: an operand read in place costs whole lines a row (short rows far
+    // apart cost a line each, whatever few floats they hold), a packed one is contiguous.
+    const int in_place = job.by_rows ? job.direct_b : job.direct_a;
+    const int64_t rows = job.by_rows ? p->K : p->M, width = job.by_rows ? p->N : p->K;
+    const int64_t shared_bytes = in_place ? rows * ((width * (int64_t)sizeof(float) + 63) / 64 + 1) * 64
+                                          : (job.by_rows ? job.n_padded : job.m_padded) * p->K * (int64_t)sizeof(float);
+    job.fetch_shared = members > 1 && shared_bytes <= myelin_l2_cache_bytes() / 4;
     atomic_init(&job.pack_next, 0);
     atomic_init(&job.pack_done, 0);
     atomic_init(&job.cursor, 0);

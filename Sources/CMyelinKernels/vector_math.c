@@ -120,7 +120,8 @@ static void gather_slice(void *context, int64_t begin, int64_t end) {
 void myelin_gather_rows(const int64_t *rows, int64_t count, const float *table, int64_t width, float *dst) {
     if (count <= 0 || width <= 0) return;
     const gather_job job = {rows, table, width, dst};
-    // At least 16 K floats a thread: more misses waited on at once than one thread has in flight.
+    // Split where each thread gets at least 16 K floats: below that, handing out the slices costs
+    // more than the second thread's misses in flight save.
     const int64_t grain = 16384 / width > 1 ? 16384 / width : 1;
     myelin_parallel_for(count, grain, gather_slice, (void *)&job);
 }

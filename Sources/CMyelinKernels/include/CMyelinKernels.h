@@ -350,7 +350,8 @@ typedef struct {
 
 /// g' = g + λp; without momentum p ← p − lr·g'; with it v ← keep·v + scale·g', then
 /// p ← p − lr·v, or p ← p − lr·(g' + μv) with Nesterov; elementwise over `count` floats, split
-/// over the thread pool. `velocity` may be NULL when momentum is 0.
+/// over the thread pool. `velocity` may be NULL when momentum is 0. The three arrays must not
+/// overlap (the loops are compiled with `restrict`).
 void myelin_sgd_update(int64_t count, float *weights, const float *gradient, float *velocity,
                        const myelin_sgd_settings *settings);
 
@@ -465,7 +466,8 @@ void myelin_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
 /// the thread pool.
 void myelin_transpose(int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst, int64_t ld_dst);
 /// Copies row rows[k] of `table` (rows `width` floats apart) to row k of `dst` for k < count: an
-/// embedding lookup, or a data set's batch; split over the thread pool.
+/// embedding lookup, or a data set's batch; split over the thread pool. Every rows[k] must be a row
+/// of the table, and `dst` must not overlap it.
 void myelin_gather_rows(const int64_t *rows, int64_t count, const float *table, int64_t width, float *dst);
 /// sums[rows[k]·ld_sums + j] += gradient[k·ld_gradient + j] for k < count, j < width, except where
 /// rows[k] == skip (a padding row; −1 for none): an embedding's gradient. Row after row in the

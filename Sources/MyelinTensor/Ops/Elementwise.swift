@@ -8,10 +8,11 @@
 /// path (arithmetic, ReLU, gradient accumulation) therefore pass function types
 /// (ElementFunctions.swift); a closure, wrapped, serves the others.
 enum Elementwise {
-    /// Elements per thread slice below which splitting costs more than it saves. At 32 K, a batch
-    /// of 64 or 128 rows of 256 or 512 (the MLPs' activations and their gradients) ran on the
-    /// caller alone while the worker waited. At 16 K the GAN benchmark ran 2–6 % faster (AVX2 and
-    /// AVX-512), W1 0–4 % on AVX2, and W1 on AVX-512 between 4 % slower and 2 % faster.
+    /// Elements per thread slice below which splitting costs more than it saves (work is split from
+    /// two grains up; reductions, resampling and spatial transforms size their slices by it too).
+    /// At 32 K, activations of 32 K–64 K elements (an MLP's 128 × 256 or 64 × 512, and their
+    /// gradients) ran on the caller alone while the worker waited. At 16 K the GAN benchmark ran 2–6 %
+    /// faster (AVX2 and AVX-512), W1 0–4 % on AVX2, and W1 on AVX-512 between 4 % slower and 2 % faster.
     static let grain = 1 << 14
 
     static func map(_ a: Tensor, _ op: String, _ f: @escaping (Float) -> Float) -> Tensor {

@@ -32,8 +32,8 @@ public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = ni
 }
 
 /// Copies row `rows[k]` of `table` (rows `width` floats apart) to row k of `destination`: an
-/// embedding lookup, or a data set's batch. In C (`myelin_gather_rows`), which fetches each next row
-/// while it copies one; the rows are split over threads.
+/// embedding lookup, or a data set's batch. In C (`myelin_gather_rows`), which fetches the first row
+/// of each next run of consecutive rows while it copies one; the rows are split over threads.
 package func gatherRows(
     _ rows: [Int], of table: UnsafePointer<Float>, width: Int, into destination: UnsafeMutablePointer<Float>
 ) {
