@@ -321,14 +321,28 @@ static void pack_shared(gemm_job *job) {
         myelin_spin_pause(spins);
 }
 
-// Loads one float of every cache line of `rows` rows of `width` floats, `stride` apart: volatile
-// loads, independent of each other, so that many lines are on their way at once.
-static void fetch_lines(const float *x, int64_t rows, int64_t stride, int64_t width) {
-    for (int64_t i = 0; i < rows; i++, x += stride) {
-        const volatile float *row = x;
-        for (int64_t q = 0; q < width; q += 64 / (int64_t)sizeof(float)) (void)row[q];
-        (void)row[width - 1]; // a row that does not start on a line ends in one more
-    }
+// The operand every chunk reads all of (A by columns, B by rows), as `rows` rows of `width` floats,
+// `stride` apart: its own rows where it is read in place, one contiguous row where it is packed.
+typedef struct {
+    const float *x;
+    int64_t rows, stride, width;
+    int packed;
+} shared_rows;
+
+static shared_rows shared_operand(const gemm_job *job) {
+    const problem *p = job->p;
+    if (job->by_rows)
+        return job->packed_b ? (shared_rows){job->packed_b, 1, 0, job->n_padded * p->K, 1}
+                             : (shared_rows){p->B, p->K, p->rsB, p->N, 0};
+    return job->packed_a ? (shared_rows){job->packed_a, 1, 0, job->m_padded * p->K, 1}
+                         : (shared_rows){p->A, p->M, p->rsA, p->K, 0};
+}
+
+// The bytes a sweep over it loads: a packed operand is contiguous; one read in place costs whole
+// lines a row (short rows far apart cost a line each, whatever few floats they hold).
+static int64_t shared_bytes(shared_rows o) {
+    const int64_t row_bytes = o.width * (int64_t)sizeof(float);
+    return o.packed ? row_bytes : o.rows * ((row_bytes + 63) / 64 + 1) * 64;
 }
 
 // The operand that every chunk reads all of (A by columns, B by rows), fetched by each thread in
@@ -337,15 +351,15 @@ static void fetch_lines(const float *x, int64_t rows, int64_t stride, int64_t wi
 // layer (128 × 256 × 256, reading the first layer's output in place) ran 188–207 GFLOP/s on two
 // AVX2 threads after it and 236–247 on an operand it had not written; with the sweep, 219–225 (in
 // the training step 202 → 214–218). Only operands up to a quarter of L2: the sweep over W1's
-// 400 KiB input batch cost more than it saved.
+// 400 KiB input batch cost more than it saved. The loads are volatile and independent of each
+// other, so that many lines are on their way at once.
 static void fetch_shared_operand(const gemm_job *job) {
-    const problem *p = job->p;
-    if (job->by_rows) {
-        if (job->packed_b) fetch_lines(job->packed_b, 1, 0, job->n_padded * p->K);
-        else fetch_lines(p->B, p->K, p->rsB, p->N);
-    } else {
-        if (job->packed_a) fetch_lines(job->packed_a, 1, 0, job->m_padded * p->K);
-        else fetch_lines(p->A, p->M, p->rsA, p->K);
+    const shared_rows o = shared_operand(job);
+    const float *x = o.x;
+    for (int64_t i = 0; i < o.rows; i++, x += o.stride) {
+        const volatile float *row = x;
+        for (int64_t q = 0; q < o.width; q += 64 / (int64_t)sizeof(float)) (void)row[q];
+        (void)row[o.width - 1]; // a row that does not start on a line ends in one more
     }
 }
 
@@ -472,13 +486,7 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
         if (job.by_rows) job.packed_b = myelin_scratch(1, (size_t)(job.n_padded * p->K));
         else job.packed_a = myelin_scratch(0, (size_t)(job.m_padded * p->K));
     }
-    // The lines the sweep loads: an operand read in place costs whole lines a row (short rows far
-    // apart cost a line each, whatever few floats they hold), a packed one is contiguous.
-    const int in_place = job.by_rows ? job.direct_b : job.direct_a;
-    const int64_t rows = job.by_rows ? p->K : p->M, width = job.by_rows ? p->N : p->K;
-    const int64_t shared_bytes = in_place ? rows * ((width * (int64_t)sizeof(float) + 63) / 64 + 1) * 64
-                                          : (job.by_rows ? job.n_padded : job.m_padded) * p->K * (int64_t)sizeof(float);
-    job.fetch_shared = members > 1 && shared_bytes <= myelin_l2_cache_bytes() / 4;
+    job.fetch_shared = members > 1 && shared_bytes(shared_operand(&job)) <= myelin_l2_cache_bytes() / 4;
     atomic_init(&job.pack_next, 0);
     atomic_init(&job.pack_done, 0);
     atomic_init(&job.cursor, 0);
