@@ -37,12 +37,7 @@ public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = ni
 package func gatherRows(
     _ rows: [Int], of table: UnsafePointer<Float>, width: Int, into destination: UnsafeMutablePointer<Float>
 ) {
-    // Int is the C side's int64_t on every platform Myelin builds for.
-    rows.withUnsafeBufferPointer {
-        $0.withMemoryRebound(to: Int64.self) { indices in
-            myelin_gather_rows(indices.baseAddress, Int64(rows.count), table, Int64(width), destination)
-        }
-    }
+    withInt64Indices(rows[...]) { myelin_gather_rows($0, Int64(rows.count), table, Int64(width), destination) }
 }
 
 /// Adds row k of `gradient` (rows `rowStride` floats apart, `width` when nil) to row `rows[k]` of
@@ -56,13 +51,10 @@ func scatterAddRows(
     _ rows: ArraySlice<Int>, of gradient: UnsafePointer<Float>, rowStride: Int? = nil, width: Int,
     into sums: UnsafeMutablePointer<Float>, sumsRowStride: Int? = nil, skipping padding: Int? = nil
 ) {
-    // Int is the C side's int64_t on every platform Myelin builds for.
-    rows.withUnsafeBufferPointer {
-        $0.withMemoryRebound(to: Int64.self) { indices in
-            myelin_scatter_add_rows(
-                indices.baseAddress, Int64(rows.count), gradient, Int64(rowStride ?? width), Int64(width), sums,
-                Int64(sumsRowStride ?? width), Int64(padding ?? -1))
-        }
+    withInt64Indices(rows) { indices in
+        myelin_scatter_add_rows(
+            indices, Int64(rows.count), gradient, Int64(rowStride ?? width), Int64(width), sums,
+            Int64(sumsRowStride ?? width), Int64(padding ?? -1))
     }
 }
 

@@ -61,14 +61,11 @@ func transposedProduct(_ a: Tensor, _ b: Tensor, addingRowsTo sums: Tensor, grou
         "transposedProduct(addingRowsTo:): a group is not a row of sums \(sums.shape)")
     let (k, m, n) = (a.shape[0], a.shape[1], b.shape[1])
     let c = Tensor(empty: [m, n])
-    // Int is the C side's int64_t on every platform Myelin builds for.
-    groups.withUnsafeBufferPointer {
-        $0.withMemoryRebound(to: Int64.self) { groups in
-            myelin_sgemm_summing_a(
-                Int64(m), Int64(n), Int64(k), 1, a.floatPointer, 1, Int64(a.strides[0]), b.floatPointer,
-                Int64(b.strides[0]), Int64(b.strides[1]), 0, c.storage.floats, Int64(n), groups.baseAddress,
-                sums.floatPointer, Int64(sums.strides[0]))
-        }
+    withInt64Indices(groups) { groups in
+        myelin_sgemm_summing_a(
+            Int64(m), Int64(n), Int64(k), 1, a.floatPointer, 1, Int64(a.strides[0]), b.floatPointer,
+            Int64(b.strides[0]), Int64(b.strides[1]), 0, c.storage.floats, Int64(n), groups,
+            sums.floatPointer, Int64(sums.strides[0]))
     }
     return c
 }

@@ -172,14 +172,11 @@ private func recurrence(
         hidden: Int64(hiddenSize), reverse: reverse ? 1 : 0)
     let packedValues = packed.detached()  // the backward pass reads h; capturing `packed` would be a cycle
     let hidden = packed.storage.floats
-    // Int is the C side's int64_t on every platform Myelin builds for.
-    tokenRows.withUnsafeBufferPointer {
-        $0.withMemoryRebound(to: Int64.self) { tokenRows in
-            myelin_recurrence_forward(
-                &shape, wHH.floatPointer, bHH?.floatPointer, h0?.floatPointer, c0?.floatPointer, table?.floatPointer,
-                table == nil ? nil : tokenRows.baseAddress, gates.storage.floats, states?.storage.floats, hidden,
-                hidden + rows * hiddenSize, cell.hasCellState ? hidden + (rows * hiddenSize + stateSize) : nil)
-        }
+    withInt64Indices(tokenRows[...]) { tokenRows in
+        myelin_recurrence_forward(
+            &shape, wHH.floatPointer, bHH?.floatPointer, h0?.floatPointer, c0?.floatPointer, table?.floatPointer,
+            table == nil ? nil : tokenRows, gates.storage.floats, states?.storage.floats, hidden,
+            hidden + rows * hiddenSize, cell.hasCellState ? hidden + (rows * hiddenSize + stateSize) : nil)
     }
 
     let inputs = [input, weightIH, weightHH, biasIH, biasHH, initialHidden, initialCell]
