@@ -363,7 +363,7 @@ static operand gathered(const geometry *g, const float *t, const float *mask, bl
 static void split_over_pool(int64_t count, myelin_task task, void *context) {
     const int64_t threads = myelin_threads_here();
     if (threads >= 2 && count >= threads && (count % threads == 0 || count >= 2 * threads)) {
-        myelin_parallel_for(count, 1, task, context);
+        myelin_parallel_claim(count, task, context);
     } else {
         task(context, 0, count);
     }

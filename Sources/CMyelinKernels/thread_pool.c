@@ -285,6 +285,44 @@ void myelin_parallel_for(int64_t count, int64_t grain, myelin_task task, void *c
     myelin_pool_run((int)slices - 1, for_run, &job);
 }
 
+typedef struct {
+    int64_t count;
+    int threads;
+    _Alignas(64) _Atomic(int64_t) next;
+    myelin_task task;
+    void *context;
+} claim_job;
+
+// Runs of items until none are left: each a share of what is left (half of it over the threads),
+// so that the runs shrink as the work runs out and the threads finish together.
+static void claim_run(void *context) {
+    claim_job *job = context;
+    int64_t begin = atomic_load_explicit(&job->next, memory_order_relaxed);
+    for (;;) {
+        const int64_t left = job->count - begin;
+        if (left <= 0) return;
+        int64_t run = left / (2 * job->threads);
+        if (run < 1) run = 1;
+        if (atomic_compare_exchange_weak_explicit(&job->next, &begin, begin + run, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+            job->task(job->context, begin, begin + run);
+            begin = atomic_load_explicit(&job->next, memory_order_relaxed);
+        }
+    }
+}
+
+void myelin_parallel_claim(int64_t count, myelin_task task, void *context) {
+    if (count <= 0) return;
+    const int threads = myelin_threads_here();
+    if (count < 2 || threads < 2) {
+        task(context, 0, count);
+        return;
+    }
+    claim_job job = {.count = count, .threads = threads, .task = task, .context = context};
+    atomic_init(&job.next, 0);
+    myelin_pool_run((int)(count < threads ? count : threads) - 1, claim_run, &job);
+}
+
 // MARK: - Scratch buffers
 
 enum { SCRATCH_SLOTS = 18 };

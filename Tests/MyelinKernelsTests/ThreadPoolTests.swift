@@ -81,6 +81,27 @@ extension KernelTests {
             }
         }
 
+        /// Claimed runs cover every item once, on any thread count, and shrink as the items run out:
+        /// with two threads the first run is a quarter of the items, never all of them.
+        @Test(arguments: [Int32(1), 2, 3])
+        func claimedRunsCoverEveryItemOnce(threads: Int32) {
+            let before = myelin_thread_count()
+            defer { myelin_set_thread_count(before) }
+            myelin_set_thread_count(threads)
+            for count in [Int64(0), 1, 2, 3, 8, 9, 64, 1001] {
+                let log = SliceLog()
+                myelin_parallel_claim(count, logSlice, Unmanaged.passUnretained(log).toOpaque())
+                #expect(log.coversExactlyOnce(count), "count \(count) threads \(threads)")
+                if threads == 1 || count < 2 {
+                    #expect(log.slices.count == (count > 0 ? 1 : 0), "count \(count) threads \(threads)")
+                } else {
+                    let widths = log.slices.sorted { $0.begin < $1.begin }.map { $0.end - $0.begin }
+                    #expect(widths.first == max(1, count / (2 * Int64(threads))), "\(widths)")
+                    #expect(widths == widths.sorted(by: >), "runs shrink: \(widths)")
+                }
+            }
+        }
+
         /// Inside a task and on a thread set alone, work runs inline: kernels plan it for one thread
         /// there (a recurrence's per-step GEMMs), and for the pool elsewhere.
         @Test func threadsHereCountOneWhereWorkRunsInline() {
