@@ -249,7 +249,7 @@ void myelin_attention_forward(const myelin_attention_shape *shape, myelin_heads 
     if (shape->batch <= 0 || shape->heads <= 0 || shape->queries <= 0) return;
     attention_job job = {.s = shape, .f = MYELIN_BY_PATH(myelin_gemm_family), .kernels = myelin_vector_kernels_current(), .q = query, .k = key, .v = value, .o = output,
                          .mask = key_padding_mask, .logsumexp = logsumexp};
-    myelin_parallel_claim(shape->batch * shape->heads, forward_slice, &job);
+    myelin_parallel_for(shape->batch * shape->heads, 1, forward_slice, &job);
 }
 
 void myelin_attention_backward(const myelin_attention_shape *shape, myelin_heads query, myelin_heads key,
@@ -260,5 +260,5 @@ void myelin_attention_backward(const myelin_attention_shape *shape, myelin_heads
     attention_job job = {.s = shape, .f = MYELIN_BY_PATH(myelin_gemm_family), .kernels = myelin_vector_kernels_current(), .q = query, .k = key, .v = value,
                          .dout = grad_output, .dq = grad_query, .dk = grad_key, .dv = grad_value,
                          .mask = key_padding_mask, .logsumexp = (float *)logsumexp};
-    myelin_parallel_claim(shape->batch * shape->heads, backward_slice, &job);
+    myelin_parallel_for(shape->batch * shape->heads, 1, backward_slice, &job);
 }

@@ -173,6 +173,23 @@ private func referenceConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ c: ConvCase
         }
     }
 
+    /// Images long enough to be claimed by the threads in shrinking runs (MNIST's ConvNet's second
+    /// layer, 10.6 M multiply-adds an image), five of them so that the runs are uneven: the same bits.
+    @Test(arguments: KernelPath.supported)
+    func claimedImagesGiveTheSameBits(path: KernelPath) {
+        KernelPath.withPath(path) {
+            let c = ConvCase(batch: 5, inChannels: 32, outChannels: 64, height: 26, width: 26)
+            func run() -> [[Float]] {
+                let (x, w, b) = operands(c, seed: 6)
+                let y = conv2d(x, weight: w, bias: b)
+                (y * y).sum().backward()
+                return [y.scalars, x.grad!.scalars, w.grad!.scalars, b!.grad!.scalars]
+            }
+            let one = Threads.withCount(1) { run() }
+            #expect(Threads.withCount(2) { run() } == one)
+        }
+    }
+
     // MARK: - Transposed
 
     @Test(arguments: [

@@ -442,8 +442,8 @@ void myelin_parallel_for(int64_t count, int64_t grain, myelin_task task, void *c
 /// Runs task over [0, count) in runs of items that whichever thread is free claims (the caller
 /// and the pool's workers), each run a share of what is left, so that runs shrink as the items run
 /// out: a thread slowed by another process claims fewer, and the threads finish together. For items
-/// of many microseconds each (a convolution's images, attention's heads), where parallel_for's one
-/// slice a thread leaves the others waiting for the slowest. Runs inline as parallel_for does.
+/// of many microseconds each (a convolution's long images), where parallel_for's one slice a thread
+/// leaves the others waiting for the slowest. Runs inline as parallel_for does.
 void myelin_parallel_claim(int64_t count, myelin_task task, void *context);
 
 // MARK: - Vector math (contiguous arrays; y may equal x)
