@@ -253,8 +253,11 @@ void myelin_pool_run(int helpers, myelin_job_fn fn, void *context) {
 
 // MARK: - parallel_for
 
+// A loop over [0, count) shared by the threads: parallel_for's equal slices (`slices` of them), or
+// parallel_claim's shrinking runs (planned for `threads`); either way `next` is the next unclaimed.
 typedef struct {
     int64_t count, slices;
+    int threads;
     _Alignas(64) _Atomic(int64_t) next;
     myelin_task task;
     void *context;
@@ -285,18 +288,10 @@ void myelin_parallel_for(int64_t count, int64_t grain, myelin_task task, void *c
     myelin_pool_run((int)slices - 1, for_run, &job);
 }
 
-typedef struct {
-    int64_t count;
-    int threads;
-    _Alignas(64) _Atomic(int64_t) next;
-    myelin_task task;
-    void *context;
-} claim_job;
-
 // Runs of items until none are left: each a share of what is left (half of it over the threads),
 // so that the runs shrink as the work runs out and the threads finish together.
 static void claim_run(void *context) {
-    claim_job *job = context;
+    for_job *job = context;
     int64_t begin = atomic_load_explicit(&job->next, memory_order_relaxed);
     for (;;) {
         const int64_t left = job->count - begin;
@@ -318,7 +313,7 @@ void myelin_parallel_claim(int64_t count, myelin_task task, void *context) {
         task(context, 0, count);
         return;
     }
-    claim_job job = {.count = count, .threads = threads, .task = task, .context = context};
+    for_job job = {.count = count, .threads = threads, .task = task, .context = context};
     atomic_init(&job.next, 0);
     myelin_pool_run((int)(count < threads ? count : threads) - 1, claim_run, &job);
 }
