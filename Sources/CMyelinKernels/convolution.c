@@ -363,7 +363,7 @@ static operand gathered(const geometry *g, const float *t, const float *mask, bl
 /// Where an image is a long product (at least CLAIMED_IMAGE_MACS: MNIST's ConvNet's second layer,
 /// 10.6 M), threads claim them in shrinking runs, so that neither waits long for the other at the
 /// end (W2's caller waited for 3.2 % of its samples with one fixed slice a thread, 1.3 % claimed).
-/// Short ones (LeNet's, 0.1–0.2 M) keep one slice a thread, and so each image stays on the core
+/// Short ones (LeNet's, 0.12 and 0.24 M) keep one slice a thread, and so each image stays on the core
 /// that made it in the op before: claimed, LeNet ran at 0.94 of that (median of eight pairs).
 static void split_over_pool(const geometry *g, int64_t count, myelin_task task, void *context) {
     enum { CLAIMED_IMAGE_MACS = 4 << 20 };
