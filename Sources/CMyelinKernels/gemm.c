@@ -179,26 +179,6 @@ typedef struct {
     _Alignas(64) _Atomic(int64_t) cursor; // next unclaimed column (or row)
 } gemm_job;
 
-// Claims the next chunk of [0, total) in multiples of `unit`: a share of what is left that shrinks
-// as the work runs out (guided scheduling), at least `least` and at most `most`. Returns its width,
-// 0 when none is left.
-static int64_t claim(gemm_job *job, int64_t total, int64_t unit, int64_t least, int64_t most, int64_t *start) {
-    int64_t at = atomic_load_explicit(&job->cursor, memory_order_relaxed);
-    for (;;) {
-        const int64_t left = total - at;
-        if (left <= 0) return 0;
-        int64_t width = job->members == 1 ? most : (left / (2 * job->members) + unit - 1) / unit * unit;
-        if (width < least) width = least;
-        if (width > most) width = most / unit * unit;
-        if (width > left) width = left;
-        if (atomic_compare_exchange_weak_explicit(&job->cursor, &at, at + width, memory_order_relaxed,
-                                                  memory_order_relaxed)) {
-            *start = at;
-            return width;
-        }
-    }
-}
-
 // One K block's product for C[rows m0..m1) × [n0, n1)): what every tile of it shares.
 typedef struct {
     const gemm_job *job;
@@ -378,7 +358,7 @@ static void gemm_run(void *context) {
         fetch_shared_operand(job);
     if (job->by_rows) {
         const int64_t most = ((p->M + job->members - 1) / job->members + mr - 1) / mr * mr;
-        while ((width = claim(job, p->M, mr, 2 * mr, most, &start)) > 0) {
+        while ((width = myelin_claim_chunk(&job->cursor, p->M, job->members, mr, 2 * mr, most, &start)) > 0) {
             float *Ap = job->direct_a ? NULL : myelin_scratch(0, (size_t)((width + mr - 1) / mr * mr * kcb));
             for (int64_t pc = 0; pc < p->K; pc += kcb) {
                 const int64_t kc = p->K - pc < kcb ? p->K - pc : kcb;
@@ -395,7 +375,7 @@ static void gemm_run(void *context) {
     // (128 × 32 × 2,048) are 130 µs of work, which the thread without them waited for at the end
     // (W6's qkv gradient, 24 panels, ran 206 → 220 GFLOP/s inside the step). Row chunks keep two
     // tiles: each packs its own rows of A.
-    while ((width = claim(job, p->N, f->nr, f->nr, NC_MAX, &start)) > 0) {
+    while ((width = myelin_claim_chunk(&job->cursor, p->N, job->members, f->nr, f->nr, NC_MAX, &start)) > 0) {
         for (int64_t pc = 0; pc < p->K; pc += kcb) {
             const int64_t kc = p->K - pc < kcb ? p->K - pc : kcb;
             multiply_block(job, pc, kc, job->direct_a ? NULL : job->packed_a + job->m_padded * pc, 0, p->M, start,

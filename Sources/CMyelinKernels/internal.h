@@ -3,6 +3,7 @@
 #define CMYELIN_INTERNAL_H
 
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "CMyelinKernels.h"
@@ -258,6 +259,13 @@ typedef void (*myelin_job_fn)(void *context);
 /// threads, one included. Returns when every thread that joined has left fn. From inside a task, or
 /// while another thread uses the pool, fn runs on the calling thread alone.
 void myelin_pool_run(int helpers, myelin_job_fn fn, void *context);
+
+/// Claims the next chunk of [0, total) from `cursor` in multiples of `unit`: a share of what is left
+/// that shrinks as the work runs out (guided scheduling: half of it over the `members` threads), at
+/// least `least` and at most `most` (all of `most` for one member). Returns its width and sets
+/// *start, or returns 0 when nothing is left. Used by the GEMM's chunks and myelin_parallel_claim.
+int64_t myelin_claim_chunk(_Atomic(int64_t) *cursor, int64_t total, int members, int64_t unit, int64_t least,
+                           int64_t most, int64_t *start);
 
 /// The monotonic clock, in seconds.
 double myelin_monotonic_seconds(void);

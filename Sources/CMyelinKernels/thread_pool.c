@@ -288,22 +288,31 @@ void myelin_parallel_for(int64_t count, int64_t grain, myelin_task task, void *c
     myelin_pool_run((int)slices - 1, for_run, &job);
 }
 
-// Runs of items until none are left: each a share of what is left (half of it over the threads),
-// so that the runs shrink as the work runs out and the threads finish together.
-static void claim_run(void *context) {
-    for_job *job = context;
-    int64_t begin = atomic_load_explicit(&job->next, memory_order_relaxed);
+int64_t myelin_claim_chunk(_Atomic(int64_t) *cursor, int64_t total, int members, int64_t unit, int64_t least,
+                           int64_t most, int64_t *start) {
+    int64_t at = atomic_load_explicit(cursor, memory_order_relaxed);
     for (;;) {
-        const int64_t left = job->count - begin;
-        if (left <= 0) return;
-        int64_t run = left / (2 * job->threads);
-        if (run < 1) run = 1;
-        if (atomic_compare_exchange_weak_explicit(&job->next, &begin, begin + run, memory_order_relaxed,
+        const int64_t left = total - at;
+        if (left <= 0) return 0;
+        int64_t width = members == 1 ? most : (left / (2 * members) + unit - 1) / unit * unit;
+        if (width < least) width = least;
+        if (width > most) width = most / unit * unit;
+        if (width > left) width = left;
+        if (atomic_compare_exchange_weak_explicit(cursor, &at, at + width, memory_order_relaxed,
                                                   memory_order_relaxed)) {
-            job->task(job->context, begin, begin + run);
-            begin = atomic_load_explicit(&job->next, memory_order_relaxed);
+            *start = at;
+            return width;
         }
     }
+}
+
+// Runs of items until none are left, each a share of what is left, so that the runs shrink as the
+// work runs out and the threads finish together.
+static void claim_run(void *context) {
+    for_job *job = context;
+    int64_t begin, run;
+    while ((run = myelin_claim_chunk(&job->next, job->count, job->threads, 1, 1, job->count, &begin)) > 0)
+        job->task(job->context, begin, begin + run);
 }
 
 void myelin_parallel_claim(int64_t count, myelin_task task, void *context) {
