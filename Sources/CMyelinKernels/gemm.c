@@ -47,6 +47,9 @@ enum {
     SMALL_A_BYTES = 24 << 10,
     // Rows a multiple of this many floats (4 KiB) apart fall in the same L1 sets: never read in place.
     ALIASING_STRIDE = 1024,
+    // How many rows of B ahead of its own the first tile of a column chunk's block fetches (see
+    // kernel_fetching): 64 steps of a 6 × 16 tile, about 400 cycles, a trip to memory.
+    FETCH_AHEAD_ROWS = 64,
 };
 
 int64_t myelin_gemm_row_stride(int64_t width) { return width % ALIASING_STRIDE == 0 ? width + 16 : width; }
@@ -189,6 +192,7 @@ typedef struct {
     int64_t ldb, lda, pc, kc, m0, n0;
     myelin_row_tiles row_tiles; // the m1 − m0 rows
     int last;             // the last K block: bias, activation and factors apply
+    int64_t fetch_rows;   // > 0: the first row tile fetches this many rows of B FETCH_AHEAD_ROWS ahead
     myelin_epilogue ep;
 } block;
 
@@ -208,9 +212,15 @@ static void tile_columns(block *b, int64_t t, int64_t j0, int64_t j1) {
     const int m = myelin_row_tile(&b->row_tiles, t, &ir);
     ir += b->m0;
     const float *Apanel = b->Ap ? b->Ap + (ir - b->m0) * b->kc : p->A + ir * p->rsA + b->pc;
+    const int fetching = t == 0 && b->fetch_rows > 0;
+    myelin_kernel_fn kernel = fetching ? f->kernel_fetching : f->kernel;
     for (int64_t jr = j0; jr < j1;) {
         const int strip = job->direct_b && m <= f->wide_rows && j1 - jr >= wide;
         const int n = strip ? wide : j1 - jr < nr ? (int)(j1 - jr) : nr;
+        if (fetching) {
+            b->ep.prefetch_b = b->Bp + jr + FETCH_AHEAD_ROWS * b->ldb;
+            b->ep.prefetch_rows = b->fetch_rows;
+        }
         if (b->last && p->bias) b->ep.bias = p->bias + b->n0 + jr;
         if (b->last && p->times) {
             b->ep.times = p->times + ir * p->ldt + b->n0 + jr;
@@ -221,7 +231,7 @@ static void tile_columns(block *b, int64_t t, int64_t j0, int64_t j1) {
                 for (int line = 0; line < nr; line += 64 / (int)sizeof(float))
                     __builtin_prefetch(b->ep.times + r * p->ldt + n + line);
         }
-        (strip ? f->kernel_wide : f->kernel)(b->kc, Apanel, b->lda, b->Bp + jr * b->column_step, b->ldb,
+        (strip ? f->kernel_wide : kernel)(b->kc, Apanel, b->lda, b->Bp + jr * b->column_step, b->ldb,
                                              p->C + ir * p->ldc + b->n0 + jr, p->ldc, m, n, &b->ep);
         jr += n;
     }
@@ -260,6 +270,11 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
     // (short tiles' strips read their group of panels again, mostly from L2); otherwise each A panel
     // stays in L1 while the B panels stream past it from L2.
     if (rows * kc * (int64_t)sizeof(float) > SMALL_A_BYTES) {
+        // A column chunk's B, read in place, is read by this chunk alone: its first tile brings it
+        // in from memory or the other core, and fetches the rows ahead of its own as it goes
+        // (kernel_fetching; those past this block are the next block's).
+        if (job->direct_b && !job->by_rows && p->K - pc > FETCH_AHEAD_ROWS)
+            b.fetch_rows = p->K - pc - FETCH_AHEAD_ROWS < kc ? p->K - pc - FETCH_AHEAD_ROWS : kc;
         for (int64_t t = 0; t < tiles; t++) tile_columns(&b, t, 0, nc);
         return;
     }

@@ -106,10 +106,14 @@ SIMD void store_row(const int VECS, const int FULL, float *c, const float *t, vf
 // One tile of ROWS (≤ MR) rows and VECS (1, 2, or 3 for a short tile's strip, always FULL) vectors,
 // FULL when all VECS·LANES columns are real; A_DOWN when A is read down its columns
 // (a(r, p) = A[p·lda + r]: Aᵀ stored row-major, as attention's Pᵀ), else along its rows
-// (a(r, p) = A[r·lda + p]). All four are compile-time constants in every instantiation below.
-SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN, int64_t kc, const float *A,
-               int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc, int n, const myelin_epilogue *ep) {
+// (a(r, p) = A[r·lda + p]); FETCH when each step also fetches a row of B ahead into L2 (see
+// kernel_fetching). All five are compile-time constants in every instantiation below.
+SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN, const int FETCH, int64_t kc,
+               const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc, int n,
+               const myelin_epilogue *ep) {
     EACH_ROW(ROW_DECL)
+    const float *ahead = FETCH ? ep->prefetch_b : NULL;
+    const int64_t ahead_rows = FETCH ? ep->prefetch_rows : 0;
     // The epilogue's C lines are fetched for the last PREFETCH_C steps: fetched earlier, the B
     // panel streaming through L1 would evict them again.
     enum { PREFETCH_C = 48 };
@@ -126,6 +130,7 @@ SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN,
                 if (VECS == 3) b2 = vload(B + 2 * LANES);
             }
             EACH_ROW(ROW_STEP)
+            if (FETCH && p < ahead_rows) __builtin_prefetch(ahead + p * ldb, 0, 2);
             A += A_DOWN ? lda : 1;
             B += ldb;
         }
@@ -148,10 +153,10 @@ SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN,
 #define TILE_ARGS int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc, int n, \
                   const myelin_epilogue *ep
 #define TILE_FNS(NAME, R, A_DOWN)                                                                        \
-    static void NAME##_##R##_1p(TILE_ARGS) { tile(R, 1, 0, A_DOWN, kc, A, lda, B, ldb, C, ldc, n, ep); }     \
-    static void NAME##_##R##_1(TILE_ARGS) { tile(R, 1, 1, A_DOWN, kc, A, lda, B, ldb, C, ldc, n, ep); }      \
-    static void NAME##_##R##_2p(TILE_ARGS) { tile(R, 2, 0, A_DOWN, kc, A, lda, B, ldb, C, ldc, n, ep); }     \
-    static void NAME##_##R##_2(TILE_ARGS) { tile(R, 2, 1, A_DOWN, kc, A, lda, B, ldb, C, ldc, n, ep); }
+    static void NAME##_##R##_1p(TILE_ARGS) { tile(R, 1, 0, A_DOWN, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }     \
+    static void NAME##_##R##_1(TILE_ARGS) { tile(R, 1, 1, A_DOWN, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }      \
+    static void NAME##_##R##_2p(TILE_ARGS) { tile(R, 2, 0, A_DOWN, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }     \
+    static void NAME##_##R##_2(TILE_ARGS) { tile(R, 2, 1, A_DOWN, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }
 #define TILE_FN(R) TILE_FNS(tile, R, 0) TILE_FNS(tile_down, R, 1)
 #define TILE_ROW(NAME, R) {NAME##_##R##_1p, NAME##_##R##_1, NAME##_##R##_2p, NAME##_##R##_2},
 
@@ -182,6 +187,18 @@ static void kernel(int64_t kc, const float *A, int64_t lda, const float *B, int6
     tiles[0][m - 1][tile_shape(n)](kc, A, lda, B, ldb, C, ldc, n, ep);
 }
 
+// The first row tile of a block whose B rows are read in place straight from memory (a weight
+// gradient's dY or X, K × N and megabytes, last touched by another op or another core): each step
+// loads one line of a row, and rows kilobytes apart (a new page every row or two) defeat the
+// hardware prefetchers, so that first tile waited on memory a few lines at a time. This tile also fetches the row a fixed
+// distance ahead (the caller's prefetch_b) into L2, where the rows it reaches next and the tiles
+// below it find them. Into L2 rather than L1: rows 2 KiB apart fall into two of L1's sets.
+static void kernel_fetching(int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C,
+                            int64_t ldc, int m, int n, const myelin_epilogue *ep) {
+    if (m == MR && n == NR) tile(MR, 2, 1, 0, 1, kc, A, lda, B, ldb, C, ldc, n, ep);
+    else kernel(kc, A, lda, B, ldb, C, ldc, m, n, ep);
+}
+
 static void kernel_down(int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
                         int m, int n, const myelin_epilogue *ep) {
     tiles[1][m - 1][tile_shape(n)](kc, A, lda, B, ldb, C, ldc, n, ep);
@@ -196,7 +213,7 @@ static void kernel_down(int64_t kc, const float *A, int64_t lda, const float *B,
 _Static_assert(WIDE_ROWS == 0 || WIDE_ROWS == 4, "the short tiles' table below holds 4 heights");
 #if WIDE_ROWS > 0
 #define WIDE_FN(R) \
-    static void tile_wide_##R(TILE_ARGS) { tile(R, 3, 1, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }
+    static void tile_wide_##R(TILE_ARGS) { tile(R, 3, 1, 0, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }
 WIDE_FN(1) WIDE_FN(2) WIDE_FN(3) WIDE_FN(4)
 static tile_fn const wide_tiles[WIDE_ROWS] = {tile_wide_1, tile_wide_2, tile_wide_3, tile_wide_4};
 
@@ -352,6 +369,7 @@ const myelin_gemm_family MYELIN_GEMM_FAMILY = {
     .pack_b = pack_b,
     .kernel = kernel,
     .kernel_down = kernel_down,
+    .kernel_fetching = kernel_fetching,
     .wide_rows = WIDE_ROWS,
 #if WIDE_ROWS > 0
     .kernel_wide = kernel_wide,

@@ -49,6 +49,10 @@ typedef struct {
     int relu;
     const float *times; // already offset to the tile's first element; NULL for none
     int64_t ldt;
+    // For kernel_fetching only: row p of B at prefetch_b + p·ldb is fetched into L2 at step p, for
+    // p < prefetch_rows.
+    const float *prefetch_b;
+    int64_t prefetch_rows;
 } myelin_epilogue;
 
 /// Packs rows [0, mc) × columns [0, kc) of A (element (i, p) at A[i*rs + p*cs]), times alpha, into
@@ -83,6 +87,8 @@ typedef struct {
     myelin_pack_b_fn pack_b;
     myelin_kernel_fn kernel;
     myelin_kernel_fn kernel_down; // the same, reading A down its columns: a(r, p) = A[p·lda + r]
+    myelin_kernel_fn kernel_fetching; // the same as kernel, and a full MR × NR tile also fetches
+                                      // rows of B ahead (see myelin_epilogue)
     int wide_rows;                // kernel_wide takes m ≤ wide_rows rows
     myelin_kernel_fn kernel_wide; // m rows × n = 3·NR/2 columns (whole), B read in place (ldb its row stride)
     myelin_gemv_dot_fn gemv_dot;

@@ -84,6 +84,9 @@ let gemmCases: [GEMMCase] = {
         GEMMCase(m: 58, n: 75, k: 900, beta: -0.5, bias: true),
         GEMMCase(m: 4, n: 53, k: 33, alpha: 2, times: true),
         GEMMCase(m: 4, n: 130, k: 600, beta: 0.5, bias: true, relu: true),
+        // A weight gradient with more columns than rows (split by columns, B read in place): each
+        // block's first row tile fetches B's rows ahead, into the next K block and up to the end of K.
+        GEMMCase(m: 70, n: 200, k: 700, a: .transposed, beta: 1, bias: true),
         // A weight gradient's shape (N ≤ M: split by rows, B packed once and shared, three K blocks).
         GEMMCase(m: 520, n: 130, k: 1100, a: .transposed, b: .transposed, beta: 1),
         // Split by rows with a row-major B whose K block (500 × 600 floats) is larger than half of
