@@ -48,7 +48,8 @@ enum {
     // Rows a multiple of this many floats (4 KiB) apart fall in the same L1 sets: never read in place.
     ALIASING_STRIDE = 1024,
     // How many rows of B ahead of its own the first tile of a column chunk's block fetches (see
-    // kernel_fetching): 64 steps of a 6 × 16 tile, about 400 cycles, a trip to memory.
+    // kernel_fetching): 64 steps of AVX2's 6 × 16 tile, about 400 cycles, a trip to memory (128
+    // ran no faster in W6's step).
     FETCH_AHEAD_ROWS = 64,
 };
 
