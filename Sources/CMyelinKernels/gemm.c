@@ -55,6 +55,33 @@ enum {
 
 int64_t myelin_gemm_row_stride(int64_t width) { return width % ALIASING_STRIDE == 0 ? width + 16 : width; }
 
+int64_t myelin_l2_cache_bytes(void) {
+    static atomic_long cached;
+    long l2 = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (l2 == 0) {
+#ifdef _SC_LEVEL2_CACHE_SIZE // glibc
+        l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+        if (l2 <= 0) l2 = 1 << 20;
+        atomic_store_explicit(&cached, l2, memory_order_relaxed);
+    }
+    return l2;
+}
+
+// The largest K block: KC·NC floats fill half of this core's L2.
+static int64_t kc_max(void) {
+    int64_t kc = myelin_l2_cache_bytes() / 2 / (NC_MAX * (int64_t)sizeof(float)) / 16 * 16;
+    return kc > KC_LARGEST ? KC_LARGEST : kc < KC_SMALLEST ? KC_SMALLEST : kc;
+}
+
+// The K blocks of a product: equal ones, each at most the largest that keeps a B block in half of
+// L2 (784 runs as 2 × 392 rather than 512 + 272). Set by K and the host alone, never by the
+// threads, so that B's column sums, added block by block, come out the same on any thread count.
+static int64_t k_block_size(int64_t K) {
+    const int64_t largest = kc_max(), blocks = (K + largest - 1) / largest;
+    return (K + blocks - 1) / blocks;
+}
+
 // MARK: - Epilogue-only products
 
 typedef struct {
@@ -71,6 +98,7 @@ typedef struct {
     const int64_t *groups; // myelin_sgemm_summing_a: A's columns summed into rows of sums
     float *sums;
     int64_t ld_sums;
+    float *b_sums; // myelin_sgemm_summing_b: B's columns summed
 } problem;
 
 // The rest of one element's epilogue after alpha·sum + beta·C: the bias, the activation, times.
@@ -100,6 +128,33 @@ static void sum_a_columns(const problem *p) {
     }
     for (int64_t k = 0; k < p->K; k++)
         for (int64_t i = 0; i < p->M; i++) p->sums[p->groups[k] * p->ld_sums + i] += p->A[i * p->rsA + k * p->csA];
+}
+
+// myelin_sgemm_summing_b's sums for columns [n0, n0 + nc) of the K block at pc: the block's column
+// sums, each a GEMV of the block against ones (its own order of additions), added into b_sums.
+static void sum_b_block(const myelin_gemm_family *f, const problem *p, int64_t pc, int64_t kc, int64_t n0, int64_t nc) {
+    float *ones = myelin_scratch(2, (size_t)(kc + nc + 16)), *block = ones + ((kc + 15) & ~(int64_t)15);
+    for (int64_t q = 0; q < kc; q++) ones[q] = 1.0f;
+    const float *B = p->B + pc * p->rsB + n0 * p->csB;
+    if (p->csB == 1) {
+        f->gemv_axpy(nc, kc, B, p->rsB, ones, block);
+    } else if (p->rsB == 1) {
+        f->gemv_dot(nc, kc, B, p->csB, ones, block);
+    } else {
+        for (int64_t j = 0; j < nc; j++) {
+            float sum = 0;
+            for (int64_t q = 0; q < kc; q++) sum += B[q * p->rsB + j * p->csB];
+            block[j] = sum;
+        }
+    }
+    for (int64_t j = 0; j < nc; j++) p->b_sums[n0 + j] += block[j];
+}
+
+// All of B's column sums, block after block: for the products that do not sum B as they go (see
+// multiply_block).
+static void sum_b_columns(const myelin_gemm_family *f, const problem *p) {
+    const int64_t kcb = k_block_size(p->K);
+    for (int64_t pc = 0; pc < p->K; pc += kcb) sum_b_block(f, p, pc, p->K - pc < kcb ? p->K - pc : kcb, 0, p->N);
 }
 
 // MARK: - GEMV (M == 1 or N == 1)
@@ -173,6 +228,7 @@ typedef struct {
     int direct_a;     // the kernel reads A's rows in place (no packing, alpha in the epilogue)
     int direct_b;     // the kernel reads B's rows in place
     int sum_while_packing; // myelin_sgemm_summing_a's sums made by pack_a (by rows, A stored transposed)
+    int sum_b_in_chunks;   // myelin_sgemm_summing_b's sums made chunk by chunk (by columns, B in place)
     int fetch_shared;      // each thread sweeps the shared operand first (see fetch_shared_operand)
     float *packed_a;  // by columns: all of A, K block after K block (block at m_padded·pc)
     float *packed_b;  // by rows: all of B, K block after K block (block at n_padded·pc)
@@ -280,20 +336,23 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
         if (job->direct_b && !job->by_rows && job->members > 1 && p->K - pc > FETCH_AHEAD_ROWS)
             b.fetch_rows = p->K - pc - FETCH_AHEAD_ROWS < kc ? p->K - pc - FETCH_AHEAD_ROWS : kc;
         for (int64_t t = 0; t < tiles; t++) tile_columns(&b, t, 0, nc);
-        return;
+    } else {
+        // Short tiles, which take strips of 3 vectors where B is read in place (see tile_columns),
+        // come last (a remainder, or one shared by the last two tiles); 3 panels make 2 of their
+        // strips, so they run after each group of 3 panels that the other tiles take panel by panel.
+        int64_t first_short = tiles;
+        while (job->direct_b && first_short > 0 && tile_height(&b.row_tiles, first_short - 1) <= f->wide_rows)
+            first_short--;
+        const int64_t group = first_short < tiles ? 3 * nr : nr;
+        for (int64_t g0 = 0; g0 < nc; g0 += group) {
+            const int64_t g1 = g0 + group < nc ? g0 + group : nc;
+            for (int64_t jr = g0; jr < g1; jr += nr)
+                for (int64_t t = 0; t < first_short; t++) tile_columns(&b, t, jr, jr + nr < g1 ? jr + nr : g1);
+            for (int64_t t = first_short; t < tiles; t++) tile_columns(&b, t, g0, g1);
+        }
     }
-    // Short tiles, which take strips of 3 vectors where B is read in place (see tile_columns), come
-    // last (a remainder, or one shared by the last two tiles); 3 panels make 2 of their strips, so
-    // they run after each group of 3 panels that the other tiles take panel by panel.
-    int64_t first_short = tiles;
-    while (job->direct_b && first_short > 0 && tile_height(&b.row_tiles, first_short - 1) <= f->wide_rows) first_short--;
-    const int64_t group = first_short < tiles ? 3 * nr : nr;
-    for (int64_t g0 = 0; g0 < nc; g0 += group) {
-        const int64_t g1 = g0 + group < nc ? g0 + group : nc;
-        for (int64_t jr = g0; jr < g1; jr += nr)
-            for (int64_t t = 0; t < first_short; t++) tile_columns(&b, t, jr, jr + nr < g1 ? jr + nr : g1);
-        for (int64_t t = first_short; t < tiles; t++) tile_columns(&b, t, g0, g1);
-    }
+    // B's column sums for this chunk and block, while the block is in this core's cache.
+    if (job->sum_b_in_chunks) sum_b_block(f, p, pc, kc, n0, nc);
 }
 
 // The operand every chunk multiplies by (A by columns, B by rows), packed once and shared: this
@@ -403,31 +462,10 @@ static void gemm_run(void *context) {
     }
 }
 
-int64_t myelin_l2_cache_bytes(void) {
-    static atomic_long cached;
-    long l2 = atomic_load_explicit(&cached, memory_order_relaxed);
-    if (l2 == 0) {
-#ifdef _SC_LEVEL2_CACHE_SIZE // glibc
-        l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
-#endif
-        if (l2 <= 0) l2 = 1 << 20;
-        atomic_store_explicit(&cached, l2, memory_order_relaxed);
-    }
-    return l2;
-}
-
-// The largest K block: KC·NC floats fill half of this core's L2.
-static int64_t kc_max(void) {
-    int64_t kc = myelin_l2_cache_bytes() / 2 / (NC_MAX * (int64_t)sizeof(float)) / 16 * 16;
-    return kc > KC_LARGEST ? KC_LARGEST : kc < KC_SMALLEST ? KC_SMALLEST : kc;
-}
-
 static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     gemm_job job = {.p = p, .f = f};
-    // Equal K blocks: 784 runs as 2 × 392 rather than 512 + 272.
-    const int64_t kc_largest = kc_max();
-    job.k_blocks = (p->K + kc_largest - 1) / kc_largest;
-    job.kc_block = (p->K + job.k_blocks - 1) / job.k_blocks;
+    job.kc_block = k_block_size(p->K);
+    job.k_blocks = (p->K + job.kc_block - 1) / job.kc_block;
     job.m_padded = (p->M + f->mr - 1) / f->mr * f->mr;
 
     // Threads only where each gets at least PARALLEL_MIN_MACS / 2 multiply-adds.
@@ -473,6 +511,9 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     // in order, K block after K block), and only for a transposed A; otherwise they are made first.
     job.sum_while_packing = p->sums && job.by_rows && !job.direct_a && p->rsA == 1 && p->csA != 1;
     if (p->sums && !job.sum_while_packing) sum_a_columns(p);
+    // B's column sums where each column chunk reads its own block of B from memory; otherwise first.
+    job.sum_b_in_chunks = p->b_sums && !job.by_rows && job.direct_b;
+    if (p->b_sums && !job.sum_b_in_chunks) sum_b_columns(f, p);
     if (job.by_rows ? !job.direct_b : !job.direct_a) {
         // The shared operand: enough units for every thread to get two per K block, of at most
         // PACK_GROUP_PANELS panels.
@@ -495,17 +536,19 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
 // MARK: - Entry point
 
 static void multiply(const problem *p) {
+    const myelin_gemm_family *f = MYELIN_BY_PATH(myelin_gemm_family);
     if (p->M <= 0 || p->N <= 0 || p->K <= 0 || p->alpha == 0) {
         // Nothing to multiply: the sums, then C = beta·C + bias (and the activation, the factors).
         if (p->sums) sum_a_columns(p);
+        if (p->b_sums && p->N > 0 && p->K > 0) sum_b_columns(f, p);
         if (p->M > 0 && p->N > 0) scale_only(p);
         return;
     }
-    const myelin_gemm_family *f = MYELIN_BY_PATH(myelin_gemm_family);
     const double started = myelin_gemm_profile_start();
     const int packed = p->M > 1 && p->N > 1;
     // The packed path makes the sums as it packs A where it can, else first (see gemm_packed).
     if (p->sums && !packed) sum_a_columns(p);
+    if (p->b_sums && !packed) sum_b_columns(f, p);
     if (packed) {
         gemm_packed(f, p);
     } else if (p->M == 1) {
@@ -549,5 +592,13 @@ void myelin_sgemm_summing_a(int64_t M, int64_t N, int64_t K, float alpha, const 
     p.groups = groups;
     p.sums = sums;
     p.ld_sums = ld_sums;
+    multiply(&p);
+}
+
+void myelin_sgemm_summing_b(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsA,
+                            int64_t csA, const float *B, int64_t rsB, int64_t csB, float beta, float *C,
+                            int64_t ldc, float *sums) {
+    problem p = product(M, N, K, alpha, A, rsA, csA, B, rsB, csB, beta, C, ldc);
+    p.b_sums = sums;
     multiply(&p);
 }

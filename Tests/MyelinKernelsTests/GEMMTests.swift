@@ -37,10 +37,12 @@ struct GEMMCase: CustomTestStringConvertible, Sendable {
     var times = false
     /// Through `myelin_sgemm_summing_a`, A's columns also added into rows of sums by group.
     var sums = false
+    /// Through `myelin_sgemm_summing_b`, B's columns also summed (a bias gradient beside its weight's).
+    var bSums = false
 
     var testDescription: String {
         "\(m)×\(k)·\(k)×\(n) A \(a) B \(b) alpha \(alpha) beta \(beta)\(bias ? " bias" : "")\(relu ? " relu" : "")"
-            + "\(times ? " times" : "")\(sums ? " sums" : "")"
+            + "\(times ? " times" : "")\(sums ? " sums" : "")\(bSums ? " B sums" : "")"
     }
 }
 
@@ -122,6 +124,17 @@ let gemmCases: [GEMMCase] = {
     cases.append(GEMMCase(m: 300, n: 1, k: 70, a: .transposed, beta: 0.5, sums: true))
     cases.append(GEMMCase(m: 37, n: 70, k: 50, a: .transposed, alpha: 0, beta: 0.5, sums: true))
     cases.append(GEMMCase(m: 13, n: 17, k: 0, a: .transposed, sums: true))
+    // The column sums of myelin_sgemm_summing_b: chunk by chunk where column chunks read B in place
+    // (two K blocks), in a pass of their own everywhere else: split by rows (three K blocks), B
+    // stored transposed, strided, GEMV both ways, alpha = 0 and K = 0.
+    cases.append(GEMMCase(m: 70, n: 200, k: 700, a: .transposed, beta: 1, bSums: true))
+    cases.append(GEMMCase(m: 520, n: 130, k: 1100, a: .transposed, bSums: true))
+    cases.append(GEMMCase(m: 61, n: 300, k: 700, b: .transposed, bSums: true))
+    cases.append(GEMMCase(m: 37, n: 70, k: 50, b: .strided, bSums: true))
+    cases.append(GEMMCase(m: 1, n: 37, k: 50, bSums: true))
+    cases.append(GEMMCase(m: 300, n: 1, k: 70, bSums: true))
+    cases.append(GEMMCase(m: 37, n: 70, k: 50, alpha: 0, beta: 0.5, bSums: true))
+    cases.append(GEMMCase(m: 13, n: 17, k: 0, bSums: true))
     return cases
 }()
 
@@ -151,6 +164,9 @@ extension KernelTests {
             for p in 0..<c.k {
                 for i in 0..<c.m { wantSums[Int(groups[p]) * ldSums + i] += a[i * rsA + p * csA] }
             }
+            // B's column sums start from values of their own: the GEMM adds to them.
+            let initialBSums = rng.array(c.n)
+            var firstBSums: [Float]? = nil  // the first thread count's, which every other must match
 
             // The reference: Σ a·b and Σ|a·b| in double.
             var dot = [Double](repeating: 0, count: c.m * c.n), size = dot
@@ -171,11 +187,12 @@ extension KernelTests {
             defer { myelin_set_thread_count(threadsBefore) }
             onEveryPath { path in
                 #expect(myelin_cpu_current_path() == path)
-                for threads: Int32 in c.sums ? [1, 2, 3] : [1, 2] {
+                firstBSums = nil
+                for threads: Int32 in c.sums || c.bSums ? [1, 2, 3] : [1, 2] {
                     myelin_set_thread_count(threads)
                     // beta == 0 must not read C: fill it with NaN. Padding past column n holds a
                     // sentinel that must survive.
-                    var out = initialC, sums = initialSums
+                    var out = initialC, sums = initialSums, bSums = initialBSums
                     for i in 0..<c.m {
                         for j in 0..<ldc { out[i * ldc + j] = j >= c.n ? 12345 : c.beta == 0 ? .nan : initialC[i * ldc + j] }
                     }
@@ -183,7 +200,12 @@ extension KernelTests {
                         b.withUnsafeBufferPointer { b in
                             bias.withUnsafeBufferPointer { bias in
                                 let activation = c.relu ? MYELIN_ACTIVATION_RELU : MYELIN_ACTIVATION_NONE
-                                if c.sums {
+                                if c.bSums {
+                                    myelin_sgemm_summing_b(
+                                        Int64(c.m), Int64(c.n), Int64(c.k), c.alpha, a.baseAddress, Int64(rsA),
+                                        Int64(csA), b.baseAddress, Int64(rsB), Int64(csB), c.beta, &out,
+                                        Int64(ldc), &bSums)
+                                } else if c.sums {
                                     myelin_sgemm_summing_a(
                                         Int64(c.m), Int64(c.n), Int64(c.k), c.alpha, a.baseAddress, Int64(rsA),
                                         Int64(csA), b.baseAddress, Int64(rsB), Int64(csB), c.beta, &out,
@@ -230,6 +252,25 @@ extension KernelTests {
                     if c.sums {
                         let wrong = zip(sums, wantSums).filter { $0 != $1 }.count
                         #expect(wrong == 0, "\(name(path)), \(threads) thread(s): \(wrong) of the sums differ from a sum in order")
+                    }
+                    if c.bSums {
+                        // Each sum within (K + 1)·u of the magnitudes it adds, and the same bits on
+                        // every thread count.
+                        var wrong = 0
+                        for j in 0..<c.n {
+                            var want = Double(initialBSums[j]), scale = abs(want)
+                            for p in 0..<c.k {
+                                want += Double(b[p * rsB + j * csB])
+                                scale += abs(Double(b[p * rsB + j * csB]))
+                            }
+                            if !(abs(Double(bSums[j]) - want) <= Double(c.k + 1) * 0x1p-24 * scale + 1e-30) { wrong += 1 }
+                        }
+                        #expect(wrong == 0, "\(name(path)), \(threads) thread(s): \(wrong) of B's column sums wrong")
+                        if let firstBSums {
+                            #expect(bSums == firstBSums, "\(name(path)): B's column sums change with the thread count (\(threads))")
+                        } else {
+                            firstBSums = bSums
+                        }
                     }
                 }
             }

@@ -134,6 +134,29 @@ private func naiveMatMul(_ a: Tensor, _ b: Tensor) -> [Float] {
         expectClose(product.scalars, naiveMatMul(a.T, b), tolerance: 1e-5)
     }
 
+    /// A layer's weight and bias gradients together: gzᵀ·x, and gz's column sums, made by the GEMM
+    /// where the product is swapped (400 × 40 against 400 × 8: gz the GEMM's B, read in place) and by
+    /// a sum of their own where it is not (the others); x a transposed view throughout; each as
+    /// `transposedProduct` and `sum(axis: 0)` give it, up to rounding, on one and two threads, and
+    /// just one of them where only one is asked for.
+    @Test(arguments: [(400, 40, 8), (9, 5, 3), (60, 12, 30)])
+    func weightAndBiasGradientsTogether(shape: (k: Int, m: Int, n: Int)) {
+        let g = RandomGenerator(seed: 33)
+        let gz = uniform([shape.k, shape.m], g, -1, 1), x = uniform([shape.n, shape.k], g, -1, 1).T
+        for threads in [1, 2] {
+            Threads.withCount(threads) {
+                let (weight, bias) = weightAndBiasGradients(gz, x, weight: true, bias: true)
+                #expect(weight?.shape == [shape.m, shape.n] && bias?.shape == [shape.m])
+                expectClose(weight!.scalars, naiveMatMul(gz.T, x), tolerance: 1e-5)
+                expectClose(bias!.scalars, gz.sum(axis: 0).scalars, tolerance: 1e-5)
+            }
+        }
+        let weightOnly = weightAndBiasGradients(gz, x, weight: true, bias: false)
+        let biasOnly = weightAndBiasGradients(gz, x, weight: false, bias: true)
+        #expect(weightOnly.weight != nil && weightOnly.bias == nil && biasOnly.weight == nil && biasOnly.bias != nil)
+        expectClose(biasOnly.bias!.scalars, gz.sum(axis: 0).scalars, tolerance: 1e-6)
+    }
+
     /// The product that also sums a's rows by group (a recurrence's token table and W_hh's gradient
     /// in one pass): the product aᵀ·b, and each group's row the sum of its rows of a, in order,
     /// added to what the sums held; from a's rows padded past their width, with one and two threads.

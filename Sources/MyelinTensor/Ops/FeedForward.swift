@@ -61,12 +61,15 @@ public func feedForward(
             let w2 = weight2.detached()
             gemm(g, w2, aOffset: g.offset, bOffset: w2.offset, into: gz.storage.floats, times: slope)
         }
+        let (weight2Gradient, bias2Gradient) = weightAndBiasGradients(
+            g, hidden, weight: weight2.requiresGrad, bias: bias2?.requiresGrad == true)
+        let (weight1Gradient, bias1Gradient) =
+            firstLayer
+            ? weightAndBiasGradients(gz!, x2.detached(), weight: weight1.requiresGrad, bias: bias1?.requiresGrad == true)
+            : (nil, nil)
         return [
-            x2.requiresGrad ? matmul(gz!, weight1.detached()) : nil,
-            weight1.requiresGrad ? transposedProduct(gz!, x2.detached()) : nil,
-            bias1?.requiresGrad == true ? gz!.sum(axis: 0) : nil,
-            weight2.requiresGrad ? transposedProduct(g, hidden) : nil,
-            bias2?.requiresGrad == true ? g.sum(axis: 0) : nil,
+            x2.requiresGrad ? matmul(gz!, weight1.detached()) : nil, weight1Gradient, bias1Gradient, weight2Gradient,
+            bias2Gradient,
         ]
     }
     return x.rank == 2 ? result : result.reshaped(Array(x.shape.dropLast()) + [outFeatures])
