@@ -15,6 +15,7 @@
 // would cost more than it saves (small products, batch-sized M or N; for A, one that fits one K
 // block, which packing would only copy; for B, a split by rows), a row-major A or B is read in place.
 // No K sum is ever split between threads, so results do not depend on the thread count.
+#include <assert.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -130,29 +131,38 @@ static void sum_a_columns(const problem *p) {
         for (int64_t i = 0; i < p->M; i++) p->sums[p->groups[k] * p->ld_sums + i] += p->A[i * p->rsA + k * p->csA];
 }
 
+// t[j] = Σ_p W(j, p)·x[p] for j < n, W(j, p) at W[j·out_stride + p·k_stride]: the family's GEMV
+// for the layout. Outputs contiguous first: gemv_axpy adds each output's terms in the order of p in
+// a lane of its own, so an output comes out the same bits whichever outputs are computed with it
+// (gemv_dot sums a group of four differently from a lone one).
+static void gemv_any(const myelin_gemm_family *f, int64_t n, int64_t k, const float *W, int64_t out_stride,
+                     int64_t k_stride, const float *x, float *t) {
+    if (out_stride == 1) {
+        f->gemv_axpy(n, k, W, k_stride, x, t);
+    } else if (k_stride == 1) {
+        f->gemv_dot(n, k, W, out_stride, x, t);
+    } else {
+        for (int64_t j = 0; j < n; j++) {
+            float s = 0;
+            for (int64_t p = 0; p < k; p++) s += W[j * out_stride + p * k_stride] * x[p];
+            t[j] = s;
+        }
+    }
+}
+
 // myelin_sgemm_summing_b's sums for columns [n0, n0 + nc) of the K block at pc: the block's column
-// sums, each a GEMV of the block against ones (its own order of additions), added into b_sums.
+// sums, a GEMV of the block against ones, added into b_sums.
 static void sum_b_block(const myelin_gemm_family *f, const problem *p, int64_t pc, int64_t kc, int64_t n0, int64_t nc) {
     float *ones = myelin_scratch(2, (size_t)(kc + nc + 16)), *block = ones + ((kc + 15) & ~(int64_t)15);
     for (int64_t q = 0; q < kc; q++) ones[q] = 1.0f;
-    const float *B = p->B + pc * p->rsB + n0 * p->csB;
-    if (p->csB == 1) {
-        f->gemv_axpy(nc, kc, B, p->rsB, ones, block);
-    } else if (p->rsB == 1) {
-        f->gemv_dot(nc, kc, B, p->csB, ones, block);
-    } else {
-        for (int64_t j = 0; j < nc; j++) {
-            float sum = 0;
-            for (int64_t q = 0; q < kc; q++) sum += B[q * p->rsB + j * p->csB];
-            block[j] = sum;
-        }
-    }
+    gemv_any(f, nc, kc, p->B + pc * p->rsB + n0 * p->csB, p->csB, p->rsB, ones, block);
     for (int64_t j = 0; j < nc; j++) p->b_sums[n0 + j] += block[j];
 }
 
 // All of B's column sums, block after block: for the products that do not sum B as they go (see
 // multiply_block).
 static void sum_b_columns(const myelin_gemm_family *f, const problem *p) {
+    if (p->K <= 0 || p->N <= 0) return;
     const int64_t kcb = k_block_size(p->K);
     for (int64_t pc = 0; pc < p->K; pc += kcb) sum_b_block(f, p, pc, p->K - pc < kcb ? p->K - pc : kcb, 0, p->N);
 }
@@ -175,17 +185,7 @@ enum { GEMV_BLOCK = 16 };
 static void gemv_slice(void *context, int64_t first_block, int64_t end_block) {
     const gemv_job *g = context;
     const int64_t begin = first_block * GEMV_BLOCK, end = end_block * GEMV_BLOCK < g->n ? end_block * GEMV_BLOCK : g->n;
-    const float *W = g->W + begin * g->out_stride;
-    if (g->k_stride == 1)
-        g->f->gemv_dot(end - begin, g->k, W, g->out_stride, g->x, g->t + begin);
-    else if (g->out_stride == 1)
-        g->f->gemv_axpy(end - begin, g->k, W, g->k_stride, g->x, g->t + begin);
-    else
-        for (int64_t j = begin; j < end; j++) {
-            float s = 0;
-            for (int64_t p = 0; p < g->k; p++) s += W[(j - begin) * g->out_stride + p * g->k_stride] * g->x[p];
-            g->t[j] = s;
-        }
+    gemv_any(g->f, end - begin, g->k, g->W + begin * g->out_stride, g->out_stride, g->k_stride, g->x, g->t + begin);
 }
 
 // out[j·out_inc] = alpha·Σ_p W(j, p)·x[p·x_inc] + beta·out + bias, then the activation and
@@ -329,12 +329,14 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
     if (rows * kc * (int64_t)sizeof(float) > SMALL_A_BYTES) {
         // A column chunk's B, read in place, is read by this chunk alone: its first tile brings it
         // in from memory or the other core, and fetches the rows ahead of its own as it goes
-        // (kernel_fetching; those past this block are the next block's). Only for products shared
-        // out over threads: one that runs inline, inside a task, is a recurrence's per-step product,
-        // whose B (W_hh, read every step) is in L2 already; there the fetches only evicted lines
-        // in use from L1 (W4's 16 × 256 × 1,024 ran 22-27 % slower).
+        // (kernel_fetching, where that tile is a full MR × NR; the rows past this block are the next
+        // block's). Only for products shared out over threads: one that runs inline, inside a
+        // task, is a recurrence's per-step product, whose B (W_hh, read every step) is in L2
+        // already; there the fetches only evicted lines in use from L1 (W4's 16 × 256 × 1,024 ran
+        // 22-27 % slower).
         if (job->direct_b && !job->by_rows && job->members > 1 && p->K - pc > FETCH_AHEAD_ROWS)
             b.fetch_rows = p->K - pc - FETCH_AHEAD_ROWS < kc ? p->K - pc - FETCH_AHEAD_ROWS : kc;
+        assert(pc + FETCH_AHEAD_ROWS + b.fetch_rows <= p->K || b.fetch_rows == 0); // rows of B only
         for (int64_t t = 0; t < tiles; t++) tile_columns(&b, t, 0, nc);
     } else {
         // Short tiles, which take strips of 3 vectors where B is read in place (see tile_columns),
@@ -540,7 +542,7 @@ static void multiply(const problem *p) {
     if (p->M <= 0 || p->N <= 0 || p->K <= 0 || p->alpha == 0) {
         // Nothing to multiply: the sums, then C = beta·C + bias (and the activation, the factors).
         if (p->sums) sum_a_columns(p);
-        if (p->b_sums && p->N > 0 && p->K > 0) sum_b_columns(f, p);
+        if (p->b_sums) sum_b_columns(f, p);
         if (p->M > 0 && p->N > 0) scale_only(p);
         return;
     }

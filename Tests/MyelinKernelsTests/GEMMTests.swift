@@ -129,6 +129,9 @@ let gemmCases: [GEMMCase] = {
     // stored transposed, strided, GEMV both ways, alpha = 0 and K = 0.
     cases.append(GEMMCase(m: 70, n: 200, k: 700, a: .transposed, beta: 1, bSums: true))
     cases.append(GEMMCase(m: 520, n: 130, k: 1100, a: .transposed, bSums: true))
+    // Summed chunk by chunk on one thread (columns, B in place) and in their own pass on two and
+    // three (split by rows): the same bits either way.
+    cases.append(GEMMCase(m: 200, n: 100, k: 700, a: .transposed, bSums: true))
     cases.append(GEMMCase(m: 61, n: 300, k: 700, b: .transposed, bSums: true))
     cases.append(GEMMCase(m: 37, n: 70, k: 50, b: .strided, bSums: true))
     cases.append(GEMMCase(m: 1, n: 37, k: 50, bSums: true))
@@ -164,8 +167,9 @@ extension KernelTests {
             for p in 0..<c.k {
                 for i in 0..<c.m { wantSums[Int(groups[p]) * ldSums + i] += a[i * rsA + p * csA] }
             }
-            // B's column sums start from values of their own: the GEMM adds to them.
-            let initialBSums = rng.array(c.n)
+            // B's column sums start from values of their own: the GEMM adds to them. Four sentinels
+            // after them must survive.
+            let initialBSums = rng.array(c.n) + [Float](repeating: 12345, count: 4)
             var firstBSums: [Float]? = nil  // the first thread count's, which every other must match
 
             // The reference: Σ a·b and Σ|a·b| in double.
@@ -266,6 +270,7 @@ extension KernelTests {
                             if !(abs(Double(bSums[j]) - want) <= Double(c.k + 1) * 0x1p-24 * scale + 1e-30) { wrong += 1 }
                         }
                         #expect(wrong == 0, "\(name(path)), \(threads) thread(s): \(wrong) of B's column sums wrong")
+                        #expect(bSums[c.n...].allSatisfy { $0 == 12345 }, "\(name(path)): written past B's column sums")
                         if let firstBSums {
                             #expect(bSums == firstBSums, "\(name(path)): B's column sums change with the thread count (\(threads))")
                         } else {

@@ -8,12 +8,13 @@ import Testing
 
     /// The fused op against `linear`, `gelu`, `linear`: the same bits forward and backward on every
     /// path (GELU's slope multiplied in the GEMM's epilogue rounds as the separate multiplication
-    /// did). 70 rows × 96 hidden leave partial tiles on every path and split over two threads.
+    /// did). 600 rows × 96 hidden leave partial tiles on every path and split over two threads, and
+    /// make fc1's weight gradient the swapped product whose GEMM sums its bias gradient.
     @Test(arguments: KernelPath.supported)
     func sameBitsAsTheThreeOps(path: KernelPath) {
         KernelPath.withPath(path) {
-            let x = uniform([2, 35, 24], g), w1 = uniform([96, 24], g, -0.5, 0.5), b1 = uniform([96], g)
-            let w2 = uniform([13, 96], g, -0.5, 0.5), b2 = uniform([13], g), weights = uniform([2, 35, 13], g)
+            let x = uniform([2, 300, 24], g), w1 = uniform([96, 24], g, -0.5, 0.5), b1 = uniform([96], g)
+            let w2 = uniform([13, 96], g, -0.5, 0.5), b2 = uniform([13], g), weights = uniform([2, 300, 13], g)
             func gradients(_ fused: Bool) -> [[Float]] {
                 let leaves = [x, w1, b1, w2, b2].map { leaf($0.contiguousCopy()) }
                 let y =

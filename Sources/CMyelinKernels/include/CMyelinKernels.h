@@ -92,12 +92,13 @@ void myelin_sgemm_summing_a(int64_t M, int64_t N, int64_t K, float alpha,
                             const int64_t *groups, float *sums, int64_t ld_sums);
 
 /// myelin_sgemm (no bias, no activation), and B's columns summed into `sums`: sums[j] += Σ_k B(k, j)
-/// for j < N (alpha does not scale them). In a layer's weight gradient xᵀ·gz that is its bias
-/// gradient, the column sums of gz. Where the product splits B's columns into chunks and reads B in
-/// place, each chunk sums its block of B while the block is in this core's cache, just after its
-/// first row tile brought it in; otherwise the sums are made first, in a pass of their own. Either
-/// way the same additions in the same order (block by block of K, each block's sum added to sums),
-/// so the sums do not depend on the thread count either. sums must not overlap A, B or C.
+/// for j < N (alpha does not scale them; B is read for them even where M or alpha is 0). In a
+/// layer's weight gradient xᵀ·gz that is its bias gradient, the column sums of gz. Where the product
+/// splits B's columns into chunks and reads B in place, each chunk sums its block of B once the
+/// block's row tiles are done, while the block is still in this core's cache; otherwise the sums are
+/// made first, in a pass of their own. Either way the same additions in the same order (block by
+/// block of K, each block's sum added to sums), so the sums do not depend on the thread count either.
+/// sums must not overlap A, B or C.
 void myelin_sgemm_summing_b(int64_t M, int64_t N, int64_t K, float alpha,
                             const float *A, int64_t rsA, int64_t csA,
                             const float *B, int64_t rsB, int64_t csB,
