@@ -40,11 +40,26 @@ func transposedProduct(_ a: Tensor, _ b: Tensor) -> Tensor {
         a.rank == 2 && b.rank == 2 && a.shape[0] == b.shape[0],
         "transposedProduct: shapes \(a.shape) and \(b.shape) do not share their first dimension")
     guard swapsTransposedProduct(k: a.shape[0], m: a.shape[1], n: b.shape[1]) else { return matmul(a.T, b) }
-    return matmul(b.T, a).T.contiguousCopy()
+    return swappedTransposedProduct(a, b, addingColumnSumsOfATo: nil)
 }
 
 /// Whether `transposedProduct` of a [k, m] and b [k, n] computes (bᵀ·a)ᵀ rather than aᵀ·b.
 private func swapsTransposedProduct(k: Int, m: Int, n: Int) -> Bool { n < m && k * (m - n) > 4 * m * n }
+
+/// (bᵀ·a)ᵀ for a [k, m] and b [k, n], both float32: one GEMM with a as its B, its n × m result
+/// transposed back; with `sums` ([m]), a's column sums added into it by that GEMM.
+private func swappedTransposedProduct(_ a: Tensor, _ b: Tensor, addingColumnSumsOfATo sums: Tensor?) -> Tensor {
+    precondition(
+        a.dtype == .float32 && b.dtype == .float32,
+        "transposedProduct: needs float32 tensors, got \(a.dtype) and \(b.dtype)")
+    let (k, m, n) = (a.shape[0], a.shape[1], b.shape[1])
+    let swapped = Tensor(empty: [n, m])
+    myelin_sgemm_summing_b(
+        Int64(n), Int64(m), Int64(k), 1, b.floatPointer, Int64(b.strides[1]), Int64(b.strides[0]),
+        a.floatPointer, Int64(a.strides[0]), Int64(a.strides[1]), 0, swapped.storage.floats, Int64(m),
+        sums?.floatPointer)
+    return swapped.T.contiguousCopy()
+}
 
 /// A layer's weight and bias gradients from the gradient of its output, gz [k, out], and its input
 /// x [k, in]: gzᵀ·x (as `transposedProduct`) and gz's column sums, each nil where not wanted. Where
@@ -56,17 +71,13 @@ private func swapsTransposedProduct(k: Int, m: Int, n: Int) -> Bool { n < m && k
 func weightAndBiasGradients(_ gz: Tensor, _ x: Tensor, weight: Bool, bias: Bool) -> (weight: Tensor?, bias: Tensor?) {
     guard weight && bias else { return (weight ? transposedProduct(gz, x) : nil, bias ? gz.sum(axis: 0) : nil) }
     precondition(
-        gz.rank == 2 && x.rank == 2 && gz.shape[0] == x.shape[0] && gz.dtype == .float32 && x.dtype == .float32,
-        "weightAndBiasGradients: shapes \(gz.shape) and \(x.shape) are not two float32 matrices of as many rows")
-    let (k, m, n) = (gz.shape[0], gz.shape[1], x.shape[1])
-    guard swapsTransposedProduct(k: k, m: m, n: n) else { return (transposedProduct(gz, x), gz.sum(axis: 0)) }
-    // (xᵀ·gz)ᵀ, as transposedProduct swaps it: gz is B, whose columns the GEMM sums.
-    let sums = Tensor.zeros([m]), swapped = Tensor(empty: [n, m])
-    myelin_sgemm_summing_b(
-        Int64(n), Int64(m), Int64(k), 1, x.floatPointer, Int64(x.strides[1]), Int64(x.strides[0]),
-        gz.floatPointer, Int64(gz.strides[0]), Int64(gz.strides[1]), 0, swapped.storage.floats, Int64(m),
-        sums.storage.floats)
-    return (swapped.T.contiguousCopy(), sums)
+        gz.rank == 2 && x.rank == 2 && gz.shape[0] == x.shape[0],
+        "weightAndBiasGradients: shapes \(gz.shape) and \(x.shape) do not share their first dimension")
+    guard swapsTransposedProduct(k: gz.shape[0], m: gz.shape[1], n: x.shape[1]) else {
+        return (transposedProduct(gz, x), gz.sum(axis: 0))
+    }
+    let sums = Tensor.zeros([gz.shape[1]])
+    return (swappedTransposedProduct(gz, x, addingColumnSumsOfATo: sums), sums)
 }
 
 /// aᵀ·b for a [k, m] whose rows have unit column stride and b [k, n], as `transposedProduct` but
