@@ -117,18 +117,27 @@ private func referenceConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ c: ConvCase
         kinkFree.check([x, w, b!]) { conv2d(x, weight: w, bias: b, padding: 1, activation: .relu) }
     }
 
-    @Test(arguments: KernelPath.supported)
-    func fusedReLUGradientOfTheInputGradientAsAConvolution(path: KernelPath) {
-        // The fused ReLU's mask is applied to dY before dY is convolved: the same gradients as a
-        // separate ReLU.
+    /// Where the fused ReLU's mask is applied to dY: before dY is convolved (16 or more input
+    /// channels, "same" padding), or as each block's dY is gathered for the column route (two small
+    /// images side by side; one image of 24 × 24 outputs alone).
+    static let maskedRoutes = [
+        ConvCase(inChannels: 16, outChannels: 12, height: 6, width: 7, padding: 1),
+        ConvCase(),
+        ConvCase(batch: 1, inChannels: 3, outChannels: 5, height: 26, width: 26),
+    ]
+
+    @Test(arguments: KernelPath.supported, maskedRoutes)
+    func fusedReLUGradientIsThatOfASeparateReLU(path: KernelPath, c: ConvCase) {
         KernelPath.withPath(path) {
-            let c = ConvCase(inChannels: 16, outChannels: 12, height: 6, width: 7, padding: 1)
             let (x, w, b) = operands(c, seed: 4)
-            let seed = uniform([c.batch, c.outChannels, c.height, c.width], RandomGenerator(seed: 5))
-            conv2d(x, weight: w, bias: b, padding: 1, activation: .relu).backward(seed)
+            let out = [c.batch, c.outChannels, c.height + 2 * c.padding.height - 2, c.width + 2 * c.padding.width - 2]
+            let seed = uniform(out, RandomGenerator(seed: 5))
+            conv2d(x, weight: w, bias: b, padding: c.padding, activation: .relu).backward(seed)
             let fused = [x, w, b!].map { $0.grad!.scalars }
             for t in [x, w, b!] { t.grad = nil }
-            conv2d(x, weight: w, bias: b, padding: 1).relu().backward(seed)
+            let pre = conv2d(x, weight: w, bias: b, padding: c.padding)
+            #expect(pre.scalars.contains { $0 < 0 } && pre.scalars.contains { $0 > 0 })  // the mask has work to do
+            pre.relu().backward(seed)
             for (a, t) in zip(fused, [x, w, b!]) { expectClose(a, t.grad!.scalars, tolerance: 1e-6) }
         }
     }
