@@ -130,9 +130,9 @@ private func referenceConv(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ c: ConvCase
     func fusedReLUGradientIsThatOfASeparateReLU(path: KernelPath, c: ConvCase) {
         KernelPath.withPath(path) {
             let (x, w, b) = operands(c, seed: 4)
-            let out = [c.batch, c.outChannels, c.height + 2 * c.padding.height - 2, c.width + 2 * c.padding.width - 2]
-            let seed = uniform(out, RandomGenerator(seed: 5))
-            conv2d(x, weight: w, bias: b, padding: c.padding, activation: .relu).backward(seed)
+            let y = conv2d(x, weight: w, bias: b, padding: c.padding, activation: .relu)
+            let seed = uniform(y.shape, RandomGenerator(seed: 5))
+            y.backward(seed)
             let fused = [x, w, b!].map { $0.grad!.scalars }
             for t in [x, w, b!] { t.grad = nil }
             let pre = conv2d(x, weight: w, bias: b, padding: c.padding)
