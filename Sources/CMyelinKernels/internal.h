@@ -283,11 +283,11 @@ void myelin_spin_pause(unsigned spins);
 /// (slot 0: the GEMM's packed A, which the caller shares with the workers of its job; slot 1: this
 /// thread's packed B, or all of B shared the same way when the GEMM splits rows; slot 2: small vectors; slot 3: this thread's convolution columns; slot 4: a
 /// convolution's per-chunk weight-gradient sums, owned by the caller; slot 5: a convolution block's
-/// output tile or output gradient; slot 6: a recurrence's transposed W_hh, owned by the caller; slot 7: this
+/// output tile or output gradient; slot 6: a recurrence's transposed W_hh (forward) or carried gradients (backward), owned by the caller; slot 7: this
 /// thread's recurrence carries; slot 8: this thread's attention scores; slot 9: a layer norm's
 /// per-chunk column sums, owned by the caller; slots 10–14: Winograd convolution, see winograd.c; slots
 /// 15–17: a convolution's flipped weight, masked output gradient and weight with its bias, owned by
-/// the caller).
+/// the caller; slot 18: a recurrence's job, owned by the caller).
 /// Never freed while the thread lives.
 float *myelin_scratch(int slot, size_t floats);
 

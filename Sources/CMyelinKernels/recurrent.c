@@ -3,10 +3,11 @@
 // The caller has already multiplied every step's input by W_ih in one large GEMM (the gates on
 // entry; for tokens, a table of one row per token, whose rows each thread copies into the gates as
 // it reaches them). What is left is inherently sequential: per step, one small GEMM with W_hh and
-// the cell's gate arithmetic. Sequences in a batch never interact, so the batch is split between threads once
-// and each thread runs the whole recurrence for its rows with no synchronisation between steps (split
-// by hidden units, every step would wait for its slowest part: 0.73-0.93 of this in an emulation); its
-// GEMMs run on that thread alone (a batch too small to split runs on the caller, whose GEMMs may
+// the cell's gate arithmetic. Sequences in a batch never interact, so the batch is split between
+// threads and each thread runs the whole recurrence for its rows with no synchronisation between
+// steps (split by hidden units, every step would wait for its slowest part: 0.73-0.93 of this in an
+// emulation), except that a thread with no rows left takes half of another's over (see Sharing the
+// batch out); its GEMMs run on that thread alone (a batch too small to split runs on the caller, whose GEMMs may
 // then use the pool). W_hh is transposed once per call so that the per-step GEMM (slices of at most
 // 256 rows read B in place on every path) reads it row by row without packing.
 #include <string.h>
@@ -164,11 +165,47 @@ static cell_kernels kernels(void) {
     return (cell_kernels){MYELIN_BY_PATH(cell_forward), MYELIN_BY_PATH(cell_backward)};
 }
 
-// MARK: - The recurrence
+// Batch rows per thread slice: fewer would spend more on the GEMM's fixed costs than they save.
+// Also the fewest rows a piece keeps or hands over.
+enum { BATCH_GRAIN = 4 };
 
+// MARK: - Sharing the batch out
+//
+// Each thread starts with an equal slice of the sequences. The two vCPUs of a VM (or a laptop's
+// performance and efficiency cores) do not run them equally fast: in the char-LSTM benchmark the
+// second slice of a pass took 0.88–1.36 of the first's time (10th and 90th percentiles over 500
+// steps), varying from one pass to the next, and
+// the thread done first waited out the rest. So a thread that runs out of work asks the thread with
+// the most left to hand over half of its rows; at the end of its current step the owner gives it
+// those rows' remaining steps. Every row is still computed the same way (no sum changes), so the
+// results stay the same bits on any thread count and whichever thread runs a row.
+
+enum {
+    PIECE_EMPTY,   // a slot not yet (or never) filled
+    PIECE_RUNNING, // its owner is carrying its rows forward
+    PIECE_ASKED,   // a thread waits for the owner to answer at the end of its current step
+    PIECE_DONE,    // no steps left
+};
+enum {
+    MAX_PIECES = 256,
+    // A piece hands rows over only while at least this many steps are left: the thief waits up to
+    // one step for its answer, which fewer would not pay for.
+    HANDOVER_MIN_STEPS = 2,
+};
+
+// Rows [b0, b1) of the batch, from the step handled `first`-th (in the order the pass runs) to the last.
 typedef struct {
+    _Alignas(64) _Atomic int state;
+    _Atomic int64_t rows, done; // for a thief's estimate: rows it still carries, steps done so far
+    int64_t b0, b1, first;
+    int64_t given_b0, given_b1, given_first; // the owner's answer to a thief (given_b0 < 0: no)
+} piece;
+
+typedef struct recurrence_job recurrence_job;
+struct recurrence_job {
     const myelin_recurrence_shape *s;
     cell_kernels cells;
+    void (*run)(recurrence_job *, piece *); // forward_piece or backward_piece
     int64_t gates_per_row;    // G·H
     int64_t states_per_row;   // LSTM: H; GRU: 3H; RNN: 0
     const float *weight_hh, *weight_hh_t, *bias_hh, *h0, *c0;
@@ -179,11 +216,146 @@ typedef struct {
     const float *grad_hidden, *grad_last_hidden, *grad_last_cell;
     float *grad_gates, *grad_hidden_gates, *grad_h0, *grad_c0;
     int64_t ldg;              // row stride of grad_gates and grad_hidden_gates
-} recurrence_job;
+    float *carried_dh, *carried_dc; // backward: dL/dh and dL/dc carried to the next step, [batch, H] each
+    int64_t slices;           // the equal slices the threads start with
+    double slow_first_slice;  // tests: seconds the first slice's owner waits after each step
+    _Alignas(64) _Atomic(int64_t) handovers;
+    _Alignas(64) _Atomic(int64_t) next_slice;
+    _Alignas(64) _Atomic(int64_t) piece_count;
+    piece pieces[MAX_PIECES];
+};
 
 static int64_t gate_count(myelin_cell cell) {
     return cell == MYELIN_CELL_LSTM ? 4 : cell == MYELIN_CELL_GRU ? 3 : 1;
 }
+
+// Per thread that starts recurrences: how many handovers they had, and (tests only) how long the
+// first slice's owner waits after each step.
+static _Thread_local int64_t handovers_here;
+static _Thread_local double slow_first_slice_here;
+
+void myelin_recurrence_test_slow_first_slice(double seconds) { slow_first_slice_here = seconds; }
+
+int64_t myelin_recurrence_handovers(void) { return handovers_here; }
+
+// The owner's side, after `done` steps of pc: answers a waiting thief, handing over the upper half
+// of its rows from the next step when enough is left for both. Returns the rows it keeps.
+static int64_t answer_thief(const recurrence_job *job, piece *pc, int64_t done) {
+    if (atomic_load_explicit(&pc->state, memory_order_acquire) != PIECE_ASKED) return pc->b1 - pc->b0;
+    const int64_t rows = pc->b1 - pc->b0;
+    if (rows >= 2 * BATCH_GRAIN && job->s->steps - done >= HANDOVER_MIN_STEPS) {
+        pc->given_b0 = pc->b0 + rows / 2;
+        pc->given_b1 = pc->b1;
+        pc->given_first = done;
+        pc->b1 = pc->given_b0;
+        atomic_store_explicit(&pc->rows, pc->b1 - pc->b0, memory_order_relaxed);
+    } else {
+        pc->given_b0 = -1;
+    }
+    atomic_store_explicit(&pc->state, PIECE_RUNNING, memory_order_release); // publishes rows [b0, b1)'s steps
+    return pc->b1 - pc->b0;
+}
+
+// The owner's side after its piece's `done`-th step: its progress, and a waiting thief's answer.
+static int64_t step_done(const recurrence_job *job, piece *pc, int64_t done) {
+    atomic_store_explicit(&pc->done, done, memory_order_relaxed);
+    if (job->slow_first_slice > 0 && pc->b0 == 0 && pc->first == 0) // the first slice's owner, in tests
+        for (const double until = myelin_monotonic_seconds() + job->slow_first_slice; myelin_monotonic_seconds() < until;)
+            myelin_spin_pause(0);
+    return answer_thief(job, pc, done);
+}
+
+// The owner's side at the end: the piece is done, after refusing a thief that asked too late.
+static void piece_done(piece *pc) {
+    for (int expected = PIECE_RUNNING;
+         !atomic_compare_exchange_strong_explicit(&pc->state, &expected, PIECE_DONE, memory_order_acq_rel,
+                                                  memory_order_acquire);
+         expected = PIECE_RUNNING) {
+        pc->given_b0 = -1;
+        atomic_store_explicit(&pc->state, PIECE_RUNNING, memory_order_release);
+    }
+}
+
+// A slot for a piece, or NULL when all are taken (then no more handovers this pass).
+static piece *reserve_piece(recurrence_job *job) {
+    const int64_t index = atomic_fetch_add_explicit(&job->piece_count, 1, memory_order_relaxed);
+    return index < MAX_PIECES ? &job->pieces[index] : NULL;
+}
+
+static void start_piece(piece *pc, int64_t b0, int64_t b1, int64_t first) {
+    pc->b0 = b0;
+    pc->b1 = b1;
+    pc->first = first;
+    atomic_store_explicit(&pc->rows, b1 - b0, memory_order_relaxed);
+    atomic_store_explicit(&pc->done, first, memory_order_relaxed);
+    atomic_store_explicit(&pc->state, PIECE_RUNNING, memory_order_release); // thieves may look now
+}
+
+// The piece with the most work left that has enough to share, or NULL.
+static piece *richest_piece(recurrence_job *job) {
+    int64_t count = atomic_load_explicit(&job->piece_count, memory_order_acquire);
+    if (count > MAX_PIECES) count = MAX_PIECES;
+    piece *victim = NULL;
+    int64_t most = 0;
+    for (int64_t i = 0; i < count; i++) {
+        piece *pc = &job->pieces[i];
+        if (atomic_load_explicit(&pc->state, memory_order_acquire) != PIECE_RUNNING) continue;
+        const int64_t rows = atomic_load_explicit(&pc->rows, memory_order_relaxed);
+        const int64_t left = job->s->steps - atomic_load_explicit(&pc->done, memory_order_relaxed);
+        if (rows >= 2 * BATCH_GRAIN && left > HANDOVER_MIN_STEPS && rows * left > most) {
+            most = rows * left;
+            victim = pc;
+        }
+    }
+    return victim;
+}
+
+// The thief's side: asks the piece with the most work left for half of its rows and runs them,
+// until no piece has enough left to share.
+static void steal(recurrence_job *job) {
+    piece *mine = NULL;
+    for (piece *victim; (mine || (mine = reserve_piece(job))) && (victim = richest_piece(job));) {
+        int expected = PIECE_RUNNING;
+        if (!atomic_compare_exchange_strong_explicit(&victim->state, &expected, PIECE_ASKED, memory_order_acq_rel,
+                                                     memory_order_relaxed))
+            continue; // another thief was first, or it just finished: look again
+        for (unsigned spins = 0; atomic_load_explicit(&victim->state, memory_order_acquire) == PIECE_ASKED; spins++)
+            myelin_spin_pause(spins);
+        if (victim->given_b0 < 0) continue;
+        start_piece(mine, victim->given_b0, victim->given_b1, victim->given_first);
+        atomic_fetch_add_explicit(&job->handovers, 1, memory_order_relaxed);
+        job->run(job, mine);
+        mine = NULL;
+    }
+}
+
+// What each thread runs: equal slices while any is left, then halves of what others still carry.
+static void run_pieces(void *context) {
+    recurrence_job *job = context;
+    for (int64_t i; (i = atomic_fetch_add_explicit(&job->next_slice, 1, memory_order_relaxed)) < job->slices;) {
+        piece *pc = &job->pieces[i]; // the first slots, reserved for the slices by run_job
+        start_piece(pc, job->s->batch * i / job->slices, job->s->batch * (i + 1) / job->slices, 0);
+        job->run(job, pc);
+    }
+    steal(job);
+}
+
+static void run_job(recurrence_job *job) {
+    int64_t slices = job->s->batch / BATCH_GRAIN;
+    const int threads = myelin_threads_here();
+    if (slices > threads) slices = threads;
+    if (slices < 1) slices = 1;
+    job->slices = slices;
+    atomic_init(&job->next_slice, 0);
+    atomic_init(&job->piece_count, slices);
+    atomic_init(&job->handovers, 0);
+    job->slow_first_slice = slow_first_slice_here;
+    if (slices < 2) run_pieces(job);
+    else myelin_pool_run((int)slices - 1, run_pieces, job);
+    handovers_here += atomic_load_explicit(&job->handovers, memory_order_relaxed);
+}
+
+// MARK: - The recurrence
 
 // The first row of sequence b0 at the step handled k-th (the loop runs backwards in time when reversed).
 static int64_t row_at(const myelin_recurrence_shape *s, int64_t k, int64_t b0) {
@@ -192,15 +364,21 @@ static int64_t row_at(const myelin_recurrence_shape *s, int64_t k, int64_t b0) {
 
 static float *offset_or_null(const float *base, int64_t offset) { return base ? (float *)base + offset : NULL; }
 
-static void forward_slice(void *context, int64_t b0, int64_t b1) {
-    const recurrence_job *job = context;
+static void forward_piece(recurrence_job *job, piece *pc) {
     const myelin_recurrence_shape *s = job->s;
-    const int64_t H = s->hidden, G = job->gates_per_row, S = job->states_per_row, rows = b1 - b0;
-    const int gru = s->cell == MYELIN_CELL_GRU;
+    const int64_t H = s->hidden, G = job->gates_per_row, S = job->states_per_row, b0 = pc->b0;
+    const int gru = s->cell == MYELIN_CELL_GRU, lstm = s->cell == MYELIN_CELL_LSTM;
+    int64_t rows = pc->b1 - b0;
     cell_step step = {s->cell, rows, H, NULL, NULL, offset_or_null(job->h0, b0 * H), offset_or_null(job->c0, b0 * H),
                       NULL, myelin_scratch(7, (size_t)H), myelin_vector_kernels_current()};
-    for (int64_t k = 0; k < s->steps; k++) {
+    if (pc->first > 0) { // handed over: the state the owner's last step left
+        const int64_t row = row_at(s, pc->first - 1, b0);
+        step.prev_h = job->hidden + row * H;
+        step.prev_c = lstm ? job->states + row * S : NULL;
+    }
+    for (int64_t k = pc->first; k < s->steps; k++) {
         const int64_t row = row_at(s, k, b0);
+        step.rows = rows;
         step.gates = job->gates + row * G;
         step.states = offset_or_null(job->states, row * S);
         step.h = job->hidden + row * H;
@@ -214,34 +392,40 @@ static void forward_slice(void *context, int64_t b0, int64_t b1) {
                      gru ? 0.0f : 1.0f, gru ? step.states : step.gates, G, job->bias_hh, MYELIN_ACTIVATION_NONE);
         job->cells.forward(&step);
         step.prev_h = step.h;
-        step.prev_c = s->cell == MYELIN_CELL_LSTM ? step.states : NULL;
+        step.prev_c = lstm ? step.states : NULL;
+        rows = step_done(job, pc, k + 1);
     }
+    piece_done(pc);
     const size_t bytes = (size_t)(rows * H) * sizeof(float);
     if (job->last_hidden) memcpy(job->last_hidden + b0 * H, step.prev_h, bytes);
     if (job->last_cell && step.prev_c) memcpy(job->last_cell + b0 * H, step.prev_c, bytes);
 }
 
-static void backward_slice(void *context, int64_t b0, int64_t b1) {
-    const recurrence_job *job = context;
+static void backward_piece(recurrence_job *job, piece *pc) {
     const myelin_recurrence_shape *s = job->s;
-    const int64_t H = s->hidden, G = job->gates_per_row, S = job->states_per_row, rows = b1 - b0;
+    const int64_t H = s->hidden, G = job->gates_per_row, S = job->states_per_row, b0 = pc->b0;
     const int gru = s->cell == MYELIN_CELL_GRU, lstm = s->cell == MYELIN_CELL_LSTM;
-    // This thread's carried dL/dh and dL/dc for its rows, and one row of tanh(c).
-    float *dh = myelin_scratch(7, (size_t)(2 * rows * H + H));
-    float *dc = dh + rows * H;
-    const size_t bytes = (size_t)(rows * H) * sizeof(float);
-    if (job->grad_last_hidden) memcpy(dh, job->grad_last_hidden + b0 * H, bytes);
-    else memset(dh, 0, bytes);
-    if (job->grad_last_cell && lstm) memcpy(dc, job->grad_last_cell + b0 * H, bytes);
-    else memset(dc, 0, bytes);
-    cell_gradient step = {s->cell, rows, H, NULL, NULL, NULL, NULL, dh, dc, NULL, NULL, job->ldg, dc + rows * H,
-                          myelin_vector_kernels_current()};
-    for (int64_t k = s->steps - 1; k >= 0; k--) {
+    int64_t rows = pc->b1 - b0;
+    // The carried dL/dh and dL/dc of these rows (the job's, so that a piece handed over finds them).
+    float *dh = job->carried_dh + b0 * H, *dc = job->carried_dc + b0 * H;
+    if (pc->first == 0) {
+        const size_t bytes = (size_t)(rows * H) * sizeof(float);
+        if (job->grad_last_hidden) memcpy(dh, job->grad_last_hidden + b0 * H, bytes);
+        else memset(dh, 0, bytes);
+        if (job->grad_last_cell && lstm) memcpy(dc, job->grad_last_cell + b0 * H, bytes);
+        else memset(dc, 0, bytes);
+    }
+    cell_gradient step = {s->cell, rows, H, NULL, NULL, NULL, NULL, dh, dc, NULL, NULL, job->ldg,
+                          myelin_scratch(7, (size_t)H), myelin_vector_kernels_current()};
+    // The pass runs backwards in time: the piece's n-th step is step steps − 1 − n.
+    for (int64_t n = pc->first; n < s->steps; n++) {
+        const int64_t k = s->steps - 1 - n;
         const int64_t row = row_at(s, k, b0), prev_row = k > 0 ? row_at(s, k - 1, b0) : -1;
         if (job->grad_hidden) {
             const float *restrict g = job->grad_hidden + row * H;
             for (int64_t j = 0; j < rows * H; j++) dh[j] += g[j];
         }
+        step.rows = rows;
         step.gates = job->gates + row * G;
         step.states = offset_or_null(job->states, row * S);
         step.prev_h = prev_row >= 0 ? job->hidden + prev_row * H : offset_or_null(job->h0, b0 * H);
@@ -253,43 +437,53 @@ static void backward_slice(void *context, int64_t b0, int64_t b1) {
         // dL/dh_{t−1} = dL/d(recurrent pre-activations)·W_hh (+ GRU's direct z ⊙ dh, left in dh).
         myelin_sgemm(rows, H, G, 1.0f, gru ? step.grad_hidden_gates : step.grad_gates, job->ldg, 1, job->weight_hh,
                      H, 1, gru ? 1.0f : 0.0f, dh, H, NULL, MYELIN_ACTIVATION_NONE);
+        rows = step_done(job, pc, n + 1);
     }
+    piece_done(pc);
+    const size_t bytes = (size_t)(rows * H) * sizeof(float);
     if (job->grad_h0) memcpy(job->grad_h0 + b0 * H, dh, bytes);
     if (job->grad_c0 && lstm) memcpy(job->grad_c0 + b0 * H, dc, bytes);
 }
 
-// Batch rows per thread slice: fewer would spend more on the GEMM's fixed costs than they save.
-enum { BATCH_GRAIN = 4 };
-
-static recurrence_job make_job(const myelin_recurrence_shape *s, const float *weight_hh, const float *h0,
-                               const float *c0) {
+static recurrence_job *make_job(const myelin_recurrence_shape *s, const float *weight_hh, const float *h0,
+                                const float *c0) {
+    // The job's pieces are too many for the stack of a thread with a small one; it lives in the
+    // caller's scratch (slot 7 is each running thread's own: the caller's is free until it runs a piece).
+    recurrence_job *job = (recurrence_job *)myelin_scratch(18, (sizeof(recurrence_job) + sizeof(float) - 1) / sizeof(float));
     const int64_t G = gate_count(s->cell) * s->hidden;
-    return (recurrence_job){.s = s, .cells = kernels(), .gates_per_row = G,
-                            .states_per_row = s->cell == MYELIN_CELL_LSTM ? s->hidden : s->cell == MYELIN_CELL_GRU ? G : 0,
-                            .weight_hh = weight_hh, .h0 = h0, .c0 = c0};
+    memset(job, 0, sizeof *job);
+    job->s = s;
+    job->cells = kernels();
+    job->gates_per_row = G;
+    job->states_per_row = s->cell == MYELIN_CELL_LSTM ? s->hidden : s->cell == MYELIN_CELL_GRU ? G : 0;
+    job->weight_hh = weight_hh;
+    job->h0 = h0;
+    job->c0 = c0;
+    return job;
 }
 
 void myelin_recurrence_forward(const myelin_recurrence_shape *s, const float *weight_hh, const float *bias_hh,
                                const float *h0, const float *c0, const float *gate_table, const int64_t *gate_rows,
                                float *gates, float *states, float *hidden, float *last_hidden, float *last_cell) {
     if (s->steps <= 0 || s->batch <= 0 || s->hidden <= 0) return;
-    recurrence_job job = make_job(s, weight_hh, h0, c0);
-    const int64_t G = job.gates_per_row;
+    recurrence_job *job = make_job(s, weight_hh, h0, c0);
+    const int64_t G = job->gates_per_row;
     // W_hhᵀ [H, G], its rows padded off multiples of 4 KiB (they would share L1 sets), for every
     // step's GEMM on every thread to read in place (where the GEMM family can).
-    job.ldw = myelin_gemm_row_stride(G);
-    float *weight_hh_t = myelin_scratch(6, (size_t)(s->hidden * job.ldw));
-    myelin_transpose(G, s->hidden, weight_hh, s->hidden, weight_hh_t, job.ldw);
-    job.weight_hh_t = weight_hh_t;
-    job.gate_table = gate_table;
-    job.gate_rows = gate_rows;
-    job.bias_hh = bias_hh;
-    job.gates = gates;
-    job.states = states;
-    job.hidden = hidden;
-    job.last_hidden = last_hidden;
-    job.last_cell = last_cell;
-    myelin_parallel_for(s->batch, BATCH_GRAIN, forward_slice, &job);
+    job->ldw = myelin_gemm_row_stride(G);
+    float *weight_hh_t = myelin_scratch(6, (size_t)(s->hidden * job->ldw));
+    myelin_transpose(G, s->hidden, weight_hh, s->hidden, weight_hh_t, job->ldw);
+    job->run = forward_piece;
+    job->weight_hh_t = weight_hh_t;
+    job->gate_table = gate_table;
+    job->gate_rows = gate_rows;
+    job->bias_hh = bias_hh;
+    job->gates = gates;
+    job->states = states;
+    job->hidden = hidden;
+    job->last_hidden = last_hidden;
+    job->last_cell = last_cell;
+    run_job(job);
 }
 
 void myelin_recurrence_backward(const myelin_recurrence_shape *s, const float *weight_hh, const float *h0,
@@ -298,17 +492,20 @@ void myelin_recurrence_backward(const myelin_recurrence_shape *s, const float *w
                                 const float *grad_last_cell, float *grad_gates, float *grad_hidden_gates,
                                 int64_t ld_grad_gates, float *grad_h0, float *grad_c0) {
     if (s->steps <= 0 || s->batch <= 0 || s->hidden <= 0) return;
-    recurrence_job job = make_job(s, weight_hh, h0, c0);
-    job.gates = (float *)gates;
-    job.states = (float *)states;
-    job.hidden = (float *)hidden;
-    job.grad_hidden = grad_hidden;
-    job.grad_last_hidden = grad_last_hidden;
-    job.grad_last_cell = grad_last_cell;
-    job.grad_gates = grad_gates;
-    job.grad_hidden_gates = grad_hidden_gates;
-    job.ldg = ld_grad_gates;
-    job.grad_h0 = grad_h0;
-    job.grad_c0 = grad_c0;
-    myelin_parallel_for(s->batch, BATCH_GRAIN, backward_slice, &job);
+    recurrence_job *job = make_job(s, weight_hh, h0, c0);
+    job->run = backward_piece;
+    job->gates = (float *)gates;
+    job->states = (float *)states;
+    job->hidden = (float *)hidden;
+    job->grad_hidden = grad_hidden;
+    job->grad_last_hidden = grad_last_hidden;
+    job->grad_last_cell = grad_last_cell;
+    job->grad_gates = grad_gates;
+    job->grad_hidden_gates = grad_hidden_gates;
+    job->ldg = ld_grad_gates;
+    job->grad_h0 = grad_h0;
+    job->grad_c0 = grad_c0;
+    job->carried_dh = myelin_scratch(6, (size_t)(2 * s->batch * s->hidden));
+    job->carried_dc = job->carried_dh + s->batch * s->hidden;
+    run_job(job);
 }

@@ -329,7 +329,7 @@ void myelin_parallel_claim(int64_t count, myelin_task task, void *context) {
 
 // MARK: - Scratch buffers
 
-enum { SCRATCH_SLOTS = 18 };
+enum { SCRATCH_SLOTS = 19 };
 typedef struct {
     float *data[SCRATCH_SLOTS];
     size_t capacity[SCRATCH_SLOTS];

@@ -1,3 +1,4 @@
+import CMyelinKernels
 import MyelinTensor
 import MyelinTestSupport
 import Testing
@@ -318,6 +319,35 @@ private func flattenedResults(_ r: (output: Tensor, hidden: Tensor, cell: Tensor
         let one = Threads.withCount(1) { run() }
         let same = Threads.withCount(2) { run() } == one
         #expect(same, "results differ between 1 and 2 threads")
+    }
+
+    /// A thread that runs out of work takes over half of the rows of the one with the most left, at
+    /// the end of one of that one's steps. Here the first slice's thread is slowed so that the other
+    /// must, twice a pass (32 sequences: 16 rows, then 8): the results are still those of one thread,
+    /// to the bit, forward and backward. (Tried until rows were handed over four times: tests running
+    /// at once share the pool, and a pass that finds it busy runs on the calling thread alone.)
+    @Test(arguments: cells, [false, true])
+    func rowsHandedOverMidPassKeepTheirBits(cell: RecurrentCell, reverse: Bool) {
+        let l = Layer(cell: cell, steps: 12, batch: 32, inputSize: 5, hiddenSize: 24, seed: 9)
+        func run() -> [[Float]] {
+            let leaves = l.inputs(cell).map { leaf($0.contiguousCopy()) }
+            let r = recurrence(
+                leaves[0], cell: cell, weightIH: leaves[1], weightHH: leaves[2], biasIH: leaves[3],
+                biasHH: leaves[4], initialHidden: leaves[5], initialCell: cell.hasCellState ? leaves[6] : nil,
+                reverse: reverse)
+            let y = flattenedResults(r)
+            y.backward(Tensor.ones(y.shape))
+            return [y.scalars] + leaves.map { $0.grad!.scalars }
+        }
+        let one = Threads.withCount(1) { run() }
+        myelin_recurrence_test_slow_first_slice(200e-6)
+        defer { myelin_recurrence_test_slow_first_slice(0) }
+        let before = myelin_recurrence_handovers()
+        for _ in 0..<100 where myelin_recurrence_handovers() - before < 4 {
+            let two = Threads.withCount(2) { run() }
+            #expect(two == one, "results differ when rows change threads")
+        }
+        #expect(myelin_recurrence_handovers() - before >= 4, "rows were handed over too seldom in 100 tries")
     }
 
     /// From tokens, W_hh's gradient product sums the token table's gradient as it packs the gates'

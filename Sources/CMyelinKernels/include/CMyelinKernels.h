@@ -226,7 +226,9 @@ typedef struct {
 /// holds on entry, whatever gates held. states is LSTM's cell states [rows, H], GRU's
 /// W_hh·h + b_hh [rows, 3H], unused (NULL) for RNN. hidden [rows, H] gets every step's h;
 /// last_hidden and last_cell [batch, H] (NULL: skipped) the final ones.
-/// Sequences are split over the thread pool; every result is the same, bit for bit, on any thread count.
+/// Sequences are split over the thread pool, and a thread that runs out of work takes over half of
+/// the rows of the thread with the most left; every result is the same, bit for bit, on any thread
+/// count and whichever thread runs a row.
 void myelin_recurrence_forward(const myelin_recurrence_shape *shape, const float *weight_hh, const float *bias_hh,
                                const float *h0, const float *c0, const float *gate_table,
                                const int64_t *gate_rows, float *gates, float *states, float *hidden,
@@ -244,6 +246,15 @@ void myelin_recurrence_backward(const myelin_recurrence_shape *shape, const floa
                                 const float *grad_hidden, const float *grad_last_hidden,
                                 const float *grad_last_cell, float *grad_gates, float *grad_hidden_gates,
                                 int64_t ld_grad_gates, float *grad_h0, float *grad_c0);
+
+/// How many times, in the recurrences this thread has started, a thread handed rows over to one
+/// that had run out of work.
+int64_t myelin_recurrence_handovers(void);
+
+/// Tests only: in the recurrences this thread starts, the thread that runs a pass's first slice of
+/// sequences waits this many seconds after each step (0: not at all), so that the others run out of
+/// work and take rows over.
+void myelin_recurrence_test_slow_first_slice(double seconds);
 
 // MARK: - Batch normalisation's channel passes
 //
