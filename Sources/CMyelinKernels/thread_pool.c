@@ -253,23 +253,84 @@ void myelin_pool_run(int helpers, myelin_job_fn fn, void *context) {
 
 // MARK: - parallel_for
 
-// A loop over [0, count) shared by the threads: parallel_for's equal slices (`slices` of them), or
-// parallel_claim's shrinking runs (planned for `threads`); either way `next` is the next unclaimed.
+// parallel_for: one slice a thread, as equal as can be, so that element-wise work stays on the same
+// rows op after op (claimed in shrinking runs instead, LeNet's convolutions ran at 0.94 of this,
+// see convolution.c). But equal slices left the faster thread waiting for the slower: on a VM's
+// two vCPUs, one shared with another tenant, W6's worker sat idle for 6.6 % of its samples outside
+// of any job. So a slice's owner takes it from the front in parts, and a thread done with its own
+// takes the back half of what is left of the slice with the most left. A slice's range is one
+// atomic word, its front and back offsets, so that the two ends never overlap.
+enum {
+    SLICE_PARTS = 8,           // the owner's parts of a slice: a thief finds at most this much still unstarted
+    SHARED_SLICE_GRAINS = 4,   // shorter slices run whole, in one call (see myelin_parallel_for)
+    SLICE_OFFSET_BITS = 32,    // front and back offsets in one word (larger slices are not shared)
+};
+
 typedef struct {
-    int64_t count, slices;
-    int threads;
-    _Alignas(64) _Atomic(int64_t) next;
+    _Alignas(64) _Atomic(uint64_t) range; // back << 32 | front, offsets from the slice's first item
+} slice_range;
+
+typedef struct {
+    int64_t count, slices, part, least; // part: the owner's run; least: the smallest run taken from the back
+    int whole; // each slice runs whole, in one call: nothing is taken from the back
     myelin_task task;
     void *context;
+    _Alignas(64) _Atomic(int64_t) next_slice; // the first slice no thread has taken
+    slice_range ranges[MAX_THREADS];
 } for_job;
+
+static int64_t slice_first(const for_job *job, int64_t s) { return job->count * s / job->slices; }
+
+static uint64_t pack_range(uint64_t front, uint64_t back) { return back << SLICE_OFFSET_BITS | front; }
+
+// The owner's side: runs slice s part by part from its front until what is left has been taken.
+static void run_slice(for_job *job, int64_t s) {
+    const int64_t first = slice_first(job, s);
+    if (job->whole) {
+        job->task(job->context, first, slice_first(job, s + 1));
+        return;
+    }
+    _Atomic(uint64_t) *range = &job->ranges[s].range;
+    for (uint64_t r = atomic_load_explicit(range, memory_order_relaxed);;) {
+        const int64_t front = (int64_t)(r & 0xFFFFFFFFu), back = (int64_t)(r >> SLICE_OFFSET_BITS);
+        if (front >= back) return;
+        const int64_t run = back - front < job->part ? back - front : job->part;
+        if (atomic_compare_exchange_weak_explicit(range, &r, pack_range((uint64_t)(front + run), (uint64_t)back),
+                                                  memory_order_relaxed, memory_order_relaxed))
+            job->task(job->context, first + front, first + front + run);
+    }
+}
+
+// The thief's side: takes the back half of what is left of the slice with the most left, while
+// that half is at least `least` items. Returns 0 when no slice has that much left.
+static int steal_from_slice(for_job *job) {
+    if (job->whole) return 0;
+    int64_t most = 0, victim = -1;
+    for (int64_t s = 0; s < job->slices; s++) {
+        const uint64_t r = atomic_load_explicit(&job->ranges[s].range, memory_order_relaxed);
+        const int64_t left = (int64_t)(r >> SLICE_OFFSET_BITS) - (int64_t)(r & 0xFFFFFFFFu);
+        if (left > most) most = left, victim = s;
+    }
+    if (victim < 0 || most / 2 < job->least) return 0;
+    _Atomic(uint64_t) *range = &job->ranges[victim].range;
+    for (uint64_t r = atomic_load_explicit(range, memory_order_relaxed);;) {
+        const int64_t front = (int64_t)(r & 0xFFFFFFFFu), back = (int64_t)(r >> SLICE_OFFSET_BITS);
+        const int64_t take = (back - front) / 2;
+        if (take < job->least) return 1; // its owner got there first: look again
+        if (atomic_compare_exchange_weak_explicit(range, &r, pack_range((uint64_t)front, (uint64_t)(back - take)),
+                                                  memory_order_relaxed, memory_order_relaxed)) {
+            const int64_t first = slice_first(job, victim);
+            job->task(job->context, first + back - take, first + back);
+            return 1;
+        }
+    }
+}
 
 static void for_run(void *context) {
     for_job *job = context;
-    for (;;) {
-        const int64_t s = atomic_fetch_add_explicit(&job->next, 1, memory_order_relaxed);
-        if (s >= job->slices) return;
-        const int64_t begin = job->count * s / job->slices, end = job->count * (s + 1) / job->slices;
-        if (end > begin) job->task(job->context, begin, end);
+    for (int64_t s; (s = atomic_fetch_add_explicit(&job->next_slice, 1, memory_order_relaxed)) < job->slices;)
+        run_slice(job, s);
+    while (steal_from_slice(job)) {
     }
 }
 
@@ -284,8 +345,48 @@ void myelin_parallel_for(int64_t count, int64_t grain, myelin_task task, void *c
         return;
     }
     for_job job = {.count = count, .slices = slices, .task = task, .context = context};
-    atomic_init(&job.next, 0);
+    // Parts of an eighth of a slice, at least half a grain: a thief takes no less. Slices of fewer
+    // than SHARED_SLICE_GRAINS grains run whole (LeNet's small ops, split into parts, ran at 0.937
+    // of whole slices in four pairs: more calls for little to balance), and so do slices too long
+    // for the word's offsets.
+    const int64_t longest = (count + slices - 1) / slices;
+    job.whole = longest < SHARED_SLICE_GRAINS * grain || (longest >> (SLICE_OFFSET_BITS - 1)) != 0;
+    job.part = (longest + SLICE_PARTS - 1) / SLICE_PARTS;
+    job.least = grain / 2 > 1 ? grain / 2 : 1;
+    if (job.part < job.least) job.part = job.least;
+    for (int64_t s = 0; s < slices && !job.whole; s++)
+        atomic_init(&job.ranges[s].range, pack_range(0, (uint64_t)(slice_first(&job, s + 1) - slice_first(&job, s))));
+    atomic_init(&job.next_slice, 0);
     myelin_pool_run((int)slices - 1, for_run, &job);
+}
+
+// Runs of items until none are left, each a share of what is left, so that the runs shrink as the
+// work runs out and the threads finish together.
+typedef struct {
+    int64_t count;
+    int threads;
+    _Alignas(64) _Atomic(int64_t) next;
+    myelin_task task;
+    void *context;
+} claim_job;
+
+static void claim_run(void *context) {
+    claim_job *job = context;
+    int64_t begin, run;
+    while ((run = myelin_claim_chunk(&job->next, job->count, job->threads, 1, 1, job->count, &begin)) > 0)
+        job->task(job->context, begin, begin + run);
+}
+
+void myelin_parallel_claim(int64_t count, myelin_task task, void *context) {
+    if (count <= 0) return;
+    const int threads = myelin_threads_here();
+    if (count < 2 || threads < 2) {
+        task(context, 0, count);
+        return;
+    }
+    claim_job job = {.count = count, .threads = threads, .task = task, .context = context};
+    atomic_init(&job.next, 0);
+    myelin_pool_run((int)(count < threads ? count : threads) - 1, claim_run, &job);
 }
 
 int64_t myelin_claim_chunk(_Atomic(int64_t) *cursor, int64_t total, int members, int64_t unit, int64_t least,
@@ -304,27 +405,6 @@ int64_t myelin_claim_chunk(_Atomic(int64_t) *cursor, int64_t total, int members,
             return width;
         }
     }
-}
-
-// Runs of items until none are left, each a share of what is left, so that the runs shrink as the
-// work runs out and the threads finish together.
-static void claim_run(void *context) {
-    for_job *job = context;
-    int64_t begin, run;
-    while ((run = myelin_claim_chunk(&job->next, job->count, job->threads, 1, 1, job->count, &begin)) > 0)
-        job->task(job->context, begin, begin + run);
-}
-
-void myelin_parallel_claim(int64_t count, myelin_task task, void *context) {
-    if (count <= 0) return;
-    const int threads = myelin_threads_here();
-    if (count < 2 || threads < 2) {
-        task(context, 0, count);
-        return;
-    }
-    for_job job = {.count = count, .threads = threads, .task = task, .context = context};
-    atomic_init(&job.next, 0);
-    myelin_pool_run((int)(count < threads ? count : threads) - 1, claim_run, &job);
 }
 
 // MARK: - Scratch buffers

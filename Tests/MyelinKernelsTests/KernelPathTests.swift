@@ -50,10 +50,10 @@ extension KernelTests {
                 let log = LockedLog<myelin_cpu_path>()
                 let task: myelin_task = { context, _, _ in
                     Unmanaged<LockedLog<myelin_cpu_path>>.fromOpaque(context!).takeUnretainedValue().add(myelin_cpu_current_path())
-                    usleep(2000)  // long enough for the worker to take a slice too
+                    usleep(2000)  // long enough for the worker to take a run too
                 }
                 myelin_parallel_for(8, 1, task, Unmanaged.passUnretained(log).toOpaque())
-                #expect(log.items.count == 2 && log.items.allSatisfy { $0 == path }, "\(name(path)): \(log.items.map(name))")
+                #expect(log.items.count >= 2 && log.items.allSatisfy { $0 == path }, "\(name(path)): \(log.items.map(name))")
                 let other = LockedLog<myelin_cpu_path>()
                 let thread = Thread { other.add(myelin_cpu_current_path()) }
                 thread.start()

@@ -43,6 +43,20 @@ private let recordThreadsHere: myelin_task = { context, _, _ in
     Unmanaged<LockedLog<Int32>>.fromOpaque(context!).takeUnretainedValue().add(myelin_threads_here())
 }
 
+/// Each run's items with the thread that ran them; the first slice's items (below `slow`) take
+/// 300 µs each.
+private final class RunThreads: @unchecked Sendable {
+    let slow: Int64
+    let runs = LockedLog<(begin: Int64, end: Int64, thread: pthread_t)>()
+    init(slow: Int64) { self.slow = slow }
+}
+
+private let recordRunThread: myelin_task = { context, begin, end in
+    let log = Unmanaged<RunThreads>.fromOpaque(context!).takeUnretainedValue()
+    log.runs.add((begin, end, pthread_self()))
+    for item in begin..<end where item < log.slow { usleep(300) }
+}
+
 private func parallelFor(_ count: Int64, grain: Int64, _ log: SliceLog) {
     myelin_parallel_for(count, grain, logSlice, Unmanaged.passUnretained(log).toOpaque())
 }
@@ -74,11 +88,40 @@ extension KernelTests {
                 parallelFor(count, grain: grain, log)
                 #expect(log.coversExactlyOnce(count), "count \(count) grain \(grain) threads \(threads)")
                 if count > 0 {
-                    #expect(log.slices.count <= max(Int(threads), 1))
-                    // Work smaller than two grains runs as one slice.
-                    if count < 2 * max(grain, 1) { #expect(log.slices.count == 1) }
+                    // One slice a thread (at most), each of at least a grain; a slice of four grains or
+                    // more may run in parts (taken from its back by a thread done with its own), never
+                    // across slices. Work smaller than two grains runs as one slice.
+                    let slices = max(1, min(count / max(grain, 1), Int64(threads)))
+                    let bounds = (0...slices).map { count * $0 / slices }
+                    let insideOneSlice = log.slices.allSatisfy { run in
+                        (0..<Int(slices)).contains { bounds[$0] <= run.begin && run.end <= bounds[$0 + 1] }
+                    }
+                    #expect(insideOneSlice, "count \(count) grain \(grain) threads \(threads): \(log.slices)")
+                    if slices == 1 { #expect(log.slices.count == 1) }
+                    if count / slices < 4 * max(grain, 1) { #expect(log.slices.count == Int(slices)) }
                 }
             }
+        }
+
+        /// A thread done with its slice takes the back half of what is left of the slice with the most
+        /// left: the first slice's items are slow here, so its end runs on the other thread. (Tried
+        /// until a worker took part: tests running at once share the pool.)
+        @Test func aThreadDoneWithItsSliceTakesOverTheEndOfAnother() {
+            let before = myelin_thread_count()
+            defer { myelin_set_thread_count(before) }
+            myelin_set_thread_count(2)
+            var sharedFirstSlice = false
+            for _ in 0..<20 where !sharedFirstSlice {
+                let log = RunThreads(slow: 32)  // slices of 32 grains
+                myelin_parallel_for(64, 1, recordRunThread, Unmanaged.passUnretained(log).toOpaque())
+                let runs = log.runs.items.sorted { $0.begin < $1.begin }
+                var next: Int64 = 0
+                for run in runs where run.begin == next { next = run.end }
+                #expect(next == 64 && runs.count == Set(runs.map(\.begin)).count, "every item once: \(runs.map { ($0.begin, $0.end) })")
+                let firstSlice = runs.filter { $0.end <= 32 }
+                sharedFirstSlice = firstSlice.contains { pthread_equal($0.thread, firstSlice[0].thread) == 0 }
+            }
+            #expect(sharedFirstSlice, "the second slice's thread never took over the end of the first")
         }
 
         /// Claimed runs cover every item once, on any thread count, and shrink as the items run out:

@@ -456,18 +456,21 @@ int myelin_threads_here(void);
 /// A slice of work: handle items [begin, end).
 typedef void (*myelin_task)(void *context, int64_t begin, int64_t end);
 
-/// Runs task over [0, count) split into at most thread_count contiguous slices, each of at least
-/// `grain` items; the calling thread takes a slice too and returns when all are done. Work smaller
-/// than two grains runs inline. Nested calls from inside a task run inline.
-/// Slices run on any thread in any order, and the calling thread may run all of them (a worker that
-/// is late, or a pool busy with another caller), so tasks must never wait for each other.
+/// Runs task over [0, count) split into at most thread_count contiguous slices of at least `grain`
+/// items, one a thread (the calling thread takes one too), so that element-wise work stays on the
+/// same items op after op; returns when all are done. Where slices are four grains or more, a
+/// thread done with its slice takes the back half of what is left of another's (while that is at
+/// least half a grain), so a slice may run as several calls of task, on more than one thread. Work smaller than two grains runs inline, and so
+/// do nested calls from inside a task. Runs come on any thread in any order, and the calling thread
+/// may run all of them (a worker that is late, or a pool busy with another caller), so tasks must
+/// never wait for each other, and a result must not depend on where runs begin.
 void myelin_parallel_for(int64_t count, int64_t grain, myelin_task task, void *context);
 
 /// Runs task over [0, count) in runs of items that whichever thread is free claims (the caller
 /// and the pool's workers), each run a share of what is left, so that runs shrink as the items run
 /// out: a thread slowed by another process claims fewer, and the threads finish together. For items
-/// of many microseconds each (a convolution's long images), where parallel_for's one slice a thread
-/// leaves the others waiting for the slowest. Runs inline as parallel_for does.
+/// of many microseconds each (a convolution's long images), where parallel_for's slices would leave
+/// a thread waiting for the slowest's last item. Runs inline as parallel_for does.
 void myelin_parallel_claim(int64_t count, myelin_task task, void *context);
 
 // MARK: - Vector math (contiguous arrays; y may equal x)
