@@ -85,7 +85,11 @@ extension Tensor {
         newShape[a] = length
         let inputShape = shape
         return view("narrow", shape: newShape, strides: strides, offset: offset + start * strides[a]) { g in
-            let full = Tensor.zeros(inputShape)
+            // Zeros only where the view is not: the gradient covers the rest (a recurrence's outputs,
+            // all but two of its [steps + 2] slots, were zeroed and then written over).
+            let full = Tensor(empty: inputShape), end = start + length
+            full.narrowed(axis: a, start: 0, length: start).fill(0)
+            full.narrowed(axis: a, start: end, length: inputShape[a] - end).fill(0)
             full.narrowed(axis: a, start: start, length: length).assign(g)
             return full
         }
