@@ -1,8 +1,7 @@
 // Recurrent layers (RNN, LSTM, GRU): the loop over time steps, forward and backward.
 //
 // The caller has already multiplied every step's input by W_ih in one large GEMM (the gates on
-// entry; for tokens, a table of one row per token, whose rows each thread copies into the gates as
-// it reaches them). What is left is inherently sequential: per step, one small GEMM with W_hh and
+// entry; for tokens, a table of one row per token, whose rows the cell reads as it reaches them). What is left is inherently sequential: per step, one small GEMM with W_hh and
 // the cell's gate arithmetic. Sequences in a batch never interact, so the batch is split between
 // threads and each thread runs the whole recurrence for its rows with no synchronisation between
 // steps (split by hidden units, every step would wait for its slowest part: 0.73-0.93 of this in an
@@ -24,6 +23,9 @@ typedef struct {
     myelin_cell cell;
     int64_t rows, hidden;
     float *gates;             // [rows, G·H]: pre-activations on entry, activations on exit
+    const float *table;       // [V, G·H]: the input side by token, or NULL (then gates holds it on entry,
+    const int64_t *tokens;    //   added in by the step's product; else gates holds W_hh·h alone and the
+    const float *bias;        //   cell adds the token's row, then b_hh, so the sums round as they would)
     float *states;            // LSTM: cell states [rows, H]; GRU: W_hh·h + b_hh [rows, 3H]
     const float *prev_h;      // [rows, H] (NULL: zeros)
     const float *prev_c;      // LSTM: [rows, H] (NULL: zeros)
@@ -32,11 +34,21 @@ typedef struct {
     const myelin_vector_kernels *math; // the path's sigmoid and tanh
 } cell_step;
 
+// The input side of a token's row: (x·W_ihᵀ + b_ih + W_hh·h) + b_hh, in the order the step's
+// product adds them where gates holds the input side already.
+MYELIN_INLINE void add_token_row(const cell_step *s, int64_t r, float *restrict gate, int64_t width) {
+    if (!s->table) return;
+    const float *restrict x = s->table + s->tokens[r] * width;
+    if (s->bias) for (int64_t j = 0; j < width; j++) gate[j] = (x[j] + gate[j]) + s->bias[j];
+    else for (int64_t j = 0; j < width; j++) gate[j] = x[j] + gate[j];
+}
+
 // LSTM: i, f, o = σ(·), g = tanh(·); c = f ⊙ c' + i ⊙ g; h = o ⊙ tanh(c).
 MYELIN_INLINE void lstm_forward_rows(const cell_step *s) {
     const int64_t H = s->hidden;
     for (int64_t r = 0; r < s->rows; r++) {
         float *gate = s->gates + r * 4 * H;
+        add_token_row(s, r, gate, 4 * H);
         s->math->sigmoid(gate, gate, 2 * H);
         s->math->tanh(gate + 2 * H, gate + 2 * H, H);
         s->math->sigmoid(gate + 3 * H, gate + 3 * H, H);
@@ -54,11 +66,13 @@ MYELIN_INLINE void lstm_forward_rows(const cell_step *s) {
 MYELIN_INLINE void gru_forward_rows(const cell_step *s) {
     const int64_t H = s->hidden;
     for (int64_t row = 0; row < s->rows; row++) {
-        float *restrict gate = s->gates + row * 3 * H;
+        float *gate = s->gates + row * 3 * H;
         const float *restrict hg = s->states + row * 3 * H;
-        for (int64_t j = 0; j < 2 * H; j++) gate[j] += hg[j];
+        // The input side: the token's row, or what gates holds (so x and gate may be one array).
+        const float *x = s->table ? s->table + s->tokens[row] * 3 * H : gate;
+        for (int64_t j = 0; j < 2 * H; j++) gate[j] = x[j] + hg[j];
         s->math->sigmoid(gate, gate, 2 * H);
-        for (int64_t j = 0; j < H; j++) gate[2 * H + j] += gate[j] * hg[2 * H + j];
+        for (int64_t j = 0; j < H; j++) gate[2 * H + j] = x[2 * H + j] + gate[j] * hg[2 * H + j];
         s->math->tanh(gate + 2 * H, gate + 2 * H, H);
         const float *restrict z = gate + H, *restrict n = gate + 2 * H;
         const float *restrict hp = s->prev_h ? s->prev_h + row * H : NULL;
@@ -72,6 +86,7 @@ MYELIN_INLINE void gru_forward_rows(const cell_step *s) {
 MYELIN_INLINE void rnn_forward_rows(const cell_step *s) {
     const int64_t n = s->rows * s->hidden;
     float *restrict x = s->gates;
+    for (int64_t r = 0; r < s->rows; r++) add_token_row(s, r, x + r * s->hidden, s->hidden);
     if (s->cell == MYELIN_CELL_RNN_RELU) for (int64_t j = 0; j < n; j++) x[j] = x[j] > 0 ? x[j] : 0.0f;
     else s->math->tanh(x, x, n);
     memcpy(s->h, x, (size_t)n * sizeof(float));
@@ -369,8 +384,9 @@ static void forward_piece(recurrence_job *job, piece *pc) {
     const int64_t H = s->hidden, G = job->gates_per_row, S = job->states_per_row, b0 = pc->b0;
     const int gru = s->cell == MYELIN_CELL_GRU, lstm = s->cell == MYELIN_CELL_LSTM;
     int64_t rows = pc->b1 - b0;
-    cell_step step = {s->cell, rows, H, NULL, NULL, offset_or_null(job->h0, b0 * H), offset_or_null(job->c0, b0 * H),
-                      NULL, myelin_scratch(7, (size_t)H), myelin_vector_kernels_current()};
+    cell_step step = {s->cell, rows, H, NULL, job->gate_table, NULL, gru ? NULL : job->bias_hh, NULL,
+                      offset_or_null(job->h0, b0 * H), offset_or_null(job->c0, b0 * H), NULL,
+                      myelin_scratch(7, (size_t)H), myelin_vector_kernels_current()};
     if (pc->first > 0) { // handed over: the state the owner's last step left
         const int64_t row = row_at(s, pc->first - 1, b0);
         step.prev_h = job->hidden + row * H;
@@ -382,14 +398,14 @@ static void forward_piece(recurrence_job *job, piece *pc) {
         step.gates = job->gates + row * G;
         step.states = offset_or_null(job->states, row * S);
         step.h = job->hidden + row * H;
-        // Copied here rather than all at once before the loop: the rows are still in this core's
-        // cache when the step's product adds to them (GRU: when its cell adds them up).
-        if (job->gate_table)
-            for (int64_t r = 0; r < rows; r++)
-                memcpy(step.gates + r * G, job->gate_table + job->gate_rows[row + r] * G, (size_t)G * sizeof(float));
-        // GRU keeps W_hh·h + b_hh apart (its n gate scales that part by r); the others add it in.
+        step.tokens = job->gate_rows ? job->gate_rows + row : NULL;
+        // GRU keeps W_hh·h + b_hh apart (its n gate scales that part by r); the others add it in,
+        // onto the input side in gates, or, from a token table, into gates alone, for the cell to
+        // add the token's row to (no copy of the row into gates first: 8 MiB a step in W4).
+        const int added = !gru && !job->gate_table;
         myelin_sgemm(rows, G, H, step.prev_h ? 1.0f : 0.0f, step.prev_h, H, 1, job->weight_hh_t, job->ldw, 1,
-                     gru ? 0.0f : 1.0f, gru ? step.states : step.gates, G, job->bias_hh, MYELIN_ACTIVATION_NONE);
+                     added ? 1.0f : 0.0f, gru ? step.states : step.gates, G, gru || added ? job->bias_hh : NULL,
+                     MYELIN_ACTIVATION_NONE);
         job->cells.forward(&step);
         step.prev_h = step.h;
         step.prev_c = lstm ? step.states : NULL;
