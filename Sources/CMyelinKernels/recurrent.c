@@ -1,13 +1,14 @@
 // Recurrent layers (RNN, LSTM, GRU): the loop over time steps, forward and backward.
 //
 // The caller has already multiplied every step's input by W_ih in one large GEMM (the gates on
-// entry; for tokens, a table of one row per token, whose rows the cell reads as it reaches them). What is left is inherently sequential: per step, one small GEMM with W_hh and
-// the cell's gate arithmetic. Sequences in a batch never interact, so the batch is split between
-// threads and each thread runs the whole recurrence for its rows with no synchronisation between
-// steps (split by hidden units, every step would wait for its slowest part: 0.73-0.93 of this in an
-// emulation), except that a thread with no rows left takes half of another's over (see Sharing the
-// batch out); its GEMMs run on that thread alone (a batch too small to split runs on the caller, whose GEMMs may
-// then use the pool). W_hh is transposed once per call so that the per-step GEMM (slices of at most
+// entry; for tokens, a table of one row per token, whose rows the cell reads as it reaches them).
+// What is left is inherently sequential: per step, one small GEMM with W_hh and the cell's gate
+// arithmetic. Sequences in a batch never interact, so the batch is split between threads and each
+// thread runs the whole recurrence for its rows with no synchronisation between steps (split by
+// hidden units, every step would wait for its slowest part: 0.73-0.93 of this in an emulation),
+// except that a thread with no rows left takes half of another's over (see Sharing the batch out);
+// its GEMMs run on that thread alone (a batch too small to split runs on the caller, whose GEMMs
+// may then use the pool). W_hh is transposed once per call so that the per-step GEMM (slices of at most
 // 256 rows read B in place on every path) reads it row by row without packing.
 #include <string.h>
 
@@ -189,11 +190,13 @@ enum { BATCH_GRAIN = 4 };
 // Each thread starts with an equal slice of the sequences. The two vCPUs of a VM (or a laptop's
 // performance and efficiency cores) do not run them equally fast: in the char-LSTM benchmark the
 // second slice of a pass took 0.88–1.36 of the first's time (10th and 90th percentiles over 500
-// steps), varying from one pass to the next, and
-// the thread done first waited out the rest. So a thread that runs out of work asks the thread with
-// the most left to hand over half of its rows; at the end of its current step the owner gives it
-// those rows' remaining steps. Every row is still computed the same way (no sum changes), so the
-// results stay the same bits on any thread count and whichever thread runs a row.
+// steps), varying from one pass to the next, and the thread done first waited out the rest. So a
+// thread that runs out of work asks the thread with the most left to hand over half of its rows;
+// at the end of its current step the owner gives it those rows' remaining steps. (parallel_for's
+// thieves take a slice's last items at any time; a row here carries its state from step to step,
+// so only its owner can let it go, between two steps.) Every row is still computed the same way
+// (no sum changes), so the results stay the same bits on any thread count and whichever thread
+// runs a row.
 
 enum {
     PIECE_EMPTY,   // a slot not yet (or never) filled
@@ -275,7 +278,8 @@ static int64_t answer_thief(const recurrence_job *job, piece *pc, int64_t done) 
 static int64_t step_done(const recurrence_job *job, piece *pc, int64_t done) {
     atomic_store_explicit(&pc->done, done, memory_order_relaxed);
     if (job->slow_first_slice > 0 && pc->b0 == 0 && pc->first == 0) // the first slice's owner, in tests
-        for (const double until = myelin_monotonic_seconds() + job->slow_first_slice; myelin_monotonic_seconds() < until;)
+        for (const double until = myelin_monotonic_seconds() + job->slow_first_slice;
+             myelin_monotonic_seconds() < until;)
             myelin_spin_pause(0);
     return answer_thief(job, pc, done);
 }
@@ -317,6 +321,7 @@ static piece *richest_piece(recurrence_job *job) {
         if (atomic_load_explicit(&pc->state, memory_order_acquire) != PIECE_RUNNING) continue;
         const int64_t rows = atomic_load_explicit(&pc->rows, memory_order_relaxed);
         const int64_t left = job->s->steps - atomic_load_explicit(&pc->done, memory_order_relaxed);
+        // One step more than answer_thief asks for: the owner answers after the step it is in.
         if (rows >= 2 * BATCH_GRAIN && left > HANDOVER_MIN_STEPS && rows * left > most) {
             most = rows * left;
             victim = pc;
@@ -463,9 +468,10 @@ static void backward_piece(recurrence_job *job, piece *pc) {
 
 static recurrence_job *make_job(const myelin_recurrence_shape *s, const float *weight_hh, const float *h0,
                                 const float *c0) {
-    // The job's pieces are too many for the stack of a thread with a small one; it lives in the
-    // caller's scratch (slot 7 is each running thread's own: the caller's is free until it runs a piece).
-    recurrence_job *job = (recurrence_job *)myelin_scratch(18, (sizeof(recurrence_job) + sizeof(float) - 1) / sizeof(float));
+    // The job's pieces (32 KiB) are too many for the stack of a thread with a small one: the job
+    // lives in the caller's scratch slot 18, which nothing a piece runs uses.
+    recurrence_job *job =
+        (recurrence_job *)myelin_scratch(18, (sizeof(recurrence_job) + sizeof(float) - 1) / sizeof(float));
     const int64_t G = gate_count(s->cell) * s->hidden;
     memset(job, 0, sizeof *job);
     job->s = s;

@@ -460,10 +460,11 @@ typedef void (*myelin_task)(void *context, int64_t begin, int64_t end);
 /// items, one a thread (the calling thread takes one too), so that element-wise work stays on the
 /// same items op after op; returns when all are done. Where slices are four grains or more, a
 /// thread done with its slice takes the back half of what is left of another's (while that is at
-/// least half a grain), so a slice may run as several calls of task, on more than one thread. Work smaller than two grains runs inline, and so
-/// do nested calls from inside a task. Runs come on any thread in any order, and the calling thread
-/// may run all of them (a worker that is late, or a pool busy with another caller), so tasks must
-/// never wait for each other, and a result must not depend on where runs begin.
+/// least half a grain), so a slice may run as several calls of task, on more than one thread.
+/// Work smaller than two grains runs inline, and so do nested calls from inside a task. Runs come
+/// on any thread in any order, and the calling thread may run all of them (a worker that is late,
+/// or a pool busy with another caller), so tasks must never wait for each other, and a result must
+/// not depend on where runs begin.
 void myelin_parallel_for(int64_t count, int64_t grain, myelin_task task, void *context);
 
 /// Runs task over [0, count) in runs of items that whichever thread is free claims (the caller
