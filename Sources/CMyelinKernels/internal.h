@@ -288,7 +288,7 @@ void myelin_spin_pause(unsigned spins);
 /// per-chunk column sums, owned by the caller; slots 10–14: Winograd convolution, see winograd.c; slots
 /// 15–17: a convolution's flipped weight, masked output gradient and weight with its bias, owned by
 /// the caller; slot 18: a recurrence's job, owned by the caller).
-/// Never freed while the thread lives.
+/// Never freed while the thread lives; one of 1 MiB or more lies on 2 MiB pages (see myelin_allocate).
 float *myelin_scratch(int slot, size_t floats);
 
 // MARK: - Winograd convolution

@@ -421,7 +421,7 @@ static _Thread_local scratch_t *thread_scratch;
 
 static void scratch_free(void *p) {
     scratch_t *s = p;
-    for (int i = 0; i < SCRATCH_SLOTS; i++) free(s->data[i]);
+    for (int i = 0; i < SCRATCH_SLOTS; i++) myelin_free(s->data[i], s->capacity[i] * sizeof(float));
     free(s);
 }
 
@@ -437,10 +437,10 @@ float *myelin_scratch(int slot, size_t floats) {
         thread_scratch = s;
     }
     if (s->capacity[slot] < floats) {
-        free(s->data[slot]);
+        myelin_free(s->data[slot], s->capacity[slot] * sizeof(float));
         size_t bytes = (floats * sizeof(float) + 4095) & ~(size_t)4095;
-        void *p = NULL;
-        if (posix_memalign(&p, 4096, bytes) != 0) abort();
+        void *p = myelin_allocate(bytes);
+        if (p == NULL) abort();
         s->data[slot] = p;
         s->capacity[slot] = bytes / sizeof(float);
     }

@@ -6,6 +6,7 @@
 #ifndef CMYELIN_KERNELS_H
 #define CMYELIN_KERNELS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -432,6 +433,18 @@ myelin_word2vec_result myelin_word2vec_train(const myelin_word2vec_settings *set
 /// both updates. count ≤ MYELIN_WORD2VEC_MAX_NEGATIVE + 1.
 float myelin_word2vec_predict(int64_t dimensions, const float *input, float *output_vectors, const int32_t *targets,
                               int32_t count, float learning_rate, float *input_update);
+
+// MARK: - Memory
+
+/// Buffers this large and larger lie on 2 MiB pages (see myelin_allocate).
+#define MYELIN_HUGE_PAGE_MIN_BYTES ((size_t)1 << 20)
+
+/// A buffer of at least `bytes`, 64-byte aligned, or NULL when the system has no memory for it.
+/// One of MYELIN_HUGE_PAGE_MIN_BYTES or more is mapped on its own, rounded up to whole 2 MiB pages,
+/// and marked for the kernel's transparent huge pages (Linux, where they are enabled or "madvise").
+/// Freed with myelin_free, given the same bytes.
+void *myelin_allocate(size_t bytes);
+void myelin_free(void *buffer, size_t bytes);
 
 // MARK: - Thread pool
 

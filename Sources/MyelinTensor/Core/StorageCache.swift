@@ -1,3 +1,4 @@
+import CMyelinKernels
 import Foundation
 import Synchronization
 
@@ -8,9 +9,10 @@ import Synchronization
 /// and the kernel zeroes every page on first touch: for VGG16 at 224×224 that was 8 % of a step.
 /// Buffers of at least `minimumBytes` are therefore kept here, up to `limit` bytes in all, and
 /// reused by size class (a power of two in eighths, so a buffer is at most 1/8 larger than asked).
+/// They come from `myelin_allocate`, which maps them on 2 MiB pages (see memory.c).
 enum StorageCache {
     /// Smaller buffers are recycled well by the C library itself.
-    static let minimumBytes = 1 << 20
+    static let minimumBytes = Int(MYELIN_HUGE_PAGE_MIN_BYTES)
 
     private struct State {
         var free: [Int: [UnsafeMutableRawPointer]] = [:]
@@ -45,7 +47,10 @@ enum StorageCache {
         {
             return reused
         }
-        return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        guard let buffer = myelin_allocate(size) else {
+            fatalError("TensorStorage: the system has no memory left for \(size) bytes")
+        }
+        return buffer
     }
 
     /// Takes back a buffer that `allocate(bytes)` returned: kept while the cache has room, else freed.
@@ -59,7 +64,7 @@ enum StorageCache {
                 state.cachedBytes += size
                 return true
             }
-        if !kept { buffer.deallocate() }
+        if !kept { myelin_free(buffer, size) }
     }
 
     /// The bytes held for reuse, and at most how many may be.
@@ -68,17 +73,17 @@ enum StorageCache {
     /// Sets the most bytes held for reuse (0: none), freeing what no longer fits.
     static func setLimit(_ bytes: Int) {
         precondition(bytes >= 0, "TensorStorage.cacheLimit: \(bytes) bytes is negative")
-        let freed = state.withLock { state -> [UnsafeMutableRawPointer] in
+        let freed = state.withLock { state -> [(buffer: UnsafeMutableRawPointer, size: Int)] in
             state.limit = bytes
-            var freed: [UnsafeMutableRawPointer] = []
+            var freed: [(buffer: UnsafeMutableRawPointer, size: Int)] = []
             for size in state.free.keys.sorted(by: >) where state.cachedBytes > bytes {
                 while state.cachedBytes > bytes, let buffer = state.free[size]?.popLast() {
-                    freed.append(buffer)
+                    freed.append((buffer, size))
                     state.cachedBytes -= size
                 }
             }
             return freed
         }
-        for buffer in freed { buffer.deallocate() }
+        for (buffer, size) in freed { myelin_free(buffer, size) }
     }
 }
