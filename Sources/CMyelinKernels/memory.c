@@ -3,8 +3,8 @@
 // Weight gradients and recurrences read their operands a row at a time, rows kilobytes apart: a
 // new 4 KiB page every row or two, and each page a TLB entry (Zen 4's first-level TLB, 72 entries,
 // covers 288 KiB). The char-LSTM's per-step product reads all of W_hhᵀ (1 MiB) every step, and its
-// weight gradient packs 8 MiB of gate gradients row by row. On 2 MiB pages, W4 ran 1.044× as fast
-// on a Zen 4 (AVX2, median of 20 alternating pairs over an hour; W6 1.009×). A huge page costs more
+// weight gradient packs 8 MiB of gate gradients row by row. On 2 MiB pages, W4 ran 1.038× as fast
+// on a Zen 4 (AVX2, median of 26 alternating pairs over 1.5 hours; W6 1.009×). A huge page costs more
 // the first time it is touched (W4's system time: 0.55 s a run against 0.18 s), which short runs
 // feel: LeNet's 2.6 s epoch ran at 0.98.
 //
