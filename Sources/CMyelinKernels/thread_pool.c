@@ -282,6 +282,8 @@ typedef struct {
 static int64_t slice_first(const for_job *job, int64_t s) { return job->count * s / job->slices; }
 
 static uint64_t pack_range(uint64_t front, uint64_t back) { return back << SLICE_OFFSET_BITS | front; }
+static int64_t range_front(uint64_t r) { return (int64_t)(r & ((UINT64_C(1) << SLICE_OFFSET_BITS) - 1)); }
+static int64_t range_back(uint64_t r) { return (int64_t)(r >> SLICE_OFFSET_BITS); }
 
 // The owner's side: runs slice s part by part from its front until what is left has been taken.
 static void run_slice(for_job *job, int64_t s) {
@@ -292,7 +294,7 @@ static void run_slice(for_job *job, int64_t s) {
     }
     _Atomic(uint64_t) *range = &job->ranges[s].range;
     for (uint64_t r = atomic_load_explicit(range, memory_order_relaxed);;) {
-        const int64_t front = (int64_t)(r & 0xFFFFFFFFu), back = (int64_t)(r >> SLICE_OFFSET_BITS);
+        const int64_t front = range_front(r), back = range_back(r);
         if (front >= back) return;
         const int64_t run = back - front < job->part ? back - front : job->part;
         if (atomic_compare_exchange_weak_explicit(range, &r, pack_range((uint64_t)(front + run), (uint64_t)back),
@@ -308,13 +310,13 @@ static int steal_from_slice(for_job *job) {
     int64_t most = 0, victim = -1;
     for (int64_t s = 0; s < job->slices; s++) {
         const uint64_t r = atomic_load_explicit(&job->ranges[s].range, memory_order_relaxed);
-        const int64_t left = (int64_t)(r >> SLICE_OFFSET_BITS) - (int64_t)(r & 0xFFFFFFFFu);
+        const int64_t left = range_back(r) - range_front(r);
         if (left > most) most = left, victim = s;
     }
     if (victim < 0 || most / 2 < job->least) return 0;
     _Atomic(uint64_t) *range = &job->ranges[victim].range;
     for (uint64_t r = atomic_load_explicit(range, memory_order_relaxed);;) {
-        const int64_t front = (int64_t)(r & 0xFFFFFFFFu), back = (int64_t)(r >> SLICE_OFFSET_BITS);
+        const int64_t front = range_front(r), back = range_back(r);
         const int64_t take = (back - front) / 2;
         if (take < job->least) return 1; // its owner got there first: look again
         if (atomic_compare_exchange_weak_explicit(range, &r, pack_range((uint64_t)front, (uint64_t)(back - take)),
