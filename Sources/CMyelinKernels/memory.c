@@ -41,7 +41,7 @@ void *myelin_allocate(size_t bytes) {
         if (mapped == MAP_FAILED) return NULL;
         char *aligned = (char *)round_up((uintptr_t)mapped, HUGE_PAGE_BYTES);
         if (aligned > mapped) munmap(mapped, (size_t)(aligned - mapped));
-        const size_t after = (size_t)(mapped + size + HUGE_PAGE_BYTES - (aligned + size));
+        const size_t after = (size_t)(mapped + HUGE_PAGE_BYTES - aligned); // the spare page's rest
         if (after > 0) munmap(aligned + size, after);
         madvise(aligned, size, MADV_HUGEPAGE); // advice: where the kernel declines, 4 KiB pages serve
         return aligned;
