@@ -215,6 +215,12 @@ typedef struct {
     void (*score_gradient_row)(const float *p, float *dp, int64_t n, int64_t width);
     /// dst[c·ld_dst + r] = src[r·ld_src + c] for r < rows, c < cols.
     void (*transpose)(int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst, int64_t ld_dst);
+    /// The same for a few rows, into memory not read soon: past the caches, ordered before later stores.
+    void (*transpose_streaming)(int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst,
+                                int64_t ld_dst);
+    /// sums[groups[k]·ld_sums + r] += src[r·ld_src + k] for r < rows, k < count, k in order.
+    void (*scatter_add_columns)(int64_t rows, int64_t count, const float *src, int64_t ld_src, const int64_t *groups,
+                                float *sums, int64_t ld_sums);
 } myelin_vector_kernels;
 
 extern const myelin_vector_kernels myelin_vector_kernels_portable;

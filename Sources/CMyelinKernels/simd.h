@@ -193,6 +193,16 @@ SIMD void vtranspose(vf r[LANES]) {
 #endif
 }
 
+// t[i] = the first w floats of row i of the h × w block at src (rows ld_src apart), zeros past
+// them and in rows from h on.
+SIMD void vload_tile(vf t[LANES], const float *src, int64_t ld_src, int64_t h, int64_t w) {
+    if (h == LANES && w == LANES) {
+        for (int i = 0; i < LANES; i++) t[i] = vload(src + i * ld_src);
+    } else {
+        for (int i = 0; i < LANES; i++) t[i] = i < h ? vload_first(src + i * ld_src, w) : (vf)0.0f;
+    }
+}
+
 // dst[j·ld_dst + i] = scale·src[i·ld_src + j] for the h × w block at src (h, w ≤ LANES; h may be 0),
 // transposed in registers. `pad`: each of the w rows of dst is stored whole, zeros past h (a GEMM
 // panel); otherwise only its first h floats are written. With sums (else NULL), row i of the block,
@@ -201,11 +211,7 @@ SIMD void vtranspose(vf r[LANES]) {
 SIMD void vtranspose_tile(const float *src, int64_t ld_src, int64_t h, int64_t w, float scale, float *dst,
                           int64_t ld_dst, int pad, const int64_t *groups, float *sums, int64_t ld_sums) {
     vf t[LANES];
-    if (h == LANES && w == LANES) {
-        for (int i = 0; i < LANES; i++) t[i] = vload(src + i * ld_src);
-    } else {
-        for (int i = 0; i < LANES; i++) t[i] = i < h ? vload_first(src + i * ld_src, w) : (vf)0.0f;
-    }
+    vload_tile(t, src, ld_src, h, w);
     if (sums) {
         for (int i = 0; i < h; i++) {
             float *s = sums + groups[i] * ld_sums;

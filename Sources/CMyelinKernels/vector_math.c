@@ -146,6 +146,12 @@ void myelin_scatter_add_rows(const int64_t *rows, int64_t count, const float *gr
     }
 }
 
+void myelin_scatter_add_columns(const int64_t *rows, int64_t count, const float *gradient, int64_t ld_gradient,
+                                int64_t width, float *sums, int64_t ld_sums) {
+    if (count <= 0 || width <= 0) return;
+    myelin_vector_kernels_current()->scatter_add_columns(width, count, gradient, ld_gradient, rows, sums, ld_sums);
+}
+
 void myelin_transpose(int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst, int64_t ld_dst) {
     if (rows <= 0 || cols <= 0) return;
     const transpose_job job = {myelin_vector_kernels_current(), rows, cols, ld_src, ld_dst, src, dst};

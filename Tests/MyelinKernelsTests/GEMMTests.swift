@@ -114,9 +114,12 @@ let gemmCases: [GEMMCase] = {
     cases.append(GEMMCase(m: 13, n: 17, k: 0, beta: 0.5, bias: true, times: true))
     // The sums of myelin_sgemm_summing_a: made as A is packed where the product is split by rows and
     // A is stored transposed (partial tiles of A's rows and columns, chunks starting off any vector
-    // boundary, alpha scaling the product but not the sums), and in a pass of their own everywhere
-    // else: one thread, split by columns, A in other layouts, GEMV both ways, alpha = 0 and K = 0.
+    // boundary, alpha scaling the product but not the sums), a few row tiles at a time where it is
+    // split by rows and reads a row-major A in place (three K blocks, chunks of several groups of
+    // tiles), and in a pass of their own everywhere else: one thread, split by columns, A in other
+    // layouts, GEMV both ways, alpha = 0 and K = 0.
     cases.append(GEMMCase(m: 520, n: 130, k: 1100, a: .transposed, beta: 1, sums: true))
+    cases.append(GEMMCase(m: 520, n: 130, k: 1100, alpha: 0.5, sums: true))
     cases.append(GEMMCase(m: 99, n: 40, k: 333, a: .transposed, alpha: 0.5, sums: true))
     cases.append(GEMMCase(m: 61, n: 300, k: 700, a: .transposed, b: .transposed, sums: true))
     for a in [Layout.rowMajor, .strided, .transposedGaps] { cases.append(GEMMCase(m: 99, n: 40, k: 333, a: a, sums: true)) }

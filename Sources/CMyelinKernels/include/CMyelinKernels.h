@@ -240,8 +240,10 @@ void myelin_recurrence_forward(const myelin_recurrence_shape *shape, const float
 /// Writes grad_gates [rows, G·H] = dL/d(input-side pre-activations) (so dX = grad_gates·W_ih,
 /// dW_ih = grad_gatesᵀ·X, db_ih = Σ rows), and for GRU grad_hidden_gates [rows, 3H], the
 /// recurrent side (for RNN and LSTM it equals grad_gates; pass NULL): dW_hh = Σ_t gradᵀ·h_{t−1}.
-/// The rows of both are ld_grad_gates (≥ G·H) floats apart: a stride off multiples of 4 KiB lets
-/// the weight gradients' GEMMs read them in place. grad_h0 and grad_c0 [batch, H] are written unless NULL.
+/// Both are stored gate-major, the transpose of [rows, G·H]: gate j of row r at j·ld_grad_gates + r
+/// (ld_grad_gates ≥ rows), so that the weight gradients' GEMMs read each gate's row in place (W_hh's
+/// gradient, gradᵀ·h, without packing a transpose); a stride off multiples of 4 KiB keeps those
+/// rows out of each other's L1 sets. grad_h0 and grad_c0 [batch, H] are written unless NULL.
 void myelin_recurrence_backward(const myelin_recurrence_shape *shape, const float *weight_hh, const float *h0,
                                 const float *c0, const float *gates, const float *states, const float *hidden,
                                 const float *grad_hidden, const float *grad_last_hidden,
@@ -522,6 +524,11 @@ void myelin_gather_rows(const int64_t *rows, int64_t count, const float *table, 
 /// order of k, on the calling thread.
 void myelin_scatter_add_rows(const int64_t *rows, int64_t count, const float *gradient, int64_t ld_gradient,
                              int64_t width, float *sums, int64_t ld_sums, int64_t skip);
+/// sums[rows[k]·ld_sums + j] += gradient[j·ld_gradient + k] for k < count, j < width: as
+/// myelin_scatter_add_rows for a gradient stored a row per feature and a column per index (a
+/// recurrence's gate-major gates' gradient). Each sum takes its k in order, on the calling thread.
+void myelin_scatter_add_columns(const int64_t *rows, int64_t count, const float *gradient, int64_t ld_gradient,
+                                int64_t width, float *sums, int64_t ld_sums);
 
 // MARK: - Machine probes
 

@@ -80,18 +80,18 @@ func weightAndBiasGradients(_ gz: Tensor, _ x: Tensor, weight: Bool, bias: Bool)
     return (swappedTransposedProduct(gz, x, addingColumnSumsOfATo: sums), sums)
 }
 
-/// aᵀ·b for a [k, m] whose rows have unit column stride and b [k, n], as `transposedProduct` but
-/// never swapped, and row r of a added into row `groups[r]` of `sums` (rows `sums.strides[0]` apart)
-/// in the order of r, as the GEMM packs a: a recurrence's token-table gradient from W_hh's pass over
-/// the gates' gradient. A plain result, outside the graph: it serves backward passes.
+/// aᵀ·b for a [k, m] stored row- or column-major and b [k, n], as `transposedProduct` but never
+/// swapped, and row r of a added into row `groups[r]` of `sums` (rows `sums.strides[0]` apart) in
+/// the order of r, by the GEMM as it reads a: a recurrence's token-table gradient from W_hh's pass
+/// over the gates' gradient. A plain result, outside the graph: it serves backward passes.
 func transposedProduct(_ a: Tensor, _ b: Tensor, addingRowsTo sums: Tensor, groups: ArraySlice<Int>) -> Tensor {
     precondition(
         a.rank == 2 && b.rank == 2 && a.shape[0] == b.shape[0] && groups.count == a.shape[0] && sums.rank == 2
             && sums.shape[1] == a.shape[1],
         "transposedProduct(addingRowsTo:): shapes \(a.shape), \(b.shape) and sums \(sums.shape) do not fit \(groups.count) groups")
     precondition(
-        a.strides[1] == 1 && sums.strides[1] == 1,
-        "transposedProduct(addingRowsTo:): rows not dense (strides \(a.strides) and sums \(sums.strides))")
+        (a.strides[1] == 1 || a.strides[0] == 1) && sums.strides[1] == 1,
+        "transposedProduct(addingRowsTo:): neither rows nor columns dense (strides \(a.strides) and sums \(sums.strides))")
     precondition(
         groups.allSatisfy { (0..<sums.shape[0]).contains($0) },
         "transposedProduct(addingRowsTo:): a group is not a row of sums \(sums.shape)")
@@ -99,7 +99,7 @@ func transposedProduct(_ a: Tensor, _ b: Tensor, addingRowsTo sums: Tensor, grou
     let c = Tensor(empty: [m, n])
     withInt64Indices(groups) { groups in
         myelin_sgemm_summing_a(
-            Int64(m), Int64(n), Int64(k), 1, a.floatPointer, 1, Int64(a.strides[0]), b.floatPointer,
+            Int64(m), Int64(n), Int64(k), 1, a.floatPointer, Int64(a.strides[1]), Int64(a.strides[0]), b.floatPointer,
             Int64(b.strides[0]), Int64(b.strides[1]), 0, c.storage.floats, Int64(n), groups,
             sums.floatPointer, Int64(sums.strides[0]))
     }

@@ -182,16 +182,15 @@ private func recurrence(
     let inputs = [input, weightIH, weightHH, biasIH, biasHH, initialHidden, initialCell]
     let result = differentiable("recurrence(\(cell))", inputs, result: packed) { g in
         let gd = g.contiguous()
-        // The gradients' rows padded as the GEMMs need to read them in place or pack them without
-        // sharing L1 sets (the per-step product; W_hh's gradient, which reads them as its B from
-        // features, and packs them as its A from tokens).
-        let rowStride = Int(myelin_gemm_row_stride(Int64(width)))
-        func gradientRows(_ count: Int = rows, zeroed: Bool = false) -> Tensor {
-            let buffer = zeroed ? Tensor.zeros([count, rowStride]) : Tensor(empty: [count, rowStride])
-            return rowStride == width ? buffer : buffer.narrowed(axis: 1, start: 0, length: width)
+        // The gates' gradients as the kernel stores them, gate-major (a row per gate, its rows padded
+        // off multiples of 4 KiB), seen as [rows, width]: W_hh's gradient reads each gate's row in
+        // place as its A.
+        let gateStride = Int(myelin_gemm_row_stride(Int64(rows)))
+        func gateMajorGradient() -> Tensor {
+            Tensor(empty: [width, gateStride]).narrowed(axis: 1, start: 0, length: rows).transposed()
         }
-        let gradGates = gradientRows()
-        let gradHiddenGates = cell == .gru ? gradientRows() : nil
+        let gradGates = gateMajorGradient()
+        let gradHiddenGates = cell == .gru ? gateMajorGradient() : nil
         let gradH0 = initialHidden?.requiresGrad == true ? Tensor(empty: [batch, hiddenSize]) : nil
         let gradC0 = initialCell?.requiresGrad == true ? Tensor(empty: [batch, hiddenSize]) : nil
         let gp = gd.floatPointer
@@ -199,7 +198,7 @@ private func recurrence(
             &shape, wHH.floatPointer, h0?.floatPointer, c0?.floatPointer, gates.storage.floats,
             states?.storage.floats, hidden, gp, gp + rows * hiddenSize,
             cell.hasCellState ? gp + (rows * hiddenSize + stateSize) : nil, gradGates.storage.floats,
-            gradHiddenGates?.storage.floats, Int64(rowStride), gradH0?.storage.floats, gradC0?.storage.floats)
+            gradHiddenGates?.storage.floats, Int64(gateStride), gradH0?.storage.floats, gradC0?.storage.floats)
         // RNN and LSTM feed the same pre-activation gradient to both sides; GRU has its own recurrent side.
         let recurrentGates = gradHiddenGates ?? gradGates
         var (gradInput, gradWeightIH): (Tensor?, Tensor?) = (nil, nil)
@@ -215,9 +214,10 @@ private func recurrence(
             if input.requiresGrad { gradInput = matmul(gradGates, weightIH.detached()).reshaped(input.shape) }
         case .tokens(let ids, _):
             // The gates' gradient summed into the table's rows (with W_hh's gradient, where that
-            // reads the same rows), then through the table's product. Its rows padded as the
-            // gradients' are: 1,024 gates 4 KiB apart put every row in the same L1 sets.
-            let gradTable = gradientRows(x.shape[0], zeroed: true)
+            // reads the same rows), then through the table's product. Its rows padded: 1,024 gates
+            // 4 KiB apart would put every row in the same L1 sets.
+            let tableStride = Int(myelin_gemm_row_stride(Int64(width)))
+            let gradTable = Tensor.zeros([x.shape[0], tableStride]).narrowed(axis: 1, start: 0, length: width)
             gradWeightHH =
                 weightGradients(
                     gradGates, recurrentGates, input: x, hidden: packedValues, initialHidden: h0, batch: batch,
@@ -262,12 +262,23 @@ private func weightGradients(
     precondition(tokenTable == nil || !needed.ih, "recurrence: a token table's input side has no W_ih gradient here")
     // The table summed by W_hh's gradient product, where that reads g's own rows.
     let tableSummedByProduct = g === gHidden && needed.hh && !shared ? tokenTable : nil
-    // g's rows in `range` summed into the table on their own.
+    // g's rows in `range` summed into the table on their own (g row-major, or gate-major as the
+    // recurrence's kernel stores it).
     func sumRows(_ range: Range<Int>) {
         guard let table = tokenTable, !range.isEmpty else { return }
-        scatterAddRows(
-            table.ids[range], of: g.floatPointer + range.lowerBound * g.strides[0], rowStride: g.strides[0],
-            width: g.shape[1], into: table.sums.floatPointer, sumsRowStride: table.sums.strides[0])
+        let first = g.floatPointer + range.lowerBound * g.strides[0]
+        if g.strides[1] == 1 {
+            scatterAddRows(
+                table.ids[range], of: first, rowStride: g.strides[0], width: g.shape[1],
+                into: table.sums.floatPointer, sumsRowStride: table.sums.strides[0])
+            return
+        }
+        precondition(g.strides[0] == 1, "recurrence: a gates' gradient with strides \(g.strides) is neither row- nor gate-major")
+        withInt64Indices(table.ids[range]) { ids in
+            myelin_scatter_add_columns(
+                ids, Int64(range.count), first, Int64(g.strides[1]), Int64(g.shape[1]), table.sums.floatPointer,
+                Int64(table.sums.strides[0]))
+        }
     }
     // gᵀ·previous over g_h's rows in `range`, summing them into the table as it goes where it can.
     func product(_ range: Range<Int>, _ previous: Tensor) -> Tensor {
