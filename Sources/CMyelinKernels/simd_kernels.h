@@ -145,49 +145,47 @@ static void transpose_block(int64_t rows, int64_t cols, const float *src, int64_
                             cols - c0 < LANES ? cols - c0 : LANES, 1.0f, dst + c0 * ld_dst + r0, ld_dst, 0, NULL, NULL, 0);
 }
 
-// transpose_block for a few rows into memory no one reads soon (a recurrence step's gradient rows,
-// stored gate-major for the weight gradient after the pass): column block by column block, each
-// row of dst (a line or two) stored whole and at once, past the caches where its vectors are
-// aligned, so that none of its lines is fetched first. Ordered before the stores that follow.
-static void transpose_streaming(int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst,
-                                int64_t ld_dst) {
-    for (int64_t c0 = 0; c0 < cols; c0 += LANES) {
-        const int64_t w = cols - c0 < LANES ? cols - c0 : LANES;
-        for (int64_t r0 = 0; r0 < rows; r0 += LANES) {
-            const int64_t h = rows - r0 < LANES ? rows - r0 : LANES;
+// The rows × cols block at src LANES × LANES at a time, each block transposed in registers (t[j]:
+// column c0 + j, rows r0 … r0 + h), then, for SUM, t[j] added into the first h floats of row
+// groups[c0 + j] of dst, each sum taking its columns in order (row blocks outside: LANES rows of src
+// read along their columns); otherwise stored as row c0 + j of dst (column blocks outside: each row
+// of dst, a line or two, written whole at once), past the caches where it is aligned.
+SIMD void transposed_blocks(const int SUM, int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst,
+                            int64_t ld_dst, const int64_t *groups) {
+    const int64_t outer = SUM ? rows : cols, inner = SUM ? cols : rows;
+    for (int64_t i = 0; i < outer; i += LANES) {
+        for (int64_t k = 0; k < inner; k += LANES) {
+            const int64_t r0 = SUM ? i : k, c0 = SUM ? k : i;
+            const int64_t h = rows - r0 < LANES ? rows - r0 : LANES, w = cols - c0 < LANES ? cols - c0 : LANES;
             vf t[LANES];
             vload_tile(t, src + r0 * ld_src + c0, ld_src, h, w);
             vtranspose(t);
             for (int64_t j = 0; j < w; j++) {
-                float *d = dst + (c0 + j) * ld_dst + r0;
-                if (h == LANES && (uintptr_t)d % sizeof(vf) == 0) __builtin_nontemporal_store(t[j], (vf *)d);
+                float *d = dst + (SUM ? groups[c0 + j] : c0 + j) * ld_dst + r0;
+                if (SUM) t[j] += h == LANES ? vload(d) : vload_first(d, h);
+                if (!SUM && h == LANES && (uintptr_t)d % sizeof(vf) == 0) __builtin_nontemporal_store(t[j], (vf *)d);
+                else if (h == LANES) vstore(d, t[j]);
                 else vstore_first(d, t[j], h);
             }
         }
     }
+}
+
+// transpose_block for a few rows into memory no one reads soon (a recurrence step's gradient rows,
+// stored gate-major for the weight gradient after the pass), none of its lines fetched before it
+// is written. Ordered before the stores that follow.
+static void transpose_streaming(int64_t rows, int64_t cols, const float *src, int64_t ld_src, float *dst,
+                                int64_t ld_dst) {
+    transposed_blocks(0, rows, cols, src, ld_src, dst, ld_dst, NULL);
     __atomic_thread_fence(__ATOMIC_SEQ_CST); // streaming stores are not ordered by a release
 }
 
 // sums[groups[k]·ld_sums + r] += src[r·ld_src + k] for r < rows, k < count, each sum taking its k in
 // order: the columns of a gate-major gradient (a row per gate, a column per token) summed into a
-// table's rows by token. LANES × LANES blocks are transposed in registers, so that a column's
-// LANES rows are one vector added into its token's row.
+// table's rows by token, a column's LANES rows one vector.
 static void scatter_add_columns(int64_t rows, int64_t count, const float *src, int64_t ld_src, const int64_t *groups,
                                 float *sums, int64_t ld_sums) {
-    for (int64_t r0 = 0; r0 < rows; r0 += LANES) {
-        const int64_t h = rows - r0 < LANES ? rows - r0 : LANES;
-        for (int64_t k0 = 0; k0 < count; k0 += LANES) {
-            const int64_t w = count - k0 < LANES ? count - k0 : LANES;
-            vf t[LANES];
-            vload_tile(t, src + r0 * ld_src + k0, ld_src, h, w);
-            vtranspose(t);
-            for (int64_t k = 0; k < w; k++) {
-                float *s = sums + groups[k0 + k] * ld_sums + r0;
-                if (h == LANES) vstore(s, vload(s) + t[k]);
-                else vstore_first(s, vload_first(s, h) + t[k], h);
-            }
-        }
-    }
+    transposed_blocks(1, rows, count, src, ld_src, sums, ld_sums, groups);
 }
 
 const myelin_vector_kernels MYELIN_VECTOR_KERNELS = {
