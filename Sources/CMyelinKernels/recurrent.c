@@ -9,10 +9,11 @@
 // except that a thread with no rows left takes half of another's over (see Sharing the batch out);
 // its GEMMs run on that thread alone (a batch too small to split runs on the caller, whose GEMMs
 // may then use the pool). W_hh is transposed once per call so that the per-step GEMM (slices of at most
-// 256 rows read B in place on every path) reads it row by row without packing. Backward, each step's
-// gates' gradient is stored gate-major (a row per gate), so that W_hh's gradient after the pass,
-// gradᵀ·h over every step, reads its A in place instead of packing a transpose of 8 MiB (the
-// char-LSTM: that product 157 → 192 GFLOP/s on two AVX2 threads, the whole step 1.045×).
+// 256 rows read B in place on every path) reads it row by row without packing. Backward, the
+// gates' gradient is stored row by row, or gate-major (a row per gate) where the caller asks: then
+// W_hh's gradient after the pass, gradᵀ·h over every step, reads its A in place instead of packing
+// a transpose of 8 MiB (the char-LSTM: that product 157 → 192 GFLOP/s on two AVX2 threads, the
+// whole step 1.045×).
 #include <string.h>
 
 #include "internal.h"
@@ -104,7 +105,7 @@ typedef struct {
     float *dc;                // LSTM: dL/dc_t on entry, dL/dc_{t−1} on exit
     float *grad_gates;        // [rows, G·H], rows ldg apart: dL/d(pre-activations), input side
     float *grad_hidden_gates; // GRU: [rows, 3H], rows ldg apart: the recurrent side
-    int64_t ldg;              // row stride of both (the piece's own rows, which the job stores gate-major)
+    int64_t ldg;              // row stride of both
     float *scratch;           // H floats
     const myelin_vector_kernels *math; // the path's sigmoid and tanh
 } cell_gradient;
@@ -236,7 +237,8 @@ struct recurrence_job {
     float *gates, *states, *hidden, *last_hidden, *last_cell;
     const float *grad_hidden, *grad_last_hidden, *grad_last_cell;
     float *grad_gates, *grad_hidden_gates, *grad_h0, *grad_c0;
-    int64_t ldg;              // grad_gates and grad_hidden_gates are gate-major: gate j of row r at j·ldg + r
+    int64_t ldg;              // row stride of grad_gates and grad_hidden_gates, or with gate_major,
+    int gate_major;           //   of their gate-major rows: gate j of row r at j·ldg + r
     float *carried_dh, *carried_dc; // backward: dL/dh and dL/dc carried to the next step, [batch, H] each
     int64_t slices;           // the equal slices the threads start with
     double slow_first_slice;  // tests: seconds the first slice's owner waits after each step
@@ -439,11 +441,12 @@ static void backward_piece(recurrence_job *job, piece *pc) {
         if (job->grad_last_cell && lstm) memcpy(dc, job->grad_last_cell + b0 * H, bytes);
         else memset(dc, 0, bytes);
     }
-    // This thread's carry (H floats) and the step's gradient rows, row-major for the step's product
-    // to read in place, then stored gate-major, where W_hh's gradient reads them in place too.
-    const int64_t carry = (H + 15) & ~(int64_t)15, ld_rows = myelin_gemm_row_stride(G);
-    float *scratch = myelin_scratch(7, (size_t)(carry + (gru ? 2 : 1) * rows * ld_rows));
-    float *gate_rows = scratch + carry, *hidden_gate_rows = gru ? gate_rows + rows * ld_rows : NULL;
+    // This thread's carry (H floats), and where the gradients are stored gate-major, the step's
+    // gradient rows, row-major for the step's product to read in place, then stored gate-major.
+    const int64_t carry = (H + 15) & ~(int64_t)15, ld_rows = job->gate_major ? myelin_gemm_row_stride(G) : job->ldg;
+    float *scratch = myelin_scratch(7, (size_t)(carry + (job->gate_major ? (gru ? 2 : 1) * rows * ld_rows : 0)));
+    float *gate_rows = job->gate_major ? scratch + carry : NULL;
+    float *hidden_gate_rows = gate_rows && gru ? gate_rows + rows * ld_rows : NULL;
     cell_gradient step = {s->cell, rows, H, NULL, NULL, NULL, NULL, dh, dc, gate_rows, hidden_gate_rows, ld_rows,
                           scratch, myelin_vector_kernels_current()};
     // The pass runs backwards in time: the piece's n-th step is step steps − 1 − n.
@@ -459,14 +462,21 @@ static void backward_piece(recurrence_job *job, piece *pc) {
         step.states = offset_or_null(job->states, row * S);
         step.prev_h = prev_row >= 0 ? job->hidden + prev_row * H : offset_or_null(job->h0, b0 * H);
         step.prev_c = !lstm ? NULL : prev_row >= 0 ? job->states + prev_row * H : offset_or_null(job->c0, b0 * H);
+        if (!job->gate_major) { // the step's rows in place
+            step.grad_gates = job->grad_gates + row * job->ldg;
+            step.grad_hidden_gates = gru ? job->grad_hidden_gates + row * job->ldg : NULL;
+        }
         job->cells.backward(&step);
-        step.math->transpose_streaming(rows, G, gate_rows, ld_rows, job->grad_gates + row, job->ldg);
-        if (gru)
-            step.math->transpose_streaming(rows, G, hidden_gate_rows, ld_rows, job->grad_hidden_gates + row, job->ldg);
+        if (job->gate_major) {
+            step.math->transpose_streaming(rows, G, gate_rows, ld_rows, job->grad_gates + row, job->ldg);
+            if (gru)
+                step.math->transpose_streaming(rows, G, hidden_gate_rows, ld_rows, job->grad_hidden_gates + row,
+                                               job->ldg);
+        }
         if (k == 0 && !job->grad_h0) break;
         // dL/dh_{t−1} = dL/d(recurrent pre-activations)·W_hh (+ GRU's direct z ⊙ dh, left in dh).
-        myelin_sgemm(rows, H, G, 1.0f, gru ? hidden_gate_rows : gate_rows, ld_rows, 1, job->weight_hh, H, 1,
-                     gru ? 1.0f : 0.0f, dh, H, NULL, MYELIN_ACTIVATION_NONE);
+        myelin_sgemm(rows, H, G, 1.0f, gru ? step.grad_hidden_gates : step.grad_gates, ld_rows, 1, job->weight_hh, H,
+                     1, gru ? 1.0f : 0.0f, dh, H, NULL, MYELIN_ACTIVATION_NONE);
         rows = step_done(job, pc, n + 1);
     }
     piece_done(pc);
@@ -521,7 +531,7 @@ void myelin_recurrence_backward(const myelin_recurrence_shape *s, const float *w
                                 const float *c0, const float *gates, const float *states, const float *hidden,
                                 const float *grad_hidden, const float *grad_last_hidden,
                                 const float *grad_last_cell, float *grad_gates, float *grad_hidden_gates,
-                                int64_t ld_grad_gates, float *grad_h0, float *grad_c0) {
+                                int64_t ld_grad_gates, int gate_major, float *grad_h0, float *grad_c0) {
     if (s->steps <= 0 || s->batch <= 0 || s->hidden <= 0) return;
     recurrence_job *job = make_job(s, weight_hh, h0, c0);
     job->run = backward_piece;
@@ -534,6 +544,7 @@ void myelin_recurrence_backward(const myelin_recurrence_shape *s, const float *w
     job->grad_gates = grad_gates;
     job->grad_hidden_gates = grad_hidden_gates;
     job->ldg = ld_grad_gates;
+    job->gate_major = gate_major;
     job->grad_h0 = grad_h0;
     job->grad_c0 = grad_c0;
     job->carried_dh = myelin_scratch(6, (size_t)(2 * s->batch * s->hidden));

@@ -240,15 +240,16 @@ void myelin_recurrence_forward(const myelin_recurrence_shape *shape, const float
 /// Writes grad_gates [rows, G·H] = dL/d(input-side pre-activations) (so dX = grad_gates·W_ih,
 /// dW_ih = grad_gatesᵀ·X, db_ih = Σ rows), and for GRU grad_hidden_gates [rows, 3H], the
 /// recurrent side (for RNN and LSTM it equals grad_gates; pass NULL): dW_hh = Σ_t gradᵀ·h_{t−1}.
-/// Both are stored gate-major, the transpose of [rows, G·H]: gate j of row r at j·ld_grad_gates + r
-/// (ld_grad_gates ≥ rows), so that the weight gradients' GEMMs read each gate's row in place (W_hh's
-/// gradient, gradᵀ·h, without packing a transpose); a stride off multiples of 4 KiB keeps those
-/// rows out of each other's L1 sets. grad_h0 and grad_c0 [batch, H] are written unless NULL.
+/// Both are stored row by row, rows ld_grad_gates (≥ G·H) floats apart; or, with gate_major, as the
+/// transpose of [rows, G·H]: gate j of row r at j·ld_grad_gates + r (ld_grad_gates ≥ rows), so
+/// that W_hh's gradient, gradᵀ·h, reads each gate's row in place instead of packing a transpose.
+/// Either way a stride off multiples of 4 KiB keeps the rows out of each other's L1 sets.
+/// grad_h0 and grad_c0 [batch, H] are written unless NULL.
 void myelin_recurrence_backward(const myelin_recurrence_shape *shape, const float *weight_hh, const float *h0,
                                 const float *c0, const float *gates, const float *states, const float *hidden,
                                 const float *grad_hidden, const float *grad_last_hidden,
                                 const float *grad_last_cell, float *grad_gates, float *grad_hidden_gates,
-                                int64_t ld_grad_gates, float *grad_h0, float *grad_c0);
+                                int64_t ld_grad_gates, int gate_major, float *grad_h0, float *grad_c0);
 
 /// How many times, in the recurrences this thread has started, a thread handed rows over to one
 /// that had run out of work.

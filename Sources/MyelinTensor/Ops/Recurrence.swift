@@ -182,15 +182,21 @@ private func recurrence(
     let inputs = [input, weightIH, weightHH, biasIH, biasHH, initialHidden, initialCell]
     let result = differentiable("recurrence(\(cell))", inputs, result: packed) { g in
         let gd = g.contiguous()
-        // The gates' gradients as the kernel stores them, gate-major (a row per gate, its rows padded
-        // off multiples of 4 KiB), seen as [rows, width]: W_hh's gradient reads each gate's row in
-        // place as its A.
-        let gateStride = Int(myelin_gemm_row_stride(Int64(rows)))
-        func gateMajorGradient() -> Tensor {
-            Tensor(empty: [width, gateStride]).narrowed(axis: 1, start: 0, length: rows).transposed()
+        // The gates' gradients, rows padded off multiples of 4 KiB so that the GEMMs can read them in
+        // place. From tokens (RNN, LSTM), gate-major, a row per gate, seen as [rows, width]: W_hh's
+        // gradient reads each gate's row in place as its A, summing the token table on the way, and
+        // nothing else reads them. Otherwise row by row, for the input side's products and sums
+        // (gate-major, they packed a transpose and summed across rows: seq2seq's training 0.93×).
+        let gateMajor: Bool
+        if case .tokens = source { gateMajor = cell != .gru } else { gateMajor = false }
+        let gateStride = Int(myelin_gemm_row_stride(Int64(gateMajor ? rows : width)))
+        func gradientBuffer() -> Tensor {
+            gateMajor
+                ? Tensor(empty: [width, gateStride]).narrowed(axis: 1, start: 0, length: rows).transposed()
+                : Tensor(empty: [rows, gateStride]).narrowed(axis: 1, start: 0, length: width)
         }
-        let gradGates = gateMajorGradient()
-        let gradHiddenGates = cell == .gru ? gateMajorGradient() : nil
+        let gradGates = gradientBuffer()
+        let gradHiddenGates = cell == .gru ? gradientBuffer() : nil
         let gradH0 = initialHidden?.requiresGrad == true ? Tensor(empty: [batch, hiddenSize]) : nil
         let gradC0 = initialCell?.requiresGrad == true ? Tensor(empty: [batch, hiddenSize]) : nil
         let gp = gd.floatPointer
@@ -198,7 +204,8 @@ private func recurrence(
             &shape, wHH.floatPointer, h0?.floatPointer, c0?.floatPointer, gates.storage.floats,
             states?.storage.floats, hidden, gp, gp + rows * hiddenSize,
             cell.hasCellState ? gp + (rows * hiddenSize + stateSize) : nil, gradGates.storage.floats,
-            gradHiddenGates?.storage.floats, Int64(gateStride), gradH0?.storage.floats, gradC0?.storage.floats)
+            gradHiddenGates?.storage.floats, Int64(gateStride), gateMajor ? 1 : 0, gradH0?.storage.floats,
+            gradC0?.storage.floats)
         // RNN and LSTM feed the same pre-activation gradient to both sides; GRU has its own recurrent side.
         let recurrentGates = gradHiddenGates ?? gradGates
         var (gradInput, gradWeightIH): (Tensor?, Tensor?) = (nil, nil)
