@@ -353,9 +353,9 @@ private func flattenedResults(_ r: (output: Tensor, hidden: Tensor, cell: Tensor
     /// From tokens, W_hh's gradient product sums the token table's gradient as it reads the gates'
     /// gradient (RNN, LSTM; split between two threads, 80 or 96 rows of 64 units), the first step's
     /// rows, which it skips from a zero state, on their own before or after it. With W_hh frozen the
-    /// table is summed in one pass, a step's row after another. Each table entry must get its rows in that same order
-    /// either way, forward and reversed, on one thread and two: the input side's gradients (the
-    /// embedding's, W_ih's, the biases') the same to the bit.
+    /// table is summed in one pass, a step's row after another. Each table entry must get its rows
+    /// in that same order either way, forward and reversed, on one thread and two: the input side's
+    /// gradients (the embedding's, W_ih's, the biases') the same to the bit.
     @Test(arguments: [RecurrentCell.rnnTanh, .lstm, .gru], [false, true])
     func tokenTableSumsItsRowsInOrder(cell: RecurrentCell, reverse: Bool) {
         onEveryKernelPath { path in

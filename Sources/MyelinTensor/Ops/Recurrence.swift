@@ -189,11 +189,14 @@ private func recurrence(
         // (gate-major, they packed a transpose and summed across rows: seq2seq's training 0.93×).
         let gateMajor: Bool
         if case .tokens = source { gateMajor = cell != .gru } else { gateMajor = false }
-        let gateStride = Int(myelin_gemm_row_stride(Int64(gateMajor ? rows : width)))
+        // `count` rows of `length` floats, their stride padded as the GEMMs need.
+        func paddedRows(_ count: Int, of length: Int, zeroed: Bool = false) -> Tensor {
+            let stride = Int(myelin_gemm_row_stride(Int64(length)))
+            let buffer = zeroed ? Tensor.zeros([count, stride]) : Tensor(empty: [count, stride])
+            return stride == length ? buffer : buffer.narrowed(axis: 1, start: 0, length: length)
+        }
         func gradientBuffer() -> Tensor {
-            gateMajor
-                ? Tensor(empty: [width, gateStride]).narrowed(axis: 1, start: 0, length: rows).transposed()
-                : Tensor(empty: [rows, gateStride]).narrowed(axis: 1, start: 0, length: width)
+            gateMajor ? paddedRows(width, of: rows).transposed() : paddedRows(rows, of: width)
         }
         let gradGates = gradientBuffer()
         let gradHiddenGates = cell == .gru ? gradientBuffer() : nil
@@ -204,8 +207,8 @@ private func recurrence(
             &shape, wHH.floatPointer, h0?.floatPointer, c0?.floatPointer, gates.storage.floats,
             states?.storage.floats, hidden, gp, gp + rows * hiddenSize,
             cell.hasCellState ? gp + (rows * hiddenSize + stateSize) : nil, gradGates.storage.floats,
-            gradHiddenGates?.storage.floats, Int64(gateStride), gateMajor ? 1 : 0, gradH0?.storage.floats,
-            gradC0?.storage.floats)
+            gradHiddenGates?.storage.floats, Int64(gateMajor ? gradGates.strides[1] : gradGates.strides[0]),
+            gateMajor ? 1 : 0, gradH0?.storage.floats, gradC0?.storage.floats)
         // RNN and LSTM feed the same pre-activation gradient to both sides; GRU has its own recurrent side.
         let recurrentGates = gradHiddenGates ?? gradGates
         var (gradInput, gradWeightIH): (Tensor?, Tensor?) = (nil, nil)
@@ -223,8 +226,7 @@ private func recurrence(
             // The gates' gradient summed into the table's rows (with W_hh's gradient, where that
             // reads the same rows), then through the table's product. Its rows padded: 1,024 gates
             // 4 KiB apart would put every row in the same L1 sets.
-            let tableStride = Int(myelin_gemm_row_stride(Int64(width)))
-            let gradTable = Tensor.zeros([x.shape[0], tableStride]).narrowed(axis: 1, start: 0, length: width)
+            let gradTable = paddedRows(x.shape[0], of: width, zeroed: true)
             gradWeightHH =
                 weightGradients(
                     gradGates, recurrentGates, input: x, hidden: packedValues, initialHidden: h0, batch: batch,
