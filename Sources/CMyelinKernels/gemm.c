@@ -55,8 +55,6 @@ enum {
     // kernel_fetching): 64 steps of AVX2's 6 × 16 tile, about 400 cycles, a trip to memory (128
     // ran no faster in W6's step).
     FETCH_AHEAD_ROWS = 64,
-    // K blocks at least this long fetch the next row tile's A panel ahead (see tile_columns).
-    FETCH_NEXT_MIN_KC = 128,
 };
 
 int64_t myelin_gemm_row_stride(int64_t width) { return width % ALIASING_STRIDE == 0 ? width + 16 : width; }
@@ -260,6 +258,7 @@ typedef struct {
     myelin_row_tiles row_tiles; // the m1 − m0 rows
     int last;             // the last K block: bias, activation and factors apply
     int64_t fetch_rows;   // > 0: the first row tile fetches this many rows of B FETCH_AHEAD_ROWS ahead
+    int fetch_next_a;     // each row tile fetches the next one's packed A panel (see tile_columns)
     myelin_epilogue ep;
 } block;
 
@@ -281,14 +280,13 @@ static void tile_columns(block *b, int64_t t, int64_t j0, int64_t j1) {
     const float *Apanel = b->Ap ? b->Ap + (ir - b->m0) * b->kc : p->A + ir * p->rsA + b->pc;
     const int fetching = t == 0 && b->fetch_rows > 0;
     myelin_kernel_fn kernel = fetching ? f->kernel_fetching : f->kernel;
-    // A share of the next row tile's packed A panel (it follows this one) is fetched into L2 with
-    // each of this tile's calls. An A block larger than L2 streams from L3 panel by panel, and each
-    // panel's first call had waited on it: 1,024² and 2,048² on one AVX2 thread ran 98 → 101 and
-    // 100.5 → 104 GFLOP/s (medians of 7-11 alternating runs). Not for short K blocks, whose panels
-    // are few lines and whose calls are short; nor for the next tile's C lines, which gained nothing
-    // measurable on top.
-    const int next_m = t + 1 < b->row_tiles.count ? tile_height(&b->row_tiles, t + 1) : 0;
-    const int64_t next_lines = b->Ap && b->kc >= FETCH_NEXT_MIN_KC ? next_m * b->kc * (int64_t)sizeof(float) / 64 : 0;
+    // A packed A block larger than half of L2 streams from L3 panel by panel, and each panel's
+    // first call had waited on it: a share of the next row tile's panel (it follows this one) is
+    // fetched into L2 with each of this tile's calls. 1,024² and 2,048² on one AVX2 thread ran
+    // 101.5 → 103.0 and 99.8 → 103.3 GFLOP/s (medians of 11 and 9 alternating runs). Fetching the
+    // next tile's C lines as well gained nothing measurable on top.
+    const int next_m = b->fetch_next_a && t + 1 < b->row_tiles.count ? tile_height(&b->row_tiles, t + 1) : 0;
+    const int64_t next_lines = next_m * b->kc * (int64_t)sizeof(float) / 64;
     const char *next_panel = next_lines > 0 ? (const char *)(Apanel + (int64_t)m * b->kc) : NULL;
     const int64_t calls = (j1 - j0 + nr - 1) / nr, lines_per_call = calls > 0 ? (next_lines + calls - 1) / calls : 0;
     for (int64_t jr = j0, line = 0; jr < j1; line += lines_per_call) {
@@ -343,6 +341,7 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
     b.ep = (myelin_epilogue){.alpha = job->direct_a ? p->alpha : 1.0f, .beta = pc == 0 ? p->beta : 1.0f,
                              .relu = b.last && p->relu, .ldt = p->ldt};
     const int64_t rows = b.row_tiles.rows, tiles = b.row_tiles.count;
+    b.fetch_next_a = b.Ap && rows * kc * (int64_t)sizeof(float) > myelin_l2_cache_bytes() / 2;
     // Where the A block fits in L1 beside a B panel (a few panels, as in a recurrence's per-step
     // product), each B panel is read once and used by every full-height tile while it is in L1
     // (short tiles' strips read their group of panels again, mostly from L2); otherwise each A panel
