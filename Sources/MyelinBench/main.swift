@@ -2,14 +2,15 @@ import Foundation
 import Myelin
 
 // MyelinBench: the reference workloads of ../shared/bench/WORKLOADS.md, one JSON line each.
-// Usage: swift run -c release MyelinBench [mlp] [cnn] [lenet] [charlstm] [gan] [cgan] [cyclegan] [gpt] [masked-lm] [attack] [vgg16] [resnet18] [resnet-mini] [inception-mini] [nin] [segmentation] [captioning] [superres] [vae] [stn] [seq2seq] [pixelcnn] [style] [word2vec] [dqn] [latency] [gemm] [peak]   (none = all)
+// Usage: swift run -c release MyelinBench [mlp] [cnn] [lenet] [charlstm] [chargru] [gan] [cgan] [cyclegan] [gpt] [masked-lm] [attack] [vgg16] [resnet18] [resnet-mini] [inception-mini] [nin] [segmentation] [captioning] [superres] [vae] [stn] [seq2seq] [pixelcnn] [style] [word2vec] [dqn] [latency] [gemm] [peak]   (none = all)
 // On several processes: mpirun -np 2 .build/release/MyelinBench allreduce|ddp (rank 0 prints).
 
 let workloads: [(name: String, run: () -> [String: Any])] = [
     ("mlp", mlpWorkload),
     ("cnn", cnnWorkload),
     ("lenet", lenetWorkload),
-    ("charlstm", charLSTMWorkload),
+    ("charlstm", { charLSTMWorkload() }),
+    ("chargru", { charLSTMWorkload(cell: .gru) }),
     ("gan", { ganWorkload() }),
     ("cgan", { ganWorkload(conditional: true) }),
     ("cyclegan", cycleGANWorkload),

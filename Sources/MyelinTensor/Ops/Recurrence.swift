@@ -187,6 +187,8 @@ private func recurrence(
         // gradient reads each gate's row in place as its A, summing the token table on the way, and
         // nothing else reads them. Otherwise row by row, for the input side's products and sums
         // (gate-major, they packed a transpose and summed across rows: seq2seq's training 0.93×).
+        // GRU's two gradients gate-major, the table summed from one in a pass of its own, trained
+        // `MyelinBench chargru` at 0.87, 1.01, 0.95 and 0.97 of this.
         let gateMajor: Bool
         if case .tokens = source { gateMajor = cell != .gru } else { gateMajor = false }
         // `count` rows of `length` floats, their stride padded as the GEMMs need.
