@@ -73,8 +73,8 @@ static geometry make_geometry(const myelin_conv2d_shape *s) {
         // blocks than keep each BLOCK_MIN_COLUMNS wide: MNIST's ConvNet's 24 × 24 had been cut into
         // two of 288 columns (a whole image trained W2 1.034, 1.039, 1.016 times as fast on AVX2).
         int64_t wanted = (g.pixels + fit - 1) / fit;
-        const int64_t widest = g.pixels / BLOCK_MIN_COLUMNS > 1 ? g.pixels / BLOCK_MIN_COLUMNS : 1;
-        if (wanted > widest) wanted = widest;
+        const int64_t most = g.pixels / BLOCK_MIN_COLUMNS > 1 ? g.pixels / BLOCK_MIN_COLUMNS : 1;
+        if (wanted > most) wanted = most;
         g.rows_per_block = (s->out_height + wanted - 1) / wanted;
         g.blocks_per_image = (s->out_height + g.rows_per_block - 1) / g.rows_per_block;
     } else if (g.pixels > 0 && g.pixels < BLOCK_MIN_COLUMNS && s->batch > 1) {

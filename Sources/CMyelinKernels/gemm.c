@@ -131,7 +131,7 @@ static void sum_a_columns(const problem *p) {
         return;
     }
     if (p->csA == 1) {
-        myelin_vector_kernels_current()->scatter_add_columns(p->M, p->K, p->A, p->rsA, p->groups, p->sums, p->ld_sums);
+        myelin_scatter_add_columns(p->groups, p->K, p->A, p->rsA, p->M, p->sums, p->ld_sums);
         return;
     }
     for (int64_t k = 0; k < p->K; k++)
