@@ -14,6 +14,7 @@
 // all of the operand that is not split, so the smaller one is the one read again. Where packing
 // would cost more than it saves (small products, batch-sized M or N; for A, one that fits one K
 // block, which packing would only copy; for B, a split by rows), a row-major A or B is read in place.
+// A B that the caller multiplies many times may come packed already (see B packed once).
 // No K sum is ever split between threads, so results do not depend on the thread count.
 #include <assert.h>
 #include <math.h>
@@ -86,6 +87,9 @@ static int64_t k_block_size(int64_t K) {
     return (K + blocks - 1) / blocks;
 }
 
+// N rounded up to whole B panels.
+static int64_t padded_columns(const myelin_gemm_family *f, int64_t N) { return (N + f->nr - 1) / f->nr * f->nr; }
+
 // MARK: - Epilogue-only products
 
 typedef struct {
@@ -103,6 +107,7 @@ typedef struct {
     float *sums;
     int64_t ld_sums;
     float *b_sums; // myelin_sgemm_summing_b: B's columns summed
+    const float *packed_b; // myelin_sgemm_packed_b: B as myelin_gemm_pack_b left it (B itself unused)
 } problem;
 
 // The rest of one element's epilogue after alpha·sum + beta·C: the bias, the activation, times.
@@ -239,7 +244,7 @@ typedef struct {
     int sum_b_in_chunks;   // myelin_sgemm_summing_b's sums made chunk by chunk (by columns, B in place)
     int fetch_shared;      // each thread sweeps the shared operand first (see fetch_shared_operand)
     float *packed_a;  // by columns: all of A, K block after K block (block at m_padded·pc)
-    float *packed_b;  // by rows: all of B, K block after K block (block at n_padded·pc)
+    float *packed_b;  // by rows, or packed beforehand: all of B, K block after K block (block at n_padded·pc)
     int64_t n_padded; // N rounded up to whole panels
     int64_t pack_rows, pack_units; // packing A (B by rows) is shared out in units of pack_rows rows (columns)
     _Alignas(64) _Atomic(int64_t) pack_next;
@@ -351,9 +356,9 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
         // in from memory or the other core, and fetches the rows ahead of its own as it goes
         // (kernel_fetching, where that tile is a full MR × NR; the rows past this block are the next
         // block's). Only for products shared out over threads: one that runs inline, inside a
-        // task, is a recurrence's per-step product, whose B (W_hh, read every step) is in L2
-        // already; there the fetches only evicted lines in use from L1 (W4's 16 × 256 × 1,024 ran
-        // 22-27 % slower).
+        // task, is most likely a per-step product whose B is read every step and is in cache
+        // already; there the fetches only evicted lines in use from L1 (W4's 16 × 256 × 1,024, when
+        // it read W_hh in place, ran 22-27 % slower).
         if (job->direct_b && !job->by_rows && job->members > 1 && p->K - pc > FETCH_AHEAD_ROWS)
             b.fetch_rows = p->K - pc - FETCH_AHEAD_ROWS < kc ? p->K - pc - FETCH_AHEAD_ROWS : kc;
         assert(pc + FETCH_AHEAD_ROWS + b.fetch_rows <= p->K || b.fetch_rows == 0); // rows of B only
@@ -539,10 +544,10 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     // 200–220 GFLOP/s in place against 245–265 packed on two AVX2 threads).
     const int b_row_in_a_line = f->nr * (int)sizeof(float) <= 64;
     const int b_block_in_l2 = job.kc_block * p->N * (int64_t)sizeof(float) <= myelin_l2_cache_bytes() / 2;
-    job.direct_b = f->direct_b && p->csB == 1 && p->rsB % ALIASING_STRIDE != 0 &&
+    job.direct_b = !p->packed_b && f->direct_b && p->csB == 1 && p->rsB % ALIASING_STRIDE != 0 &&
                    (p->M <= DIRECT_B_MAX_M || macs <= DIRECT_MAX_MACS ||
                     (job.by_rows && b_row_in_a_line && b_block_in_l2));
-    job.n_padded = (p->N + f->nr - 1) / f->nr * f->nr;
+    job.n_padded = padded_columns(f, p->N);
     // A's columns summed by the thread that multiplies their rows, where it splits rows (the sums'
     // columns are then its own, and each sum takes its k in order, K block after K block): as a
     // transposed A is packed, while in registers, or just before A's rows are read in place, so
@@ -553,7 +558,8 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     // B's column sums where each column chunk reads its own block of B from memory; otherwise first.
     job.sum_b_in_chunks = p->b_sums && !job.by_rows && job.direct_b;
     if (p->b_sums && !job.sum_b_in_chunks) sum_b_columns(f, p);
-    if (job.by_rows ? !job.direct_b : !job.direct_a) {
+    job.packed_b = (float *)p->packed_b; // packed already (myelin_sgemm_packed_b): read, never written
+    if (job.by_rows ? !job.direct_b && !job.packed_b : !job.direct_a) {
         // The shared operand: enough units for every thread to get two per K block, of at most
         // PACK_GROUP_PANELS panels.
         const int64_t unit = job.by_rows ? f->nr : f->mr, extent = job.by_rows ? p->N : p->M;
@@ -584,7 +590,7 @@ static void multiply(const problem *p) {
         return;
     }
     const double started = myelin_gemm_profile_start();
-    const int packed = p->M > 1 && p->N > 1;
+    const int packed = (p->M > 1 && p->N > 1) || p->packed_b;
     // The packed path makes the sums as it packs A where it can, else first (see gemm_packed).
     if (p->sums && !packed) sum_a_columns(p);
     if (p->b_sums && !packed) sum_b_columns(f, p);
@@ -621,6 +627,34 @@ void myelin_sgemm_times(int64_t M, int64_t N, int64_t K, float alpha, const floa
     p.relu = activation == MYELIN_ACTIVATION_RELU;
     p.times = times;
     p.ldt = ldt;
+    multiply(&p);
+}
+
+// MARK: - B packed once
+//
+// A B multiplied many times (a recurrence's W_hh, every time step) is packed once, K block after
+// K block, into the very layout a product split by rows shares between its threads: its panels then
+// stream in order, where rows read in place lie a page or more apart and wait on L3 line by line.
+
+int64_t myelin_gemm_packed_b_floats(int64_t K, int64_t N) {
+    return padded_columns(MYELIN_BY_PATH(myelin_gemm_family), N) * K;
+}
+
+void myelin_gemm_pack_b(int64_t K, int64_t N, const float *B, int64_t rsB, int64_t csB, float *packed) {
+    if (K <= 0 || N <= 0) return;
+    const myelin_gemm_family *f = MYELIN_BY_PATH(myelin_gemm_family);
+    const int64_t kcb = k_block_size(K), n_padded = padded_columns(f, N);
+    for (int64_t pc = 0; pc < K; pc += kcb)
+        f->pack_b(K - pc < kcb ? K - pc : kcb, N, B + pc * rsB, rsB, csB, packed + n_padded * pc);
+}
+
+void myelin_sgemm_packed_b(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsA, int64_t csA,
+                           const float *packed_b, float beta, float *C, int64_t ldc, const float *bias,
+                           myelin_activation activation) {
+    problem p = product(M, N, K, alpha, A, rsA, csA, NULL, 0, 0, beta, C, ldc);
+    p.packed_b = packed_b;
+    p.bias = bias;
+    p.relu = activation == MYELIN_ACTIVATION_RELU;
     multiply(&p);
 }
 

@@ -49,9 +49,10 @@ double myelin_gemm_profile_start(void) {
     return atomic_load_explicit(&profile_on, memory_order_relaxed) ? myelin_monotonic_seconds() : 0;
 }
 
-// 'n': row-major (column stride 1), 't': column-major (row stride 1), 'g': neither stride 1.
+// 'n': row-major (column stride 1), 't': column-major (row stride 1), 'g': neither stride 1, 'p':
+// packed beforehand (myelin_sgemm_packed_b's B, which has no strides).
 static char layout(int64_t row_stride, int64_t column_stride) {
-    return column_stride == 1 ? 'n' : row_stride == 1 ? 't' : 'g';
+    return column_stride == 1 ? 'n' : row_stride == 1 ? 't' : row_stride == 0 && column_stride == 0 ? 'p' : 'g';
 }
 
 void myelin_gemm_profile_add(int64_t M, int64_t N, int64_t K, int64_t rsA, int64_t csA, int64_t rsB, int64_t csB,

@@ -8,8 +8,11 @@
 // hidden units, every step would wait for its slowest part: 0.73-0.93 of this in an emulation),
 // except that a thread with no rows left takes half of another's over (see Sharing the batch out);
 // its GEMMs run on that thread alone (a batch too small to split runs on the caller, whose GEMMs
-// may then use the pool). W_hh is transposed once per call so that the per-step GEMM (slices of at most
-// 256 rows read B in place on every path) reads it row by row without packing. Backward, the
+// may then use the pool). W_hh, the per-step product's B, is packed once per call (W_hhᵀ forward, W_hh
+// backward) in the panels the GEMM's kernel reads, one after another: read in place, its rows a page
+// or more apart, every step streamed 1 MiB from L3 that the hardware did not fetch ahead (W4's
+// 16 × 1,024 × 256 ran 86 → 96 and 16 × 256 × 1,024 98 → 104 GFLOP/s a thread in the step, the
+// whole step 1.072× over four alternating pairs on AVX2, the same bits). Backward, the
 // gates' gradient is stored row by row, or gate-major (a row per gate) where the caller asks: then
 // W_hh's gradient after the pass, gradᵀ·h over every step, reads its A in place instead of packing
 // a transpose of 8 MiB (the char-LSTM: that product 157 → 192 GFLOP/s on two AVX2 threads, the
@@ -230,8 +233,8 @@ struct recurrence_job {
     void (*run)(recurrence_job *, piece *); // forward_piece or backward_piece
     int64_t gates_per_row;    // G·H
     int64_t states_per_row;   // LSTM: H; GRU: 3H; RNN: 0
-    const float *weight_hh, *weight_hh_t, *bias_hh, *h0, *c0;
-    int64_t ldw;              // row stride of weight_hh_t
+    const float *bias_hh, *h0, *c0;
+    const float *packed_weight; // W_hh as the per-step product's B (myelin_gemm_pack_b): forward W_hhᵀ, backward W_hh
     const float *gate_table;  // [V, G·H]: the input side by token (NULL: gates holds it already)
     const int64_t *gate_rows; // [rows]: each row's token
     float *gates, *states, *hidden, *last_hidden, *last_cell;
@@ -413,9 +416,9 @@ static void forward_piece(recurrence_job *job, piece *pc) {
         // onto the input side in gates, or, from a token table, into gates alone, for the cell to
         // add the token's row to (no copy of the row into gates first: 8 MiB a step in W4).
         const int added = !gru && !job->gate_table;
-        myelin_sgemm(rows, G, H, step.prev_h ? 1.0f : 0.0f, step.prev_h, H, 1, job->weight_hh_t, job->ldw, 1,
-                     added ? 1.0f : 0.0f, gru ? step.states : step.gates, G, gru || added ? job->bias_hh : NULL,
-                     MYELIN_ACTIVATION_NONE);
+        myelin_sgemm_packed_b(rows, G, H, step.prev_h ? 1.0f : 0.0f, step.prev_h, H, 1, job->packed_weight,
+                              added ? 1.0f : 0.0f, gru ? step.states : step.gates, G, gru || added ? job->bias_hh : NULL,
+                              MYELIN_ACTIVATION_NONE);
         job->cells.forward(&step);
         step.prev_h = step.h;
         step.prev_c = lstm ? step.states : NULL;
@@ -475,8 +478,8 @@ static void backward_piece(recurrence_job *job, piece *pc) {
         }
         if (k == 0 && !job->grad_h0) break;
         // dL/dh_{t−1} = dL/d(recurrent pre-activations)·W_hh (+ GRU's direct z ⊙ dh, left in dh).
-        myelin_sgemm(rows, H, G, 1.0f, gru ? step.grad_hidden_gates : step.grad_gates, ld_rows, 1, job->weight_hh, H,
-                     1, gru ? 1.0f : 0.0f, dh, H, NULL, MYELIN_ACTIVATION_NONE);
+        myelin_sgemm_packed_b(rows, H, G, 1.0f, gru ? step.grad_hidden_gates : step.grad_gates, ld_rows, 1,
+                              job->packed_weight, gru ? 1.0f : 0.0f, dh, H, NULL, MYELIN_ACTIVATION_NONE);
         rows = step_done(job, pc, n + 1);
     }
     piece_done(pc);
@@ -485,8 +488,7 @@ static void backward_piece(recurrence_job *job, piece *pc) {
     if (job->grad_c0 && lstm) memcpy(job->grad_c0 + b0 * H, dc, bytes);
 }
 
-static recurrence_job *make_job(const myelin_recurrence_shape *s, const float *weight_hh, const float *h0,
-                                const float *c0) {
+static recurrence_job *make_job(const myelin_recurrence_shape *s, const float *h0, const float *c0) {
     // The job's pieces (32 KiB) are too many for the stack of a thread with a small one: the job
     // lives in the caller's scratch slot 18, which nothing a piece runs uses.
     recurrence_job *job =
@@ -497,7 +499,6 @@ static recurrence_job *make_job(const myelin_recurrence_shape *s, const float *w
     job->cells = kernels();
     job->gates_per_row = G;
     job->states_per_row = s->cell == MYELIN_CELL_LSTM ? s->hidden : s->cell == MYELIN_CELL_GRU ? G : 0;
-    job->weight_hh = weight_hh;
     job->h0 = h0;
     job->c0 = c0;
     return job;
@@ -507,15 +508,13 @@ void myelin_recurrence_forward(const myelin_recurrence_shape *s, const float *we
                                const float *h0, const float *c0, const float *gate_table, const int64_t *gate_rows,
                                float *gates, float *states, float *hidden, float *last_hidden, float *last_cell) {
     if (s->steps <= 0 || s->batch <= 0 || s->hidden <= 0) return;
-    recurrence_job *job = make_job(s, weight_hh, h0, c0);
+    recurrence_job *job = make_job(s, h0, c0);
     const int64_t G = job->gates_per_row;
-    // W_hhᵀ [H, G], its rows padded off multiples of 4 KiB (they would share L1 sets), for every
-    // step's GEMM on every thread to read in place (where the GEMM family can).
-    job->ldw = myelin_gemm_row_stride(G);
-    float *weight_hh_t = myelin_scratch(6, (size_t)(s->hidden * job->ldw));
-    myelin_transpose(G, s->hidden, weight_hh, s->hidden, weight_hh_t, job->ldw);
+    // W_hhᵀ [H, G], packed for every step's product on every thread.
+    float *packed_weight = myelin_scratch(6, (size_t)myelin_gemm_packed_b_floats(s->hidden, G));
+    myelin_gemm_pack_b(s->hidden, G, weight_hh, 1, s->hidden, packed_weight);
     job->run = forward_piece;
-    job->weight_hh_t = weight_hh_t;
+    job->packed_weight = packed_weight;
     job->gate_table = gate_table;
     job->gate_rows = gate_rows;
     job->bias_hh = bias_hh;
@@ -533,7 +532,7 @@ void myelin_recurrence_backward(const myelin_recurrence_shape *s, const float *w
                                 const float *grad_last_cell, float *grad_gates, float *grad_hidden_gates,
                                 int64_t ld_grad_gates, int gate_major, float *grad_h0, float *grad_c0) {
     if (s->steps <= 0 || s->batch <= 0 || s->hidden <= 0) return;
-    recurrence_job *job = make_job(s, weight_hh, h0, c0);
+    recurrence_job *job = make_job(s, h0, c0);
     job->run = backward_piece;
     job->gates = (float *)gates;
     job->states = (float *)states;
@@ -547,7 +546,12 @@ void myelin_recurrence_backward(const myelin_recurrence_shape *s, const float *w
     job->gate_major = gate_major;
     job->grad_h0 = grad_h0;
     job->grad_c0 = grad_c0;
-    job->carried_dh = myelin_scratch(6, (size_t)(2 * s->batch * s->hidden));
+    // The carries, then W_hh [G, H] packed for every step's product (on a line of its own).
+    const int64_t G = job->gates_per_row, carries = (2 * s->batch * s->hidden + 15) & ~(int64_t)15;
+    job->carried_dh = myelin_scratch(6, (size_t)(carries + myelin_gemm_packed_b_floats(G, s->hidden)));
     job->carried_dc = job->carried_dh + s->batch * s->hidden;
+    float *packed_weight = job->carried_dh + carries;
+    myelin_gemm_pack_b(G, s->hidden, weight_hh, s->hidden, 1, packed_weight);
+    job->packed_weight = packed_weight;
     run_job(job);
 }

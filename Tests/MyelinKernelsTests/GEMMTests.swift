@@ -39,10 +39,12 @@ struct GEMMCase: CustomTestStringConvertible, Sendable {
     var sums = false
     /// Through `myelin_sgemm_summing_b`, B's columns also summed (a bias gradient beside its weight's).
     var bSums = false
+    /// Through `myelin_gemm_pack_b` and `myelin_sgemm_packed_b`, B packed once before the product.
+    var packedB = false
 
     var testDescription: String {
         "\(m)×\(k)·\(k)×\(n) A \(a) B \(b) alpha \(alpha) beta \(beta)\(bias ? " bias" : "")\(relu ? " relu" : "")"
-            + "\(times ? " times" : "")\(sums ? " sums" : "")\(bSums ? " B sums" : "")"
+            + "\(times ? " times" : "")\(sums ? " sums" : "")\(bSums ? " B sums" : "")\(packedB ? " B packed" : "")"
     }
 }
 
@@ -141,6 +143,18 @@ let gemmCases: [GEMMCase] = {
     cases.append(GEMMCase(m: 300, n: 1, k: 70, bSums: true))
     cases.append(GEMMCase(m: 37, n: 70, k: 50, alpha: 0, beta: 0.5, bSums: true))
     cases.append(GEMMCase(m: 13, n: 17, k: 0, bSums: true))
+    // B packed once (a recurrence's W_hh, multiplied every step): the per-step shapes (one K block
+    // and two), short row tiles, GEMV, split by columns and by rows on two threads (the split packs
+    // nothing then), B stored transposed, every epilogue, alpha = 0 and K = 0.
+    cases.append(GEMMCase(m: 16, n: 1024, k: 256, alpha: 0.5, beta: 1, bias: true, packedB: true))
+    cases.append(GEMMCase(m: 16, n: 256, k: 1024, b: .transposed, beta: 1, packedB: true))
+    cases.append(GEMMCase(m: 4, n: 53, k: 33, alpha: 2, relu: true, packedB: true))
+    cases.append(GEMMCase(m: 1, n: 37, k: 50, b: .strided, bias: true, packedB: true))
+    cases.append(GEMMCase(m: 300, n: 1, k: 70, beta: 0.5, packedB: true))
+    cases.append(GEMMCase(m: 61, n: 300, k: 700, a: .transposed, alpha: 0.5, relu: true, packedB: true))
+    cases.append(GEMMCase(m: 520, n: 130, k: 1100, a: .transposed, b: .transposed, beta: 1, packedB: true))
+    cases.append(GEMMCase(m: 37, n: 70, k: 50, alpha: 0, beta: 0.5, bias: true, packedB: true))
+    cases.append(GEMMCase(m: 13, n: 17, k: 0, beta: 0.5, bias: true, packedB: true))
     return cases
 }()
 
@@ -207,7 +221,15 @@ extension KernelTests {
                         b.withUnsafeBufferPointer { b in
                             bias.withUnsafeBufferPointer { bias in
                                 let activation = c.relu ? MYELIN_ACTIVATION_RELU : MYELIN_ACTIVATION_NONE
-                                if c.bSums {
+                                if c.packedB {
+                                    var packed = [Float](
+                                        repeating: .nan, count: max(Int(myelin_gemm_packed_b_floats(Int64(c.k), Int64(c.n))), 1))
+                                    myelin_gemm_pack_b(Int64(c.k), Int64(c.n), b.baseAddress, Int64(rsB), Int64(csB), &packed)
+                                    myelin_sgemm_packed_b(
+                                        Int64(c.m), Int64(c.n), Int64(c.k), c.alpha, a.baseAddress, Int64(rsA),
+                                        Int64(csA), packed, c.beta, &out, Int64(ldc), c.bias ? bias.baseAddress : nil,
+                                        activation)
+                                } else if c.bSums {
                                     myelin_sgemm_summing_b(
                                         Int64(c.m), Int64(c.n), Int64(c.k), c.alpha, a.baseAddress, Int64(rsA),
                                         Int64(csA), b.baseAddress, Int64(rsB), Int64(csB), c.beta, &out,
@@ -311,6 +333,33 @@ extension KernelTests {
             }
         }
 
+        /// B packed once gives the same bits as `myelin_sgemm` wherever the product is no GEMV (each
+        /// output takes its K terms in the same order), as the header promises: packing a recurrence's
+        /// W_hh once changes none of its results.
+        @Test(arguments: [(16, 1024, 256, false), (16, 256, 1024, false), (8, 1024, 256, true), (520, 130, 1100, true)])
+        func packedBChangesNoBits(m: Int, n: Int, k: Int, transposeB: Bool) {
+            var rng = SeededFloats(seed: 5)
+            let a = rng.array(m * k), b = rng.array(k * n), bias = rng.array(n)
+            let (rsB, csB) = transposeB ? (1, k) : (n, 1)
+            let threadsBefore = myelin_thread_count()
+            defer { myelin_set_thread_count(threadsBefore) }
+            onEveryPath { path in
+                var packed = [Float](repeating: .nan, count: Int(myelin_gemm_packed_b_floats(Int64(k), Int64(n))))
+                myelin_gemm_pack_b(Int64(k), Int64(n), b, Int64(rsB), Int64(csB), &packed)
+                for threads: Int32 in [1, 2] {
+                    myelin_set_thread_count(threads)
+                    var direct = [Float](repeating: 0, count: m * n), fromPacked = direct
+                    myelin_sgemm(
+                        Int64(m), Int64(n), Int64(k), 0.75, a, Int64(k), 1, b, Int64(rsB), Int64(csB), 0, &direct,
+                        Int64(n), bias, MYELIN_ACTIVATION_NONE)
+                    myelin_sgemm_packed_b(
+                        Int64(m), Int64(n), Int64(k), 0.75, a, Int64(k), 1, packed, 0, &fromPacked, Int64(n), bias,
+                        MYELIN_ACTIVATION_NONE)
+                    #expect(direct == fromPacked, "\(name(path)), \(threads) thread(s)")
+                }
+            }
+        }
+
         /// The profile counts each shape's calls by layout while it is on, GEMVs included, and
         /// nothing while it is off; its entries come most time first, and a reset forgets them.
         @Test func profileCountsShapesWhileOn() {
@@ -339,6 +388,9 @@ extension KernelTests {
             multiply(rows: 1, transposedA: false)
             multiply(rows: m, transposedA: true)
             multiply(rows: m, transposedA: false)
+            var packed = [Float](repeating: 0, count: Int(myelin_gemm_packed_b_floats(Int64(k), Int64(n))))
+            myelin_gemm_pack_b(Int64(k), Int64(n), b, Int64(n), 1, &packed)
+            myelin_sgemm_packed_b(2, Int64(n), Int64(k), 1, a, Int64(k), 1, packed, 0, &c, Int64(n), nil, MYELIN_ACTIVATION_NONE)
             for _ in 0..<3 { multiply(rows: tall, transposedA: false) }
             myelin_gemm_profile_enable(0)
             multiply(rows: m, transposedA: false)
@@ -351,8 +403,9 @@ extension KernelTests {
             #expect(calls(rows: m, a: "n") == 1)
             #expect(calls(rows: m, a: "t") == 1)
             #expect(calls(rows: 1, a: "n") == 1)
-            #expect(ours.count == 4)
-            #expect(ours.allSatisfy { UInt8(bitPattern: $0.b) == UInt8(ascii: "n") && $0.seconds >= 0 })
+            #expect(calls(rows: 2, a: "n") == 1)
+            #expect(ours.count == 5)
+            #expect(ours.allSatisfy { UInt8(bitPattern: $0.b) == UInt8(ascii: $0.m == 2 ? "p" : "n") && $0.seconds >= 0 })
             #expect(ours.filter { $0.m > 1 }.allSatisfy { $0.seconds > 0 })
             #expect(ours.first?.m == Int64(tall))
             #expect(zip(all, all.dropFirst()).allSatisfy { $0.seconds >= $1.seconds })

@@ -69,6 +69,20 @@ void myelin_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
                   float beta, float *C, int64_t ldc,
                   const float *bias, myelin_activation activation);
 
+/// The floats myelin_gemm_pack_b writes for a K × N matrix B on the path in use.
+int64_t myelin_gemm_packed_b_floats(int64_t K, int64_t N);
+
+/// Copies B (element (k, j) at B[k*rsB + j*csB]) into `packed` (myelin_gemm_packed_b_floats floats) in
+/// the panels the path in use multiplies by, for myelin_sgemm_packed_b: a B multiplied many times
+/// (a recurrence's W_hh, every time step) is then packed once instead of read or packed every time.
+void myelin_gemm_pack_b(int64_t K, int64_t N, const float *B, int64_t rsB, int64_t csB, float *packed);
+
+/// myelin_sgemm with B packed by myelin_gemm_pack_b (the same K, N and path), the same bits as
+/// myelin_sgemm gives for M, N > 1.
+void myelin_sgemm_packed_b(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsA, int64_t csA,
+                           const float *packed_b, float beta, float *C, int64_t ldc, const float *bias,
+                           myelin_activation activation);
+
 /// myelin_sgemm, and last C[i][j] *= times[i*ldt + j] (after the bias and the activation), tile by
 /// tile as each is stored: a gradient through an element-wise function whose slopes are known
 /// (GELU's, kept by its forward pass) costs no pass of its own. times may be NULL.
@@ -111,8 +125,9 @@ void myelin_sgemm_summing_b(int64_t M, int64_t N, int64_t K, float alpha,
 int64_t myelin_gemm_row_stride(int64_t width);
 
 /// One shape in the GEMM profile: M×N×K with A's and B's layout ('n': row-major, column stride 1;
-/// 't': column-major, row stride 1; 'g': neither stride 1), its calls, and their time summed (calls
-/// made at once on several threads each count whole, so the sum can pass the wall time).
+/// 't': column-major, row stride 1; 'g': neither stride 1; 'p': B packed by myelin_gemm_pack_b), its
+/// calls, and their time summed (calls made at once on several threads each count whole, so the sum
+/// can pass the wall time).
 typedef struct {
     int64_t m, n, k;
     char a, b;
@@ -123,8 +138,8 @@ typedef struct {
 /// The most shapes the profile holds; calls of further shapes are only counted.
 #define MYELIN_GEMM_PROFILE_MAX_SHAPES 256
 
-/// Starts (on != 0) or stops timing, by shape, the myelin_sgemm, _times and _summing_a calls of
-/// any thread that multiply (M, N, K > 0 and alpha ≠ 0). A call counts if the profile was on when
+/// Starts (on != 0) or stops timing, by shape, the myelin_sgemm, _times, _summing_a, _summing_b and
+/// _packed_b calls of any thread that multiply (M, N, K > 0 and alpha ≠ 0). A call counts if the profile was on when
 /// it began. Off by default; off, a product pays one relaxed load. Attention's block products call
 /// the register tile directly and are not counted.
 void myelin_gemm_profile_enable(int on);
