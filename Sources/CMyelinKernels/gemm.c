@@ -521,11 +521,16 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     if (members < 1) members = 1;
     job.members = members;
     // Split rows when the columns are too few to give each thread two panels' worth, or when B is
-    // the smaller operand (N ≤ M): each chunk multiplies by all of one operand, so that one is the
+    // the smaller operand (N < M): each chunk multiplies by all of one operand, so that one is the
     // one read again chunk after chunk. (A weight gradient, 512 × 128 × 2048, ran 198 → 233 GFLOP/s
-    // on two AVX2 threads by rows: its four column chunks each streamed the 4 MiB of A.)
+    // on two AVX2 threads by rows: its four column chunks each streamed the 4 MiB of A.) Operands
+    // of one size split by rows only while a K block of B fits in half of L2: by rows, every row
+    // tile reads all of it, and by columns, each chunk's block of B stays in L2 while A streams
+    // past (512³ on two threads: AVX2 201 → 210, AVX-512 181 → 198 GFLOP/s, medians of 9 and 7
+    // alternating runs; 1,024³ the same either way).
+    const int b_block_in_l2 = job.kc_block * p->N * (int64_t)sizeof(float) <= myelin_l2_cache_bytes() / 2;
     job.by_rows = members > 1 && p->M >= (int64_t)members * 2 * f->mr &&
-                  (p->N < (int64_t)members * 2 * f->nr || p->N <= p->M);
+                  (p->N < (int64_t)members * 2 * f->nr || p->N < p->M || (p->N == p->M && b_block_in_l2));
     // Reading an operand in place saves its packing, which costs about as much as a few multiply-
     // adds per element: worth it when each element is used by few rows (B) or columns (A) or the
     // product is small. Not when rows are a multiple of 4 KiB apart: they would all fall in the
@@ -543,7 +548,6 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     // L3 each time, where panels whose rows lie a page apart wait on every line (512 × 512 × 512 ran
     // 200–220 GFLOP/s in place against 245–265 packed on two AVX2 threads).
     const int b_row_in_a_line = f->nr * (int)sizeof(float) <= 64;
-    const int b_block_in_l2 = job.kc_block * p->N * (int64_t)sizeof(float) <= myelin_l2_cache_bytes() / 2;
     job.direct_b = !p->packed_b && f->direct_b && p->csB == 1 && p->rsB % ALIASING_STRIDE != 0 &&
                    (p->M <= DIRECT_B_MAX_M || macs <= DIRECT_MAX_MACS ||
                     (job.by_rows && b_row_in_a_line && b_block_in_l2));

@@ -12,8 +12,8 @@ import MyelinTensor
 private let gemmSizes = [128, 256, 512, 1024, 2048]
 
 /// One product to time: C[m×n] = A[m×k]·B[k×n] + beta·C, each operand row-major or transposed
-/// (B's rows `ldb` floats apart when given). With `factors` (myelin_sgemm_times), each output is
-/// multiplied by its own factor. C (and the factors) rotate through `copies` buffers: four of the
+/// (B's rows `ldb` floats apart when given), or B packed once beforehand (`packedB`,
+/// myelin_sgemm_packed_b). With `factors` (myelin_sgemm_times), each output is multiplied by its own factor. C (and the factors) rotate through `copies` buffers: four of the
 /// transformer's shape are 32 MiB, so that they come from memory as they do in training.
 private struct GEMMShape {
     let name: String
@@ -22,12 +22,13 @@ private struct GEMMShape {
     var ldb: Int? = nil
     var beta: Float = 0
     var factors = false
+    var packedB = false
     var copies = 1
 }
 
 /// W4's per-step recurrent product on one thread's half of the batch: h[16×256]·W_hhᵀ[256×1024]
-/// added onto the gates, W_hhᵀ's rows padded to 1040 floats as the recurrence lays them out.
-private let lstmStepShape = GEMMShape(name: "lstm_step_16x256_x_256x1024", m: 16, n: 1024, k: 256, ldb: 1040, beta: 1)
+/// added onto the gates, W_hhᵀ packed once as the recurrence packs it.
+private let lstmStepShape = GEMMShape(name: "lstm_step_16x256_x_256x1024", m: 16, n: 1024, k: 256, beta: 1, packedB: true)
 
 /// The MLP of W1 (784-256-256-10, batch 128): forward x·Wᵀ, the input gradient dY·W, the
 /// weight gradient dYᵀ·X.
@@ -59,12 +60,20 @@ private func timeShape(_ s: GEMMShape, threads: Int32) -> (median: Double, best:
     let copies = s.copies, size = s.m * s.n
     let c = alignedFloats(size * copies) { _ in 0 }
     let factors = alignedFloats(s.factors ? size * copies : 1) { Float(($0 * 3) % 17) / 17 }
-    defer { [a, b, c, factors].forEach { $0.deallocate() } }
+    let packed = alignedFloats(s.packedB ? Int(myelin_gemm_packed_b_floats(Int64(s.k), Int64(s.n))) : 1) { _ in 0 }
+    if s.packedB { myelin_gemm_pack_b(Int64(s.k), Int64(s.n), b, Int64(rsB), Int64(csB), packed) }
+    defer { [a, b, c, factors, packed].forEach { $0.deallocate() } }
     let flops = 2.0 * Double(s.m) * Double(s.n) * Double(s.k)
     var calls = 0
     let call = {
         let copy = calls % copies * size
         calls += 1
+        if s.packedB {
+            myelin_sgemm_packed_b(
+                Int64(s.m), Int64(s.n), Int64(s.k), 1, a, Int64(rsA), Int64(csA), packed, s.beta, c + copy, Int64(s.n),
+                nil, MYELIN_ACTIVATION_NONE)
+            return
+        }
         myelin_sgemm_times(
             Int64(s.m), Int64(s.n), Int64(s.k), 1, a, Int64(rsA), Int64(csA), b, Int64(rsB), Int64(csB), s.beta,
             c + copy, Int64(s.n), nil, MYELIN_ACTIVATION_NONE, s.factors ? factors + copy : nil, Int64(s.n))
@@ -157,7 +166,7 @@ func gemmWorkload() -> [String: Any] {
             "percent_of_peak_2t": "median 2-thread GFLOP/s over a 2-thread probe taken just before that size",
             "percent_of_peak_1t": "median 1-thread GFLOP/s over the 1-thread peak",
             "mlp_shapes": "W1's GEMMs (batch 128); _Bt / _At: that operand transposed, read through strides",
-            "lstm_step": "W4's recurrent GEMM per step and thread: 16x256 · 256x1024 (rows 1040 apart), beta 1, 1 thread",
+            "lstm_step": "W4's recurrent GEMM per step and thread: 16x256 · 256x1024 (B packed once), beta 1, 1 thread",
             "gelu_slope": "W6's dY·W2 times GELU's slope, 2 threads, C and the slopes rotating through 4 copies; and without the slopes",
         ] as [String: Any],
     ]
