@@ -239,6 +239,7 @@ typedef struct {
     int by_rows;      // narrow product: chunks are row ranges, each with its own packing
     int direct_a;     // the kernel reads A's rows in place (no packing, alpha in the epilogue)
     int direct_b;     // the kernel reads B's rows in place
+    int strips;       // short row tiles take strips of 3 vectors (B in place or packed beforehand)
     int sum_while_packing; // myelin_sgemm_summing_a's sums made by pack_a (by rows, A stored transposed)
     int sum_in_place;      // ... made row tiles at a time, just before they multiply (by rows, A read in place)
     int sum_b_in_chunks;   // myelin_sgemm_summing_b's sums made chunk by chunk (by columns, B in place)
@@ -272,8 +273,15 @@ static int tile_height(const myelin_row_tiles *tiles, int64_t t) {
     return myelin_row_tile(tiles, t, &first);
 }
 
-// Row tile t over columns [j0, j1) of the block: strips of 3 vectors where the tile is short and B
-// is read in place, then panels of NR.
+// Where column j of the block's B starts: j floats on in place; packed, in panel j / NR, where a
+// strip may start halfway into one.
+static const float *b_column(const block *b, int nr, int64_t j) {
+    return b->column_step == 1 ? b->Bp + j : b->Bp + j / nr * nr * b->kc + j % nr;
+}
+
+// Row tile t over columns [j0, j1) of the block: strips of 3 vectors where the tile is short (see
+// kernel_wide), then panels of NR. Over packed panels strips come in pairs, three panels, so that
+// the columns after them start a panel.
 static void tile_columns(block *b, int64_t t, int64_t j0, int64_t j1) {
     const gemm_job *job = b->job;
     const problem *p = job->p;
@@ -295,8 +303,14 @@ static void tile_columns(block *b, int64_t t, int64_t j0, int64_t j1) {
     const char *next_panel = next_lines > 0 ? (const char *)(Apanel + (int64_t)m * b->kc) : NULL;
     const int64_t calls = (j1 - j0 + nr - 1) / nr, lines_per_call = calls > 0 ? (next_lines + calls - 1) / calls : 0;
     for (int64_t jr = j0, line = 0; jr < j1; line += lines_per_call) {
-        const int strip = job->direct_b && m <= f->wide_rows && j1 - jr >= wide;
+        const int strip = job->strips && m <= f->wide_rows &&
+                          (b->column_step == 1 || jr % nr != 0 ? j1 - jr >= wide : j1 - jr >= 2 * wide);
         const int n = strip ? wide : j1 - jr < nr ? (int)(j1 - jr) : nr;
+        const float *B = b_column(b, nr, jr);
+        if (strip) {
+            b->ep.strip_second = b_column(b, nr, jr + nr / 2) - B;
+            b->ep.strip_third = b_column(b, nr, jr + nr) - B;
+        }
         for (int64_t q = line; q < line + lines_per_call && q < next_lines; q++) __builtin_prefetch(next_panel + q * 64, 0, 2);
         if (fetching) {
             b->ep.prefetch_b = b->Bp + jr + FETCH_AHEAD_ROWS * b->ldb;
@@ -312,8 +326,8 @@ static void tile_columns(block *b, int64_t t, int64_t j0, int64_t j1) {
                 for (int line = 0; line < nr; line += 64 / (int)sizeof(float))
                     __builtin_prefetch(b->ep.times + r * p->ldt + n + line);
         }
-        (strip ? f->kernel_wide : kernel)(b->kc, Apanel, b->lda, b->Bp + jr * b->column_step, b->ldb,
-                                             p->C + ir * p->ldc + b->n0 + jr, p->ldc, m, n, &b->ep);
+        (strip ? f->kernel_wide : kernel)(b->kc, Apanel, b->lda, B, b->ldb, p->C + ir * p->ldc + b->n0 + jr, p->ldc,
+                                             m, n, &b->ep);
         jr += n;
     }
 }
@@ -368,7 +382,7 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
         // come last (a remainder, or one shared by the last two tiles); 3 panels make 2 of their
         // strips, so they run after each group of 3 panels that the other tiles take panel by panel.
         int64_t first_short = tiles;
-        while (job->direct_b && first_short > 0 && tile_height(&b.row_tiles, first_short - 1) <= f->wide_rows)
+        while (job->strips && first_short > 0 && tile_height(&b.row_tiles, first_short - 1) <= f->wide_rows)
             first_short--;
         const int64_t group = first_short < tiles ? 3 * nr : nr;
         for (int64_t g0 = 0; g0 < nc; g0 += group) {
@@ -552,6 +566,10 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
                    (p->M <= DIRECT_B_MAX_M || macs <= DIRECT_MAX_MACS ||
                     (job.by_rows && b_row_in_a_line && b_block_in_l2));
     job.n_padded = padded_columns(f, p->N);
+    // Strips over B packed beforehand too: W4's 16-row slices (6 + 6 + 4 on AVX2), whose last tile
+    // over packed panels had run 4 × 16 with 8 accumulators, 15.9 % of W4's samples for a quarter
+    // of its step products' rows. (Over B packed here, a remainder's strips are not measured.)
+    job.strips = job.direct_b || p->packed_b;
     // A's columns summed by the thread that multiplies their rows, where it splits rows (the sums'
     // columns are then its own, and each sum takes its k in order, K block after K block): as a
     // transposed A is packed, while in registers, or just before A's rows are read in place, so

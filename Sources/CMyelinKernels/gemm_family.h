@@ -113,6 +113,7 @@ SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN,
                const myelin_epilogue *ep) {
     EACH_ROW(ROW_DECL)
     const float *ahead = FETCH ? ep->prefetch_b : NULL;
+    const int64_t second = VECS == 3 ? ep->strip_second : LANES, third = VECS == 3 ? ep->strip_third : 0;
     const int64_t ahead_rows = FETCH ? ep->prefetch_rows : 0;
     // The epilogue's C lines are fetched for the last PREFETCH_C steps: fetched earlier, the B
     // panel streaming through L1 would evict them again.
@@ -126,8 +127,8 @@ SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN,
                 b1 = b0;
             } else {
                 b0 = vload(B);
-                b1 = FULL ? vload(B + LANES) : vload_first(B + LANES, n - LANES);
-                if (VECS == 3) b2 = vload(B + 2 * LANES);
+                b1 = FULL ? vload(B + second) : vload_first(B + second, n - LANES);
+                if (VECS == 3) b2 = vload(B + third);
             }
             EACH_ROW(ROW_STEP)
             if (FETCH && p < ahead_rows) // the row's NR floats: one line (AVX2), or two (AVX-512)
@@ -211,7 +212,8 @@ static void kernel_down(int64_t kc, const float *A, int64_t lda, const float *B,
 
 // A tile of few rows holds few accumulators: 4 rows × 2 vectors are 8, which two FMA pipes with a
 // latency of 4 or 5 cycles cannot keep busy. Where B is read in place any strip of columns will do,
-// so tiles of up to WIDE_ROWS rows take strips of 3 vectors (12 accumulators) instead. The portable
+// and over packed panels a strip takes one panel and half of the next (the caller says where each
+// vector lies), so tiles of up to WIDE_ROWS rows take strips of 3 vectors (12 accumulators) instead. The portable
 // family sets WIDE_ROWS to 0: on x86 it is SSE2, without FMA, whose multiply-then-add needs one
 // register more than the 16 the strip leaves (it ran at 42–74 % of the two-vector tile there); NEON,
 // with 32 registers and FMA, might gain from strips, but has not been measured.

@@ -53,6 +53,9 @@ typedef struct {
     // p < prefetch_rows.
     const float *prefetch_b;
     int64_t prefetch_rows;
+    // For kernel_wide only: where a B row's second and third vectors lie, in floats from its first
+    // (LANES and 2·LANES on rows read in place; across two panels where B is packed).
+    int64_t strip_second, strip_third;
 } myelin_epilogue;
 
 /// Packs rows [0, mc) × columns [0, kc) of A (element (i, p) at A[i*rs + p*cs]), times alpha, into
@@ -90,7 +93,8 @@ typedef struct {
     myelin_kernel_fn kernel_fetching; // the same as kernel, and a full MR × NR tile also fetches
                                       // rows of B ahead (see myelin_epilogue)
     int wide_rows;                // kernel_wide takes m ≤ wide_rows rows
-    myelin_kernel_fn kernel_wide; // m rows × n = 3·NR/2 columns (whole), B read in place (ldb its row stride)
+    myelin_kernel_fn kernel_wide; // m rows × n = 3·NR/2 columns (whole): a B row's three vectors at B,
+                                  // B + ep.strip_second and B + ep.strip_third
     myelin_gemv_dot_fn gemv_dot;
     myelin_gemv_axpy_fn gemv_axpy;
 } myelin_gemm_family;

@@ -149,6 +149,11 @@ let gemmCases: [GEMMCase] = {
     cases.append(GEMMCase(m: 16, n: 1024, k: 256, alpha: 0.5, beta: 1, bias: true, packedB: true))
     cases.append(GEMMCase(m: 16, n: 256, k: 1024, b: .transposed, beta: 1, packedB: true))
     cases.append(GEMMCase(m: 4, n: 53, k: 33, alpha: 2, relu: true, packedB: true))
+    // Short tiles' strips over packed panels, in pairs of three panels, then whole panels: AVX2's
+    // 6 + 4 rows over 120 columns (two pairs, then 24 columns as panels), AVX-512's 4 × 200 (two
+    // pairs, then 8 columns).
+    cases.append(GEMMCase(m: 4, n: 200, k: 300, beta: 0.5, bias: true, packedB: true))
+    cases.append(GEMMCase(m: 10, n: 120, k: 70, alpha: -1, packedB: true))
     cases.append(GEMMCase(m: 1, n: 37, k: 50, b: .strided, bias: true, packedB: true))
     cases.append(GEMMCase(m: 300, n: 1, k: 70, beta: 0.5, packedB: true))
     cases.append(GEMMCase(m: 61, n: 300, k: 700, a: .transposed, alpha: 0.5, relu: true, packedB: true))
@@ -336,7 +341,9 @@ extension KernelTests {
         /// B packed once gives the same bits as `myelin_sgemm` wherever the product is no GEMV (each
         /// output takes its K terms in the same order), as the header promises: packing a recurrence's
         /// W_hh once changes none of its results.
-        @Test(arguments: [(16, 1024, 256, false), (16, 256, 1024, false), (8, 1024, 256, true), (520, 130, 1100, true)])
+        @Test(arguments: [
+            (16, 1024, 256, false), (16, 256, 1024, false), (8, 1024, 256, true), (4, 200, 300, false), (520, 130, 1100, true),
+        ])
         func packedBChangesNoBits(m: Int, n: Int, k: Int, transposeB: Bool) {
             var rng = SeededFloats(seed: 5)
             let a = rng.array(m * k), b = rng.array(k * n), bias = rng.array(n)
