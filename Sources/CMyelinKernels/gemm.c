@@ -8,12 +8,13 @@
 //      then for each A panel (MR×KC, held in L1) run the micro-kernel over the chunk's NR-wide B
 //      panels, streamed from L2.
 // Chunks shrink as the work runs out, so two threads finish together, and a thread that is late
-// (its vCPU taken by another process) simply takes fewer. Products with no more columns than rows
-// (or too few columns to share) split rows instead: the threads read a row-major B in place or
-// pack all of it together, then claim row chunks, each packing its own A rows. Each chunk reads
-// all of the operand that is not split, so the smaller one is the one read again. Where packing
-// would cost more than it saves (small products, batch-sized M or N; for A, one that fits one K
-// block, which packing would only copy; for B, a split by rows), a row-major A or B is read in place.
+// (its vCPU taken by another process) simply takes fewer. Products with fewer columns than rows
+// (or as many, while a K block of B fits in half of L2; or too few columns to share) split rows
+// instead: the threads read a row-major B in place or pack all of it together, then claim row
+// chunks, each packing its own A rows. Each chunk reads all of the operand that is not split, so
+// the smaller one is the one read again. Where packing would cost more than it saves (small
+// products, batch-sized M or N; for A, one that fits one K block, which packing would only copy;
+// for B, a split by rows), a row-major A or B is read in place.
 // A B that the caller multiplies many times may come packed already (see B packed once).
 // No K sum is ever split between threads, so results do not depend on the thread count.
 #include <assert.h>
@@ -259,7 +260,7 @@ typedef struct {
     const float *Ap;      // packed A panels (row r of the block at Ap + (r − m0)·kc), or NULL: A in place
     const float *Bp;      // the block's B: rows in place (ldb their stride) or packed panels
     int64_t column_step;  // column j of B at Bp + j·column_step: 1 in place; kc packed (panels of
-                          // NR·kc floats, j then a multiple of NR)
+                          // NR·kc floats, j then a multiple of NR; b_column takes any j)
     int64_t ldb, lda, pc, kc, m0, n0;
     myelin_row_tiles row_tiles; // the m1 − m0 rows
     int last;             // the last K block: bias, activation and factors apply
@@ -276,7 +277,7 @@ static int tile_height(const myelin_row_tiles *tiles, int64_t t) {
 // Where column j of the block's B starts: j floats on in place; packed, in panel j / NR, where a
 // strip may start halfway into one.
 static const float *b_column(const block *b, int nr, int64_t j) {
-    return b->column_step == 1 ? b->Bp + j : b->Bp + j / nr * nr * b->kc + j % nr;
+    return b->job->direct_b ? b->Bp + j : b->Bp + j / nr * nr * b->kc + j % nr;
 }
 
 // Row tile t over columns [j0, j1) of the block: strips of 3 vectors where the tile is short (see
@@ -304,7 +305,7 @@ static void tile_columns(block *b, int64_t t, int64_t j0, int64_t j1) {
     const int64_t calls = (j1 - j0 + nr - 1) / nr, lines_per_call = calls > 0 ? (next_lines + calls - 1) / calls : 0;
     for (int64_t jr = j0, line = 0; jr < j1; line += lines_per_call) {
         const int strip = job->strips && m <= f->wide_rows &&
-                          (b->column_step == 1 || jr % nr != 0 ? j1 - jr >= wide : j1 - jr >= 2 * wide);
+                          (job->direct_b || jr % nr != 0 ? j1 - jr >= wide : j1 - jr >= 2 * wide);
         const int n = strip ? wide : j1 - jr < nr ? (int)(j1 - jr) : nr;
         const float *B = b_column(b, nr, jr);
         if (strip) {
@@ -378,7 +379,8 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
         assert(pc + FETCH_AHEAD_ROWS + b.fetch_rows <= p->K || b.fetch_rows == 0); // rows of B only
         for (int64_t t = 0; t < tiles; t++) tile_columns(&b, t, 0, nc);
     } else {
-        // Short tiles, which take strips of 3 vectors where B is read in place (see tile_columns),
+        // Short tiles, which take strips of 3 vectors where B is read in place or was packed
+        // beforehand (see tile_columns),
         // come last (a remainder, or one shared by the last two tiles); 3 panels make 2 of their
         // strips, so they run after each group of 3 panels that the other tiles take panel by panel.
         int64_t first_short = tiles;

@@ -74,7 +74,7 @@ typedef void (*myelin_pack_b_fn)(int64_t kc, int64_t nc, const float *B, int64_t
 /// Σ_p a(r, p)·b(p, c) over p < kc, where a is one packed A panel (MR×kc, see pack_a; a family
 /// whose panels go row by row reads row r at A + r·lda, so lda = kc for a packed panel, or A's own
 /// row stride when A is read in place) and b(p, c) = B[p*ldb + c] (a packed B panel with ldb = NR,
-/// or rows of B read in place), then ep.
+/// or rows of B read in place; kernel_wide's vectors also at ep's strip offsets), then ep.
 typedef void (*myelin_kernel_fn)(int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C,
                                  int64_t ldc, int m, int n, const myelin_epilogue *ep);
 /// y[j] = Σ_p W[j*ldw + p]·x[p] for j < n (each output a dot product of contiguous rows).

@@ -154,6 +154,10 @@ let gemmCases: [GEMMCase] = {
     // pairs, then 8 columns).
     cases.append(GEMMCase(m: 4, n: 200, k: 300, beta: 0.5, bias: true, packedB: true))
     cases.append(GEMMCase(m: 10, n: 120, k: 70, alpha: -1, packedB: true))
+    // A 16-row A block past L1 (AVX2: the short tile's strips across the row, a pair, then two and
+    // a half panels), and K = 1 (a packed block one row deep).
+    cases.append(GEMMCase(m: 16, n: 88, k: 1024, beta: 1, packedB: true))
+    cases.append(GEMMCase(m: 4, n: 100, k: 1, bias: true, packedB: true))
     cases.append(GEMMCase(m: 1, n: 37, k: 50, b: .strided, bias: true, packedB: true))
     cases.append(GEMMCase(m: 300, n: 1, k: 70, beta: 0.5, packedB: true))
     cases.append(GEMMCase(m: 61, n: 300, k: 700, a: .transposed, alpha: 0.5, relu: true, packedB: true))

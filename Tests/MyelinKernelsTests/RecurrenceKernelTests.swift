@@ -70,7 +70,14 @@ extension KernelTests {
                             if c.bitPattern != d.bitPattern { differing += 1 }
                         }
                     }
+                    // The padding past each row (row by row) and past each gate's row (gate-major) is never written.
+                    var padding = 0
+                    for r in 0..<rows { for j in width..<ldRows where !byRows.gates[r * ldRows + j].isNaN { padding += 1 } }
+                    for j in 0..<width {
+                        for r in rows..<ldGateMajor where !byGates.gates[j * ldGateMajor + r].isNaN { padding += 1 }
+                    }
                     let context = "\(name(path)), \(threads) thread(s)"
+                    #expect(padding == 0, "\(context): \(padding) floats of padding written")
                     #expect(unwritten == 0, "\(context): \(unwritten) gradients not written")
                     #expect(differing == 0, "\(context): \(differing) gate-major gradients differ from the rows'")
                     #expect(byRows.h0.allSatisfy { !$0.isNaN } && byRows.h0 == byGates.h0, "\(context): dL/dh0")
