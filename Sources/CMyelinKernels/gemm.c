@@ -258,9 +258,8 @@ typedef struct {
 typedef struct {
     const gemm_job *job;
     const float *Ap;      // packed A panels (row r of the block at Ap + (r − m0)·kc), or NULL: A in place
-    const float *Bp;      // the block's B: rows in place (ldb their stride) or packed panels
-    int64_t column_step;  // column j of B at Bp + j·column_step: 1 in place; kc packed (panels of
-                          // NR·kc floats, j then a multiple of NR; b_column takes any j)
+    const float *Bp;      // the block's B: rows in place (ldb their stride) or packed panels of
+                          // NR·kc floats (ldb = NR); column j at b_column(j)
     int64_t ldb, lda, pc, kc, m0, n0;
     myelin_row_tiles row_tiles; // the m1 − m0 rows
     int last;             // the last K block: bias, activation and factors apply
@@ -346,7 +345,6 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
     if (job->direct_b) {
         b.Bp = p->B + pc * p->rsB + n0;
         b.ldb = p->rsB;
-        b.column_step = 1;
     } else {
         if (job->packed_b) {
             b.Bp = job->packed_b + job->n_padded * pc + n0 * kc;
@@ -356,7 +354,6 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
             b.Bp = packed;
         }
         b.ldb = nr;
-        b.column_step = kc;
     }
     b.ep = (myelin_epilogue){.alpha = job->direct_a ? p->alpha : 1.0f, .beta = pc == 0 ? p->beta : 1.0f,
                              .relu = b.last && p->relu, .ldt = p->ldt};
@@ -380,9 +377,9 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
         for (int64_t t = 0; t < tiles; t++) tile_columns(&b, t, 0, nc);
     } else {
         // Short tiles, which take strips of 3 vectors where B is read in place or was packed
-        // beforehand (see tile_columns),
-        // come last (a remainder, or one shared by the last two tiles); 3 panels make 2 of their
-        // strips, so they run after each group of 3 panels that the other tiles take panel by panel.
+        // beforehand (see tile_columns), come last (a remainder, or one shared by the last two
+        // tiles); 3 panels make 2 of their strips, so they run after each group of 3 panels that
+        // the other tiles take panel by panel.
         int64_t first_short = tiles;
         while (job->strips && first_short > 0 && tile_height(&b.row_tiles, first_short - 1) <= f->wide_rows)
             first_short--;

@@ -213,8 +213,8 @@ static void kernel_down(int64_t kc, const float *A, int64_t lda, const float *B,
 // A tile of few rows holds few accumulators: 4 rows × 2 vectors are 8, which two FMA pipes with a
 // latency of 4 or 5 cycles cannot keep busy. Where B is read in place any strip of columns will do,
 // and over packed panels a strip takes one panel and half of the next (the caller says where each
-// vector lies), so tiles of up to WIDE_ROWS rows take strips of 3 vectors (12 accumulators) instead. The portable
-// family sets WIDE_ROWS to 0: on x86 it is SSE2, without FMA, whose multiply-then-add needs one
+// vector lies), so tiles of up to WIDE_ROWS rows take strips of 3 vectors (12 accumulators)
+// instead. The portable family sets WIDE_ROWS to 0: on x86 it is SSE2, without FMA, whose multiply-then-add needs one
 // register more than the 16 the strip leaves (it ran at 42–74 % of the two-vector tile there); NEON,
 // with 32 registers and FMA, might gain from strips, but has not been measured.
 _Static_assert(WIDE_ROWS == 0 || WIDE_ROWS == 4, "the short tiles' table below holds 4 heights");

@@ -13,8 +13,9 @@ private let gemmSizes = [128, 256, 512, 1024, 2048]
 
 /// One product to time: C[m×n] = A[m×k]·B[k×n] + beta·C, each operand row-major or transposed
 /// (B's rows `ldb` floats apart when given), or B packed once beforehand (`packedB`,
-/// myelin_sgemm_packed_b). With `factors` (myelin_sgemm_times), each output is multiplied by its own factor. C (and the factors) rotate through `copies` buffers: four of the
-/// transformer's shape are 32 MiB, so that they come from memory as they do in training.
+/// myelin_sgemm_packed_b). With `factors` (myelin_sgemm_times), each output is multiplied by its
+/// own factor. C (and the factors) rotate through `copies` buffers: four of the transformer's
+/// shape are 32 MiB, so that they come from memory as they do in training.
 private struct GEMMShape {
     let name: String
     let m: Int, n: Int, k: Int

@@ -139,9 +139,9 @@ typedef struct {
 #define MYELIN_GEMM_PROFILE_MAX_SHAPES 256
 
 /// Starts (on != 0) or stops timing, by shape, the myelin_sgemm, _times, _summing_a, _summing_b and
-/// _packed_b calls of any thread that multiply (M, N, K > 0 and alpha ≠ 0). A call counts if the profile was on when
-/// it began. Off by default; off, a product pays one relaxed load. Attention's block products call
-/// the register tile directly and are not counted.
+/// _packed_b calls of any thread that multiply (M, N, K > 0 and alpha ≠ 0). A call counts if the
+/// profile was on when it began. Off by default; off, a product pays one relaxed load. Attention's
+/// block products call the register tile directly and are not counted.
 void myelin_gemm_profile_enable(int on);
 /// Forgets every entry (a call in flight adds its own afterwards).
 void myelin_gemm_profile_reset(void);
