@@ -185,9 +185,19 @@ static tile_fn const tiles[2][MR][4] = {TILE_TABLE(tile), TILE_TABLE(tile_down)}
 
 SIMD int tile_shape(int n) { return n < LANES ? 0 : n == LANES ? 1 : n < NR ? 2 : 3; }
 
+// The full tile over a packed B panel (rows NR floats apart), most of a large product's time, with
+// that stride a constant: each step's B loads then sit at fixed offsets from one pointer, where a
+// stride known only at run time had cost a chain of address additions and the registers they hold.
+// 1,024³ and 2,048³ on one AVX2 thread ran about 2 % faster (Zen 4, alternating runs).
+static void tile_full_packed(int64_t kc, const float *A, int64_t lda, const float *B, float *C, int64_t ldc,
+                             const myelin_epilogue *ep) {
+    tile(MR, 2, 1, 0, 0, kc, A, lda, B, NR, C, ldc, NR, ep);
+}
+
 static void kernel(int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
                    int m, int n, const myelin_epilogue *ep) {
-    tiles[0][m - 1][tile_shape(n)](kc, A, lda, B, ldb, C, ldc, n, ep);
+    if (m == MR && n == NR && ldb == NR) tile_full_packed(kc, A, lda, B, C, ldc, ep);
+    else tiles[0][m - 1][tile_shape(n)](kc, A, lda, B, ldb, C, ldc, n, ep);
 }
 
 // The first row tile of a block whose B rows are read in place straight from memory (a weight
