@@ -9,10 +9,13 @@ cancels that out. On the AVX2 path PyTorch is held to AVX2 as well
 
   Tools/side_by_side.py charlstm --pairs 4 --isa avx2 --python ~/torchenv/bin/python
   Tools/side_by_side.py gpt --against old/MyelinBench          # two Myelin builds, same path
+  Tools/side_by_side.py gemm --pairs 3 --isa avx2 --python ~/torchenv/bin/python
 
-A ratio is the --bench build's figure over the other program's (higher: Myelin faster). Each
-pair's two JSON lines go to --out (side_by_side.jsonl by default), and a summary line (the ratios,
-their median, the accuracy or loss figures) to stdout and to the same file.
+A ratio is the --bench build's figure over the other program's (higher: Myelin faster). `gemm`
+gives one per square size: Myelin's 2-thread GFLOP/s over torch.mm's (MKL) and over numpy's
+(OpenBLAS), both from w8_gemm.py. Each pair's two JSON lines go to --out (side_by_side.jsonl by
+default), and a summary line (the ratios, their medians, the accuracy or loss figures) to stdout
+and to the same file.
 """
 import argparse
 import json
@@ -29,7 +32,11 @@ WORKLOADS = {
     "charlstm": ("w4_charlstm.py", "train_tokens_per_sec", ["val_loss_nats_per_char_after_500_steps"]),
     "gan": ("w5_gan.py", "gan_steps_per_sec", []),
     "gpt": ("w6_gpt.py", "train_tokens_per_sec", ["loss_step1_and_step105", "loss_step1_and_step105_sdpa"]),
+    "gemm": ("w8_gemm.py", "myelin_gflops", []),
 }
+
+# Figures that are one per size ({"512": GFLOP/s, ...}): on the other side, each library's own key.
+PER_SIZE_LIBRARIES = {"myelin_gflops": {"mkl": "torch_gflops", "openblas": "numpy_gflops"}}
 
 AVX2_ONLY = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
 
@@ -42,6 +49,21 @@ def last_json_line(command, env, cwd=None):
         sys.exit(f"side_by_side: {' '.join(command)} failed (exit {result.returncode}); its last output:\n"
                  + (result.stderr or result.stdout)[-2000:])
     return json.loads(lines[-1])
+
+
+def ratios_of(mine, theirs, figure, against_myelin):
+    """The pair's ratios by label: one unlabelled ratio, or one per size and library."""
+    if figure not in PER_SIZE_LIBRARIES:
+        return {"": mine[figure] / theirs[figure]}
+    libraries = {"myelin": figure} if against_myelin else PER_SIZE_LIBRARIES[figure]
+    return {f"{size} vs {library}": value / theirs[key][size]
+            for library, key in libraries.items() for size, value in mine[figure].items()
+            if theirs.get(key, {}).get(size)}
+
+
+def unlabelled(by_label):
+    """A workload's one figure's entry by itself; per-size figures stay labelled."""
+    return by_label[""] if "" in by_label else by_label
 
 
 def main():
@@ -78,7 +100,7 @@ def main():
         return last_json_line([args.python, script], torch_env, cwd=args.torch_dir)
 
     other_name = args.against or "pytorch"
-    ratios = []
+    ratios = {}
     with open(args.out, "a") as out:
         for pair in range(1, args.pairs + 1):
             if pair % 2 == 1:
@@ -86,19 +108,23 @@ def main():
             else:
                 theirs = run_other()
                 mine = run_myelin()
-            ratio = mine[figure] / theirs[figure]
-            ratios.append(ratio)
+            pair_ratios = ratios_of(mine, theirs, figure, bool(args.against))
+            for label, ratio in pair_ratios.items():
+                ratios.setdefault(label, []).append(ratio)
             for who, line in [("myelin", mine), (other_name, theirs)]:
                 out.write(json.dumps({"pair": pair, "who": who, "line": line}) + "\n")
-            print(f"pair {pair}: myelin {mine[figure]:,.1f}  {other_name} {theirs[figure]:,.1f}  ratio {ratio:.3f}",
-                  flush=True)
+            if "" in pair_ratios:
+                print(f"pair {pair}: myelin {mine[figure]:,.1f}  {other_name} {theirs[figure]:,.1f}  "
+                      f"ratio {pair_ratios['']:.3f}", flush=True)
+            else:
+                print(f"pair {pair}: " + ", ".join(f"{label} {r:.3f}" for label, r in pair_ratios.items()), flush=True)
         summary = {
             "workload": args.workload,
             "isa": mine.get("isa"),
             "figure": figure,
             "against": other_name,
-            "ratios": [round(r, 3) for r in ratios],
-            "median": round(statistics.median(ratios), 3),
+            "ratios": unlabelled({label: [round(r, 3) for r in rs] for label, rs in ratios.items()}),
+            "median": unlabelled({label: round(statistics.median(rs), 3) for label, rs in ratios.items()}),
             "quality": {"myelin": {k: mine[k] for k in quality if k in mine},
                         other_name: {k: theirs[k] for k in quality if k in theirs}},
         }
