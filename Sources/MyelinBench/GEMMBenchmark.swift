@@ -11,16 +11,15 @@ import MyelinTensor
 
 private let gemmSizes = [128, 256, 512, 1024, 2048]
 
-/// One product to time: C[m×n] = A[m×k]·B[k×n] + beta·C, each operand row-major or transposed
-/// (B's rows `ldb` floats apart when given), or B packed once beforehand (`packedB`,
-/// myelin_sgemm_packed_b). With `factors` (myelin_sgemm_times), each output is multiplied by its
-/// own factor. C (and the factors) rotate through `copies` buffers: four of the transformer's
-/// shape are 32 MiB, so that they come from memory as they do in training.
+/// One product to time: C[m×n] = A[m×k]·B[k×n] + beta·C, each operand row-major or transposed, or
+/// B packed once beforehand (`packedB`, myelin_sgemm_packed_b). With `factors`
+/// (myelin_sgemm_times), each output is multiplied by its own factor. C (and the factors) rotate
+/// through `copies` buffers: four of the transformer's shape are 32 MiB, so that they come from
+/// memory as they do in training.
 private struct GEMMShape {
     let name: String
     let m: Int, n: Int, k: Int
     var transposeA = false, transposeB = false
-    var ldb: Int? = nil
     var beta: Float = 0
     var factors = false
     var packedB = false
@@ -56,8 +55,8 @@ private func timeShape(_ s: GEMMShape, threads: Int32) -> (median: Double, best:
     // load from it can straddle two cache lines, which cost the LSTM step a quarter of its speed).
     let a = alignedFloats(s.m * s.k) { Float(($0 * 7) % 23) / 23 - 0.5 }
     let (rsA, csA) = s.transposeA ? (1, s.m) : (s.k, 1)
-    let (rsB, csB) = s.transposeB ? (1, s.k) : (s.ldb ?? s.n, 1)
-    let b = alignedFloats(s.transposeB ? s.k * s.n : s.k * rsB) { Float(($0 * 5) % 19) / 19 - 0.5 }
+    let (rsB, csB) = s.transposeB ? (1, s.k) : (s.n, 1)
+    let b = alignedFloats(s.k * s.n) { Float(($0 * 5) % 19) / 19 - 0.5 }
     let copies = s.copies, size = s.m * s.n
     let c = alignedFloats(size * copies) { _ in 0 }
     let factors = alignedFloats(s.factors ? size * copies : 1) { Float(($0 * 3) % 17) / 17 }
