@@ -240,6 +240,7 @@ typedef struct {
     int by_rows;      // narrow product: chunks are row ranges, each with its own packing
     int direct_a;     // the kernel reads A's rows in place (no packing, alpha in the epilogue)
     int direct_b;     // the kernel reads B's rows in place
+    int pack_b_first; // ... and, in blocks of many row tiles, the first packs them for the rest
     int strips;       // short row tiles take strips of 3 vectors (B in place or packed beforehand)
     int sum_while_packing; // myelin_sgemm_summing_a's sums made by pack_a (by rows, A stored transposed)
     int sum_in_place;      // ... made row tiles at a time, just before they multiply (by rows, A read in place)
@@ -264,6 +265,8 @@ typedef struct {
     myelin_row_tiles row_tiles; // the m1 − m0 rows
     int last;             // the last K block: bias, activation and factors apply
     int64_t fetch_rows;   // > 0: the first row tile fetches this many rows of B FETCH_AHEAD_ROWS ahead
+    int b_in_place;       // Bp is B's own rows (else packed panels)
+    float *pack_to;       // non-NULL: the first row tile, over B in place, packs it here (see multiply_block)
     int fetch_next_a;     // each row tile fetches the next one's packed A panel (see tile_columns)
     myelin_epilogue ep;
 } block;
@@ -276,7 +279,7 @@ static int tile_height(const myelin_row_tiles *tiles, int64_t t) {
 // Where column j of the block's B starts: j floats on in place; packed, in panel j / NR, where a
 // strip may start halfway into one.
 static const float *b_column(const block *b, int nr, int64_t j) {
-    return b->job->direct_b ? b->Bp + j : b->Bp + j / nr * nr * b->kc + j % nr;
+    return b->b_in_place ? b->Bp + j : b->Bp + j / nr * nr * b->kc + j % nr;
 }
 
 // Row tile t over columns [j0, j1) of the block: strips of 3 vectors where the tile is short (see
@@ -291,8 +294,8 @@ static void tile_columns(block *b, int64_t t, int64_t j0, int64_t j1) {
     const int m = myelin_row_tile(&b->row_tiles, t, &ir);
     ir += b->m0;
     const float *Apanel = b->Ap ? b->Ap + (ir - b->m0) * b->kc : p->A + ir * p->rsA + b->pc;
-    const int fetching = t == 0 && b->fetch_rows > 0;
-    myelin_kernel_fn kernel = fetching ? f->kernel_fetching : f->kernel;
+    const int fetching = t == 0 && b->fetch_rows > 0, packing = t == 0 && b->pack_to;
+    myelin_kernel_fn kernel = packing ? f->kernel_packing : fetching ? f->kernel_fetching : f->kernel;
     // A packed A block larger than half of L2 streams from L3 panel by panel, and each panel's
     // first call had waited on it: a share of the next row tile's panel (it follows this one) is
     // fetched into L2 with each of this tile's calls. 1,024² and 2,048² on one AVX2 thread ran
@@ -304,7 +307,7 @@ static void tile_columns(block *b, int64_t t, int64_t j0, int64_t j1) {
     const int64_t calls = (j1 - j0 + nr - 1) / nr, lines_per_call = calls > 0 ? (next_lines + calls - 1) / calls : 0;
     for (int64_t jr = j0, line = 0; jr < j1; line += lines_per_call) {
         const int strip = job->strips && m <= f->wide_rows &&
-                          (job->direct_b || jr % nr != 0 ? j1 - jr >= wide : j1 - jr >= 2 * wide);
+                          (b->b_in_place || jr % nr != 0 ? j1 - jr >= wide : j1 - jr >= 2 * wide);
         const int n = strip ? wide : j1 - jr < nr ? (int)(j1 - jr) : nr;
         const float *B = b_column(b, nr, jr);
         if (strip) {
@@ -316,6 +319,7 @@ static void tile_columns(block *b, int64_t t, int64_t j0, int64_t j1) {
             b->ep.prefetch_b = b->Bp + jr + FETCH_AHEAD_ROWS * b->ldb;
             b->ep.prefetch_rows = b->fetch_rows;
         }
+        if (packing) b->ep.pack_to = b->pack_to + jr * b->kc; // jr is a whole panel's first column
         if (b->last && p->bias) b->ep.bias = p->bias + b->n0 + jr;
         if (b->last && p->times) {
             b->ep.times = p->times + ir * p->ldt + b->n0 + jr;
@@ -345,6 +349,7 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
     if (job->direct_b) {
         b.Bp = p->B + pc * p->rsB + n0;
         b.ldb = p->rsB;
+        b.b_in_place = 1;
     } else {
         if (job->packed_b) {
             b.Bp = job->packed_b + job->n_padded * pc + n0 * kc;
@@ -374,7 +379,17 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
         if (job->direct_b && !job->by_rows && job->members > 1 && p->K - pc > FETCH_AHEAD_ROWS)
             b.fetch_rows = p->K - pc - FETCH_AHEAD_ROWS < kc ? p->K - pc - FETCH_AHEAD_ROWS : kc;
         assert(pc + FETCH_AHEAD_ROWS + b.fetch_rows <= p->K || b.fetch_rows == 0); // rows of B only
-        for (int64_t t = 0; t < tiles; t++) tile_columns(&b, t, 0, nc);
+        // B read in place is packed by the first row tile as it reads it, for the tiles below it.
+        if (job->pack_b_first && tiles >= 2 && tile_height(&b.row_tiles, 0) == mr)
+            b.pack_to = myelin_scratch(1, (size_t)((nc + nr - 1) / nr * nr * kc));
+        tile_columns(&b, 0, 0, nc);
+        if (b.pack_to) {
+            b.Bp = b.pack_to;
+            b.ldb = nr;
+            b.b_in_place = 0;
+            b.pack_to = NULL;
+        }
+        for (int64_t t = 1; t < tiles; t++) tile_columns(&b, t, 0, nc);
     } else {
         // Short tiles, which take strips of 3 vectors where B is read in place or was packed
         // beforehand (see tile_columns), come last (a remainder, or one shared by the last two
@@ -564,6 +579,16 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     job.direct_b = !p->packed_b && f->direct_b && p->csB == 1 && p->rsB % ALIASING_STRIDE != 0 &&
                    (p->M <= DIRECT_B_MAX_M || macs <= DIRECT_MAX_MACS ||
                     (job.by_rows && b_row_in_a_line && b_block_in_l2));
+    // Where the A block is larger than L1, every row tile reads all of the block's B. Rows read in
+    // place are then read again tile after tile, each panel's rows a kilobyte or more apart (a few of
+    // L1's sets, a new page every row or two); so the first row tile, which must read them anyway,
+    // also copies them into packed panels for the others (kernel_packing: two stores a step, where a
+    // pass of its own over B had cost about as much as it saved). On two AVX2 threads, operands from
+    // memory, alternating: W6's 128 × 512 × 2,048 weight gradient 163 → 172 GFLOP/s, its 2,048 × 512
+    // × 128 and 2,048 × 128 × 384 (split by rows) 160 → 185 and 161 → 182. Not on AVX-512, whose
+    // panel rows are two lines: W6's weight gradients ran 3–5 % slower and the step 0.87 of the
+    // build without it (the family leaves kernel_packing out there).
+    job.pack_b_first = job.direct_b && f->kernel_packing;
     job.n_padded = padded_columns(f, p->N);
     // Strips over B packed beforehand too: W4's 16-row slices (6 + 6 + 4 on AVX2), whose last tile
     // over packed panels had run 4 × 16 with 8 accumulators, 15.9 % of W4's samples for a quarter

@@ -107,12 +107,14 @@ SIMD void store_row(const int VECS, const int FULL, float *c, const float *t, vf
 // FULL when all VECS·LANES columns are real; A_DOWN when A is read down its columns
 // (a(r, p) = A[p·lda + r]: Aᵀ stored row-major, as attention's Pᵀ), else along its rows
 // (a(r, p) = A[r·lda + p]); FETCH when each step also fetches a row of B ahead into L2 (see
-// kernel_fetching). All five are compile-time constants in every instantiation below.
-SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN, const int FETCH, int64_t kc,
-               const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc, int n,
+// kernel_fetching); PACK when each step also copies its row of B into a packed panel (see
+// kernel_packing). All six are compile-time constants in every instantiation below.
+SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN, const int FETCH, const int PACK,
+               int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc, int n,
                const myelin_epilogue *ep) {
     EACH_ROW(ROW_DECL)
     const float *ahead = FETCH ? ep->prefetch_b : NULL;
+    float *packed = PACK ? ep->pack_to : NULL;
     const int64_t second = VECS == 3 ? ep->strip_second : LANES, third = VECS == 3 ? ep->strip_third : 0;
     const int64_t ahead_rows = FETCH ? ep->prefetch_rows : 0;
     // The epilogue's C lines are fetched for the last PREFETCH_C steps: fetched earlier, the B
@@ -131,6 +133,11 @@ SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN,
                 if (VECS == 3) b2 = vload(B + third);
             }
             EACH_ROW(ROW_STEP)
+            if (PACK) { // the row's NR floats, zeros past n (the loads above are masked)
+                vstore(packed, b0);
+                vstore(packed + LANES, VECS == 1 ? (vf)0.0f : b1);
+                packed += NR;
+            }
             if (FETCH && p < ahead_rows) // the row's NR floats: one line (AVX2), or two (AVX-512)
                 for (int line = 0; line < NR; line += 64 / (int)sizeof(float))
                     __builtin_prefetch(ahead + p * ldb + line, 0, 2);
@@ -156,10 +163,10 @@ SIMD void tile(const int ROWS, const int VECS, const int FULL, const int A_DOWN,
 #define TILE_ARGS int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc, int n, \
                   const myelin_epilogue *ep
 #define TILE_FNS(NAME, R, A_DOWN)                                                                        \
-    static void NAME##_##R##_1p(TILE_ARGS) { tile(R, 1, 0, A_DOWN, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }     \
-    static void NAME##_##R##_1(TILE_ARGS) { tile(R, 1, 1, A_DOWN, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }      \
-    static void NAME##_##R##_2p(TILE_ARGS) { tile(R, 2, 0, A_DOWN, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }     \
-    static void NAME##_##R##_2(TILE_ARGS) { tile(R, 2, 1, A_DOWN, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }
+    static void NAME##_##R##_1p(TILE_ARGS) { tile(R, 1, 0, A_DOWN, 0, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }     \
+    static void NAME##_##R##_1(TILE_ARGS) { tile(R, 1, 1, A_DOWN, 0, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }      \
+    static void NAME##_##R##_2p(TILE_ARGS) { tile(R, 2, 0, A_DOWN, 0, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }     \
+    static void NAME##_##R##_2(TILE_ARGS) { tile(R, 2, 1, A_DOWN, 0, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }
 #define TILE_FN(R) TILE_FNS(tile, R, 0) TILE_FNS(tile_down, R, 1)
 #define TILE_ROW(NAME, R) {NAME##_##R##_1p, NAME##_##R##_1, NAME##_##R##_2p, NAME##_##R##_2},
 
@@ -191,7 +198,7 @@ SIMD int tile_shape(int n) { return n < LANES ? 0 : n == LANES ? 1 : n < NR ? 2 
 // 1,024³ and 2,048³ on one AVX2 thread ran about 2 % faster (Zen 4, alternating runs).
 static void tile_full_packed(int64_t kc, const float *A, int64_t lda, const float *B, float *C, int64_t ldc,
                              const myelin_epilogue *ep) {
-    tile(MR, 2, 1, 0, 0, kc, A, lda, B, NR, C, ldc, NR, ep);
+    tile(MR, 2, 1, 0, 0, 0, kc, A, lda, B, NR, C, ldc, NR, ep);
 }
 
 static void kernel(int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
@@ -211,8 +218,24 @@ static void kernel(int64_t kc, const float *A, int64_t lda, const float *B, int6
 // alternating pairs).
 static void kernel_fetching(int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C,
                             int64_t ldc, int m, int n, const myelin_epilogue *ep) {
-    if (m == MR && n == NR) tile(MR, 2, 1, 0, 1, kc, A, lda, B, ldb, C, ldc, n, ep);
+    if (m == MR && n == NR) tile(MR, 2, 1, 0, 1, 0, kc, A, lda, B, ldb, C, ldc, n, ep);
     else kernel(kc, A, lda, B, ldb, C, ldc, m, n, ep);
+}
+
+// The first row tile of a block whose B rows are read in place, where the tiles below it read B
+// packed: as it multiplies, it copies each row of its B panel (n ≤ NR columns) into the packed panel
+// at ep->pack_to, zeros past n, so that packing costs two stores a step where it had cost a pass of
+// its own over B. Rows read in place a kilobyte or more apart fall into a few of L1's sets and a
+// new page every row or two; the tiles below then stream a contiguous panel instead. It fetches
+// ahead as kernel_fetching does where ep->prefetch_rows > 0 and the tile is full.
+static void kernel_packing(int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C,
+                           int64_t ldc, int m, int n, const myelin_epilogue *ep) {
+    (void)m; // always MR: the caller packs in a full-height tile only
+    if (n == NR && ep->prefetch_rows > 0) tile(MR, 2, 1, 0, 1, 1, kc, A, lda, B, ldb, C, ldc, n, ep);
+    else if (n == NR) tile(MR, 2, 1, 0, 0, 1, kc, A, lda, B, ldb, C, ldc, n, ep);
+    else if (n > LANES) tile(MR, 2, 0, 0, 0, 1, kc, A, lda, B, ldb, C, ldc, n, ep);
+    else if (n == LANES) tile(MR, 1, 1, 0, 0, 1, kc, A, lda, B, ldb, C, ldc, n, ep);
+    else tile(MR, 1, 0, 0, 0, 1, kc, A, lda, B, ldb, C, ldc, n, ep);
 }
 
 static void kernel_down(int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
@@ -230,7 +253,7 @@ static void kernel_down(int64_t kc, const float *A, int64_t lda, const float *B,
 _Static_assert(WIDE_ROWS == 0 || WIDE_ROWS == 4, "the short tiles' table below holds 4 heights");
 #if WIDE_ROWS > 0
 #define WIDE_FN(R) \
-    static void tile_wide_##R(TILE_ARGS) { tile(R, 3, 1, 0, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }
+    static void tile_wide_##R(TILE_ARGS) { tile(R, 3, 1, 0, 0, 0, kc, A, lda, B, ldb, C, ldc, n, ep); }
 WIDE_FN(1) WIDE_FN(2) WIDE_FN(3) WIDE_FN(4)
 static tile_fn const wide_tiles[WIDE_ROWS] = {tile_wide_1, tile_wide_2, tile_wide_3, tile_wide_4};
 
@@ -387,6 +410,8 @@ const myelin_gemm_family MYELIN_GEMM_FAMILY = {
     .kernel = kernel,
     .kernel_down = kernel_down,
     .kernel_fetching = kernel_fetching,
+    // Only where a panel's row of B is one cache line (AVX2, portable); see gemm_packed.
+    .kernel_packing = NR * sizeof(float) <= 64 ? kernel_packing : NULL,
     .wide_rows = WIDE_ROWS,
 #if WIDE_ROWS > 0
     .kernel_wide = kernel_wide,

@@ -53,6 +53,8 @@ typedef struct {
     // p < prefetch_rows.
     const float *prefetch_b;
     int64_t prefetch_rows;
+    // For kernel_packing only: the packed panel (kc × NR) that the tile's rows of B are copied into.
+    float *pack_to;
     // For kernel_wide only: where a B row's second and third vectors lie, in floats from its first
     // (LANES and 2·LANES on rows read in place; across two panels where B is packed).
     int64_t strip_second, strip_third;
@@ -92,6 +94,8 @@ typedef struct {
     myelin_kernel_fn kernel_down; // the same, reading A down its columns: a(r, p) = A[p·lda + r]
     myelin_kernel_fn kernel_fetching; // the same as kernel, and a full MR × NR tile also fetches
                                       // rows of B ahead (see myelin_epilogue)
+    myelin_kernel_fn kernel_packing;  // the same as kernel for m = MR over B read in place, copying
+                                      // the rows of B it reads into a packed panel (ditto); or NULL
     int wide_rows;                // kernel_wide takes m ≤ wide_rows rows
     myelin_kernel_fn kernel_wide; // m rows × n = 3·NR/2 columns (whole): a B row's three vectors at B,
                                   // B + ep.strip_second and B + ep.strip_third

@@ -91,6 +91,10 @@ let gemmCases: [GEMMCase] = {
         // A weight gradient with more columns than rows (split by columns, B read in place): each
         // block's first row tile fetches B's rows ahead, into the next K block and up to the end of K.
         GEMMCase(m: 70, n: 200, k: 700, a: .transposed, beta: 1, bias: true),
+        // B read in place and packed by each block's first row tile for the tiles below it (AVX2,
+        // portable): the last panel 3 columns wide (less than a vector on both), with A blocks past
+        // L1 and short tiles' strips over the panels it packed (50 rows: AVX2's 6·7 + 4 + 4).
+        GEMMCase(m: 50, n: 211, k: 700, a: .transposed, beta: 0.5, bias: true),
         // A weight gradient's shape (N ≤ M: split by rows, B packed once and shared, three K blocks).
         GEMMCase(m: 520, n: 130, k: 1100, a: .transposed, b: .transposed, beta: 1),
         // Split by rows with a row-major B whose K block (500 × 600 floats) is larger than half of
