@@ -20,7 +20,7 @@ import sys
 
 CLASSES = [
     ("other", r"^(myelin_pool_run|worker_main|myelin_spin_pause|myelin_parallel_for|for_run|try_join|sched_yield)$"),
-    ("gemm", r"^(tile_\w+|kernel(_down|_wide|_fetching)?|pack_a\w*|pack_b\w*|gemv\w*|generic_\w+|multiply_block|multiply|gemm_\w+|myelin_sgemm\w*|"
+    ("gemm", r"^(tile_\w+|kernel(_down|_wide|_fetching|_packing)?|pack_a\w*|pack_b\w*|gemv\w*|generic_\w+|multiply_block|multiply|gemm_\w+|myelin_sgemm\w*|"
              r"scale_only|im2col|col2im|lower_channels\w*|columns|myelin_conv2d_\w+|conv_\w+|forward_images|forward_units|"
              r"backward_chunk\w*)$"),
     ("reductions", r"(sum|leadingAxesSum|mean|Reduction|norm|Norm|softmax|Softmax|row_max|row_exp|probabilities_row|"
