@@ -241,7 +241,7 @@ typedef struct {
     int direct_a;     // the kernel reads A's rows in place (no packing, alpha in the epilogue)
     int direct_b;     // the kernel reads B's rows in place
     int pack_b_first; // ... and, in blocks of many row tiles, the first packs them for the rest
-    int strips;       // short row tiles take strips of 3 vectors (B in place or packed beforehand)
+    int strips;       // short row tiles take strips of 3 vectors (B in place, as the first tile packed it, or packed beforehand)
     int sum_while_packing; // myelin_sgemm_summing_a's sums made by pack_a (by rows, A stored transposed)
     int sum_in_place;      // ... made row tiles at a time, just before they multiply (by rows, A read in place)
     int sum_b_in_chunks;   // myelin_sgemm_summing_b's sums made chunk by chunk (by columns, B in place)
@@ -592,7 +592,8 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     job.n_padded = padded_columns(f, p->N);
     // Strips over B packed beforehand too: W4's 16-row slices (6 + 6 + 4 on AVX2), whose last tile
     // over packed panels had run 4 × 16 with 8 accumulators, 15.9 % of W4's samples for a quarter
-    // of its step products' rows. (Over B packed here, a remainder's strips are not measured.)
+    // of its step products' rows. (Over B packed here in a pass of its own, a remainder's strips are
+    // not measured; over B that the first row tile packs, they are what the tile read in place took.)
     job.strips = job.direct_b || p->packed_b;
     // A's columns summed by the thread that multiplies their rows, where it splits rows (the sums'
     // columns are then its own, and each sum takes its k in order, K block after K block): as a

@@ -212,7 +212,8 @@ static void kernel(int64_t kc, const float *A, int64_t lda, const float *B, int6
 // loads a row's NR floats, and rows kilobytes apart (a new page every row or two) defeat the
 // hardware prefetchers, so that first tile waited on memory a few lines at a time. This tile also
 // fetches the row a fixed distance ahead (the caller's prefetch_b) into L2, where the rows it
-// reaches next and the tiles below it find them. Into L2 rather than L1: rows 2 KiB apart fall into
+// reaches next find them (and, on AVX-512, the tiles below it; elsewhere kernel_packing, the same
+// tile, leaves them a packed copy). Into L2 rather than L1: rows 2 KiB apart fall into
 // two of L1's sets. All of the row's lines: on AVX-512, fetching only the first of its two left
 // 128 × 512 × 2,048 from a cold B as slow as before (both: 130 → 167 GFLOP/s on two threads, five
 // alternating pairs).
@@ -230,7 +231,8 @@ static void kernel_fetching(int64_t kc, const float *A, int64_t lda, const float
 // ahead as kernel_fetching does where ep->prefetch_rows > 0 and the tile is full.
 static void kernel_packing(int64_t kc, const float *A, int64_t lda, const float *B, int64_t ldb, float *C,
                            int64_t ldc, int m, int n, const myelin_epilogue *ep) {
-    (void)m; // always MR: the caller packs in a full-height tile only
+    assert(m == MR); // the caller packs in a full-height tile only
+    (void)m;
     if (n == NR && ep->prefetch_rows > 0) tile(MR, 2, 1, 0, 1, 1, kc, A, lda, B, ldb, C, ldc, n, ep);
     else if (n == NR) tile(MR, 2, 1, 0, 0, 1, kc, A, lda, B, ldb, C, ldc, n, ep);
     else if (n > LANES) tile(MR, 2, 0, 0, 0, 1, kc, A, lda, B, ldb, C, ldc, n, ep);

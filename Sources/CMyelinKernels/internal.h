@@ -2,6 +2,7 @@
 #ifndef CMYELIN_INTERNAL_H
 #define CMYELIN_INTERNAL_H
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
