@@ -240,7 +240,6 @@ typedef struct {
     int by_rows;      // narrow product: chunks are row ranges, each with its own packing
     int direct_a;     // the kernel reads A's rows in place (no packing, alpha in the epilogue)
     int direct_b;     // the kernel reads B's rows in place
-    int pack_b_first; // ... and, in blocks of many row tiles, the first packs them for the rest
     int strips;       // short row tiles take strips of 3 vectors (B in place, as the first tile packed it, or packed beforehand)
     int sum_while_packing; // myelin_sgemm_summing_a's sums made by pack_a (by rows, A stored transposed)
     int sum_in_place;      // ... made row tiles at a time, just before they multiply (by rows, A read in place)
@@ -266,7 +265,7 @@ typedef struct {
     int last;             // the last K block: bias, activation and factors apply
     int64_t fetch_rows;   // > 0: the first row tile fetches this many rows of B FETCH_AHEAD_ROWS ahead
     int b_in_place;       // Bp is B's own rows (else packed panels)
-    float *pack_to;       // non-NULL: the first row tile, over B in place, packs it here (see multiply_block)
+    float *pack_to;       // non-NULL: the first row tile (t = 0), over B in place, packs it here (see multiply_block)
     int fetch_next_a;     // each row tile fetches the next one's packed A panel (see tile_columns)
     myelin_epilogue ep;
 } block;
@@ -379,15 +378,22 @@ static void multiply_block(const gemm_job *job, int64_t pc, int64_t kc, const fl
         if (job->direct_b && !job->by_rows && job->members > 1 && p->K - pc > FETCH_AHEAD_ROWS)
             b.fetch_rows = p->K - pc - FETCH_AHEAD_ROWS < kc ? p->K - pc - FETCH_AHEAD_ROWS : kc;
         assert(pc + FETCH_AHEAD_ROWS + b.fetch_rows <= p->K || b.fetch_rows == 0); // rows of B only
-        // B read in place is packed by the first row tile as it reads it, for the tiles below it.
-        if (job->pack_b_first && tiles >= 2 && tile_height(&b.row_tiles, 0) == mr)
+        // Every row tile reads all of the block's B. Rows read in place would be read again tile
+        // after tile, each panel's rows a kilobyte or more apart (a few of L1's sets, a new page
+        // every row or two); so the first row tile, which must read them anyway, also copies them
+        // into packed panels for the others (kernel_packing: two stores a step, where a pass of its
+        // own over B had cost about as much as it saved). On two AVX2 threads, operands from
+        // memory, alternating: W6's 128 × 512 × 2,048 weight gradient 163 → 172 GFLOP/s, its
+        // 2,048 × 512 × 128 and 2,048 × 128 × 384 (split by rows) 160 → 185 and 161 → 182. Not on
+        // AVX-512, whose panel rows are two lines: W6's weight gradients ran 3–5 % slower and the
+        // step 0.87 of the build without it (the family leaves kernel_packing out there).
+        if (job->direct_b && f->kernel_packing && tiles >= 2 && tile_height(&b.row_tiles, 0) == mr)
             b.pack_to = myelin_scratch(1, (size_t)((nc + nr - 1) / nr * nr * kc));
         tile_columns(&b, 0, 0, nc);
-        if (b.pack_to) {
+        if (b.pack_to) { // the tiles below read the panels the first one packed
             b.Bp = b.pack_to;
             b.ldb = nr;
             b.b_in_place = 0;
-            b.pack_to = NULL;
         }
         for (int64_t t = 1; t < tiles; t++) tile_columns(&b, t, 0, nc);
     } else {
@@ -579,16 +585,6 @@ static void gemm_packed(const myelin_gemm_family *f, const problem *p) {
     job.direct_b = !p->packed_b && f->direct_b && p->csB == 1 && p->rsB % ALIASING_STRIDE != 0 &&
                    (p->M <= DIRECT_B_MAX_M || macs <= DIRECT_MAX_MACS ||
                     (job.by_rows && b_row_in_a_line && b_block_in_l2));
-    // Where the A block is larger than L1, every row tile reads all of the block's B. Rows read in
-    // place are then read again tile after tile, each panel's rows a kilobyte or more apart (a few of
-    // L1's sets, a new page every row or two); so the first row tile, which must read them anyway,
-    // also copies them into packed panels for the others (kernel_packing: two stores a step, where a
-    // pass of its own over B had cost about as much as it saved). On two AVX2 threads, operands from
-    // memory, alternating: W6's 128 × 512 × 2,048 weight gradient 163 → 172 GFLOP/s, its 2,048 × 512
-    // × 128 and 2,048 × 128 × 384 (split by rows) 160 → 185 and 161 → 182. Not on AVX-512, whose
-    // panel rows are two lines: W6's weight gradients ran 3–5 % slower and the step 0.87 of the
-    // build without it (the family leaves kernel_packing out there).
-    job.pack_b_first = job.direct_b && f->kernel_packing;
     job.n_padded = padded_columns(f, p->N);
     // Strips over B packed beforehand too: W4's 16-row slices (6 + 6 + 4 on AVX2), whose last tile
     // over packed panels had run 4 × 16 with 8 accumulators, 15.9 % of W4's samples for a quarter

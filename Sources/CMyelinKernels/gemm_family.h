@@ -412,7 +412,7 @@ const myelin_gemm_family MYELIN_GEMM_FAMILY = {
     .kernel = kernel,
     .kernel_down = kernel_down,
     .kernel_fetching = kernel_fetching,
-    // Only where a panel's row of B is one cache line (AVX2, portable); see gemm_packed.
+    // Only where a panel's row of B is one cache line (AVX2, portable); see multiply_block.
     .kernel_packing = NR * sizeof(float) <= 64 ? kernel_packing : NULL,
     .wide_rows = WIDE_ROWS,
 #if WIDE_ROWS > 0
